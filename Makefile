@@ -1,0 +1,46 @@
+# Vigie — every target bootstraps what it needs on a machine with only Python 3.11, make and git.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+TOOLS := .tools
+UV := $(shell command -v uv 2>/dev/null || echo $(TOOLS)/bin/uv)
+VENV := .venv
+export UV_PYTHON := $(PYTHON)
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: install lint typecheck test demo bench broker clean schemas
+
+$(TOOLS)/bin/uv:
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv
+
+$(VENV)/.installed: pyproject.toml uv.lock schemas/pyproject.toml runtime/pyproject.toml \
+		services/collector/pyproject.toml services/classifier/pyproject.toml services/notifier/pyproject.toml \
+		| $(if $(filter $(TOOLS)/bin/uv,$(UV)),$(TOOLS)/bin/uv)
+	$(UV) sync --locked --all-packages
+	touch $@
+
+install: $(VENV)/.installed ## uv (if missing) and every workspace package into .venv
+
+lint: install ## ruff and mypy --strict
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy schemas/src runtime/src services/collector/src services/classifier/src services/notifier/src $(wildcard benchmarks/*.py)
+
+test: lint ## lint, then the whole pytest suite (integration tests start their own broker)
+	$(VENV)/bin/pytest
+
+schemas: install ## regenerate the committed JSON Schemas and AsyncAPI document from the models
+	$(VENV)/bin/python -m vigie.schemas.generate
+
+demo: install ## the whole pipeline on the embedded broker with the bundled scenario
+	$(VENV)/bin/vigie demo
+
+bench: install ## every benchmark, figures printed (record them in benchmarks/RESULTS.md)
+	@for b in benchmarks/*.py; do echo "== $$b"; $(VENV)/bin/python $$b || exit 1; done
+
+broker: install ## an embedded Tansu broker with every topic, until Ctrl-C
+	$(VENV)/bin/vigie broker
+
+clean:
+	rm -rf $(VENV) $(TOOLS) .mypy_cache .ruff_cache .pytest_cache demo-output

@@ -1,0 +1,2 @@
+"""Runtime shared by the Vigie services: settings base, logging, metrics/health server, Kafka clients,
+the embedded broker and the ``vigie`` command."""

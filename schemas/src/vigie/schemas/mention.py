@@ -1,0 +1,109 @@
+"""Mentions: one public post, article or comment about one territory.
+
+A post that names two territories becomes two records (one per territory), keyed by territory id, so that
+everything the classifier needs to judge one territory arrives on one partition in order.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, Field, StringConstraints, field_validator
+from vigie.schemas._base import (
+    MAX_EXTRA_FIELDS,
+    MAX_TEXT_CHARS,
+    Contract,
+    Count,
+    Identifier,
+    LanguageTag,
+    ShortText,
+    TerritoryId,
+    Url,
+)
+
+SourceKind = Literal["rss", "mastodon", "bluesky", "reddit", "webhook", "replay"]
+Sentiment = Literal["negative", "neutral", "positive"]
+ExtraValue = str | int | float | bool | None
+
+
+class Source(Contract):
+    """Where a mention was collected: the kind of source and which instance of it."""
+
+    kind: SourceKind
+    instance: Annotated[str, StringConstraints(min_length=1, max_length=256)] = Field(
+        description="The feed URL, Mastodon instance host, subreddit, webhook client id or replay file name."
+    )
+
+
+class Author(Contract):
+    """The author as the source knows them. With pseudonymisation on, `id` and `handle` are keyed hashes."""
+
+    id: Identifier | None = None
+    handle: ShortText | None = None
+    display_name: ShortText | None = None
+    pseudonymised: bool = False
+    followers: Count | None = Field(default=None, description="Reach: followers or subscribers, if known.")
+
+
+class Engagement(Contract):
+    """Interaction counts at collection time."""
+
+    likes: Count = 0
+    shares: Count = 0
+    replies: Count = 0
+
+
+class RawMention(Contract):
+    """Payload of ``vigie.mentions.raw.v1``: one mention matched to one territory."""
+
+    mention_id: Identifier = Field(
+        description="Stable id: '<source kind>:<source instance>:<source-native id>'. Identical on re-collection."
+    )
+    native_id: Identifier = Field(description="The id the source gives the post (status id, at-uri, guid).")
+    source: Source
+    url: Url | None = None
+    title: Annotated[str, StringConstraints(max_length=2048)] | None = None
+    text: Annotated[str, StringConstraints(max_length=MAX_TEXT_CHARS)]
+    language: LanguageTag | None = Field(default=None, description="Language declared by the source, if any.")
+    author: Author = Field(default_factory=Author)
+    engagement: Engagement = Field(default_factory=Engagement)
+    published_at: AwareDatetime = Field(description="Event time: when the post was published.")
+    collected_at: AwareDatetime = Field(description="Processing time: when the collector saw it.")
+    territory_id: TerritoryId
+    matched_terms: tuple[ShortText, ...] = Field(default=(), max_length=64)
+    duplicate_of: Identifier | None = Field(
+        default=None, description="mention_id of an earlier post with the same text by another author."
+    )
+    extra: dict[Annotated[str, StringConstraints(max_length=64)], ExtraValue] = Field(default_factory=dict)
+
+    @field_validator("extra")
+    @classmethod
+    def _bounded_extra(cls, value: dict[str, ExtraValue]) -> dict[str, ExtraValue]:
+        if len(value) > MAX_EXTRA_FIELDS:
+            raise ValueError(f"at most {MAX_EXTRA_FIELDS} extra fields, got {len(value)}")
+        for key, item in value.items():
+            if isinstance(item, str) and len(item) > 1024:
+                raise ValueError(f"extra field {key!r} longer than 1024 characters")
+        return value
+
+    @property
+    def reach(self) -> int:
+        """Followers if known, else 0."""
+        return self.author.followers or 0
+
+
+class SentimentScores(Contract):
+    """Class probabilities; they sum to 1 within rounding."""
+
+    negative: Annotated[float, Field(ge=0.0, le=1.0)]
+    neutral: Annotated[float, Field(ge=0.0, le=1.0)]
+    positive: Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+class ScoredMention(RawMention):
+    """Payload of ``vigie.mentions.scored.v1``: a raw mention with its language and sentiment."""
+
+    detected_language: LanguageTag = Field(description="Language identified by the classifier ('und' if unsure).")
+    sentiment: Sentiment
+    scores: SentimentScores
+    model: ShortText = Field(description="Sentiment model name and version that produced the label.")

@@ -1,0 +1,55 @@
+"""Fixtures shared by the whole suite.
+
+``kafka`` gives every integration test a Kafka-protocol broker with every registry topic:
+a fresh embedded Tansu (in memory, ~20 ms to start) per test, or, when ``KAFKA_BOOTSTRAP_SERVERS`` is set,
+that external broker (Apache Kafka) shared by all tests — so tests always use their own consumer group
+ids and filter on keys they produced themselves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+import pytest
+from vigie.runtime.embedded_broker import EmbeddedBroker
+from vigie.runtime.topics import TopicRequest, ensure_topics, registry_topics
+
+
+@dataclass
+class ExternalBroker:
+    """An already running broker named by KAFKA_BOOTSTRAP_SERVERS."""
+
+    bootstrap_servers: str
+    topics: list[TopicRequest] = field(default_factory=registry_topics)
+
+    def create_topics(self, topics: Iterable[TopicRequest]) -> list[str]:
+        return asyncio.run(ensure_topics(self.bootstrap_servers, list(topics)))
+
+    def running(self) -> bool:
+        return True
+
+
+KafkaBroker = EmbeddedBroker | ExternalBroker
+
+
+@pytest.fixture
+def kafka() -> Iterator[KafkaBroker]:
+    """A broker with every registry topic created (see the module docstring)."""
+    external = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+    if external:
+        broker = ExternalBroker(external)
+        broker.create_topics(broker.topics)
+        yield broker
+        return
+    with EmbeddedBroker() as embedded:
+        yield embedded
+
+
+@pytest.fixture
+def unique() -> str:
+    """A short unique suffix for group ids and keys, so tests never see each other's records."""
+    return uuid.uuid4().hex[:10]
