@@ -1,7 +1,9 @@
 """The ``vigie`` command. Each workspace package registers its subcommands through the
-``vigie.commands`` entry-point group: a function ``register(subparsers)`` that adds its parsers and sets
-``func`` (returning an exit code) as the default. Packages are imported only when listed, so ``vigie --help``
-stays fast and one broken package never hides the others' commands.
+``vigie.commands`` entry-point group: a function ``register(subparsers)`` that adds its parser(s) and sets
+``func`` (taking the parsed arguments, returning an exit code) as the default.
+
+A package whose commands fail to load is reported on stderr and the others keep working; the test suite
+checks that every declared command loads.
 """
 
 from __future__ import annotations
@@ -9,20 +11,30 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
-from importlib.metadata import entry_points
+from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
 Register = Callable[[Any], None]
 
 
-def build_parser() -> argparse.ArgumentParser:
+def command_entry_points() -> list[EntryPoint]:
+    return sorted(entry_points(group="vigie.commands"), key=lambda e: e.name)
+
+
+def build_parser(strict: bool = False) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="vigie",
         description="Vigie: e-reputation crisis alerting for territories.",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for entry in sorted(entry_points(group="vigie.commands"), key=lambda e: e.name):
-        register: Register = entry.load()
+    for entry in command_entry_points():
+        try:
+            register: Register = entry.load()
+        except Exception as exc:
+            if strict:
+                raise
+            print(f"vigie: command {entry.name!r} is unavailable: {exc}", file=sys.stderr)
+            continue
         register(subparsers)
     return parser
 

@@ -1,9 +1,0 @@
-"""`vigie notifier ...` subcommands."""
-
-from __future__ import annotations
-
-from typing import Any
-
-
-def register(subparsers: Any) -> None:
-    """Add this service's subcommands (none yet)."""
