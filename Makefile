@@ -7,6 +7,11 @@ VENV := .venv
 export UV_PYTHON := $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
+# Trust the machine's certificate store (corporate proxies re-sign TLS): uv's bundled roots would not.
+export UV_SYSTEM_CERTS := 1
+ifneq ($(wildcard /etc/ssl/certs/ca-certificates.crt),)
+export SSL_CERT_FILE ?= /etc/ssl/certs/ca-certificates.crt
+endif
 
 .PHONY: install lint typecheck test demo bench broker clean schemas
 
