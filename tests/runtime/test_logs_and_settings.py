@@ -1,0 +1,44 @@
+"""Logs are JSON lines that never contain a secret; settings come from the environment and secret files."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+from pydantic_settings import SettingsConfigDict
+
+from vigie.runtime.logs import JsonFormatter, redact
+from vigie.runtime.settings import KafkaSettings, ServiceSettings
+
+
+def test_json_log_line_carries_extra_fields_and_hides_secrets() -> None:
+    redact("s3cr3t-token-value")
+    record = logging.LogRecord("vigie.test", logging.WARNING, __file__, 1, "auth with %s", ("s3cr3t-token-value",), None)
+    record.source = "mastodon"
+    line = JsonFormatter().format(record)
+    data = json.loads(line)
+    assert data["level"] == "warning" and data["source"] == "mastodon"
+    assert "s3cr3t-token-value" not in line
+    assert data["message"] == "auth with ***"
+
+
+def test_kafka_bootstrap_comes_from_the_standard_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", "kafka-1:9092,kafka-2:9092")
+    assert KafkaSettings().bootstrap_servers == "kafka-1:9092,kafka-2:9092"
+
+
+class _DemoSettings(ServiceSettings):
+    model_config = SettingsConfigDict(frozen=True, extra="ignore", env_prefix="VIGIE_DEMO_")
+    token: SecretStr = SecretStr("")
+
+
+def test_secrets_are_read_from_mounted_files_and_never_printed(tmp_path: Path) -> None:
+    (tmp_path / "vigie_demo_token").write_text("mounted-secret")
+    settings = _DemoSettings(_secrets_dir=tmp_path)  # type: ignore[call-arg]
+    assert settings.token.get_secret_value() == "mounted-secret"
+    assert "mounted-secret" not in repr(settings)
+    with pytest.raises(ValueError, match="frozen"):
+        settings.http_port = 1  # type: ignore[misc]
