@@ -12,6 +12,7 @@ import time
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+
 from vigie.runtime.embedded_broker import EmbeddedBroker
 from vigie.schemas import TOPICS
 

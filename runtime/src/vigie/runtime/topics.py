@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+
 from vigie.schemas import TOPICS
 
 log = logging.getLogger(__name__)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, Field
+
 from vigie.schemas._base import Contract, Count, Identifier, LanguageTag, ShortText, TerritoryId, Url
 from vigie.schemas.mention import Sentiment, SourceKind
 

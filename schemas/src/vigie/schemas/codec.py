@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
+
 from vigie.schemas._base import Contract
 from vigie.schemas.errors import DecodeError
 from vigie.schemas.registry import TopicSpec, topic

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, Field
+
 from vigie.schemas._base import Contract, ShortText
 
 ErrorClass = Literal["decode", "validation", "oversize", "processing", "delivery"]

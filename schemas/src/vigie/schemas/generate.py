@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
 from vigie.schemas._base import Contract
 from vigie.schemas.registry import TOPICS, TopicSpec
 from vigie.schemas.territory import TerritoryConfig

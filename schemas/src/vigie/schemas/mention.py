@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, Field, StringConstraints, field_validator
+
 from vigie.schemas._base import (
     MAX_EXTRA_FIELDS,
     MAX_TEXT_CHARS,

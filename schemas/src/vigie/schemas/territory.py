@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, StringConstraints, field_validator, model_validator
+
 from vigie.schemas._base import Contract, LanguageTag, ShortText, TerritoryId
 from vigie.schemas.yaml_source import load_yaml_model
 

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
+
 from vigie.schemas.errors import ConfigError
 
 M = TypeVar("M", bound=BaseModel)
