@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 import pytest
+
 from vigie.runtime.embedded_broker import EmbeddedBroker
 from vigie.runtime.topics import TopicRequest, ensure_topics, registry_topics
 

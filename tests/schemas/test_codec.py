@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from vigie.schemas import (
     ALERTS,
     MAX_VALUE_BYTES,

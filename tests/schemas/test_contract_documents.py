@@ -9,6 +9,7 @@ import jsonschema
 import pytest
 import yaml
 from referencing import Registry, Resource
+
 from vigie.schemas import TOPICS, decode, encode
 from vigie.schemas.generate import ASYNCAPI_PATH, EXAMPLES_DIR, JSONSCHEMA_DIR, SCHEMAS_DIR, expected_files
 

@@ -6,6 +6,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+
 from vigie.schemas import ConfigError, load_territories
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "territories.example.yaml"
