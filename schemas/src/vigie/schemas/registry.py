@@ -14,6 +14,7 @@ from vigie.schemas._base import Contract
 from vigie.schemas.alert import AlertEvent
 from vigie.schemas.deadletter import DeadLetter
 from vigie.schemas.delivery import DeliveryReceipt
+from vigie.schemas.digest import DigestEvent
 from vigie.schemas.mention import RawMention, ScoredMention
 
 Service = Literal["collector", "classifier", "notifier", "integrators"]
@@ -54,14 +55,17 @@ MENTIONS_RAW = "vigie.mentions.raw.v1"
 MENTIONS_SCORED = "vigie.mentions.scored.v1"
 ALERTS = "vigie.alerts.v1"
 DELIVERIES = "vigie.deliveries.v1"
+DIGESTS = "vigie.digests.v1"
 
 _TRANSITIONS = ("raised", "updated", "escalated", "resolved")
 _OUTCOMES = ("delivered", "failed", "silenced", "suppressed")
+_DIGEST_PERIODS = ("day", "week")
 _EVENT_TYPES: dict[str, tuple[str, ...]] = {
     MENTIONS_RAW: ("org.vigie.mention.raw.v1",),
     MENTIONS_SCORED: ("org.vigie.mention.scored.v1",),
     ALERTS: tuple(f"org.vigie.alert.{t}.v1" for t in _TRANSITIONS),
     DELIVERIES: tuple(f"org.vigie.delivery.{o}.v1" for o in _OUTCOMES),
+    DIGESTS: tuple(f"org.vigie.digest.{p}.v1" for p in _DIGEST_PERIODS),
     DEADLETTER: ("org.vigie.deadletter.v1",),
 }
 
@@ -118,6 +122,24 @@ TOPICS: dict[str, TopicSpec] = {
             dead_letter=DEADLETTER,
             event_type=lambda d: f"org.vigie.delivery.{d.outcome}.v1",
             event_id=lambda d: f"{d.notification_id}/{d.outcome}",
+            subject=lambda d: d.territory_id,
+            retention_ms=30 * 24 * 3600 * 1000,
+        ),
+        TopicSpec(
+            name=DIGESTS,
+            description=(
+                "The image of a territory over a day or a week (volume and share by source and language, "
+                "sentiment, themes, top posts, incidents, ambassadors); emitted when event time passes the "
+                "period's end; keyed by territory."
+            ),
+            value_model=DigestEvent,
+            key_field="territory_id",
+            partitions=3,
+            producers=("classifier",),
+            consumers=("notifier", "integrators"),
+            dead_letter=DEADLETTER,
+            event_type=lambda d: f"org.vigie.digest.{d.period}.v1",
+            event_id=lambda d: d.digest_id,
             subject=lambda d: d.territory_id,
             retention_ms=30 * 24 * 3600 * 1000,
         ),
