@@ -1,0 +1,142 @@
+"""``vigie classify``: sentiment of UTF-8 texts, one per line on stdin, one label per line on stdout.
+
+Each output line is ``negative``, ``neutral`` or ``positive`` for the input line of the same number; empty and
+blank lines are ``neutral`` so that the alignment is kept. ``--format jsonl`` writes one JSON object per line
+instead: ``{"label", "negative", "neutral", "positive", "language", "language_confidence"}``.
+
+Invalid UTF-8 (``--errors``): ``strict`` (default) stops with exit code 1 and a message naming the first
+invalid line and byte offset, after writing the labels of the lines before it; ``replace`` scores the line
+with U+FFFD in place of the invalid bytes and goes on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator
+from typing import Any, BinaryIO, TextIO
+
+from vigie.classifier.sentiment import (
+    DEFAULT_PRESET,
+    PRESETS,
+    UNDETERMINED,
+    LanguageGuess,
+    LanguageIdentifier,
+    ModelArtifactError,
+    SentimentModel,
+    load_default_model,
+    load_language_identifier,
+)
+
+BATCH_LINES = 4096
+
+
+class InvalidInputError(Exception):
+    """A line of the input is not valid UTF-8."""
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "classify",
+        help="sentiment of texts read one per line on stdin",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--lang",
+        default="auto",
+        help="language of every line (ISO 639-1, e.g. fr, en) or 'auto' to identify it per line (default)",
+    )
+    parser.add_argument("--format", choices=("labels", "jsonl"), default="labels", help="output format")
+    parser.add_argument("--preset", choices=PRESETS, default=DEFAULT_PRESET, help="sentiment model preset")
+    parser.add_argument(
+        "--errors",
+        choices=("strict", "replace"),
+        default="strict",
+        help="invalid UTF-8: stop naming the line (strict, default) or replace the bad bytes (replace)",
+    )
+    parser.set_defaults(func=run)
+
+
+def decode_lines(stream: BinaryIO, errors: str) -> Iterator[str]:
+    """Lines of ``stream`` without their line terminator; raises :class:`InvalidInputError` (strict)."""
+    for number, raw in enumerate(stream, start=1):
+        line = raw.rstrip(b"\n").rstrip(b"\r")
+        try:
+            yield line.decode("utf-8", errors=errors)
+        except UnicodeDecodeError as exc:
+            raise InvalidInputError(
+                f"line {number} is not valid UTF-8 (byte {exc.start + 1}); use --errors replace to score it anyway"
+            ) from exc
+
+
+def _batches(lines: Iterator[str], size: int) -> Iterator[list[str]]:
+    batch: list[str] = []
+    for line in lines:
+        batch.append(line)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def classify_stream(
+    stream: BinaryIO,
+    out: TextIO,
+    model: SentimentModel,
+    identifier: LanguageIdentifier | None,
+    language: str | None,
+    output_format: str,
+    errors: str,
+    batch_size: int = BATCH_LINES,
+) -> None:
+    """Score every line of ``stream`` onto ``out`` (see the module docstring)."""
+    for batch in _batches(decode_lines(stream, errors), batch_size):
+        if identifier is not None:
+            guesses = identifier.identify(batch)
+        else:
+            guesses = [LanguageGuess(language or UNDETERMINED, 1.0)] * len(batch)
+        languages = [None if guess.language == UNDETERMINED else guess.language for guess in guesses]
+        predictions = model.predict(batch, languages)
+        if output_format == "jsonl":
+            for prediction, guess in zip(predictions, guesses, strict=True):
+                record = {
+                    "label": prediction.label,
+                    "negative": round(prediction.negative, 4),
+                    "neutral": round(prediction.neutral, 4),
+                    "positive": round(prediction.positive, 4),
+                    "language": guess.language,
+                    "language_confidence": round(guess.confidence, 4),
+                }
+                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        else:
+            out.write("".join(prediction.label + "\n" for prediction in predictions))
+        out.flush()
+
+
+def run(args: argparse.Namespace) -> int:
+    language = str(args.lang).strip().lower()
+    try:
+        model = load_default_model(args.preset)
+    except ModelArtifactError as exc:
+        print(f"vigie classify: {exc}", file=sys.stderr)
+        return 1
+    identifier = load_language_identifier() if language == "auto" else None
+    batch_size = 1 if sys.stdin.isatty() else BATCH_LINES
+    try:
+        classify_stream(
+            sys.stdin.buffer,
+            sys.stdout,
+            model,
+            identifier,
+            None if language == "auto" else language,
+            args.format,
+            args.errors,
+            batch_size,
+        )
+    except InvalidInputError as exc:
+        print(f"vigie classify: {exc}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,111 @@
+"""Language identification for short posts with py3langid (langid.py's naive Bayes model over byte
+n-grams, shipped with the package: no network), restricted to the languages Vigie cares about.
+
+py3langid scores one text at a time by walking a byte automaton in Python (about 20,000 tweets/s). This
+module runs the same automaton on a whole batch at once in numpy (one vectorised step per byte position,
+texts grouped by length) and applies the same scoring (log1p counts, naive Bayes, softmax scaled by the
+square root of the byte length), so it gives py3langid's answer several times faster. The guess is ``und``
+when the text has no letters or the best probability is below ``min_confidence``.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+from py3langid.langid import MODEL_FILE
+from py3langid.langid import LanguageIdentifier as _Py3Langid
+
+from vigie.classifier.sentiment.protocol import LanguageGuess
+
+#: The default languages: those of the sentiment model's training data plus neighbours often confused with them.
+DEFAULT_LANGUAGES: tuple[str, ...] = ("fr", "en", "es", "de", "it", "pt", "nl", "ca", "ar", "hi")
+UNDETERMINED = "und"
+_CHUNK = 512
+_MAX_BYTES = 1024
+
+
+def _encode(text: str) -> bytes:
+    if text.isupper():
+        text = text.lower()
+    return unicodedata.normalize("NFC", text).encode("utf-8", errors="surrogatepass")[:_MAX_BYTES]
+
+
+class Py3LangidIdentifier:
+    """Implements :class:`~vigie.classifier.sentiment.protocol.LanguageIdentifier` (see the module docstring)."""
+
+    def __init__(self, languages: Sequence[str] = DEFAULT_LANGUAGES, min_confidence: float = 0.5) -> None:
+        identifier = _Py3Langid.from_model_file(MODEL_FILE, norm_probs=True)
+        identifier.set_languages(list(languages))
+        self.languages: tuple[str, ...] = tuple(identifier.nb_classes)
+        self.min_confidence = min_confidence
+        self._next_move = np.frombuffer(identifier.tk_nextmove, dtype=_array_dtype(identifier.tk_nextmove))
+        self._row_base = np.asarray(identifier.tk_row, dtype=np.int64) << 8
+        self._output = np.asarray([(-1 if f is None else f) for f in identifier.tk_output], dtype=np.int64)
+        self._log_likelihood = np.asarray(identifier.nb_ptc, dtype=np.float32)
+        self._prior = np.asarray(identifier.nb_pc, dtype=np.float32)
+
+    def probabilities(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        """An (n, languages) array of probabilities (uniform for a text without features)."""
+        encoded = [_encode(text) for text in texts]
+        out = np.empty((len(texts), len(self.languages)), dtype=np.float32)
+        order = sorted(range(len(encoded)), key=lambda i: len(encoded[i]))
+        for start in range(0, len(order), _CHUNK):
+            members = order[start : start + _CHUNK]
+            out[members] = self._score_chunk([encoded[i] for i in members])
+        return out
+
+    def _score_chunk(self, chunk: list[bytes]) -> npt.NDArray[np.float32]:
+        size = len(chunk)
+        lengths = np.fromiter((len(b) for b in chunk), dtype=np.int64, count=size)
+        width = int(lengths.max()) if size else 0
+        matrix = np.zeros((size, max(width, 1)), dtype=np.int64)
+        if width:
+            flat = np.frombuffer(b"".join(chunk), dtype=np.uint8)
+            row_of = np.repeat(np.arange(size), lengths)
+            column_of = np.arange(flat.size) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+            matrix[row_of, column_of] = flat
+        state = np.zeros(size, dtype=np.int64)
+        features = np.full((size, max(width, 1)), -1, dtype=np.int64)
+        for column in range(width):
+            active = lengths > column
+            moved = self._next_move[self._row_base[state] + matrix[:, column]]
+            state = np.where(active, moved, state)
+            features[:, column] = np.where(active, self._output[state], -1)
+        rows, columns = np.nonzero(features >= 0)
+        scores = np.zeros((size, len(self.languages)), dtype=np.float32)
+        if rows.size:
+            keys = rows * self._log_likelihood.shape[0] + features[rows, columns]
+            unique, counts = np.unique(keys, return_counts=True)
+            doc = unique // self._log_likelihood.shape[0]
+            feature = unique % self._log_likelihood.shape[0]
+            contributions = np.log1p(counts.astype(np.float32))[:, None] * self._log_likelihood[feature]
+            np.add.at(scores, doc, contributions)
+        has_features = np.bincount(rows, minlength=size) > 0
+        scores = np.where(has_features[:, None], scores + self._prior, 0.0).astype(np.float32)
+        scores *= (1.0 / np.sqrt(np.maximum(lengths, 1)))[:, None].astype(np.float32)
+        scores -= scores.max(axis=1, keepdims=True)
+        np.exp(scores, out=scores)
+        scores /= scores.sum(axis=1, keepdims=True)
+        return scores
+
+    def identify(self, texts: Sequence[str]) -> list[LanguageGuess]:
+        if not texts:
+            return []
+        probs = self.probabilities(texts)
+        best = probs.argmax(axis=1).tolist()
+        confidence = probs.max(axis=1).tolist()
+        guesses: list[LanguageGuess] = []
+        for text, index, value in zip(texts, best, confidence, strict=True):
+            if value < self.min_confidence or not any(char.isalpha() for char in text):
+                guesses.append(LanguageGuess(UNDETERMINED, float(value)))
+            else:
+                guesses.append(LanguageGuess(self.languages[index], float(value)))
+        return guesses
+
+
+def _array_dtype(values: object) -> str:
+    typecode = getattr(values, "typecode", "l")
+    return {"b": "i1", "h": "i2", "i": "i4", "l": "i8", "q": "i8", "B": "u1", "H": "u2", "I": "u4", "L": "u8"}[typecode]

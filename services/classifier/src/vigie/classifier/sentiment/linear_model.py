@@ -1,0 +1,88 @@
+"""The ``fast`` sentiment model: a multinomial logistic regression over hashed n-gram features.
+
+Prediction is a handful of numpy operations per batch (see :mod:`features`); the Python work per text is the
+normalisation. Deterministic: same texts and languages, same predictions, in any process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from vigie.classifier.sentiment.features import FeatureBatch, FeatureConfig, FeatureHasher, language_slot
+from vigie.classifier.sentiment.normalise import normalise_post
+from vigie.classifier.sentiment.protocol import Prediction
+from vigie.classifier.sentiment.splitter import HashtagSplitter
+from vigie.schemas import Sentiment
+
+LABELS: tuple[Sentiment, Sentiment, Sentiment] = ("negative", "neutral", "positive")
+F32 = npt.NDArray[np.float32]
+
+
+def softmax(logits: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    exp = np.exp(shifted)
+    result: npt.NDArray[np.float32] = exp / exp.sum(axis=1, keepdims=True)
+    return result
+
+
+class LinearSentimentModel:
+    """Implements :class:`~vigie.classifier.sentiment.protocol.SentimentModel`.
+
+    ``weights`` has one row per hashed feature and one column per class (negative, neutral, positive);
+    ``bias`` is added to every text's logits (it includes the decision offsets tuned on validation data).
+    """
+
+    def __init__(
+        self,
+        name: str,
+        config: FeatureConfig,
+        weights: F32,
+        bias: F32,
+        splitter: HashtagSplitter | None = None,
+    ) -> None:
+        if weights.shape != (config.dimension, 3):
+            raise ValueError(f"weights of shape {weights.shape} do not fit {config.dimension} features x 3 classes")
+        self.name = name
+        self.config = config
+        self.weights = weights
+        self.bias = bias.astype(np.float32)
+        self.splitter = splitter
+        self._hasher = FeatureHasher(config)
+
+    def normalise(self, texts: Sequence[str]) -> list[str]:
+        split = self.splitter.split if self.splitter is not None else None
+        return [normalise_post(text, split) for text in texts]
+
+    def features(self, texts: Sequence[str], languages: Sequence[str | None] | None = None) -> FeatureBatch:
+        """Features of raw ``texts`` (normalised here)."""
+        slots = [language_slot(language) for language in languages] if languages is not None else None
+        return self._hasher.transform(self.normalise(texts), slots)
+
+    def logits(self, batch: FeatureBatch) -> F32:
+        gathered = self.weights[batch.indices]
+        out = np.empty((batch.size, 3), dtype=np.float32)
+        for column in range(3):
+            out[:, column] = np.bincount(batch.rows, weights=gathered[:, column] * batch.values, minlength=batch.size)
+        out += self.bias
+        return out
+
+    def probabilities(self, texts: Sequence[str], languages: Sequence[str | None] | None = None) -> F32:
+        """An (n, 3) array of class probabilities; empty or blank texts are certainly neutral."""
+        if languages is not None and len(languages) != len(texts):
+            raise ValueError(f"{len(texts)} texts but {len(languages)} languages")
+        probs = softmax(self.logits(self.features(texts, languages)))
+        blank = [i for i, text in enumerate(texts) if not text.strip()]
+        if blank:
+            probs[blank] = (0.0, 1.0, 0.0)
+        return probs
+
+    def predict(self, texts: Sequence[str], languages: Sequence[str | None] | None = None) -> list[Prediction]:
+        probs = self.probabilities(texts, languages)
+        winners = probs.argmax(axis=1).tolist()
+        return [
+            Prediction(LABELS[winner], negative, neutral, positive)
+            for winner, (negative, neutral, positive) in zip(winners, probs.tolist(), strict=True)
+        ]

@@ -1,0 +1,94 @@
+"""Text normalisation for short social posts, shared by training and prediction.
+
+The output is a lower-cased string of space-separated tokens:
+
+- URLs become ``http`` and @mentions ``@user`` (the convention of the TweetEval/UMSAB data);
+- elongations are shortened to two letters (``trooop`` -> ``troop``, ``!!!!`` -> ``!!``);
+- hashtags keep their ``#`` token and their words (``#PlageFermée`` -> ``# plage fermée`` when camel case or
+  the ``HashtagSplitter`` finds the words, else ``# plagefermée``);
+- emoticons become shared sentiment tokens (``:-)`` -> ``emopos``, ``:(`` -> ``emoneg``) and every emoji is a
+  token of its own, so that their signal is shared by every language;
+- negation scope: after ``not``/``no``/``never``/``n't``/``pas``/``jamais``/``ni``/``sans``/``nunca``/``nicht``/
+  ``kein``/``non``/``nem``/``não``... the next words (up to punctuation, at most three) get a ``¬`` prefix, so
+  ``not good`` and ``pas terrible`` are different features from ``good`` and ``terrible``.
+
+Pure functions, no state beyond the optional splitter vocabulary.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+_URL = re.compile(r"(?:https?://|www\.)\S+|\bhttps?\b")
+_MENTION = re.compile(r"@\w+")
+_ELONGATION = re.compile(r"(\D)\1{2,}")
+_EMOTICON_POS = re.compile(r"(?:[:;=8][-o']?[)\]dp}*3]|\^[_-]?\^|<3+)(?=\s|$)")
+_EMOTICON_NEG = re.compile(r"(?:[:;=][-']?[(\[/\\|{]|:'\(|</3)(?=\s|$)")
+_HASHTAG = re.compile(r"#(\w+)")
+_CAMEL = re.compile(r"(?<=[a-zà-ÿ])(?=[A-ZÀ-Þ])")
+# Words (letters, digits, apostrophes inside), emojis and symbols one by one, punctuation runs.
+_TOKEN = re.compile(r"@?\w+(?:['’]\w+)*|[!?.]+|[^\w\s]", re.UNICODE)
+
+_NEGATORS = frozenset(
+    {
+        # English
+        "not", "no", "never", "nothing", "nobody", "none", "nor", "cannot", "without",
+        "dont", "doesnt", "didnt", "isnt", "arent", "wasnt", "werent", "wont", "cant", "couldnt", "shouldnt",
+        "wouldnt", "aint", "havent", "hasnt",
+        # French
+        "pas", "jamais", "rien", "aucun", "aucune", "personne", "ni", "sans", "guère",
+        # Spanish / Portuguese / Italian
+        "nunca", "nada", "nadie", "ningún", "ninguna", "ninguno", "sin", "não", "nao", "nem", "nenhum",
+        "nenhuma", "sem", "non", "mai", "niente", "nessuno", "nessuna", "senza",
+        # German
+        "nicht", "kein", "keine", "keinen", "keiner", "nie", "niemals", "nichts", "ohne",
+    }
+)  # fmt: skip
+_SCOPE_BREAKERS = frozenset({".", "!", "?", ",", ";", ":", "mais", "but", "pero", "aber", "ma", "mas"})
+NEGATION_PREFIX = "¬"
+_NEGATION_SCOPE = 3
+
+
+def _split_hashtag(match: re.Match[str], split_words: Callable[[str], str] | None) -> str:
+    body = match.group(1)
+    camel = _CAMEL.sub(" ", body)
+    if camel != body:
+        return " # " + camel + " "
+    if split_words is not None:
+        return " # " + split_words(body.lower()) + " "
+    return " # " + body + " "
+
+
+def _mark_negation(tokens: list[str]) -> list[str]:
+    out: list[str] = []
+    scope = 0
+    for token in tokens:
+        if token in _SCOPE_BREAKERS:
+            scope = 0
+            out.append(token)
+        elif scope:
+            out.append(NEGATION_PREFIX + token)
+            scope -= 1
+        else:
+            out.append(token)
+        if token in _NEGATORS or token.endswith(("n't", "n’t")):
+            scope = _NEGATION_SCOPE
+    return out
+
+
+def normalise_post(text: str, split_words: Callable[[str], str] | None = None) -> str:
+    """The normalised token string of one post (see the module docstring)."""
+    if "http" in text or "www." in text:
+        text = _URL.sub(" http ", text)
+    if "@" in text:
+        text = _MENTION.sub(" @user ", text)
+    if "#" in text:
+        text = _HASHTAG.sub(lambda m: _split_hashtag(m, split_words), text)
+    text = text.lower()
+    text = _ELONGATION.sub(r"\1\1", text)
+    text = _EMOTICON_POS.sub(" emopos ", text)
+    text = _EMOTICON_NEG.sub(" emoneg ", text)
+    tokens = _TOKEN.findall(text)
+    tokens = _mark_negation(tokens)
+    return " ".join(tokens)
