@@ -1,0 +1,163 @@
+"""``vigie collector ...``: run the service, replay a file into the broker, try the matcher.
+
+* ``vigie collector run --config SOURCES.yaml --territories TERRITORIES.yaml`` — the service.
+* ``vigie collector replay FILE --territories T.yaml --speed max|FACTOR`` — a JSON-lines or CSV file of
+  mentions (format: :mod:`vigie.collector.record_format`) into ``vigie.mentions.raw.v1``, with a progress bar.
+* ``vigie collector match --territories T.yaml [TEXT ...]`` — which territories a text matches, and why.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from vigie.schemas import ConfigError, load_territories
+
+
+def register(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "collector",
+        help="the collector: sources -> territory matching -> vigie.mentions.raw.v1",
+        description="Collect mentions of territories from RSS/Atom, Mastodon, Bluesky, Reddit, webhook and files.",
+    )
+    commands = parser.add_subparsers(dest="collector_command", metavar="COMMAND")
+
+    def show_help(_args: argparse.Namespace) -> int:
+        parser.print_help()
+        return 2
+
+    parser.set_defaults(func=show_help)
+
+    run_parser = commands.add_parser(
+        "run",
+        help="run the collector service until SIGTERM",
+        description="Run every configured source, the webhook and /healthz /readyz /metrics. "
+        "Environment: VIGIE_COLLECTOR_* (see CollectorSettings), KAFKA_BOOTSTRAP_SERVERS.",
+    )
+    run_parser.add_argument("--config", type=Path, help="sources file (default: VIGIE_COLLECTOR_SOURCES_FILE)")
+    run_parser.add_argument("--territories", type=Path, help="territories file (VIGIE_COLLECTOR_TERRITORIES_FILE)")
+    run_parser.add_argument("--state-dir", type=Path, help="cursors and dedup journal (VIGIE_COLLECTOR_STATE_DIR)")
+    run_parser.add_argument("--secrets-dir", type=Path, help="directory of mounted secret files")
+    run_parser.add_argument("--http-port", type=int, help="ops and webhook port (VIGIE_COLLECTOR_HTTP_PORT)")
+    run_parser.set_defaults(func=run_service)
+
+    replay = commands.add_parser(
+        "replay",
+        help="replay a JSON-lines or CSV file of mentions into the broker",
+        description="Match each mention of FILE against the territories and produce the raw mentions. "
+        "JSON lines: text and published_at required; id, title, url, language, author{...}, engagement{...}, "
+        "territory_id, source{kind,instance}, extra optional. CSV: a header naming those columns.",
+    )
+    replay.add_argument("file", type=Path, metavar="FILE")
+    replay.add_argument("--territories", type=Path, required=True, help="territories YAML file")
+    replay.add_argument(
+        "--speed", default="max", help="'max' (as fast as the broker acknowledges) or a factor of real time (60)"
+    )
+    replay.add_argument("--bootstrap-servers", help="broker address (default: KAFKA_BOOTSTRAP_SERVERS)")
+    replay.add_argument("--state-dir", type=Path, help="resume an interrupted replay from this state directory")
+    replay.add_argument("--batch-size", type=int, default=500, help="records per produce batch (default 500)")
+    replay.add_argument("--no-progress", action="store_true", help="no progress bar")
+    replay.set_defaults(func=run_replay)
+
+    match = commands.add_parser(
+        "match",
+        help="show which territories texts match (one JSON line per text)",
+        description="Match TEXT arguments, or stdin lines when none, against the territories file.",
+    )
+    match.add_argument("texts", nargs="*", metavar="TEXT")
+    match.add_argument("--territories", type=Path, required=True, help="territories YAML file")
+    match.add_argument("--author", help="author handle (an official account matches its territory)")
+    match.set_defaults(func=run_match)
+
+
+def _speed(value: str) -> float | None:
+    if value.strip().lower() == "max":
+        return None
+    speed = float(value)
+    if speed <= 0:
+        raise ValueError("--speed must be 'max' or a positive factor")
+    return speed
+
+
+def run_service(args: argparse.Namespace) -> int:
+    from vigie.collector.service import CollectorService
+    from vigie.collector.settings import CollectorSettings, load_sources
+    from vigie.runtime.logs import configure_logging, redact
+
+    overrides: dict[str, Any] = {}
+    for option, name in (
+        ("config", "sources_file"),
+        ("territories", "territories_file"),
+        ("state_dir", "state_dir"),
+        ("http_port", "http_port"),
+    ):
+        if getattr(args, option) is not None:
+            overrides[name] = getattr(args, option)
+    settings = CollectorSettings(_secrets_dir=args.secrets_dir, **overrides)
+    configure_logging(settings.log_level, settings.log_format)
+    for secret in (
+        settings.webhook_token,
+        settings.webhook_hmac_secret,
+        settings.pseudonymisation_key,
+        settings.mastodon_token,
+        settings.reddit_client_secret,
+    ):
+        redact(secret.get_secret_value() if secret is not None else None)
+    try:
+        territories = load_territories(settings.territories_file)
+        sources = load_sources(settings.sources_file)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+
+    async def main() -> int:
+        service = CollectorService(settings, sources, territories)
+        service.install_signal_handlers()
+        return await service.run()
+
+    return asyncio.run(main())
+
+
+def run_replay(args: argparse.Namespace) -> int:
+    try:
+        speed = _speed(args.speed)
+        territories = load_territories(args.territories)
+    except (ValueError, ConfigError) as exc:
+        print(f"vigie collector replay: {exc}", file=sys.stderr)
+        return 2
+    if not args.file.is_file():
+        print(f"vigie collector replay: no such file: {args.file}", file=sys.stderr)
+        return 2
+    from vigie.collector.replay_command import replay_file
+
+    return asyncio.run(
+        replay_file(
+            args.file,
+            territories,
+            speed=speed,
+            bootstrap_servers=args.bootstrap_servers,
+            state_dir=args.state_dir,
+            batch_size=args.batch_size,
+            progress=not args.no_progress and sys.stderr.isatty(),
+        )
+    )
+
+
+def run_match(args: argparse.Namespace) -> int:
+    from vigie.collector.matching import TerritoryMatcher
+
+    try:
+        matcher = TerritoryMatcher(load_territories(args.territories))
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    texts = args.texts or (line.rstrip("\n") for line in sys.stdin)
+    for text in texts:
+        result = matcher.match(text, author_handle=args.author)
+        matches = {m.territory_id: list(m.terms) for m in result.matches}
+        print(json.dumps({"text": text, "outcome": result.outcome, "territories": matches}, ensure_ascii=False))
+    return 0

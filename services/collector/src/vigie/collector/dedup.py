@@ -1,0 +1,100 @@
+"""Deduplication, bounded in memory (pure core; persisted by :mod:`vigie.collector.state`).
+
+Two kinds:
+
+* **same mention** (``kind="id"``): a ``<kind>:<instance>:<native id>`` already emitted is dropped. An id is
+  *claimed* while its batch is being produced (so two concurrent batches cannot both emit it) and becomes
+  *seen* once the broker acknowledged it; a failed batch releases its claims.
+* **same text** (``kind="text"``): a post whose normalised text (accents, case, punctuation and spacing
+  folded) equals an earlier post *by another author* is kept but marked ``duplicate_of`` the first one's
+  mention id: a copy-paste campaign is a signal, not noise. Texts shorter than ``min_text_chars`` after
+  folding ("merci !") are never compared.
+
+Memory is bounded by ``capacity`` per kind; the oldest entries are forgotten first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from vigie.collector.matching.folding import fold_text
+
+
+@dataclass(frozen=True, slots=True)
+class SeenEntry:
+    """What is remembered of one emitted mention."""
+
+    mention_key: str
+    text_digest: str | None = None
+    author_key: str | None = None
+
+
+def text_digest(text: str, min_chars: int = 20) -> str | None:
+    """A short digest of the folded text, or None when it is too short to be a meaningful copy."""
+    folded = fold_text(text)
+    if len(folded) < min_chars:
+        return None
+    return hashlib.blake2b(folded.encode("utf-8"), digest_size=12).hexdigest()
+
+
+class Deduplicator:
+    """Remembers the last ``capacity`` emitted mentions and texts."""
+
+    def __init__(self, capacity: int = 200_000, min_text_chars: int = 20) -> None:
+        self.capacity = capacity
+        self.min_text_chars = min_text_chars
+        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._texts: OrderedDict[str, tuple[str, str | None]] = OrderedDict()
+        self._claimed: set[str] = set()
+
+    def __len__(self) -> int:
+        return len(self._seen)
+
+    def digest(self, text: str) -> str | None:
+        return text_digest(text, self.min_text_chars)
+
+    def claim(self, mention_key: str) -> bool:
+        """True if ``mention_key`` is new and now reserved for the caller; False if seen or being emitted."""
+        if mention_key in self._seen or mention_key in self._claimed:
+            return False
+        self._claimed.add(mention_key)
+        return True
+
+    def release(self, mention_keys: Iterable[str]) -> None:
+        """Give claims back after a failed produce, so the retry may emit them."""
+        for key in mention_keys:
+            self._claimed.discard(key)
+
+    def original_of(self, digest: str | None, author_key: str | None) -> str | None:
+        """The mention key of the first post with this text by another author, if any."""
+        if digest is None:
+            return None
+        first = self._texts.get(digest)
+        if first is None or (author_key is not None and first[1] == author_key):
+            return None
+        return first[0]
+
+    def commit(self, entries: Iterable[SeenEntry]) -> None:
+        """The broker acknowledged these mentions: remember them."""
+        for entry in entries:
+            self._claimed.discard(entry.mention_key)
+            self._seen[entry.mention_key] = None
+            self._seen.move_to_end(entry.mention_key)
+            if entry.text_digest is not None and entry.text_digest not in self._texts:
+                self._texts[entry.text_digest] = (entry.mention_key, entry.author_key)
+        while len(self._seen) > self.capacity:
+            self._seen.popitem(last=False)
+        while len(self._texts) > self.capacity:
+            self._texts.popitem(last=False)
+
+    def entries(self) -> list[SeenEntry]:
+        """Everything remembered, oldest first (to persist a compact snapshot)."""
+        texts_by_key = {key: (digest, author) for digest, (key, author) in self._texts.items()}
+        out = []
+        for key in self._seen:
+            digest, author = texts_by_key.get(key, (None, None))
+            out.append(SeenEntry(key, digest, author))
+        return out

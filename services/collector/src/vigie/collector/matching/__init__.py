@@ -1,0 +1,6 @@
+"""Territory matching: which watched territories a text talks about, and by which terms (pure core)."""
+
+from vigie.collector.matching.folding import fold, fold_text, tokens
+from vigie.collector.matching.matcher import MatchOutcome, MatchResult, TerritoryMatch, TerritoryMatcher
+
+__all__ = ["MatchOutcome", "MatchResult", "TerritoryMatch", "TerritoryMatcher", "fold", "fold_text", "tokens"]

@@ -1,0 +1,275 @@
+"""From collected items to acknowledged raw-mention records: match, deduplicate, pseudonymise, produce, save.
+
+For every batch a source hands over:
+
+1. each item gets its mention id ``<kind>:<instance>:<native id>``; an id already emitted (or being emitted
+   by a concurrent batch) is dropped;
+2. the item is matched to territories (unless the input named them); an item of no territory is dropped;
+3. a text already posted by another author is kept and marked ``duplicate_of`` the first mention id;
+4. the author is pseudonymised when a key is configured;
+5. one :class:`~vigie.schemas.RawMention` per territory is built (text longer than the contract allows is
+   cut, never rejected); rejected inputs become :class:`~vigie.schemas.DeadLetter` records with a reason;
+6. every record of the batch is produced and **acknowledged** by the broker; only then are the emitted ids
+   journaled and the source's cursor saved. If the broker fails, nothing is saved and claims are released,
+   so the retry emits the same records (at-least-once; consumers deduplicate by CloudEvents id).
+
+This module imports no Kafka or HTTP library: the broker is a :class:`RecordSink`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC
+from typing import Protocol
+
+from pydantic import ValidationError
+
+from vigie.collector.clock import Clock
+from vigie.collector.dedup import Deduplicator, SeenEntry
+from vigie.collector.items import Batch, CollectedItem, RejectedInput
+from vigie.collector.matching import TerritoryMatch, TerritoryMatcher
+from vigie.collector.metrics import CollectorMetrics
+from vigie.collector.pseudonym import Pseudonymiser
+from vigie.collector.state import StateStore
+from vigie.schemas import (
+    DEADLETTER,
+    MENTIONS_RAW,
+    Author,
+    DeadLetter,
+    EncodedRecord,
+    Engagement,
+    RawMention,
+    Source,
+    encode,
+)
+from vigie.schemas._base import MAX_EXTRA_FIELDS, MAX_TEXT_CHARS
+from vigie.schemas.codec import describe
+
+log = logging.getLogger(__name__)
+
+CE_SOURCE = "/vigie/collector"
+MAX_ID_CHARS = 512
+_LANGUAGE = re.compile(r"^([a-z]{2,3}|und)$")
+
+
+class RecordSink(Protocol):
+    """Where records go: the broker in production."""
+
+    async def send(self, records: Sequence[EncodedRecord]) -> None:
+        """Produce every record; return only once the broker acknowledged all of them.
+
+        Raise :class:`~vigie.collector.errors.SinkError` if any was not acknowledged.
+        """
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class BatchReport:
+    """What happened to one batch."""
+
+    emitted: int = 0
+    matched_items: int = 0
+    duplicates: int = 0
+    unmatched: int = 0
+    deadlettered: int = 0
+
+
+def mention_id_of(item: CollectedItem) -> str:
+    """``<kind>:<instance>:<native id>``; a very long instance (a feed URL) is replaced by its hash."""
+    mention_id = item.mention_key
+    if len(mention_id) > MAX_ID_CHARS:
+        digest = hashlib.sha256(item.instance.encode("utf-8")).hexdigest()[:24]
+        mention_id = f"{item.kind}:sha256-{digest}:{item.native_id}"[:MAX_ID_CHARS]
+    return mention_id
+
+
+def _cut(text: str | None, limit: int) -> str | None:
+    return text[:limit] if text is not None else None
+
+
+def _language(value: str | None) -> str | None:
+    if not value:
+        return None
+    primary = value.strip().lower().replace("_", "-").split("-", 1)[0]
+    return primary if _LANGUAGE.match(primary) else None
+
+
+def _url(value: str | None) -> str | None:
+    if value and len(value) <= 4096 and value.startswith(("http://", "https://")):
+        return value
+    return None
+
+
+class MentionPipeline:
+    """Turns batches into acknowledged records. One instance serves every source of a collector."""
+
+    def __init__(
+        self,
+        matcher: TerritoryMatcher,
+        sink: RecordSink,
+        metrics: CollectorMetrics,
+        clock: Clock,
+        *,
+        dedup: Deduplicator | None = None,
+        state: StateStore | None = None,
+        pseudonymiser: Pseudonymiser | None = None,
+    ) -> None:
+        self.matcher = matcher
+        self.sink = sink
+        self.metrics = metrics
+        self.clock = clock
+        self.dedup = dedup if dedup is not None else Deduplicator()
+        self.state = state
+        self.pseudonymiser = pseudonymiser
+        self._known_territories = frozenset(matcher.territory_ids)
+
+    def _matches(self, item: CollectedItem) -> list[TerritoryMatch]:
+        if item.preset_territories:
+            self.metrics.match_outcomes.labels("preset").inc()
+            return [TerritoryMatch(t, item.preset_terms) for t in dict.fromkeys(item.preset_territories)]
+        text = f"{item.title}\n{item.text}" if item.title else item.text
+        result = self.matcher.match(text, author_handle=item.author_handle)
+        self.metrics.match_outcomes.labels(result.outcome).inc()
+        return list(result.matches)
+
+    def _author(self, item: CollectedItem) -> Author:
+        followers = item.author_followers if item.author_followers is None or item.author_followers >= 0 else None
+        if self.pseudonymiser is not None:
+            return Author(
+                id=self.pseudonymiser.pseudonym(item.author_id) if item.author_id else None,
+                handle=self.pseudonymiser.pseudonym(item.author_handle) if item.author_handle else None,
+                pseudonymised=True,
+                followers=followers,
+            )
+        return Author(
+            id=_cut(item.author_id, 512) or None,
+            handle=_cut(item.author_handle, 512) or None,
+            display_name=_cut(item.author_name, 512) or None,
+            followers=followers,
+        )
+
+    def _mentions(
+        self, item: CollectedItem, mention_id: str, matches: list[TerritoryMatch], duplicate_of: str | None
+    ) -> list[RawMention]:
+        published = item.published_at if item.published_at.tzinfo else item.published_at.replace(tzinfo=UTC)
+        extra = dict(list(item.extra.items())[:MAX_EXTRA_FIELDS])
+        for key, value in extra.items():
+            if isinstance(value, str) and len(value) > 1024:
+                extra[key] = value[:1024]
+        common = {
+            "mention_id": mention_id,
+            "native_id": item.native_id,
+            "source": Source(kind=item.kind, instance=item.instance[:256]),
+            "url": _url(item.url),
+            "title": _cut(item.title, 2048),
+            "text": item.text[:MAX_TEXT_CHARS],
+            "language": _language(item.language),
+            "author": self._author(item),
+            "engagement": Engagement(
+                likes=max(0, item.likes), shares=max(0, item.shares), replies=max(0, item.replies)
+            ),
+            "published_at": published,
+            "collected_at": self.clock.now(),
+            "duplicate_of": duplicate_of,
+            "extra": extra,
+        }
+        return [
+            RawMention(territory_id=match.territory_id, matched_terms=match.terms[:64], **common) for match in matches
+        ]
+
+    def dead_letter(self, rejected: RejectedInput) -> EncodedRecord:
+        """The dead-letter record for an input that could not become a mention (and its metric and log line)."""
+        self.metrics.deadletters.labels(rejected.error_class).inc()
+        log.warning(
+            "input dead-lettered",
+            extra={"source": rejected.kind, "instance": rejected.instance[:256], "reason": rejected.reason[:500]},
+        )
+        letter = DeadLetter(
+            topic=MENTIONS_RAW,
+            partition=-1,
+            offset=-1,
+            value_preview=DeadLetter.preview(rejected.raw) or "",
+            value_size=len(rejected.raw),
+            error_class=rejected.error_class,
+            reason=f"{rejected.kind} {rejected.instance[:256]}: {rejected.reason}"[:4000],
+            service="collector",
+            failed_at=self.clock.now(),
+        )
+        return encode(DEADLETTER, letter, source=CE_SOURCE)
+
+    async def process(self, batch: Batch, *, source_name: str | None = None) -> BatchReport:
+        """Emit a batch and, once acknowledged, journal its ids and save its cursor (see module docstring)."""
+        records: list[EncodedRecord] = []
+        claimed: list[str] = []
+        seen: list[SeenEntry] = []
+        batch_texts: dict[str, tuple[str, str | None]] = {}
+        duplicates = unmatched = text_copies = matched_items = 0
+        counts: dict[str, int] = {}
+        rejected = list(batch.rejected)
+        for item in batch.items:
+            self.metrics.items.labels(item.kind).inc()
+            mention_id = mention_id_of(item)
+            if not self.dedup.claim(mention_id):
+                duplicates += 1
+                continue
+            matches = [m for m in self._matches(item) if m.territory_id in self._known_territories]
+            if not matches:
+                self.dedup.release((mention_id,))
+                unmatched += 1
+                continue
+            author_key = item.author_id or item.author_handle
+            digest = self.dedup.digest(item.text)
+            original = self.dedup.original_of(digest, author_key)
+            if original is None and digest is not None:
+                first = batch_texts.get(digest)
+                if first is None:
+                    batch_texts[digest] = (mention_id, author_key)
+                elif author_key is None or first[1] != author_key:
+                    original = first[0]
+            try:
+                mentions = self._mentions(item, mention_id, matches, original)
+            except ValidationError as exc:
+                self.dedup.release((mention_id,))
+                rejected.append(
+                    RejectedInput(item.kind, item.instance, "validation", describe(exc), item.text[:1024].encode())
+                )
+                continue
+            claimed.append(mention_id)
+            matched_items += 1
+            text_copies += original is not None
+            records.extend(encode(MENTIONS_RAW, mention, source=CE_SOURCE) for mention in mentions)
+            counts[item.kind] = counts.get(item.kind, 0) + len(mentions)
+            seen.append(SeenEntry(mention_id, digest, author_key))
+        records.extend(self.dead_letter(r) for r in rejected)
+        if records:
+            started = time.perf_counter()
+            try:
+                await self.sink.send(records)
+            except BaseException:
+                self.dedup.release(claimed)
+                raise
+            self.metrics.produce_seconds.observe(time.perf_counter() - started)
+        self.dedup.commit(seen)
+        if self.state is not None:
+            if seen:
+                self.state.append_dedup(seen)
+            if source_name is not None and batch.cursor is not None:
+                self.state.save_cursor(source_name, batch.cursor)
+        for kind, count in counts.items():
+            self.metrics.mentions.labels(kind).inc(count)
+        if duplicates:
+            self.metrics.duplicates.labels("id").inc(duplicates)
+        if text_copies:
+            self.metrics.duplicates.labels("text").inc(text_copies)
+        return BatchReport(
+            emitted=sum(counts.values()),
+            matched_items=matched_items,
+            duplicates=duplicates,
+            unmatched=unmatched,
+            deadlettered=len(rejected),
+        )

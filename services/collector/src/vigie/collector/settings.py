@@ -1,0 +1,101 @@
+"""Configuration: environment and mounted secrets (:class:`CollectorSettings`) plus the sources file.
+
+Environment variables start with ``VIGIE_COLLECTOR_`` (``VIGIE_COLLECTOR_WEBHOOK_TOKEN``...); secrets can also
+be files named after the field in ``secrets_dir`` (Kubernetes secret mounts). Secrets are ``SecretStr`` and
+never logged. The sources file (``config/collector.example.yaml``) says what to read; it is validated at
+start-up and errors name the file, the line and the field.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, SecretStr
+from pydantic_settings import SettingsConfigDict
+
+from vigie.runtime.settings import ServiceSettings
+from vigie.schemas.yaml_source import load_yaml_model
+
+Seconds = Annotated[float, Field(gt=0, le=86_400)]
+
+
+class CollectorSettings(ServiceSettings):
+    """Settings of the collector service (one frozen object, parsed once at the entry point)."""
+
+    model_config = SettingsConfigDict(frozen=True, extra="ignore", env_prefix="VIGIE_COLLECTOR_", secrets_dir=None)
+
+    sources_file: Path = Path("config/collector.example.yaml")
+    territories_file: Path = Path("config/territories.example.yaml")
+    state_dir: Path = Path("state/collector")
+    webhook_token: SecretStr | None = None
+    webhook_hmac_secret: SecretStr | None = None
+    webhook_max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    webhook_client: str = Field(default="webhook", description="Source instance name of webhook mentions.")
+    pseudonymisation_key: SecretStr | None = Field(
+        default=None, description="When set (>= 16 characters), author ids and handles become keyed hashes."
+    )
+    mastodon_token: SecretStr | None = None
+    reddit_client_id: str | None = None
+    reddit_client_secret: SecretStr | None = None
+    reddit_user_agent: str = "vigie-collector/0.1 (territorial e-reputation monitoring)"
+    dedup_capacity: int = Field(default=200_000, ge=1000)
+    http_timeout_s: float = Field(default=20.0, gt=0)
+    backoff_base_s: float = Field(default=2.0, gt=0)
+    backoff_max_s: float = Field(default=300.0, gt=0)
+    producer_linger_ms: int = Field(default=10, ge=0)
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class RssFeed(_Section):
+    """A feed URL, or a template with ``{query}`` expanded once per territory name (Google News search)."""
+
+    url: Annotated[str, Field(pattern=r"^https?://", max_length=4096)]
+    interval_s: Seconds = 300
+    per_territory: bool = False
+
+
+class MastodonInstance(_Section):
+    url: HttpUrl
+    hashtags: tuple[str, ...] = ()
+    searches: tuple[str, ...] = Field(default=(), description="Full-text searches (need a token).")
+    streaming: bool = Field(default=True, description="Follow the streaming API when a token is configured.")
+    interval_s: Seconds = 60
+    hashtags_from_territories: bool = Field(default=False, description="Also follow every territory hashtag.")
+
+
+class BlueskyJetstream(_Section):
+    enabled: bool = True
+    url: Annotated[str, Field(pattern=r"^wss?://")] = "wss://jetstream2.us-east.bsky.network/subscribe"
+
+
+class RedditSection(_Section):
+    subreddits: tuple[str, ...] = ()
+    searches: tuple[str, ...] = ()
+    include_comments: bool = True
+    interval_s: Seconds = 120
+    auth_url: HttpUrl = HttpUrl("https://www.reddit.com")
+    api_url: HttpUrl = HttpUrl("https://oauth.reddit.com")
+
+
+class WebhookSection(_Section):
+    enabled: bool = True
+
+
+class SourcesConfig(_Section):
+    """The sources file."""
+
+    version: Literal[1] = 1
+    rss: tuple[RssFeed, ...] = ()
+    mastodon: tuple[MastodonInstance, ...] = ()
+    bluesky: BlueskyJetstream | None = None
+    reddit: RedditSection | None = None
+    webhook: WebhookSection = WebhookSection()
+
+
+def load_sources(path: str | Path) -> SourcesConfig:
+    """Load and validate a sources file; :class:`~vigie.schemas.ConfigError` names file, line and field."""
+    return load_yaml_model(SourcesConfig, path)

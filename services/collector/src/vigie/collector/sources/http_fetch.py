@@ -1,0 +1,48 @@
+"""HTTP reads shared by the polling sources: bounded bodies, timeouts and errors classified for backoff."""
+
+from __future__ import annotations
+
+import httpx
+
+from vigie.collector.backoff import parse_retry_after
+from vigie.collector.errors import FetchError
+
+#: Largest body a source reads; larger answers are abandoned (reason ``oversize``).
+DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+
+
+async def fetch(
+    client: httpx.AsyncClient,
+    method: str,
+    url: str,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    ok_statuses: tuple[int, ...] = (200,),
+    **kwargs: object,
+) -> tuple[httpx.Response, bytes]:
+    """Send a request and read at most ``max_bytes``; raise :class:`FetchError` unless the status is expected.
+
+    429 and 503 carry the server's ``Retry-After``; timeouts and connection failures are retryable too.
+    """
+    try:
+        async with client.stream(method, url, **kwargs) as response:  # type: ignore[arg-type]
+            if response.status_code not in ok_statuses:
+                retry_after = parse_retry_after(response.headers.get("retry-after"))
+                await response.aclose()
+                raise FetchError(
+                    f"http_{response.status_code}" if response.status_code < 500 else "http_5xx",
+                    f"{method} {url}: HTTP {response.status_code}",
+                    retry_after=retry_after,
+                )
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in response.aiter_raw():
+                size += len(chunk)
+                if size > max_bytes:
+                    raise FetchError("oversize", f"{method} {url}: body larger than {max_bytes} bytes")
+                chunks.append(chunk)
+            return response, b"".join(chunks)
+    except httpx.TimeoutException as exc:
+        raise FetchError("timeout", f"{method} {url}: {type(exc).__name__}") from None
+    except httpx.HTTPError as exc:
+        raise FetchError("connection", f"{method} {url}: {type(exc).__name__}: {exc}") from None

@@ -1,0 +1,223 @@
+"""Mastodon: hashtag timelines (and full-text search with a token) on one instance.
+
+Polling asks each timeline for statuses newer than its ``since_id`` (the cursor, per timeline). With a
+token and ``streaming`` on, the source first catches up by polling once, then follows the streaming API
+(server-sent events, one connection per hashtag) and keeps the ``since_id`` cursors moving, so a restart
+catches up by polling again. ``X-RateLimit-Remaining`` / ``-Reset`` are honoured by waiting for the reset.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import httpx
+
+from vigie.collector.clock import Clock
+from vigie.collector.errors import FetchError
+from vigie.collector.items import Batch, CollectedItem, Cursor, RejectedInput
+from vigie.collector.sources.base import PollingSource
+from vigie.collector.sources.html_text import html_to_text
+from vigie.collector.sources.http_fetch import fetch
+from vigie.collector.sources.rate_limit import RateLimitGate
+from vigie.collector.sources.sse import SseParser
+
+
+def _newer(a: str | None, b: str) -> bool:
+    """Is status id ``b`` newer than ``a``? (Snowflake ids: compare as integers when they are.)"""
+    if a is None:
+        return True
+    if a.isdigit() and b.isdigit():
+        return int(b) > int(a)
+    return b > a
+
+
+class MastodonSource(PollingSource):
+    """Hashtags and searches of one Mastodon instance."""
+
+    kind = "mastodon"
+
+    def __init__(
+        self,
+        base_url: str,
+        client: httpx.AsyncClient,
+        clock: Clock,
+        *,
+        hashtags: tuple[str, ...] = (),
+        searches: tuple[str, ...] = (),
+        token: str | None = None,
+        streaming: bool = False,
+        interval_s: float = 60.0,
+        limit: int = 40,
+        batch_window_s: float = 0.5,
+        stream_read_timeout_s: float = 90.0,
+        name: str | None = None,
+    ) -> None:
+        super().__init__(clock, interval_s)
+        self.base_url = base_url.rstrip("/")
+        self.host = urlsplit(self.base_url).netloc or self.base_url
+        self.client = client
+        self.hashtags = tuple(tag.lstrip("#") for tag in hashtags)
+        self.searches = searches if token else ()
+        self._token = token
+        self.streaming = streaming and token is not None
+        self.limit = limit
+        self.batch_window_s = batch_window_s
+        self.stream_read_timeout_s = stream_read_timeout_s
+        self.name = name or f"mastodon:{self.host}"
+        self.gate = RateLimitGate(clock)
+        self._since: dict[str, str] = {}
+
+    def restore(self, cursor: Cursor | None) -> None:
+        since = (cursor or {}).get("since", {})
+        self._since = {str(k): str(v) for k, v in since.items()} if isinstance(since, dict) else {}
+
+    def _cursor(self) -> Cursor:
+        return {"since": dict(self._since)}
+
+    def _headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self._token}"} if self._token else {}
+
+    async def poll(self) -> Batch:
+        batch = Batch()
+        for tag in self.hashtags:
+            url = f"{self.base_url}/api/v1/timelines/tag/{quote(tag, safe='')}"
+            await self._poll_timeline(batch, f"tag:{tag}", url, {})
+        for query in self.searches:
+            url = f"{self.base_url}/api/v2/search"
+            await self._poll_timeline(batch, f"search:{query}", url, {"q": query, "type": "statuses"})
+        batch.cursor = self._cursor()
+        return batch
+
+    async def _poll_timeline(self, batch: Batch, key: str, url: str, params: dict[str, str]) -> None:
+        await self.gate.wait()
+        query = {**params, "limit": str(self.limit)}
+        since = self._since.get(key)
+        if since:
+            query["since_id" if "q" not in params else "min_id"] = since
+        response, body = await fetch(self.client, "GET", url, params=query, headers=self._headers())
+        self.gate.observe(response.headers)
+        try:
+            data = json.loads(body)
+        except ValueError as exc:
+            raise FetchError("parse", f"{url}: answer is not JSON: {exc}") from None
+        statuses = data.get("statuses", []) if isinstance(data, dict) else data
+        if not isinstance(statuses, list):
+            raise FetchError("parse", f"{url}: answer is not a list of statuses")
+        for status in reversed(statuses):
+            self._take(batch, key, status)
+
+    def _take(self, batch: Batch, key: str, status: Any) -> None:
+        item = self.item(status)
+        if isinstance(item, RejectedInput):
+            batch.rejected.append(item)
+            return
+        batch.items.append(item)
+        if _newer(self._since.get(key), item.native_id):
+            self._since[key] = item.native_id
+
+    def item(self, status: Any) -> CollectedItem | RejectedInput:
+        """A status as an item, or a rejection saying what is wrong with it."""
+        raw = json.dumps(status, ensure_ascii=False).encode("utf-8") if status is not None else b"null"
+        try:
+            if status.get("reblog"):
+                status = status["reblog"]
+            account = status.get("account") or {}
+            published = datetime.fromisoformat(str(status["created_at"]).replace("Z", "+00:00"))
+            text = html_to_text(status.get("content") or "")
+            spoiler = html_to_text(status.get("spoiler_text") or "")
+            return CollectedItem(
+                kind="mastodon",
+                instance=self.host,
+                native_id=str(status["id"]),
+                text=text,
+                title=spoiler or None,
+                url=status.get("url") or status.get("uri"),
+                language=status.get("language"),
+                published_at=published if published.tzinfo else published.replace(tzinfo=UTC),
+                author_id=str(account["id"]) if account.get("id") is not None else None,
+                author_handle=account.get("acct"),
+                author_name=account.get("display_name"),
+                author_followers=account.get("followers_count"),
+                likes=int(status.get("favourites_count") or 0),
+                shares=int(status.get("reblogs_count") or 0),
+                replies=int(status.get("replies_count") or 0),
+            )
+        except (AttributeError, KeyError, TypeError, ValueError) as exc:
+            return RejectedInput(self.kind, self.host, "validation", f"invalid status: {exc!r}", raw)
+
+    async def batches(self) -> AsyncIterator[Batch]:
+        if not self.streaming:
+            async for batch in super().batches():
+                yield batch
+            return
+        yield await self.poll()
+        queue: asyncio.Queue[tuple[str, Any] | BaseException] = asyncio.Queue()
+        readers = [asyncio.create_task(self._stream(tag, queue)) for tag in self.hashtags]
+        try:
+            while True:
+                batch = Batch()
+                first = await queue.get()
+                deadline = asyncio.get_running_loop().time() + self.batch_window_s
+                pending: list[tuple[str, Any] | BaseException] = [first]
+                while len(pending) < 500:
+                    timeout = deadline - asyncio.get_running_loop().time()
+                    if timeout <= 0:
+                        break
+                    try:
+                        pending.append(await asyncio.wait_for(queue.get(), timeout))
+                    except TimeoutError:
+                        break
+                for entry in pending:
+                    if isinstance(entry, BaseException):
+                        raise entry
+                    key, status = entry
+                    if key == "rejected":
+                        batch.rejected.append(status)
+                    else:
+                        self._take(batch, key, status)
+                batch.cursor = self._cursor()
+                yield batch
+        finally:
+            for reader in readers:
+                reader.cancel()
+            for reader in readers:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await reader
+            # the streams also stop when the generator is closed
+
+    async def _stream(self, tag: str, queue: asyncio.Queue[tuple[str, Any] | BaseException]) -> None:
+        url = f"{self.base_url}/api/v1/streaming/hashtag"
+        timeout = httpx.Timeout(10.0, read=self.stream_read_timeout_s)
+        try:
+            async with self.client.stream(
+                "GET", url, params={"tag": tag}, headers=self._headers(), timeout=timeout
+            ) as response:
+                if response.status_code != 200:
+                    raise FetchError(f"http_{response.status_code}", f"{url}: HTTP {response.status_code}")
+                parser = SseParser()
+                async for line in response.aiter_lines():
+                    event = parser.feed(line.rstrip("\r"))
+                    if event is None or event.event != "update":
+                        continue
+                    try:
+                        status = json.loads(event.data)
+                    except ValueError as exc:
+                        rejected = RejectedInput(
+                            self.kind, self.host, "decode", f"stream event is not JSON: {exc}", event.data.encode()
+                        )
+                        await queue.put(("rejected", rejected))
+                        continue
+                    await queue.put((f"tag:{tag}", status))
+            raise FetchError("connection", f"{url}: stream closed by the server")
+        except httpx.TimeoutException:
+            await queue.put(FetchError("timeout", f"{url}: no event or heartbeat within {self.stream_read_timeout_s}s"))
+        except httpx.HTTPError as exc:
+            await queue.put(FetchError("connection", f"{url}: {type(exc).__name__}: {exc}"))
+        except FetchError as exc:
+            await queue.put(exc)

@@ -1,0 +1,181 @@
+"""Reddit: new posts and comments of subreddits, and new posts of searches, with OAuth client credentials.
+
+The source obtains an application token (``POST /api/v1/access_token``, HTTP basic auth with the client id
+and secret, ``grant_type=client_credentials``), renews it before it expires or when a listing answers 401,
+and reads listings on the OAuth host. The cursor is, per listing, the creation time of the newest item
+emitted; older items are skipped and same-second items are left to dedup. ``X-Ratelimit-*`` are honoured.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from vigie.collector.clock import Clock
+from vigie.collector.errors import FetchError
+from vigie.collector.items import Batch, CollectedItem, Cursor, RejectedInput
+from vigie.collector.sources.base import PollingSource
+from vigie.collector.sources.html_text import html_to_text
+from vigie.collector.sources.http_fetch import fetch
+from vigie.collector.sources.rate_limit import RateLimitGate
+
+AUTH_URL = "https://www.reddit.com"
+API_URL = "https://oauth.reddit.com"
+
+
+class RedditSource(PollingSource):
+    """Subreddits and searches read with one set of OAuth credentials."""
+
+    kind = "reddit"
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        clock: Clock,
+        *,
+        client_id: str,
+        client_secret: str,
+        user_agent: str = "vigie-collector/0.1",
+        subreddits: tuple[str, ...] = (),
+        searches: tuple[str, ...] = (),
+        include_comments: bool = True,
+        interval_s: float = 120.0,
+        auth_url: str = AUTH_URL,
+        api_url: str = API_URL,
+        limit: int = 100,
+        name: str | None = None,
+    ) -> None:
+        super().__init__(clock, interval_s)
+        self.client = client
+        self._client_id = client_id
+        self._client_secret = client_secret
+        self.user_agent = user_agent
+        self.subreddits = subreddits
+        self.searches = searches
+        self.include_comments = include_comments
+        self.auth_url = auth_url.rstrip("/")
+        self.api_url = api_url.rstrip("/")
+        self.limit = limit
+        self.name = name or "reddit"
+        self.gate = RateLimitGate(clock)
+        self._token: str | None = None
+        self._token_expires = 0.0
+        self._newest: dict[str, float] = {}
+
+    def __repr__(self) -> str:
+        return f"RedditSource(name={self.name!r}, client_id=***)"
+
+    def restore(self, cursor: Cursor | None) -> None:
+        newest = (cursor or {}).get("newest", {})
+        self._newest = {str(k): float(v) for k, v in newest.items()} if isinstance(newest, dict) else {}
+
+    def listings(self) -> list[tuple[str, str, dict[str, str]]]:
+        """``(cursor key, path, params)`` of every listing read per poll."""
+        out: list[tuple[str, str, dict[str, str]]] = []
+        for sub in self.subreddits:
+            out.append((f"r/{sub}/new", f"/r/{quote(sub)}/new", {}))
+            if self.include_comments:
+                out.append((f"r/{sub}/comments", f"/r/{quote(sub)}/comments", {}))
+        for query in self.searches:
+            out.append((f"search:{query}", "/search", {"q": query, "sort": "new", "type": "link"}))
+        return out
+
+    async def _authorise(self) -> str:
+        if self._token is not None and self.clock.time() < self._token_expires - 60:
+            return self._token
+        _, body = await fetch(
+            self.client,
+            "POST",
+            f"{self.auth_url}/api/v1/access_token",
+            data={"grant_type": "client_credentials"},
+            auth=(self._client_id, self._client_secret),
+            headers={"User-Agent": self.user_agent},
+        )
+        try:
+            data = json.loads(body)
+            token = str(data["access_token"])
+            expires_in = float(data.get("expires_in", 3600))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise FetchError("auth", f"token endpoint answered without a token: {exc!r}") from None
+        self._token, self._token_expires = token, self.clock.time() + expires_in
+        return token
+
+    async def poll(self) -> Batch:
+        batch = Batch()
+        for key, path, params in self.listings():
+            await self._read_listing(batch, key, path, params)
+        batch.cursor = {"newest": dict(self._newest)}
+        return batch
+
+    async def _read_listing(self, batch: Batch, key: str, path: str, params: dict[str, str]) -> None:
+        for attempt in (1, 2):
+            await self.gate.wait()
+            token = await self._authorise()
+            headers = {"Authorization": f"bearer {token}", "User-Agent": self.user_agent}
+            try:
+                response, body = await fetch(
+                    self.client,
+                    "GET",
+                    f"{self.api_url}{path}",
+                    params={**params, "limit": str(self.limit), "raw_json": "1"},
+                    headers=headers,
+                )
+            except FetchError as exc:
+                if exc.reason == "http_401" and attempt == 1:
+                    self._token = None
+                    continue
+                raise
+            self.gate.observe(response.headers)
+            break
+        try:
+            children = json.loads(body)["data"]["children"]
+            if not isinstance(children, list):
+                raise TypeError("children is not a list")
+        except (ValueError, KeyError, TypeError) as exc:
+            raise FetchError("parse", f"{path}: not a listing: {exc!r}") from None
+        newest = self._newest.get(key)
+        for child in reversed(children):
+            item = self.item(child)
+            if isinstance(item, RejectedInput):
+                batch.rejected.append(item)
+                continue
+            created = item.published_at.timestamp()
+            if newest is not None and created < self._newest.get(key, newest):
+                continue
+            batch.items.append(item)
+            if created > self._newest.get(key, float("-inf")):
+                self._newest[key] = created
+
+    def item(self, child: Any) -> CollectedItem | RejectedInput:
+        try:
+            data = child["data"]
+            kind = child["kind"]
+            published = datetime.fromtimestamp(float(data["created_utc"]), UTC)
+            subreddit = str(data.get("subreddit") or "reddit")
+            if kind == "t1":
+                text, title = html_to_text(data.get("body") or ""), data.get("link_title")
+            elif kind == "t3":
+                text, title = html_to_text(data.get("selftext") or ""), data.get("title")
+            else:
+                raise ValueError(f"unexpected listing kind {kind!r}")
+            permalink = data.get("permalink")
+            return CollectedItem(
+                kind="reddit",
+                instance=f"r/{subreddit}",
+                native_id=str(data["name"]),
+                text=text or (title or ""),
+                title=title,
+                url=f"https://www.reddit.com{permalink}" if permalink else data.get("url"),
+                published_at=published,
+                author_handle=data.get("author"),
+                author_id=data.get("author_fullname"),
+                likes=max(0, int(data.get("score") or 0)),
+                replies=int(data.get("num_comments") or 0),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raw = json.dumps(child, ensure_ascii=False, default=str)[:4096].encode("utf-8")
+            return RejectedInput(self.kind, "reddit", "validation", f"invalid listing item: {exc!r}", raw)
