@@ -1,0 +1,74 @@
+"""``vigie backtest`` as a pure driver: raw mentions in, alert events out, with the service's exact code path.
+
+Mentions are scored in batches with :func:`vigie.classifier.scoring.score_mentions`, routed to the partition
+Kafka's default partitioner would give their territory on ``vigie.mentions.scored.v1``, and run through one
+:class:`~vigie.classifier.detection.PartitionDriver` per partition, in input order: exactly what the service's
+detection agent does with the same records, so both produce the same alert events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from vigie.classifier.detection import DetectionEngine, DetectorSettings, PartitionDriver, partition_for
+from vigie.classifier.scoring import score_mentions
+from vigie.classifier.sentiment.protocol import LanguageIdentifier, SentimentModel
+from vigie.schemas import MENTIONS_SCORED, TOPICS, AlertEvent, RawMention, TerritoryConfig
+
+
+@dataclass
+class BacktestTotals:
+    """What happened to the input, for the operator."""
+
+    mentions: int = 0
+    unknown_territory: int = 0
+    events: int = 0
+    by_transition: dict[str, int] = field(default_factory=dict)
+
+
+class Backtest:
+    """Scores and detects over an ordered stream of raw mentions."""
+
+    def __init__(
+        self,
+        territories: TerritoryConfig,
+        model: SentimentModel,
+        language_identifier: LanguageIdentifier,
+        settings: DetectorSettings | None = None,
+        *,
+        partitions: int | None = None,
+        batch_size: int = 512,
+    ) -> None:
+        self.engine = DetectionEngine(territories, settings)
+        self.model = model
+        self.language_identifier = language_identifier
+        self.partitions = partitions or TOPICS[MENTIONS_SCORED].partitions
+        self.drivers = [PartitionDriver(self.engine, partition) for partition in range(self.partitions)]
+        self.states: dict[str, Any] = {}
+        self.batch_size = batch_size
+        self.totals = BacktestTotals()
+        self._known = set(territories.by_id())
+
+    def run(self, mentions: Iterable[RawMention]) -> Iterator[AlertEvent]:
+        """Alert events in the order the drivers emit them."""
+        batch: list[RawMention] = []
+        for mention in mentions:
+            batch.append(mention)
+            if len(batch) >= self.batch_size:
+                yield from self._flush(batch)
+                batch = []
+        yield from self._flush(batch)
+
+    def _flush(self, batch: list[RawMention]) -> Iterator[AlertEvent]:
+        for scored in score_mentions(self.model, self.language_identifier, batch):
+            self.totals.mentions += 1
+            if scored.territory_id not in self._known:
+                self.totals.unknown_territory += 1
+                continue
+            driver = self.drivers[partition_for(scored.territory_id, self.partitions)]
+            for event in driver.on_mention(scored, self.states):
+                self.totals.events += 1
+                self.totals.by_transition[event.transition] = self.totals.by_transition.get(event.transition, 0) + 1
+                yield event

@@ -1,0 +1,92 @@
+"""``vigie backtest --territories FILE [MENTIONS.jsonl|-]``: run scoring and crisis detection over raw-mention
+JSON lines (the payload of ``vigie.mentions.raw.v1``) and write the alert events (the payload of
+``vigie.alerts.v1``) as JSON lines, exactly as the classifier service would produce them for the same records.
+
+Lines that are not valid raw mentions, and mentions of territories absent from the file, are skipped and
+counted on stderr (the service dead-letters them).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, TextIO
+
+from vigie.classifier.backtest import Backtest
+from vigie.classifier.sentiment.protocol import LanguageIdentifier, SentimentModel
+from vigie.schemas import ConfigError, DecodeError, RawMention, decode_as, load_territories
+
+
+def register(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "backtest",
+        help="replay raw mentions through scoring and detection, print alert events",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--territories", required=True, help="territories YAML file")
+    parser.add_argument("mentions", nargs="?", default="-", help="raw mentions, one JSON per line (- = stdin)")
+    parser.set_defaults(func=run)
+
+
+def default_models() -> tuple[SentimentModel, LanguageIdentifier]:
+    """The service's default sentiment model and language identifier."""
+    sentiment = importlib.import_module("vigie.classifier.sentiment")
+    model: SentimentModel = sentiment.load_default_model()
+    identifier: LanguageIdentifier = sentiment.load_language_identifier()
+    return model, identifier
+
+
+class _Reader:
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.invalid = 0
+
+    def __iter__(self) -> Iterator[RawMention]:
+        for line in self.stream:
+            if not line.strip():
+                continue
+            try:
+                yield decode_as(RawMention, line.encode("utf-8"))
+            except DecodeError:
+                self.invalid += 1
+
+
+def _replay(backtest: Backtest, stream: TextIO) -> _Reader:
+    reader = _Reader(stream)
+    out = sys.stdout
+    for event in backtest.run(reader):
+        out.write(event.model_dump_json())
+        out.write("\n")
+    out.flush()
+    return reader
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        territories = load_territories(args.territories)
+    except ConfigError as error:
+        print(f"vigie backtest: {error}", file=sys.stderr)
+        return 2
+    model, identifier = default_models()
+    backtest = Backtest(territories, model, identifier)
+    try:
+        if args.mentions == "-":
+            reader = _replay(backtest, sys.stdin)
+        else:
+            with Path(args.mentions).open(encoding="utf-8") as stream:
+                reader = _replay(backtest, stream)
+    except OSError as error:
+        print(f"vigie backtest: {error}", file=sys.stderr)
+        return 2
+    totals = backtest.totals
+    print(
+        f"vigie backtest: {totals.mentions} mentions, {totals.events} alert events {totals.by_transition}, "
+        f"{reader.invalid} invalid lines, {totals.unknown_territory} unknown territories, "
+        f"{backtest.engine.late_mentions} late mentions",
+        file=sys.stderr,
+    )
+    return 0

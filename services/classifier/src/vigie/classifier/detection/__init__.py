@@ -1,0 +1,24 @@
+"""Crisis detection core: event-time, seasonal, overdispersed surge detection of negative mentions.
+
+Pure Python (no Kafka, no faust, no wall clock), deterministic, with JSON-serialisable per-territory state.
+
+* :class:`DetectionEngine` (mention mode): ``observe(mention, state)`` / ``advance(territory, watermark, state)``.
+* :class:`PartitionDriver`: drives the engine over one partition of ``vigie.mentions.scored.v1`` in order,
+  with the watermark semantics shared by the classifier service and ``vigie backtest``.
+* :class:`SeriesDetector` (volume mode): a plain count series, behind ``vigie detect-series``.
+"""
+
+from vigie.classifier.detection.engine import DetectionEngine, DetectorSettings
+from vigie.classifier.detection.errors import DetectionError, InvalidSeriesError, UnknownTerritoryError
+from vigie.classifier.detection.partition import PartitionDriver, murmur2, partition_for
+
+__all__ = [
+    "DetectionEngine",
+    "DetectionError",
+    "DetectorSettings",
+    "InvalidSeriesError",
+    "PartitionDriver",
+    "UnknownTerritoryError",
+    "murmur2",
+    "partition_for",
+]

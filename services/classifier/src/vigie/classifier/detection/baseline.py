@@ -1,0 +1,136 @@
+"""The robust seasonal baseline of one count series: what is normal for this place at this hour.
+
+Expected count of a bucket = ``level x hour_of_day[h] x hour_of_week[w] x event_factor(local day)``:
+
+* ``level`` is a slowly adapting mean count per bucket, started from a prior (the size class of a territory)
+  whose weight is ``prior_weight_buckets``: a running mean at first, then an exponential average;
+* the hour-of-day shape pools the seven days so that a new territory learns its daily rhythm within days; the
+  hour-of-week shape learns what is left (weekends, market days) more slowly, starting neutral (1.0);
+* every observation is winsorised at ``robust_clip_sd`` standard deviations of the count model before it
+  teaches anything, so a surge barely moves the baseline (robust), and buckets closed under an open incident do
+  not teach it at all (the caller skips them);
+* the dispersion ``phi`` of the negative-binomial model (variance = mu + phi mu^2) is learnt from residuals;
+* decayed sums give the baseline negative share and the mean reach weight of negative mentions.
+
+The state is a small JSON-serialisable dict (lists and floats only), rounded so it stays compact.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from vigie.classifier.detection.local_time import LocalCalendar
+from vigie.classifier.detection.settings import DetectorSettings
+
+Baseline = dict[str, Any]
+_MAX_SHAPE = 20.0
+
+
+def _sig(value: float) -> float:
+    return float(f"{value:.6g}")
+
+
+def new_baseline(prior_per_bucket: float) -> Baseline:
+    """A baseline that knows nothing but the prior mean count per bucket."""
+    return {
+        "level": _sig(prior_per_bucket),
+        "hod": [1.0] * 24,
+        "how": [1.0] * 168,
+        "phi": None,
+        "n": 0,
+        "sn": 0.0,
+        "st": 0.0,
+        "sw": 0.0,
+    }
+
+
+def shape(base: Baseline, calendar: LocalCalendar, bucket_start: int) -> float:
+    """Seasonal and calendar multiplier of the level for the bucket starting at ``bucket_start``."""
+    hod, how = calendar.hours(bucket_start)
+    factor: float = base["hod"][hod] * base["how"][how] * calendar.factor(bucket_start)
+    return factor
+
+
+def expected(base: Baseline, calendar: LocalCalendar, bucket_start: int) -> float:
+    """Expected count in the bucket starting at ``bucket_start``."""
+    value: float = base["level"] * shape(base, calendar, bucket_start)
+    return value
+
+
+def dispersion(base: Baseline, settings: DetectorSettings) -> float:
+    phi = base["phi"]
+    return settings.prior_dispersion if phi is None else float(phi)
+
+
+def baseline_share(base: Baseline, settings: DetectorSettings) -> float:
+    weight = settings.share_prior_weight
+    share: float = (base["sn"] + weight * settings.prior_negative_share) / (base["st"] + weight)
+    return min(max(share, 1e-3), 0.999)
+
+
+def mean_reach_weight(base: Baseline) -> float:
+    weight: float = (base["sw"] + 5.0) / (base["sn"] + 5.0)
+    return max(weight, 1.0)
+
+
+def learn(
+    base: Baseline,
+    calendar: LocalCalendar,
+    bucket_start: int,
+    negative: float,
+    total: float,
+    weighted: float,
+    settings: DetectorSettings,
+    min_level: float,
+) -> None:
+    """Teach the baseline one closed bucket (the caller skips buckets under an open incident)."""
+    hod, how = calendar.hours(bucket_start)
+    factor = calendar.factor(bucket_start)
+    hod_shape = base["hod"][hod]
+    how_shape = base["how"][how]
+    level = base["level"]
+    mean = level * hod_shape * how_shape * factor
+    phi = dispersion(base, settings)
+    informed = base["n"] + settings.prior_weight_buckets
+    sd = math.sqrt(mean + phi * mean * mean)
+    if informed >= 12:
+        clipped = min(max(negative, mean - settings.robust_clip_sd * sd), mean + settings.robust_clip_sd * sd)
+    else:
+        clipped = negative
+    # Level: running mean at first, then an exponential average.
+    alpha = max(1.0 / settings.level_time_constant_buckets, 1.0 / (informed + 1.0))
+    level = max(min_level, level + alpha * (clipped / (hod_shape * how_shape * factor) - level))
+    # Shapes: the same schedule, counted in updates of one hour-of-day (1/24) or hour-of-week (1/168) bin.
+    alpha_hod = max(24.0 / settings.hour_of_day_time_constant_buckets, 24.0 / (informed + 24.0))
+    alpha_how = max(168.0 / settings.hour_of_week_time_constant_buckets, 168.0 / (informed + 168.0 * 4))
+    ratio_hod = min(_MAX_SHAPE, clipped / (level * how_shape * factor))
+    ratio_how = min(_MAX_SHAPE, clipped / (level * hod_shape * factor))
+    base["hod"][hod] = round(hod_shape + alpha_hod * (ratio_hod - hod_shape), 4) or 1e-4
+    base["how"][how] = round(how_shape + alpha_how * (ratio_how - how_shape), 4) or 1e-4
+    # Dispersion from residuals (clipped far out so that a surge does not inflate it).
+    if mean >= 1.0:
+        residual = min(abs(negative - mean), 4.0 * sd)
+        moment = min(max((residual * residual - mean) / (mean * mean), 0.0), settings.max_dispersion)
+        previous = settings.prior_dispersion if base["phi"] is None else base["phi"]
+        phi_alpha = max(1.0 / settings.level_time_constant_buckets, 1.0 / (informed + 1.0))
+        base["phi"] = round(min(max(previous + phi_alpha * (moment - previous), settings.min_dispersion), 10.0), 5)
+    decay = 1.0 - 1.0 / settings.level_time_constant_buckets
+    excess = max(negative - clipped, 0.0)
+    base["sn"] = _sig(base["sn"] * decay + negative - excess)
+    base["st"] = _sig(base["st"] * decay + total - excess)
+    base["sw"] = _sig(base["sw"] * decay + (weighted * clipped / negative if negative > 0 else 0.0))
+    base["level"] = _sig(level)
+    base["n"] += 1
+    if bucket_start % 86400 == 0:
+        _renormalise(base)
+
+
+def _renormalise(base: Baseline) -> None:
+    """Keep both shapes at mean 1, moving their scale into the level (once per day)."""
+    for key in ("hod", "how"):
+        values = base[key]
+        mean = sum(values) / len(values)
+        if mean > 0:
+            base[key] = [round(v / mean, 4) or 1e-4 for v in values]
+            base["level"] = _sig(base["level"] * mean)

@@ -1,0 +1,81 @@
+"""Volume mode: the same surge detector over a plain count series (one value per fixed interval, as in NAB).
+
+There is no sentiment here: every count is treated as "negative volume", there is no share test and no reach
+weighting, and the series is judged in UTC. A cold series learns its level from its first values (running
+mean) and raises nothing during ``warmup_buckets``. A row *alerts* exactly when the detector raises an
+incident or escalates one on it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from vigie.classifier.detection.local_time import LocalCalendar
+from vigie.classifier.detection.settings import DetectorSettings
+from vigie.classifier.detection.surge import State, SurgeDetector
+
+#: Volume-mode defaults: complete buckets arrive in order (no lateness), one day of warm-up.
+VOLUME_SETTINGS = DetectorSettings(
+    allowed_lateness_seconds=0,
+    prior_weight_buckets=1.0,
+    warmup_buckets=288,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesStep:
+    """The detector's verdict on one row."""
+
+    anomaly_score: float
+    alert: bool
+    transitions: tuple[str, ...]
+
+
+class SeriesDetector:
+    """Runs the surge detector over one count series, row by row (rows in time order)."""
+
+    def __init__(self, settings: DetectorSettings | None = None, key: str = "series") -> None:
+        self.settings = settings or VOLUME_SETTINGS
+        self._detector = SurgeDetector(key, self.settings, LocalCalendar("UTC"), 0.0, share_test=False, min_level=1e-3)
+        self.state: State = self._detector.new_state()
+
+    @classmethod
+    def for_interval(cls, interval_seconds: int, settings: DetectorSettings | None = None) -> SeriesDetector:
+        """A detector whose buckets are the series' interval (warm-up and windows keep their duration)."""
+        base = settings or VOLUME_SETTINGS
+        scale = base.bucket_seconds / interval_seconds
+        return cls(
+            replace(
+                base,
+                bucket_seconds=interval_seconds,
+                warmup_buckets=round(base.warmup_buckets * scale),
+                trailing_buckets=max(0, round((base.trailing_buckets + 1) * scale) - 1),
+                long_window_buckets=max(1, round(base.long_window_buckets * scale)),
+                level_time_constant_buckets=base.level_time_constant_buckets * scale,
+                hour_of_day_time_constant_buckets=base.hour_of_day_time_constant_buckets * scale,
+                hour_of_week_time_constant_buckets=base.hour_of_week_time_constant_buckets * scale,
+            )
+        )
+
+    def step(self, timestamp: datetime, value: float) -> SeriesStep:
+        """Account the count of the interval starting at ``timestamp`` (aware) and evaluate at its end."""
+        detector = self._detector
+        seconds = self.settings.bucket_seconds
+        start = math.floor(timestamp.timestamp())
+        end = start + seconds - 1
+        if self.state["clock"] is not None and end <= self.state["clock"]:
+            return SeriesStep(0.0, False, ())
+        decisions = detector.advance(self.state, end)
+        count: float = int(value) if float(value).is_integer() else float(value)
+        detector.add(self.state, start, count, count, float(count))
+        evaluation = detector.evaluation(self.state)
+        decisions += detector.evaluate(self.state, float(start), 0, evaluation)
+        score = 0.0 if evaluation is None else evaluation.score
+        transitions = tuple(decision.transition for decision in decisions)
+        return SeriesStep(
+            anomaly_score=round(score / (score + self.settings.raise_score), 6),
+            alert=any(t in ("raised", "escalated") for t in transitions),
+            transitions=transitions,
+        )

@@ -1,0 +1,92 @@
+"""Detector settings: one frozen object, defaults sensible for production territories."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class DetectorSettings:
+    """How the detector buckets, learns, tests and runs the incident lifecycle.
+
+    Times are event-time seconds. Scores are ``-log10`` tail probabilities under the baseline model.
+    """
+
+    #: Width of the event-time buckets of total, negative and reach-weighted negative counts.
+    bucket_seconds: int = 300
+    #: A record older than the territory's event-time clock by more than this is late: counted, then ignored.
+    allowed_lateness_seconds: int = 600
+    #: Short test window: the elapsed part of the current bucket plus this many previous buckets.
+    trailing_buckets: int = 2
+    #: Long test window (in buckets, current one included), for surges that build up over an hour.
+    long_window_buckets: int = 12
+    #: Minimum absolute volume: reach-weighted negative mentions in the test window needed to raise.
+    min_negative: float = 5.0
+    #: Significance needed to raise an incident (-log10 p of the negative-binomial upper tail).
+    raise_score: float = 6.0
+    #: Significance of the negative share (vs the baseline share) also needed to raise, in mention mode.
+    min_share_score: float = 2.0
+    #: While an incident is open, an evaluation at or above this score keeps it active.
+    sustain_score: float = 2.0
+    #: An incident resolves after this long without an active evaluation (quiet hold).
+    hold_quiet_seconds: int = 7200
+    #: Rate limit of ``updated`` events of one incident.
+    update_min_interval_seconds: int = 1800
+    #: ``updated`` needs the incident's negative count to have grown by this fraction since the last event.
+    material_growth: float = 0.5
+    #: Flap damping: for this long after a resolution, raising needs ``flap_extra_score`` more significance.
+    flap_window_seconds: int = 21600
+    flap_extra_score: float = 2.0
+    #: An incident lasting longer than this teaches the baseline again (a lasting shift becomes the new normal).
+    relearn_after_seconds: int = 86400
+    #: Time constants (in buckets) of the robust baseline: level, hour-of-day shape, hour-of-week shape.
+    level_time_constant_buckets: float = 864.0
+    hour_of_day_time_constant_buckets: float = 2016.0
+    hour_of_week_time_constant_buckets: float = 4032.0
+    #: Winsorisation of the observations that teach the baseline, in standard deviations of the count model.
+    robust_clip_sd: float = 2.0
+    #: Weight of the cold-start prior (size-class rate), in buckets of observations.
+    prior_weight_buckets: float = 288.0
+    #: Dispersion of the count model before it is learnt (variance = mu + dispersion * mu^2).
+    prior_dispersion: float = 0.25
+    min_dispersion: float = 0.02
+    max_dispersion: float = 2.0
+    #: Baseline negative share before it is learnt, and its weight in mentions.
+    prior_negative_share: float = 0.2
+    share_prior_weight: float = 20.0
+    #: Intra-story correlation of the quasi-binomial share test.
+    share_design_rho: float = 0.01
+    #: Reach weight of a negative mention: 1 + log10(1 + followers / reach_scale_followers).
+    reach_scale_followers: float = 1000.0
+    #: Severity: major needs both thresholds, critical both of its own; or reach alone makes it major.
+    major_score: float = 12.0
+    major_ratio: float = 4.0
+    critical_score: float = 24.0
+    critical_ratio: float = 8.0
+    major_reach_followers: int = 500_000
+    #: Evaluations after a cold start without alerts (0 in mention mode: the size-class prior is enough).
+    warmup_buckets: int = 0
+    #: Evidence bounds.
+    top_mentions: int = 10
+    top_terms: int = 10
+    baseline_terms_kept: int = 80
+    incident_terms_kept: int = 40
+    preview_chars: int = 280
+
+    def __post_init__(self) -> None:
+        if self.bucket_seconds < 10 or 86400 % self.bucket_seconds != 0:
+            raise ValueError("bucket_seconds must divide a day and be at least 10 seconds")
+        if not 0 <= self.allowed_lateness_seconds <= 12 * 3600:
+            raise ValueError("allowed_lateness_seconds must be between 0 and 12 hours")
+        if self.trailing_buckets < 0 or self.long_window_buckets < self.trailing_buckets + 1:
+            raise ValueError("long_window_buckets must cover the short window")
+        if self.long_window_buckets > self.buckets_per_day:
+            raise ValueError("long_window_buckets must not exceed a day")
+
+    @property
+    def buckets_per_day(self) -> int:
+        return 86400 // self.bucket_seconds
+
+    @property
+    def buckets_per_hour(self) -> float:
+        return 3600 / self.bucket_seconds

@@ -1,0 +1,310 @@
+"""The surge detector of one count series, shared by the mention mode and the volume mode.
+
+Event time only: the series has a clock (the largest event time it has seen or been advanced to). A bucket is
+*closed* once the clock passes its end plus the allowed lateness; only closed buckets teach the baseline, and
+records older than ``clock - allowed_lateness`` are late (the caller counts and ignores them).
+
+Evaluation happens at the clock, against the expectation for the *elapsed* part of the current bucket plus
+whole trailing buckets, in a short and a long window; the more significant window decides. This is what makes
+the alert fire on the record that makes the surge significant rather than at the end of a bucket.
+
+Lifecycle of the one incident a series may have open at a time:
+``raised`` (significant, above the minimum volume, share test passed) -> ``escalated`` (severity up) or
+``updated`` (rate-limited, material growth of the negatives) -> ``resolved`` once no evaluation reached the
+sustain score for ``hold_quiet_seconds`` (event time of the resolution: last active time + hold). Flap damping:
+shortly after a resolution, raising again needs more significance.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from vigie.classifier.detection import baseline as bl
+from vigie.classifier.detection import ring as rg
+from vigie.classifier.detection.local_time import LocalCalendar
+from vigie.classifier.detection.negbin import negative_binomial_score, share_score
+from vigie.classifier.detection.settings import DetectorSettings
+from vigie.schemas import SEVERITY_RANK, Severity, Transition
+
+State = dict[str, Any]
+STATE_VERSION = 1
+#: Longest quiet gap whose empty buckets still teach the baseline one by one (older ones are skipped).
+_MAX_GAP_BUCKETS_LEARNT = 7 * 288
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    """The figures of the deciding window at one evaluation."""
+
+    observed: float
+    expected: float
+    score: float
+    weighted: float
+    total: float
+    share: float
+    baseline_share: float
+    share_score: float
+
+    @property
+    def ratio(self) -> float:
+        return self.observed / self.expected if self.expected > 0 else 0.0
+
+    def to_list(self) -> list[float]:
+        return [
+            round(self.observed, 3),
+            round(self.expected, 4),
+            round(self.score, 3),
+            round(self.weighted, 3),
+            self.total,
+            round(self.share, 4),
+            round(self.baseline_share, 4),
+            round(self.share_score, 3),
+        ]
+
+    @classmethod
+    def from_list(cls, values: list[float]) -> Evaluation:
+        return cls(*values)
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """One lifecycle step decided by the detector (the caller turns it into an AlertEvent)."""
+
+    transition: Transition
+    incident_id: str
+    sequence: int
+    severity: Severity
+    peak_severity: Severity
+    opened_at: float
+    event_time: float
+    resolved: bool
+    evaluation: Evaluation
+
+
+def incident_id(key: str, opened_at: float) -> str:
+    return f"{key}:negative_surge:{datetime.fromtimestamp(opened_at, UTC):%Y%m%dT%H%MZ}"
+
+
+class SurgeDetector:
+    """Stateless logic over a JSON-serialisable state dict (mutated in place and returned by callers)."""
+
+    def __init__(
+        self,
+        key: str,
+        settings: DetectorSettings,
+        calendar: LocalCalendar,
+        prior_per_bucket: float,
+        *,
+        share_test: bool,
+        min_level: float,
+    ) -> None:
+        self.key = key
+        self.settings = settings
+        self.calendar = calendar
+        self.prior_per_bucket = prior_per_bucket
+        self.share_test = share_test
+        self.min_level = min_level
+
+    # -- state and clock -------------------------------------------------------------------------------------
+
+    def new_state(self) -> State:
+        return {
+            "v": STATE_VERSION,
+            "clock": None,
+            "closed": None,
+            "base": bl.new_baseline(self.prior_per_bucket),
+            "ring": rg.new_ring(self.settings.buckets_per_day, 0),
+            "inc": None,
+            "resolved": None,
+        }
+
+    def is_late(self, state: State, event_time: int) -> bool:
+        clock = state["clock"]
+        return clock is not None and event_time < clock - self.settings.allowed_lateness_seconds
+
+    def advance(self, state: State, event_time: int) -> list[Decision]:
+        """Move the clock forward to ``event_time``: close and learn buckets, resolve a quiet incident."""
+        seconds = self.settings.bucket_seconds
+        clock = state["clock"]
+        if clock is None:
+            state["clock"] = event_time
+            state["closed"] = event_time // seconds - 1
+            state["ring"]["head"] = event_time // seconds
+            return []
+        if event_time <= clock:
+            return []
+        decisions: list[Decision] = []
+        incident = state["inc"]
+        if incident is not None and event_time >= incident["active"] + self.settings.hold_quiet_seconds:
+            resolved_at = incident["active"] + self.settings.hold_quiet_seconds
+            self._close_until(state, resolved_at)
+            decisions.append(self._resolve(state, resolved_at))
+        self._close_until(state, event_time)
+        rg.roll_to(state["ring"], event_time // seconds)
+        state["clock"] = event_time
+        return decisions
+
+    def _close_until(self, state: State, clock: int) -> None:
+        settings = self.settings
+        seconds = settings.bucket_seconds
+        last_closed = (clock - settings.allowed_lateness_seconds) // seconds - 1
+        first = max(state["closed"] + 1, last_closed - _MAX_GAP_BUCKETS_LEARNT + 1)
+        if last_closed < first:
+            return
+        base = state["base"]
+        ring = state["ring"]
+        incident = state["inc"]
+        frozen_until = None if incident is None else incident["opened"] + settings.relearn_after_seconds
+        for bucket in range(first, last_closed + 1):
+            start = bucket * seconds
+            if frozen_until is not None and start < frozen_until:
+                continue
+            negative, total, weighted = rg.counts(ring, bucket)
+            bl.learn(base, self.calendar, start, negative, total, weighted, settings, self.min_level)
+        state["closed"] = last_closed
+
+    def add(self, state: State, event_time: int, negative: int | float, total: int | float, weighted: float) -> None:
+        """Count a record (not late: the caller checked) into its bucket."""
+        rg.add(state["ring"], event_time // self.settings.bucket_seconds, negative, total, weighted)
+        incident = state["inc"]
+        if incident is not None and negative:
+            incident["neg"] += negative
+
+    # -- evaluation and lifecycle ----------------------------------------------------------------------------
+
+    def expected_in(self, state: State, bucket: int) -> float:
+        return bl.expected(state["base"], self.calendar, bucket * self.settings.bucket_seconds)
+
+    def evaluation(self, state: State) -> Evaluation | None:
+        """The more significant of the short and long windows ending at the clock (None below min volume
+        when no incident is open)."""
+        settings = self.settings
+        seconds = settings.bucket_seconds
+        clock = state["clock"]
+        ring = state["ring"]
+        current = clock // seconds
+        long_width = settings.long_window_buckets
+        if state["inc"] is None and rg.window(ring, current, long_width)[2] < settings.min_negative:
+            return None
+        base = state["base"]
+        elapsed = min(1.0, (clock - current * seconds + 1) / seconds)
+        expectations = [self.expected_in(state, current - offset) for offset in range(long_width)]
+        expectations[0] *= elapsed
+        phi = bl.dispersion(base, settings)
+        weight = bl.mean_reach_weight(base)
+        share0 = bl.baseline_share(base, settings)
+        best: Evaluation | None = None
+        for width in (settings.trailing_buckets + 1, long_width):
+            negative, total, weighted = rg.window(ring, current, width)
+            mean = max(sum(expectations[:width]), 1e-9)
+            score = negative_binomial_score(negative, mean, phi)
+            if weighted > negative:
+                score = max(score, negative_binomial_score(weighted, mean * weight, phi))
+            share = negative / total if total else 0.0
+            s_share = share_score(negative, total, share0, settings.share_design_rho) if self.share_test else 0.0
+            candidate = Evaluation(negative, mean, score, weighted, total, share, share0, s_share)
+            if best is None or candidate.score > best.score:
+                best = candidate
+        return best
+
+    def severity(self, evaluation: Evaluation, max_reach: int) -> Severity:
+        settings = self.settings
+        if evaluation.score >= settings.critical_score and evaluation.ratio >= settings.critical_ratio:
+            return "critical"
+        if (evaluation.score >= settings.major_score and evaluation.ratio >= settings.major_ratio) or (
+            max_reach >= settings.major_reach_followers
+        ):
+            return "major"
+        return "warning"
+
+    def evaluate(
+        self, state: State, event_time: float, max_reach: int = 0, evaluation: Evaluation | None = None
+    ) -> list[Decision]:
+        """Evaluate at the clock after a record was added; ``event_time`` is the record's exact time.
+        ``evaluation`` may be passed when the caller already computed it for this clock."""
+        settings = self.settings
+        if state["base"]["n"] < settings.warmup_buckets:
+            return []
+        if evaluation is None:
+            evaluation = self.evaluation(state)
+        if evaluation is None:
+            return []
+        incident = state["inc"]
+        clock: int = state["clock"]
+        if incident is None:
+            threshold = settings.raise_score
+            resolved = state["resolved"]
+            if resolved is not None and clock - resolved < settings.flap_window_seconds:
+                threshold += settings.flap_extra_score
+            if (
+                evaluation.score >= threshold
+                and evaluation.weighted >= settings.min_negative
+                and (not self.share_test or evaluation.share_score >= settings.min_share_score)
+            ):
+                return [self._raise(state, event_time, evaluation, max_reach)]
+            return []
+        if evaluation.score < settings.sustain_score:
+            return []
+        incident["active"] = max(incident["active"], clock)
+        incident["sig"] = evaluation.to_list()
+        severity = self.severity(evaluation, max_reach)
+        if SEVERITY_RANK[severity] > SEVERITY_RANK[incident["sev"]]:
+            incident["sev"] = severity
+            return [self._step(incident, "escalated", event_time, evaluation)]
+        grown = incident["neg"] - incident["lneg"]
+        if event_time - incident["last"] >= settings.update_min_interval_seconds and grown >= max(
+            settings.min_negative, settings.material_growth * incident["lneg"]
+        ):
+            return [self._step(incident, "updated", event_time, evaluation)]
+        return []
+
+    def _raise(self, state: State, event_time: float, evaluation: Evaluation, max_reach: int) -> Decision:
+        severity = self.severity(evaluation, max_reach)
+        incident = {
+            "id": incident_id(self.key, event_time),
+            "opened": event_time,
+            "seq": -1,
+            "sev": severity,
+            "active": state["clock"],
+            "last": event_time,
+            "lneg": 0,
+            "neg": evaluation.observed,
+            "sig": evaluation.to_list(),
+        }
+        state["inc"] = incident
+        return self._step(incident, "raised", event_time, evaluation)
+
+    def _step(self, incident: dict[str, Any], transition: Transition, at: float, evaluation: Evaluation) -> Decision:
+        incident["seq"] += 1
+        incident["last"] = at
+        incident["lneg"] = incident["neg"]
+        return Decision(
+            transition=transition,
+            incident_id=incident["id"],
+            sequence=incident["seq"],
+            severity=incident["sev"],
+            peak_severity=incident["sev"],
+            opened_at=incident["opened"],
+            event_time=at,
+            resolved=False,
+            evaluation=evaluation,
+        )
+
+    def _resolve(self, state: State, resolved_at: int) -> Decision:
+        incident = state["inc"]
+        decision = self._step(incident, "resolved", float(resolved_at), Evaluation.from_list(incident["sig"]))
+        state["inc"] = None
+        state["resolved"] = resolved_at
+        return Decision(
+            transition="resolved",
+            incident_id=decision.incident_id,
+            sequence=decision.sequence,
+            severity=decision.severity,
+            peak_severity=decision.peak_severity,
+            opened_at=decision.opened_at,
+            event_time=decision.event_time,
+            resolved=True,
+            evaluation=decision.evaluation,
+        )

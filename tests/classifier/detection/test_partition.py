@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from types import ModuleType
+from typing import Any
+
+import pytest
+from aiokafka.partitioner import DefaultPartitioner
+from aiokafka.partitioner import murmur2 as kafka_murmur2
+from hypothesis import given
+from hypothesis import strategies as st
+
+from vigie.classifier.detection import (
+    DetectionEngine,
+    PartitionDriver,
+    UnknownTerritoryError,
+    murmur2,
+    partition_for,
+)
+from vigie.schemas import TOPICS
+
+
+@given(st.binary(max_size=64))
+def test_murmur2_is_kafkas(data: bytes) -> None:
+    assert murmur2(data) == kafka_murmur2(data)
+
+
+@given(st.from_regex(r"[a-z0-9][a-z0-9-]{0,62}", fullmatch=True), st.integers(min_value=1, max_value=64))
+def test_partition_for_matches_the_default_partitioner(key: str, partitions: int) -> None:
+    all_partitions = list(range(partitions))
+    assert partition_for(key, partitions) == DefaultPartitioner()(key.encode(), all_partitions, all_partitions)
+
+
+def test_scored_topic_partition_count_is_used_by_example_ids() -> None:
+    count = TOPICS["vigie.mentions.scored.v1"].partitions
+    assert {partition_for(f"territory-{i}", count) for i in range(50)} == set(range(count))
+
+
+def test_unknown_territory_is_a_classified_error_and_changes_nothing(sc: ModuleType) -> None:
+    driver = PartitionDriver(DetectionEngine(sc.config()), 0)
+    states: dict[str, Any] = {}
+    with pytest.raises(UnknownTerritoryError) as raised:
+        driver.on_mention(sc.mention("atlantis", sc.START), states)
+    assert raised.value.reason == "unknown_territory"
+    assert states == {}
+
+
+def test_a_silent_territory_resolves_on_the_partition_watermark(sc: ModuleType) -> None:
+    cfg = sc.config(sc.territory("saint-malo"), sc.territory("dinard"))
+    crisis = sc.burst("saint-malo", sc.START + timedelta(days=1), 30, 20)
+    other = sc.background("dinard", 2, 6, seed=3)
+    engine = DetectionEngine(cfg)
+    driver = PartitionDriver(engine, 0)
+    states: dict[str, Any] = {}
+    events = []
+    for item in sc.merged(crisis, other):
+        events.extend(driver.on_mention(item, states))
+    saint_malo = [e for e in events if e.territory_id == "saint-malo"]
+    assert next(e.transition for e in saint_malo) == "raised"
+    assert saint_malo[-1].transition == "resolved"
+    hold = engine.settings.hold_quiet_seconds
+    assert saint_malo[-1].resolved_at is not None
+    assert saint_malo[-1].resolved_at - saint_malo[-1].opened_at >= timedelta(seconds=hold)
+    assert PartitionDriver.bookkeeping_key(0) in states
+    json.dumps(states)  # the whole mapping (states and bookkeeping) is JSON
