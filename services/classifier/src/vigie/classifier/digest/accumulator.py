@@ -1,0 +1,201 @@
+"""The digest accumulator: mentions and alerts in, digest events out when event time passes a period's end.
+
+Event-time discipline: a mention belongs to the period that contains its ``published_at`` in its
+territory's time zone. The caller advances the watermark (the event time up to which it has seen
+everything, e.g. the largest ``published_at`` of its partition) with :meth:`DigestAccumulator.close_periods`;
+every period that ends at least ``grace`` before the watermark is closed, oldest first, and its digest
+returned. A mention whose period has already closed is *late*: it is not counted (the caller counts it in
+``vigie_classifier_late_mentions_total``). So a replay, at any speed, of the same mentions with the same
+watermark progression produces the same digests, and an offline run (``vigie digest``), which closes every
+period only at the end of its input, produces them whatever the order of the file.
+
+Digests are emitted for the periods in which a territory had at least one mention. The state
+(:meth:`to_state`) is plain JSON (lists, dicts, strings, numbers), so the service can keep it in a changelog
+table and restore it after a restart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from vigie.classifier.digest.aggregate import PeriodAggregate, PeriodSummary
+from vigie.classifier.digest.build import build_digest
+from vigie.classifier.digest.identity import author_identity
+from vigie.classifier.digest.incidents import RETENTION, IncidentLedger
+from vigie.classifier.digest.options import DigestOptions
+from vigie.classifier.digest.periods import Period, period_containing
+from vigie.classifier.digest.themes import TermBaseline, ThemeExtractor
+from vigie.schemas import AlertEvent, DigestEvent, DigestPeriod, ScoredMention, Territory
+
+Observation = Literal["counted", "duplicate", "late"]
+STATE_VERSION = 1
+
+
+@dataclass
+class TerritoryDigestState:
+    """Open periods, the last closed period's summary and the theme baseline, per period kind."""
+
+    aggregates: dict[str, PeriodAggregate] = field(default_factory=dict)
+    last_summary: dict[str, PeriodSummary] = field(default_factory=dict)
+    baselines: dict[str, TermBaseline] = field(default_factory=dict)
+
+    def to_state(self) -> dict[str, Any]:
+        return {
+            "aggregates": {key: aggregate.to_state() for key, aggregate in self.aggregates.items()},
+            "last_summary": {kind: summary.to_state() for kind, summary in self.last_summary.items()},
+            "baselines": {kind: baseline.to_state() for kind, baseline in self.baselines.items()},
+        }
+
+    @classmethod
+    def from_state(cls, state: Mapping[str, Any]) -> TerritoryDigestState:
+        return cls(
+            aggregates={key: PeriodAggregate.from_state(item) for key, item in state["aggregates"].items()},
+            last_summary={kind: PeriodSummary.from_state(item) for kind, item in state["last_summary"].items()},
+            baselines={kind: TermBaseline.from_state(item) for kind, item in state["baselines"].items()},
+        )
+
+
+class DigestAccumulator:
+    """Builds the digests of many territories from a stream of scored mentions and alert events."""
+
+    def __init__(
+        self,
+        territories: Iterable[Territory],
+        options: DigestOptions | None = None,
+        state: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.options = options or DigestOptions()
+        self.territories: dict[str, Territory] = {territory.id: territory for territory in territories}
+        self._extractors: dict[str, ThemeExtractor] = {}
+        self.watermark: datetime | None = None
+        self.states: dict[str, TerritoryDigestState] = {}
+        self.incidents = IncidentLedger()
+        if state is not None:
+            self._restore(state)
+
+    # -- intake ---------------------------------------------------------------------------------------------
+
+    def observe(self, mention: ScoredMention) -> Observation:
+        """Count a scored mention in each of its periods that is still open."""
+        territory = self._territory(mention.territory_id)
+        periods = [period_containing(kind, mention.published_at, territory.timezone) for kind in self.options.periods]
+        open_periods = [period for period in periods if not self._closed(period)]
+        if not open_periods:
+            return "late"
+        identity = author_identity(
+            mention.author, mention.source, pseudonymise=self.options.pseudonymise, key=self.options.pseudonymise_key
+        )
+        keys = self._extractor(territory).keys(
+            mention.text if not mention.title else f"{mention.title}\n{mention.text}"
+        )
+        state = self.states.setdefault(territory.id, TerritoryDigestState())
+        counted = False
+        for period in open_periods:
+            aggregate = state.aggregates.get(period.key)
+            if aggregate is None:
+                aggregate = state.aggregates[period.key] = PeriodAggregate(territory.id, period)
+            counted |= aggregate.observe(
+                mention, identity, keys, top_posts=self.options.top_posts, pseudonymise=self.options.pseudonymise
+            )
+        return "counted" if counted else "duplicate"
+
+    def observe_alert(self, alert: AlertEvent) -> bool:
+        """Record an incident lifecycle event; False if it was already recorded."""
+        return self.incidents.observe(alert)
+
+    # -- output ---------------------------------------------------------------------------------------------
+
+    def close_periods(self, watermark: datetime) -> list[DigestEvent]:
+        """Advance the watermark (it never goes back) and return the digests of the periods it closes."""
+        if self.watermark is None or watermark > self.watermark:
+            self.watermark = watermark
+        current = self.watermark
+        due = [
+            (aggregate.period.end, territory_id, aggregate.period.kind, aggregate.period.key)
+            for territory_id, state in self.states.items()
+            for aggregate in state.aggregates.values()
+            if aggregate.period.end + self.options.grace <= current
+        ]
+        digests = [self._close(territory_id, key) for _, territory_id, _, key in sorted(due)]
+        self.incidents.prune(current - RETENTION)
+        return digests
+
+    def flush(self) -> list[DigestEvent]:
+        """Close every open period (end of an offline input), oldest first."""
+        ends = [a.period.end for state in self.states.values() for a in state.aggregates.values()]
+        if not ends:
+            return []
+        return self.close_periods(max(ends) + self.options.grace)
+
+    def _close(self, territory_id: str, key: str) -> DigestEvent:
+        state = self.states[territory_id]
+        aggregate = state.aggregates.pop(key)
+        period = aggregate.period
+        kind = period.kind
+        baseline = state.baselines.setdefault(kind, TermBaseline())
+        digest = build_digest(
+            aggregate,
+            territory=self.territories.get(territory_id),
+            previous=self._previous(state, period),
+            baseline=baseline,
+            incidents=self.incidents.during(territory_id, period.start, period.end),
+            options=self.options,
+        )
+        baseline.absorb(aggregate.themes, aggregate.total, self.options.baseline_decay, self.options.baseline_max_terms)
+        state.last_summary[kind] = aggregate.summary()
+        return digest
+
+    @staticmethod
+    def _previous(state: TerritoryDigestState, period: Period) -> PeriodSummary | None:
+        last = state.last_summary.get(period.kind)
+        if last is None:
+            return None
+        previous_day = period.previous().day.isoformat()
+        return last if last.day == previous_day else PeriodSummary.empty(previous_day)
+
+    # -- helpers --------------------------------------------------------------------------------------------
+
+    def _closed(self, period: Period) -> bool:
+        return self.watermark is not None and period.end + self.options.grace <= self.watermark
+
+    def _territory(self, territory_id: str) -> Territory:
+        territory = self.territories.get(territory_id)
+        if territory is None:
+            # Not in the configuration (yet): digest it in the default time zone rather than lose it.
+            territory = self.territories[territory_id] = Territory(id=territory_id, name=territory_id)
+        return territory
+
+    def _extractor(self, territory: Territory) -> ThemeExtractor:
+        extractor = self._extractors.get(territory.id)
+        if extractor is None:
+            extractor = self._extractors[territory.id] = ThemeExtractor.for_territory(territory)
+        return extractor
+
+    def open_periods(self) -> list[tuple[str, DigestPeriod, str]]:
+        """(territory, kind, local start date) of every open period, sorted."""
+        return sorted(
+            (territory_id, aggregate.period.kind, aggregate.period.day.isoformat())
+            for territory_id, state in self.states.items()
+            for aggregate in state.aggregates.values()
+        )
+
+    # -- state ----------------------------------------------------------------------------------------------
+
+    def to_state(self) -> dict[str, Any]:
+        """Plain-JSON state; restore with ``DigestAccumulator(territories, options, state=...)``."""
+        return {
+            "version": STATE_VERSION,
+            "watermark": self.watermark.isoformat() if self.watermark else None,
+            "territories": {territory_id: state.to_state() for territory_id, state in self.states.items()},
+            "incidents": self.incidents.to_state(),
+        }
+
+    def _restore(self, state: Mapping[str, Any]) -> None:
+        if state.get("version") != STATE_VERSION:
+            raise ValueError(f"unsupported digest state version {state.get('version')!r}")
+        self.watermark = datetime.fromisoformat(state["watermark"]) if state["watermark"] else None
+        self.states = {tid: TerritoryDigestState.from_state(item) for tid, item in state["territories"].items()}
+        self.incidents = IncidentLedger.from_state(state["incidents"])

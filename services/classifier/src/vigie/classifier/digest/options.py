@@ -1,0 +1,48 @@
+"""What a digest selects and how: thresholds for themes, ambassadors and detractors, pseudonymisation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from vigie.schemas import DigestPeriod
+
+
+@dataclass(frozen=True, slots=True)
+class DigestOptions:
+    """Knobs of the digest; the defaults are what the service and ``vigie digest`` use.
+
+    Themes: a term, hashtag or landmark is a theme when at least ``theme_min_count`` mentions of the period
+    contain it and its lift (period frequency over the smoothed baseline frequency) is at least
+    ``theme_min_lift``; themes are ranked by ``count × ln(lift)``. The baseline of a territory is the decayed
+    sum of its previous periods' counts (``baseline_decay`` per period); ``theme_smoothing`` pseudo-mentions
+    at the period's own frequency are added to it, so that a territory without history has lift 1 everywhere
+    (its themes are then simply its most frequent terms).
+
+    Ambassadors: authors with at least ``ambassador_min_positive`` positive mentions, at least twice as many
+    positive as negative ones, and a reach (followers) of at least ``ambassador_min_reach``. Detractors:
+    authors with at least ``detractor_min_negative`` negative mentions and at least twice as many negative
+    as positive ones.
+
+    Pseudonymisation: when ``pseudonymise`` is on (or an author is flagged ``pseudonymised``), identities are
+    ``anon-`` + a keyed hash (HMAC-SHA256 with ``pseudonymise_key``) of the source and author id; raw
+    handles and display names are never kept, not even in the accumulator's state.
+    """
+
+    periods: tuple[DigestPeriod, ...] = ("day", "week")
+    #: Event-time delay after a period's end before it closes, for slightly late mentions.
+    grace: timedelta = timedelta(minutes=30)
+    top_posts: int = 5
+    max_themes: int = 15
+    theme_min_count: int = 3
+    theme_min_lift: float = 1.5
+    theme_smoothing: float = 20.0
+    baseline_decay: float = 0.85
+    #: Baseline terms kept per territory and period kind (the most frequent).
+    baseline_max_terms: int = 5000
+    ambassador_min_positive: int = 2
+    ambassador_min_reach: int = 1000
+    detractor_min_negative: int = 2
+    max_authors: int = 10
+    pseudonymise: bool = False
+    pseudonymise_key: bytes = b"vigie-digest"

@@ -1,0 +1,153 @@
+"""Themes: the terms, hashtags and landmarks that characterise a period against the territory's baseline.
+
+Counts are document frequencies (how many mentions of the period contain the term), so one post repeating
+a word does not make a theme. The baseline is the decayed sum of the territory's previous periods; the lift
+compares the period's frequency with the baseline's, smoothed towards the period's own frequency (see
+:class:`~vigie.classifier.digest.options.DigestOptions`).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from vigie.schemas import Territory, Theme, ThemeKind
+
+_URL = re.compile(r"https?://\S+|www\.\S+")
+_HANDLE = re.compile(r"@[\w.\-]+")
+_HASHTAG = re.compile(r"#(\w{2,64})")
+_WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|['’-](?=[^\W\d_]))+")
+
+_STOPWORD_TEXT = """
+les des une est pas que qui dans pour sur avec par plus mais comme tout tous toute toutes cette ces son ses
+sont ont ete etre avoir fait faire elle elles ils nous vous leur leurs lui aux aussi tres bien deja encore
+alors donc car quand sans sous entre vers chez ici meme quoi dont moi toi mon ton notre votre cela ceci celui
+celle etait sera the and for are was were with this that from have has had not but you your they their them
+our its all can will just about what when where who why how out get got very too more than then there here
+also into over only some any one two been being did does would could should aujourd'hui hier demain
+"""
+#: Words too common to characterise anything (French and English), compared after accent folding.
+STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+#: French elisions stripped from the front of a word (l'eau -> eau, qu'il -> il).
+_ELISION = re.compile(r"^(?:qu|[cdjlmnst])['’]")
+
+
+def fold(text: str) -> str:
+    """Lowercase without accents, for matching and stopwords."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+@dataclass(frozen=True, slots=True)
+class ThemeExtractor:
+    """Finds the theme keys (``term:…``, ``hashtag:…``, ``landmark:…``) of a mention of one territory."""
+
+    landmarks: tuple[tuple[str, str], ...]
+    excluded_terms: frozenset[str]
+    excluded_hashtags: frozenset[str]
+
+    @classmethod
+    def for_territory(cls, territory: Territory | None) -> ThemeExtractor:
+        if territory is None:
+            return cls((), frozenset(), frozenset())
+        names = (territory.name, *territory.aliases)
+        excluded = {fold(word) for name in names for word in _WORD.findall(name)}
+        return cls(
+            landmarks=tuple((fold(landmark), landmark) for landmark in territory.landmarks),
+            excluded_terms=frozenset(excluded),
+            excluded_hashtags=frozenset(fold(tag) for tag in territory.hashtags),
+        )
+
+    def keys(self, text: str) -> set[str]:
+        """Every theme key present in ``text`` (each once)."""
+        cleaned = _HANDLE.sub(" ", _URL.sub(" ", text))
+        keys: set[str] = set()
+        for tag in _HASHTAG.findall(cleaned):
+            folded = fold(tag)
+            if folded not in self.excluded_hashtags:
+                keys.add(f"hashtag:{tag.casefold()}")
+        words = _HASHTAG.sub(" ", cleaned)
+        folded_text = fold(words)
+        for found in _WORD.findall(words):
+            word = _ELISION.sub("", found)
+            folded = fold(word)
+            if len(folded) >= 3 and folded not in STOPWORDS and folded not in self.excluded_terms:
+                keys.add(f"term:{word.casefold()}")
+        for folded_landmark, landmark in self.landmarks:
+            if folded_landmark in folded_text:
+                keys.add(f"landmark:{landmark}")
+        return keys
+
+
+@dataclass
+class TermBaseline:
+    """A territory's decayed term counts over its previous periods (bounded to the most frequent terms)."""
+
+    mentions: float = 0.0
+    counts: dict[str, float] = field(default_factory=dict)
+
+    def absorb(self, period_counts: Mapping[str, int], period_mentions: int, decay: float, max_terms: int) -> None:
+        """Decay the baseline by one period and add the period that just closed."""
+        self.mentions = self.mentions * decay + period_mentions
+        merged = {term: count * decay for term, count in self.counts.items()}
+        for term, count in period_counts.items():
+            merged[term] = merged.get(term, 0.0) + count
+        if len(merged) > max_terms:
+            kept = sorted(merged.items(), key=lambda item: (-item[1], item[0]))[:max_terms]
+            merged = dict(kept)
+        self.counts = merged
+
+    def to_state(self) -> dict[str, Any]:
+        return {"mentions": self.mentions, "counts": self.counts}
+
+    @classmethod
+    def from_state(cls, state: Mapping[str, Any]) -> TermBaseline:
+        return cls(mentions=float(state["mentions"]), counts={k: float(v) for k, v in state["counts"].items()})
+
+
+def lift(count: int, total: int, baseline: TermBaseline, term: str, smoothing: float) -> float:
+    """Period frequency over the baseline frequency smoothed towards the period's own frequency."""
+    frequency = count / total
+    background = (baseline.counts.get(term, 0.0) + smoothing * frequency) / (baseline.mentions + smoothing)
+    return frequency / background
+
+
+def select_themes(
+    counts: Mapping[str, int],
+    total: int,
+    baseline: TermBaseline,
+    *,
+    min_count: int,
+    min_lift: float,
+    smoothing: float,
+    limit: int,
+) -> tuple[Theme, ...]:
+    """The period's themes, ranked by ``count × ln(lift)`` (by count when the territory has no baseline)."""
+    if total == 0:
+        return ()
+    has_baseline = baseline.mentions > 0
+    ranked: list[tuple[float, int, str, float]] = []
+    for term, count in counts.items():
+        if count < min_count:
+            continue
+        term_lift = lift(count, total, baseline, term, smoothing)
+        if has_baseline and term_lift < min_lift:
+            continue
+        score = count * math.log(term_lift) if has_baseline else float(count)
+        ranked.append((score, count, term, term_lift))
+    ranked.sort(key=lambda row: (-row[0], -row[1], row[2]))
+    return tuple(_theme(term, count, term_lift) for _, count, term, term_lift in ranked[:limit])
+
+
+def _theme(key: str, count: int, term_lift: float) -> Theme:
+    kind, _, term = key.partition(":")
+    theme_kind: ThemeKind = "hashtag" if kind == "hashtag" else "landmark" if kind == "landmark" else "term"
+    return Theme(term=term, kind=theme_kind, count=count, lift=round(term_lift, 4))
+
+
+def theme_keys_of(themes: Iterable[Theme]) -> list[str]:
+    return [f"{theme.kind}:{theme.term}" for theme in themes]

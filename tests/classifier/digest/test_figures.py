@@ -1,0 +1,147 @@
+"""Digest figures against hand-computed expectations (see conftest.py for the planted stream)."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, date, datetime
+
+import pytest
+
+from vigie.classifier.digest import DigestAccumulator, DigestOptions
+from vigie.schemas import DigestEvent, ScoredMention, Territory
+
+
+def digest_of_the_day(stream: list[ScoredMention], territory: Territory, **options: object) -> DigestEvent:
+    accumulator = DigestAccumulator([territory], DigestOptions(periods=("day",), **options))  # type: ignore[arg-type]
+    for mention in stream:
+        assert accumulator.observe(mention) == "counted"
+    digests = accumulator.flush()
+    assert [d.digest_id for d in digests] == ["saint-malo:day:2026-07-13", "saint-malo:day:2026-07-14"]
+    return digests[1]
+
+
+def test_period_is_the_local_day(stream: list[ScoredMention], territory: Territory) -> None:
+    digest = digest_of_the_day(stream, territory)
+    assert digest.period == "day"
+    assert digest.period_date == date(2026, 7, 14)
+    assert digest.period_start == datetime(2026, 7, 13, 22, tzinfo=UTC)
+    assert digest.period_end == digest.event_time == datetime(2026, 7, 14, 22, tzinfo=UTC)
+    assert digest.labels == {"team": "comms"}
+
+
+def test_volume_and_shares_by_source_and_language_move_against_the_previous_day(
+    stream: list[ScoredMention], territory: Territory
+) -> None:
+    digest = digest_of_the_day(stream, territory)
+    assert (digest.volume.total, digest.volume.previous_total) == (20, 30)
+    assert digest.volume.change == pytest.approx(-1 / 3)
+    sources = {row.key: row for row in digest.sources}
+    assert [row.key for row in digest.sources] == ["mastodon", "bluesky", "rss"]
+    assert (sources["mastodon"].count, sources["mastodon"].share) == (12, pytest.approx(0.6))
+    assert (sources["mastodon"].previous_count, sources["mastodon"].previous_share) == (18, pytest.approx(0.6))
+    assert sources["mastodon"].change == pytest.approx(-1 / 3)
+    assert (sources["bluesky"].count, sources["bluesky"].previous_count, sources["bluesky"].change) == (5, 0, None)
+    assert (sources["rss"].share, sources["rss"].previous_share) == (pytest.approx(0.15), pytest.approx(0.4))
+    assert sources["rss"].change == pytest.approx(-0.75)
+    languages = {row.key: (row.count, row.previous_count) for row in digest.languages}
+    assert languages == {"fr": (16, 24), "en": (4, 6)}
+
+
+def test_sentiment_mix_and_timeline(stream: list[ScoredMention], territory: Territory) -> None:
+    digest = digest_of_the_day(stream, territory)
+    mix = digest.sentiment
+    assert (mix.negative, mix.neutral, mix.positive) == (6, 4, 10)
+    assert mix.net == pytest.approx(0.2)
+    previous = digest.volume.previous_sentiment
+    assert previous is not None and (previous.negative, previous.positive, previous.net) == (6, 12, 0.2)
+    assert len(digest.timeline) == 24
+    # 06:00Z is 08:00 local, the ninth hour of the local day: i = 0 and 1 (both negative).
+    eight = digest.timeline[8]
+    assert eight.start == datetime(2026, 7, 14, 6, tzinfo=UTC)
+    assert (eight.negative, eight.neutral, eight.positive, eight.net) == (2, 0, 0, -1.0)
+    # i = 18 and 19 at 15:00Z and 15:30Z (17:00 local): both positive.
+    assert (digest.timeline[17].positive, digest.timeline[17].net) == (2, 1.0)
+    assert sum(p.negative + p.neutral + p.positive for p in digest.timeline) == 20
+
+
+def test_planted_themes_lead_with_their_lift(stream: list[ScoredMention], territory: Territory) -> None:
+    digest = digest_of_the_day(stream, territory)
+    themes = {(t.kind, t.term): t for t in digest.themes}
+    # Baseline: 30 mentions, none with these terms; smoothing 20: lift = (30 + 20) / 20 = 2.5.
+    assert themes[("term", "pollution")].count == 7
+    assert themes[("hashtag", "plagefermée")].count == 5
+    assert themes[("landmark", "plage du Sillon")].count == 4
+    for key in [("term", "pollution"), ("hashtag", "plagefermée"), ("landmark", "plage du Sillon")]:
+        assert themes[key].lift == pytest.approx(2.5)
+    assert [(t.kind, t.term) for t in digest.themes[:2]] == [("term", "pollution"), ("hashtag", "plagefermée")]
+    # Words in every mention of both days have lift 1: not themes. The territory's own names never are.
+    assert ("term", "balade") not in themes and ("term", "tranquille") not in themes
+    assert not any(t.term.casefold() in {"saint", "malo", "saintmalo"} for t in digest.themes)
+
+
+def test_first_period_without_baseline_lists_frequent_terms(stream: list[ScoredMention], territory: Territory) -> None:
+    accumulator = DigestAccumulator([territory], DigestOptions(periods=("day",)))
+    for mention in stream:
+        accumulator.observe(mention)
+    first = accumulator.flush()[0]
+    assert [(t.term, t.count, t.lift) for t in first.themes] == [("balade", 30, 1.0), ("tranquille", 30, 1.0)]
+    assert first.volume.previous_total is None and first.sources[0].change is None
+
+
+def test_lift_formula_with_a_baseline(kit: type, territory: Territory) -> None:
+    accumulator = DigestAccumulator([territory], DigestOptions(periods=("day",), theme_min_count=1, theme_min_lift=1.0))
+    day1 = [kit.scored(f"a{i}", text="marée" if i < 2 else "vent", published_at=kit.day) for i in range(10)]
+    day2 = [kit.scored(f"b{i}", text="marée", published_at=kit.day.replace(day=15)) for i in range(4)]
+    for mention in day1 + day2:
+        accumulator.observe(mention)
+    theme = accumulator.flush()[1].themes[0]
+    frequency = 4 / 4
+    background = (2 + 20 * frequency) / (10 + 20)
+    assert (theme.term, theme.count) == ("marée", 4)
+    assert theme.lift == pytest.approx(frequency / background, abs=1e-4)
+    assert math.isclose(theme.lift, 30 / 22, rel_tol=1e-4)
+
+
+def test_most_engaged_posts(stream: list[ScoredMention], territory: Territory) -> None:
+    digest = digest_of_the_day(stream, territory)
+    assert [p.mention_id for p in digest.top_positive] == ["day-19", "day-18", "day-17", "day-16", "day-15"]
+    assert [p.mention_id for p in digest.top_negative] == ["day-5", "day-4", "day-3", "day-2", "day-1"]
+    assert digest.top_positive[0].engagement == 19 and digest.top_positive[0].author == "@user19"
+    assert digest.top_positive[0].url == "https://piaille.fr/user19/day-19"
+
+
+def test_planted_ambassadors_and_detractors(stream: list[ScoredMention], territory: Territory) -> None:
+    digest = digest_of_the_day(stream, territory)
+    assert [(a.author, a.positive, a.negative, a.reach) for a in digest.ambassadors] == [("@alice", 3, 0, 5000)]
+    alice = digest.ambassadors[0]
+    assert (alice.display_name, alice.mentions, alice.engagement, alice.sources) == (
+        "Alice",
+        3,
+        10 + 11 + 12,
+        ("mastodon",),
+    )
+    assert [(d.author, d.negative) for d in digest.detractors] == [("@dave", 3)]
+    assert not digest.pseudonymised
+
+
+def test_incidents_with_their_outcome_as_of_the_period_end(stream: list[ScoredMention], kit: type) -> None:
+    accumulator = DigestAccumulator([kit.territory], DigestOptions(periods=("day",)))
+    morning = datetime(2026, 7, 14, 9, tzinfo=UTC)
+    evening = datetime(2026, 7, 14, 20, tzinfo=UTC)
+    alerts = [
+        kit.alert("sm:1", 0, "raised", morning, opened_at=morning),
+        kit.alert("sm:1", 1, "escalated", morning.replace(hour=10), opened_at=morning, severity="major"),
+        kit.alert("sm:1", 2, "resolved", morning.replace(hour=12), opened_at=morning, severity="major"),
+        kit.alert("sm:2", 0, "raised", evening, opened_at=evening),
+        kit.alert("sm:2", 1, "resolved", datetime(2026, 7, 15, 3, tzinfo=UTC), opened_at=evening),
+    ]
+    for event in reversed(alerts):  # arrival order does not matter: event time does
+        assert accumulator.observe_alert(event)
+    assert not accumulator.observe_alert(alerts[0])
+    for mention in stream:
+        accumulator.observe(mention)
+    digest = accumulator.flush()[1]
+    outcomes = [(i.incident_id, i.outcome, i.severity, i.last_transition, i.events) for i in digest.incidents]
+    assert outcomes == [("sm:1", "resolved", "major", "resolved", 3), ("sm:2", "ongoing", "warning", "raised", 1)]
+    assert digest.incidents[0].resolved_at == morning.replace(hour=12)
+    assert digest.incidents[0].top_terms == ("pollution",)
