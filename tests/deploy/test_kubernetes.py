@@ -1,0 +1,180 @@
+"""deploy/k8s, checked offline: every overlay renders with kubectl's kustomize; core objects validate with
+kubernetes-validate (strict), custom resources with the schemas in deploy/schemas/; and what is rendered
+agrees with the topic registry, the alert rules and the services' operational contract."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import kubernetes_validate
+import pytest
+import yaml
+from kubernetes_validate.utils import SchemaNotFoundError
+
+from vigie.schemas import MENTIONS_RAW, TOPICS
+from vigie.schemas.territory import load_territories
+
+REPO = Path(__file__).resolve().parents[2]
+K8S = REPO / "deploy" / "k8s"
+SCHEMAS = REPO / "deploy" / "schemas"
+OVERLAYS = ("dev", "prod")
+#: The oldest Kubernetes minor the manifests support, and the newest kubernetes-validate knows.
+KUBERNETES_VERSIONS = ("1.30.0", kubernetes_validate.latest_version())
+SERVICES = ("collector", "classifier", "notifier")
+
+Objects = dict[str, list[dict[str, Any]]]
+
+
+def _of_kind(objects: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
+    return [obj for obj in objects if obj["kind"] == kind]
+
+
+def _named(objects: list[dict[str, Any]], kind: str, name: str) -> dict[str, Any]:
+    [found] = [obj for obj in _of_kind(objects, kind) if obj["metadata"]["name"] == name]
+    return found
+
+
+def _crd_schema(obj: dict[str, Any]) -> Path:
+    group, _, version = obj["apiVersion"].rpartition("/")
+    return SCHEMAS / f"{group}-{version}-{obj['kind']}.json"
+
+
+def test_every_overlay_is_tested(rendered: Objects) -> None:
+    assert set(rendered) == set(OVERLAYS)
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_core_objects_are_valid_kubernetes(rendered: Objects, overlay: str) -> None:
+    core = [obj for obj in rendered[overlay] if "/" not in obj["apiVersion"] or obj["apiVersion"].startswith("apps/")]
+    assert {obj["kind"] for obj in core} >= {"Deployment", "Service", "ServiceAccount", "ConfigMap"}
+    for obj in core:
+        for version in KUBERNETES_VERSIONS:
+            kubernetes_validate.validate(obj, version, strict=True)
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_custom_resource_matches_its_schema(rendered: Objects, overlay: str) -> None:
+    for obj in rendered[overlay]:
+        try:
+            kubernetes_validate.validate(obj, KUBERNETES_VERSIONS[-1], strict=True)
+            continue
+        except SchemaNotFoundError:
+            pass
+        schema_path = _crd_schema(obj)
+        assert schema_path.is_file(), f"{obj['kind']} ({obj['apiVersion']}): no schema {schema_path.name}"
+        jsonschema.validate(obj, json.loads(schema_path.read_text(encoding="utf-8")))
+
+
+def test_the_validators_reject_mistakes(rendered: Objects) -> None:
+    """Neither check is vacuous: a misspelt Deployment field and a misspelt KafkaTopic field both fail."""
+    deployment = copy.deepcopy(_named(rendered["prod"], "Deployment", "vigie-classifier"))
+    deployment["spec"]["template"]["spec"]["containers"][0]["readinessProbe"]["httpGet"]["paht"] = "/readyz"
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(deployment, KUBERNETES_VERSIONS[-1], strict=True)
+
+    topic = copy.deepcopy(_of_kind(rendered["prod"], "KafkaTopic")[0])
+    topic["spec"]["partition"] = topic["spec"].pop("partitions")
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(topic, json.loads(_crd_schema(topic).read_text(encoding="utf-8")))
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_a_kafka_topic_for_every_registry_topic(rendered: Objects, overlay: str) -> None:
+    topics = {obj["spec"]["topicName"]: obj["spec"] for obj in _of_kind(rendered[overlay], "KafkaTopic")}
+    assert set(topics) == set(TOPICS), "deploy/k8s/components/strimzi-topics/kafkatopics.yaml != vigie.schemas.TOPICS"
+    for name, spec in TOPICS.items():
+        assert topics[name]["partitions"] == spec.partitions, name
+        assert topics[name]["config"]["retention.ms"] == str(spec.retention_ms), name
+        assert topics[name]["config"]["cleanup.policy"] == spec.cleanup_policy, name
+    replicas = {spec["replicas"] for spec in topics.values()}
+    assert replicas == ({1} if overlay == "dev" else {3})
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_deployments_follow_the_operational_contract(rendered: Objects, overlay: str) -> None:
+    objects = rendered[overlay]
+    config_maps = {obj["metadata"]["name"] for obj in _of_kind(objects, "ConfigMap")}
+    secrets = {obj["metadata"]["name"] for obj in _of_kind(objects, "Secret")}
+    accounts = {obj["metadata"]["name"] for obj in _of_kind(objects, "ServiceAccount")}
+    for service in SERVICES:
+        deployment = _named(objects, "Deployment", f"vigie-{service}")
+        pod = deployment["spec"]["template"]["spec"]
+        [container] = pod["containers"]
+        assert container["args"][:2] == [service, "run"]
+        assert pod["serviceAccountName"] in accounts
+        assert pod["securityContext"]["runAsNonRoot"] is True
+        assert container["securityContext"]["readOnlyRootFilesystem"] is True
+        assert container["securityContext"]["allowPrivilegeEscalation"] is False
+        assert container["securityContext"]["capabilities"]["drop"] == ["ALL"]
+        assert {"cpu", "memory"} <= set(container["resources"]["requests"])
+        assert {"cpu", "memory"} <= set(container["resources"]["limits"])
+        assert container["startupProbe"]["httpGet"]["path"] == "/healthz"
+        assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+        assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+        env = {item["name"]: item for item in container["env"]}
+        assert env[f"VIGIE_{service.upper()}_HTTP_HOST"]["value"] == "0.0.0.0"
+        assert env[f"VIGIE_{service.upper()}_HTTP_PORT"]["value"] == "8080"
+        assert container["ports"] == [{"name": "http", "containerPort": 8080, "protocol": "TCP"}]
+        for source in container["envFrom"]:
+            assert source["configMapRef"]["name"] in config_maps
+        for volume in pod["volumes"]:
+            if "configMap" in volume:
+                assert volume["configMap"]["name"] in config_maps
+        for item in env.values():
+            ref = item.get("valueFrom", {}).get("secretKeyRef")
+            if ref:
+                assert ref["name"] in secrets or ref.get("optional") is True, f"{service}: {ref}"
+        service_obj = _named(objects, "Service", f"vigie-{service}")
+        assert service_obj["spec"]["selector"].items() <= deployment["spec"]["template"]["metadata"]["labels"].items()
+        assert service_obj["spec"]["ports"][0]["name"] == "http"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_service_monitor_scrapes_the_services_as_the_jobs_the_rules_expect(rendered: Objects, overlay: str) -> None:
+    objects = rendered[overlay]
+    [monitor] = _of_kind(objects, "ServiceMonitor")
+    selector = monitor["spec"]["selector"]["matchLabels"]
+    scraped = {
+        obj["metadata"]["labels"][monitor["spec"]["jobLabel"]]
+        for obj in _of_kind(objects, "Service")
+        if selector.items() <= obj["metadata"]["labels"].items()
+    }
+    assert scraped == {f"vigie-{service}" for service in SERVICES}
+    assert [endpoint["port"] for endpoint in monitor["spec"]["endpoints"]] == ["http"]
+    assert monitor["spec"]["endpoints"][0]["path"] == "/metrics"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_prometheus_rule_is_the_rule_file(rendered: Objects, overlay: str) -> None:
+    [rule] = _of_kind(rendered[overlay], "PrometheusRule")
+    rules_file = yaml.safe_load((REPO / "deploy" / "prometheus" / "rules" / "vigie.rules.yml").read_text())
+    assert rule["spec"]["groups"] == rules_file["groups"], "copy deploy/prometheus/rules/vigie.rules.yml again"
+
+
+def test_prod_scales_the_classifier_on_lag_up_to_its_partitions(rendered: Objects) -> None:
+    [scaled] = _of_kind(rendered["prod"], "ScaledObject")
+    target = scaled["spec"]["scaleTargetRef"]
+    assert (target["kind"], target["name"]) == ("Deployment", "vigie-classifier")
+    _named(rendered["prod"], "Deployment", target["name"])
+    [trigger] = scaled["spec"]["triggers"]
+    assert trigger["type"] == "kafka"
+    assert trigger["metadata"]["topic"] == MENTIONS_RAW
+    assert scaled["spec"]["maxReplicaCount"] == TOPICS[MENTIONS_RAW].partitions
+    assert not _of_kind(rendered["dev"], "ScaledObject")
+
+
+def test_dev_generates_placeholder_secrets_and_prod_does_not(rendered: Objects) -> None:
+    assert [s["metadata"]["name"].startswith("vigie-secrets-") for s in _of_kind(rendered["dev"], "Secret")] == [True]
+    assert not _of_kind(rendered["prod"], "Secret")
+
+
+def test_the_territories_shipped_to_kubernetes_are_the_example_and_load(tmp_path: Path) -> None:
+    shipped = K8S / "base" / "config" / "territories.yaml"
+    assert shipped.read_text(encoding="utf-8") == (REPO / "config" / "territories.example.yaml").read_text(
+        encoding="utf-8"
+    ), "copy config/territories.example.yaml to deploy/k8s/base/config/territories.yaml"
+    assert load_territories(shipped).territories
