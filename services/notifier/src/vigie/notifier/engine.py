@@ -1,0 +1,200 @@
+"""The delivery engine: runs the dispatcher's due jobs through the integrations, retries, logs, dead-letters.
+
+Write order, so that a crash never duplicates and never loses: send -> write the receipt to the log topic
+(awaited) -> mark the records finished (the committer may then commit their offsets). A crash between the
+send and the receipt is the only window for a duplicate; a crash after the receipt replays the log at
+start-up and the redelivered alert is recognised.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Protocol
+
+from vigie.notifier.clock import Clock
+from vigie.notifier.dispatch import Dispatcher, Job
+from vigie.notifier.errors import DeliveryError, PermanentDeliveryError, RetryableDeliveryError
+from vigie.notifier.integrations.base import Integration
+from vigie.notifier.metrics import NotifierMetrics
+from vigie.notifier.retry import RetryPolicy
+from vigie.schemas import ALERTS, DeadLetter, DeliveryReceipt
+
+log = logging.getLogger(__name__)
+
+
+class LogSink(Protocol):
+    """Where receipts and dead letters go. Both calls return once the record is durably written (acked)
+    and raise if it could not be; the engine retries them, never the send."""
+
+    async def write_receipt(self, receipt: DeliveryReceipt) -> None: ...
+
+    async def write_dead_letter(self, dead_letter: DeadLetter) -> None: ...
+
+
+class DeliveryEngine:
+    def __init__(
+        self,
+        dispatcher: Dispatcher,
+        integrations: Mapping[str, Integration],
+        sink: LogSink,
+        clock: Clock,
+        metrics: NotifierMetrics,
+        retry: RetryPolicy | None = None,
+        service: str = "notifier",
+    ) -> None:
+        self.dispatcher = dispatcher
+        self.integrations = integrations
+        self.sink = sink
+        self.clock = clock
+        self.metrics = metrics
+        self.retry = retry or RetryPolicy()
+        self.service = service
+        self._wake = asyncio.Event()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def wake(self) -> None:
+        """Something changed (a new alert, a silence): look at the due jobs now."""
+        self._wake.set()
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._tasks)
+
+    async def run_due(self) -> int:
+        """Run every job due now and wait for them (tests drive time with a fake clock this way)."""
+        jobs = self.dispatcher.take_due()
+        await asyncio.gather(*(self.execute(job) for job in jobs))
+        return len(jobs)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Until ``stop``: start due jobs concurrently, then wait for the next due time or a wake-up."""
+        while not stop.is_set():
+            self._wake.clear()
+            for job in self.dispatcher.take_due():
+                task = asyncio.create_task(self.execute(job))
+                self._tasks.add(task)
+                task.add_done_callback(self._done)
+            self.metrics.pending_retries.set(self.dispatcher.retrying())
+            due = self.dispatcher.next_due_at()
+            waiters: list[asyncio.Task[Any]] = [
+                asyncio.create_task(self._wake.wait()),
+                asyncio.create_task(stop.wait()),
+            ]
+            if due is not None:
+                waiters.append(asyncio.create_task(self.clock.sleep_until(due)))
+            try:
+                await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for waiter in waiters:
+                    waiter.cancel()
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        self._wake.set()
+        if not task.cancelled() and task.exception() is not None:
+            log.error("delivery task failed", exc_info=task.exception())
+
+    async def drain(self, timeout_s: float) -> None:
+        """Wait for the deliveries in flight (graceful shutdown); cancel what is still running after that."""
+        if not self._tasks:
+            return
+        _, pending = await asyncio.wait(set(self._tasks), timeout=timeout_s)
+        for task in pending:
+            task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.gather(*pending, return_exceptions=True)
+
+    async def execute(self, job: Job) -> None:
+        integration_name = job.notification.receiver.integration
+        if job.action != "send":
+            receipt = job.receipt(job.action, self.clock.now(), error=job.reason)
+            await self._write_receipt(receipt)
+            self.dispatcher.complete(job, receipt)
+            self.metrics.notifications.labels(integration_name, job.action).inc()
+            if job.action == "silenced":
+                self.metrics.silenced.inc()
+            else:
+                self.metrics.suppressed.labels(job.reason or "other").inc()
+            return
+        integration = self.integrations.get(integration_name)
+        started = time.perf_counter()
+        try:
+            if integration is None:
+                raise PermanentDeliveryError(f"integration {integration_name!r} is not configured")
+            thread_ref = await integration.notify(job.notification)
+        except RetryableDeliveryError as exc:
+            now = self.clock.now()
+            if now - job.first_attempt_at < self.retry.give_up_after:
+                at = now + self.retry.delay(job.attempts + 1, exc.retry_after)
+                log.warning(
+                    "delivery failed, will retry",
+                    extra={"notification_id": job.notification.notification_id, "reason": exc.reason,
+                           "attempt": job.attempts + 1, "retry_at": at.isoformat()},
+                )  # fmt: skip
+                self.dispatcher.retry(job, at)
+                self.metrics.notifications.labels(integration_name, "retried").inc()
+                self.wake()
+                return
+            await self._fail(job, f"gave up after {job.attempts + 1} attempts: {exc.reason}")
+            return
+        except DeliveryError as exc:
+            await self._fail(job, exc.reason)
+            return
+        except Exception as exc:  # a bug in rendering or an integration: never retry it forever
+            log.exception("delivery crashed", extra={"notification_id": job.notification.notification_id})
+            await self._fail(job, f"internal error: {type(exc).__name__}: {exc}")
+            return
+        self.metrics.delivery_latency.labels(integration_name).observe(time.perf_counter() - started)
+        receipt = job.receipt("delivered", self.clock.now(), thread_ref=thread_ref or job.notification.thread_ref)
+        await self._write_receipt(receipt)
+        self.dispatcher.complete(job, receipt)
+        self.metrics.notifications.labels(integration_name, "delivered").inc()
+        self.metrics.log_size.set(len(self.dispatcher.log))
+
+    async def _fail(self, job: Job, reason: str) -> None:
+        notification = job.notification
+        log.error(
+            "delivery failed permanently", extra={"notification_id": notification.notification_id, "reason": reason}
+        )
+        now = self.clock.now()
+        value = notification.alert.model_dump_json().encode("utf-8")
+        record = job.records[-1] if job.records else None
+        dead = DeadLetter(
+            topic=record.topic if record else ALERTS,
+            partition=record.partition if record else -1,
+            offset=record.offset if record else -1,
+            key_preview=notification.alert.incident_id,
+            value_preview=DeadLetter.preview(value) or "",
+            value_size=len(value),
+            error_class="delivery",
+            reason=f"{notification.receiver.name} ({notification.receiver.integration}): {reason}"[:4000],
+            service=self.service,
+            failed_at=now,
+        )
+        await self._retry_write(lambda: self.sink.write_dead_letter(dead))
+        self.metrics.deadletters.labels("delivery").inc()
+        receipt = job.receipt("failed", now, error=reason)
+        await self._write_receipt(receipt)
+        self.dispatcher.complete(job, receipt)
+        self.metrics.notifications.labels(notification.receiver.integration, "failed").inc()
+
+    async def _write_receipt(self, receipt: DeliveryReceipt) -> None:
+        await self._retry_write(lambda: self.sink.write_receipt(receipt))
+
+    @staticmethod
+    async def _retry_write(write: Callable[[], Awaitable[None]]) -> None:
+        delay = 0.2
+        while True:
+            try:
+                await write()
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("cannot write to the log topic; retrying")
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)

@@ -1,0 +1,1 @@
+"""One module per delivery channel; each implements :class:`vigie.notifier.integrations.base.Integration`."""

@@ -1,0 +1,81 @@
+"""The contract every delivery channel implements, and the HTTP error classification they share."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any, Protocol
+
+import httpx
+
+from vigie.notifier.errors import PermanentDeliveryError, RetryableDeliveryError
+from vigie.notifier.notification import Notification
+from vigie.schemas import Integration as IntegrationName
+
+
+class Integration(Protocol):
+    """Delivers one notification to the receiver named in it.
+
+    ``notify`` returns the thread reference later messages of the same incident must thread on (email
+    Message-ID, Slack ``channel/ts``; None where the channel has no threads). It raises
+    :class:`~vigie.notifier.errors.RetryableDeliveryError` (with ``retry_after`` when the remote gave one) or
+    :class:`~vigie.notifier.errors.PermanentDeliveryError`; nothing else. It must be safe to call again for the
+    same notification after a retryable failure (no half-delivered message is repeated when avoidable).
+    """
+
+    @property
+    def name(self) -> IntegrationName: ...
+
+    async def notify(self, notification: Notification) -> str | None: ...
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """``Retry-After`` in seconds (delta-seconds or HTTP-date), or None."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def check_response(response: httpx.Response, what: str) -> None:
+    """Classify an HTTP status: 2xx passes; 408, 429 and 5xx are retryable; other 4xx are permanent."""
+    status = response.status_code
+    if 200 <= status < 300:
+        return
+    if status in (408, 425, 429) or status >= 500:
+        raise RetryableDeliveryError(f"{what}: HTTP {status}", parse_retry_after(response.headers.get("Retry-After")))
+    body = response.text[:200].replace("\n", " ")
+    raise PermanentDeliveryError(f"{what}: HTTP {status}: {body}")
+
+
+async def post_json(
+    client: httpx.AsyncClient,
+    url: str,
+    what: str,
+    *,
+    json_body: Any = None,
+    content: bytes | None = None,
+    headers: dict[str, str] | None = None,
+) -> httpx.Response:
+    """POST and classify transport errors (timeouts, refused connections) as retryable.
+
+    ``what`` names the endpoint in errors; URLs are never put in errors (webhook URLs carry secrets).
+    """
+    try:
+        response = await client.post(url, json=json_body, content=content, headers=headers)
+    except httpx.TimeoutException:
+        raise RetryableDeliveryError(f"{what}: timeout") from None
+    except httpx.TransportError as exc:
+        raise RetryableDeliveryError(f"{what}: {type(exc).__name__}") from None
+    check_response(response, what)
+    return response

@@ -1,0 +1,117 @@
+"""Email through SMTP (aiosmtplib): STARTTLS or implicit TLS, optional auth, multipart text + HTML with an
+inline chart, stable Message-IDs so every message of an incident threads under the first one."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime
+from typing import cast
+
+import aiosmtplib
+from pydantic import SecretStr
+
+from vigie.notifier.clock import Clock
+from vigie.notifier.errors import PermanentDeliveryError, RetryableDeliveryError
+from vigie.notifier.notification import Notification
+from vigie.notifier.rendering.catalog import CATALOG
+from vigie.notifier.rendering.chart import render_chart
+from vigie.notifier.rendering.templates import render_email_html, render_email_text
+from vigie.notifier.rendering.view import build_view
+from vigie.schemas import Integration as IntegrationName
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
+
+
+def thread_message_id(receiver: str, incident_id: str, domain: str) -> str:
+    """The Message-ID of the first email of an incident to a receiver: stable across restarts."""
+    return f"<incident.{_digest(receiver + '|' + incident_id)}@{domain}>"
+
+
+def message_id(notification: Notification, domain: str) -> str:
+    if notification.kind == "open":
+        return thread_message_id(notification.receiver.name, notification.alert.incident_id, domain)
+    return f"<notification.{_digest(notification.notification_id)}@{domain}>"
+
+
+def build_message(notification: Notification, now: datetime) -> EmailMessage:
+    """The whole email (pure apart from drawing the chart)."""
+    config = notification.receiver.email
+    assert config is not None
+    view = build_view(notification, now)
+    words = CATALOG[view.locale]
+    message = EmailMessage()
+    message["Subject"] = view.subject
+    message["From"] = config.sender
+    message["To"] = ", ".join(config.to)
+    message["Date"] = format_datetime(now)
+    message["Message-ID"] = message_id(notification, config.message_id_domain)
+    opener = notification.thread_ref or thread_message_id(
+        notification.receiver.name, notification.alert.incident_id, config.message_id_domain
+    )
+    if notification.kind != "open":
+        message["In-Reply-To"] = opener
+        message["References"] = opener
+    message["Auto-Submitted"] = "auto-generated"
+    message["X-Vigie-Incident"] = notification.alert.incident_id
+    message["X-Vigie-Notification"] = notification.notification_id
+    chart = None
+    if config.chart:
+        chart = render_chart(
+            view.series,
+            notification.receiver.zone,
+            words["chart_title"],
+            words["legend_observed"],
+            words["legend_expected"],
+        )
+    chart_cid = f"chart.{_digest(notification.notification_id)}@{config.message_id_domain}" if chart else None
+    message.set_content(render_email_text(view), charset="utf-8")
+    message.add_alternative(render_email_html(view, chart_cid), subtype="html", charset="utf-8")
+    if chart is not None and chart_cid is not None:
+        html_part = cast(EmailMessage, next(p for p in message.iter_parts() if p.get_content_type() == "text/html"))
+        html_part.add_related(chart, maintype="image", subtype="png", cid=f"<{chart_cid}>", filename="chart.png")
+    return message
+
+
+class EmailDelivery:
+    """The ``email`` integration. The SMTP password comes from the settings (a SecretStr), never the file."""
+
+    name: IntegrationName = "email"
+
+    def __init__(self, clock: Clock, password: SecretStr | None = None) -> None:
+        self._clock = clock
+        self._password = password
+
+    async def notify(self, notification: Notification) -> str | None:
+        config = notification.receiver.email
+        assert config is not None
+        message = await asyncio.to_thread(build_message, notification, self._clock.now())
+        smtp = config.smtp
+        password = self._password.get_secret_value() if self._password is not None and smtp.username else None
+        try:
+            await aiosmtplib.send(
+                message,
+                hostname=smtp.host,
+                port=smtp.port,
+                username=smtp.username,
+                password=password,
+                use_tls=smtp.security == "tls",
+                start_tls=smtp.security == "starttls",
+                timeout=smtp.timeout_s,
+                validate_certs=smtp.validate_certs,
+            )
+        except aiosmtplib.SMTPRecipientsRefused as exc:
+            raise PermanentDeliveryError(f"smtp: recipients refused: {len(exc.recipients)}") from None
+        except aiosmtplib.SMTPAuthenticationError as exc:
+            raise PermanentDeliveryError(f"smtp: authentication failed ({exc.code})") from None
+        except aiosmtplib.SMTPResponseException as exc:
+            if 500 <= exc.code < 600:
+                raise PermanentDeliveryError(f"smtp: {exc.code} {exc.message[:200]}") from None
+            raise RetryableDeliveryError(f"smtp: {exc.code} {exc.message[:200]}") from None
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+            raise RetryableDeliveryError(f"smtp: {type(exc).__name__}: {str(exc)[:200]}") from None
+        return thread_message_id(notification.receiver.name, notification.alert.incident_id, config.message_id_domain)

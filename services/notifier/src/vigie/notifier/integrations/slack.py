@@ -1,0 +1,78 @@
+"""Slack: an incoming webhook (one message per notification, no threads) or a bot token on the Web API
+(``chat.postMessage`` opens the thread; updates are replies with ``thread_ts``; the resolution updates the
+first message to RESOLVED with ``chat.update`` and is posted in the thread). 429 ``Retry-After`` is honoured."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+import httpx
+from pydantic import SecretStr
+
+from vigie.notifier.clock import Clock
+from vigie.notifier.errors import PermanentDeliveryError, RetryableDeliveryError
+from vigie.notifier.integrations.base import post_json
+from vigie.notifier.notification import Notification
+from vigie.notifier.rendering.slack import slack_blocks, slack_text
+from vigie.notifier.rendering.view import build_view
+from vigie.schemas import Integration as IntegrationName
+
+#: Web API errors worth retrying; every other ``ok: false`` error is permanent.
+RETRYABLE_API_ERRORS = frozenset(
+    {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+)
+
+
+class SlackDelivery:
+    name: IntegrationName = "slack"
+
+    def __init__(self, client: httpx.AsyncClient, clock: Clock, token: SecretStr | None = None) -> None:
+        self._client = client
+        self._clock = clock
+        self._token = token
+
+    async def notify(self, notification: Notification) -> str | None:
+        config = notification.receiver.slack
+        assert config is not None
+        view = build_view(notification, self._clock.now())
+        payload: dict[str, Any] = {"text": slack_text(view), "blocks": slack_blocks(view)}
+        if config.mode == "webhook":
+            assert config.webhook_url is not None
+            await self._post(config.webhook_url, "slack webhook", payload, None)
+            return None
+        assert config.channel is not None
+        ref = notification.thread_ref
+        if notification.kind == "open" or ref is None or "/" not in ref:
+            answer = await self._api(config.api_url, "chat.postMessage", {"channel": config.channel, **payload})
+            return f"{answer.get('channel', config.channel)}/{answer['ts']}"
+        channel, ts = ref.rsplit("/", 1)
+        if notification.kind == "resolve":
+            # A first message deleted or too old to edit is no reason to fail: the reply below still tells.
+            with contextlib.suppress(PermanentDeliveryError):
+                await self._api(config.api_url, "chat.update", {"channel": channel, "ts": ts, **payload})
+        reply = {"channel": channel, "thread_ts": ts, **payload}
+        if notification.alert.transition == "escalated":
+            reply["reply_broadcast"] = True
+        await self._api(config.api_url, "chat.postMessage", reply)
+        return ref
+
+    async def _api(self, api_url: str, method: str, body: dict[str, Any]) -> dict[str, Any]:
+        if self._token is None:
+            raise PermanentDeliveryError("slack: bot mode needs VIGIE_NOTIFIER_SLACK_TOKEN")
+        headers = {"Authorization": f"Bearer {self._token.get_secret_value()}"}
+        answer = await self._post(f"{api_url.rstrip('/')}/{method}", f"slack {method}", body, headers)
+        if not answer.get("ok"):
+            error = str(answer.get("error", "unknown_error"))[:200]
+            if error in RETRYABLE_API_ERRORS:
+                raise RetryableDeliveryError(f"slack {method}: {error}")
+            raise PermanentDeliveryError(f"slack {method}: {error}")
+        return answer
+
+    async def _post(self, url: str, what: str, body: dict[str, Any], headers: dict[str, str] | None) -> dict[str, Any]:
+        response = await post_json(self._client, url, what, json_body=body, headers=headers)
+        try:
+            data = response.json()
+        except ValueError:
+            return {"ok": True}  # incoming webhooks answer the text "ok"
+        return data if isinstance(data, dict) else {"ok": True}

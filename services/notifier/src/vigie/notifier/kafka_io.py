@@ -1,0 +1,70 @@
+"""Kafka adapters: the receipt/dead-letter producer and the replay of the notification log at start-up."""
+
+from __future__ import annotations
+
+import logging
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+
+from vigie.notifier.notification_log import NotificationLog
+from vigie.schemas import DEADLETTER, DELIVERIES, DeadLetter, DecodeError, DeliveryReceipt, decode, encode
+
+log = logging.getLogger(__name__)
+
+
+class KafkaLogSink:
+    """Writes receipts to ``vigie.deliveries.v1`` and dead letters to ``vigie.deadletter.v1``, one awaited
+    send per record (acks=all), so a receipt is on the broker before its alert's offset can be committed."""
+
+    def __init__(self, producer: AIOKafkaProducer, source: str) -> None:
+        self._producer = producer
+        self._source = source
+
+    async def write_receipt(self, receipt: DeliveryReceipt) -> None:
+        record = encode(DELIVERIES, receipt, source=self._source)
+        await self._producer.send_and_wait(record.topic, record.value, key=record.key, headers=record.headers)
+
+    async def write_dead_letter(self, dead_letter: DeadLetter) -> None:
+        record = encode(DEADLETTER, dead_letter, source=self._source)
+        await self._producer.send_and_wait(record.topic, record.value, key=record.key, headers=record.headers)
+
+
+async def replay_notification_log(bootstrap_servers: str, log_: NotificationLog, idle_ms: int = 300) -> int:
+    """Read ``vigie.deliveries.v1`` from the beginning into ``log_``; return the number of receipts.
+
+    Reads until every partition reached the end offset seen at start, then until a poll of ``idle_ms``
+    brings nothing more (some brokers under-report end offsets after batched produce, see BROKER.md).
+    """
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, enable_auto_commit=False, group_id=None)
+    await consumer.start()
+    count = 0
+    try:
+        partitions = consumer.partitions_for_topic(DELIVERIES)
+        if not partitions:
+            await consumer.topics()
+            partitions = consumer.partitions_for_topic(DELIVERIES) or set()
+        tps = [TopicPartition(DELIVERIES, p) for p in sorted(partitions)]
+        if not tps:
+            return 0
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        end = await consumer.end_offsets(tps)
+        reached_end = False
+        while True:
+            batches = await consumer.getmany(timeout_ms=idle_ms, max_records=5000)
+            for records in batches.values():
+                for record in records:
+                    try:
+                        receipt = decode(DELIVERIES, record.value, record.headers)
+                    except DecodeError as exc:
+                        log.warning("skipping an undecodable receipt", extra={"reason": exc.reason})
+                        continue
+                    log_.record(receipt)
+                    count += 1
+            if not reached_end:
+                positions = {tp: await consumer.position(tp) for tp in tps}
+                reached_end = all(positions[tp] >= end[tp] for tp in tps)
+            elif not batches:
+                return count
+    finally:
+        await consumer.stop()

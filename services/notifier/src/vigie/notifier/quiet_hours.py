@@ -1,0 +1,30 @@
+"""Quiet hours: a receiver's local hours when only severe incidents may notify (pure)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from vigie.notifier.routes_config import WEEKDAYS, Receiver
+from vigie.schemas import SEVERITY_RANK, Severity
+
+
+def in_quiet_hours(receiver: Receiver, at: datetime, severity: Severity) -> bool:
+    """True when a notification of ``severity`` at ``at`` must be held back for ``receiver``.
+
+    The receiver's local time decides; a window with ``start > end`` spans midnight and belongs to the
+    day it starts (Friday 22:00-07:00 covers Saturday 03:00).
+    """
+    quiet = receiver.quiet_hours
+    if quiet is None or SEVERITY_RANK[severity] >= SEVERITY_RANK[quiet.min_severity]:
+        return False
+    local = at.astimezone(receiver.zone)
+    clock = local.time().replace(tzinfo=None)
+    today = WEEKDAYS[local.weekday()]
+    yesterday = WEEKDAYS[(local.weekday() - 1) % 7]
+    if quiet.start <= quiet.end:
+        return today in quiet.days and quiet.start <= clock < quiet.end
+    if clock >= quiet.start:
+        return today in quiet.days
+    if clock < quiet.end:
+        return yesterday in quiet.days
+    return False

@@ -1,0 +1,54 @@
+"""Untrusted text (mention text, author handles, terms) made harmless for each output format (pure).
+
+Mention text is written by anyone on the internet. Wherever it is rendered it must not ping people
+(``@here``, ``<!channel>``, ``<@U123>``), create links (``<https://evil|click>``, ``[click](https://evil)``,
+bare URLs that clients auto-link) or inject markup (``<script>``). :func:`defang` neutralises pings and
+links for every format; the per-format functions then escape what that format interprets. HTML is escaped
+by Jinja's autoescape after :func:`defang`.
+"""
+
+from __future__ import annotations
+
+import re
+
+_WORD_JOINER = "\u2060"
+_SCHEME = re.compile(r"\b([a-zA-Z][a-zA-Z0-9+.-]{1,15}):(//)")
+_DOMAIN = re.compile(r"\b((?:[A-Za-z0-9-]+\.)+)([A-Za-z]{2,24})\b")
+_PING = re.compile(r"([@!])(?=[A-Za-z0-9_])")
+_MRKDWN_SPECIAL = re.compile(r"([*_~`>|])")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>])")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def defang(text: str) -> str:
+    """Break links and pings while keeping the text readable: ``https://evil.com`` -> ``https[:]//evil[.]com``,
+    ``@here`` -> ``@`` + word joiner + ``here``. Control characters are dropped."""
+    text = _CONTROL.sub("", text)
+    text = _SCHEME.sub(r"\1[:]\2", text)
+    text = _DOMAIN.sub(lambda m: m.group(1).replace(".", "[.]") + m.group(2), text)
+    return _PING.sub(lambda m: m.group(1) + _WORD_JOINER, text)
+
+
+def slack_mrkdwn(text: str) -> str:
+    """Untrusted text inside Slack ``mrkdwn``: defanged, ``& < >`` escaped (so no ``<!channel>`` or
+    ``<url|label>``), formatting characters neutralised with a zero-width joiner."""
+    text = defang(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MRKDWN_SPECIAL.sub(lambda m: m.group(1) + _WORD_JOINER, text)
+
+
+def slack_plain(text: str) -> str:
+    """Untrusted text in Slack's plain ``text`` fallback (also parsed for ``<...>``)."""
+    return defang(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def teams_markdown(text: str) -> str:
+    """Untrusted text inside an Adaptive Card ``TextBlock`` (Markdown subset): defanged, every Markdown
+    character backslash-escaped, angle brackets replaced (Teams reads ``<at>`` as a mention)."""
+    text = defang(text).replace("<", "‹").replace(">", "›")
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def one_line(text: str, limit: int = 280) -> str:
+    """Collapse whitespace and cut to ``limit`` characters (with an ellipsis)."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"

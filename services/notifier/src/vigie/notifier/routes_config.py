@@ -1,0 +1,238 @@
+"""The routes file: a routing tree and its receivers (YAML, validated at start-up with file:line:field errors).
+
+Routing follows Alertmanager: the root route matches every alert; an alert descends into the first child
+whose matchers all match (and into later siblings too when that child says ``continue: true``); the deepest
+matching routes decide the receivers. Children inherit ``group_wait``, ``group_interval``,
+``repeat_interval`` and ``escalation`` from their parent unless they set them.
+
+Timing semantics (wall-clock time of the notifier, not event time):
+
+- ``group_wait``: how long a new incident waits before its first notification, so that the updates arriving
+  meanwhile are folded into it;
+- ``group_interval``: the least time between two notifications of the same incident to the same receiver
+  (updates and escalations are rate-limited; the latest state is sent, the intermediate ones are folded);
+- ``repeat_interval``: a reminder when an open incident has been silent for that long;
+- ``escalation``: notify a second receiver when an incident stays ``critical`` for ``after``.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import time, timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+
+from vigie.notifier.matchers import Matcher
+from vigie.schemas import Severity
+from vigie.schemas.yaml_source import load_yaml_model, validate_yaml_text
+
+Locale = Literal["fr", "en"]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
+_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+
+
+def parse_duration(value: Any) -> Any:
+    """``90`` (seconds), ``"30s"``, ``"5m"``, ``"1h30m"``, ``"2d"`` -> timedelta; other values pass through."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return timedelta(seconds=value)
+    if isinstance(value, str):
+        text = value.strip().replace(" ", "")
+        parts = _DURATION_PART.findall(text)
+        if parts and "".join(n + u for n, u in parts) == text:
+            return timedelta(seconds=sum(float(n) * _UNIT_SECONDS[u] for n, u in parts))
+        raise ValueError(f"invalid duration {value!r}: use e.g. 30s, 5m, 4h, 1h30m, 2d")
+    return value
+
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+class QuietHours(_Model):
+    """Local hours when only severe incidents notify (others are suppressed with reason ``quiet_hours``).
+
+    ``start``/``end`` are local times in the receiver's time zone; ``start > end`` spans midnight.
+    ``min_severity`` is the severity from which quiet hours are ignored (default ``critical``).
+    """
+
+    start: time
+    end: time
+    days: tuple[Weekday, ...] = WEEKDAYS
+    min_severity: Severity = "critical"
+
+
+class SmtpServer(_Model):
+    """How to reach the SMTP relay. The password comes from the settings (``VIGIE_NOTIFIER_SMTP_PASSWORD``)."""
+
+    host: str
+    port: int = Field(default=587, ge=1, le=65535)
+    security: Literal["starttls", "tls", "none"] = "starttls"
+    username: str | None = None
+    timeout_s: float = Field(default=10.0, gt=0)
+    validate_certs: bool = True
+
+
+_ADDRESS = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
+
+
+class EmailIntegration(_Model):
+    to: tuple[str, ...] = Field(min_length=1)
+    sender: str = Field(alias="from")
+    smtp: SmtpServer
+    message_id_domain: str = "vigie.local"
+    chart: bool = True
+
+    @field_validator("to")
+    @classmethod
+    def _addresses(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for address in value:
+            if not _ADDRESS.match(address):
+                raise ValueError(f"invalid email address {address!r}")
+        return value
+
+
+class SlackIntegration(_Model):
+    """``webhook``: an incoming-webhook URL (no threads). ``bot``: the Web API with the bot token of the
+    settings (``VIGIE_NOTIFIER_SLACK_TOKEN``), threads with ``thread_ts`` and updates on resolution."""
+
+    mode: Literal["webhook", "bot"]
+    webhook_url: str | None = Field(default=None, pattern=r"^https?://")
+    channel: str | None = None
+    api_url: str = Field(default="https://slack.com/api", pattern=r"^https?://")
+
+    @model_validator(mode="after")
+    def _mode_fields(self) -> SlackIntegration:
+        if self.mode == "webhook" and not self.webhook_url:
+            raise ValueError("slack mode 'webhook' needs webhook_url")
+        if self.mode == "bot" and not self.channel:
+            raise ValueError("slack mode 'bot' needs channel")
+        return self
+
+
+class TeamsIntegration(_Model):
+    """A Teams Workflows ("Post to a channel when a webhook request is received") URL."""
+
+    url: str = Field(pattern=r"^https?://")
+
+
+class WebhookIntegration(_Model):
+    """CloudEvents (structured JSON) POSTed to ``url``, signed with HMAC-SHA256 when a secret is set
+    (``VIGIE_NOTIFIER_WEBHOOK_SECRET``)."""
+
+    url: str = Field(pattern=r"^https?://")
+
+
+class Receiver(_Model):
+    """Who is told, how, in which language and time zone. Exactly one integration per receiver."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+    locale: Locale = "fr"
+    timezone: str = "Europe/Paris"
+    quiet_hours: QuietHours | None = None
+    email: EmailIntegration | None = None
+    slack: SlackIntegration | None = None
+    teams: TeamsIntegration | None = None
+    webhook: WebhookIntegration | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _one_integration(self) -> Receiver:
+        if len(self.integrations()) != 1:
+            raise ValueError("a receiver has exactly one of: email, slack, teams, webhook")
+        return self
+
+    def integrations(self) -> list[str]:
+        return [n for n in ("email", "slack", "teams", "webhook") if getattr(self, n) is not None]
+
+    @property
+    def integration(self) -> Literal["email", "slack", "teams", "webhook"]:
+        return self.integrations()[0]  # type: ignore[return-value]
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+def _matchers(value: Any) -> Any:
+    if isinstance(value, dict):
+        return tuple(Matcher.parse(f"{k}={v}") for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return tuple(v if isinstance(v, Matcher) else Matcher.parse(str(v)) for v in value)
+    return value
+
+
+Matchers = Annotated[tuple[Matcher, ...], BeforeValidator(_matchers)]
+
+
+class Escalation(_Model):
+    receiver: str
+    after: Duration
+
+
+class Route(_Model):
+    receiver: str | None = None
+    matchers: Matchers = ()
+    continue_: bool = Field(default=False, alias="continue")
+    group_wait: Duration | None = None
+    group_interval: Duration | None = None
+    repeat_interval: Duration | None = None
+    escalation: Escalation | None = None
+    routes: tuple[Route, ...] = ()
+
+
+class RoutesConfig(_Model):
+    version: Literal[1] = 1
+    route: Route
+    receivers: tuple[Receiver, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> RoutesConfig:
+        names = [r.name for r in self.receivers]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"duplicate receiver names: {', '.join(duplicates)}")
+        if self.route.receiver is None:
+            raise ValueError("route.receiver: the root route needs a receiver")
+        known = set(names)
+
+        def check(route: Route, where: str) -> None:
+            if route.receiver is not None and route.receiver not in known:
+                raise ValueError(f"{where}.receiver: unknown receiver {route.receiver!r}")
+            if route.escalation is not None and route.escalation.receiver not in known:
+                raise ValueError(f"{where}.escalation.receiver: unknown receiver {route.escalation.receiver!r}")
+            for index, child in enumerate(route.routes):
+                check(child, f"{where}.routes[{index}]")
+
+        check(self.route, "route")
+        return self
+
+    def receiver(self, name: str) -> Receiver:
+        for receiver in self.receivers:
+            if receiver.name == name:
+                return receiver
+        raise KeyError(name)
+
+
+def load_routes(path: str | Path) -> RoutesConfig:
+    """Read and validate a routes file; :class:`vigie.schemas.ConfigError` names file, line and field."""
+    return load_yaml_model(RoutesConfig, path)
+
+
+def parse_routes(text: str, source: str = "<routes>") -> RoutesConfig:
+    return validate_yaml_text(RoutesConfig, text, source)

@@ -1,0 +1,274 @@
+"""The notifier process: consume ``vigie.alerts.v1``, dispatch, deliver, log, commit; serve ops and API.
+
+Start-up: replay the notification log, then join the consumer group. Intake decodes each alert (dead-letters
+what cannot be decoded) and hands it to the dispatcher; the engine delivers; the committer commits every
+``commit_interval_s`` the offsets of records whose notifications are all finished. SIGTERM stops intake,
+lets in-flight deliveries finish (``shutdown_grace_s``), commits what is finished and exits; notifications
+still waiting are redelivered to the next process and deduplicated by the log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
+from aiokafka.errors import KafkaError
+from prometheus_client import CollectorRegistry
+
+from vigie.notifier.api import api_routes
+from vigie.notifier.clock import Clock, SystemClock
+from vigie.notifier.dispatch import Dispatcher
+from vigie.notifier.engine import DeliveryEngine
+from vigie.notifier.integrations.base import Integration
+from vigie.notifier.integrations.email import EmailDelivery
+from vigie.notifier.integrations.slack import SlackDelivery
+from vigie.notifier.integrations.teams import TeamsDelivery
+from vigie.notifier.integrations.webhook import WebhookDelivery
+from vigie.notifier.kafka_io import KafkaLogSink, replay_notification_log
+from vigie.notifier.metrics import NotifierMetrics
+from vigie.notifier.notification_log import NotificationLog
+from vigie.notifier.offsets import OffsetTracker, RecordRef
+from vigie.notifier.retry import RetryPolicy
+from vigie.notifier.routes_config import RoutesConfig
+from vigie.notifier.settings import NotifierSettings
+from vigie.notifier.silence_file import load_silences, save_silences
+from vigie.runtime.health import OpsServer, build_app
+from vigie.schemas import ALERTS, AlertEvent, DeadLetter, DecodeError, decode
+
+log = logging.getLogger(__name__)
+
+
+def build_integrations(settings: NotifierSettings, client: httpx.AsyncClient, clock: Clock) -> dict[str, Integration]:
+    return {
+        "email": EmailDelivery(clock, settings.smtp_password),
+        "slack": SlackDelivery(client, clock, settings.slack_token),
+        "teams": TeamsDelivery(client, clock),
+        "webhook": WebhookDelivery(client, clock, settings.webhook_secret),
+    }
+
+
+class _Revocations(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, service: NotifierService) -> None:
+        self._service = service
+
+    async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
+        await self._service.commit()
+        for tp in revoked:
+            self._service.tracker.forget(tp.topic, tp.partition)
+
+    async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
+        self._service.assigned = True
+
+
+class NotifierService:
+    def __init__(
+        self,
+        settings: NotifierSettings,
+        config: RoutesConfig,
+        clock: Clock | None = None,
+        registry: CollectorRegistry | None = None,
+        integrations: dict[str, Integration] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.config = config
+        self.clock = clock or SystemClock()
+        self.registry = registry or CollectorRegistry()
+        self.metrics = NotifierMetrics(self.registry)
+        self.tracker = OffsetTracker()
+        self.log = NotificationLog()
+        self.silences = load_silences(settings.silences_path)
+        self.dispatcher = Dispatcher(config, self.silences, self.log, self.tracker, self.clock)
+        self._integrations = integrations
+        self.assigned = False
+        self.replayed = False
+        self.ops: OpsServer | None = None
+        self._consumer: AIOKafkaConsumer | None = None
+        self._paused = False
+
+    def readiness(self) -> str | None:
+        if not self.replayed:
+            return "replaying the notification log"
+        if not self.assigned:
+            return "waiting for a partition assignment"
+        return None
+
+    async def commit(self) -> None:
+        consumer = self._consumer
+        if consumer is None:
+            return
+        offsets = self.tracker.committable()
+        if not offsets:
+            return
+        try:
+            await consumer.commit({TopicPartition(t, p): o for (t, p), o in offsets.items()})
+        except KafkaError as exc:
+            log.warning("commit failed; will retry", extra={"error": str(exc)})
+            return
+        self.tracker.committed(offsets)
+
+    async def run(self, stop: asyncio.Event, ready: asyncio.Event | None = None) -> None:
+        settings = self.settings
+        kafka = settings.kafka
+        producer = AIOKafkaProducer(
+            bootstrap_servers=kafka.bootstrap_servers,
+            client_id=f"{kafka.client_id_prefix}-notifier",
+            acks="all",
+            linger_ms=0,
+        )
+        client = httpx.AsyncClient(timeout=settings.http_timeout_s, follow_redirects=False)
+        engine_stop = asyncio.Event()
+        app = build_app(
+            self.registry,
+            self.readiness,
+            api_routes(self.dispatcher, self.silences, self.clock, self._silences_changed, settings.api_token),
+        )
+        self.ops = OpsServer(app, settings.http_host, settings.http_port)
+        await self.ops.start()
+        log.info("notifier listening", extra={"url": self.ops.url})
+        await producer.start()
+        consumer: AIOKafkaConsumer | None = None
+        tasks: list[asyncio.Task[None]] = []
+        try:
+            replayed = await replay_notification_log(kafka.bootstrap_servers, self.log)
+            self.replayed = True
+            self.metrics.log_size.set(len(self.log))
+            log.info("notification log replayed", extra={"receipts": replayed})
+            integrations = self._integrations or build_integrations(settings, client, self.clock)
+            retry = RetryPolicy(
+                base=timedelta(seconds=settings.retry_base_s),
+                max_delay=timedelta(seconds=settings.retry_max_s),
+                give_up_after=timedelta(seconds=settings.give_up_after_s),
+            )
+            engine = DeliveryEngine(
+                self.dispatcher, integrations, KafkaLogSink(producer, settings.source), self.clock, self.metrics,
+                retry, service="notifier",
+            )  # fmt: skip
+            self._engine = engine
+            self._sink = KafkaLogSink(producer, settings.source)
+            consumer = AIOKafkaConsumer(
+                bootstrap_servers=kafka.bootstrap_servers,
+                group_id=settings.group_id,
+                client_id=f"{kafka.client_id_prefix}-notifier",
+                enable_auto_commit=False,
+                auto_offset_reset="earliest",
+                session_timeout_ms=kafka.session_timeout_ms,
+                heartbeat_interval_ms=kafka.heartbeat_interval_ms,
+            )
+            consumer.subscribe([ALERTS], listener=_Revocations(self))
+            await consumer.start()
+            self._consumer = consumer
+            intake_stop = asyncio.Event()
+            tasks = [
+                asyncio.create_task(self._intake(consumer, engine, intake_stop)),
+                asyncio.create_task(engine.run(engine_stop)),
+                asyncio.create_task(self._committer(stop)),
+            ]
+            if ready is not None:
+                ready.set()
+            stop_wait = asyncio.create_task(stop.wait())
+            done, _ = await asyncio.wait([stop_wait, *tasks], return_when=asyncio.FIRST_COMPLETED)
+            stop_wait.cancel()
+            for task in done:
+                if task is not stop_wait and task.exception() is not None:
+                    raise task.exception()  # type: ignore[misc]
+            log.info("stopping: intake closed, finishing deliveries in flight")
+            intake_stop.set()
+            await asyncio.wait([tasks[0]], timeout=5)
+            engine_stop.set()
+            await engine.drain(settings.shutdown_grace_s)
+            await self.commit()
+        finally:
+            engine_stop.set()
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            if consumer is not None:
+                with contextlib.suppress(Exception):
+                    await consumer.stop()
+            self._consumer = None
+            with contextlib.suppress(Exception):
+                await producer.stop()
+            await client.aclose()
+            await self.ops.stop()
+
+    def _silences_changed(self) -> None:
+        save_silences(self.settings.silences_path, self.silences)
+        engine = getattr(self, "_engine", None)
+        if engine is not None:
+            engine.wake()
+
+    async def _intake(self, consumer: AIOKafkaConsumer, engine: DeliveryEngine, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            self._backpressure(consumer)
+            batches = await consumer.getmany(timeout_ms=200, max_records=500)
+            for tp, records in batches.items():
+                for record in records:
+                    await self._accept(tp, record)
+            if batches:
+                engine.wake()
+                self.metrics.held_records.set(self.tracker.held())
+
+    async def _accept(self, tp: TopicPartition, record: Any) -> None:
+        ref = RecordRef(tp.topic, tp.partition, record.offset)
+        self.tracker.hold(ref)
+        try:
+            alert: AlertEvent = decode(ALERTS, record.value, record.headers or ())
+        except DecodeError as exc:
+            await self._dead_letter_record(tp, record, exc)
+        else:
+            self.metrics.alerts.labels(alert.transition).inc()
+            for status in self.dispatcher.accept(alert, ref).values():
+                if status == "duplicate":
+                    self.metrics.suppressed.labels("duplicate").inc()
+        finally:
+            self.tracker.release(ref)
+
+    async def _dead_letter_record(self, tp: TopicPartition, record: Any, exc: DecodeError) -> None:
+        value: bytes = record.value or b""
+        dead = DeadLetter(
+            topic=tp.topic,
+            partition=tp.partition,
+            offset=record.offset,
+            key_preview=DeadLetter.preview(record.key),
+            value_preview=DeadLetter.preview(value) or "",
+            value_size=len(value),
+            error_class=exc.error_class,
+            reason=exc.reason[:4000],
+            service="notifier",
+            failed_at=datetime.now(UTC),
+        )
+        await self._sink.write_dead_letter(dead)
+        self.metrics.deadletters.labels(exc.error_class).inc()
+        log.warning("alert dead-lettered", extra={"reason": exc.reason, "offset": record.offset})
+
+    def _backpressure(self, consumer: AIOKafkaConsumer) -> None:
+        held = self.tracker.held()
+        if not self._paused and held >= self.settings.max_held_records:
+            consumer.pause(*consumer.assignment())
+            self._paused = True
+            log.warning("intake paused: too many unfinished notifications", extra={"held": held})
+        elif self._paused and held < self.settings.max_held_records // 2:
+            consumer.resume(*consumer.assignment())
+            self._paused = False
+
+    async def _committer(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=self.settings.commit_interval_s)
+            await self.commit()
+            self._update_lag()
+
+    def _update_lag(self) -> None:
+        consumer = self._consumer
+        if consumer is None:
+            return
+        for tp in consumer.assignment():
+            highwater = consumer.highwater(tp)
+            position = self.tracker.position(tp.topic, tp.partition)
+            if highwater is not None and position is not None:
+                self.metrics.consumer_lag.labels(tp.topic, str(tp.partition)).set(max(0, highwater - position))

@@ -1,0 +1,33 @@
+"""The notifier's settings: parsed once at the entry point (environment, then files in ``secrets_dir``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import SettingsConfigDict
+
+from vigie.runtime.settings import ServiceSettings
+
+
+class NotifierSettings(ServiceSettings):
+    """``VIGIE_NOTIFIER_*`` variables. Secrets are SecretStr: never logged, read from the environment or
+    from a file of the same name (``smtp_password``, ``slack_token``, ...) in the secrets directory."""
+
+    model_config = SettingsConfigDict(frozen=True, extra="ignore", env_prefix="VIGIE_NOTIFIER_", secrets_dir=None)
+
+    routes: Path = Field(default=Path("config/notifier.yaml"), description="The routes and receivers file.")
+    group_id: str = "vigie-notifier"
+    source: str = "/vigie/notifier"
+    silences_path: Path | None = Field(default=None, description="JSON file the silences are kept in.")
+    smtp_password: SecretStr | None = None
+    slack_token: SecretStr | None = None
+    webhook_secret: SecretStr | None = None
+    api_token: SecretStr | None = Field(default=None, description="Bearer token required by the silences API.")
+    commit_interval_s: float = Field(default=1.0, gt=0)
+    retry_base_s: float = Field(default=1.0, gt=0)
+    retry_max_s: float = Field(default=60.0, gt=0)
+    give_up_after_s: float = Field(default=6 * 3600.0, gt=0)
+    http_timeout_s: float = Field(default=10.0, gt=0)
+    max_held_records: int = Field(default=10_000, ge=1, description="Pause intake above this many unfinished.")
+    shutdown_grace_s: float = Field(default=10.0, ge=0)

@@ -1,0 +1,242 @@
+"""Stand-ins for what leaves the machine (an SMTP server, Slack, Teams, a webhook receiver), all on
+127.0.0.1, and builders of alert events and routes for the notifier tests."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from typing import Any
+
+from aiohttp import web
+from aiosmtpd.controller import Controller
+
+from vigie.notifier.routes_config import RoutesConfig, parse_routes
+from vigie.runtime.embedded_broker import free_port
+from vigie.schemas import (
+    AlertEvent,
+    CountBy,
+    Evidence,
+    EvidenceMention,
+    SeriesPoint,
+    Severity,
+    Significance,
+    TermWeight,
+    Transition,
+)
+
+HOSTILE_TEXTS = (
+    "<!channel> la plage est polluée <!here> <@U024BE7LH>",
+    "<script>alert('x')</script> honte à la mairie",
+    "cliquez <https://evil.example/phish|ici> pour la vérité",
+    "@here @channel @everyone regardez ça",
+    "[cliquez ici](https://evil.example/login) **urgent** _vite_ `code`",
+    "voir www.evil-site.com/pire et http://evil.example",
+)
+OPENED = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
+
+
+def make_alert(
+    sequence: int = 0,
+    transition: Transition = "raised",
+    severity: Severity = "major",
+    incident: str = "saint-malo:negative_surge:20261127T0800",
+    territory_id: str = "saint-malo",
+    territory_name: str = "Saint-Malo",
+    labels: dict[str, str] | None = None,
+    texts: tuple[str, ...] = ("La plage du Sillon est fermée, c'est honteux",),
+    ratio: float = 6.0,
+) -> AlertEvent:
+    event_time = OPENED + timedelta(minutes=5 * sequence)
+    series = tuple(
+        SeriesPoint(start=OPENED - timedelta(minutes=10 * (11 - i)), observed=2 + i * (i > 8) * 4, expected=2.0)
+        for i in range(12)
+    )
+    mentions = tuple(
+        EvidenceMention(
+            mention_id=f"m{i}",
+            url=f"https://mastodon.example/@user{i}/{i}",
+            text=text,
+            author_handle=f"@user{i}",
+            reach=1000 - i,
+            source="mastodon",
+            language="fr",
+            sentiment="negative",
+            published_at=event_time - timedelta(minutes=i),
+        )
+        for i, text in enumerate(texts)
+    )
+    return AlertEvent(
+        event_id=f"{incident}:{sequence}",
+        incident_id=incident,
+        sequence=sequence,
+        transition=transition,
+        severity=severity,
+        territory_id=territory_id,
+        territory_name=territory_name,
+        opened_at=OPENED,
+        event_time=event_time,
+        resolved_at=event_time if transition == "resolved" else None,
+        significance=Significance(
+            observed=12 * ratio / 6, expected=2, ratio=ratio, score=8.5, negative_share=0.7, baseline_share=0.2
+        ),
+        peak_severity=severity,
+        evidence=Evidence(
+            series=series,
+            top_mentions=mentions,
+            terms=(TermWeight(term="plage", count=12, lift=5.0), TermWeight(term="<b>pollution</b>", count=8, lift=4)),
+            hashtags=(TermWeight(term="SaintMalo", count=9, lift=2.0),),
+            sources=(CountBy(key="mastodon", count=10), CountBy(key="rss", count=2)),
+            languages=(CountBy(key="fr", count=11), CountBy(key="en", count=1)),
+        ),
+        labels=labels if labels is not None else {"region": "bretagne", "team": "comms-saint-malo"},
+    )
+
+
+def email_receiver(name: str, port: int, locale: str = "fr", extra: str = "") -> str:
+    return (
+        f"  - name: {name}\n    locale: {locale}\n    timezone: Europe/Paris\n{extra}"
+        f"    email:\n      to: [{name}@example.org]\n      from: vigie@example.org\n"
+        f"      smtp: {{host: 127.0.0.1, port: {port}, security: none, timeout_s: 2}}\n"
+    )
+
+
+def routes(text: str) -> RoutesConfig:
+    return parse_routes(text, "test-routes.yaml")
+
+
+# -- SMTP ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class SmtpInbox:
+    """Messages accepted by the aiosmtpd stand-in; ``refuse`` makes RCPT fail with that reply."""
+
+    port: int
+    messages: list[EmailMessage] = field(default_factory=list)
+    envelopes: list[tuple[str, list[str]]] = field(default_factory=list)
+    refuse: str | None = None
+    arrived: asyncio.Event | None = None
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+        if self.refuse is not None:
+            return self.refuse
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        assert isinstance(message, EmailMessage)
+        self.messages.append(message)
+        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        return "250 Message accepted for delivery"
+
+
+class SmtpServer:
+    def __init__(self, port: int | None = None) -> None:
+        self.inbox = SmtpInbox(port or free_port())
+        self.controller: Controller | None = None
+
+    def start(self) -> None:
+        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.inbox.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+
+# -- HTTP stand-ins --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Request:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+Answer = tuple[int, dict[str, str], Any]
+
+
+class HttpStandIn:
+    """An aiohttp server on 127.0.0.1 recording every request. ``script`` answers first (FIFO); then
+    ``default(request)`` answers. ``down`` (a callable) answers 503 while it returns True."""
+
+    def __init__(self, default: Callable[[Request], Answer]) -> None:
+        self.default = default
+        self.script: deque[Answer] = deque()
+        self.requests: list[Request] = []
+        self.down: Callable[[], bool] = lambda: False
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def posted(self, path: str) -> list[Request]:
+        return [r for r in self.requests if r.path == path]
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        recorded = Request(request.path, dict(request.headers), await request.read())
+        if self.down():
+            return web.Response(status=503, text="down")
+        self.requests.append(recorded)
+        status, headers, body = self.script.popleft() if self.script else self.default(recorded)
+        if isinstance(body, str):
+            return web.Response(status=status, headers=headers, text=body)
+        return web.json_response(body, status=status, headers=headers)
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_route("POST", "/{tail:.*}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+
+def slack_default() -> Callable[[Request], Answer]:
+    counter = iter(range(1, 1_000_000))
+
+    def answer(request: Request) -> Answer:
+        if request.path.endswith("/chat.postMessage"):
+            return 200, {}, {"ok": True, "channel": "C0VIGIE", "ts": f"1764230400.{next(counter):06d}"}
+        if request.path.endswith("/chat.update"):
+            body = request.json()
+            return 200, {}, {"ok": True, "channel": body["channel"], "ts": body["ts"]}
+        return 200, {}, "ok"
+
+    return answer
+
+
+class MemorySink:
+    """Receipts and dead letters kept in memory, for engine tests that do not need the broker."""
+
+    def __init__(self) -> None:
+        self.receipts: list[Any] = []
+        self.dead_letters: list[Any] = []
+
+    async def write_receipt(self, receipt: Any) -> None:
+        self.receipts.append(receipt)
+
+    async def write_dead_letter(self, dead_letter: Any) -> None:
+        self.dead_letters.append(dead_letter)
+
+    def outcomes(self) -> list[tuple[str, str]]:
+        return [(r.notification_id, r.outcome) for r in self.receipts]
