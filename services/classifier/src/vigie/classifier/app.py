@@ -1,0 +1,247 @@
+"""The faust application of the classifier: two agents that only decode, call the pure steps and emit.
+
+``score-raw`` consumes ``vigie.mentions.raw.v1`` in batches, scores them (language + sentiment) and
+publishes ``vigie.mentions.scored.v1`` (same key: the territory). ``detect`` consumes the scored mentions
+(co-partitioned with the raw ones: no repartition) and runs detection with its state in the faust table
+``detector-state``, whose changelog lets a restarted or rebalanced worker resume where the last one stopped.
+
+Delivery: at least once. Each agent waits for its output records to be acknowledged before the batch is
+acknowledged to faust, and faust flushes its producer before committing offsets, so an offset is never
+committed before its side effects. Records re-delivered after a crash are made harmless by the detection
+step (see :mod:`vigie.classifier.service.detection_outcome`).
+
+The app never declares topics (``topic_allow_declare=False``, no leader topic): create them first with
+:func:`vigie.classifier.service.topology.worker_topics`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any, cast
+
+import faust
+from faust.sensors.prometheus import FaustMetrics, PrometheusMonitor
+from faust.types import TP, EventT
+
+from vigie.classifier.detection import partition_for
+from vigie.classifier.metrics import ClassifierMetrics
+from vigie.classifier.service.detection_outcome import DetectionOutcome, DetectionStep
+from vigie.classifier.service.detection_step import upstream_header
+from vigie.classifier.service.faust_records import inbound
+from vigie.classifier.service.progress import Progress
+from vigie.classifier.service.records import InboundRecord
+from vigie.classifier.service.scoring_step import Clock, ScoreBatch, ScoringOutcome, score_records
+from vigie.classifier.service.topology import DETECTOR_TABLE
+from vigie.classifier.settings import ClassifierSettings
+from vigie.schemas import ALERTS, DEADLETTER, MENTIONS_RAW, MENTIONS_SCORED, TOPICS, DeadLetter, ScoredMention, encode
+from vigie.schemas.codec import EncodedRecord
+
+log = logging.getLogger(__name__)
+
+#: CloudEvents source of every record the classifier produces.
+SOURCE = "/vigie/classifier"
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class ClassifierService:
+    """The faust app and what its agents share; ``ready()`` feeds ``/readyz``."""
+
+    app: faust.App
+    settings: ClassifierSettings
+    metrics: ClassifierMetrics
+    progress: Progress = field(default_factory=Progress)
+    assigned_once: bool = False
+
+    def readiness(self) -> str | None:
+        """None when the worker has its partitions and its table is recovered, else why not."""
+        if not self.assigned_once:
+            return "waiting for a partition assignment"
+        if self.app.rebalancing:
+            return "rebalancing"
+        recovery: Any = getattr(self.app.tables, "recovery", None)
+        if recovery is None or not recovery.completed.is_set():
+            return "recovering the detector table from its changelog"
+        return None
+
+    def export_lag(self) -> None:
+        consumer = self.app.consumer
+
+        def high_watermark(topic: str, partition: int) -> int | None:
+            try:
+                value = consumer.highwater(TP(topic, partition))
+            except Exception:
+                return None
+            return int(value) if value is not None else None
+
+        self.progress.export(self.metrics, high_watermark)
+
+
+def faust_app(settings: ClassifierSettings) -> faust.App:
+    """The faust app configured from the settings (see the module docstring for the choices)."""
+    servers = [s.strip() for s in settings.kafka.bootstrap_servers.split(",") if s.strip()]
+    return faust.App(
+        settings.app_id,
+        broker=[f"kafka://{server}" for server in servers],
+        store="memory://",
+        autodiscover=False,
+        web_enabled=False,
+        topic_allow_declare=False,
+        topic_disable_leader=True,
+        topic_partitions=TOPICS[MENTIONS_SCORED].partitions,
+        topic_replication_factor=settings.replication_factor,
+        processing_guarantee="at_least_once",
+        consumer_auto_offset_reset="earliest",
+        broker_session_timeout=settings.broker_session_timeout_s,
+        broker_heartbeat_interval=settings.broker_heartbeat_interval_s,
+        broker_commit_interval=settings.commit_interval_s,
+        producer_max_batch_size=settings.producer_max_batch_size,
+        producer_acks=-1,
+        table_standby_replicas=0,
+        key_serializer="raw",
+        value_serializer="raw",
+    )
+
+
+def build_service(
+    settings: ClassifierSettings,
+    *,
+    score: ScoreBatch,
+    detection: DetectionStep,
+    metrics: ClassifierMetrics,
+    clock: Clock = utc_now,
+) -> ClassifierService:
+    """The faust app with its topics, table and agents, wired to the pure steps given."""
+    app = faust_app(settings)
+    service = ClassifierService(app=app, settings=settings, metrics=metrics)
+    if settings.faust_sensor:
+        app.monitor = PrometheusMonitor(metrics=FaustMetrics.create(metrics.registry, "vigie_classifier_faust"))
+
+    def topic(name: str) -> faust.TopicT:
+        return app.topic(
+            name, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw", internal=False
+        )
+
+    raw_topic, scored_topic = topic(MENTIONS_RAW), topic(MENTIONS_SCORED)
+    alerts_topic, deadletter_topic = topic(ALERTS), topic(DEADLETTER)
+    table = app.Table(
+        DETECTOR_TABLE,
+        default=None,
+        partitions=TOPICS[MENTIONS_SCORED].partitions,
+        schema=faust.Schema(key_type=str, value_type=bytes, key_serializer="raw", value_serializer="raw"),
+    )
+
+    scored_partitions = TOPICS[MENTIONS_SCORED].partitions
+
+    async def publish(target: faust.TopicT, records: Sequence[EncodedRecord], *, by_key: bool = False) -> None:
+        """Send and wait for every acknowledgement (the batch is acked to faust only after this).
+
+        ``by_key``: route by Kafka's default partitioner, explicitly, because detection's per-partition
+        watermarks (and ``vigie backtest``) depend on exactly that split of the scored mentions."""
+        pending: list[Awaitable[Any]] = []
+        for record in records:
+            partition = partition_for(record.key.decode("utf-8"), scored_partitions) if by_key else None
+            pending.append(
+                await target.send(key=record.key, value=record.value, headers=record.headers, partition=partition)
+            )
+        if pending:
+            await asyncio.gather(*pending)
+
+    async def publish_dead_letters(dead_letters: Sequence[DeadLetter]) -> None:
+        for item in dead_letters:
+            metrics.deadletters.labels(reason=item.error_class).inc()
+            log.warning(
+                "dead-lettered a record",
+                extra={
+                    "topic": item.topic,
+                    "partition": item.partition,
+                    "offset": item.offset,
+                    "error_class": item.error_class,
+                    "reason": item.reason[:300],
+                },
+            )
+        await publish(deadletter_topic, [encode(DEADLETTER, item, source=SOURCE) for item in dead_letters])
+
+    @app.agent(raw_topic, name="score-raw")
+    async def score_raw(stream: faust.StreamT[bytes]) -> None:
+        async for events in _batches(stream, settings.scoring_batch_size, within=settings.scoring_batch_within_s):
+            records = [inbound(event) for event in events]
+            started = time.perf_counter()
+            outcome: ScoringOutcome = score_records(records, score, clock)
+            metrics.scoring_seconds.observe(time.perf_counter() - started)
+            metrics.batch_size.labels(stage="scoring").observe(len(records))
+            await publish(scored_topic, [_scored_record(record, m) for record, m in outcome.scored], by_key=True)
+            await publish_dead_letters(outcome.dead_letters)
+            for _, mention in outcome.scored:
+                metrics.mentions_scored.labels(language=mention.detected_language, sentiment=mention.sentiment).inc()
+            for record in records:
+                service.progress.processed(record.topic, record.partition, record.offset)
+
+    @app.agent(scored_topic, name="detect")
+    async def detect(stream: faust.StreamT[bytes]) -> None:
+        async for events in _batches(stream, settings.detection_batch_size, within=settings.detection_batch_within_s):
+            records = [inbound(event) for event in events]
+            outcome: DetectionOutcome = detection.process(records, table)
+            metrics.batch_size.labels(stage="detection").observe(len(records))
+            await publish(alerts_topic, [encode(ALERTS, a.event, source=SOURCE) for a in outcome.alerts])
+            await publish_dead_letters(outcome.dead_letters)
+            produced_at = clock()
+            for alert in outcome.alerts:
+                metrics.alerts.labels(transition=alert.event.transition, severity=alert.event.severity).inc()
+                if alert.trigger_collected_at is not None:
+                    latency = (produced_at - alert.trigger_collected_at).total_seconds()
+                    metrics.alert_latency.observe(max(0.0, latency))
+            for write in outcome.writes:
+                table.data[write.key] = write.value
+                table.send_changelog(write.partition, write.key, write.value)
+            _record_detection_metrics(metrics, outcome)
+            for record in records:
+                service.progress.processed(record.topic, record.partition, record.offset)
+
+    async def export_lag() -> None:
+        service.export_lag()
+
+    app.timer(settings.lag_interval_s)(export_lag)
+
+    async def on_rebalance_complete(sender: Any, *args: Any, signal: Any = None, **kwargs: Any) -> None:
+        service.assigned_once = True
+
+    async def on_partitions_revoked(sender: Any, *args: Any, signal: Any = None, **kwargs: Any) -> None:
+        revoked: set[TP] = args[0] if args else set()
+        service.progress.forget((tp.topic, tp.partition) for tp in revoked)
+
+    # faust's signal typing rejects any coroutine function signature: the receivers follow its runtime contract.
+    app.on_rebalance_complete.connect(cast(Any, on_rebalance_complete))
+    app.on_partitions_revoked.connect(cast(Any, on_partitions_revoked))
+
+    return service
+
+
+def _scored_record(raw: InboundRecord, mention: ScoredMention) -> EncodedRecord:
+    """The scored record, naming the raw record it was made from (detection skips re-scored duplicates)."""
+    encoded = encode(MENTIONS_SCORED, mention, source=SOURCE)
+    return replace(encoded, headers=[*encoded.headers, upstream_header(raw.partition, raw.offset)])
+
+
+def _batches(stream: faust.StreamT[bytes], size: int, within: float) -> AsyncIterator[Sequence[EventT[bytes]]]:
+    """Batches of events (not just values: the pure steps need partition, offset and headers), acked by
+    faust once the agent has processed the batch."""
+    return cast("faust.Stream[bytes]", stream).take_events(size, within=within)
+
+
+def _record_detection_metrics(metrics: ClassifierMetrics, outcome: DetectionOutcome) -> None:
+    if outcome.late_mentions:
+        metrics.late_mentions.inc(outcome.late_mentions)
+    if outcome.replayed_records:
+        metrics.replayed_records.inc(outcome.replayed_records)
+    for territory, severity in outcome.open_incidents.items():
+        for level in ("warning", "major", "critical"):
+            metrics.open_incidents.labels(territory=territory, severity=level).set(1 if level == severity else 0)

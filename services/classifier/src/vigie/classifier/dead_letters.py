@@ -1,0 +1,44 @@
+"""What the classifier sends to ``vigie.deadletter.v1`` when a record cannot be processed.
+
+Every permanent failure (a record that is not UTF-8 JSON, not a valid mention, too large, or that the
+scoring code rejects) becomes one :class:`~vigie.schemas.DeadLetter` naming where the record was (topic,
+partition, offset), a bounded preview of its bytes, the error class and the reason in words.
+Dead letters are never retried: the stream moves on.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from vigie.classifier.service.records import InboundRecord
+from vigie.schemas import DeadLetter, DecodeError, ErrorClass
+
+SERVICE = "classifier"
+MAX_REASON_CHARS = 4000
+
+
+def dead_letter(record: InboundRecord, error_class: ErrorClass, reason: str, *, failed_at: datetime) -> DeadLetter:
+    """A dead letter for ``record``; ``failed_at`` is injected (processing time of the failure)."""
+    value = record.value or b""
+    return DeadLetter(
+        topic=record.topic,
+        partition=record.partition,
+        offset=record.offset,
+        key_preview=DeadLetter.preview(record.key),
+        value_preview=DeadLetter.preview(value) or "",
+        value_size=len(value),
+        error_class=error_class,
+        reason=reason[:MAX_REASON_CHARS],
+        service=SERVICE,
+        failed_at=failed_at,
+    )
+
+
+def from_decode_error(record: InboundRecord, error: DecodeError, *, failed_at: datetime) -> DeadLetter:
+    """The dead letter of a record the codec rejected (its error class and reason are kept)."""
+    return dead_letter(record, error.error_class, error.reason, failed_at=failed_at)
+
+
+def from_processing_error(record: InboundRecord, error: Exception, *, failed_at: datetime) -> DeadLetter:
+    """The dead letter of a valid record that the scoring or detection code could not process."""
+    return dead_letter(record, "processing", f"{type(error).__name__}: {error}", failed_at=failed_at)

@@ -1,0 +1,80 @@
+"""Every Prometheus metric of the classifier service (faust's own sensor adds ``vigie_classifier_faust_*``).
+
+Labels are bounded: languages are ISO codes chosen by the identifier, sentiments and transitions are closed
+sets, territories are the configured ones (the open-incident gauge), partitions are the topic's.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+#: Scoring a batch takes milliseconds to a second.
+SCORING_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+#: From collection to alert: sub-second to minutes (a replay makes it hours: +Inf).
+ALERT_LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 30.0, 60.0, 300.0, 3600.0)
+
+
+class ClassifierMetrics:
+    """The ``vigie_classifier_*`` metrics, registered in ``registry``."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.registry = registry
+        self.mentions_scored = Counter(
+            "vigie_classifier_mentions_scored_total",
+            "Mentions scored and published to the scored-mentions topic.",
+            ["language", "sentiment"],
+            registry=registry,
+        )
+        self.alerts = Counter(
+            "vigie_classifier_alerts_total",
+            "Alert events published, by lifecycle transition and severity.",
+            ["transition", "severity"],
+            registry=registry,
+        )
+        self.open_incidents = Gauge(
+            "vigie_classifier_open_incidents",
+            "Incidents open now (1) or not (0), by territory and severity, on the partitions this worker owns.",
+            ["territory", "severity"],
+            registry=registry,
+        )
+        self.late_mentions = Counter(
+            "vigie_classifier_late_mentions_total",
+            "Mentions older than the allowed lateness: counted here, otherwise ignored by detection.",
+            registry=registry,
+        )
+        self.deadletters = Counter(
+            "vigie_classifier_deadletters_total",
+            "Records sent to the dead-letter topic, by error class.",
+            ["reason"],
+            registry=registry,
+        )
+        self.scoring_seconds = Histogram(
+            "vigie_classifier_scoring_seconds",
+            "Time to identify languages and score sentiment for one batch.",
+            registry=registry,
+            buckets=SCORING_BUCKETS,
+        )
+        self.batch_size = Histogram(
+            "vigie_classifier_batch_size",
+            "Records per processed batch, by stage.",
+            ["stage"],
+            registry=registry,
+            buckets=(1, 5, 10, 50, 100, 250, 500, 1000, 2500, 5000),
+        )
+        self.alert_latency = Histogram(
+            "vigie_classifier_alert_latency_seconds",
+            "Wall time from the triggering mention's collected_at to the alert event being produced.",
+            registry=registry,
+            buckets=ALERT_LATENCY_BUCKETS,
+        )
+        self.consumer_lag = Gauge(
+            "vigie_classifier_consumer_lag",
+            "Records not yet processed (high watermark - position), by topic and partition.",
+            ["topic", "partition"],
+            registry=registry,
+        )
+        self.replayed_records = Counter(
+            "vigie_classifier_replayed_records_total",
+            "Records seen again after a restart whose effect was already in the table, hence skipped.",
+            registry=registry,
+        )

@@ -1,0 +1,6 @@
+"""The classifier service: the faust app and its pure processing steps.
+
+``records`` (an inbound record, free of faust), ``scoring_step`` (raw -> scored), ``detection_step``
+(scored -> alert events, with per-territory state and replay protection), ``app`` (the faust app: agents
+only decode, call, emit), ``topology`` (every topic the worker needs), ``ops`` (health, readiness, lag).
+"""

@@ -1,0 +1,140 @@
+"""Crash-consistent detector state in a changelogged key-value table: a redo/undo protocol, pure Python.
+
+The detection driver reads and writes a mapping of territory states plus its partition bookkeeping. The
+table behind it is persisted through a changelog that, after a crash, may hold any *prefix* of the writes
+made for a partition (the writes of one input partition go to one changelog partition, in order).
+Re-processing (at-least-once delivery) must then give exactly the states and alert events of an
+uninterrupted run.
+
+Protocol, per input partition and per batch of records:
+
+* Every territory entry changed by the batch is written with three parts: the last input offset of the
+  batch, the state after the batch, and its *base*, the state before the batch (empty for a territory
+  first seen).
+* The partition's commit record (the last input offset of the batch, the driver's bookkeeping and the
+  *upstream positions*, see below) is written *last*.
+
+On reading, an entry newer than the partition's commit record belongs to a batch whose commit record
+never reached the changelog: its base is the committed state. Records at or below the commit record's
+offset are already applied and are skipped; the others are re-applied on committed states, which
+reproduces the same events (same deterministic event ids) and the same states.
+
+Upstream positions: the scoring agent may publish a scored mention twice after a crash (it re-scores the raw
+records after its last commit). Each scored record names its raw record (partition and offset); the commit
+record keeps, per raw partition, the highest raw offset applied, and a scored record at or below it is a
+duplicate, skipped. (Scored records of one raw partition arrive in raw-offset order on a scored partition.)
+
+Entries are bytes ``b"<offset>\\n<state JSON>\\n<base JSON>"`` (compact JSON has no raw newline), so a state
+is parsed once when a batch first reads it and serialised once when the batch writes it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping, MutableMapping
+from typing import Any
+
+NONE = b"null"
+
+
+def encode_entry(offset: int, state: bytes, base: bytes = NONE) -> bytes:
+    return b"%d\n%s\n%s" % (offset, state, base)
+
+
+def dumps(value: Any) -> bytes:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def entry_offset(entry: bytes | None) -> int:
+    """The input offset an entry was written at (-1 for no entry)."""
+    if entry is None:
+        return -1
+    return int(entry[: entry.index(b"\n")])
+
+
+def committed_bytes(entry: bytes | None, committed_offset: int) -> bytes:
+    """The JSON of the state an entry holds as of ``committed_offset`` (see the module docstring)."""
+    if entry is None:
+        return NONE
+    offset, state, base = entry.split(b"\n", 2)
+    return base if int(offset) > committed_offset else state
+
+
+class BatchView(MutableMapping[str, Any]):
+    """The driver's view of one partition's states during one batch.
+
+    Reads fall through to the table (the committed value, parsed afresh: the engine may mutate what it is
+    given); writes stay here until :meth:`writes`. ``commit_key`` is the key of the partition's commit
+    record, which is also where the driver keeps its bookkeeping.
+    """
+
+    def __init__(self, table: Mapping[str, bytes], commit_key: str) -> None:
+        self._table = table
+        self._commit_key = commit_key
+        commit = table.get(commit_key)
+        #: Offset of the last record whose effects are committed (-1: nothing yet).
+        self.committed_offset: int = entry_offset(commit)
+        #: Highest upstream (raw-mention) offset applied, per upstream partition.
+        self.upstream: dict[str, int] = json.loads(commit.split(b"\n", 2)[2]) if commit is not None else {}
+        self._working: dict[str, Any] = {}
+        self._bases: dict[str, bytes] = {}
+        self._dirty: set[str] = set()
+
+    def _base(self, key: str) -> bytes:
+        base = self._bases.get(key)
+        if base is None:
+            base = self._bases[key] = committed_bytes(self._table.get(key), self.committed_offset)
+        return base
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self._working:
+            self._working[key] = json.loads(self._base(key))
+        value = self._working[key]
+        if value is None:
+            raise KeyError(key)
+        return value
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self._base(key)
+        self._working[key] = value
+        self._dirty.add(key)
+
+    def __delitem__(self, key: str) -> None:
+        raise TypeError("detector states are never deleted")
+
+    def __iter__(self) -> Iterator[str]:
+        raise TypeError("detector states are not enumerable (the table holds other partitions' too)")
+
+    def __len__(self) -> int:
+        raise TypeError("detector states are not enumerable")
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self.get(key) is not None
+
+    def get(self, key: str, default: Any = None) -> Any:
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+    def seen_upstream(self, partition: int, offset: int) -> bool:
+        """Whether the upstream record (raw partition, offset) was applied already; records it if not."""
+        key = str(partition)
+        if offset <= self.upstream.get(key, -1):
+            return True
+        self.upstream[key] = offset
+        return False
+
+    def writes(self, last_offset: int) -> list[tuple[str, bytes]]:
+        """The entries to persist for a batch that ended at input offset ``last_offset``, commit record last."""
+        entries = [
+            (key, encode_entry(last_offset, dumps(self._working[key]), self._bases[key]))
+            for key in sorted(self._dirty)
+            if key != self._commit_key
+        ]
+        if self._commit_key in self._dirty:
+            book = dumps(self._working[self._commit_key])
+        else:
+            book = self._base(self._commit_key)
+        entries.append((self._commit_key, encode_entry(last_offset, book, dumps(self.upstream))))
+        return entries

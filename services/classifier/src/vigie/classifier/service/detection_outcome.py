@@ -1,0 +1,61 @@
+"""What the detection step hands back to the agent: events to publish, then state to persist.
+
+The agent publishes ``alerts`` and ``dead_letters`` and waits for the broker to acknowledge them, *then*
+writes ``writes`` to the table (its changelog), *then* lets faust commit the input offsets. After a crash at
+any point the re-processed records either find their effect already in the table (skipped) or produce the
+same alert events again (same deterministic ``event_id``: consumers deduplicate).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from vigie.classifier.service.records import InboundRecord
+from vigie.schemas import AlertEvent, DeadLetter, Severity
+
+
+@dataclass(frozen=True, slots=True)
+class EmittedAlert:
+    """An alert event and the processing time its triggering mention was collected at (for latency)."""
+
+    event: AlertEvent
+    trigger_collected_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class StateWrite:
+    """A table entry to persist; ``partition`` is the input partition it belongs to (changelog partition)."""
+
+    partition: int
+    key: str
+    value: bytes
+
+
+@dataclass
+class DetectionOutcome:
+    alerts: list[EmittedAlert] = field(default_factory=list)
+    dead_letters: list[DeadLetter] = field(default_factory=list)
+    writes: list[StateWrite] = field(default_factory=list)
+    #: Mentions older than the allowed lateness (counted, otherwise ignored).
+    late_mentions: int = 0
+    #: Records whose effect was already in the table (re-delivered after a crash).
+    replayed_records: int = 0
+    #: Territory -> severity of its open incident (None: no open incident), for those that changed.
+    open_incidents: dict[str, Severity | None] = field(default_factory=dict)
+
+
+class DetectionStep(Protocol):
+    """Detection over a batch of scored-mention records, against the state in ``table``.
+
+    Contract: records of one partition are processed in offset order; the step reads ``table`` (the
+    restored table of this worker's partitions) but never writes it: the writes are returned, to be
+    persisted only after the alert events are acknowledged. Deterministic: the same records on the same
+    state give the same outcome.
+    """
+
+    def process(self, records: Sequence[InboundRecord], table: Mapping[str, bytes]) -> DetectionOutcome:
+        """Decode, dedup, detect; see the class docstring."""
+        ...

@@ -1,0 +1,114 @@
+"""Scored-mention records -> alert events, with the detection engine's shared partition driver; pure.
+
+For each input partition of a batch, in offset order: records at or below the partition's commit record
+are skipped (already applied before a crash: see :mod:`vigie.classifier.service.checkpoint`), the others
+are decoded (undecodable or unknown-territory records become dead letters) and handed to
+:class:`~vigie.classifier.detection.PartitionDriver`, the same driver ``vigie backtest`` uses, so the
+service and the backtest give the same alert events for the same records. A scored mention published
+twice by the scoring agent (re-scored after a crash) is recognised by its raw record's position (header
+``vigie_raw_position``) and skipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from vigie.classifier.dead_letters import dead_letter, from_decode_error, from_processing_error
+from vigie.classifier.detection import DetectionEngine, DetectorSettings, PartitionDriver, UnknownTerritoryError
+from vigie.classifier.service.checkpoint import BatchView
+from vigie.classifier.service.detection_outcome import DetectionOutcome, EmittedAlert, StateWrite
+from vigie.classifier.service.records import InboundRecord
+from vigie.classifier.service.scoring_step import Clock
+from vigie.schemas import MENTIONS_SCORED, DecodeError, ScoredMention, TerritoryConfig, decode, header_value
+
+#: Header naming the raw-mention record a scored mention was made from: ``b"<partition>:<offset>"``.
+UPSTREAM_HEADER = "vigie_raw_position"
+
+
+def upstream_header(partition: int, offset: int) -> tuple[str, bytes]:
+    return (UPSTREAM_HEADER, f"{partition}:{offset}".encode())
+
+
+def upstream_position(record: InboundRecord) -> tuple[int, int] | None:
+    """The (raw partition, raw offset) a scored record was made from, when it says so."""
+    value = header_value(record.headers, UPSTREAM_HEADER)
+    if value is None:
+        return None
+    partition, _, offset = value.partition(":")
+    try:
+        return int(partition), int(offset)
+    except ValueError:
+        return None
+
+
+class EngineDetectionStep:
+    """Detection over batches of ``vigie.mentions.scored.v1`` records (see the module docstring)."""
+
+    def __init__(self, territories: TerritoryConfig, clock: Clock, settings: DetectorSettings | None = None) -> None:
+        self.engine = DetectionEngine(territories, settings)
+        self._clock = clock
+        self._drivers: dict[int, PartitionDriver] = {}
+
+    def driver(self, partition: int) -> PartitionDriver:
+        driver = self._drivers.get(partition)
+        if driver is None:
+            driver = self._drivers[partition] = PartitionDriver(self.engine, partition)
+        return driver
+
+    def process(self, records: Sequence[InboundRecord], table: Mapping[str, bytes]) -> DetectionOutcome:
+        outcome = DetectionOutcome()
+        late_before = self.engine.late_mentions
+        by_partition: dict[int, list[InboundRecord]] = {}
+        for record in records:
+            by_partition.setdefault(record.partition, []).append(record)
+        for partition, partition_records in sorted(by_partition.items()):
+            self._process_partition(partition, partition_records, table, outcome)
+        outcome.late_mentions = self.engine.late_mentions - late_before
+        return outcome
+
+    def _process_partition(
+        self,
+        partition: int,
+        records: Sequence[InboundRecord],
+        table: Mapping[str, bytes],
+        outcome: DetectionOutcome,
+    ) -> None:
+        driver = self.driver(partition)
+        view = BatchView(table, driver.bookkeeping_key(partition))
+        last_offset = view.committed_offset
+        for record in sorted(records, key=lambda r: r.offset):
+            if record.offset <= view.committed_offset:
+                outcome.replayed_records += 1
+                continue
+            last_offset = record.offset
+            upstream = upstream_position(record)
+            if upstream is not None and view.seen_upstream(*upstream):
+                outcome.replayed_records += 1
+                continue
+            mention = self._decode(record, outcome)
+            if mention is None:
+                continue
+            try:
+                events = driver.on_mention(mention, view)
+            except UnknownTerritoryError as error:
+                outcome.dead_letters.append(
+                    dead_letter(record, "validation", f"unknown territory: {error}", failed_at=self._clock())
+                )
+                continue
+            except Exception as error:
+                outcome.dead_letters.append(from_processing_error(record, error, failed_at=self._clock()))
+                continue
+            for event in events:
+                trigger = mention.collected_at if event.trigger_mention_id == mention.mention_id else None
+                outcome.alerts.append(EmittedAlert(event=event, trigger_collected_at=trigger))
+                outcome.open_incidents[event.territory_id] = None if event.transition == "resolved" else event.severity
+        if last_offset > view.committed_offset:
+            outcome.writes.extend(StateWrite(partition, key, value) for key, value in view.writes(last_offset))
+
+    def _decode(self, record: InboundRecord, outcome: DetectionOutcome) -> ScoredMention | None:
+        try:
+            mention: ScoredMention = decode(MENTIONS_SCORED, record.value, record.headers)
+        except DecodeError as error:
+            outcome.dead_letters.append(from_decode_error(record, error, failed_at=self._clock()))
+            return None
+        return mention

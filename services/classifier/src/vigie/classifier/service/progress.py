@@ -1,0 +1,44 @@
+"""Where each agent has got to, per topic partition: feeds the consumer-lag gauge and readiness.
+
+Lag is ``high watermark - (last processed offset + 1)``, measured periodically; a partition whose first
+record has not been processed yet counts from its high watermark only once it has been seen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from vigie.classifier.metrics import ClassifierMetrics
+
+#: The high watermark (next offset to be written) of a topic partition, or None when unknown.
+HighWatermark = Callable[[str, int], int | None]
+
+
+class Progress:
+    """Last processed offset per (topic, partition)."""
+
+    def __init__(self) -> None:
+        self._processed: dict[tuple[str, int], int] = {}
+
+    def processed(self, topic: str, partition: int, offset: int) -> None:
+        key = (topic, partition)
+        if offset > self._processed.get(key, -1):
+            self._processed[key] = offset
+
+    def forget(self, partitions: Iterable[tuple[str, int]]) -> None:
+        """Partitions revoked from this worker: their lag is another worker's to report."""
+        for key in partitions:
+            self._processed.pop(key, None)
+
+    def lag(self, high_watermark: HighWatermark) -> dict[tuple[str, int], int]:
+        """Records behind, per partition this worker has processed something from."""
+        lags: dict[tuple[str, int], int] = {}
+        for (topic, partition), offset in self._processed.items():
+            high = high_watermark(topic, partition)
+            if high is not None:
+                lags[(topic, partition)] = max(0, high - offset - 1)
+        return lags
+
+    def export(self, metrics: ClassifierMetrics, high_watermark: HighWatermark) -> None:
+        for (topic, partition), lag in self.lag(high_watermark).items():
+            metrics.consumer_lag.labels(topic=topic, partition=str(partition)).set(lag)

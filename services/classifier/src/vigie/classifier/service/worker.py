@@ -1,0 +1,64 @@
+"""Start the classifier worker in this process: topics, components, faust worker, ops endpoints.
+
+Runs until SIGTERM or SIGINT (mode's worker handles both: the agents stop taking records, the producer
+is flushed, offsets are committed, the process exits with 0).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import faust
+from prometheus_client import CollectorRegistry
+
+from vigie.classifier.app import build_service, utc_now
+from vigie.classifier.metrics import ClassifierMetrics
+from vigie.classifier.service.components import load_detection_step, load_scorer
+from vigie.classifier.service.ops import OpsService
+from vigie.classifier.service.topology import worker_topics
+from vigie.classifier.settings import ClassifierSettings
+from vigie.runtime.logs import configure_logging
+from vigie.runtime.topics import ensure_topics
+from vigie.schemas import load_territories
+
+log = logging.getLogger(__name__)
+
+
+def run_worker(settings: ClassifierSettings, *, create_topics: bool = True) -> int:
+    """Run the worker until a signal stops it; return the exit code."""
+    configure_logging(settings.log_level, settings.log_format)
+    territories = load_territories(settings.territories_file)
+    if create_topics:
+        wanted = worker_topics(settings.app_id, settings.replication_factor)
+        asyncio.run(ensure_topics(settings.kafka.bootstrap_servers, wanted))
+    metrics = ClassifierMetrics(CollectorRegistry())
+    service = build_service(
+        settings,
+        score=load_scorer(),
+        detection=load_detection_step(territories, utc_now),
+        metrics=metrics,
+    )
+    log.info(
+        "classifier worker starting",
+        extra={
+            "app_id": settings.app_id,
+            "bootstrap_servers": settings.kafka.bootstrap_servers,
+            "territories": len(territories.territories),
+            "tansu_compat": settings.tansu_compat,
+        },
+    )
+    worker = faust.Worker(
+        service.app,
+        OpsService(service),
+        loglevel=settings.log_level,
+        override_logging=False,
+        redirect_stdouts=False,
+        loop=asyncio.new_event_loop(),
+    )
+    try:
+        worker.execute_from_commandline()
+    except SystemExit as exit_:
+        code = exit_.code
+        return code if isinstance(code, int) else (0 if code is None else 1)
+    return 0

@@ -1,0 +1,53 @@
+"""The classifier service's one settings object, parsed once at the entry point (``vigie classifier run``).
+
+Every field reads ``VIGIE_CLASSIFIER_<FIELD>`` (nested Kafka settings: ``KAFKA_BOOTSTRAP_SERVERS`` or
+``VIGIE_KAFKA_*``). Defaults suit Apache Kafka in production; ``tansu_compat`` switches on the workarounds
+the embedded Tansu broker needs (see BROKER.md).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from vigie.runtime.settings import ServiceSettings
+
+
+class ClassifierSettings(ServiceSettings):
+    """How the classifier worker runs: identity, batching, broker tuning, table durability."""
+
+    model_config = SettingsConfigDict(
+        frozen=True, extra="ignore", env_prefix="VIGIE_CLASSIFIER_", env_nested_delimiter="__"
+    )
+
+    territories_file: Path = Field(default=Path("config/territories.yaml"), description="The territories file (YAML).")
+    app_id: str = Field(
+        default="vigie-classifier",
+        pattern=r"^[a-z0-9][a-z0-9.-]{0,100}$",
+        description="Faust application id: the consumer group and the prefix of the internal topics.",
+    )
+    scoring_batch_size: int = Field(default=500, ge=1, le=20_000, description="Mentions scored per batch.")
+    scoring_batch_within_s: float = Field(
+        default=0.05, gt=0, le=10, description="Longest wait for a batch to fill before scoring what is there."
+    )
+    detection_batch_size: int = Field(default=500, ge=1, le=20_000, description="Scored mentions per detection batch.")
+    detection_batch_within_s: float = Field(default=0.05, gt=0, le=10)
+    commit_interval_s: float = Field(default=1.0, gt=0, le=60, description="How often faust commits offsets.")
+    broker_session_timeout_s: float = Field(default=10.0, gt=0, le=300)
+    broker_heartbeat_interval_s: float = Field(default=1.0, gt=0, le=60)
+    tansu_compat: bool = Field(
+        default=False,
+        description="Tansu workarounds: changelog producer batches of one record (Tansu's end offsets are "
+        "wrong after a batched produce and table recovery would lose records).",
+    )
+    faust_sensor: bool = Field(default=True, description="Export faust's own Prometheus metrics.")
+    lag_interval_s: float = Field(default=5.0, gt=0, le=300, description="How often consumer lag is measured.")
+    shutdown_timeout_s: float = Field(default=10.0, gt=0, le=300)
+    replication_factor: int = Field(default=1, ge=1, le=5, description="Of the internal topics it creates.")
+
+    @property
+    def producer_max_batch_size(self) -> int:
+        """1 on Tansu (table durability), faust's default (16 KiB) otherwise."""
+        return 1 if self.tansu_compat else 16384

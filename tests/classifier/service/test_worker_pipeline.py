@@ -1,0 +1,88 @@
+"""A real ``vigie classifier run`` subprocess against the broker: scored mentions with CloudEvents headers,
+dead letters with reasons, alert events for a crisis, metrics and a graceful SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from vigie.schemas import ALERTS, DEADLETTER, MENTIONS_RAW, MENTIONS_SCORED, AlertEvent, DeadLetter, ScoredMention
+
+pytestmark = pytest.mark.broker
+
+TERRITORY_IDS = ["saint-malo", "nice", "tours", "lyon", "orange"]
+
+
+def test_worker_scores_dead_letters_and_raises_alerts(kafka, start_worker, unique, kit) -> None:
+    worker = start_worker(kafka.bootstrap_servers, app_id=f"vigie-classifier-{unique}")
+    mentions = kit.scenario(TERRITORY_IDS, "nice")
+    worker.wait_ready()
+    asyncio.run(kit.produce_mentions(kafka.bootstrap_servers, mentions))
+    asyncio.run(
+        kit.produce_raw(
+            kafka.bootstrap_servers,
+            MENTIONS_RAW,
+            [(b"nice", b"not json"), (b"nice", json.dumps({"territory_id": "nice"}).encode()), (b"lyon", b"\xff\xfe")],
+        )
+    )
+
+    scored = kit.read_all(kafka.bootstrap_servers, [MENTIONS_SCORED], len(mentions))
+    assert len(scored) == len(mentions)
+    first = scored[0]
+    headers = dict(first.headers)
+    assert headers["ce_specversion"] == b"1.0"
+    assert headers["ce_type"] == b"org.vigie.mention.scored.v1"
+    assert headers["ce_source"] == b"/vigie/classifier"
+    assert headers["content-type"] == b"application/json"
+    mention = ScoredMention.model_validate_json(first.value)
+    assert headers["ce_id"] == f"{mention.mention_id}@{mention.territory_id}".encode()
+    assert first.key == mention.territory_id.encode()
+    assert {ScoredMention.model_validate_json(r.value).sentiment for r in scored} >= {"negative", "positive"}
+
+    dead = [DeadLetter.model_validate_json(r.value) for r in kit.read_all(kafka.bootstrap_servers, [DEADLETTER], 3)]
+    assert sorted(d.error_class for d in dead) == ["decode", "decode", "validation"]
+    assert all(d.service == "classifier" and d.topic == MENTIONS_RAW and d.offset >= 0 for d in dead)
+    assert any("not JSON" in d.reason for d in dead)
+    assert any("not UTF-8" in d.reason for d in dead)
+    assert any("invalid RawMention" in d.reason and "mention_id" in d.reason for d in dead)
+
+    records = asyncio.run(
+        kit.consume_until(kafka.bootstrap_servers, [ALERTS], lambda got: any(b'"resolved"' in r.value for r in got), 20)
+    )
+    alerts = [AlertEvent.model_validate_json(r.value) for r in records]
+    transitions = [a.transition for a in alerts if a.territory_id == "nice"]
+    assert transitions[0] == "raised", transitions
+    assert "resolved" in transitions
+    assert {a.territory_id for a in alerts} == {"nice"}
+
+    samples = {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(worker.metrics())
+        for sample in family.samples
+    }
+    assert samples[("vigie_classifier_deadletters_total", (("reason", "decode"),))] == 2.0
+    raised = sum(
+        v
+        for (name, labels), v in samples.items()
+        if name == "vigie_classifier_alerts_total" and ("transition", "raised") in labels
+    )
+    assert raised == 1.0
+    assert samples[("vigie_classifier_faust_messages_received_total", ())] >= len(mentions)
+    assert worker.terminate() == 0
+    assert "Traceback" not in worker.log()
+
+
+def test_worker_help_lists_its_commands(kit) -> None:
+    import subprocess
+    import sys
+
+    for command in (["classifier", "--help"], ["classifier", "run", "--help"], ["classifier", "topics", "--help"]):
+        result = subprocess.run(
+            [sys.executable, "-m", "vigie.runtime.cli", *command], capture_output=True, text=True, timeout=60
+        )
+        assert result.returncode == 0, result.stderr
+        assert "usage: vigie classifier" in result.stdout
+    assert kit.TERRITORIES.exists()
