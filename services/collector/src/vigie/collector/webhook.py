@@ -114,8 +114,7 @@ class WebhookIngest:
     async def handle(self, request: web.Request) -> web.Response:
         body = await self._read(request)
         if body is None:
-            self.metrics.deadletters.labels("oversize").inc()
-            log.warning("webhook body too large", extra={"limit": self.max_body_bytes})
+            log.warning("webhook body too large: refused", extra={"limit": self.max_body_bytes})
             return self._answer(413, {"error": f"body larger than {self.max_body_bytes} bytes"})
         refused = self._authenticate(request, body)
         if refused is not None:

@@ -74,6 +74,7 @@ class JetstreamSource(Source):
                     self._take(batch, frame)
                     loop = asyncio.get_running_loop()
                     deadline = loop.time() + self.batch_window_s
+                    closed: websockets.exceptions.ConnectionClosed | None = None
                     while len(batch.items) + len(batch.rejected) < self.batch_size:
                         remaining = deadline - loop.time()
                         if remaining <= 0:
@@ -82,9 +83,14 @@ class JetstreamSource(Source):
                             frame = await asyncio.wait_for(socket.recv(), remaining)
                         except TimeoutError:
                             break
+                        except websockets.exceptions.ConnectionClosed as exc:
+                            closed = exc  # hand over what arrived before the close, then fail
+                            break
                         self._take(batch, frame)
                     batch.cursor = {"time_us": self._time_us} if self._time_us is not None else None
                     yield batch
+                    if closed is not None:
+                        raise closed
         except TimeoutError:
             raise FetchError("timeout", f"{self.url}: no frame within {self.idle_timeout_s}s") from None
         except websockets.exceptions.ConnectionClosed as exc:
