@@ -109,10 +109,19 @@ def test_vigie_services_run_as_issue_7_says(compose: dict[str, Any]) -> None:
         assert env[f"VIGIE_{upper}_HTTP_PORT"] == "8080"
         assert service["depends_on"]["topics"] == {"condition": "service_completed_successfully"}
         assert _healthcheck_defined(service)
-        assert "${VIGIE_CONFIG_DIR:-./config}:/etc/vigie:ro" in service["volumes"]
+        mounted = {volume.split(":")[1]: volume.split(":")[0] for volume in service["volumes"]}
+        for argument in command:
+            if argument.startswith("/etc/vigie/"):
+                assert mounted[argument].startswith("./"), f"{name}: {argument} is not mounted from the repository"
+                assert (REPO / mounted[argument]).is_file(), f"{name}: {mounted[argument]} does not exist"
+        assert all(volume.endswith(":ro") for volume in service["volumes"] if volume.startswith("./"))
         assert service["read_only"] is True
     assert compose["services"]["notifier"]["depends_on"]["mailpit"] == {"condition": "service_healthy"}
-    assert compose["services"]["notifier"]["environment"]["VIGIE_NOTIFIER_SMTP_HOST"] == "mailpit"
+    from vigie.notifier.routes_config import load_routes
+
+    routes_file = next(v.split(":")[0] for v in compose["services"]["notifier"]["volumes"] if "notifier.yaml" in v)
+    smtp = [r.email.smtp for r in load_routes(REPO / routes_file).receivers if r.email is not None]
+    assert smtp and all((s.host, s.port) == ("mailpit", 1025) for s in smtp), "compose emails go to Mailpit"
 
 
 def test_kafbat_ui_is_only_in_the_tools_profile(compose: dict[str, Any]) -> None:
@@ -128,6 +137,25 @@ def test_bind_mounts_of_the_repository_exist(compose: dict[str, Any]) -> None:
             source = volume.split(":", 1)[0]
             if source.startswith("./"):
                 assert (REPO / source).exists(), f"{name}: {source} does not exist"
+
+
+def test_configuration_files_mounted_into_the_services_load(compose: dict[str, Any]) -> None:
+    """Each file mounted in /etc/vigie passes the loader of the service that reads it."""
+    from vigie.collector.settings import load_sources
+    from vigie.notifier.routes_config import load_routes
+    from vigie.schemas.territory import load_territories
+
+    loaders = {"territories.yaml": load_territories, "collector.yaml": load_sources, "notifier.yaml": load_routes}
+    seen = set()
+    for service in compose["services"].values():
+        for volume in service.get("volumes", []):
+            source, target = volume.split(":")[:2]
+            if target.startswith("/etc/vigie/"):
+                loaders[Path(target).name](REPO / source)
+                seen.add(Path(target).name)
+    assert seen == set(loaders)
+    env = compose["services"]["collector"]["environment"]
+    assert env["VIGIE_COLLECTOR_TERRITORIES_FILE"] == "/etc/vigie/territories.yaml"
 
 
 def _topics_script(compose: dict[str, Any]) -> str:

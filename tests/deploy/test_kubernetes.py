@@ -172,9 +172,40 @@ def test_dev_generates_placeholder_secrets_and_prod_does_not(rendered: Objects) 
     assert not _of_kind(rendered["prod"], "Secret")
 
 
-def test_the_territories_shipped_to_kubernetes_are_the_example_and_load(tmp_path: Path) -> None:
-    shipped = K8S / "base" / "config" / "territories.yaml"
-    assert shipped.read_text(encoding="utf-8") == (REPO / "config" / "territories.example.yaml").read_text(
-        encoding="utf-8"
-    ), "copy config/territories.example.yaml to deploy/k8s/base/config/territories.yaml"
-    assert load_territories(shipped).territories
+def test_the_configuration_shipped_to_kubernetes_loads_and_follows_the_examples(rendered: Objects) -> None:
+    """kustomize reads only below its root, so base/config/ holds copies: of config/*.example.yaml where one
+    exists (kept identical), and the collector's sources of deploy/compose/."""
+    from vigie.collector.settings import load_sources
+    from vigie.notifier.routes_config import load_routes
+
+    config = K8S / "base" / "config"
+    for name, original in {
+        "territories.yaml": REPO / "config" / "territories.example.yaml",
+        "notifier.yaml": REPO / "config" / "notifier.example.yaml",
+        "collector.yaml": REPO / "deploy" / "compose" / "collector.yaml",
+    }.items():
+        shipped = (config / name).read_text(encoding="utf-8")
+        expected = original.read_text(encoding="utf-8")
+        if name == "collector.yaml":
+            shipped, expected = shipped.split("version:", 1)[1], expected.split("version:", 1)[1]
+        assert shipped == expected, f"copy {original.relative_to(REPO)} to deploy/k8s/base/config/{name}"
+    assert load_territories(config / "territories.yaml").territories
+    assert load_sources(config / "collector.yaml").webhook.enabled
+    assert load_routes(config / "notifier.yaml").receivers
+    for overlay in OVERLAYS:
+        [config_map] = [
+            c for c in _of_kind(rendered[overlay], "ConfigMap") if c["metadata"]["name"].startswith("vigie-config-")
+        ]
+        assert set(config_map["data"]) == {"territories.yaml", "collector.yaml", "notifier.yaml"}
+
+
+def test_prod_keeps_the_collector_state_on_a_volume(rendered: Objects) -> None:
+    deployment = _named(rendered["prod"], "Deployment", "vigie-collector")
+    assert deployment["spec"]["strategy"] == {"type": "Recreate"}
+    [state] = [v for v in deployment["spec"]["template"]["spec"]["volumes"] if v["name"] == "state"]
+    claim = _named(rendered["prod"], "PersistentVolumeClaim", state["persistentVolumeClaim"]["claimName"])
+    assert claim["spec"]["accessModes"] == ["ReadWriteOnce"]
+    [container] = deployment["spec"]["template"]["spec"]["containers"]
+    mount = next(m for m in container["volumeMounts"] if m["name"] == "state")
+    env = {item["name"]: item.get("value") for item in container["env"]}
+    assert env["VIGIE_COLLECTOR_STATE_DIR"].startswith(mount["mountPath"] + "/")
