@@ -72,14 +72,21 @@ class ThemeExtractor:
                 keys.add(f"hashtag:{tag.casefold()}")
         words = _HASHTAG.sub(" ", cleaned)
         folded_text = fold(words)
-        for found in _WORD.findall(words):
-            word = _ELISION.sub("", found)
-            folded = fold(word)
-            if len(folded) >= 3 and folded not in STOPWORDS and folded not in self.excluded_terms:
-                keys.add(f"term:{word.casefold()}")
+        landmark_words: set[str] = set()
         for folded_landmark, landmark in self.landmarks:
             if folded_landmark in folded_text:
                 keys.add(f"landmark:{landmark}")
+                landmark_words.update(_WORD.findall(folded_landmark))
+        for found in _WORD.findall(words):
+            word = _ELISION.sub("", found)
+            folded = fold(word)
+            if (
+                len(folded) >= 3
+                and folded not in STOPWORDS
+                and folded not in self.excluded_terms
+                and folded not in landmark_words
+            ):
+                keys.add(f"term:{word.casefold()}")
         return keys
 
 

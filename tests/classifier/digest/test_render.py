@@ -1,0 +1,97 @@
+"""Rendering in French and English, in the receiver's time zone, with hostile text kept inert."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+
+import pytest
+
+from vigie.classifier.digest import DigestAccumulator
+from vigie.classifier.digest.render import Locale, slack_payload, teams_payload, text_summary
+from vigie.classifier.digest.render.email import render_email
+from vigie.classifier.digest.render.html import render_html
+from vigie.schemas import DigestEvent, ScoredMention
+
+HOSTILE = "<script>alert(1)</script> <!channel> @here <@U123> voir https://evil.example/x et evil.example"
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture
+def digest(stream: list[ScoredMention], kit: type) -> DigestEvent:
+    hostile = kit.scored(
+        "hostile",
+        text=HOSTILE,
+        published_at=datetime(2026, 7, 14, 15, 30, tzinfo=UTC),
+        sentiment="negative",
+        handle="troll",
+        likes=1000,
+    )
+    accumulator = DigestAccumulator([kit.territory])
+    for mention in [*stream, hostile]:
+        accumulator.observe(mention)
+    return next(d for d in accumulator.flush() if d.digest_id == "saint-malo:day:2026-07-14")
+
+
+def test_html_in_both_locales(digest: DigestEvent) -> None:
+    french = render_html([digest], Locale("fr", "Europe/Paris"))
+    english = render_html([digest], Locale("en", "Europe/Paris"))
+    assert "Image de Saint-Malo — mardi 14 juillet 2026" in french and 'lang="fr"' in french
+    assert "Saint-Malo&#39;s image — Tuesday 14 July 2026" in english and 'lang="en"' in english
+    assert "Ambassadeurs" in french and "Ambassadors" in english
+    # net = (10 - 7) / 21
+    assert "Sentiment net\u202f: +0,14" in french and "Net sentiment: +0.14" in english
+    assert "pollution" in french and "#plagefermée" in french
+    assert french.count("data:image/png;base64,") == 2
+
+
+def test_html_escapes_hostile_text(digest: DigestEvent) -> None:
+    html = render_html([digest], Locale("en"), images="none")
+    assert "<script>" not in html and "<!channel>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_times_are_in_the_receivers_time_zone(digest: DigestEvent) -> None:
+    # The hostile post was published at 15:30Z.
+    assert "14 July 17:30" in render_html([digest], Locale("en", "Europe/Paris"), images="none")
+    assert "14 July 11:30" in render_html([digest], Locale("en", "America/New_York"), images="none")
+    assert "Times shown in America/New_York." in text_summary(digest, Locale("en", "America/New_York"))
+
+
+def test_email_has_cid_charts_and_a_text_part(digest: DigestEvent) -> None:
+    email = render_email(digest, Locale("fr", "Europe/Paris"))
+    assert email.subject == "Image de Saint-Malo — mardi 14 juillet 2026"
+    assert len(email.images) == 2 and all(image.png.startswith(PNG) for image in email.images)
+    for image in email.images:
+        assert f'src="cid:{image.content_id}"' in email.html
+    assert "data:image" not in email.html
+    assert (
+        email.text.splitlines()[2]
+        == "- 21 mentions (-30\u202f%) — mastodon 62\u202f%, bluesky 24\u202f%, rss 14\u202f%"
+    )
+
+
+@pytest.mark.parametrize("build", [slack_payload, teams_payload])
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_chat_payloads_neutralise_pings_and_links(digest: DigestEvent, build: object, language: str) -> None:
+    payload = build(digest, Locale(language))  # type: ignore[operator]
+    document = json.dumps(payload, ensure_ascii=False)
+    assert "<!channel>" not in document and "<@U123>" not in document and "<script>" not in document
+    assert not re.search(r"@here\b", document)
+    assert "https://evil" not in document and "evil.example" not in document
+    assert "&lt;!channel&gt;" in document  # still readable, but inert
+    assert ("Image de Saint-Malo" if language == "fr" else "Saint-Malo's image") in document
+
+
+def test_slack_payload_shape(digest: DigestEvent) -> None:
+    payload = slack_payload(digest, Locale("en"))
+    assert payload["unfurl_links"] is False and payload["unfurl_media"] is False
+    assert [block["type"] for block in payload["blocks"]] == ["header", "section", "context"]
+    section = payload["blocks"][1]["text"]["text"]
+    assert "• 21 mentions (-30%)" in section and "Ambassadors: @alice (3)" in section
+
+
+def test_unknown_language_is_refused() -> None:
+    with pytest.raises(ValueError):
+        Locale("de")  # type: ignore[arg-type]
