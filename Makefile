@@ -20,7 +20,7 @@ $(TOOLS)/bin/uv:
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv
 
 $(VENV)/.installed: pyproject.toml uv.lock schemas/pyproject.toml runtime/pyproject.toml \
-		services/collector/pyproject.toml services/classifier/pyproject.toml services/notifier/pyproject.toml \
+		services/collector/pyproject.toml services/classifier/pyproject.toml services/notifier/pyproject.toml demo/pyproject.toml \
 		| $(if $(filter $(TOOLS)/bin/uv,$(UV)),$(TOOLS)/bin/uv)
 	$(UV) sync --locked --all-packages
 	touch $@
@@ -30,7 +30,7 @@ install: $(VENV)/.installed ## uv (if missing) and every workspace package into 
 lint: install ## ruff and mypy --strict
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy schemas/src runtime/src services/collector/src services/classifier/src services/notifier/src $(wildcard benchmarks/*.py)
+	$(VENV)/bin/mypy schemas/src runtime/src services/collector/src services/classifier/src services/notifier/src demo/src $(wildcard benchmarks/*.py)
 
 test: lint ## lint, then the whole pytest suite (integration tests start their own broker)
 	$(VENV)/bin/pytest
