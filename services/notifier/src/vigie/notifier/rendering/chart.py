@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import threading
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from vigie.schemas import SeriesPoint
@@ -11,6 +12,7 @@ from vigie.schemas import SeriesPoint
 _LOCK = threading.Lock()  # pyplot state is global; render one chart at a time
 
 
+@lru_cache(maxsize=64)  # retries of one notification draw it once
 def render_chart(
     series: tuple[SeriesPoint, ...], zone: ZoneInfo, title: str, observed_label: str, expected_label: str
 ) -> bytes | None:

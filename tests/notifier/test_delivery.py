@@ -1,0 +1,222 @@
+"""Delivery through the real protocols: an aiosmtpd server and HTTP stand-ins for Slack (incoming webhook
+and Web API, with 429 Retry-After and 500s), Teams and a signed webhook. Time is a fake clock, so a
+ten-minute outage takes no time."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+
+import httpx
+from prometheus_client import CollectorRegistry
+from pydantic import SecretStr
+from standins import HttpStandIn, MemorySink, SmtpServer, email_receiver, make_alert, routes
+
+from vigie.notifier.clock import FakeClock
+from vigie.notifier.dispatch import Dispatcher
+from vigie.notifier.engine import DeliveryEngine
+from vigie.notifier.integrations.base import Integration
+from vigie.notifier.integrations.email import EmailDelivery
+from vigie.notifier.integrations.slack import SlackDelivery
+from vigie.notifier.integrations.teams import TeamsDelivery
+from vigie.notifier.integrations.webhook import SIGNATURE_HEADER, WebhookDelivery, verify
+from vigie.notifier.metrics import NotifierMetrics
+from vigie.notifier.notification_log import NotificationLog
+from vigie.notifier.offsets import OffsetTracker, RecordRef
+from vigie.notifier.retry import RetryPolicy
+from vigie.notifier.routes_config import RoutesConfig
+from vigie.notifier.silences import Silences
+
+SECRET = "webhook-s3cret"
+
+
+class Rig:
+    """Dispatcher + engine + real integrations on a fake clock, receipts kept in memory."""
+
+    def __init__(self, config: RoutesConfig, client: httpx.AsyncClient) -> None:
+        self.clock = FakeClock()
+        self.sink = MemorySink()
+        self.tracker = OffsetTracker()
+        self.registry = CollectorRegistry()
+        self.dispatcher = Dispatcher(config, Silences(), NotificationLog(), self.tracker, self.clock)
+        integrations: dict[str, Integration] = {
+            "email": EmailDelivery(self.clock),
+            "slack": SlackDelivery(client, self.clock, SecretStr("xoxb-test-token")),
+            "teams": TeamsDelivery(client, self.clock),
+            "webhook": WebhookDelivery(client, self.clock, SecretStr(SECRET)),
+        }
+        retry = RetryPolicy(rng=random.Random(7))
+        self.engine = DeliveryEngine(
+            self.dispatcher, integrations, self.sink, self.clock, NotifierMetrics(self.registry), retry
+        )
+        self.offset = 0
+
+    def accept(self, *alerts: object) -> None:
+        for alert in alerts:
+            self.dispatcher.accept(alert, RecordRef("vigie.alerts.v1", 0, self.offset))  # type: ignore[arg-type]
+            self.offset += 1
+
+    async def drive(self, until: datetime) -> None:
+        """Run every job due up to ``until``, jumping the clock from one due time to the next."""
+        while True:
+            await self.engine.run_due()
+            due = self.dispatcher.next_due_at()
+            if due is None or due > until:
+                return
+            self.clock.set(max(due, self.clock.now()))
+
+    def metric(self, name: str, **labels: str) -> float:
+        return self.registry.get_sample_value(name, labels) or 0.0
+
+
+def slack_routes(slack: HttpStandIn, mode: str = "bot") -> RoutesConfig:
+    integration = (
+        f"    slack: {{mode: bot, channel: '#crise', api_url: '{slack.url}/api'}}\n"
+        if mode == "bot"
+        else f"    slack: {{mode: webhook, webhook_url: '{slack.url}/services/T/B/X'}}\n"
+    )
+    return routes(
+        "route: {receiver: slack, group_wait: 0s, group_interval: 1m}\n"
+        f"receivers:\n  - name: slack\n    locale: en\n{integration}"
+    )
+
+
+async def test_email_thread_and_resolution_reply(smtp: SmtpServer) -> None:
+    config = routes(
+        "route: {receiver: mairie, group_wait: 30s}\nreceivers:\n" + email_receiver("mairie", smtp.inbox.port)
+    )
+    async with httpx.AsyncClient() as client:
+        rig = Rig(config, client)
+        rig.accept(make_alert(0, severity="critical"))
+        await rig.drive(rig.clock.now() + timedelta(minutes=1))
+        rig.clock.advance(timedelta(minutes=20))
+        rig.accept(make_alert(1, "resolved", severity="critical"))
+        await rig.drive(rig.clock.now() + timedelta(minutes=1))
+    first, resolution = smtp.inbox.messages
+    assert first["Subject"] == "[CRITIQUE] Saint-Malo — mentions négatives 6× la normale"
+    assert first["In-Reply-To"] is None
+    assert resolution["Subject"].startswith("[RÉSOLU] Saint-Malo")
+    assert resolution["In-Reply-To"] == first["Message-ID"] == resolution["References"]
+    assert smtp.inbox.envelopes[0] == ("vigie@example.org", ["mairie@example.org"])
+    assert [p.get_content_type() for p in first.walk()][:3] == [
+        "multipart/alternative",
+        "text/plain",
+        "multipart/related",
+    ]
+    assert rig.sink.receipts[0].thread_ref == first["Message-ID"]
+    assert [r.outcome for r in rig.sink.receipts] == ["delivered", "delivered"]
+    assert rig.tracker.committable() == {("vigie.alerts.v1", 0): 2}
+
+
+async def test_refused_recipient_is_dead_lettered_not_retried(smtp: SmtpServer) -> None:
+    smtp.inbox.refuse = "550 5.1.1 no such mailbox"
+    config = routes(
+        "route: {receiver: mairie, group_wait: 0s}\nreceivers:\n" + email_receiver("mairie", smtp.inbox.port)
+    )
+    async with httpx.AsyncClient() as client:
+        rig = Rig(config, client)
+        rig.accept(make_alert(0))
+        await rig.drive(rig.clock.now() + timedelta(hours=1))
+    assert smtp.inbox.messages == []
+    [dead] = rig.sink.dead_letters
+    assert dead.error_class == "delivery" and "recipients refused" in dead.reason and dead.offset == 0
+    assert [r.outcome for r in rig.sink.receipts] == ["failed"]
+    assert rig.metric("vigie_notifier_deadletters_total", reason="delivery") == 1
+    assert rig.tracker.committable() == {("vigie.alerts.v1", 0): 1}
+
+
+async def test_slack_bot_threads_updates_and_marks_the_first_message_resolved(slack: HttpStandIn) -> None:
+    async with httpx.AsyncClient() as client:
+        rig = Rig(slack_routes(slack), client)
+        rig.accept(make_alert(0))
+        await rig.drive(rig.clock.now())
+        rig.clock.advance(120)
+        rig.accept(make_alert(1, "escalated", severity="critical"))
+        await rig.drive(rig.clock.now())
+        rig.clock.advance(120)
+        rig.accept(make_alert(2, "resolved", severity="critical"))
+        await rig.drive(rig.clock.now())
+    calls = [(r.path, r.json()) for r in slack.requests]
+    assert [path for path, _ in calls] == [
+        "/api/chat.postMessage",
+        "/api/chat.postMessage",
+        "/api/chat.update",
+        "/api/chat.postMessage",
+    ]
+    opener_ts = "1764230400.000001"
+    assert "thread_ts" not in calls[0][1]
+    assert calls[1][1]["thread_ts"] == opener_ts and calls[1][1]["reply_broadcast"] is True
+    assert calls[2][1]["ts"] == opener_ts and calls[2][1]["text"].startswith("[RESOLVED] Saint-Malo")
+    assert calls[3][1]["thread_ts"] == opener_ts
+    assert all(r.headers["Authorization"] == "Bearer xoxb-test-token" for r in slack.requests)
+    assert {r.thread_ref for r in rig.sink.receipts} == {f"C0VIGIE/{opener_ts}"}
+
+
+async def test_slack_429_retry_after_and_500_are_retried(slack: HttpStandIn) -> None:
+    slack.script.extend([(429, {"Retry-After": "120"}, {"ok": False, "error": "ratelimited"}), (500, {}, "oops")])
+    async with httpx.AsyncClient() as client:
+        rig = Rig(slack_routes(slack, mode="webhook"), client)
+        rig.accept(make_alert(0))
+        start = rig.clock.now()
+        await rig.engine.run_due()
+        assert rig.dispatcher.next_due_at() is not None
+        assert rig.dispatcher.next_due_at() >= start + timedelta(seconds=120)  # type: ignore[operator]
+        await rig.drive(start + timedelta(minutes=10))
+    assert len(slack.posted("/services/T/B/X")) == 3
+    [receipt] = rig.sink.receipts
+    assert (receipt.outcome, receipt.attempts) == ("delivered", 3)
+    assert rig.metric("vigie_notifier_notifications_total", integration="slack", outcome="retried") == 2
+
+
+async def test_teams_card_and_signed_webhook(http_receiver: HttpStandIn) -> None:
+    config = routes(
+        "route:\n  receiver: teams\n  group_wait: 0s\n  routes: [{receiver: teams, continue: true}, {receiver: hook}]\n"
+        "receivers:\n"
+        f"  - name: teams\n    locale: fr\n    teams: {{url: '{http_receiver.url}/workflows/x'}}\n"
+        f"  - name: hook\n    locale: en\n    webhook: {{url: '{http_receiver.url}/hook'}}\n"
+    )
+    async with httpx.AsyncClient() as client:
+        rig = Rig(config, client)
+        rig.accept(make_alert(0))
+        await rig.drive(rig.clock.now())
+    [card] = http_receiver.posted("/workflows/x")
+    attachment = card.json()["attachments"][0]
+    assert attachment["contentType"] == "application/vnd.microsoft.card.adaptive"
+    assert attachment["content"]["type"] == "AdaptiveCard"
+    [hook] = http_receiver.posted("/hook")
+    assert hook.headers["Content-Type"].startswith("application/cloudevents+json")
+    assert verify(SECRET, hook.headers[SIGNATURE_HEADER], hook.body)
+    assert not verify("wrong", hook.headers[SIGNATURE_HEADER], hook.body)
+    assert hook.json()["id"] == hook.headers["Idempotency-Key"] == "hook:saint-malo:negative_surge:20261127T0800:0"
+
+
+async def test_ten_minute_outage_loses_nothing(slack: HttpStandIn) -> None:
+    port_smtp = SmtpServer()
+    config = routes(
+        "route:\n  receiver: mail\n  group_wait: 10s\n  routes: [{receiver: mail, continue: true}, {receiver: slack}]\n"
+        "receivers:\n"
+        + email_receiver("mail", port_smtp.inbox.port)
+        + f"  - name: slack\n    locale: en\n    slack: {{mode: webhook, webhook_url: '{slack.url}/hook'}}\n"
+    )
+    async with httpx.AsyncClient() as client:
+        rig = Rig(config, client)
+        outage_end = rig.clock.now() + timedelta(minutes=10)
+        slack.down = lambda: rig.clock.now() < outage_end  # Slack answers 503 during the outage
+        incidents = [f"territory-{i}:negative_surge:x" for i in range(5)]  # SMTP is not even listening
+        rig.accept(*(make_alert(0, incident=i, territory_id=f"territory-{n}") for n, i in enumerate(incidents)))
+        await rig.drive(outage_end - timedelta(seconds=1))
+        assert smtp_count(port_smtp) == 0 and slack.requests == []
+        assert rig.dispatcher.retrying() == 10 and rig.sink.dead_letters == []
+        assert rig.tracker.committable() == {("vigie.alerts.v1", 0): 0}
+        port_smtp.start()
+        try:
+            await rig.drive(outage_end + timedelta(minutes=2))
+        finally:
+            port_smtp.stop()
+    assert smtp_count(port_smtp) == 5 and len(slack.requests) == 5
+    assert sorted(r.outcome for r in rig.sink.receipts) == ["delivered"] * 10
+    assert rig.tracker.committable() == {("vigie.alerts.v1", 0): 5}
+
+
+def smtp_count(server: SmtpServer) -> int:
+    return len(server.inbox.messages)
