@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from vigie.classifier.digest.aggregate import PeriodAggregate, PeriodSummary
+from vigie.classifier.digest.aggregate import PeriodAggregate, PeriodSummary, mention_fingerprint
 from vigie.classifier.digest.build import build_digest
 from vigie.classifier.digest.identity import author_identity
 from vigie.classifier.digest.incidents import RETENTION, IncidentLedger
@@ -70,6 +70,7 @@ class DigestAccumulator:
         self.options = options or DigestOptions()
         self.territories: dict[str, Territory] = {territory.id: territory for territory in territories}
         self._extractors: dict[str, ThemeExtractor] = {}
+        self._periods: dict[tuple[str, DigestPeriod], Period] = {}
         self.watermark: datetime | None = None
         self.states: dict[str, TerritoryDigestState] = {}
         self.incidents = IncidentLedger()
@@ -81,7 +82,7 @@ class DigestAccumulator:
     def observe(self, mention: ScoredMention) -> Observation:
         """Count a scored mention in each of its periods that is still open."""
         territory = self._territory(mention.territory_id)
-        periods = [period_containing(kind, mention.published_at, territory.timezone) for kind in self.options.periods]
+        periods = [self._period(kind, mention.published_at, territory.timezone) for kind in self.options.periods]
         open_periods = [period for period in periods if not self._closed(period)]
         if not open_periods:
             return "late"
@@ -92,13 +93,19 @@ class DigestAccumulator:
             mention.text if not mention.title else f"{mention.title}\n{mention.text}"
         )
         state = self.states.setdefault(territory.id, TerritoryDigestState())
+        fingerprint = mention_fingerprint(mention.mention_id)
         counted = False
         for period in open_periods:
             aggregate = state.aggregates.get(period.key)
             if aggregate is None:
                 aggregate = state.aggregates[period.key] = PeriodAggregate(territory.id, period)
             counted |= aggregate.observe(
-                mention, identity, keys, top_posts=self.options.top_posts, pseudonymise=self.options.pseudonymise
+                mention,
+                identity,
+                keys,
+                top_posts=self.options.top_posts,
+                pseudonymise=self.options.pseudonymise,
+                fingerprint=fingerprint,
             )
         return "counted" if counted else "duplicate"
 
@@ -157,6 +164,14 @@ class DigestAccumulator:
         return last if last.day == previous_day else PeriodSummary.empty(previous_day)
 
     # -- helpers --------------------------------------------------------------------------------------------
+
+    def _period(self, kind: DigestPeriod, instant: datetime, timezone: str) -> Period:
+        """:func:`period_containing`, remembering the last period per zone and kind (streams are mostly in order)."""
+        cached = self._periods.get((timezone, kind))
+        if cached is not None and cached.start <= instant < cached.end:
+            return cached
+        period = self._periods[(timezone, kind)] = period_containing(kind, instant, timezone)
+        return period
 
     def _closed(self, period: Period) -> bool:
         return self.watermark is not None and period.end + self.options.grace <= self.watermark

@@ -51,9 +51,9 @@ def post_of(mention: ScoredMention, identity: Identity | None, pseudonymise: boo
     )
 
 
-def _post_rank(post: DigestPost) -> tuple[int, int, str, str]:
+def _post_rank(post: DigestPost) -> tuple[int, int, float, str]:
     """Most engaged first, then widest reach, then earliest, then by id (a total order: deterministic)."""
-    return (-post.engagement, -post.reach, post.published_at.isoformat(), post.mention_id)
+    return (-post.engagement, -post.reach, post.published_at.timestamp(), post.mention_id)
 
 
 @dataclass
@@ -100,9 +100,12 @@ class PeriodAggregate:
         *,
         top_posts: int,
         pseudonymise: bool,
+        fingerprint: int | None = None,
     ) -> bool:
-        """Count a mention of this period; False if it was already counted."""
-        fingerprint = mention_fingerprint(mention.mention_id)
+        """Count a mention of this period; False if it was already counted. ``fingerprint`` is
+        :func:`mention_fingerprint` of its id, if the caller has it already."""
+        if fingerprint is None:
+            fingerprint = mention_fingerprint(mention.mention_id)
         if fingerprint in self.seen:
             return False
         self.seen.add(fingerprint)
@@ -125,9 +128,14 @@ class PeriodAggregate:
 
     def _offer_post(self, mention: ScoredMention, identity: Identity | None, limit: int, pseudonymise: bool) -> None:
         posts = self.top_positive if mention.sentiment == "positive" else self.top_negative
-        rank = (-engagement_of(mention), -mention.reach, mention.published_at.isoformat(), mention.mention_id)
-        if len(posts) >= limit and rank >= _post_rank(posts[-1]):
-            return
+        if len(posts) >= limit:
+            worst = posts[-1]
+            engagement = engagement_of(mention)
+            if engagement < worst.engagement:
+                return
+            rank = (-engagement, -mention.reach, mention.published_at.timestamp(), mention.mention_id)
+            if rank >= _post_rank(worst):
+                return
         posts.append(post_of(mention, identity, pseudonymise))
         posts.sort(key=_post_rank)
         del posts[limit:]

@@ -8,6 +8,7 @@ compares the period's frequency with the baseline's, smoothed towards the period
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -38,8 +39,17 @@ _ELISION = re.compile(r"^(?:qu|[cdjlmnst])['’]")
 
 def fold(text: str) -> str:
     """Lowercase without accents, for matching and stopwords."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    lowered = text.casefold()
+    if lowered.isascii():
+        return lowered
+    decomposed = unicodedata.normalize("NFKD", lowered)
     return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+@functools.lru_cache(maxsize=65536)
+def _fold_word(word: str) -> str:
+    """:func:`fold` of one word, cached: the vocabulary of a stream is small next to its volume."""
+    return fold(word)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,19 +77,19 @@ class ThemeExtractor:
         cleaned = _HANDLE.sub(" ", _URL.sub(" ", text))
         keys: set[str] = set()
         for tag in _HASHTAG.findall(cleaned):
-            folded = fold(tag)
+            folded = _fold_word(tag)
             if folded not in self.excluded_hashtags:
                 keys.add(f"hashtag:{tag.casefold()}")
         words = _HASHTAG.sub(" ", cleaned)
-        folded_text = fold(words)
+        folded_text = fold(words) if self.landmarks else ""
         landmark_words: set[str] = set()
         for folded_landmark, landmark in self.landmarks:
             if folded_landmark in folded_text:
                 keys.add(f"landmark:{landmark}")
                 landmark_words.update(_WORD.findall(folded_landmark))
         for found in _WORD.findall(words):
-            word = _ELISION.sub("", found)
-            folded = fold(word)
+            word = _ELISION.sub("", found) if "'" in found or "’" in found else found
+            folded = _fold_word(word)
             if (
                 len(folded) >= 3
                 and folded not in STOPWORDS
