@@ -20,7 +20,7 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from vigie.collector.matching.folding import fold_text
+from vigie.collector.matching.folding import words
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +34,7 @@ class SeenEntry:
 
 def text_digest(text: str, min_chars: int = 20) -> str | None:
     """A short digest of the folded text, or None when it is too short to be a meaningful copy."""
-    folded = fold_text(text)
+    folded = " ".join(words(text)[1])
     if len(folded) < min_chars:
         return None
     return hashlib.blake2b(folded.encode("utf-8"), digest_size=12).hexdigest()

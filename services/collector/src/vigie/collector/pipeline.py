@@ -99,6 +99,10 @@ def _language(value: str | None) -> str | None:
     return primary if _LANGUAGE.match(primary) else None
 
 
+def _terms(terms: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(term[:512] for term in terms[:64])
+
+
 def _url(value: str | None) -> str | None:
     if value and len(value) <= 4096 and value.startswith(("http://", "https://")):
         return value
@@ -128,13 +132,13 @@ class MentionPipeline:
         self.pseudonymiser = pseudonymiser
         self._known_territories = frozenset(matcher.territory_ids)
 
-    def _matches(self, item: CollectedItem) -> list[TerritoryMatch]:
+    def _matches(self, item: CollectedItem, outcomes: dict[str, int]) -> list[TerritoryMatch]:
         if item.preset_territories:
-            self.metrics.match_outcomes.labels("preset").inc()
+            outcomes["preset"] = outcomes.get("preset", 0) + 1
             return [TerritoryMatch(t, item.preset_terms) for t in dict.fromkeys(item.preset_territories)]
         text = f"{item.title}\n{item.text}" if item.title else item.text
         result = self.matcher.match(text, author_handle=item.author_handle)
-        self.metrics.match_outcomes.labels(result.outcome).inc()
+        outcomes[result.outcome] = outcomes.get(result.outcome, 0) + 1
         return list(result.matches)
 
     def _author(self, item: CollectedItem) -> Author:
@@ -178,8 +182,11 @@ class MentionPipeline:
             "duplicate_of": duplicate_of,
             "extra": extra,
         }
-        return [
-            RawMention(territory_id=match.territory_id, matched_terms=match.terms[:64], **common) for match in matches
+        first = RawMention(territory_id=matches[0].territory_id, matched_terms=_terms(matches[0].terms), **common)
+        # the other territories differ only by validated ids (from the configuration) and bounded terms
+        return [first] + [
+            first.model_copy(update={"territory_id": match.territory_id, "matched_terms": _terms(match.terms)})
+            for match in matches[1:]
         ]
 
     def dead_letter(self, rejected: RejectedInput) -> EncodedRecord:
@@ -210,14 +217,16 @@ class MentionPipeline:
         batch_texts: dict[str, tuple[str, str | None]] = {}
         duplicates = unmatched = text_copies = matched_items = 0
         counts: dict[str, int] = {}
+        outcomes: dict[str, int] = {}
+        read: dict[str, int] = {}
         rejected = list(batch.rejected)
         for item in batch.items:
-            self.metrics.items.labels(item.kind).inc()
+            read[item.kind] = read.get(item.kind, 0) + 1
             mention_id = mention_id_of(item)
             if not self.dedup.claim(mention_id):
                 duplicates += 1
                 continue
-            matches = [m for m in self._matches(item) if m.territory_id in self._known_territories]
+            matches = [m for m in self._matches(item, outcomes) if m.territory_id in self._known_territories]
             if not matches:
                 self.dedup.release((mention_id,))
                 unmatched += 1
@@ -245,6 +254,10 @@ class MentionPipeline:
             records.extend(encode(MENTIONS_RAW, mention, source=CE_SOURCE) for mention in mentions)
             counts[item.kind] = counts.get(item.kind, 0) + len(mentions)
             seen.append(SeenEntry(mention_id, digest, author_key))
+        for kind, count in read.items():
+            self.metrics.items.labels(kind).inc(count)
+        for outcome, count in outcomes.items():
+            self.metrics.match_outcomes.labels(outcome).inc(count)
         records.extend(self.dead_letter(r) for r in rejected)
         if records:
             started = time.perf_counter()

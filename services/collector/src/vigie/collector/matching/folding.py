@@ -39,6 +39,14 @@ def tokens(text: str) -> list[Token]:
     return [Token(raw, fold(raw)) for raw in WORD.findall(text)]
 
 
+def words(text: str) -> tuple[list[str], list[str]]:
+    """The words of ``text`` as written and folded, as two parallel lists (the fast path of matching)."""
+    raw = WORD.findall(text)
+    if text.isascii():
+        return raw, WORD.findall(text.lower())
+    return raw, [fold(word) for word in raw]
+
+
 def fold_text(text: str) -> str:
     """Folded words joined by single spaces: the canonical form of a phrase (``Côte d'Azur`` -> ``cote d azur``)."""
     return " ".join(fold(raw) for raw in WORD.findall(text))

@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from vigie.collector.matching.folding import HASHTAG, WORD, accounts, fold, fold_account, fold_text, tokens
+from vigie.collector.matching.folding import HASHTAG, WORD, accounts, fold, fold_account, fold_text, words
 from vigie.schemas import ContextRule, Territory, TerritoryConfig
 
 TermKind = Literal["alias", "landmark", "hashtag", "account"]
@@ -138,13 +138,12 @@ class TerritoryMatcher:
 
     def match(self, text: str, *, author_handle: str | None = None) -> MatchResult:
         """The territories ``text`` talks about (a post by an official account matches its territory)."""
-        words = tokens(text)
-        folded = [w.folded for w in words]
-        found = self._scan(folded, [w.raw for w in words])
+        written, folded = words(text)
+        found = self._scan(folded, written)
         if "#" in text:
-            for raw in HASHTAG.findall(text):
-                for entry in self._hashtags.get(fold_text(raw).replace(" ", ""), ()):
-                    found.entries.append((entry, (raw,)))
+            for tag in HASHTAG.findall(text):
+                for entry in self._hashtags.get(fold_text(tag).replace(" ", ""), ()):
+                    found.entries.append((entry, (tag,)))
         if "@" in text:
             for handle in accounts(text):
                 found.entries.extend((entry, ()) for entry in self._accounts.get(handle, ()))
@@ -154,10 +153,10 @@ class TerritoryMatcher:
             return MatchResult((), "unmatched")
         padded = f" {' '.join(folded)} "
         accepted: dict[int, list[str]] = {}
-        for entry, raw in found.entries:
+        for entry, spelled in found.entries:
             if entry.territory in found.vetoed:
                 continue
-            if entry.rule is not None and not _rule_accepts(entry.rule, raw, padded):
+            if entry.rule is not None and not _rule_accepts(entry.rule, spelled, padded):
                 continue
             terms = accepted.setdefault(entry.territory, [])
             if entry.term not in terms:

@@ -152,7 +152,7 @@ class MastodonSource(PollingSource):
             return RejectedInput(self.kind, self.host, "validation", f"invalid status: {exc!r}", raw)
 
     async def batches(self) -> AsyncIterator[Batch]:
-        if not self.streaming:
+        if not self.streaming or not self.hashtags:
             async for batch in super().batches():
                 yield batch
             return
