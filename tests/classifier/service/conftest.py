@@ -219,13 +219,14 @@ def start_worker(tmp_path: Path) -> Iterator[object]:
             worker.process.wait(timeout=10)
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def kit() -> object:
     """The helpers above, for test modules (``--import-mode=importlib`` cannot import conftest)."""
     from types import SimpleNamespace
 
     return SimpleNamespace(
         TERRITORIES=TERRITORIES,
+        ANGRY=ANGRY,
         scenario=scenario,
         produce_mentions=produce_mentions,
         produce_raw=produce_raw,

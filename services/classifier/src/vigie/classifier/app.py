@@ -136,7 +136,9 @@ def build_service(
         DETECTOR_TABLE,
         default=None,
         partitions=TOPICS[MENTIONS_SCORED].partitions,
-        schema=faust.Schema(key_type=str, value_type=bytes, key_serializer="raw", value_serializer="raw"),
+        # faust picks the changelog serialisers from these types: JSON keys, raw values (checkpoint entries).
+        key_type=str,
+        value_type=bytes,
     )
 
     scored_partitions = TOPICS[MENTIONS_SCORED].partitions

@@ -1,0 +1,156 @@
+"""Detection over scored-mention records with a changelogged table: re-processing after a crash at any point
+of the changelog gives the alert events of an uninterrupted run, which are ``vigie backtest``'s."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+import pytest
+
+from vigie.classifier.backtest import Backtest
+from vigie.classifier.detection import partition_for
+from vigie.classifier.sentiment import load_default_model, load_language_identifier
+from vigie.classifier.service.components import load_scorer
+from vigie.classifier.service.detection_outcome import DetectionOutcome
+from vigie.classifier.service.detection_step import EngineDetectionStep, upstream_header
+from vigie.classifier.service.records import InboundRecord
+from vigie.schemas import MENTIONS_SCORED, AlertEvent, RawMention, encode, load_territories
+
+NOW = datetime(2026, 11, 27, 6, 0, tzinfo=UTC)
+TERRITORY_IDS = ["saint-malo", "nice", "tours", "lyon", "orange"]
+PARTITIONS = 3
+BATCH = 40
+
+
+class Changelog:
+    """A table and the ordered log of its writes, as faust keeps them (one log per partition, merged here)."""
+
+    def __init__(self) -> None:
+        self.table: dict[str, bytes] = {}
+        self.log: list[tuple[str, bytes]] = []
+
+    def apply(self, outcome: DetectionOutcome) -> None:
+        for write in outcome.writes:
+            self.table[write.key] = write.value
+            self.log.append((write.key, write.value))
+
+    @classmethod
+    def restored(cls, log: Sequence[tuple[str, bytes]]) -> Changelog:
+        restored = cls()
+        for key, value in log:
+            restored.table[key] = value
+            restored.log.append((key, value))
+        return restored
+
+
+@pytest.fixture(scope="module")
+def mentions(kit) -> list[RawMention]:
+    return kit.scenario(TERRITORY_IDS, "nice", hours=26, crisis_at_hour=16, per_hour=3)
+
+
+@pytest.fixture(scope="module")
+def territories(kit):
+    return load_territories(kit.TERRITORIES)
+
+
+@pytest.fixture(scope="module")
+def records(mentions) -> list[InboundRecord]:
+    """The scored records as the scoring agent publishes them: routed by territory, naming their raw record."""
+    scored = load_scorer()(mentions)
+    offsets = [0] * PARTITIONS
+    out = []
+    for raw_offset, mention in enumerate(scored):
+        partition = partition_for(mention.territory_id, PARTITIONS)
+        encoded = encode(MENTIONS_SCORED, mention, source="/tests")
+        headers = [*encoded.headers, upstream_header(partition, raw_offset)]
+        out.append(InboundRecord(MENTIONS_SCORED, partition, offsets[partition], encoded.key, encoded.value, headers))
+        offsets[partition] += 1
+    return out
+
+
+def run(step: EngineDetectionStep, records: Sequence[InboundRecord], changelog: Changelog) -> list[AlertEvent]:
+    events: list[AlertEvent] = []
+    for start in range(0, len(records), BATCH):
+        outcome = step.process(records[start : start + BATCH], changelog.table)
+        events.extend(alert.event for alert in outcome.alerts)
+        changelog.apply(outcome)
+    return events
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(territories, records) -> tuple[list[AlertEvent], Changelog]:
+    changelog = Changelog()
+    events = run(EngineDetectionStep(territories, lambda: NOW), records, changelog)
+    return events, changelog
+
+
+def test_the_service_step_gives_the_backtest_events(territories, mentions, uninterrupted) -> None:
+    backtest = Backtest(territories, load_default_model(), load_language_identifier())
+    expected = list(backtest.run(mentions))
+    events, _ = uninterrupted
+    assert expected[0].transition == "raised" and expected[-1].transition == "resolved"
+    assert sorted(events, key=lambda e: e.event_id) == sorted(expected, key=lambda e: e.event_id)
+
+
+def test_a_crash_anywhere_in_the_changelog_then_a_replay_from_the_start_changes_nothing(
+    territories, records, uninterrupted
+) -> None:
+    reference, full = uninterrupted
+    by_id = {event.event_id: event for event in reference}
+    rng = random.Random(3)
+    crash_points = sorted({0, 1, len(full.log) - 1, *rng.sample(range(len(full.log)), 15)})
+    for crash_point in crash_points:
+        restored = Changelog.restored(full.log[:crash_point])
+        # Alert events are published before a batch's writes: those of the batches up to the crash point
+        # were out already. The restarted worker re-reads every record (nothing was committed).
+        replayed = run(EngineDetectionStep(territories, lambda: NOW), records, restored)
+        assert {e.event_id for e in replayed} <= set(by_id), crash_point
+        assert all(event == by_id[event.event_id] for event in replayed), crash_point
+        published_before = _events_before(territories, records, crash_point, full)
+        assert published_before | {e.event_id for e in replayed} == set(by_id), crash_point
+        assert restored.table == full.table, crash_point
+
+
+def _events_before(territories, records, crash_point: int, full: Changelog) -> set[str]:
+    """Event ids an uninterrupted run had surely published when only ``crash_point`` writes were durable: those
+    of the batches with at least one durable write (a batch publishes its alerts before writing)."""
+    step = EngineDetectionStep(territories, lambda: NOW)
+    changelog = Changelog()
+    published: set[str] = set()
+    for start in range(0, len(records), BATCH):
+        if len(changelog.log) >= crash_point:
+            break
+        outcome = step.process(records[start : start + BATCH], changelog.table)
+        published.update(alert.event.event_id for alert in outcome.alerts)
+        changelog.apply(outcome)
+    return published
+
+
+def test_re_scored_duplicates_and_redelivered_records_are_skipped(territories, records, uninterrupted) -> None:
+    _, full = uninterrupted
+    restored = Changelog.restored(full.log)
+    step = EngineDetectionStep(territories, lambda: NOW)
+    redelivered = step.process(records[-BATCH:], restored.table)
+    assert redelivered.replayed_records == BATCH and not redelivered.alerts
+    tail = records[-BATCH:]
+    duplicates = [InboundRecord(r.topic, r.partition, r.offset + 10_000, r.key, r.value, r.headers) for r in tail]
+    outcome = step.process(duplicates, restored.table)
+    assert outcome.replayed_records == BATCH and not outcome.alerts
+    restored.apply(outcome)
+    assert restored.table.keys() == full.table.keys()
+
+
+def test_undecodable_and_unknown_territory_records_are_dead_lettered(territories, records) -> None:
+    step = EngineDetectionStep(territories, lambda: NOW)
+    good = records[0]
+    unknown = good.value.replace(b'"territory_id":"', b'"territory_id":"atlantis-', 1)
+    batch = [
+        InboundRecord(MENTIONS_SCORED, 0, 0, b"x", b"not json"),
+        InboundRecord(MENTIONS_SCORED, 0, 1, b"atlantis", unknown),
+    ]
+    outcome = step.process(batch, {})
+    assert [(d.offset, d.error_class) for d in outcome.dead_letters] == [(0, "decode"), (1, "validation")]
+    assert "unknown territory" in outcome.dead_letters[1].reason
+    assert [w.key for w in outcome.writes] == ["_partition:0"]

@@ -1,0 +1,64 @@
+"""Settings from the environment, the topics the worker needs, and the consumer-lag gauge."""
+
+from __future__ import annotations
+
+import pytest
+from prometheus_client import CollectorRegistry
+
+from vigie.classifier.metrics import ClassifierMetrics
+from vigie.classifier.service.progress import Progress
+from vigie.classifier.service.topology import changelog_topic, worker_topics
+from vigie.classifier.settings import ClassifierSettings
+from vigie.schemas import ALERTS, DEADLETTER, MENTIONS_RAW, MENTIONS_SCORED, TOPICS
+
+
+def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", "kafka-1:9092,kafka-2:9092")
+    monkeypatch.setenv("VIGIE_CLASSIFIER_APP_ID", "vigie-classifier-blue")
+    monkeypatch.setenv("VIGIE_CLASSIFIER_SCORING_BATCH_SIZE", "1000")
+    monkeypatch.setenv("VIGIE_CLASSIFIER_TANSU_COMPAT", "true")
+    settings = ClassifierSettings()
+    assert settings.kafka.bootstrap_servers == "kafka-1:9092,kafka-2:9092"
+    assert (settings.app_id, settings.scoring_batch_size) == ("vigie-classifier-blue", 1000)
+    assert settings.producer_max_batch_size == 1
+    assert ClassifierSettings(tansu_compat=False).producer_max_batch_size > 1
+    with pytest.raises(ValueError, match="app_id"):
+        ClassifierSettings(app_id="Not A Topic Prefix")
+
+
+def test_the_worker_needs_the_registry_topics_it_uses_and_a_co_partitioned_changelog() -> None:
+    topics = {t.name: t for t in worker_topics("vigie-classifier")}
+    assert set(topics) == {MENTIONS_RAW, MENTIONS_SCORED, ALERTS, DEADLETTER, changelog_topic("vigie-classifier")}
+    changelog = topics["vigie-classifier-detector-state-changelog"]
+    assert changelog.partitions == TOPICS[MENTIONS_SCORED].partitions == TOPICS[MENTIONS_RAW].partitions
+    assert ("cleanup.policy", "compact") in changelog.configs
+
+
+def test_consumer_lag_is_the_high_watermark_minus_the_next_offset_to_process() -> None:
+    metrics = ClassifierMetrics(CollectorRegistry())
+    progress = Progress()
+    progress.processed(MENTIONS_RAW, 0, 9)
+    progress.processed(MENTIONS_RAW, 0, 4)
+    progress.processed(MENTIONS_SCORED, 1, 0)
+    highs = {(MENTIONS_RAW, 0): 15, (MENTIONS_SCORED, 1): None}
+    progress.export(metrics, lambda topic, partition: highs.get((topic, partition)))
+    lag = metrics.registry.get_sample_value("vigie_classifier_consumer_lag", {"topic": MENTIONS_RAW, "partition": "0"})
+    assert lag == 5
+    progress.forget([(MENTIONS_RAW, 0)])
+    assert progress.lag(lambda topic, partition: 100) == {(MENTIONS_SCORED, 1): 99}
+
+
+def test_every_metric_the_dashboards_use_is_registered() -> None:
+    registry = CollectorRegistry()
+    ClassifierMetrics(registry)
+    names = {metric.name for metric in registry.collect()}
+    assert {
+        "vigie_classifier_mentions_scored",
+        "vigie_classifier_alerts",
+        "vigie_classifier_open_incidents",
+        "vigie_classifier_late_mentions",
+        "vigie_classifier_deadletters",
+        "vigie_classifier_scoring_seconds",
+        "vigie_classifier_alert_latency_seconds",
+        "vigie_classifier_consumer_lag",
+    } <= names

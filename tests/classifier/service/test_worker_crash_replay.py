@@ -1,0 +1,84 @@
+"""The acceptance test of the classifier service: a scenario replayed through the broker into a real worker,
+the worker killed (SIGKILL) and restarted, gives exactly the alert events of ``vigie backtest``, and no
+incident is raised twice."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from vigie.schemas import ALERTS, AlertEvent
+
+pytestmark = pytest.mark.broker
+
+TERRITORY_IDS = ["saint-malo", "nice", "tours", "lyon", "orange"]
+
+
+def backtest(territories: Path, mentions_file: Path) -> list[dict[str, object]]:
+    result = subprocess.run(
+        [sys.executable, "-m", "vigie.runtime.cli", "backtest", "--territories", str(territories), str(mentions_file)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+
+
+def alert_events(kit, bootstrap: str, expected_ids: set[str], timeout_s: float) -> list[AlertEvent]:
+    def complete(records) -> bool:
+        return expected_ids <= {json.loads(r.value)["event_id"] for r in records}
+
+    records = asyncio.run(kit.consume_until(bootstrap, [ALERTS], complete, timeout_s))
+    return [AlertEvent.model_validate_json(record.value) for record in records]
+
+
+def test_killed_and_restarted_worker_publishes_the_backtest_alerts(kafka, start_worker, unique, kit, tmp_path) -> None:
+    mentions = kit.scenario(TERRITORY_IDS, "nice")
+    mentions_file = tmp_path / "mentions.jsonl"
+    mentions_file.write_text("".join(m.model_dump_json() + "\n" for m in mentions))
+    expected = backtest(kit.TERRITORIES, mentions_file)
+    assert [e["transition"] for e in expected][:1] == ["raised"] and expected[-1]["transition"] == "resolved"
+    raised_at = AlertEvent.model_validate(expected[0]).event_time
+    split = next(i for i, m in enumerate(mentions) if m.published_at >= raised_at) + 20
+
+    app_id = f"vigie-classifier-{unique}"
+    # Nothing is committed before the kill: the restarted worker re-reads everything, re-scores it (duplicate
+    # scored records) and re-detects it on the restored table: both must be harmless.
+    first = start_worker(kafka.bootstrap_servers, app_id=app_id, VIGIE_CLASSIFIER_COMMIT_INTERVAL_S="60")
+    first.wait_ready()
+    asyncio.run(kit.produce_mentions(kafka.bootstrap_servers, mentions[:split]))
+    before = alert_events(kit, kafka.bootstrap_servers, {expected[0]["event_id"]}, 20)
+    assert expected[0]["event_id"] in {e.event_id for e in before}, first.log()
+    first.kill()
+
+    asyncio.run(kit.produce_mentions(kafka.bootstrap_servers, mentions[split:]))
+    second = start_worker(kafka.bootstrap_servers, app_id=app_id)
+    second.wait_ready()
+    expected_ids = {e["event_id"] for e in expected}
+    published = alert_events(kit, kafka.bootstrap_servers, expected_ids, 30)
+
+    by_id: dict[str, list[str]] = defaultdict(list)
+    for event in published:
+        by_id[event.event_id].append(event.model_dump_json())
+    assert all(len(set(copies)) == 1 for copies in by_id.values()), "one event id, two different payloads"
+    deduplicated = sorted((json.loads(copies[0]) for copies in by_id.values()), key=lambda e: e["event_id"])
+    assert deduplicated == sorted(
+        (AlertEvent.model_validate(e).model_dump(mode="json") for e in expected), key=lambda e: e["event_id"]
+    )
+    raised = defaultdict(set)
+    for event in published:
+        if event.transition == "raised":
+            raised[event.incident_id].add(event.event_id)
+    assert all(len(ids) == 1 for ids in raised.values())
+    replayed = [
+        line for line in second.metrics().splitlines() if line.startswith("vigie_classifier_replayed_records_total")
+    ]
+    assert replayed and float(replayed[0].split()[-1]) >= split, "the restarted worker did not re-read the first part"
+    assert second.terminate() == 0
