@@ -93,7 +93,8 @@ class DigestAccumulator:
             mention.text if not mention.title else f"{mention.title}\n{mention.text}"
         )
         state = self.states.setdefault(territory.id, TerritoryDigestState())
-        fingerprint = mention_fingerprint(mention.mention_id)
+        deduplicate = self.options.deduplicate
+        fingerprint = mention_fingerprint(mention.mention_id) if deduplicate else None
         counted = False
         for period in open_periods:
             aggregate = state.aggregates.get(period.key)
@@ -106,6 +107,7 @@ class DigestAccumulator:
                 top_posts=self.options.top_posts,
                 pseudonymise=self.options.pseudonymise,
                 fingerprint=fingerprint,
+                deduplicate=deduplicate,
             )
         return "counted" if counted else "duplicate"
 

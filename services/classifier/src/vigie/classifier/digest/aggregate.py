@@ -101,14 +101,16 @@ class PeriodAggregate:
         top_posts: int,
         pseudonymise: bool,
         fingerprint: int | None = None,
+        deduplicate: bool = True,
     ) -> bool:
         """Count a mention of this period; False if it was already counted. ``fingerprint`` is
         :func:`mention_fingerprint` of its id, if the caller has it already."""
-        if fingerprint is None:
-            fingerprint = mention_fingerprint(mention.mention_id)
-        if fingerprint in self.seen:
-            return False
-        self.seen.add(fingerprint)
+        if deduplicate:
+            if fingerprint is None:
+                fingerprint = mention_fingerprint(mention.mention_id)
+            if fingerprint in self.seen:
+                return False
+            self.seen.add(fingerprint)
         self.total += 1
         source = mention.source.kind
         self.by_source[source] = self.by_source.get(source, 0) + 1

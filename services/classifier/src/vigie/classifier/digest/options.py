@@ -46,3 +46,6 @@ class DigestOptions:
     max_authors: int = 10
     pseudonymise: bool = False
     pseudonymise_key: bytes = b"vigie-digest"
+    #: Count each mention id once per period (remembers a 64-bit hash per mention). A service that
+    #: already skips redelivered records (by offsets) may turn it off to keep its state small.
+    deduplicate: bool = True
