@@ -51,7 +51,7 @@ def test_multi_stage_uv_build_of_one_package(service: str) -> None:
     assert len(stages) >= 2
     assert stages[0].endswith(" AS build")
     runs = [args for keyword, args in instructions if keyword == "RUN"]
-    syncs = [run for run in runs if run.startswith("uv sync")]
+    syncs = [run for run in runs if "uv sync " in run]
     assert syncs, "no uv sync"
     for sync in syncs:
         assert "--locked" in sync and "--no-dev" in sync and f"--package vigie-{service}" in sync
@@ -81,6 +81,21 @@ def test_everything_copied_is_in_the_build_context(service: str) -> None:
             assert (REPO / path).exists(), f"COPY {source}: not in the repository"
             top = path.split("/")[0]
             assert not any(fnmatch.fnmatch(top, pattern) for pattern in ignored), f"{source} is in .dockerignore"
+
+
+def test_every_workspace_member_is_in_the_build_context() -> None:
+    """uv reads the whole workspace to honour the lock: no member may be left out of the context."""
+    import tomllib
+
+    members = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["uv"]["workspace"]["members"]
+    ignored = _dockerignore()
+    for member in members:
+        assert (REPO / member / "pyproject.toml").is_file(), member
+        parts = Path(member).parts
+        prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]
+        assert not any(fnmatch.fnmatch(prefix, pattern) for prefix in prefixes for pattern in ignored), member
+    for service in SERVICES:
+        assert ("COPY", ". .") in _instructions(_dockerfile(service)), service
 
 
 def _healthcheck_command(service: str) -> list[str]:
