@@ -45,6 +45,7 @@ class DeliveryEngine:
         metrics: NotifierMetrics,
         retry: RetryPolicy | None = None,
         service: str = "notifier",
+        max_concurrency: int = 32,
     ) -> None:
         self.dispatcher = dispatcher
         self.integrations = integrations
@@ -55,6 +56,8 @@ class DeliveryEngine:
         self.service = service
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
+        #: Bounds the sends in flight: remote services and connection pools degrade with hundreds at once.
+        self._slots = asyncio.Semaphore(max_concurrency)
 
     def wake(self) -> None:
         """Something changed (a new alert, a silence): look at the due jobs now."""
@@ -125,7 +128,8 @@ class DeliveryEngine:
         try:
             if integration is None:
                 raise PermanentDeliveryError(f"integration {integration_name!r} is not configured")
-            thread_ref = await integration.notify(job.notification)
+            async with self._slots:
+                thread_ref = await integration.notify(job.notification)
         except RetryableDeliveryError as exc:
             now = self.clock.now()
             if now - job.first_attempt_at < self.retry.give_up_after:

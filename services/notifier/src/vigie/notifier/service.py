@@ -146,7 +146,7 @@ class NotifierService:
             )
             engine = DeliveryEngine(
                 self.dispatcher, integrations, KafkaLogSink(producer, settings.source), self.clock, self.metrics,
-                retry, service="notifier",
+                retry, service="notifier", max_concurrency=settings.max_concurrent_deliveries,
             )  # fmt: skip
             self._engine = engine
             self._sink = KafkaLogSink(producer, settings.source)
@@ -158,6 +158,7 @@ class NotifierService:
                 auto_offset_reset="earliest",
                 session_timeout_ms=kafka.session_timeout_ms,
                 heartbeat_interval_ms=kafka.heartbeat_interval_ms,
+                fetch_max_wait_ms=50,  # alerts are few and urgent: do not let the broker hold a fetch
             )
             consumer.subscribe([ALERTS], listener=_Revocations(self))
             await consumer.start()
