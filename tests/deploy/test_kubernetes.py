@@ -134,6 +134,33 @@ def test_deployments_follow_the_operational_contract(rendered: Objects, overlay:
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
+def test_pods_meet_the_restricted_pod_security_standard_their_namespace_enforces(
+    rendered: Objects, overlay: str
+) -> None:
+    objects = rendered[overlay]
+    [namespace] = _of_kind(objects, "Namespace")
+    assert namespace["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
+    for obj in objects:
+        if obj["kind"] != "Namespace":
+            assert obj["metadata"]["namespace"] == namespace["metadata"]["name"], obj["metadata"]["name"]
+    allowed_volumes = {"configMap", "emptyDir", "secret", "persistentVolumeClaim", "projected", "downwardAPI"}
+    for deployment in _of_kind(objects, "Deployment"):
+        pod = deployment["spec"]["template"]["spec"]
+        assert pod["securityContext"]["seccompProfile"]["type"] == "RuntimeDefault"
+        assert pod["securityContext"]["runAsNonRoot"] is True
+        assert pod["securityContext"]["runAsUser"] != 0
+        assert not any(pod.get(key) for key in ("hostNetwork", "hostPID", "hostIPC"))
+        for volume in pod["volumes"]:
+            assert set(volume) - {"name"} <= allowed_volumes, volume
+        for container in pod["containers"]:
+            context = container["securityContext"]
+            assert context["allowPrivilegeEscalation"] is False
+            assert context["capabilities"]["drop"] == ["ALL"]
+            assert not context.get("capabilities", {}).get("add")
+            assert not context.get("privileged")
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
 def test_service_monitor_scrapes_the_services_as_the_jobs_the_rules_expect(rendered: Objects, overlay: str) -> None:
     objects = rendered[overlay]
     [monitor] = _of_kind(objects, "ServiceMonitor")
