@@ -139,3 +139,40 @@ async def test_preset_territories_skip_matching(make_pipeline, sink, sample) -> 
     (mention,) = sink.mentions()
     assert mention.territory_id == "nice" and mention.matched_terms == ("x",)
     assert sample("vigie_collector_match_outcomes_total", outcome="preset") == 1
+
+
+async def test_dedup_journal_is_compacted_and_stays_bounded(make_pipeline, tmp_path: Path) -> None:
+    state = StateStore(tmp_path)
+    pipeline = make_pipeline(state=state, capacity=1000)
+    for start in range(0, 2600, 100):
+        await pipeline.process(Batch(items=[item(str(i), f"St-Malo {i}") for i in range(start, start + 100)]))
+    state.close()
+    lines = (tmp_path / "dedup.jsonl").read_text().splitlines()
+    assert len(lines) <= 2000
+    restarted = StateStore(tmp_path).load_dedup(1000)
+    assert [e.mention_key for e in restarted][-1] == "mastodon:mastodon.example:2599"
+    assert len(restarted) == 1000
+
+
+async def test_cursor_is_not_saved_ahead_of_an_unacknowledged_earlier_batch(make_pipeline, sink, tmp_path) -> None:
+    import asyncio
+
+    state = StateStore(tmp_path)
+    pipeline = make_pipeline(state=state)
+    earlier: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    earlier.set_exception(SinkError("broker down"))
+    with pytest.raises(SinkError, match="earlier batch"):
+        await pipeline.process(Batch(items=[item("2", "St-Malo")], cursor={"line": 2}), source_name="f", after=earlier)
+    assert state.load_cursor("f") is None
+    assert len(sink.mentions()) == 1  # acknowledged, journaled: a retry will not emit it twice
+
+
+def test_memoised_partitioner_agrees_with_kafka_default() -> None:
+    from aiokafka.partitioner import DefaultPartitioner
+
+    from vigie.collector.kafka_sink import KeyPartitioner
+
+    memoised, default = KeyPartitioner(), DefaultPartitioner()
+    for key in (b"saint-malo", b"nice", b"lyon", b"t0042-belmont", b"orange"):
+        for _ in range(2):
+            assert memoised(key, [0, 1, 2], [0, 1, 2]) == default(key, [0, 1, 2], [0, 1, 2])

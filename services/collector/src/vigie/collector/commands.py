@@ -84,6 +84,7 @@ def _speed(value: str) -> float | None:
 
 
 def run_service(args: argparse.Namespace) -> int:
+    from vigie.collector.errors import SinkError
     from vigie.collector.service import CollectorService
     from vigie.collector.settings import CollectorSettings, load_sources
     from vigie.runtime.logs import configure_logging, redact
@@ -117,7 +118,11 @@ def run_service(args: argparse.Namespace) -> int:
     async def main() -> int:
         service = CollectorService(settings, sources, territories)
         service.install_signal_handlers()
-        return await service.run()
+        try:
+            return await service.run()
+        except SinkError as exc:
+            print(f"vigie collector run: {exc}", file=sys.stderr)
+            return 1
 
     return asyncio.run(main())
 

@@ -49,6 +49,8 @@ class Deduplicator:
         self._seen: OrderedDict[str, None] = OrderedDict()
         self._texts: OrderedDict[str, tuple[str, str | None]] = OrderedDict()
         self._claimed: set[str] = set()
+        self._pending_texts: dict[str, tuple[str, str | None]] = {}
+        self._pending_digest: dict[str, str] = {}
 
     def __len__(self) -> int:
         return len(self._seen)
@@ -67,13 +69,23 @@ class Deduplicator:
         """Give claims back after a failed produce, so the retry may emit them."""
         for key in mention_keys:
             self._claimed.discard(key)
+            digest = self._pending_digest.pop(key, None)
+            if digest is not None and self._pending_texts.get(digest, ("",))[0] == key:
+                del self._pending_texts[digest]
 
-    def original_of(self, digest: str | None, author_key: str | None) -> str | None:
-        """The mention key of the first post with this text by another author, if any."""
+    def first_with_text(self, digest: str | None, mention_key: str, author_key: str | None) -> str | None:
+        """The mention key of the first post with this text by another author (emitted or being emitted).
+
+        When there is none, ``mention_key`` becomes the first (pending until :meth:`commit` or :meth:`release`).
+        """
         if digest is None:
             return None
-        first = self._texts.get(digest)
-        if first is None or (author_key is not None and first[1] == author_key):
+        first = self._texts.get(digest) or self._pending_texts.get(digest)
+        if first is None:
+            self._pending_texts[digest] = (mention_key, author_key)
+            self._pending_digest[mention_key] = digest
+            return None
+        if author_key is not None and first[1] == author_key:
             return None
         return first[0]
 
@@ -81,6 +93,9 @@ class Deduplicator:
         """The broker acknowledged these mentions: remember them."""
         for entry in entries:
             self._claimed.discard(entry.mention_key)
+            pending = self._pending_digest.pop(entry.mention_key, None)
+            if pending is not None and self._pending_texts.get(pending, ("",))[0] == entry.mention_key:
+                del self._pending_texts[pending]
             self._seen[entry.mention_key] = None
             self._seen.move_to_end(entry.mention_key)
             if entry.text_digest is not None and entry.text_digest not in self._texts:

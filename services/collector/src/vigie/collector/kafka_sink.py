@@ -11,9 +11,29 @@ from collections.abc import Sequence
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
+from aiokafka.partitioner import DefaultPartitioner
 
 from vigie.collector.errors import SinkError
 from vigie.schemas import EncodedRecord
+
+
+class KeyPartitioner:
+    """Kafka's default key partitioning (murmur2, as the Java client), memoised: keys are territory ids."""
+
+    def __init__(self) -> None:
+        self._default = DefaultPartitioner()
+        self._memo: dict[tuple[bytes, tuple[int, ...]], int] = {}
+
+    def __call__(self, key: bytes | None, all_partitions: list[int], available: list[int]) -> int:
+        if key is None:
+            return int(self._default(key, all_partitions, available))
+        memo_key = (key, tuple(all_partitions))
+        partition = self._memo.get(memo_key)
+        if partition is None:
+            if len(self._memo) > 100_000:
+                self._memo.clear()
+            partition = self._memo[memo_key] = int(self._default(key, all_partitions, available))
+        return partition
 
 
 class KafkaRecordSink:
@@ -32,6 +52,7 @@ class KafkaRecordSink:
             bootstrap_servers=bootstrap_servers,
             client_id=client_id,
             acks="all",
+            partitioner=KeyPartitioner(),
             enable_idempotence=False,
             linger_ms=linger_ms,
             max_batch_size=max_batch_size,

@@ -22,7 +22,7 @@ import hashlib
 import logging
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 from datetime import UTC
 from typing import Protocol
@@ -31,6 +31,7 @@ from pydantic import ValidationError
 
 from vigie.collector.clock import Clock
 from vigie.collector.dedup import Deduplicator, SeenEntry
+from vigie.collector.errors import SinkError
 from vigie.collector.items import Batch, CollectedItem, RejectedInput
 from vigie.collector.matching import TerritoryMatch, TerritoryMatcher
 from vigie.collector.metrics import CollectorMetrics
@@ -209,12 +210,19 @@ class MentionPipeline:
         )
         return encode(DEADLETTER, letter, source=CE_SOURCE)
 
-    async def process(self, batch: Batch, *, source_name: str | None = None) -> BatchReport:
-        """Emit a batch and, once acknowledged, journal its ids and save its cursor (see module docstring)."""
+    async def process(
+        self, batch: Batch, *, source_name: str | None = None, after: Awaitable[object] | None = None
+    ) -> BatchReport:
+        """Emit a batch and, once acknowledged, journal its ids and save its cursor (see module docstring).
+
+        Batches of one source may be processed concurrently (file replay keeps a few in flight so that
+        matching the next batch overlaps the broker's acknowledgement of the previous one): ``after`` is
+        the previous batch's processing, awaited before the cursor is saved, so cursors are saved in order
+        and never ahead of an unacknowledged batch.
+        """
         records: list[EncodedRecord] = []
         claimed: list[str] = []
         seen: list[SeenEntry] = []
-        batch_texts: dict[str, tuple[str, str | None]] = {}
         duplicates = unmatched = text_copies = matched_items = 0
         counts: dict[str, int] = {}
         outcomes: dict[str, int] = {}
@@ -233,13 +241,7 @@ class MentionPipeline:
                 continue
             author_key = item.author_id or item.author_handle
             digest = self.dedup.digest(item.text)
-            original = self.dedup.original_of(digest, author_key)
-            if original is None and digest is not None:
-                first = batch_texts.get(digest)
-                if first is None:
-                    batch_texts[digest] = (mention_id, author_key)
-                elif author_key is None or first[1] != author_key:
-                    original = first[0]
+            original = self.dedup.first_with_text(digest, mention_id, author_key)
             try:
                 mentions = self._mentions(item, mention_id, matches, original)
             except ValidationError as exc:
@@ -268,11 +270,17 @@ class MentionPipeline:
                 raise
             self.metrics.produce_seconds.observe(time.perf_counter() - started)
         self.dedup.commit(seen)
-        if self.state is not None:
-            if seen:
-                self.state.append_dedup(seen)
-            if source_name is not None and batch.cursor is not None:
-                self.state.save_cursor(source_name, batch.cursor)
+        if self.state is not None and seen:
+            self.state.append_dedup(seen)
+            if self.state.needs_compaction(self.dedup.capacity):
+                self.state.compact(self.dedup.entries())
+        if after is not None:
+            try:
+                await after
+            except Exception as exc:
+                raise SinkError("an earlier batch was not acknowledged: cursor not saved") from exc
+        if self.state is not None and source_name is not None and batch.cursor is not None:
+            self.state.save_cursor(source_name, batch.cursor)
         for kind, count in counts.items():
             self.metrics.mentions.labels(kind).inc(count)
         if duplicates:

@@ -6,6 +6,7 @@ import asyncio
 import signal
 import sys
 import time
+from collections import deque
 from pathlib import Path
 
 from prometheus_client import CollectorRegistry
@@ -17,11 +18,14 @@ from vigie.collector.errors import SinkError
 from vigie.collector.kafka_sink import KafkaRecordSink
 from vigie.collector.matching import TerritoryMatcher
 from vigie.collector.metrics import CollectorMetrics
-from vigie.collector.pipeline import MentionPipeline
+from vigie.collector.pipeline import BatchReport, MentionPipeline
 from vigie.collector.settings import CollectorSettings
 from vigie.collector.sources.replay import ReplaySource
 from vigie.collector.state import StateStore
 from vigie.schemas import TerritoryConfig
+
+#: Batches produced concurrently: matching the next batch overlaps the acknowledgement of the previous ones.
+MAX_IN_FLIGHT = 3
 
 
 async def replay_file(
@@ -62,33 +66,48 @@ async def replay_file(
         console=console,
         disable=not progress,
     )
-    task = bar.add_task(path.name, total=None, rate=0.0)
+    bar_task = bar.add_task(path.name, total=None, rate=0.0)
     started = time.perf_counter()
     totals = {"emitted": 0, "items": 0, "unmatched": 0, "duplicates": 0, "deadlettered": 0}
 
     def on_progress(done: int, total: int) -> None:
-        bar.update(task, completed=done, total=total, rate=done / max(time.perf_counter() - started, 1e-9))
+        bar.update(bar_task, completed=done, total=total, rate=done / max(time.perf_counter() - started, 1e-9))
 
     source = ReplaySource(path, clock, speed=speed, batch_size=batch_size, on_progress=on_progress)
     if state is not None:
         source.restore(state.load_cursor(source.name))
     code = 0
+    in_flight: deque[tuple[int, asyncio.Task[BatchReport]]] = deque()
+
+    async def settle_oldest() -> None:
+        items, oldest = in_flight.popleft()
+        report = await oldest
+        totals["items"] += items
+        totals["emitted"] += report.emitted
+        totals["unmatched"] += report.unmatched
+        totals["duplicates"] += report.duplicates
+        totals["deadlettered"] += report.deadlettered
+
     with bar:
         try:
             async for batch in source.batches():
-                report = await pipeline.process(batch, source_name=source.name)
-                totals["items"] += len(batch.items)
-                totals["emitted"] += report.emitted
-                totals["unmatched"] += report.unmatched
-                totals["duplicates"] += report.duplicates
-                totals["deadlettered"] += report.deadlettered
+                previous = in_flight[-1][1] if in_flight else None
+                processing = asyncio.create_task(pipeline.process(batch, source_name=source.name, after=previous))
+                in_flight.append((len(batch.items), processing))
+                while len(in_flight) >= MAX_IN_FLIGHT:
+                    await settle_oldest()
                 if stop.is_set():
                     console.print("interrupted: cursor saved after the last acknowledged batch")
                     break
+            while in_flight:
+                await settle_oldest()
         except SinkError as exc:
             console.print(f"[red]broker failure: {exc}[/red]")
             code = 1
         finally:
+            for _, pending in in_flight:
+                pending.cancel()
+            await asyncio.gather(*(pending for _, pending in in_flight), return_exceptions=True)
             await sink.stop()
             if state is not None:
                 state.close()

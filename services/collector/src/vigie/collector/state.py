@@ -3,8 +3,8 @@
 * ``cursors/<source>.json`` — written atomically (temporary file, fsync, rename) after the broker
   acknowledged the batch the cursor follows, so a crash at any instant leaves either the old or the new cursor.
 * ``dedup.jsonl`` — an append-only journal of emitted mentions (``{"k": key, "t": text digest, "a": author}``),
-  appended before the cursor is saved; compacted to the last ``capacity`` entries at start-up. A torn last
-  line (crash mid-write) is ignored.
+  appended before the cursor is saved; compacted to what the deduplicator remembers at start-up and
+  whenever it exceeds twice the dedup capacity. A torn last line (crash mid-write) is ignored.
 
 Together: a restart neither loses a mention (the cursor only moves after the ack) nor re-emits one (an
 item fetched again is found in the journal).
@@ -51,6 +51,8 @@ class StateStore:
         (directory / "cursors").mkdir(parents=True, exist_ok=True)
         self._journal_path = directory / "dedup.jsonl"
         self._journal: IO[str] | None = None
+        #: Lines in the journal; :meth:`needs_compaction` says when to :meth:`compact` it.
+        self.journal_lines = 0
 
     def load_cursor(self, source_name: str) -> Cursor | None:
         path = self.directory / "cursors" / _file_name(source_name)
@@ -84,13 +86,18 @@ class StateStore:
         except FileNotFoundError:
             return []
         kept = list(entries.values())[-capacity:]
-        self._rewrite(kept)
+        self.compact(kept)
         return kept
 
-    def _rewrite(self, entries: list[SeenEntry]) -> None:
+    def needs_compaction(self, capacity: int) -> bool:
+        return self.journal_lines > 2 * capacity
+
+    def compact(self, entries: list[SeenEntry]) -> None:
+        """Replace the journal by ``entries`` (what the deduplicator still remembers), atomically."""
         self.close()
         body = "".join(self._line(entry) for entry in entries)
         write_atomically(self._journal_path, body.encode("utf-8"))
+        self.journal_lines = len(entries)
 
     @staticmethod
     def _line(entry: SeenEntry) -> str:
@@ -100,8 +107,10 @@ class StateStore:
         """Journal emitted mentions (flushed to the OS before returning)."""
         if self._journal is None:
             self._journal = self._journal_path.open("a", encoding="utf-8")
-        self._journal.write("".join(self._line(entry) for entry in entries))
+        lines = [self._line(entry) for entry in entries]
+        self._journal.write("".join(lines))
         self._journal.flush()
+        self.journal_lines += len(lines)
 
     def close(self) -> None:
         if self._journal is not None:

@@ -148,7 +148,9 @@ class TerritoryMatcher:
             for handle in accounts(text):
                 found.entries.extend((entry, ()) for entry in self._accounts.get(handle, ()))
         if author_handle:
-            found.entries.extend((entry, ()) for entry in self._accounts.get(fold_account(author_handle), ()))
+            official = self._accounts.get(fold_account(author_handle))
+            if official:
+                found.entries.extend((entry, ()) for entry in official)
         if not found.entries:
             return MatchResult((), "unmatched")
         padded = f" {' '.join(folded)} "
