@@ -190,6 +190,8 @@ def test_prod_scales_the_classifier_on_lag_up_to_its_partitions(rendered: Object
     [trigger] = scaled["spec"]["triggers"]
     assert trigger["type"] == "kafka"
     assert trigger["metadata"]["topic"] == MENTIONS_RAW
+    [kafka] = [c for c in _of_kind(rendered["prod"], "ConfigMap") if c["metadata"]["name"] == "vigie-kafka"]
+    assert trigger["metadata"]["bootstrapServers"] == kafka["data"]["KAFKA_BOOTSTRAP_SERVERS"]
     assert scaled["spec"]["maxReplicaCount"] == TOPICS[MENTIONS_RAW].partitions
     assert not _of_kind(rendered["dev"], "ScaledObject")
 
