@@ -78,6 +78,7 @@ class SmtpServer(_Model):
     username: str | None = None
     timeout_s: float = Field(default=10.0, gt=0)
     validate_certs: bool = True
+    ca_file: Path | None = Field(default=None, description="PEM bundle to trust instead of the system's.")
 
 
 _ADDRESS = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")

@@ -103,6 +103,7 @@ class EmailDelivery:
                 start_tls=smtp.security == "starttls",
                 timeout=smtp.timeout_s,
                 validate_certs=smtp.validate_certs,
+                cert_bundle=str(smtp.ca_file) if smtp.ca_file is not None else None,
             )
         except aiosmtplib.SMTPRecipientsRefused as exc:
             raise PermanentDeliveryError(f"smtp: recipients refused: {len(exc.recipients)}") from None
