@@ -138,3 +138,29 @@ async def test_unreachable_endpoint_is_a_fetch_error(clock) -> None:
     source.restore(None)
     with pytest.raises(FetchError):
         await anext(source.batches())
+
+
+async def test_runner_persists_the_cursor_and_a_restart_resumes_from_it(
+    jetstream, clock, make_pipeline, sink, tmp_path, eventually
+) -> None:
+    from vigie.collector.runner import SourceRunner
+    from vigie.collector.state import StateStore
+
+    server, url = jetstream
+    state = StateStore(tmp_path)
+    for _ in range(2):
+        pipeline = make_pipeline(state=state)
+        runner = SourceRunner(
+            JetstreamSource(clock, url=url, batch_window_s=0.1), pipeline, pipeline.metrics, clock, state=state
+        )
+        stop = asyncio.Event()
+        task = asyncio.create_task(runner.run(stop))
+        await eventually(
+            lambda runner=runner: (
+                runner.batches_done >= 1 and state.load_cursor("bluesky:jetstream") == {"time_us": 7_000}
+            )
+        )
+        stop.set()
+        await task
+    assert "cursor" not in server.requests[0] and server.requests[1]["cursor"] == ["7000"]
+    assert sorted(m.native_id.rsplit("/", 1)[1] for m in sink.mentions()) == ["r1", "r5", "r7"]  # r7 not re-emitted

@@ -19,6 +19,7 @@ from vigie.collector.kafka_sink import KafkaRecordSink
 from vigie.collector.matching import TerritoryMatcher
 from vigie.collector.metrics import CollectorMetrics
 from vigie.collector.pipeline import BatchReport, MentionPipeline
+from vigie.collector.pseudonym import Pseudonymiser
 from vigie.collector.settings import CollectorSettings
 from vigie.collector.sources.replay import ReplaySource
 from vigie.collector.state import StateStore
@@ -38,7 +39,10 @@ async def replay_file(
     batch_size: int = 500,
     progress: bool = True,
 ) -> int:
-    """Replay ``path``; 0 on success, 1 if the broker failed. SIGINT/SIGTERM stop after the current batch."""
+    """Replay ``path``; 0 on success, 1 if the broker failed. SIGINT/SIGTERM stop after the current batch.
+
+    Authors are pseudonymised when ``VIGIE_COLLECTOR_PSEUDONYMISATION_KEY`` is set, as in the service.
+    """
     settings = CollectorSettings()
     sink = KafkaRecordSink(bootstrap_servers or settings.kafka.bootstrap_servers, linger_ms=settings.producer_linger_ms)
     console = Console(stderr=True)
@@ -52,7 +56,11 @@ async def replay_file(
         state.load_dedup(settings.dedup_capacity)
     metrics = CollectorMetrics(CollectorRegistry())
     clock = SystemClock()
-    pipeline = MentionPipeline(TerritoryMatcher(territories), sink, metrics, clock, state=state)
+    key = settings.pseudonymisation_key
+    pseudonymiser = Pseudonymiser(key.get_secret_value().encode("utf-8")) if key is not None else None
+    pipeline = MentionPipeline(
+        TerritoryMatcher(territories), sink, metrics, clock, state=state, pseudonymiser=pseudonymiser
+    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):

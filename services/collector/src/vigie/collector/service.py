@@ -53,9 +53,12 @@ def build_sources(
     sources: list[Source] = []
     for feed in config.rss:
         if feed.per_territory:
-            for territory in territories.territories:
+            count = len(territories.territories)
+            for index, territory in enumerate(territories.territories):
                 url = feed.url.replace("{query}", quote_plus(f'"{territory.name}"'))
-                sources.append(RssSource(url, client, clock, interval_s=feed.interval_s))
+                # one feed per territory: spread the first polls evenly over the first interval
+                delay = feed.interval_s * index / count
+                sources.append(RssSource(url, client, clock, interval_s=feed.interval_s, start_delay_s=delay))
         else:
             sources.append(RssSource(feed.url, client, clock, interval_s=feed.interval_s))
     token = settings.mastodon_token.get_secret_value() if settings.mastodon_token else None

@@ -43,17 +43,24 @@ class Source(ABC):
 
 
 class PollingSource(Source):
-    """A source read by polling: :meth:`poll` once per ``interval_s``, using the injected clock."""
+    """A source read by polling: :meth:`poll` once per ``interval_s``, using the injected clock.
 
-    def __init__(self, clock: Clock, interval_s: float) -> None:
+    ``start_delay_s`` delays the first poll only (spreads hundreds of feeds over the first interval).
+    """
+
+    def __init__(self, clock: Clock, interval_s: float, start_delay_s: float = 0.0) -> None:
         self.clock = clock
         self.interval_s = interval_s
+        self.start_delay_s = start_delay_s
 
     @abstractmethod
     async def poll(self) -> Batch:
         """One read: everything new since the cursor, and the cursor after it."""
 
     async def batches(self) -> AsyncIterator[Batch]:
+        if self.start_delay_s > 0:
+            await self.clock.sleep(self.start_delay_s)
+            self.start_delay_s = 0.0
         while True:
             yield await self.poll()
             await self.clock.sleep(self.interval_s)

@@ -48,9 +48,10 @@ class RssSource(PollingSource):
         *,
         interval_s: float = 300.0,
         max_bytes: int = DEFAULT_MAX_BYTES,
+        start_delay_s: float = 0.0,
         name: str | None = None,
     ) -> None:
-        super().__init__(clock, interval_s)
+        super().__init__(clock, interval_s, start_delay_s)
         self.url = url
         self.client = client
         self.max_bytes = max_bytes
