@@ -145,3 +145,28 @@ def test_incidents_with_their_outcome_as_of_the_period_end(stream: list[ScoredMe
     assert outcomes == [("sm:1", "resolved", "major", "resolved", 3), ("sm:2", "ongoing", "warning", "raised", 1)]
     assert digest.incidents[0].resolved_at == morning.replace(hour=12)
     assert digest.incidents[0].top_terms == ("pollution",)
+
+
+def test_many_languages_fold_into_other() -> None:
+    from vigie.classifier.digest.aggregate import PeriodSummary
+    from vigie.classifier.digest.build import shares
+
+    counts = {f"l{i:02d}": 40 - i for i in range(40)}
+    previous = PeriodSummary("2026-07-13", 10, {}, {"l00": 10}, {})
+    rows = shares(counts, sum(counts.values()), previous, "by_language", limit=32)
+    assert len(rows) == 32 and rows[-1].key == "other"
+    assert rows[-1].count == sum(40 - i for i in range(31, 40))
+    assert (rows[0].key, rows[0].previous_count, rows[0].change) == ("l00", 10, 3.0)
+    assert sum(row.count for row in rows) == sum(counts.values())
+
+
+def test_resolved_incidents_are_forgotten_after_a_week_of_event_time(kit: type) -> None:
+    accumulator = DigestAccumulator([kit.territory], DigestOptions(periods=("day",)))
+    opened = datetime(2026, 7, 14, 9, tzinfo=UTC)
+    accumulator.observe_alert(kit.alert("sm:1", 0, "raised", opened, opened_at=opened))
+    accumulator.observe_alert(kit.alert("sm:1", 1, "resolved", opened.replace(hour=12), opened_at=opened))
+    accumulator.observe_alert(kit.alert("sm:2", 0, "raised", opened, opened_at=opened))
+    accumulator.close_periods(datetime(2026, 7, 22, 11, tzinfo=UTC))
+    assert set(accumulator.incidents.incidents) == {"sm:1", "sm:2"}
+    accumulator.close_periods(datetime(2026, 7, 22, 13, tzinfo=UTC))
+    assert set(accumulator.incidents.incidents) == {"sm:2"}  # still open: kept

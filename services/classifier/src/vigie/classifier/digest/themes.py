@@ -12,7 +12,7 @@ import functools
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -164,7 +164,3 @@ def _theme(key: str, count: int, term_lift: float) -> Theme:
     kind, _, term = key.partition(":")
     theme_kind: ThemeKind = "hashtag" if kind == "hashtag" else "landmark" if kind == "landmark" else "term"
     return Theme(term=term, kind=theme_kind, count=count, lift=round(term_lift, 4))
-
-
-def theme_keys_of(themes: Iterable[Theme]) -> list[str]:
-    return [f"{theme.kind}:{theme.term}" for theme in themes]
