@@ -13,7 +13,7 @@ ifneq ($(wildcard /etc/ssl/certs/ca-certificates.crt),)
 export SSL_CERT_FILE ?= /etc/ssl/certs/ca-certificates.crt
 endif
 
-.PHONY: install lint typecheck test demo bench broker clean schemas
+.PHONY: install install-tools lint typecheck test demo bench broker clean schemas
 
 $(TOOLS)/bin/uv:
 	$(PYTHON) -m venv $(TOOLS)
@@ -27,12 +27,26 @@ $(VENV)/.installed: pyproject.toml uv.lock schemas/pyproject.toml runtime/pyproj
 
 install: $(VENV)/.installed ## uv (if missing) and every workspace package into .venv
 
+# promtool for tests/deploy (alert rules): the static binary from Debian's prometheus package, extracted into
+# .tools/bin (no daemon installed or started). Skipped when promtool is already on PATH. `apt-get update`
+# (root, as in CI) runs only when the package lists do not know the package yet.
+$(TOOLS)/bin/promtool:
+	mkdir -p $(TOOLS)/bin $(TOOLS)/deb
+	cd $(TOOLS)/deb && { apt-get download prometheus 2>/dev/null || { apt-get update -qq && apt-get download prometheus; }; }
+	dpkg-deb --fsys-tarfile $(TOOLS)/deb/prometheus_*.deb | tar -xO ./usr/bin/promtool > $@.part
+	chmod +x $@.part && mv $@.part $@
+	rm -rf $(TOOLS)/deb
+	$@ --version | head -1
+
+install-tools: ## tools the test suite needs besides Python packages (promtool)
+	@command -v promtool >/dev/null 2>&1 || $(MAKE) --no-print-directory $(TOOLS)/bin/promtool
+
 lint: install ## ruff and mypy --strict
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy schemas/src runtime/src services/collector/src services/classifier/src services/notifier/src demo/src $(wildcard benchmarks/*.py)
 
-test: lint ## lint, then the whole pytest suite (integration tests start their own broker)
+test: lint install-tools ## lint, then the whole pytest suite (integration tests start their own broker)
 	$(VENV)/bin/pytest
 
 schemas: install ## regenerate the committed JSON Schemas and AsyncAPI document from the models

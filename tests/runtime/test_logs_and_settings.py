@@ -16,7 +16,9 @@ from vigie.runtime.settings import KafkaSettings, ServiceSettings
 
 def test_json_log_line_carries_extra_fields_and_hides_secrets() -> None:
     redact("s3cr3t-token-value")
-    record = logging.LogRecord("vigie.test", logging.WARNING, __file__, 1, "auth with %s", ("s3cr3t-token-value",), None)
+    record = logging.LogRecord(
+        "vigie.test", logging.WARNING, __file__, 1, "auth with %s", ("s3cr3t-token-value",), None
+    )
     record.source = "mastodon"
     line = JsonFormatter().format(record)
     data = json.loads(line)
