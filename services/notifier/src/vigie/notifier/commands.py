@@ -32,7 +32,11 @@ def register(subparsers: Any) -> None:
     run.add_argument("--http-port", type=int, help="port of /healthz, /readyz, /metrics and /api (0 = free)")
     run.add_argument("--http-host", help="address to listen on (default 127.0.0.1)")
     run.add_argument("--silences", type=Path, help="JSON file the silences are kept in")
-    run.add_argument("--secrets-dir", type=Path, help="directory of secret files (smtp_password, slack_token, ...)")
+    run.add_argument(
+        "--secrets-dir",
+        type=Path,
+        help="directory of secret files named like the variables (vigie_notifier_smtp_password, ...)",
+    )
     run.set_defaults(func=_run)
 
     check = commands.add_parser("check", help="validate a routes file", description="Validate a routes file.")
@@ -83,7 +87,7 @@ def _check(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from vigie.notifier.routes_config import load_routes
     from vigie.notifier.service import NotifierService
-    from vigie.notifier.settings import NotifierSettings
+    from vigie.notifier.settings import NotifierSettings, missing_secrets
     from vigie.runtime.logs import configure_logging, redact
     from vigie.schemas import ConfigError
 
@@ -109,6 +113,10 @@ def _run(args: argparse.Namespace) -> int:
         config = load_routes(settings.routes)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
+        return 1
+    problems = missing_secrets(settings, config)
+    if problems:
+        print("\n".join(problems), file=sys.stderr)
         return 1
 
     async def main() -> None:

@@ -7,12 +7,13 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
+from vigie.notifier.routes_config import RoutesConfig
 from vigie.runtime.settings import ServiceSettings
 
 
 class NotifierSettings(ServiceSettings):
     """``VIGIE_NOTIFIER_*`` variables. Secrets are SecretStr: never logged, read from the environment or
-    from a file of the same name (``smtp_password``, ``slack_token``, ...) in the secrets directory."""
+    from a file named like the variable (``vigie_notifier_smtp_password``, ...) in the secrets directory."""
 
     model_config = SettingsConfigDict(frozen=True, extra="ignore", env_prefix="VIGIE_NOTIFIER_", secrets_dir=None)
 
@@ -32,3 +33,14 @@ class NotifierSettings(ServiceSettings):
     max_concurrent_deliveries: int = Field(default=32, ge=1)
     max_held_records: int = Field(default=10_000, ge=1, description="Pause intake above this many unfinished.")
     shutdown_grace_s: float = Field(default=10.0, ge=0)
+
+
+def missing_secrets(settings: NotifierSettings, config: RoutesConfig) -> list[str]:
+    """The secrets the routes need and the settings lack, one sentence each (checked at start-up)."""
+    problems = []
+    for receiver in config.receivers:
+        if receiver.slack is not None and receiver.slack.mode == "bot" and settings.slack_token is None:
+            problems.append(f"receiver {receiver.name!r} uses the Slack Web API: set VIGIE_NOTIFIER_SLACK_TOKEN")
+        if receiver.email is not None and receiver.email.smtp.username and settings.smtp_password is None:
+            problems.append(f"receiver {receiver.name!r} logs in to SMTP: set VIGIE_NOTIFIER_SMTP_PASSWORD")
+    return problems

@@ -1,0 +1,68 @@
+"""Settings from the environment and the secrets directory (never shown), and the CLI's help and checks."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pytest
+
+from vigie.notifier.commands import register
+from vigie.notifier.settings import NotifierSettings
+
+
+def test_secrets_come_from_the_secrets_directory_and_stay_hidden(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "vigie_notifier_smtp_password").write_text("s3cret-smtp\n", encoding="utf-8")
+    monkeypatch.setenv("VIGIE_NOTIFIER_SLACK_TOKEN", "xoxb-from-env")
+    monkeypatch.setenv("VIGIE_NOTIFIER_COMMIT_INTERVAL_S", "0.5")
+    settings = NotifierSettings(_secrets_dir=tmp_path)  # type: ignore[call-arg]
+    assert settings.smtp_password is not None and settings.smtp_password.get_secret_value() == "s3cret-smtp"
+    assert settings.slack_token is not None and settings.slack_token.get_secret_value() == "xoxb-from-env"
+    assert settings.commit_interval_s == 0.5
+    assert "s3cret" not in repr(settings) and "xoxb" not in repr(settings)
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="vigie")
+    register(root.add_subparsers(dest="command"))
+    return root
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["notifier"], ["notifier", "run"], ["notifier", "check"], ["notifier", "silence"], ["notifier", "silence", "add"]],
+)
+def test_every_command_has_help(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        parser().parse_args([*argv, "--help"])
+    assert exit_.value.code == 0
+    assert "usage: vigie notifier" in capsys.readouterr().out
+
+
+def test_check_reports_file_line_and_field(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    good = Path(__file__).parents[2] / "config" / "notifier.example.yaml"
+    args = parser().parse_args(["notifier", "check", str(good)])
+    assert args.func(args) == 0
+    bad = tmp_path / "routes.yaml"
+    bad.write_text("route: {receiver: a}\nreceivers:\n  - name: a\n    locale: de\n    teams: {url: x}\n")
+    args = parser().parse_args(["notifier", "check", str(bad)])
+    assert args.func(args) == 1
+    err = capsys.readouterr().err
+    assert f"{bad}:4: receivers[0].locale:" in err and f"{bad}:5: receivers[0].teams.url:" in err
+
+
+def test_missing_secrets_are_named_before_start() -> None:
+    from standins import routes
+
+    config = routes(
+        "route: {receiver: s}\nreceivers:\n  - name: s\n    slack: {mode: bot, channel: '#c'}\n"
+        "  - name: m\n    email: {to: [a@b.fr], from: v@b.fr, smtp: {host: h, username: vigie}}\n"
+    )
+    from vigie.notifier.settings import missing_secrets
+
+    assert missing_secrets(NotifierSettings(), config) == [
+        "receiver 's' uses the Slack Web API: set VIGIE_NOTIFIER_SLACK_TOKEN",
+        "receiver 'm' logs in to SMTP: set VIGIE_NOTIFIER_SMTP_PASSWORD",
+    ]
