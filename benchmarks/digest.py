@@ -4,7 +4,8 @@ What is measured: the path of ``vigie digest`` — JSON line -> ``ScoredMention`
 ``DigestAccumulator.observe`` -> ``flush`` (every daily and weekly digest built) — over 1,000,000 scored
 mentions of 100 territories spread over one week (Monday 2026-07-13 to Sunday 2026-07-19, Europe/Paris),
 in one process. The JSON lines are generated on the fly by a cheap template; the time spent generating
-them is measured separately and subtracted. Peak memory is the process's maximum resident set size
+them is measured separately and subtracted. Wall time depends on what else runs on the machine, so the
+process CPU time is printed too. Peak memory is the process's maximum resident set size
 (``ru_maxrss``), which includes the interpreter and the libraries. Rendering is timed on one digest (HTML
 with its two charts), since a deployment renders each digest once per receiver.
 
@@ -42,12 +43,13 @@ class Generator:
         self.random = random.Random(seed)
         self.vocabulary = [f"mot{i:04d}" for i in range(3000)]
         self.seconds = 0.0
+        self.cpu_seconds = 0.0
 
     def lines(self) -> Iterator[bytes]:
         rng = self.random
         step = WEEK / self.mentions
         for i in range(self.mentions):
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             territory = self.territories[rng.randrange(len(self.territories))]
             published = WEEK_START + step * i
             sentiment = SENTIMENTS[rng.randrange(100)]
@@ -77,6 +79,7 @@ class Generator:
                 }
             ).encode("utf-8")
             self.seconds += time.perf_counter() - started
+            self.cpu_seconds += time.process_time() - cpu_started
             yield line
 
 
@@ -101,14 +104,15 @@ def main() -> int:
     known = territories(args.territories)
     generator = Generator(args.mentions, known)
     accumulator = DigestAccumulator(known, DigestOptions(periods=("day", "week")))
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     counted = 0
     for line in generator.lines():
         counted += accumulator.observe(decode_as(ScoredMention, line)) == "counted"
     observed = time.perf_counter()
     digests = accumulator.flush()
-    finished = time.perf_counter()
+    finished, cpu_finished = time.perf_counter(), time.process_time()
     total = finished - started - generator.seconds
+    cpu = cpu_finished - cpu_started - generator.cpu_seconds
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
     from vigie.classifier.digest.render import Locale
@@ -126,6 +130,7 @@ def main() -> int:
         f"digest offline (decode + observe + build): {total:.1f} s = {args.mentions / total:,.0f} mentions/s "
         f"(observe {observed - started - generator.seconds:.1f} s, build {finished - observed:.2f} s)"
     )
+    print(f"digest offline CPU time (one core): {cpu:.1f} s = {args.mentions / cpu:,.0f} mentions per CPU-second")
     print(f"peak memory (max RSS of the process): {peak_mib:.0f} MiB")
     print(f"render one digest as HTML with 2 charts: {render_seconds:.2f} s ({len(html):,} bytes)")
     return 0

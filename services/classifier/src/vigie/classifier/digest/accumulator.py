@@ -93,23 +93,27 @@ class DigestAccumulator:
             mention.text if not mention.title else f"{mention.title}\n{mention.text}"
         )
         state = self.states.setdefault(territory.id, TerritoryDigestState())
+        # Redeliveries are recognised by the longest open period only (a week contains its days, and closes
+        # with its last day), so each mention id is remembered once.
+        open_periods.sort(key=lambda period: period.end - period.start, reverse=True)
         deduplicate = self.options.deduplicate
         fingerprint = mention_fingerprint(mention.mention_id) if deduplicate else None
-        counted = False
-        for period in open_periods:
+        for index, period in enumerate(open_periods):
             aggregate = state.aggregates.get(period.key)
             if aggregate is None:
                 aggregate = state.aggregates[period.key] = PeriodAggregate(territory.id, period)
-            counted |= aggregate.observe(
+            counted = aggregate.observe(
                 mention,
                 identity,
                 keys,
                 top_posts=self.options.top_posts,
                 pseudonymise=self.options.pseudonymise,
                 fingerprint=fingerprint,
-                deduplicate=deduplicate,
+                deduplicate=deduplicate and index == 0,
             )
-        return "counted" if counted else "duplicate"
+            if not counted:
+                return "duplicate"
+        return "counted"
 
     def observe_alert(self, alert: AlertEvent) -> bool:
         """Record an incident lifecycle event; False if it was already recorded."""

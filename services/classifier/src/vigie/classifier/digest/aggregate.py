@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -56,7 +56,7 @@ def _post_rank(post: DigestPost) -> tuple[int, int, float, str]:
     return (-post.engagement, -post.reach, post.published_at.timestamp(), post.mention_id)
 
 
-@dataclass
+@dataclass(slots=True)
 class AuthorTally:
     """One author's mentions in the period."""
 
@@ -177,7 +177,7 @@ class PeriodAggregate:
             "themes": self.themes,
             "top_positive": [post.model_dump(mode="json") for post in self.top_positive],
             "top_negative": [post.model_dump(mode="json") for post in self.top_negative],
-            "authors": {key: vars(tally) for key, tally in self.authors.items()},
+            "authors": {key: asdict(tally) for key, tally in self.authors.items()},
             "seen": sorted(self.seen),
         }
 
