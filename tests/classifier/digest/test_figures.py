@@ -170,3 +170,11 @@ def test_resolved_incidents_are_forgotten_after_a_week_of_event_time(kit: type) 
     assert set(accumulator.incidents.incidents) == {"sm:1", "sm:2"}
     accumulator.close_periods(datetime(2026, 7, 22, 13, tzinfo=UTC))
     assert set(accumulator.incidents.incidents) == {"sm:2"}  # still open: kept
+
+
+@pytest.mark.parametrize(
+    "bad", [{"top_posts": 11}, {"max_themes": 31}, {"max_authors": 21}, {"periods": ()}, {"baseline_decay": 0.0}]
+)
+def test_options_that_would_break_the_contract_are_refused(bad: dict[str, object]) -> None:
+    with pytest.raises(ValueError):
+        DigestOptions(**bad)  # type: ignore[arg-type]

@@ -49,3 +49,15 @@ class DigestOptions:
     #: Count each mention id once per period (remembers a 64-bit hash per mention). A service that
     #: already skips redelivered records (by offsets) may turn it off to keep its state small.
     deduplicate: bool = True
+
+    def __post_init__(self) -> None:
+        # The contract bounds these lists (DigestEvent): refuse options that would build an invalid digest.
+        limits = {"top_posts": (self.top_posts, 10), "max_themes": (self.max_themes, 30)}
+        limits["max_authors"] = (self.max_authors, 20)
+        for name, (value, most) in limits.items():
+            if not 0 <= value <= most:
+                raise ValueError(f"{name} must be between 0 and {most}, not {value}")
+        if not self.periods or len(set(self.periods)) != len(self.periods):
+            raise ValueError(f"periods must be distinct and not empty: {self.periods}")
+        if not 0 < self.baseline_decay <= 1 or self.theme_smoothing <= 0:
+            raise ValueError("baseline_decay must be in (0, 1] and theme_smoothing positive")
