@@ -40,10 +40,8 @@ from vigie.collector.state import StateStore
 from vigie.schemas import (
     DEADLETTER,
     MENTIONS_RAW,
-    Author,
     DeadLetter,
     EncodedRecord,
-    Engagement,
     RawMention,
     Source,
     encode,
@@ -132,6 +130,7 @@ class MentionPipeline:
         self.state = state
         self.pseudonymiser = pseudonymiser
         self._known_territories = frozenset(matcher.territory_ids)
+        self._sources: dict[tuple[str, str], Source] = {}
 
     def _matches(self, item: CollectedItem, outcomes: dict[str, int]) -> list[TerritoryMatch]:
         if item.preset_territories:
@@ -142,21 +141,31 @@ class MentionPipeline:
         outcomes[result.outcome] = outcomes.get(result.outcome, 0) + 1
         return list(result.matches)
 
-    def _author(self, item: CollectedItem) -> Author:
+    def _source(self, item: CollectedItem) -> Source:
+        key = (item.kind, item.instance)
+        source = self._sources.get(key)
+        if source is None:
+            if len(self._sources) > 10_000:
+                self._sources.clear()
+            source = self._sources[key] = Source(kind=item.kind, instance=item.instance[:256])
+        return source
+
+    def _author(self, item: CollectedItem) -> dict[str, object]:
+        """The author fields (validated with the mention, in one pass)."""
         followers = item.author_followers if item.author_followers is None or item.author_followers >= 0 else None
         if self.pseudonymiser is not None:
-            return Author(
-                id=self.pseudonymiser.pseudonym(item.author_id) if item.author_id else None,
-                handle=self.pseudonymiser.pseudonym(item.author_handle) if item.author_handle else None,
-                pseudonymised=True,
-                followers=followers,
-            )
-        return Author(
-            id=_cut(item.author_id, 512) or None,
-            handle=_cut(item.author_handle, 512) or None,
-            display_name=_cut(item.author_name, 512) or None,
-            followers=followers,
-        )
+            return {
+                "id": self.pseudonymiser.pseudonym(item.author_id) if item.author_id else None,
+                "handle": self.pseudonymiser.pseudonym(item.author_handle) if item.author_handle else None,
+                "pseudonymised": True,
+                "followers": followers,
+            }
+        return {
+            "id": _cut(item.author_id, 512) or None,
+            "handle": _cut(item.author_handle, 512) or None,
+            "display_name": _cut(item.author_name, 512) or None,
+            "followers": followers,
+        }
 
     def _mentions(
         self, item: CollectedItem, mention_id: str, matches: list[TerritoryMatch], duplicate_of: str | None
@@ -169,21 +178,21 @@ class MentionPipeline:
         common = {
             "mention_id": mention_id,
             "native_id": item.native_id,
-            "source": Source(kind=item.kind, instance=item.instance[:256]),
+            "source": self._source(item),
             "url": _url(item.url),
             "title": _cut(item.title, 2048),
             "text": item.text[:MAX_TEXT_CHARS],
             "language": _language(item.language),
             "author": self._author(item),
-            "engagement": Engagement(
-                likes=max(0, item.likes), shares=max(0, item.shares), replies=max(0, item.replies)
-            ),
+            "engagement": {"likes": max(0, item.likes), "shares": max(0, item.shares), "replies": max(0, item.replies)},
             "published_at": published,
             "collected_at": self.clock.now(),
             "duplicate_of": duplicate_of,
             "extra": extra,
         }
-        first = RawMention(territory_id=matches[0].territory_id, matched_terms=_terms(matches[0].terms), **common)
+        first = RawMention.model_validate(
+            {**common, "territory_id": matches[0].territory_id, "matched_terms": _terms(matches[0].terms)}
+        )
         # the other territories differ only by validated ids (from the configuration) and bounded terms
         return [first] + [
             first.model_copy(update={"territory_id": match.territory_id, "matched_terms": _terms(match.terms)})
