@@ -3,7 +3,7 @@
 Pipeline of one alert (Alertmanager's stages, adapted to incident lifecycles)::
 
     route -> dedup (log) -> wait (group_wait / group_interval, folding) -> escalation timers
-          -> at due time: silence -> quiet hours -> send -> retry -> log
+          -> at due time: mute stages (silence, quiet hours, never notified) -> send -> retry -> log
 
 Each receiver has one *thread* per incident. The first delivered message opens it; later events are
 folded while a message is waiting, so the receiver gets the latest state at most once per
@@ -14,6 +14,7 @@ Records stay held in the :class:`OffsetTracker` until every job carrying their c
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -22,10 +23,10 @@ from vigie.notifier.clock import Clock
 from vigie.notifier.notification import MessageKind, Notification
 from vigie.notifier.notification_log import NotificationLog, ThreadRecord
 from vigie.notifier.offsets import OffsetTracker, RecordRef
-from vigie.notifier.quiet_hours import in_quiet_hours
 from vigie.notifier.routes_config import Escalation, Receiver, RoutesConfig
 from vigie.notifier.routing import RouteMatch, Timing, route_alert
 from vigie.notifier.silences import Silences
+from vigie.notifier.stages import Stage, default_stages, first_verdict
 from vigie.schemas import AlertEvent, DeliveryReceipt, Outcome
 
 JobAction = Literal["send", "silenced", "suppressed"]
@@ -108,8 +109,10 @@ class Dispatcher:
         log: NotificationLog,
         tracker: OffsetTracker,
         clock: Clock,
+        stages: Sequence[Stage] | None = None,
     ) -> None:
         self.config = config
+        self.stages = stages if stages is not None else default_stages(silences)
         self.silences = silences
         self.log = log
         self.tracker = tracker
@@ -281,15 +284,9 @@ class Dispatcher:
             notification_id += f":repeat:{int(pending.due_at.timestamp())}"
         notification = Notification(notification_id, thread.receiver, alert, kind, thread.log.opener_ref,
                                     thread.escalated)  # fmt: skip
-        action: JobAction = "send"
-        reason: str | None = None
-        silence = self.silences.silencing(alert, now)
-        if silence is not None:
-            action, reason = "silenced", f"silence {silence.id}"
-        elif in_quiet_hours(thread.receiver, now, alert.severity):
-            action, reason = "suppressed", "quiet_hours"
-        elif kind == "open" and alert.transition == "resolved":
-            action, reason = "suppressed", "never_notified"
+        verdict = first_verdict(self.stages, notification, now)
+        action: JobAction = verdict.action if verdict is not None else "send"
+        reason = verdict.reason if verdict is not None else None
         first = pending.first_attempt_at or now
         return Job(action, notification, reason, pending.attempts, first, tuple(pending.records))
 
