@@ -96,3 +96,34 @@ async def test_speed_factor_paces_by_event_time_and_resume_skips_done_lines(tmp_
     resumed = ReplaySource(path, clock)
     resumed.restore(batches[1].cursor)
     assert [i.native_id for b in await replay_all(resumed) for i in b.items] == ["2", "3"]
+
+
+async def test_a_raw_mention_payload_replays_to_the_same_mention_id(tmp_path, clock, make_pipeline, sink) -> None:
+    original = tmp_path / "original.jsonl"
+    original.write_text(
+        json.dumps(
+            {
+                "id": "42",
+                "text": "Grève SNCF : Lyon et Saint-Malo sans trains",
+                "published_at": "2026-11-27T07:00:00Z",
+                "source": {"kind": "bluesky", "instance": "bsky.app"},
+                "author": {"handle": "zoe", "followers": 3},
+            }
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    first = ReplaySource(original, clock)
+    first.restore(None)
+    for batch in await replay_all(first):
+        await make_pipeline().process(batch)
+    exported = tmp_path / "exported.jsonl"
+    exported.write_bytes(b"".join(r.value + b"\n" for r in sink.records))
+    again = ReplaySource(exported, clock)
+    again.restore(None)
+    (batch,) = await replay_all(again)
+    assert batch.rejected == []
+    assert {i.mention_key for i in batch.items} == {"bluesky:bsky.app:42"}
+    assert {i.preset_territories for i in batch.items} == {("lyon",), ("saint-malo",)}
+    report = await make_pipeline().process(batch)
+    assert report.emitted == 2 and report.duplicates == 0

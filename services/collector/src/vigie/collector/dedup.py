@@ -30,6 +30,12 @@ class SeenEntry:
     mention_key: str
     text_digest: str | None = None
     author_key: str | None = None
+    #: The mention id, when the dedup key is not the id itself (a replayed record preset to territories).
+    mention_id: str | None = None
+
+    @property
+    def id_for_copies(self) -> str:
+        return self.mention_id or self.mention_key
 
 
 def text_digest(text: str, min_chars: int = 20) -> str | None:
@@ -46,7 +52,7 @@ class Deduplicator:
     def __init__(self, capacity: int = 200_000, min_text_chars: int = 20) -> None:
         self.capacity = capacity
         self.min_text_chars = min_text_chars
-        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._seen: OrderedDict[str, str | None] = OrderedDict()  # key -> mention id if not the key
         self._texts: OrderedDict[str, tuple[str, str | None]] = OrderedDict()
         self._claimed: set[str] = set()
         self._pending_texts: dict[str, tuple[str, str | None]] = {}
@@ -70,19 +76,21 @@ class Deduplicator:
         for key in mention_keys:
             self._claimed.discard(key)
             digest = self._pending_digest.pop(key, None)
-            if digest is not None and self._pending_texts.get(digest, ("",))[0] == key:
-                del self._pending_texts[digest]
+            if digest is not None:
+                self._pending_texts.pop(digest, None)
 
-    def first_with_text(self, digest: str | None, mention_key: str, author_key: str | None) -> str | None:
-        """The mention key of the first post with this text by another author (emitted or being emitted).
+    def first_with_text(
+        self, digest: str | None, mention_key: str, author_key: str | None, mention_id: str | None = None
+    ) -> str | None:
+        """The mention id of the first post with this text by another author (emitted or being emitted).
 
-        When there is none, ``mention_key`` becomes the first (pending until :meth:`commit` or :meth:`release`).
+        When there is none, this one becomes the first (pending until :meth:`commit` or :meth:`release`).
         """
         if digest is None:
             return None
         first = self._texts.get(digest) or self._pending_texts.get(digest)
         if first is None:
-            self._pending_texts[digest] = (mention_key, author_key)
+            self._pending_texts[digest] = (mention_id or mention_key, author_key)
             self._pending_digest[mention_key] = digest
             return None
         if author_key is not None and first[1] == author_key:
@@ -94,12 +102,12 @@ class Deduplicator:
         for entry in entries:
             self._claimed.discard(entry.mention_key)
             pending = self._pending_digest.pop(entry.mention_key, None)
-            if pending is not None and self._pending_texts.get(pending, ("",))[0] == entry.mention_key:
-                del self._pending_texts[pending]
-            self._seen[entry.mention_key] = None
+            if pending is not None:
+                self._pending_texts.pop(pending, None)
+            self._seen[entry.mention_key] = entry.mention_id
             self._seen.move_to_end(entry.mention_key)
             if entry.text_digest is not None and entry.text_digest not in self._texts:
-                self._texts[entry.text_digest] = (entry.mention_key, entry.author_key)
+                self._texts[entry.text_digest] = (entry.id_for_copies, entry.author_key)
         while len(self._seen) > self.capacity:
             self._seen.popitem(last=False)
         while len(self._texts) > self.capacity:
@@ -107,9 +115,9 @@ class Deduplicator:
 
     def entries(self) -> list[SeenEntry]:
         """Everything remembered, oldest first (to persist a compact snapshot)."""
-        texts_by_key = {key: (digest, author) for digest, (key, author) in self._texts.items()}
+        texts_by_id = {mention_id: (digest, author) for digest, (mention_id, author) in self._texts.items()}
         out = []
-        for key in self._seen:
-            digest, author = texts_by_key.get(key, (None, None))
-            out.append(SeenEntry(key, digest, author))
+        for key, mention_id in self._seen.items():
+            digest, author = texts_by_id.get(mention_id or key, (None, None))
+            out.append(SeenEntry(key, digest, author, mention_id))
         return out

@@ -240,31 +240,33 @@ class MentionPipeline:
         for item in batch.items:
             read[item.kind] = read.get(item.kind, 0) + 1
             mention_id = mention_id_of(item)
-            if not self.dedup.claim(mention_id):
+            # a record preset to territories (a replayed raw mention) is one (mention, territory) pair
+            key = f"{mention_id}@{'|'.join(item.preset_territories)}" if item.preset_territories else mention_id
+            if not self.dedup.claim(key):
                 duplicates += 1
                 continue
             matches = [m for m in self._matches(item, outcomes) if m.territory_id in self._known_territories]
             if not matches:
-                self.dedup.release((mention_id,))
+                self.dedup.release((key,))
                 unmatched += 1
                 continue
             author_key = item.author_id or item.author_handle
             digest = self.dedup.digest(item.text)
-            original = self.dedup.first_with_text(digest, mention_id, author_key)
+            original = self.dedup.first_with_text(digest, key, author_key, mention_id)
             try:
                 mentions = self._mentions(item, mention_id, matches, original)
             except ValidationError as exc:
-                self.dedup.release((mention_id,))
+                self.dedup.release((key,))
                 rejected.append(
                     RejectedInput(item.kind, item.instance, "validation", describe(exc), item.text[:1024].encode())
                 )
                 continue
-            claimed.append(mention_id)
+            claimed.append(key)
             matched_items += 1
             text_copies += original is not None
             records.extend(encode(MENTIONS_RAW, mention, source=CE_SOURCE) for mention in mentions)
             counts[item.kind] = counts.get(item.kind, 0) + len(mentions)
-            seen.append(SeenEntry(mention_id, digest, author_key))
+            seen.append(SeenEntry(key, digest, author_key, mention_id if key != mention_id else None))
         for kind, count in read.items():
             self.metrics.items.labels(kind).inc(count)
         for outcome, count in outcomes.items():

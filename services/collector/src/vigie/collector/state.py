@@ -2,7 +2,7 @@
 
 * ``cursors/<source>.json`` — written atomically (temporary file, fsync, rename) after the broker
   acknowledged the batch the cursor follows, so a crash at any instant leaves either the old or the new cursor.
-* ``dedup.jsonl`` — an append-only journal of emitted mentions (``{"k": key, "t": text digest, "a": author}``),
+* ``dedup.jsonl`` — an append-only journal of emitted mentions (``{"k": key, "t": text digest, "a": author}``, plus ``"m"``: the mention id when the key is not it),
   appended before the cursor is saved; compacted to what the deduplicator remembers at start-up and
   whenever it exceeds twice the dedup capacity. A torn last line (crash mid-write) is ignored.
 
@@ -78,7 +78,7 @@ class StateStore:
                 for line in handle:
                     try:
                         item = json.loads(line)
-                        entry = SeenEntry(str(item["k"]), item.get("t"), item.get("a"))
+                        entry = SeenEntry(str(item["k"]), item.get("t"), item.get("a"), item.get("m"))
                     except (ValueError, KeyError, TypeError):
                         continue
                     entries.pop(entry.mention_key, None)
@@ -101,7 +101,10 @@ class StateStore:
 
     @staticmethod
     def _line(entry: SeenEntry) -> str:
-        return json.dumps({"k": entry.mention_key, "t": entry.text_digest, "a": entry.author_key}) + "\n"
+        line = {"k": entry.mention_key, "t": entry.text_digest, "a": entry.author_key}
+        if entry.mention_id is not None:
+            line["m"] = entry.mention_id
+        return json.dumps(line) + "\n"
 
     def append_dedup(self, entries: Iterable[SeenEntry]) -> None:
         """Journal emitted mentions (flushed to the OS before returning)."""
