@@ -138,6 +138,11 @@ def run_replay(args: argparse.Namespace) -> int:
         print(f"vigie collector replay: no such file: {args.file}", file=sys.stderr)
         return 2
     from vigie.collector.replay_command import replay_file
+    from vigie.collector.settings import CollectorSettings
+    from vigie.runtime.logs import configure_logging
+
+    settings = CollectorSettings()
+    configure_logging(settings.log_level, "console" if sys.stderr.isatty() else settings.log_format)
 
     return asyncio.run(
         replay_file(
