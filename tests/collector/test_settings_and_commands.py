@@ -124,3 +124,14 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def test_invalid_secret_settings_are_reported_without_the_value(monkeypatch, capsys) -> None:
+    monkeypatch.setenv("VIGIE_COLLECTOR_PSEUDONYMISATION_KEY", "tooshort-secret")
+    parser = argparse.ArgumentParser(prog="vigie")
+    register(parser.add_subparsers())
+    args = parser.parse_args(["collector", "run"])
+    assert args.func(args) == 2
+    err = capsys.readouterr().err
+    assert "VIGIE_COLLECTOR_PSEUDONYMISATION_KEY" in err and "16 characters" in err
+    assert "tooshort-secret" not in err

@@ -15,6 +15,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from vigie.schemas import ConfigError, load_territories
 
 
@@ -86,7 +88,7 @@ def _speed(value: str) -> float | None:
 def run_service(args: argparse.Namespace) -> int:
     from vigie.collector.errors import SinkError
     from vigie.collector.service import CollectorService
-    from vigie.collector.settings import CollectorSettings, load_sources
+    from vigie.collector.settings import CollectorSettings, describe_settings_error, load_sources
     from vigie.runtime.logs import configure_logging, redact
 
     overrides: dict[str, Any] = {}
@@ -98,7 +100,11 @@ def run_service(args: argparse.Namespace) -> int:
     ):
         if getattr(args, option) is not None:
             overrides[name] = getattr(args, option)
-    settings = CollectorSettings(_secrets_dir=args.secrets_dir, **overrides)
+    try:
+        settings = CollectorSettings(_secrets_dir=args.secrets_dir, **overrides)
+    except ValidationError as exc:
+        print(f"vigie collector run: invalid settings\n{describe_settings_error(exc)}", file=sys.stderr)
+        return 2
     configure_logging(settings.log_level, settings.log_format)
     for secret in (
         settings.webhook_token,
@@ -138,10 +144,14 @@ def run_replay(args: argparse.Namespace) -> int:
         print(f"vigie collector replay: no such file: {args.file}", file=sys.stderr)
         return 2
     from vigie.collector.replay_command import replay_file
-    from vigie.collector.settings import CollectorSettings
+    from vigie.collector.settings import CollectorSettings, describe_settings_error
     from vigie.runtime.logs import configure_logging
 
-    settings = CollectorSettings()
+    try:
+        settings = CollectorSettings()
+    except ValidationError as exc:
+        print(f"vigie collector replay: invalid settings\n{describe_settings_error(exc)}", file=sys.stderr)
+        return 2
     configure_logging(settings.log_level, "console" if sys.stderr.isatty() else settings.log_format)
 
     return asyncio.run(

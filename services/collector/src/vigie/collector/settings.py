@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, SecretStr, ValidationError, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from vigie.runtime.settings import ServiceSettings
@@ -44,6 +44,21 @@ class CollectorSettings(ServiceSettings):
     backoff_base_s: float = Field(default=2.0, gt=0)
     backoff_max_s: float = Field(default=300.0, gt=0)
     producer_linger_ms: int = Field(default=10, ge=0)
+
+    @field_validator("pseudonymisation_key")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 16:
+            raise ValueError("the pseudonymisation key must be at least 16 characters")
+        return value
+
+
+def describe_settings_error(exc: ValidationError) -> str:
+    """The problems of invalid settings, one per line, never echoing the values (they may be secrets)."""
+    return "\n".join(
+        f"VIGIE_COLLECTOR_{'_'.join(str(p) for p in error['loc']).upper()}: {error['msg']}"
+        for error in exc.errors(include_input=False)
+    )
 
 
 class _Section(BaseModel):
