@@ -55,9 +55,10 @@ async def slack_api(request: web.Request) -> web.Response:
     return web.json_response({"ok": True, "channel": "C1", "ts": f"{time.time():.6f}"})
 
 
-def alert(incident: str, when: datetime) -> AlertEvent:
+def alert(incident: str, when: datetime, n: int = 0) -> AlertEvent:
+    # a different series per alert, so that no chart is drawn from the renderer's cache
     series = tuple(
-        SeriesPoint(start=when - timedelta(minutes=10 * (12 - i)), observed=2 + 3 * (i > 9) * i, expected=2)
+        SeriesPoint(start=when - timedelta(minutes=10 * (12 - i)), observed=2 + 3 * (i > 9) * i + n % 97, expected=2)
         for i in range(12)
     )
     mention = EvidenceMention(
@@ -147,7 +148,7 @@ async def main(args: argparse.Namespace, bootstrap: str, routes_file: Path) -> N
         start = time.perf_counter()
         for n in range(args.alerts):
             incident = f"paced:{n}"
-            record = encode(ALERTS, alert(incident, now), source="/bench")
+            record = encode(ALERTS, alert(incident, now, n), source="/bench")
             target = start + n * interval
             if (delay := target - time.perf_counter()) > 0:
                 await asyncio.sleep(delay)
@@ -157,7 +158,7 @@ async def main(args: argparse.Namespace, bootstrap: str, routes_file: Path) -> N
         report(f"paced {args.rate}/s", paced, integrations)
 
         burst: dict[str, float] = {}
-        records = [encode(ALERTS, alert(f"burst:{n}", now), source="/bench") for n in range(args.burst)]
+        records = [encode(ALERTS, alert(f"burst:{n}", now, 1000 + n), source="/bench") for n in range(args.burst)]
         started = time.perf_counter()
         for n, record in enumerate(records):
             burst[f"burst:{n}"] = started

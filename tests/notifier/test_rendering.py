@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 from standins import HOSTILE_TEXTS, email_receiver, make_alert, routes
 
-from vigie.notifier.integrations.email import build_message
+from vigie.notifier.integrations.email import build_message, chart_request
 from vigie.notifier.integrations.webhook import cloud_event, sign, verify
 from vigie.notifier.notification import MessageKind, Notification
+from vigie.notifier.rendering.chart import draw_chart
 from vigie.notifier.rendering.escaping import defang, slack_mrkdwn, teams_markdown
 from vigie.notifier.rendering.slack import slack_blocks, slack_text
 from vigie.notifier.rendering.teams import teams_message
@@ -108,7 +109,10 @@ def test_escapers() -> None:
 
 
 def test_email_is_multipart_with_inline_chart_and_stable_ids() -> None:
-    first = build_message(notification("fr"), NOW)
+    opener = notification("fr")
+    request = chart_request(opener)
+    assert request is not None
+    first = build_message(opener, NOW, draw_chart(request))
     assert first.get_content_type() == "multipart/alternative"
     html_part = first.get_body(("html",))
     assert html_part is not None

@@ -56,8 +56,9 @@ class DeliveryEngine:
         self.service = service
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
-        #: Bounds the sends in flight: remote services and connection pools degrade with hundreds at once.
-        self._slots = asyncio.Semaphore(max_concurrency)
+        #: Bounds the sends in flight per integration: remote services and connection pools degrade with
+        #: hundreds at once, and a slow channel must not hold up the others.
+        self._slots = {name: asyncio.Semaphore(max_concurrency) for name in integrations}
 
     def wake(self) -> None:
         """Something changed (a new alert, a silence): look at the due jobs now."""
@@ -128,7 +129,7 @@ class DeliveryEngine:
         try:
             if integration is None:
                 raise PermanentDeliveryError(f"integration {integration_name!r} is not configured")
-            async with self._slots:
+            async with self._slots[integration_name]:
                 thread_ref = await integration.notify(job.notification)
         except RetryableDeliveryError as exc:
             now = self.clock.now()

@@ -33,6 +33,7 @@ from vigie.notifier.kafka_io import KafkaLogSink, replay_notification_log
 from vigie.notifier.metrics import NotifierMetrics
 from vigie.notifier.notification_log import NotificationLog
 from vigie.notifier.offsets import OffsetTracker, RecordRef
+from vigie.notifier.rendering.chart import ChartRenderer, ProcessChartRenderer
 from vigie.notifier.retry import RetryPolicy
 from vigie.notifier.routes_config import RoutesConfig
 from vigie.notifier.settings import NotifierSettings
@@ -43,9 +44,11 @@ from vigie.schemas import ALERTS, AlertEvent, DeadLetter, DecodeError, decode
 log = logging.getLogger(__name__)
 
 
-def build_integrations(settings: NotifierSettings, client: httpx.AsyncClient, clock: Clock) -> dict[str, Integration]:
+def build_integrations(
+    settings: NotifierSettings, client: httpx.AsyncClient, clock: Clock, charts: ChartRenderer | None = None
+) -> dict[str, Integration]:
     return {
-        "email": EmailDelivery(clock, settings.smtp_password),
+        "email": EmailDelivery(clock, settings.smtp_password, charts),
         "slack": SlackDelivery(client, clock, settings.slack_token),
         "teams": TeamsDelivery(client, clock),
         "webhook": WebhookDelivery(client, clock, settings.webhook_secret),
@@ -132,13 +135,17 @@ class NotifierService:
         log.info("notifier listening", extra={"url": self.ops.url})
         await producer.start()
         consumer: AIOKafkaConsumer | None = None
+        charts: ProcessChartRenderer | None = None
         tasks: list[asyncio.Task[None]] = []
         try:
             replayed = await replay_notification_log(kafka.bootstrap_servers, self.log)
             self.replayed = True
             self.metrics.log_size.set(len(self.log))
             log.info("notification log replayed", extra={"receipts": replayed})
-            integrations = self._integrations or build_integrations(settings, client, self.clock)
+            if settings.chart_processes > 0 and self._integrations is None:
+                charts = ProcessChartRenderer(settings.chart_processes)
+                await charts.warm_up()
+            integrations = self._integrations or build_integrations(settings, client, self.clock, charts)
             retry = RetryPolicy(
                 base=timedelta(seconds=settings.retry_base_s),
                 max_delay=timedelta(seconds=settings.retry_max_s),
@@ -195,6 +202,8 @@ class NotifierService:
             with contextlib.suppress(Exception):
                 await producer.stop()
             await client.aclose()
+            if charts is not None:
+                charts.close()
             await self.ops.stop()
 
     def _silences_changed(self) -> None:

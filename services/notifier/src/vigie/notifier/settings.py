@@ -30,6 +30,7 @@ class NotifierSettings(ServiceSettings):
     retry_max_s: float = Field(default=60.0, gt=0)
     give_up_after_s: float = Field(default=6 * 3600.0, gt=0)
     http_timeout_s: float = Field(default=10.0, gt=0)
+    chart_processes: int = Field(default=1, ge=0, description="Worker processes drawing charts; 0 = a thread.")
     max_concurrent_deliveries: int = Field(default=32, ge=1)
     max_held_records: int = Field(default=10_000, ge=1, description="Pause intake above this many unfinished.")
     shutdown_grace_s: float = Field(default=10.0, ge=0)

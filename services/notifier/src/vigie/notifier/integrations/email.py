@@ -3,7 +3,6 @@ inline chart, stable Message-IDs so every message of an incident threads under t
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 from datetime import datetime
 from email.message import EmailMessage
@@ -17,7 +16,7 @@ from vigie.notifier.clock import Clock
 from vigie.notifier.errors import PermanentDeliveryError, RetryableDeliveryError
 from vigie.notifier.notification import Notification
 from vigie.notifier.rendering.catalog import CATALOG
-from vigie.notifier.rendering.chart import render_chart
+from vigie.notifier.rendering.chart import ChartRenderer, ChartRequest, ThreadChartRenderer
 from vigie.notifier.rendering.templates import render_email_html, render_email_text
 from vigie.notifier.rendering.view import build_view
 from vigie.schemas import Integration as IntegrationName
@@ -38,12 +37,26 @@ def message_id(notification: Notification, domain: str) -> str:
     return f"<notification.{_digest(notification.notification_id)}@{domain}>"
 
 
-def build_message(notification: Notification, now: datetime) -> EmailMessage:
-    """The whole email (pure apart from drawing the chart)."""
+def chart_request(notification: Notification) -> ChartRequest | None:
+    """What to draw for this email (None when the receiver does not want a chart)."""
+    config = notification.receiver.email
+    if config is None or not config.chart:
+        return None
+    words = CATALOG[notification.receiver.locale]
+    return ChartRequest(
+        notification.alert.evidence.series,
+        notification.receiver.timezone,
+        words["chart_title"],
+        words["legend_observed"],
+        words["legend_expected"],
+    )
+
+
+def build_message(notification: Notification, now: datetime, chart: bytes | None = None) -> EmailMessage:
+    """The whole email, with ``chart`` (a PNG) inline in the HTML part when given (pure)."""
     config = notification.receiver.email
     assert config is not None
     view = build_view(notification, now)
-    words = CATALOG[view.locale]
     message = EmailMessage()
     message["Subject"] = view.subject
     message["From"] = config.sender
@@ -59,15 +72,6 @@ def build_message(notification: Notification, now: datetime) -> EmailMessage:
     message["Auto-Submitted"] = "auto-generated"
     message["X-Vigie-Incident"] = notification.alert.incident_id
     message["X-Vigie-Notification"] = notification.notification_id
-    chart = None
-    if config.chart:
-        chart = render_chart(
-            view.series,
-            notification.receiver.zone,
-            words["chart_title"],
-            words["legend_observed"],
-            words["legend_expected"],
-        )
     chart_cid = f"chart.{_digest(notification.notification_id)}@{config.message_id_domain}" if chart else None
     message.set_content(render_email_text(view), charset="utf-8")
     message.add_alternative(render_email_html(view, chart_cid), subtype="html", charset="utf-8")
@@ -82,14 +86,17 @@ class EmailDelivery:
 
     name: IntegrationName = "email"
 
-    def __init__(self, clock: Clock, password: SecretStr | None = None) -> None:
+    def __init__(self, clock: Clock, password: SecretStr | None = None, charts: ChartRenderer | None = None) -> None:
         self._clock = clock
         self._password = password
+        self._charts = charts or ThreadChartRenderer()
 
     async def notify(self, notification: Notification) -> str | None:
         config = notification.receiver.email
         assert config is not None
-        message = await asyncio.to_thread(build_message, notification, self._clock.now())
+        request = chart_request(notification)
+        chart = await self._charts.render(request) if request is not None else None
+        message = build_message(notification, self._clock.now(), chart)
         smtp = config.smtp
         password = self._password.get_secret_value() if self._password is not None and smtp.username else None
         try:

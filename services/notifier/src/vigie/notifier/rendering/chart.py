@@ -1,42 +1,121 @@
-"""The evidence chart: observed vs expected negative mentions, as a PNG (matplotlib, Agg backend)."""
+"""The evidence chart: observed vs expected negative mentions, as a PNG (matplotlib, Agg backend).
+
+Drawing takes tens of milliseconds of pure-Python CPU; done on the event loop's process it would hold the
+GIL and delay every other delivery. :class:`ProcessChartRenderer` draws in a worker process (the service's
+default); :class:`ThreadChartRenderer` draws in a thread (tests, small deployments). Both remember the last
+charts, so the retries of one notification draw it once.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import io
+import multiprocessing
 import threading
-from functools import lru_cache
+from collections import OrderedDict
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from functools import cache
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from vigie.schemas import SeriesPoint
 
-_LOCK = threading.Lock()  # pyplot state is global; render one chart at a time
+_LOCK = threading.Lock()  # matplotlib's font cache and text layout are not thread-safe
+CACHE_SIZE = 64
 
 
-@lru_cache(maxsize=64)  # retries of one notification draw it once
-def render_chart(
-    series: tuple[SeriesPoint, ...], zone: ZoneInfo, title: str, observed_label: str, expected_label: str
-) -> bytes | None:
+@dataclass(frozen=True)
+class ChartRequest:
+    series: tuple[SeriesPoint, ...]
+    timezone: str
+    title: str
+    observed_label: str
+    expected_label: str
+
+
+def draw_chart(request: ChartRequest) -> bytes | None:
     """A 640x260 PNG of the series in the receiver's time zone, or None when there is nothing to draw."""
+    series = request.series
     if len(series) < 2:
         return None
-    import matplotlib
-
-    matplotlib.use("Agg")
+    _import_matplotlib()
     import matplotlib.dates as mdates
     from matplotlib.figure import Figure
 
+    zone = ZoneInfo(request.timezone)
     times = [p.start.astimezone(zone) for p in series]
     with _LOCK:
         figure = Figure(figsize=(6.4, 2.6), dpi=100)
+        figure.subplots_adjust(left=0.07, right=0.98, top=0.88, bottom=0.12)
         axes = figure.add_subplot(1, 1, 1)
-        axes.plot(times, [p.expected for p in series], color="#8e8e93", linestyle="--", label=expected_label)  # type: ignore[arg-type]
+        axes.plot(times, [p.expected for p in series], color="#8e8e93", linestyle="--", label=request.expected_label)  # type: ignore[arg-type]
         axes.fill_between(times, [p.observed for p in series], color="#c00018", alpha=0.15)  # type: ignore[arg-type]
-        axes.plot(times, [p.observed for p in series], color="#c00018", linewidth=2, label=observed_label)  # type: ignore[arg-type]
-        axes.set_title(title, fontsize=10)
+        axes.plot(times, [p.observed for p in series], color="#c00018", linewidth=2, label=request.observed_label)  # type: ignore[arg-type]
+        axes.set_title(request.title, fontsize=10)
         axes.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M", tz=zone))  # type: ignore[no-untyped-call]
         axes.legend(loc="upper left", fontsize=8)
         axes.grid(alpha=0.3)
-        figure.tight_layout()
         buffer = io.BytesIO()
-        figure.savefig(buffer, format="png")
+        figure.savefig(buffer, format="png", pil_kwargs={"compress_level": 1})  # speed over bytes
     return buffer.getvalue()
+
+
+class ChartRenderer(Protocol):
+    """Draws a chart without blocking the event loop; returns the PNG (None: nothing to draw)."""
+
+    async def render(self, request: ChartRequest) -> bytes | None: ...
+
+
+class _Cached:
+    def __init__(self) -> None:
+        self._cache: OrderedDict[ChartRequest, bytes | None] = OrderedDict()
+
+    def _get(self, request: ChartRequest) -> tuple[bool, bytes | None]:
+        if request in self._cache:
+            self._cache.move_to_end(request)
+            return True, self._cache[request]
+        return False, None
+
+    def _put(self, request: ChartRequest, png: bytes | None) -> bytes | None:
+        self._cache[request] = png
+        while len(self._cache) > CACHE_SIZE:
+            self._cache.popitem(last=False)
+        return png
+
+
+class ThreadChartRenderer(_Cached):
+    async def render(self, request: ChartRequest) -> bytes | None:
+        hit, png = self._get(request)
+        if hit:
+            return png
+        return self._put(request, await asyncio.to_thread(draw_chart, request))
+
+
+class ProcessChartRenderer(_Cached):
+    """Draws in one worker process (started with ``forkserver``: safe next to the Kafka client's threads)."""
+
+    def __init__(self, workers: int = 1) -> None:
+        super().__init__()
+        self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"))
+
+    async def warm_up(self) -> None:
+        """Start the worker and import matplotlib there before the first alert needs it."""
+        await asyncio.get_running_loop().run_in_executor(self._pool, _import_matplotlib)
+
+    async def render(self, request: ChartRequest) -> bytes | None:
+        hit, png = self._get(request)
+        if hit:
+            return png
+        return self._put(request, await asyncio.get_running_loop().run_in_executor(self._pool, draw_chart, request))
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+@cache
+def _import_matplotlib() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.figure
