@@ -9,8 +9,11 @@ charts, so the retries of one notification draw it once.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import ctypes
 import io
 import multiprocessing
+import signal
 import threading
 from collections import OrderedDict
 from concurrent.futures import ProcessPoolExecutor
@@ -93,11 +96,14 @@ class ThreadChartRenderer(_Cached):
 
 
 class ProcessChartRenderer(_Cached):
-    """Draws in one worker process (started with ``forkserver``: safe next to the Kafka client's threads)."""
+    """Draws in worker processes, started with ``spawn`` (safe next to the Kafka client's threads) and
+    tied to this process's life: a notifier killed with SIGKILL leaves no worker behind."""
 
     def __init__(self, workers: int = 1) -> None:
         super().__init__()
-        self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"))
+        self._pool = ProcessPoolExecutor(
+            max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=_die_with_parent
+        )
 
     async def warm_up(self) -> None:
         """Start the worker and import matplotlib there before the first alert needs it."""
@@ -111,6 +117,11 @@ class ProcessChartRenderer(_Cached):
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the worker
+    with contextlib.suppress(Exception):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 @cache
