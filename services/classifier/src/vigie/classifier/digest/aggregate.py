@@ -10,13 +10,15 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, get_args
 
 from vigie.classifier.digest.identity import Identity, mask_handles
 from vigie.classifier.digest.periods import Period, period_starting
-from vigie.schemas import DigestPost, ScoredMention, Sentiment
+from vigie.schemas import DigestPost, ScoredMention, Sentiment, SourceKind
 
 SENTIMENTS: tuple[Sentiment, ...] = ("negative", "neutral", "positive")
+SOURCE_KINDS: tuple[SourceKind, ...] = get_args(SourceKind)
+SOURCE_BITS: dict[str, int] = {kind: bit for bit, kind in enumerate(SOURCE_KINDS)}
 PREVIEW_CHARS = 280
 
 
@@ -68,7 +70,12 @@ class AuthorTally:
     negative: int = 0
     reach: int = 0
     engagement: int = 0
-    sources: list[str] = field(default_factory=list)
+    #: Bit ``i`` set when the author posted on ``SOURCE_KINDS[i]`` (an int: no list per author and period).
+    sources: int = 0
+
+    def source_kinds(self) -> tuple[SourceKind, ...]:
+        """The source kinds the author posted on, in alphabetical order."""
+        return tuple(sorted(kind for bit, kind in enumerate(SOURCE_KINDS) if self.sources >> bit & 1))
 
 
 @dataclass
@@ -152,9 +159,7 @@ class PeriodAggregate:
         tally.negative += mention.sentiment == "negative"
         tally.reach = max(tally.reach, mention.reach)
         tally.engagement += engagement_of(mention)
-        if mention.source.kind not in tally.sources:
-            tally.sources.append(mention.source.kind)
-            tally.sources.sort()
+        tally.sources |= 1 << SOURCE_BITS[mention.source.kind]
 
     def summary(self) -> PeriodSummary:
         return PeriodSummary(

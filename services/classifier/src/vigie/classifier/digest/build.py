@@ -83,7 +83,7 @@ def _author(tally: AuthorTally) -> DigestAuthor:
         negative=tally.negative,
         reach=tally.reach,
         engagement=tally.engagement,
-        sources=tuple(tally.sources),
+        sources=tally.source_kinds(),
     )
 
 

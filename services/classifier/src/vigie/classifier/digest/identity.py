@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+import sys
 from dataclasses import dataclass
 
 from vigie.schemas import Author, Source
@@ -37,9 +38,15 @@ def author_identity(author: Author, source: Source, *, pseudonymise: bool, key: 
     raw_key = f"{source.kind}:{native}"
     if pseudonymise or author.pseudonymised:
         digest = hmac.new(key, raw_key.encode("utf-8"), hashlib.sha256).hexdigest()[:12]
-        label = f"anon-{digest}"
+        label = sys.intern(f"anon-{digest}")
         return Identity(key=label, label=label, display_name=None, pseudonymised=True)
-    return Identity(key=raw_key, label=author.handle or native, display_name=author.display_name, pseudonymised=False)
+    # Interned: every open period of the territory keeps the author's key and label.
+    return Identity(
+        key=sys.intern(raw_key),
+        label=sys.intern(author.handle or native),
+        display_name=author.display_name,
+        pseudonymised=False,
+    )
 
 
 def mask_handles(text: str) -> str:

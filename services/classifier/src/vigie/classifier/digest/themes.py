@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import math
 import re
+import sys
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -73,13 +74,13 @@ class ThemeExtractor:
         )
 
     def keys(self, text: str) -> set[str]:
-        """Every theme key present in ``text`` (each once)."""
+        """Every theme key present in ``text`` (each once); interned, as every open period keeps them."""
         cleaned = _HANDLE.sub(" ", _URL.sub(" ", text))
         keys: set[str] = set()
         for tag in _HASHTAG.findall(cleaned):
             folded = _fold_word(tag)
             if folded not in self.excluded_hashtags:
-                keys.add(f"hashtag:{tag.casefold()}")
+                keys.add(sys.intern(f"hashtag:{tag.casefold()}"))
         words = _HASHTAG.sub(" ", cleaned)
         folded_text = fold(words) if self.landmarks else ""
         landmark_words: set[str] = set()
@@ -96,7 +97,7 @@ class ThemeExtractor:
                 and folded not in self.excluded_terms
                 and folded not in landmark_words
             ):
-                keys.add(f"term:{word.casefold()}")
+                keys.add(sys.intern(f"term:{word.casefold()}"))
         return keys
 
 
