@@ -1,5 +1,5 @@
 """Fixtures of the notifier tests: an SMTP server (aiosmtpd) and HTTP stand-ins for Slack, Teams and a
-webhook receiver, all on 127.0.0.1. The stand-in classes and alert builders live in ``standins.py``."""
+webhook receiver, all on 127.0.0.1. The stand-in classes and alert builders live in ``notifier_standins.py``."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from standins import HttpStandIn, SmtpServer, slack_default
+from notifier_standins import HttpStandIn, SmtpServer, slack_default
 
 
 @pytest.fixture

@@ -8,9 +8,9 @@ import random
 from datetime import datetime, timedelta
 
 import httpx
+from notifier_standins import HttpStandIn, MemorySink, SmtpServer, email_receiver, make_alert, routes
 from prometheus_client import CollectorRegistry
 from pydantic import SecretStr
-from standins import HttpStandIn, MemorySink, SmtpServer, email_receiver, make_alert, routes
 
 from vigie.notifier.clock import FakeClock
 from vigie.notifier.dispatch import Dispatcher

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from standins import email_receiver, make_alert, routes
+from notifier_standins import email_receiver, make_alert, routes
 
 from vigie.notifier.clock import FakeClock
 from vigie.notifier.dispatch import Dispatcher, Job

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+from notifier_standins import SmtpInbox, make_alert, routes
 from pydantic import SecretStr
-from standins import SmtpInbox, make_alert, routes
 
 from vigie.notifier.clock import FakeClock
 from vigie.notifier.errors import PermanentDeliveryError

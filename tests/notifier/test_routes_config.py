@@ -6,7 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from standins import email_receiver, make_alert, routes
+from notifier_standins import email_receiver, make_alert, routes
 
 from vigie.notifier.routes_config import load_routes
 from vigie.notifier.routing import route_alert

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from standins import SmtpServer, email_receiver, make_alert
+from notifier_standins import SmtpServer, email_receiver, make_alert
 
 from vigie.notifier.routes_config import load_routes
 from vigie.notifier.service import NotifierService
