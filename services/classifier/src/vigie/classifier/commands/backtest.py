@@ -9,13 +9,13 @@ counted on stderr (the service dead-letters them).
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
 from vigie.classifier.backtest import Backtest
+from vigie.classifier.sentiment import load_default_model, load_language_identifier
 from vigie.classifier.sentiment.protocol import LanguageIdentifier, SentimentModel
 from vigie.schemas import ConfigError, DecodeError, RawMention, decode_as, load_territories
 
@@ -34,10 +34,7 @@ def register(subparsers: Any) -> None:
 
 def default_models() -> tuple[SentimentModel, LanguageIdentifier]:
     """The service's default sentiment model and language identifier."""
-    sentiment = importlib.import_module("vigie.classifier.sentiment")
-    model: SentimentModel = sentiment.load_default_model()
-    identifier: LanguageIdentifier = sentiment.load_language_identifier()
-    return model, identifier
+    return load_default_model(), load_language_identifier()
 
 
 class _Reader:

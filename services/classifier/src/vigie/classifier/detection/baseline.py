@@ -31,17 +31,21 @@ def _sig(value: float) -> float:
     return float(f"{value:.6g}")
 
 
-def new_baseline(prior_per_bucket: float) -> Baseline:
+def new_baseline(prior_per_bucket: float, windows: int) -> Baseline:
     """A baseline that knows nothing but the prior mean count per bucket."""
     return {
         "level": _sig(prior_per_bucket),
         "hod": [1.0] * 24,
         "how": [1.0] * 168,
         "phi": None,
+        "phiw": [None] * windows,
         "n": 0,
         "sn": 0.0,
         "st": 0.0,
         "sw": 0.0,
+        "hh": None,
+        "hx": 0.0,
+        "he": 0.0,
     }
 
 
@@ -61,6 +65,29 @@ def expected(base: Baseline, calendar: LocalCalendar, bucket_start: int) -> floa
 def dispersion(base: Baseline, settings: DetectorSettings) -> float:
     phi = base["phi"]
     return settings.prior_dispersion if phi is None else float(phi)
+
+
+def window_dispersion(base: Baseline, index: int, settings: DetectorSettings) -> float:
+    """Dispersion of the sum over test window ``index`` (in ``window_buckets``), learnt at its own scale: bucket
+    noise partly averages out over a window while slow rate swings do not, so each scale has its own."""
+    phi = base["phiw"][index]
+    return dispersion(base, settings) if phi is None else float(phi)
+
+
+def learn_window_dispersion(
+    base: Baseline, index: int, observed: float, mean: float, settings: DetectorSettings
+) -> None:
+    """Teach the dispersion of window ``index`` one residual (window sum ending at a closed bucket)."""
+    if mean < 1.0:
+        return
+    phi = window_dispersion(base, index, settings)
+    sd = math.sqrt(mean + phi * mean * mean)
+    residual = min(abs(observed - mean), settings.dispersion_clip_sd * sd)
+    moment = min(max((residual * residual - mean) / (mean * mean), 0.0), settings.max_dispersion)
+    informed = base["n"] + settings.prior_weight_buckets
+    rate = max(1.0 / settings.level_time_constant_buckets, 1.0 / (informed + 1.0))
+    updated = min(max(phi + rate * (moment - phi), settings.min_dispersion), settings.max_dispersion)
+    base["phiw"][index] = round(updated, 5)
 
 
 def baseline_share(base: Baseline, settings: DetectorSettings) -> float:
@@ -95,22 +122,29 @@ def learn(
     informed = base["n"] + settings.prior_weight_buckets
     sd = math.sqrt(mean + phi * mean * mean)
     if informed >= 12:
-        clipped = min(max(negative, mean - settings.robust_clip_sd * sd), mean + settings.robust_clip_sd * sd)
+        # Counts are integers: the upper bound is rounded up, so a single mention is never an outlier.
+        upper = math.ceil(mean + settings.robust_clip_sd * sd)
+        clipped = min(max(negative, mean - settings.robust_clip_sd * sd), upper)
     else:
         clipped = negative
-    # Level: running mean at first, then an exponential average.
+    # The level learns from every bucket: a running mean at first (the prior weighs ``prior_weight_buckets``),
+    # then an exponential average. The shapes learn once per local hour from that hour's total, so a bin moves
+    # once a day (hour of day) or once a week (hour of week), never twelve times in a row during one surge.
+    ratio = min(clipped / mean, _MAX_SHAPE) if mean > 0 else 1.0
     alpha = max(1.0 / settings.level_time_constant_buckets, 1.0 / (informed + 1.0))
-    level = max(min_level, level + alpha * (clipped / (hod_shape * how_shape * factor) - level))
-    # Shapes: the same schedule, counted in updates of one hour-of-day (1/24) or hour-of-week (1/168) bin.
-    alpha_hod = max(24.0 / settings.hour_of_day_time_constant_buckets, 24.0 / (informed + 24.0))
-    alpha_how = max(168.0 / settings.hour_of_week_time_constant_buckets, 168.0 / (informed + 168.0 * 4))
-    ratio_hod = min(_MAX_SHAPE, clipped / (level * how_shape * factor))
-    ratio_how = min(_MAX_SHAPE, clipped / (level * hod_shape * factor))
-    base["hod"][hod] = round(hod_shape + alpha_hod * (ratio_hod - hod_shape), 4) or 1e-4
-    base["how"][how] = round(how_shape + alpha_how * (ratio_how - how_shape), 4) or 1e-4
+    if mean > 0:
+        level = max(min_level, level * (1.0 + alpha * (ratio - 1.0)))
+    else:
+        level = max(min_level, clipped / max(hod_shape * how_shape * factor, 1e-9))
+    hour = bucket_start // 3600
+    if base["hh"] != hour:
+        _learn_shapes(base, calendar, settings, informed)
+        base["hh"], base["hx"], base["he"] = hour, 0.0, 0.0
+    base["hx"] = _sig(base["hx"] + clipped)
+    base["he"] = _sig(base["he"] + mean)
     # Dispersion from residuals (clipped far out so that a surge does not inflate it).
     if mean >= 1.0:
-        residual = min(abs(negative - mean), 4.0 * sd)
+        residual = min(abs(negative - mean), settings.dispersion_clip_sd * sd)
         moment = min(max((residual * residual - mean) / (mean * mean), 0.0), settings.max_dispersion)
         previous = settings.prior_dispersion if base["phi"] is None else base["phi"]
         phi_alpha = max(1.0 / settings.level_time_constant_buckets, 1.0 / (informed + 1.0))
@@ -124,6 +158,22 @@ def learn(
     base["n"] += 1
     if bucket_start % 86400 == 0:
         _renormalise(base)
+
+
+def _learn_shapes(base: Baseline, calendar: LocalCalendar, settings: DetectorSettings, informed: float) -> None:
+    """One update of the hour-of-day and hour-of-week bins of the last completed hour (shrunk towards 1 by
+    one pseudo-mention, so that a quiet village's single post does not reshape its week)."""
+    if base["hh"] is None:
+        return
+    hod, how = calendar.hours(base["hh"] * 3600)
+    ratio = min((base["hx"] + 1.0) / (base["he"] + 1.0), _MAX_SHAPE)
+    days = informed / 288.0
+    alpha_hod = max(86400.0 / settings.bucket_seconds / settings.hour_of_day_time_constant_buckets, 1.0 / (days + 2))
+    alpha_how = max(
+        7 * 86400.0 / settings.bucket_seconds / settings.hour_of_week_time_constant_buckets, 1.0 / (days / 7 + 3)
+    )
+    base["hod"][hod] = round(base["hod"][hod] * (1.0 + alpha_hod * (ratio - 1.0)), 4) or 1e-4
+    base["how"][how] = round(base["how"][how] * (1.0 + alpha_how * (ratio - 1.0)), 4) or 1e-4
 
 
 def _renormalise(base: Baseline) -> None:

@@ -99,14 +99,14 @@ def prune(state: State, settings: DetectorSettings) -> None:
     """Outside an incident, forget top mentions older than the long test window."""
     if state["inc"] is not None:
         return
-    horizon = state["clock"] - settings.long_window_buckets * settings.bucket_seconds
+    horizon = state["clock"] - settings.longest_window * settings.bucket_seconds
     top = state["ev"]["top"]
     if top and min(row[_EPOCH] for row in top) < horizon:
         state["ev"]["top"] = [row for row in top if row[_EPOCH] >= horizon]
 
 
 def max_recent_reach(state: State, settings: DetectorSettings) -> int:
-    horizon = state["clock"] - settings.long_window_buckets * settings.bucket_seconds
+    horizon = state["clock"] - settings.longest_window * settings.bucket_seconds
     return max((row[_REACH] for row in state["ev"]["top"] if row[_EPOCH] >= horizon), default=0)
 
 

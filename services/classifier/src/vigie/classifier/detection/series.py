@@ -16,11 +16,18 @@ from vigie.classifier.detection.local_time import LocalCalendar
 from vigie.classifier.detection.settings import DetectorSettings
 from vigie.classifier.detection.surge import State, SurgeDetector
 
-#: Volume-mode defaults: complete buckets arrive in order (no lateness), one day of warm-up.
+#: Volume-mode defaults: complete buckets arrive in order (no lateness), one day of warm-up with no prior.
+#: A whole series has no sentiment to separate a buzz from a crisis, so a surge must be more significant
+#: (and stay so over 15 min, 1 h or 6 h windows); severities scale with the raise threshold.
 VOLUME_SETTINGS = DetectorSettings(
     allowed_lateness_seconds=0,
-    prior_weight_buckets=1.0,
+    prior_weight_buckets=0.0,
     warmup_buckets=288,
+    window_buckets=(3, 12, 72),
+    raise_score=16.0,
+    major_score=28.0,
+    critical_score=56.0,
+    min_dispersion=0.04,
 )
 
 
@@ -51,8 +58,7 @@ class SeriesDetector:
                 base,
                 bucket_seconds=interval_seconds,
                 warmup_buckets=round(base.warmup_buckets * scale),
-                trailing_buckets=max(0, round((base.trailing_buckets + 1) * scale) - 1),
-                long_window_buckets=max(1, round(base.long_window_buckets * scale)),
+                window_buckets=tuple(sorted({max(1, round(width * scale)) for width in base.window_buckets})),
                 level_time_constant_buckets=base.level_time_constant_buckets * scale,
                 hour_of_day_time_constant_buckets=base.hour_of_day_time_constant_buckets * scale,
                 hour_of_week_time_constant_buckets=base.hour_of_week_time_constant_buckets * scale,
@@ -63,7 +69,10 @@ class SeriesDetector:
         """Account the count of the interval starting at ``timestamp`` (aware) and evaluate at its end."""
         detector = self._detector
         seconds = self.settings.bucket_seconds
-        start = math.floor(timestamp.timestamp())
+        moment = math.floor(timestamp.timestamp())
+        if "offset" not in self.state:  # rows are aligned on their own grid, which may not be the bucket grid
+            self.state["offset"] = moment % seconds
+        start = moment - self.state["offset"]
         end = start + seconds - 1
         if self.state["clock"] is not None and end <= self.state["clock"]:
             return SeriesStep(0.0, False, ())

@@ -16,10 +16,9 @@ class DetectorSettings:
     bucket_seconds: int = 300
     #: A record older than the territory's event-time clock by more than this is late: counted, then ignored.
     allowed_lateness_seconds: int = 600
-    #: Short test window: the elapsed part of the current bucket plus this many previous buckets.
-    trailing_buckets: int = 2
-    #: Long test window (in buckets, current one included), for surges that build up over an hour.
-    long_window_buckets: int = 12
+    #: Test windows, in buckets ending with the current one (whose elapsed part only is expected): a short one
+    #: for sudden surges, longer ones for surges that build up. The most significant window decides.
+    window_buckets: tuple[int, ...] = (3, 12)
     #: Minimum absolute volume: reach-weighted negative mentions in the test window needed to raise.
     min_negative: float = 5.0
     #: Significance needed to raise an incident (-log10 p of the negative-binomial upper tail).
@@ -42,9 +41,11 @@ class DetectorSettings:
     #: Time constants (in buckets) of the robust baseline: level, hour-of-day shape, hour-of-week shape.
     level_time_constant_buckets: float = 864.0
     hour_of_day_time_constant_buckets: float = 2016.0
-    hour_of_week_time_constant_buckets: float = 4032.0
+    hour_of_week_time_constant_buckets: float = 8064.0
     #: Winsorisation of the observations that teach the baseline, in standard deviations of the count model.
     robust_clip_sd: float = 2.0
+    #: Residuals teaching the dispersion are clipped here (in standard deviations), so bursts do not inflate it.
+    dispersion_clip_sd: float = 2.5
     #: Weight of the cold-start prior (size-class rate), in buckets of observations.
     prior_weight_buckets: float = 288.0
     #: Dispersion of the count model before it is learnt (variance = mu + dispersion * mu^2).
@@ -78,10 +79,14 @@ class DetectorSettings:
             raise ValueError("bucket_seconds must divide a day and be at least 10 seconds")
         if not 0 <= self.allowed_lateness_seconds <= 12 * 3600:
             raise ValueError("allowed_lateness_seconds must be between 0 and 12 hours")
-        if self.trailing_buckets < 0 or self.long_window_buckets < self.trailing_buckets + 1:
-            raise ValueError("long_window_buckets must cover the short window")
-        if self.long_window_buckets > self.buckets_per_day:
-            raise ValueError("long_window_buckets must not exceed a day")
+        if not self.window_buckets or list(self.window_buckets) != sorted(set(self.window_buckets)):
+            raise ValueError("window_buckets must be increasing widths")
+        if self.window_buckets[0] < 1 or self.window_buckets[-1] > self.buckets_per_day:
+            raise ValueError("window_buckets must be between 1 bucket and a day")
+
+    @property
+    def longest_window(self) -> int:
+        return self.window_buckets[-1]
 
     @property
     def buckets_per_day(self) -> int:

@@ -17,6 +17,7 @@ shortly after a resolution, raising again needs more significance.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -114,7 +115,7 @@ class SurgeDetector:
             "v": STATE_VERSION,
             "clock": None,
             "closed": None,
-            "base": bl.new_baseline(self.prior_per_bucket),
+            "base": bl.new_baseline(self.prior_per_bucket, len(self.settings.window_buckets)),
             "ring": rg.new_ring(self.settings.buckets_per_day, 0),
             "inc": None,
             "resolved": None,
@@ -129,9 +130,10 @@ class SurgeDetector:
         seconds = self.settings.bucket_seconds
         clock = state["clock"]
         if clock is None:
+            current = event_time // seconds
             state["clock"] = event_time
-            state["closed"] = event_time // seconds - 1
-            state["ring"]["head"] = event_time // seconds
+            state["closed"] = current - 1
+            rg.roll_to(state["ring"], current, self._expectation(state), first=current - self.settings.longest_window)
             return []
         if event_time <= clock:
             return []
@@ -142,7 +144,7 @@ class SurgeDetector:
             self._close_until(state, resolved_at)
             decisions.append(self._resolve(state, resolved_at))
         self._close_until(state, event_time)
-        rg.roll_to(state["ring"], event_time // seconds)
+        rg.roll_to(state["ring"], event_time // seconds, self._expectation(state))
         state["clock"] = event_time
         return decisions
 
@@ -162,8 +164,28 @@ class SurgeDetector:
             if frozen_until is not None and start < frozen_until:
                 continue
             negative, total, weighted = rg.counts(ring, bucket)
+            if base["n"] >= settings.longest_window:
+                self._learn_window_dispersions(state, bucket)
             bl.learn(base, self.calendar, start, negative, total, weighted, settings, self.min_level)
         state["closed"] = last_closed
+
+    def _expectation(self, state: State) -> Callable[[int], float]:
+        base = state["base"]
+        calendar = self.calendar
+        seconds = self.settings.bucket_seconds
+        return lambda bucket: bl.expected(base, calendar, bucket * seconds)
+
+    def _learn_window_dispersions(self, state: State, bucket: int) -> None:
+        ring = state["ring"]
+        for index, width in enumerate(self.widths):
+            observed = rg.window(ring, bucket, width)[0]
+            mean = rg.expected_window(ring, bucket, width)
+            bl.learn_window_dispersion(state["base"], index, observed, mean, self.settings)
+
+    @property
+    def widths(self) -> tuple[int, ...]:
+        """Widths in buckets of the test windows."""
+        return self.settings.window_buckets
 
     def add(self, state: State, event_time: int, negative: int | float, total: int | float, weighted: float) -> None:
         """Count a record (not late: the caller checked) into its bucket."""
@@ -175,30 +197,33 @@ class SurgeDetector:
     # -- evaluation and lifecycle ----------------------------------------------------------------------------
 
     def expected_in(self, state: State, bucket: int) -> float:
+        """What the baseline expected in ``bucket`` (as of the bucket's start, for buckets of the last day)."""
+        ring = state["ring"]
+        if rg.holds(ring, bucket):
+            return rg.expected_in(ring, bucket)
         return bl.expected(state["base"], self.calendar, bucket * self.settings.bucket_seconds)
 
     def evaluation(self, state: State) -> Evaluation | None:
-        """The more significant of the short and long windows ending at the clock (None below min volume
+        """The most significant of the test windows ending at the clock (None below min volume
         when no incident is open)."""
         settings = self.settings
         seconds = settings.bucket_seconds
         clock = state["clock"]
         ring = state["ring"]
         current = clock // seconds
-        long_width = settings.long_window_buckets
+        long_width = settings.longest_window
         if state["inc"] is None and rg.window(ring, current, long_width)[2] < settings.min_negative:
             return None
         base = state["base"]
         elapsed = min(1.0, (clock - current * seconds + 1) / seconds)
-        expectations = [self.expected_in(state, current - offset) for offset in range(long_width)]
-        expectations[0] *= elapsed
-        phi = bl.dispersion(base, settings)
+        unelapsed = rg.expected_in(ring, current) * (1.0 - elapsed)
         weight = bl.mean_reach_weight(base)
         share0 = bl.baseline_share(base, settings)
         best: Evaluation | None = None
-        for width in (settings.trailing_buckets + 1, long_width):
+        for index, width in enumerate(self.widths):
+            phi = bl.window_dispersion(base, index, settings)
             negative, total, weighted = rg.window(ring, current, width)
-            mean = max(sum(expectations[:width]), 1e-9)
+            mean = max(rg.expected_window(ring, current, width) - unelapsed, 1e-9)
             score = negative_binomial_score(negative, mean, phi)
             if weighted > negative:
                 score = max(score, negative_binomial_score(weighted, mean * weight, phi))
