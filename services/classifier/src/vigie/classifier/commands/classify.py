@@ -59,27 +59,29 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=run)
 
 
-def decode_lines(stream: BinaryIO, errors: str) -> Iterator[str]:
-    """Lines of ``stream`` without their line terminator; raises :class:`InvalidInputError` (strict)."""
-    for number, raw in enumerate(stream, start=1):
-        line = raw.rstrip(b"\n").rstrip(b"\r")
-        try:
-            yield line.decode("utf-8", errors=errors)
-        except UnicodeDecodeError as exc:
-            raise InvalidInputError(
-                f"line {number} is not valid UTF-8 (byte {exc.start + 1}); use --errors replace to score it anyway"
-            ) from exc
-
-
-def _batches(lines: Iterator[str], size: int) -> Iterator[list[str]]:
-    batch: list[str] = []
-    for line in lines:
-        batch.append(line)
+def _raw_batches(stream: BinaryIO, size: int) -> Iterator[list[bytes]]:
+    batch: list[bytes] = []
+    for raw in stream:
+        batch.append(raw.rstrip(b"\n").rstrip(b"\r"))
         if len(batch) >= size:
             yield batch
             batch = []
     if batch:
         yield batch
+
+
+def decode_batch(raw_lines: list[bytes], first_number: int, errors: str) -> tuple[list[str], str | None]:
+    """The decoded lines up to the first invalid one, and the error message naming it (``None`` if all valid)."""
+    decoded: list[str] = []
+    for offset, raw in enumerate(raw_lines):
+        try:
+            decoded.append(raw.decode("utf-8", errors=errors))
+        except UnicodeDecodeError as exc:
+            return decoded, (
+                f"line {first_number + offset} is not valid UTF-8 (byte {exc.start + 1}); "
+                "use --errors replace to score it anyway"
+            )
+    return decoded, None
 
 
 def classify_stream(
@@ -93,27 +95,45 @@ def classify_stream(
     batch_size: int = BATCH_LINES,
 ) -> None:
     """Score every line of ``stream`` onto ``out`` (see the module docstring)."""
-    for batch in _batches(decode_lines(stream, errors), batch_size):
-        if identifier is not None:
-            guesses = identifier.identify(batch)
-        else:
-            guesses = [LanguageGuess(language or UNDETERMINED, 1.0)] * len(batch)
-        languages = [None if guess.language == UNDETERMINED else guess.language for guess in guesses]
-        predictions = model.predict(batch, languages)
-        if output_format == "jsonl":
-            for prediction, guess in zip(predictions, guesses, strict=True):
-                record = {
-                    "label": prediction.label,
-                    "negative": round(prediction.negative, 4),
-                    "neutral": round(prediction.neutral, 4),
-                    "positive": round(prediction.positive, 4),
-                    "language": guess.language,
-                    "language_confidence": round(guess.confidence, 4),
-                }
-                out.write(json.dumps(record, ensure_ascii=False) + "\n")
-        else:
-            out.write("".join(prediction.label + "\n" for prediction in predictions))
-        out.flush()
+    first_number = 1
+    for raw_batch in _raw_batches(stream, batch_size):
+        batch, error = decode_batch(raw_batch, first_number, errors)
+        first_number += len(raw_batch)
+        _score(batch, out, model, identifier, language, output_format)
+        if error is not None:
+            raise InvalidInputError(error)
+
+
+def _score(
+    batch: list[str],
+    out: TextIO,
+    model: SentimentModel,
+    identifier: LanguageIdentifier | None,
+    language: str | None,
+    output_format: str,
+) -> None:
+    if not batch:
+        return
+    if identifier is not None:
+        guesses = identifier.identify(batch)
+    else:
+        guesses = [LanguageGuess(language or UNDETERMINED, 1.0)] * len(batch)
+    languages = [None if guess.language == UNDETERMINED else guess.language for guess in guesses]
+    predictions = model.predict(batch, languages)
+    if output_format == "jsonl":
+        for prediction, guess in zip(predictions, guesses, strict=True):
+            record = {
+                "label": prediction.label,
+                "negative": round(prediction.negative, 4),
+                "neutral": round(prediction.neutral, 4),
+                "positive": round(prediction.positive, 4),
+                "language": guess.language,
+                "language_confidence": round(guess.confidence, 4),
+            }
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    else:
+        out.write("".join(prediction.label + "\n" for prediction in predictions))
+    out.flush()
 
 
 def run(args: argparse.Namespace) -> int:

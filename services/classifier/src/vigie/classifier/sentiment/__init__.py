@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from vigie.classifier.sentiment.accurate import EnsembleSentimentModel, load_accurate
 from vigie.classifier.sentiment.artifact import ModelArtifactError, load_model
 from vigie.classifier.sentiment.language import DEFAULT_LANGUAGES, UNDETERMINED, Py3LangidIdentifier
 from vigie.classifier.sentiment.linear_model import LABELS, LinearSentimentModel
@@ -15,8 +16,9 @@ from vigie.classifier.sentiment.protocol import LanguageGuess, LanguageIdentifie
 
 #: Where the shipped models live (package data, so they load from site-packages).
 MODELS_DIR = Path(__file__).resolve().parent / "models"
-#: Shipped presets; ``fast`` is the default.
-PRESETS: tuple[str, ...] = ("fast",)
+#: Shipped presets: ``fast`` (default, tens of thousands of texts/s) and ``accurate`` (fast combined with a
+#: multilingual sentence-encoder head, a few hundred texts/s).
+PRESETS: tuple[str, ...] = ("fast", "accurate")
 DEFAULT_PRESET = "fast"
 
 
@@ -24,7 +26,10 @@ def load_default_model(preset: str = DEFAULT_PRESET) -> SentimentModel:
     """The shipped sentiment model of ``preset``; raises :class:`ModelArtifactError` if it is corrupted."""
     if preset not in PRESETS:
         raise ModelArtifactError(f"unknown sentiment preset {preset!r}; choose one of {', '.join(PRESETS)}")
-    return load_model(MODELS_DIR / preset)
+    fast = load_model(MODELS_DIR / "fast")
+    if preset == "accurate":
+        return load_accurate(MODELS_DIR / "accurate", fast)
+    return fast
 
 
 def load_language_identifier() -> LanguageIdentifier:
@@ -39,6 +44,7 @@ __all__ = [
     "MODELS_DIR",
     "PRESETS",
     "UNDETERMINED",
+    "EnsembleSentimentModel",
     "LanguageGuess",
     "LanguageIdentifier",
     "LinearSentimentModel",

@@ -53,6 +53,7 @@ def save_model(model: LinearSentimentModel, directory: Path, metadata: dict[str,
             "char_ngrams": list(config.char_ngrams),
             "word_ngrams": list(config.word_ngrams),
             "language_crossed_words": config.language_crossed_words,
+            "negation_flip": config.negation_flip,
         },
         **metadata,
     }
@@ -61,12 +62,22 @@ def save_model(model: LinearSentimentModel, directory: Path, metadata: dict[str,
     np.save(directory / "bias.npy", model.bias.astype(np.float32), allow_pickle=False)
     words = model.splitter.words_by_frequency if model.splitter is not None else []
     (directory / "hashtag_words.txt").write_text("\n".join(words) + "\n", "utf-8")
-    lines = [f"{_sha256(directory / name)}  {name}" for name in FILES]
+    sha256_manifest(directory, FILES)
+
+
+def sha256_manifest(directory: Path, files: tuple[str, ...]) -> None:
+    """Write ``SHA256SUMS`` for ``files`` of ``directory``."""
+    lines = [f"{_sha256(directory / name)}  {name}" for name in files]
     (directory / MANIFEST).write_text("\n".join(lines) + "\n", "utf-8")
 
 
 def verify(directory: Path) -> None:
-    """Raise :class:`ModelArtifactError` unless every file of the manifest is present and intact."""
+    """Raise :class:`ModelArtifactError` unless every file of the fast model is present and intact."""
+    verify_files(directory, FILES)
+
+
+def verify_files(directory: Path, files: tuple[str, ...]) -> None:
+    """Raise :class:`ModelArtifactError` unless each of ``files`` is listed in the manifest and intact."""
     manifest = directory / MANIFEST
     if not manifest.is_file():
         raise ModelArtifactError(f"sentiment model {directory}: no {MANIFEST} manifest (incomplete artifact)")
@@ -76,7 +87,7 @@ def verify(directory: Path) -> None:
         if len(digest) != 64 or not name:
             raise ModelArtifactError(f"sentiment model {directory}: {MANIFEST} line {number} is malformed")
         expected[name] = digest
-    for name in FILES:
+    for name in files:
         path = directory / name
         if name not in expected:
             raise ModelArtifactError(f"sentiment model {directory}: {name} is not listed in {MANIFEST}")
@@ -112,6 +123,7 @@ def load_model(directory: Path) -> LinearSentimentModel:
             char_ngrams=tuple(int(n) for n in features["char_ngrams"]),
             word_ngrams=tuple(int(n) for n in features["word_ngrams"]),
             language_crossed_words=bool(features["language_crossed_words"]),
+            negation_flip=bool(features.get("negation_flip", False)),
         )
         weights = np.load(directory / "weights.npy", allow_pickle=False).astype(np.float32)
         bias = np.load(directory / "bias.npy", allow_pickle=False)

@@ -26,6 +26,7 @@ _BASE = np.uint64(0x100000001B3)  # odd, so invertible modulo 2**64
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 _SEPARATOR = 0
 _SPACE = 32
+_NEGATION = ord("¬")
 _WORD_SALT = 0x5BD1E995
 _CHAR_SALT = 0x27D4EB2F
 _LANG_SALT = 0x165667B1
@@ -52,6 +53,8 @@ class FeatureConfig:
     char_ngrams: tuple[int, ...] = (2, 3, 4, 5)
     word_ngrams: tuple[int, ...] = (1, 2)
     language_crossed_words: bool = True
+    #: a negated word (``¬good``) also subtracts the plain word's feature, so negation flips learnt polarity
+    negation_flip: bool = False
 
     @property
     def dimension(self) -> int:
@@ -120,6 +123,8 @@ class FeatureHasher:
         separators_before = np.cumsum(is_separator)  # text index + 1 at any position inside text
         rows_parts: list[I64] = []
         index_parts: list[I64] = []
+        flipped_rows: list[I64] = []
+        flipped_indices: list[I64] = []
 
         def substring_hash(starts: I64, n: int | I64) -> U64:
             ends = starts + n
@@ -147,6 +152,12 @@ class FeatureHasher:
         if word_starts.size:
             word_rows = separators_before[word_starts] - 1
             word_hashes = substring_hash(word_starts, word_ends - word_starts)
+            if self.config.negation_flip:
+                negated = (codes[word_starts] == _NEGATION) & (word_ends - word_starts > 1)
+                if negated.any():
+                    plain = substring_hash(word_starts[negated] + 1, (word_ends - word_starts)[negated] - 1)
+                    flipped_rows.append(word_rows[negated])
+                    flipped_indices.append(self._bucket(plain, _WORD_SALT + 1))
             slots = None
             if self.config.language_crossed_words and language_slots is not None:
                 slots = np.asarray(language_slots, dtype=np.uint64)
@@ -169,5 +180,11 @@ class FeatureHasher:
         rows_all = np.concatenate(rows_parts) if rows_parts else np.zeros(0, dtype=np.int64)
         indices = np.concatenate(index_parts) if index_parts else np.zeros(0, dtype=np.int64)
         counts = np.bincount(rows_all, minlength=size).astype(np.float32)
-        norms = 1.0 / np.sqrt(np.maximum(counts, 1.0))
-        return FeatureBatch(size, rows_all, indices, norms[rows_all].astype(np.float32))
+        norms = (1.0 / np.sqrt(np.maximum(counts, 1.0))).astype(np.float32)
+        values = norms[rows_all]
+        if flipped_rows:
+            negative_rows = np.concatenate(flipped_rows)
+            rows_all = np.concatenate((rows_all, negative_rows))
+            indices = np.concatenate((indices, *flipped_indices))
+            values = np.concatenate((values, -norms[negative_rows]))
+        return FeatureBatch(size, rows_all, indices, values)

@@ -10,6 +10,7 @@ when the text has no letters or the best probability is below ``min_confidence``
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Sequence
 
@@ -23,7 +24,8 @@ from vigie.classifier.sentiment.protocol import LanguageGuess
 #: The default languages: those of the sentiment model's training data plus neighbours often confused with them.
 DEFAULT_LANGUAGES: tuple[str, ...] = ("fr", "en", "es", "de", "it", "pt", "nl", "ca", "ar", "hi")
 UNDETERMINED = "und"
-_CHUNK = 512
+_CHUNK = 1024
+_LETTER = re.compile(r"[^\W\d_]")
 _MAX_BYTES = 1024
 
 
@@ -99,7 +101,7 @@ class Py3LangidIdentifier:
         confidence = probs.max(axis=1).tolist()
         guesses: list[LanguageGuess] = []
         for text, index, value in zip(texts, best, confidence, strict=True):
-            if value < self.min_confidence or not any(char.isalpha() for char in text):
+            if value < self.min_confidence or _LETTER.search(text) is None:
                 guesses.append(LanguageGuess(UNDETERMINED, float(value)))
             else:
                 guesses.append(LanguageGuess(self.languages[index], float(value)))

@@ -19,6 +19,10 @@ from vigie.schemas import Sentiment
 
 LABELS: tuple[Sentiment, Sentiment, Sentiment] = ("negative", "neutral", "positive")
 F32 = npt.NDArray[np.float32]
+#: Only the beginning of a longer text is scored (social posts are short; this bounds the cost of a huge line).
+MAX_CHARACTERS = 2000
+#: Texts scored together: larger batches are split so that the feature arrays stay in cache.
+_CHUNK = 1024
 
 
 def softmax(logits: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
@@ -51,10 +55,12 @@ class LinearSentimentModel:
         self.bias = bias.astype(np.float32)
         self.splitter = splitter
         self._hasher = FeatureHasher(config)
+        # one contiguous vector per class: gathering from each is about twice as fast as gathering rows
+        self._columns = [np.ascontiguousarray(weights[:, column]) for column in range(3)]
 
     def normalise(self, texts: Sequence[str]) -> list[str]:
         split = self.splitter.split if self.splitter is not None else None
-        return [normalise_post(text, split) for text in texts]
+        return [normalise_post(text[:MAX_CHARACTERS], split) for text in texts]
 
     def features(self, texts: Sequence[str], languages: Sequence[str | None] | None = None) -> FeatureBatch:
         """Features of raw ``texts`` (normalised here)."""
@@ -62,10 +68,11 @@ class LinearSentimentModel:
         return self._hasher.transform(self.normalise(texts), slots)
 
     def logits(self, batch: FeatureBatch) -> F32:
-        gathered = self.weights[batch.indices]
         out = np.empty((batch.size, 3), dtype=np.float32)
-        for column in range(3):
-            out[:, column] = np.bincount(batch.rows, weights=gathered[:, column] * batch.values, minlength=batch.size)
+        for column, weights in enumerate(self._columns):
+            out[:, column] = np.bincount(
+                batch.rows, weights=weights[batch.indices] * batch.values, minlength=batch.size
+            )
         out += self.bias
         return out
 
@@ -73,7 +80,11 @@ class LinearSentimentModel:
         """An (n, 3) array of class probabilities; empty or blank texts are certainly neutral."""
         if languages is not None and len(languages) != len(texts):
             raise ValueError(f"{len(texts)} texts but {len(languages)} languages")
-        probs = softmax(self.logits(self.features(texts, languages)))
+        probs = np.empty((len(texts), 3), dtype=np.float32)
+        for start in range(0, len(texts), _CHUNK):
+            end = start + _CHUNK
+            chunk_languages = languages[start:end] if languages is not None else None
+            probs[start:end] = softmax(self.logits(self.features(texts[start:end], chunk_languages)))
         blank = [i for i, text in enumerate(texts) if not text.strip()]
         if blank:
             probs[blank] = (0.0, 1.0, 0.0)

@@ -90,5 +90,6 @@ def normalise_post(text: str, split_words: Callable[[str], str] | None = None) -
     text = _EMOTICON_POS.sub(" emopos ", text)
     text = _EMOTICON_NEG.sub(" emoneg ", text)
     tokens = _TOKEN.findall(text)
-    tokens = _mark_negation(tokens)
+    if not _NEGATORS.isdisjoint(tokens) or "n't" in text or "n’t" in text:
+        tokens = _mark_negation(tokens)
     return " ".join(tokens)

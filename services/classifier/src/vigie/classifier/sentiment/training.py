@@ -15,8 +15,8 @@ import numpy.typing as npt
 
 from vigie.classifier.sentiment.datasets import Corpus
 from vigie.classifier.sentiment.evaluation import macro_f1, macro_recall
-from vigie.classifier.sentiment.features import FeatureBatch, FeatureConfig, FeatureHasher, language_slot
-from vigie.classifier.sentiment.linear_model import LinearSentimentModel, softmax
+from vigie.classifier.sentiment.features import FeatureBatch, FeatureHasher, language_slot
+from vigie.classifier.sentiment.linear_model import softmax
 from vigie.classifier.sentiment.normalise import normalise_post
 from vigie.classifier.sentiment.splitter import HashtagSplitter
 
@@ -29,7 +29,7 @@ _WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzàâäçéèêëîïôöùû�
 class TrainingParameters:
     """Hyper-parameters (chosen on the validation splits; see MODEL_CARD.md)."""
 
-    epochs: int = 6
+    epochs: int = 4
     batch_size: int = 64
     learning_rate: float = 0.2
     l2: float = 1e-6
@@ -37,6 +37,8 @@ class TrainingParameters:
     #: weight of each text per corpus name prefix (``xlmt-french`` matches ``xlmt-french-train``)
     corpus_weights: dict[str, float] = field(default_factory=dict)
     balance_classes: bool = True
+    #: average the iterates (Polyak averaging) from this epoch on; None keeps the last iterate
+    average_from_epoch: int | None = 1
     hashtag_vocabulary: int = 60000
 
 
@@ -119,8 +121,18 @@ def fit(
     bias_squares = np.full(3, 1e-8, dtype=np.float32)
     onehot = np.eye(3, dtype=np.float32)[labels]
     count = labels.size
+    # mean iterate = W_0 + ((T + 1) * (W_T - W_0) + sum_t t * step_t) / T, W_t = W_{t-1} - step_t
+    weighted_steps = np.zeros(weights.shape, dtype=np.float64) if parameters.average_from_epoch is not None else None
+    bias_weighted_steps = np.zeros_like(bias)
+    averaged_steps = 0
+    start_weights = weights.copy()
+    start_bias = bias.copy()
     for epoch in range(parameters.epochs):
         order = rng.permutation(count)
+        averaging = weighted_steps is not None and epoch >= (parameters.average_from_epoch or 0)
+        if averaging and averaged_steps == 0:
+            start_weights = weights.copy()
+            start_bias = bias.copy()
         for start in range(0, count, parameters.batch_size):
             documents = order[start : start + parameters.batch_size]
             rows, indices, values = _gather(sparse, documents)
@@ -138,13 +150,42 @@ def fit(
                 gradient[:, column] = np.bincount(inverse, weights=entry_gradient[:, column], minlength=unique.size)
             gradient += parameters.l2 * weights[unique]
             squares[unique] += gradient * gradient
-            weights[unique] -= parameters.learning_rate * gradient / np.sqrt(squares[unique])
+            step = parameters.learning_rate * gradient / np.sqrt(squares[unique])
+            weights[unique] -= step
             bias_gradient = error.sum(axis=0)
             bias_squares += bias_gradient * bias_gradient
-            bias -= parameters.learning_rate * bias_gradient / np.sqrt(bias_squares)
+            bias_step = parameters.learning_rate * bias_gradient / np.sqrt(bias_squares)
+            bias -= bias_step
+            if averaging and weighted_steps is not None:
+                averaged_steps += 1
+                weighted_steps[unique] += averaged_steps * step
+                bias_weighted_steps += averaged_steps * bias_step
         if on_epoch is not None:
-            on_epoch(epoch, weights, bias)
-    return weights, bias
+            on_epoch(
+                epoch,
+                *_averaged(
+                    weights, bias, weighted_steps, bias_weighted_steps, averaged_steps, start_weights, start_bias
+                ),
+            )
+    return _averaged(weights, bias, weighted_steps, bias_weighted_steps, averaged_steps, start_weights, start_bias)
+
+
+def _averaged(
+    weights: F32,
+    bias: F32,
+    weighted_steps: npt.NDArray[np.float64] | None,
+    bias_weighted_steps: F32,
+    steps: int,
+    start_weights: F32,
+    start_bias: F32,
+) -> tuple[F32, F32]:
+    """The mean of the iterates since averaging began (W_0 = start), or the last iterate."""
+    if weighted_steps is None or steps == 0:
+        return weights, bias
+    # iterates W_s = W_0 + D_s; mean over s=1..T of D_s = ((T + 1) D_T - sum t delta_t) / T
+    mean_weights = start_weights + ((steps + 1) * (weights - start_weights) + weighted_steps) / steps
+    mean_bias = start_bias + ((steps + 1) * (bias - start_bias) + bias_weighted_steps) / steps
+    return mean_weights.astype(np.float32), mean_bias.astype(np.float32)
 
 
 def sample_weights(corpora: Sequence[Corpus], parameters: TrainingParameters) -> F32:
@@ -166,33 +207,38 @@ def sample_weights(corpora: Sequence[Corpus], parameters: TrainingParameters) ->
 
 @dataclass(frozen=True, slots=True)
 class ValidationSet:
-    """A validation corpus already featurised, with the metric it is judged on."""
+    """A validation corpus already featurised."""
 
     corpus: Corpus
     sparse: Sparse
 
-    @property
-    def metric_name(self) -> str:
-        return "macro_recall" if self.corpus.name.startswith("tweeteval") else "macro_f1"
-
     def score(self, logits: F32) -> float:
-        predicted = logits.argmax(axis=1).astype(np.int64)
-        metric = macro_recall if self.metric_name == "macro_recall" else macro_f1
-        return metric(self.corpus.labels, predicted)
+        return validation_score(self.corpus, logits)
+
+
+def validation_score(corpus: Corpus, logits: F32) -> float:
+    """The corpus's own metric: macro-recall for TweetEval, macro-F1 for UMSAB."""
+    predicted = logits.argmax(axis=1).astype(np.int64)
+    metric = macro_recall if corpus.name.startswith("tweeteval") else macro_f1
+    return metric(corpus.labels, predicted)
 
 
 def tune_offsets(
-    weights: F32, bias: F32, validation: Sequence[ValidationSet], objective_weights: dict[str, float]
+    logits: Sequence[F32], corpora: Sequence[Corpus], objective_weights: dict[str, float]
 ) -> tuple[F32, float]:
     """Decision offsets (negative and positive logits relative to neutral) that maximise the weighted mean
     of the validation figures; a coarse grid, then a finer one around the best point."""
-    logits = [sparse_logits(weights, bias, item.sparse) for item in validation]
-    weight_of = [objective_weights.get(item.corpus.name, 0.0) for item in validation]
+    weight_of = [objective_weights.get(corpus.name, 0.0) for corpus in corpora]
     total = sum(weight_of) or 1.0
 
     def objective(offset: F32) -> float:
         return (
-            sum(w * item.score(lg + offset) for w, item, lg in zip(weight_of, validation, logits, strict=True)) / total
+            sum(
+                w * validation_score(corpus, lg + offset)
+                for w, corpus, lg in zip(weight_of, corpora, logits, strict=True)
+                if w
+            )
+            / total
         )
 
     best = np.zeros(3, dtype=np.float32)
@@ -208,7 +254,39 @@ def tune_offsets(
     return best, best_value
 
 
-def build_model(
-    name: str, config: FeatureConfig, weights: F32, bias: F32, splitter: HashtagSplitter
-) -> LinearSentimentModel:
-    return LinearSentimentModel(name, config, weights, bias, splitter)
+@dataclass(frozen=True, slots=True)
+class HeadParameters:
+    """Hyper-parameters of the softmax head over sentence embeddings (``accurate`` preset)."""
+
+    epochs: int = 12
+    batch_size: int = 256
+    learning_rate: float = 5e-3
+    l2: float = 1e-4
+    seed: int = 20261127
+
+
+def fit_head(embeddings: F32, labels: I64, sample_weights: F32, parameters: HeadParameters) -> F32:
+    """A (dimension + 1, 3) softmax regression (weights then bias) trained with Adam on dense inputs."""
+    rng = np.random.default_rng(parameters.seed)
+    dimension = embeddings.shape[1]
+    head = np.zeros((dimension + 1, 3), dtype=np.float32)
+    first = np.zeros_like(head)
+    second = np.zeros_like(head)
+    onehot = np.eye(3, dtype=np.float32)[labels]
+    step = 0
+    for _ in range(parameters.epochs):
+        order = rng.permutation(labels.size)
+        for start in range(0, labels.size, parameters.batch_size):
+            batch = order[start : start + parameters.batch_size]
+            inputs = embeddings[batch]
+            logits = inputs @ head[:-1] + head[-1]
+            error = (softmax(logits) - onehot[batch]) * sample_weights[batch, None] / batch.size
+            gradient = np.empty_like(head)
+            gradient[:-1] = inputs.T @ error + parameters.l2 * head[:-1]
+            gradient[-1] = error.sum(axis=0)
+            step += 1
+            first = 0.9 * first + 0.1 * gradient
+            second = 0.999 * second + 0.001 * gradient * gradient
+            corrected = (first / (1 - 0.9**step)) / (np.sqrt(second / (1 - 0.999**step)) + 1e-8)
+            head -= (parameters.learning_rate * corrected).astype(np.float32)
+    return head

@@ -1,0 +1,66 @@
+"""The ``accurate`` preset: the fast model combined with a multilingual sentence-encoder head."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from vigie.classifier.sentiment import (
+    MODELS_DIR,
+    EnsembleSentimentModel,
+    LinearSentimentModel,
+    ModelArtifactError,
+    load_default_model,
+)
+from vigie.classifier.sentiment.accurate import load_accurate
+
+
+@pytest.fixture(scope="module")
+def accurate() -> EnsembleSentimentModel:
+    loaded = load_default_model("accurate")
+    assert isinstance(loaded, EnsembleSentimentModel)
+    return loaded
+
+
+def test_clear_posts_in_several_languages(accurate: EnsembleSentimentModel) -> None:
+    posts = [
+        ("fr", "Plage dégoûtante, des déchets partout et la mairie ne fait rien. Honteux !", "negative"),
+        ("fr", "Magnifique journée au festival, bravo à la ville pour cette superbe organisation !", "positive"),
+        ("en", "Terrible experience at the town hall, rude staff and hours of waiting. Awful.", "negative"),
+        ("en", "What a wonderful town, the old harbour is beautiful and people are so friendly!", "positive"),
+        ("de", "Wunderschöne Altstadt, tolles Essen und super freundliche Leute. Ich liebe es!", "positive"),
+        ("es", "Pésimo servicio en el ayuntamiento, una vergüenza, nunca más.", "negative"),
+    ]
+    predictions = accurate.predict([text for _, text, _ in posts], [language for language, _, _ in posts])
+    assert [p.label for p in predictions] == [label for _, _, label in posts]
+
+
+def test_blank_texts_are_neutral_and_probabilities_sum_to_one(accurate: EnsembleSentimentModel) -> None:
+    predictions = accurate.predict(["", "  ", "Le musée est fermé le lundi."])
+    assert [p.label for p in predictions[:2]] == ["neutral", "neutral"]
+    for p in predictions:
+        assert abs(p.negative + p.neutral + p.positive - 1.0) < 1e-5
+
+
+def test_a_corrupted_head_is_reported(tmp_path: Path, accurate: EnsembleSentimentModel) -> None:
+    copy = tmp_path / "accurate"
+    shutil.copytree(MODELS_DIR / "accurate", copy)
+    head = copy / "head.npy"
+    data = bytearray(head.read_bytes())
+    data[-5] ^= 0x01
+    head.write_bytes(bytes(data))
+    assert isinstance(accurate.fast, LinearSentimentModel)
+    with pytest.raises(ModelArtifactError, match=r"head\.npy is corrupted"):
+        load_accurate(copy, accurate.fast, accurate.encoder)
+
+
+def test_the_combination_follows_the_fast_model_when_alpha_is_zero(accurate: EnsembleSentimentModel) -> None:
+    fast_logits = np.array([[2.0, 0.0, -1.0]], dtype=np.float32)
+    head_logits = np.array([[-5.0, 0.0, 5.0]], dtype=np.float32)
+    silent = EnsembleSentimentModel("t", accurate.fast, accurate.encoder, accurate.head, 0.0, np.zeros(3, np.float32))
+    assert int(silent.combine(fast_logits, head_logits).argmax()) == 0
+    loud = EnsembleSentimentModel("t", accurate.fast, accurate.encoder, accurate.head, 3.0, np.zeros(3, np.float32))
+    assert int(loud.combine(fast_logits, head_logits).argmax()) == 2
