@@ -2,7 +2,7 @@
 server (aiosmtpd) and Slack ``chat.postMessage`` received by a local stand-in. Goal: p99 < 1 s per
 notification when the receivers answer promptly.
 
-    .venv/bin/python benchmarks/notifier.py [--alerts 200] [--rate 20] [--burst 400] [--no-chart]
+    .venv/bin/python benchmarks/notifier.py [--alerts 100] [--rate 2] [--burst 200] [--no-chart]
 
 Every alert opens a new incident routed to two receivers (email + Slack bot), ``group_wait: 0s``. The
 latency of a notification is the time from just before the alert is produced to the moment the SMTP
@@ -181,9 +181,9 @@ async def main(args: argparse.Namespace, bootstrap: str, routes_file: Path) -> N
 
 def cli() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--alerts", type=int, default=200, help="paced alerts (default 200)")
-    parser.add_argument("--rate", type=float, default=20.0, help="paced alerts per second (default 20)")
-    parser.add_argument("--burst", type=int, default=400, help="alerts produced at once (default 400)")
+    parser.add_argument("--alerts", type=int, default=100, help="paced alerts (default 100)")
+    parser.add_argument("--rate", type=float, default=2.0, help="paced alerts per second (default 2)")
+    parser.add_argument("--burst", type=int, default=200, help="alerts produced at once (default 200)")
     parser.add_argument("--no-chart", action="store_true", help="emails without the inline chart")
     args = parser.parse_args()
     args.slack_port = free_port()
