@@ -157,18 +157,37 @@ def test_escalation_after_critical_for_long_enough_and_cancelled_otherwise() -> 
     assert {j.notification.receiver.name for j in jobs} == {"comms"}
 
 
-def test_quiet_hours_hold_back_minor_incidents_only() -> None:
-    dispatcher, clock, _, _ = setup()
+def test_quiet_hours_defer_minor_incidents_to_the_morning() -> None:
+    dispatcher, clock, tracker, _ = setup()
     clock.set(datetime(2026, 11, 27, 22, 30, tzinfo=UTC))  # 23:30 in Paris
     dispatcher.accept(make_alert(0, severity="major"), record(0))
     dispatcher.accept(make_alert(0, severity="critical", incident="other:negative_surge:x"), record(1))
     clock.advance(30)
-    jobs = {j.notification.alert.incident_id: j for j in dispatcher.take_due()}
-    assert (
-        jobs["saint-malo:negative_surge:20261127T0800"].action,
-        jobs["saint-malo:negative_surge:20261127T0800"].reason,
-    ) == ("suppressed", "quiet_hours")
-    assert jobs["other:negative_surge:x"].action == "send"
+    [critical] = dispatcher.take_due()
+    assert (critical.notification.alert.incident_id, critical.action) == ("other:negative_surge:x", "send")
+    morning = datetime(2026, 11, 28, 6, 0, tzinfo=UTC)  # 07:00 in Paris
+    malo = "saint-malo:negative_surge:20261127T0800"
+    clock.set(datetime(2026, 11, 28, 2, 0, tzinfo=UTC))
+    dispatcher.accept(make_alert(1, "updated", severity="major"), record(2))  # folded into the deferred one
+    clock.set(morning - timedelta(seconds=1))
+    assert [j for j in dispatcher.take_due() if j.notification.alert.incident_id == malo] == []
+    clock.set(morning)
+    [deferred] = dispatcher.take_due()
+    assert (deferred.notification.alert.sequence, deferred.notification.kind, deferred.action) == (1, "open", "send")
+    finish(dispatcher, clock, [deferred])
+    assert tracker.committable() == {("vigie.alerts.v1", 0): 1}  # offset 1 (critical) is not finished yet
+
+
+def test_quiet_hours_can_drop_instead() -> None:
+    config = routes(
+        "route: {receiver: comms, group_wait: 0s}\nreceivers:\n"
+        + email_receiver("comms", 25, extra='    quiet_hours: {start: "22:00", end: "07:00", action: drop}\n')
+    )
+    clock = FakeClock(datetime(2026, 11, 27, 22, 30, tzinfo=UTC))
+    dispatcher = Dispatcher(config, Silences(), NotificationLog(), OffsetTracker(), clock)
+    dispatcher.accept(make_alert(0, severity="major"), record(0))
+    [job] = dispatcher.take_due()
+    assert (job.action, job.reason) == ("suppressed", "quiet_hours")
 
 
 def test_silences_mute_matching_notifications_until_they_expire() -> None:

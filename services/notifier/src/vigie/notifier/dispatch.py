@@ -254,9 +254,12 @@ class Dispatcher:
             pending = thread.pending
             if pending is None or pending.due_at > now:
                 continue
+            job = self._job(thread, pending, now)
+            if job is None:
+                continue  # deferred: still pending, with a later due time
             thread.pending, thread.in_flight = None, pending
             pending.first_attempt_at = pending.first_attempt_at or now
-            jobs.append(self._job(thread, pending, now))
+            jobs.append(job)
         return jobs
 
     def _fire_escalations(self, now: datetime) -> None:
@@ -270,7 +273,7 @@ class Dispatcher:
             previous = thread.pending.records if thread.pending is not None else []
             thread.pending = _Pending(timer.latest, previous + timer.records, now)
 
-    def _job(self, thread: _Thread, pending: _Pending, now: datetime) -> Job:
+    def _job(self, thread: _Thread, pending: _Pending, now: datetime) -> Job | None:
         alert = pending.alert
         kind: MessageKind
         if not thread.log.opened:
@@ -285,8 +288,14 @@ class Dispatcher:
         notification = Notification(notification_id, thread.receiver, alert, kind, thread.log.opener_ref,
                                     thread.escalated)  # fmt: skip
         verdict = first_verdict(self.stages, notification, now)
-        action: JobAction = verdict.action if verdict is not None else "send"
-        reason = verdict.reason if verdict is not None else None
+        action: JobAction = "send"
+        reason: str | None = None
+        if verdict is not None:
+            if verdict.action == "deferred":
+                pending.due_at = verdict.until or now
+                return None
+            action = "silenced" if verdict.action == "silenced" else "suppressed"
+            reason = verdict.reason
         first = pending.first_attempt_at or now
         return Job(action, notification, reason, pending.attempts, first, tuple(pending.records))
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from vigie.notifier.routes_config import WEEKDAYS, Receiver
 from vigie.schemas import SEVERITY_RANK, Severity
@@ -28,3 +28,14 @@ def in_quiet_hours(receiver: Receiver, at: datetime, severity: Severity) -> bool
     if clock < quiet.end:
         return yesterday in quiet.days
     return False
+
+
+def quiet_hours_end(receiver: Receiver, at: datetime) -> datetime:
+    """When the quiet hours that contain ``at`` end (as an aware datetime; ``at`` must be inside them)."""
+    quiet = receiver.quiet_hours
+    assert quiet is not None
+    local = at.astimezone(receiver.zone)
+    end = local.replace(hour=quiet.end.hour, minute=quiet.end.minute, second=0, microsecond=0)
+    if end <= local:
+        end += timedelta(days=1)
+    return end.replace(tzinfo=receiver.zone)  # re-resolve the offset across a DST change

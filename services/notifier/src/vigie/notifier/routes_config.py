@@ -57,16 +57,19 @@ class _Model(BaseModel):
 
 
 class QuietHours(_Model):
-    """Local hours when only severe incidents notify (others are suppressed with reason ``quiet_hours``).
+    """Local hours when only severe incidents notify.
 
     ``start``/``end`` are local times in the receiver's time zone; ``start > end`` spans midnight.
     ``min_severity`` is the severity from which quiet hours are ignored (default ``critical``).
+    ``action``: ``defer`` (default) sends the latest state when the quiet hours end, unless the incident
+    was resolved meanwhile; ``drop`` suppresses the message (logged with reason ``quiet_hours``).
     """
 
     start: time
     end: time
     days: tuple[Weekday, ...] = WEEKDAYS
     min_severity: Severity = "critical"
+    action: Literal["defer", "drop"] = "defer"
 
 
 class SmtpServer(_Model):

@@ -10,14 +10,17 @@ from datetime import datetime
 from typing import Literal, Protocol
 
 from vigie.notifier.notification import Notification
-from vigie.notifier.quiet_hours import in_quiet_hours
+from vigie.notifier.quiet_hours import in_quiet_hours, quiet_hours_end
 from vigie.notifier.silences import Silences
 
 
 @dataclass(frozen=True)
 class Verdict:
-    action: Literal["silenced", "suppressed"]
+    """``silenced``/``suppressed`` are final (logged); ``deferred`` asks to try again at ``until``."""
+
+    action: Literal["silenced", "suppressed", "deferred"]
     reason: str
+    until: datetime | None = None
 
 
 class Stage(Protocol):
@@ -39,12 +42,16 @@ class SilenceStage:
 
 
 class QuietHoursStage:
-    """Held back during the receiver's quiet hours, unless severe enough."""
+    """Held back during the receiver's quiet hours, unless severe enough: deferred to their end (the
+    latest state is sent then) or dropped, as the receiver's ``quiet_hours.action`` says."""
 
     def check(self, notification: Notification, now: datetime) -> Verdict | None:
-        if in_quiet_hours(notification.receiver, now, notification.alert.severity):
+        receiver = notification.receiver
+        if receiver.quiet_hours is None or not in_quiet_hours(receiver, now, notification.alert.severity):
+            return None
+        if receiver.quiet_hours.action == "drop":
             return Verdict("suppressed", "quiet_hours")
-        return None
+        return Verdict("deferred", "quiet_hours", quiet_hours_end(receiver, now))
 
 
 class NeverNotifiedStage:
