@@ -1,0 +1,74 @@
+"""``vigie detect-series``: the CSV contract, through the real command."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import random
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from vigie.classifier.detection.series import SeriesDetector
+
+VIGIE = str(Path(sys.executable).with_name("vigie"))
+
+
+def series(days: int = 4, spike_at: int | None = None, seed: int = 3) -> list[tuple[str, int]]:
+    """A seasonal count series every 5 minutes (NAB timestamps), with an optional 2-hour surge."""
+    rng = random.Random(seed)
+    start = datetime(2015, 2, 26, 21, 42, 53)
+    rows = []
+    for i in range(days * 288):
+        hour = ((start + timedelta(minutes=5 * i)).hour + 0.5) % 24
+        mean = 20.0 * (1.0 + 0.6 * math.sin(2 * math.pi * (hour - 9) / 24))
+        if spike_at is not None and spike_at <= i < spike_at + 24:
+            mean *= 15
+        value = sum(1 for _ in range(int(mean * 3)) if rng.random() < 1 / 3)  # binomial ~ mean
+        rows.append(((start + timedelta(minutes=5 * i)).strftime("%Y-%m-%d %H:%M:%S"), value))
+    return rows
+
+
+def to_csv(rows: list[tuple[str, int]]) -> str:
+    return "timestamp,value\n" + "".join(f"{t},{v}\n" for t, v in rows)
+
+
+def detect(text: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([VIGIE, "detect-series", *args], input=text, capture_output=True, text=True, timeout=60)
+
+
+def test_alert_is_one_exactly_on_raise_or_escalate_rows(tmp_path: Path) -> None:
+    rows = series(days=5, spike_at=4 * 288 + 100)
+    path = tmp_path / "series.csv"
+    path.write_text(to_csv(rows))
+    result = detect("", str(path))
+    assert result.returncode == 0, result.stderr
+    out = list(csv.reader(io.StringIO(result.stdout)))
+    assert out[0] == ["timestamp", "value", "anomaly_score", "alert"]
+    assert [(r[0], int(r[1])) for r in out[1:]] == rows
+    assert all(0.0 <= float(r[2]) <= 1.0 and r[3] in ("0", "1") for r in out[1:])
+    # The same detector, in process, says which rows raise or escalate.
+    detector = SeriesDetector.for_interval(300)
+    expected = []
+    for stamp, value in rows:
+        step = detector.step(datetime.fromisoformat(stamp).replace(tzinfo=UTC), value)
+        expected.append("1" if {"raised", "escalated"} & set(step.transitions) else "0")
+    assert [r[3] for r in out[1:]] == expected
+    alerts = [i for i, r in enumerate(out[1:]) if r[3] == "1"]
+    assert alerts and 4 * 288 + 100 <= alerts[0] < 4 * 288 + 106
+    assert all(4 * 288 + 100 <= i < 4 * 288 + 124 for i in alerts)
+
+
+def test_a_quiet_series_raises_nothing_and_reads_stdin() -> None:
+    result = detect(to_csv(series(seed=8)))
+    assert result.returncode == 0, result.stderr
+    assert {line.rsplit(",", 1)[1] for line in result.stdout.splitlines()[1:]} == {"0"}
+
+
+def test_bad_input_is_reported_with_its_line() -> None:
+    result = detect("timestamp,value\n2015-02-26 21:42:53,4\nyesterday,5\n")
+    assert result.returncode == 2
+    assert "line 3" in result.stderr
+    assert detect("when,count\n").returncode == 2
