@@ -44,3 +44,8 @@ def test_secrets_are_read_from_mounted_files_and_never_printed(tmp_path: Path) -
     assert "mounted-secret" not in repr(settings)
     with pytest.raises(ValueError, match="frozen"):
         settings.http_port = 1  # type: ignore[misc]
+
+
+def test_bootstrap_servers_can_be_passed_by_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("KAFKA_BOOTSTRAP_SERVERS", raising=False)
+    assert KafkaSettings(bootstrap_servers="127.0.0.1:1234").bootstrap_servers == "127.0.0.1:1234"

@@ -18,7 +18,7 @@ LogFormat = Literal["json", "console"]
 class KafkaSettings(BaseSettings):
     """How to reach the broker. Short group timeouts suit Tansu (see BROKER.md); raise them on Kafka."""
 
-    model_config = SettingsConfigDict(frozen=True, extra="ignore", env_prefix="VIGIE_KAFKA_")
+    model_config = SettingsConfigDict(frozen=True, extra="ignore", env_prefix="VIGIE_KAFKA_", populate_by_name=True)
 
     bootstrap_servers: str = Field(
         default="127.0.0.1:9092",
