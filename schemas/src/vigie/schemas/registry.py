@@ -113,9 +113,12 @@ TOPICS: dict[str, TopicSpec] = {
         ),
         TopicSpec(
             name=DELIVERIES,
-            description="The notifier's log: one receipt per notification and receiver; replayed at start-up.",
+            description=(
+                "The notifier's log: one receipt per notification (incident or digest) and receiver; replayed "
+                "at start-up; keyed by incident, or by digest."
+            ),
             value_model=DeliveryReceipt,
-            key_field="incident_id",
+            key_field="record_key",
             partitions=3,
             producers=("notifier",),
             consumers=("notifier", "integrators"),

@@ -47,6 +47,8 @@ class NotificationLog:
     def record(self, receipt: DeliveryReceipt) -> None:
         """Add a receipt (replayed or just written). Receipts may arrive in any order."""
         self._ids.add(receipt.notification_id)
+        if receipt.kind != "incident" or receipt.incident_id is None or receipt.alert_event_id is None:
+            return  # digests have no thread: their notification id is all the log needs
         thread = self._threads.setdefault((receipt.receiver, receipt.incident_id), ThreadRecord())
         sequence = alert_sequence(receipt.alert_event_id)
         if sequence is not None:
