@@ -9,7 +9,7 @@ from datetime import timedelta
 from types import ModuleType
 from typing import Any
 
-from vigie.classifier.detection import DetectionEngine, PartitionDriver
+from vigie.classifier.detection import DetectionEngine, DetectorSettings, PartitionDriver
 from vigie.schemas import AlertEvent
 
 
@@ -84,14 +84,18 @@ def test_slow_build_up_is_raised_before_its_peak(sc: ModuleType) -> None:
 
 def test_a_festival_buzz_is_not_a_crisis(sc: ModuleType) -> None:
     festival_day = (sc.START + timedelta(days=14)).date()
-    town = sc.territory(
-        "saint-malo", events=[{"name": "Route du Rhum", "start": festival_day, "end": festival_day, "volume_factor": 5}]
-    )
+    event = {"name": "Route du Rhum", "start": festival_day, "end": festival_day, "volume_factor": 5}
+    town = sc.territory("saint-malo", events=[event])
     normal = sc.background("saint-malo", 14, 6, shape=sc.daily_rhythm)
-    buzz = sc.background(
-        "saint-malo", 1, 30, shape=sc.daily_rhythm, negative_share=0.15, start=sc.START + timedelta(days=14), seed=7
-    )
-    assert not sc.run(sc.merged(normal, buzz), sc.config(town))
+    # Ten times the usual volume, with the usual share of negative posts.
+    buzz = sc.background("saint-malo", 1, 60, shape=sc.daily_rhythm, start=sc.START + timedelta(days=14), seed=7)
+    stream = sc.merged(normal, buzz)
+    assert not sc.run(stream, sc.config(town))
+    # Each safeguard alone is enough: the calendar raises the expected volume, the share test sees no shift.
+    assert not sc.run(stream, sc.config(town), DetectorSettings(min_share_score=0.0))
+    assert not sc.run(stream, sc.config(sc.territory("saint-malo")))
+    # Without both, the same buzz would look like a surge of negative posts.
+    assert raised(sc.run(stream, sc.config(sc.territory("saint-malo")), DetectorSettings(min_share_score=0.0)))
 
 
 def test_night_time_noise_in_a_village_is_below_the_minimum_volume(sc: ModuleType) -> None:
@@ -100,6 +104,8 @@ def test_night_time_noise_in_a_village_is_below_the_minimum_volume(sc: ModuleTyp
     normal = sc.background("ploumanach", 4, 0.2, seed=2)
     village = sc.config(sc.territory("ploumanach", "village"))
     assert not sc.run(sc.merged(normal, angry), village)
+    # It is the minimum volume that holds them back: four posts in ten minutes are unusual for a village.
+    assert raised(sc.run(sc.merged(normal, angry), village, DetectorSettings(min_negative=1.0)))
 
 
 def test_strong_daily_seasonality_raises_nothing(sc: ModuleType) -> None:

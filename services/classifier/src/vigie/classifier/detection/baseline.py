@@ -25,6 +25,9 @@ from vigie.classifier.detection.settings import DetectorSettings
 
 Baseline = dict[str, Any]
 _MAX_SHAPE = 20.0
+#: Shapes are stored as integers in 1/10,000 (compact and fast to serialise).
+SHAPE_UNIT = 10_000
+_SHAPE_UNIT_SQUARED = SHAPE_UNIT * SHAPE_UNIT
 
 
 def _sig(value: float) -> float:
@@ -35,8 +38,8 @@ def new_baseline(prior_per_bucket: float, windows: int) -> Baseline:
     """A baseline that knows nothing but the prior mean count per bucket."""
     return {
         "level": _sig(prior_per_bucket),
-        "hod": [1.0] * 24,
-        "how": [1.0] * 168,
+        "hod": [SHAPE_UNIT] * 24,
+        "how": [SHAPE_UNIT] * 168,
         "phi": None,
         "phiw": [None] * windows,
         "n": 0,
@@ -52,7 +55,7 @@ def new_baseline(prior_per_bucket: float, windows: int) -> Baseline:
 def shape(base: Baseline, calendar: LocalCalendar, bucket_start: int) -> float:
     """Seasonal and calendar multiplier of the level for the bucket starting at ``bucket_start``."""
     hod, how = calendar.hours(bucket_start)
-    factor: float = base["hod"][hod] * base["how"][how] * calendar.factor(bucket_start)
+    factor: float = base["hod"][hod] * base["how"][how] / _SHAPE_UNIT_SQUARED * calendar.factor(bucket_start)
     return factor
 
 
@@ -114,8 +117,8 @@ def learn(
     """Teach the baseline one closed bucket (the caller skips buckets under an open incident)."""
     hod, how = calendar.hours(bucket_start)
     factor = calendar.factor(bucket_start)
-    hod_shape = base["hod"][hod]
-    how_shape = base["how"][how]
+    hod_shape = base["hod"][hod] / SHAPE_UNIT
+    how_shape = base["how"][how] / SHAPE_UNIT
     level = base["level"]
     mean = level * hod_shape * how_shape * factor
     phi = dispersion(base, settings)
@@ -172,15 +175,15 @@ def _learn_shapes(base: Baseline, calendar: LocalCalendar, settings: DetectorSet
     alpha_how = max(
         7 * 86400.0 / settings.bucket_seconds / settings.hour_of_week_time_constant_buckets, 1.0 / (days / 7 + 3)
     )
-    base["hod"][hod] = round(base["hod"][hod] * (1.0 + alpha_hod * (ratio - 1.0)), 4) or 1e-4
-    base["how"][how] = round(base["how"][how] * (1.0 + alpha_how * (ratio - 1.0)), 4) or 1e-4
+    base["hod"][hod] = round(base["hod"][hod] * (1.0 + alpha_hod * (ratio - 1.0))) or 1
+    base["how"][how] = round(base["how"][how] * (1.0 + alpha_how * (ratio - 1.0))) or 1
 
 
 def _renormalise(base: Baseline) -> None:
     """Keep both shapes at mean 1, moving their scale into the level (once per day)."""
     for key in ("hod", "how"):
         values = base[key]
-        mean = sum(values) / len(values)
+        mean = sum(values) / len(values) / SHAPE_UNIT
         if mean > 0:
-            base[key] = [round(v / mean, 4) or 1e-4 for v in values]
+            base[key] = [round(v / mean) or 1 for v in values]
             base["level"] = _sig(base["level"] * mean)

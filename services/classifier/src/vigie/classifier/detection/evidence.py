@@ -123,19 +123,12 @@ def build(state: State, detector: SurgeDetector) -> Evidence:
     """The evidence of the territory's current incident (or of the window that raised it)."""
     settings = detector.settings
     seconds = settings.bucket_seconds
-    ring = state["ring"]
-    head = ring["head"]
-    series = []
-    for bucket in range(head - settings.buckets_per_day + 1, head + 1):
-        negative, total, _ = rg.counts(ring, bucket)
-        series.append(
-            SeriesPoint(
-                start=datetime.fromtimestamp(bucket * seconds, UTC),
-                observed=negative,
-                expected=round(detector.expected_in(state, bucket), 4),
-                total=total,
-            )
+    series = [
+        SeriesPoint(
+            start=datetime.fromtimestamp(bucket * seconds, UTC), observed=negative, expected=expected, total=total
         )
+        for bucket, negative, total, expected in rg.day(state["ring"])[-settings.buckets_per_day :]
+    ]
     evidence = state["ev"]
     lifted = tm.lifted(evidence["inc"], evidence["base"], limit=4 * settings.top_terms)
     words = [TermWeight(term=t, count=c, lift=lift) for t, c, lift in lifted if not t.startswith("#")]

@@ -1,8 +1,12 @@
 """The last day of event-time buckets of one territory: negative, total and reach-weighted negative counts,
 and the count the baseline expected in each bucket when the bucket began.
 
-Stored densely as four lists indexed by ``bucket % length`` with ``head`` the newest bucket index, so the
-state has a fixed, small size and a window sum costs a few list reads.
+Two parts, so the state stays small and fast to (de)serialise on every mention:
+
+* ``recent``: the newest buckets (enough for the longest test window and the allowed lateness), as dense
+  lists of integers indexed by ``bucket % length`` (weights in hundredths, expectations in 1/10,000);
+* ``hist``: the older buckets of the day, as one compact string ``"neg,tot,expected neg,tot,expected ..."``
+  (oldest first), only read to draw the evidence series.
 """
 
 from __future__ import annotations
@@ -12,77 +16,133 @@ from typing import Any
 
 Ring = dict[str, Any]
 
+WEIGHT_UNIT = 100
+EXPECTED_UNIT = 10_000
 
-def new_ring(length: int, head: int) -> Ring:
-    return {"head": head, "neg": [0] * length, "tot": [0] * length, "w": [0.0] * length, "e": [0.0] * length}
+
+def new_ring(recent: int, history: int, head: int) -> Ring:
+    return {
+        "head": head,
+        "neg": [0] * recent,
+        "tot": [0] * recent,
+        "w": [0] * recent,
+        "e": [0] * recent,
+        "hist": "",
+        "hn": 0,
+        "hmax": history,
+    }
 
 
 def roll_to(ring: Ring, bucket: int, expect: Callable[[int], float], first: int | None = None) -> None:
-    """Make ``bucket`` the newest bucket, clearing the buckets after the old head (or from ``first``) and
-    recording what the baseline expects in each of them."""
+    """Make ``bucket`` the newest bucket: buckets leaving ``recent`` move to the history, new ones are cleared
+    and get what the baseline expects in them. ``first`` starts a fresh ring at that bucket."""
     head = ring["head"] if first is None else first - 1
     if bucket <= head:
         return
-    length = len(ring["neg"])
     neg, tot, weighted, expected = ring["neg"], ring["tot"], ring["w"], ring["e"]
+    length = len(neg)
+    entries: list[str] = []
+    if first is None:
+        for index in range(max(head - length + 1, bucket - length - ring["hmax"] + 1), bucket - length + 1):
+            if index <= head:
+                slot = index % length
+                entries.append(f"{neg[slot]},{tot[slot]},{expected[slot]}")
+            else:  # a gap longer than the recent part: nothing was counted there
+                entries.append(f"0,0,{round(expect(index) * EXPECTED_UNIT)}")
     for index in range(max(head + 1, bucket - length + 1), bucket + 1):
         slot = index % length
         neg[slot] = 0
         tot[slot] = 0
-        weighted[slot] = 0.0
-        expected[slot] = round(expect(index), 4)
+        weighted[slot] = 0
+        expected[slot] = round(expect(index) * EXPECTED_UNIT)
     ring["head"] = bucket
+    if entries:
+        _append_history(ring, entries)
+
+
+def _append_history(ring: Ring, entries: list[str]) -> None:
+    text = " ".join(entries) if not ring["hist"] else ring["hist"] + " " + " ".join(entries)
+    count = ring["hn"] + len(entries)
+    excess = count - ring["hmax"]
+    if excess > 0:
+        cut = -1
+        for _ in range(excess):
+            cut = text.index(" ", cut + 1)
+        text = text[cut + 1 :]
+        count = ring["hmax"]
+    ring["hist"] = text
+    ring["hn"] = count
 
 
 def holds(ring: Ring, bucket: int) -> bool:
+    """Whether ``bucket`` is in the recent part."""
     head: int = ring["head"]
     return head - len(ring["neg"]) < bucket <= head
 
 
 def add(ring: Ring, bucket: int, negative: float, total: float, weighted: float) -> None:
-    """Count into ``bucket`` (which the ring must hold)."""
+    """Count into ``bucket`` (which must be in the recent part)."""
     slot = bucket % len(ring["neg"])
     ring["neg"][slot] += negative
     ring["tot"][slot] += total
     if weighted:
-        ring["w"][slot] = round(ring["w"][slot] + weighted, 3)
+        ring["w"][slot] += round(weighted * WEIGHT_UNIT)
 
 
 def counts(ring: Ring, bucket: int) -> tuple[int, int, float]:
-    """(negative, total, weighted) of ``bucket``; zeros for buckets the ring no longer or not yet holds."""
+    """(negative, total, weighted) of a recent bucket; zeros for buckets not (or no longer) recent."""
     if not holds(ring, bucket):
         return 0, 0, 0.0
     slot = bucket % len(ring["neg"])
-    return ring["neg"][slot], ring["tot"][slot], ring["w"][slot]
+    return ring["neg"][slot], ring["tot"][slot], ring["w"][slot] / WEIGHT_UNIT
 
 
 def expected_in(ring: Ring, bucket: int) -> float:
-    """What the baseline expected in ``bucket`` when it began (0 outside the ring)."""
+    """What the baseline expected in a recent ``bucket`` when it began (0 outside the recent part)."""
     if not holds(ring, bucket):
         return 0.0
-    value: float = ring["e"][bucket % len(ring["e"])]
-    return value
+    value: int = ring["e"][bucket % len(ring["e"])]
+    return value / EXPECTED_UNIT
+
+
+def _recent_range(ring: Ring, last: int, width: int) -> range:
+    length = len(ring["neg"])
+    return range(max(last - width + 1, ring["head"] - length + 1), min(last, ring["head"]) + 1)
 
 
 def expected_window(ring: Ring, last: int, width: int) -> float:
-    """Expected sum over the ``width`` buckets ending with ``last`` (inclusive)."""
+    """Expected sum over the ``width`` recent buckets ending with ``last`` (inclusive)."""
     length = len(ring["e"])
     expected = ring["e"]
-    low = max(last - width + 1, ring["head"] - length + 1)
-    return float(sum(expected[index % length] for index in range(low, min(last, ring["head"]) + 1)))
+    total: int = sum(expected[index % length] for index in _recent_range(ring, last, width))
+    return total / EXPECTED_UNIT
 
 
 def window(ring: Ring, last: int, width: int) -> tuple[int, int, float]:
-    """Sums over the ``width`` buckets ending with ``last`` (inclusive)."""
+    """(negative, total, weighted) sums over the ``width`` recent buckets ending with ``last`` (inclusive)."""
     length = len(ring["neg"])
     neg, tot, weighted = ring["neg"], ring["tot"], ring["w"]
-    low = max(last - width + 1, ring["head"] - length + 1)
-    high = min(last, ring["head"])
-    n = t = 0
-    w = 0.0
-    for index in range(low, high + 1):
+    n = t = w = 0
+    for index in _recent_range(ring, last, width):
         slot = index % length
         n += neg[slot]
         t += tot[slot]
         w += weighted[slot]
-    return n, t, w
+    return n, t, w / WEIGHT_UNIT
+
+
+def day(ring: Ring) -> list[tuple[int, int, int, float]]:
+    """(bucket, negative, total, expected) of every bucket the ring holds, oldest first."""
+    head = ring["head"]
+    length = len(ring["neg"])
+    rows: list[tuple[int, int, int, float]] = []
+    if ring["hist"]:
+        entries = ring["hist"].split(" ")
+        first = head - length - len(entries) + 1
+        for offset, entry in enumerate(entries):
+            negative, total, expected = entry.split(",")
+            rows.append((first + offset, int(negative), int(total), int(expected) / EXPECTED_UNIT))
+    for index in range(head - length + 1, head + 1):
+        slot = index % length
+        rows.append((index, ring["neg"][slot], ring["tot"][slot], ring["e"][slot] / EXPECTED_UNIT))
+    return rows

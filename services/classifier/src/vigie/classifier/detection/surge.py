@@ -108,6 +108,12 @@ class SurgeDetector:
         self.share_test = share_test
         self.min_level = min_level
 
+    @property
+    def recent_buckets(self) -> int:
+        """Buckets kept as counts: the longest test window, the allowed lateness and the bucket closing."""
+        lateness = -(-self.settings.allowed_lateness_seconds // self.settings.bucket_seconds)
+        return self.settings.longest_window + lateness + 2
+
     # -- state and clock -------------------------------------------------------------------------------------
 
     def new_state(self) -> State:
@@ -116,7 +122,7 @@ class SurgeDetector:
             "clock": None,
             "closed": None,
             "base": bl.new_baseline(self.prior_per_bucket, len(self.settings.window_buckets)),
-            "ring": rg.new_ring(self.settings.buckets_per_day, 0),
+            "ring": rg.new_ring(self.recent_buckets, max(self.settings.buckets_per_day - self.recent_buckets, 0), 0),
             "inc": None,
             "resolved": None,
         }
@@ -164,7 +170,7 @@ class SurgeDetector:
             if frozen_until is not None and start < frozen_until:
                 continue
             negative, total, weighted = rg.counts(ring, bucket)
-            if base["n"] >= settings.longest_window:
+            if base["n"] >= settings.longest_window and bucket <= ring["head"]:
                 self._learn_window_dispersions(state, bucket)
             bl.learn(base, self.calendar, start, negative, total, weighted, settings, self.min_level)
         state["closed"] = last_closed
