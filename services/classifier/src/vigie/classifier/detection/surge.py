@@ -5,8 +5,9 @@ Event time only: the series has a clock (the largest event time it has seen or b
 records older than ``clock - allowed_lateness`` are late (the caller counts and ignores them).
 
 Evaluation happens at the clock, against the expectation for the *elapsed* part of the current bucket plus
-whole trailing buckets, in a short and a long window; the more significant window decides. This is what makes
-the alert fire on the record that makes the surge significant rather than at the end of a bucket.
+whole trailing buckets, in each test window (``window_buckets``: a short one for sudden surges, longer ones
+for build-ups); the most significant window decides. This is what makes the alert fire on the record that
+makes the surge significant rather than at the end of a bucket.
 
 Lifecycle of the one incident a series may have open at a time:
 ``raised`` (significant, above the minimum volume, share test passed) -> ``escalated`` (severity up) or
@@ -31,8 +32,8 @@ from vigie.schemas import SEVERITY_RANK, Severity, Transition
 
 State = dict[str, Any]
 STATE_VERSION = 1
-#: Longest quiet gap whose empty buckets still teach the baseline one by one (older ones are skipped).
-_MAX_GAP_BUCKETS_LEARNT = 7 * 288
+#: Longest quiet gap (in days) whose empty buckets still teach the baseline one by one (older ones are skipped).
+_MAX_GAP_DAYS_LEARNT = 7
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +159,7 @@ class SurgeDetector:
         settings = self.settings
         seconds = settings.bucket_seconds
         last_closed = (clock - settings.allowed_lateness_seconds) // seconds - 1
-        first = max(state["closed"] + 1, last_closed - _MAX_GAP_BUCKETS_LEARNT + 1)
+        first = max(state["closed"] + 1, last_closed - _MAX_GAP_DAYS_LEARNT * settings.buckets_per_day + 1)
         if last_closed < first:
             return
         base = state["base"]
