@@ -8,10 +8,12 @@ import json
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from aiosmtpd.controller import Controller
@@ -21,6 +23,7 @@ from vigie.runtime.embedded_broker import free_port
 from vigie.schemas import (
     AlertEvent,
     CountBy,
+    DigestEvent,
     Evidence,
     EvidenceMention,
     SeriesPoint,
@@ -95,6 +98,40 @@ def make_alert(
             languages=(CountBy(key="fr", count=11), CountBy(key="en", count=1)),
         ),
         labels=labels if labels is not None else {"region": "bretagne", "team": "comms-saint-malo"},
+    )
+
+
+DIGEST_EXAMPLE = Path(__file__).parents[2] / "schemas" / "examples" / "vigie.digests.v1" / "daily.json"
+
+
+def make_digest(
+    day: date,
+    territory_id: str = "saint-malo",
+    territory_name: str = "Saint-Malo",
+    labels: dict[str, str] | None = None,
+    total: int = 40,
+) -> DigestEvent:
+    """The example daily digest, moved to ``day`` (Europe/Paris) and to a territory; ``total`` tells
+    versions apart."""
+    example = DigestEvent.model_validate_json(DIGEST_EXAMPLE.read_text(encoding="utf-8"))
+    zone = ZoneInfo("Europe/Paris")
+    start = datetime.combine(day, datetime.min.time(), zone).astimezone(UTC)
+    end = datetime.combine(day + timedelta(days=1), datetime.min.time(), zone).astimezone(UTC)
+    shift = start - example.period_start
+    return DigestEvent.model_validate(
+        {
+            **example.model_dump(),
+            "digest_id": f"{territory_id}:day:{day.isoformat()}",
+            "territory_id": territory_id,
+            "territory_name": territory_name,
+            "period_date": day,
+            "period_start": start,
+            "period_end": end,
+            "event_time": end,
+            "timeline": [{**p.model_dump(), "start": p.start + shift} for p in example.timeline],
+            "volume": {**example.volume.model_dump(), "total": total},
+            "labels": labels if labels is not None else {"region": "bretagne"},
+        }
     )
 
 

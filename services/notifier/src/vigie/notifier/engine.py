@@ -64,6 +64,23 @@ class DeliveryEngine:
         """Something changed (a new alert, a silence): look at the due jobs now."""
         self._wake.set()
 
+    def busy(self) -> bool:
+        """Whether an alert notification is being delivered or is due now and about to be."""
+        due = self.dispatcher.next_due_at()
+        return bool(self._tasks) or (due is not None and due <= self.clock.now())
+
+    async def wait_idle(self) -> None:
+        """Return once no alert notification is in flight or due: what has lower priority (digests) waits
+        on this, so it never goes out ahead of, or alongside, an alert that is ready."""
+        while True:
+            if self._tasks:
+                await asyncio.wait(set(self._tasks))
+            elif self.busy():
+                self.wake()
+                await asyncio.sleep(0.01)  # the run loop is taking the due jobs
+            else:
+                return
+
     @property
     def in_flight(self) -> int:
         return len(self._tasks)
@@ -192,14 +209,20 @@ class DeliveryEngine:
 
     @staticmethod
     async def _retry_write(write: Callable[[], Awaitable[None]]) -> None:
-        delay = 0.2
-        while True:
-            try:
-                await write()
-                return
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("cannot write to the log topic; retrying")
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 10.0)
+        await retry_write(write)
+
+
+async def retry_write(write: Callable[[], Awaitable[None]]) -> None:
+    """Call ``write`` until it succeeds (the log topic is down: back off up to 10 s; never give up, as a
+    send without its receipt could be repeated after a restart)."""
+    delay = 0.2
+    while True:
+        try:
+            await write()
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("cannot write to the log topic; retrying")
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 10.0)

@@ -1,6 +1,7 @@
 """Label matchers shared by routes and silences: ``name=value``, ``name!=value``, ``name=~regex``,
 ``name!~regex``. The names an alert exposes are ``territory_id``, ``territory``, ``severity``,
-``transition``, ``kind`` and every label copied from the territory configuration."""
+``transition``, ``kind`` and every label copied from the territory configuration; a digest exposes
+``territory_id``, ``territory``, ``period`` and the territory's labels."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from vigie.schemas import AlertEvent
+from vigie.schemas import AlertEvent, DigestEvent
 
 Operator = Literal["=", "!=", "=~", "!~"]
 _MATCHER = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_.-]*)\s*(=~|!~|!=|=)\s*(.*?)\s*$")
@@ -24,6 +25,13 @@ def alert_labels(alert: AlertEvent) -> dict[str, str]:
         transition=alert.transition,
         kind=alert.kind,
     )
+    return labels
+
+
+def digest_labels(digest: DigestEvent) -> dict[str, str]:
+    """The labels a digest is matched on (digest subscriptions)."""
+    labels = dict(digest.labels)
+    labels.update(territory_id=digest.territory_id, territory=digest.territory_name, period=digest.period)
     return labels
 
 

@@ -53,3 +53,20 @@ class NotifierMetrics:
             "Alert records not committed yet (waiting or retrying).",
             registry=registry,
         )
+        self.digests = Counter(
+            "vigie_notifier_digests_total",
+            "Digest deliveries by integration and outcome (delivered, failed, retried).",
+            ["integration", "outcome"],
+            registry=registry,
+        )
+        self.digests_known = Gauge(
+            "vigie_notifier_digests_known",
+            "Digests held for scheduled delivery (latest per territory, period and start).",
+            registry=registry,
+        )
+        self.digest_events = Counter(
+            "vigie_notifier_digest_events_total",
+            "Digest events read from vigie.digests.v1, by period.",
+            ["period"],
+            registry=registry,
+        )

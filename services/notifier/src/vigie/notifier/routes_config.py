@@ -25,8 +25,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
-from vigie.notifier.matchers import Matcher
-from vigie.schemas import Severity
+from vigie.classifier.digest.schedule import DigestSchedule
+from vigie.notifier.matchers import Matcher, digest_labels, matches_all
+from vigie.schemas import DigestEvent, DigestPeriod, Severity
 from vigie.schemas.yaml_source import load_yaml_model, validate_yaml_text
 
 Locale = Literal["fr", "en"]
@@ -134,6 +135,49 @@ class WebhookIntegration(_Model):
     url: str = Field(pattern=r"^https?://")
 
 
+def _matchers(value: Any) -> Any:
+    if isinstance(value, dict):
+        return tuple(Matcher.parse(f"{k}={v}") for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return tuple(v if isinstance(v, Matcher) else Matcher.parse(str(v)) for v in value)
+    return value
+
+
+Matchers = Annotated[tuple[Matcher, ...], BeforeValidator(_matchers)]
+
+
+class DigestSubscription(_Model):
+    """The territory digests a receiver gets, and when: each local day (``period: day``) or each week
+    (``period: week``, on ``weekday``) at local time ``at`` in the receiver's time zone, the digest of the
+    period that just ended, in the receiver's language. ``territories`` lists territory ids; ``matchers``
+    select territories by id (``territory_id``), name (``territory``) or the territory's labels; a digest
+    is sent when either selects its territory.
+    """
+
+    period: DigestPeriod
+    at: time = time(8, 0)
+    weekday: Weekday = "mon"
+    territories: tuple[str, ...] = ()
+    matchers: Matchers = ()
+
+    @model_validator(mode="after")
+    def _selects_something(self) -> DigestSubscription:
+        if not self.territories and not self.matchers:
+            raise ValueError("a digest needs territories or matchers (e.g. matchers: ['territory_id=~.+'] for all)")
+        return self
+
+    def schedule(self, timezone: str) -> DigestSchedule:
+        return DigestSchedule(self.period, timezone, self.at, WEEKDAYS.index(self.weekday))
+
+    def wants(self, digest: DigestEvent) -> bool:
+        """Whether this subscription covers ``digest`` (its period and its territory)."""
+        if digest.period != self.period:
+            return False
+        if digest.territory_id in self.territories:
+            return True
+        return bool(self.matchers) and matches_all(self.matchers, digest_labels(digest))
+
+
 class Receiver(_Model):
     """Who is told, how, in which language and time zone. Exactly one integration per receiver."""
 
@@ -141,6 +185,7 @@ class Receiver(_Model):
     locale: Locale = "fr"
     timezone: str = "Europe/Paris"
     quiet_hours: QuietHours | None = None
+    digest: DigestSubscription | None = None
     email: EmailIntegration | None = None
     slack: SlackIntegration | None = None
     teams: TeamsIntegration | None = None
@@ -159,6 +204,8 @@ class Receiver(_Model):
     def _one_integration(self) -> Receiver:
         if len(self.integrations()) != 1:
             raise ValueError("a receiver has exactly one of: email, slack, teams, webhook")
+        if self.digest is not None and self.webhook is not None:
+            raise ValueError("digest: digests are delivered by email, slack or teams, not by webhook")
         return self
 
     def integrations(self) -> list[str]:
@@ -171,17 +218,6 @@ class Receiver(_Model):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
-
-
-def _matchers(value: Any) -> Any:
-    if isinstance(value, dict):
-        return tuple(Matcher.parse(f"{k}={v}") for k, v in value.items())
-    if isinstance(value, list | tuple):
-        return tuple(v if isinstance(v, Matcher) else Matcher.parse(str(v)) for v in value)
-    return value
-
-
-Matchers = Annotated[tuple[Matcher, ...], BeforeValidator(_matchers)]
 
 
 class Escalation(_Model):
@@ -225,6 +261,10 @@ class RoutesConfig(_Model):
 
         check(self.route, "route")
         return self
+
+    def digest_receivers(self) -> tuple[Receiver, ...]:
+        """The receivers with a ``digest`` subscription."""
+        return tuple(r for r in self.receivers if r.digest is not None)
 
     def receiver(self, name: str) -> Receiver:
         for receiver in self.receivers:

@@ -22,6 +22,12 @@ from prometheus_client import CollectorRegistry
 
 from vigie.notifier.api import api_routes
 from vigie.notifier.clock import Clock, SystemClock
+from vigie.notifier.digests.channels import DigestSender, EmailDigestSender, SlackDigestSender, TeamsDigestSender
+from vigie.notifier.digests.deliverer import DigestDeliverer
+from vigie.notifier.digests.intake import DigestIntake
+from vigie.notifier.digests.planner import DigestPlanner
+from vigie.notifier.digests.rendering import DigestRenderer, ProcessDigestRenderer, ThreadDigestRenderer
+from vigie.notifier.digests.store import DigestStore
 from vigie.notifier.dispatch import Dispatcher
 from vigie.notifier.engine import DeliveryEngine
 from vigie.notifier.integrations.base import Integration
@@ -42,6 +48,16 @@ from vigie.runtime.health import OpsServer, build_app
 from vigie.schemas import ALERTS, AlertEvent, DeadLetter, DecodeError, decode
 
 log = logging.getLogger(__name__)
+
+
+def build_digest_senders(
+    settings: NotifierSettings, client: httpx.AsyncClient, clock: Clock, renderer: DigestRenderer
+) -> dict[str, DigestSender]:
+    return {
+        "email": EmailDigestSender(clock, renderer, settings.smtp_password),
+        "slack": SlackDigestSender(SlackDelivery(client, clock, settings.slack_token)),
+        "teams": TeamsDigestSender(client),
+    }
 
 
 def build_integrations(
@@ -92,6 +108,9 @@ class NotifierService:
         self.ops: OpsServer | None = None
         self._consumer: AIOKafkaConsumer | None = None
         self._paused = False
+        self.digest_store = DigestStore()
+        self.digest_intake: DigestIntake | None = None
+        self.digest_deliverer: DigestDeliverer | None = None
 
     def readiness(self) -> str | None:
         if not self.replayed:
@@ -135,7 +154,11 @@ class NotifierService:
         log.info("notifier listening", extra={"url": self.ops.url})
         await producer.start()
         consumer: AIOKafkaConsumer | None = None
+        digest_consumer: AIOKafkaConsumer | None = None
         charts: ProcessChartRenderer | None = None
+        digest_renderer: ProcessDigestRenderer | None = None
+        digest_stop = asyncio.Event()
+        digest_tasks: list[asyncio.Task[None]] = []
         tasks: list[asyncio.Task[None]] = []
         try:
             replayed = await replay_notification_log(kafka.bootstrap_servers, self.log)
@@ -176,35 +199,82 @@ class NotifierService:
                 asyncio.create_task(engine.run(engine_stop)),
                 asyncio.create_task(self._committer(stop)),
             ]
+            if self.config.digest_receivers():
+                if settings.digest_render_processes > 0:
+                    digest_renderer = ProcessDigestRenderer()
+                    await digest_renderer.warm_up()
+                digest_consumer = await self._start_digests(
+                    client, retry, digest_renderer or ThreadDigestRenderer(), engine
+                )
+                assert self.digest_intake is not None and self.digest_deliverer is not None
+                digest_tasks = [
+                    asyncio.create_task(self.digest_intake.run(digest_stop)),
+                    asyncio.create_task(self.digest_deliverer.run(digest_stop, self.digest_intake.ready)),
+                ]
             if ready is not None:
                 ready.set()
             stop_wait = asyncio.create_task(stop.wait())
-            done, _ = await asyncio.wait([stop_wait, *tasks], return_when=asyncio.FIRST_COMPLETED)
+            done, _ = await asyncio.wait([stop_wait, *tasks, *digest_tasks], return_when=asyncio.FIRST_COMPLETED)
             stop_wait.cancel()
             for task in done:
                 if task is not stop_wait and task.exception() is not None:
                     raise task.exception()  # type: ignore[misc]
             log.info("stopping: intake closed, finishing deliveries in flight")
             intake_stop.set()
+            digest_stop.set()
+            if digest_tasks:
+                await asyncio.wait(digest_tasks, timeout=settings.shutdown_grace_s)
             await asyncio.wait([tasks[0]], timeout=5)
             engine_stop.set()
             await engine.drain(settings.shutdown_grace_s)
             await self.commit()
         finally:
             engine_stop.set()
-            for task in tasks:
+            digest_stop.set()
+            for task in (*tasks, *digest_tasks):
                 task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            if consumer is not None:
-                with contextlib.suppress(Exception):
-                    await consumer.stop()
+            await asyncio.gather(*tasks, *digest_tasks, return_exceptions=True)
+            for started in (consumer, digest_consumer):
+                if started is not None:
+                    with contextlib.suppress(Exception):
+                        await started.stop()
             self._consumer = None
             with contextlib.suppress(Exception):
                 await producer.stop()
             await client.aclose()
             if charts is not None:
                 charts.close()
+            if digest_renderer is not None:
+                digest_renderer.close()
             await self.ops.stop()
+
+    async def _start_digests(
+        self, client: httpx.AsyncClient, retry: RetryPolicy, renderer: DigestRenderer, engine: DeliveryEngine
+    ) -> AIOKafkaConsumer:
+        """The digest pipeline, beside the alerts': its own consumer group, store, planner and senders."""
+        settings, kafka = self.settings, self.settings.kafka
+        planner = DigestPlanner(
+            self.config.digest_receivers(), self.clock.now(), timedelta(seconds=settings.digest_late_limit_s)
+        )
+        self.digest_deliverer = DigestDeliverer(
+            planner, self.digest_store, self.log, build_digest_senders(settings, client, self.clock, renderer),
+            self._sink, self.clock, self.metrics, engine, retry, settings.digest_max_defer_s,
+        )  # fmt: skip
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=kafka.bootstrap_servers,
+            group_id=f"{settings.group_id}-digests",
+            client_id=f"{kafka.client_id_prefix}-notifier-digests",
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            session_timeout_ms=kafka.session_timeout_ms,
+            heartbeat_interval_ms=kafka.heartbeat_interval_ms,
+        )
+        self.digest_intake = DigestIntake(
+            consumer, self.digest_store, self._sink, self.clock, self.metrics, self.digest_deliverer.wake
+        )
+        self.digest_intake.subscribe()
+        await consumer.start()
+        return consumer
 
     def _silences_changed(self) -> None:
         save_silences(self.settings.silences_path, self.silences)

@@ -34,6 +34,15 @@ class NotifierSettings(ServiceSettings):
     max_concurrent_deliveries: int = Field(default=32, ge=1)
     max_held_records: int = Field(default=10_000, ge=1, description="Pause intake above this many unfinished.")
     shutdown_grace_s: float = Field(default=10.0, ge=0)
+    digest_render_processes: int = Field(
+        default=1, ge=0, le=1, description="A worker process draws the digests' charts; 0 = a thread."
+    )
+    digest_late_limit_s: float = Field(
+        default=12 * 3600.0, gt=0, description="A digest not delivered this long after its due time is skipped."
+    )
+    digest_max_defer_s: float = Field(
+        default=300.0, ge=0, description="How long a due digest waits at most for the alerts in flight."
+    )
 
 
 def missing_secrets(settings: NotifierSettings, config: RoutesConfig) -> list[str]:

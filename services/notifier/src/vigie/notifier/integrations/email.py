@@ -19,6 +19,7 @@ from vigie.notifier.rendering.catalog import CATALOG
 from vigie.notifier.rendering.chart import ChartRenderer, ChartRequest, ThreadChartRenderer
 from vigie.notifier.rendering.templates import render_email_html, render_email_text
 from vigie.notifier.rendering.view import build_view
+from vigie.notifier.routes_config import SmtpServer
 from vigie.schemas import Integration as IntegrationName
 
 
@@ -81,6 +82,36 @@ def build_message(notification: Notification, now: datetime, chart: bytes | None
     return message
 
 
+async def send_smtp(message: EmailMessage, smtp: SmtpServer, password: SecretStr | None) -> None:
+    """Send through the relay; classify failures: refused recipients, failed auth and 5xx replies are
+    permanent, 4xx replies, timeouts and connection errors retryable. The password is sent only with a
+    username and never appears in an error."""
+    secret = password.get_secret_value() if password is not None and smtp.username else None
+    try:
+        await aiosmtplib.send(
+            message,
+            hostname=smtp.host,
+            port=smtp.port,
+            username=smtp.username,
+            password=secret,
+            use_tls=smtp.security == "tls",
+            start_tls=smtp.security == "starttls",
+            timeout=smtp.timeout_s,
+            validate_certs=smtp.validate_certs,
+            cert_bundle=str(smtp.ca_file) if smtp.ca_file is not None else None,
+        )
+    except aiosmtplib.SMTPRecipientsRefused as exc:
+        raise PermanentDeliveryError(f"smtp: recipients refused: {len(exc.recipients)}") from None
+    except aiosmtplib.SMTPAuthenticationError as exc:
+        raise PermanentDeliveryError(f"smtp: authentication failed ({exc.code})") from None
+    except aiosmtplib.SMTPResponseException as exc:
+        if 500 <= exc.code < 600:
+            raise PermanentDeliveryError(f"smtp: {exc.code} {exc.message[:200]}") from None
+        raise RetryableDeliveryError(f"smtp: {exc.code} {exc.message[:200]}") from None
+    except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+        raise RetryableDeliveryError(f"smtp: {type(exc).__name__}: {str(exc)[:200]}") from None
+
+
 class EmailDelivery:
     """The ``email`` integration. The SMTP password comes from the settings (a SecretStr), never the file."""
 
@@ -97,29 +128,5 @@ class EmailDelivery:
         request = chart_request(notification)
         chart = await self._charts.render(request) if request is not None else None
         message = build_message(notification, self._clock.now(), chart)
-        smtp = config.smtp
-        password = self._password.get_secret_value() if self._password is not None and smtp.username else None
-        try:
-            await aiosmtplib.send(
-                message,
-                hostname=smtp.host,
-                port=smtp.port,
-                username=smtp.username,
-                password=password,
-                use_tls=smtp.security == "tls",
-                start_tls=smtp.security == "starttls",
-                timeout=smtp.timeout_s,
-                validate_certs=smtp.validate_certs,
-                cert_bundle=str(smtp.ca_file) if smtp.ca_file is not None else None,
-            )
-        except aiosmtplib.SMTPRecipientsRefused as exc:
-            raise PermanentDeliveryError(f"smtp: recipients refused: {len(exc.recipients)}") from None
-        except aiosmtplib.SMTPAuthenticationError as exc:
-            raise PermanentDeliveryError(f"smtp: authentication failed ({exc.code})") from None
-        except aiosmtplib.SMTPResponseException as exc:
-            if 500 <= exc.code < 600:
-                raise PermanentDeliveryError(f"smtp: {exc.code} {exc.message[:200]}") from None
-            raise RetryableDeliveryError(f"smtp: {exc.code} {exc.message[:200]}") from None
-        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
-            raise RetryableDeliveryError(f"smtp: {type(exc).__name__}: {str(exc)[:200]}") from None
+        await send_smtp(message, config.smtp, self._password)
         return thread_message_id(notification.receiver.name, notification.alert.incident_id, config.message_id_domain)

@@ -39,29 +39,30 @@ class SlackDelivery:
         payload: dict[str, Any] = {"text": slack_text(view), "blocks": slack_blocks(view)}
         if config.mode == "webhook":
             assert config.webhook_url is not None
-            await self._post(config.webhook_url, "slack webhook", payload, None)
+            await self.post(config.webhook_url, "slack webhook", payload, None)
             return None
         assert config.channel is not None
         ref = notification.thread_ref
         if notification.kind == "open" or ref is None or "/" not in ref:
-            answer = await self._api(config.api_url, "chat.postMessage", {"channel": config.channel, **payload})
+            answer = await self.call_api(config.api_url, "chat.postMessage", {"channel": config.channel, **payload})
             return f"{answer.get('channel', config.channel)}/{answer['ts']}"
         channel, ts = ref.rsplit("/", 1)
         if notification.kind == "resolve":
             # A first message deleted or too old to edit is no reason to fail: the reply below still tells.
             with contextlib.suppress(PermanentDeliveryError):
-                await self._api(config.api_url, "chat.update", {"channel": channel, "ts": ts, **payload})
+                await self.call_api(config.api_url, "chat.update", {"channel": channel, "ts": ts, **payload})
         reply = {"channel": channel, "thread_ts": ts, **payload}
         if notification.alert.transition == "escalated":
             reply["reply_broadcast"] = True
-        await self._api(config.api_url, "chat.postMessage", reply)
+        await self.call_api(config.api_url, "chat.postMessage", reply)
         return ref
 
-    async def _api(self, api_url: str, method: str, body: dict[str, Any]) -> dict[str, Any]:
+    async def call_api(self, api_url: str, method: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Call a Web API method with the bot token; ``ok: false`` errors are classified (retryable or not)."""
         if self._token is None:
             raise PermanentDeliveryError("slack: bot mode needs VIGIE_NOTIFIER_SLACK_TOKEN")
         headers = {"Authorization": f"Bearer {self._token.get_secret_value()}"}
-        answer = await self._post(f"{api_url.rstrip('/')}/{method}", f"slack {method}", body, headers)
+        answer = await self.post(f"{api_url.rstrip('/')}/{method}", f"slack {method}", body, headers)
         if not answer.get("ok"):
             error = str(answer.get("error", "unknown_error"))[:200]
             if error in RETRYABLE_API_ERRORS:
@@ -69,7 +70,8 @@ class SlackDelivery:
             raise PermanentDeliveryError(f"slack {method}: {error}")
         return answer
 
-    async def _post(self, url: str, what: str, body: dict[str, Any], headers: dict[str, str] | None) -> dict[str, Any]:
+    async def post(self, url: str, what: str, body: dict[str, Any], headers: dict[str, str] | None) -> dict[str, Any]:
+        """POST JSON (a webhook or an API method) and return the answer as a dict (``{"ok": True}`` for text)."""
         response = await post_json(self._client, url, what, json_body=body, headers=headers)
         try:
             data = response.json()

@@ -24,7 +24,8 @@ from zoneinfo import ZoneInfo
 
 from vigie.schemas import SeriesPoint
 
-_LOCK = threading.Lock()  # matplotlib's font cache and text layout are not thread-safe
+#: matplotlib's font cache and text layout are not thread-safe: every drawing in a thread holds this.
+MATPLOTLIB_LOCK = threading.Lock()
 CACHE_SIZE = 64
 
 
@@ -48,7 +49,7 @@ def draw_chart(request: ChartRequest) -> bytes | None:
 
     zone = ZoneInfo(request.timezone)
     times = [p.start.astimezone(zone) for p in series]
-    with _LOCK:
+    with MATPLOTLIB_LOCK:
         figure = Figure(figsize=(6.4, 2.6), dpi=100)
         figure.subplots_adjust(left=0.07, right=0.98, top=0.88, bottom=0.12)
         axes = figure.add_subplot(1, 1, 1)
@@ -102,7 +103,7 @@ class ProcessChartRenderer(_Cached):
     def __init__(self, workers: int = 1) -> None:
         super().__init__()
         self._pool = ProcessPoolExecutor(
-            max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=_die_with_parent
+            max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=die_with_parent
         )
 
     async def warm_up(self) -> None:
@@ -119,7 +120,8 @@ class ProcessChartRenderer(_Cached):
         self._pool.shutdown(wait=False, cancel_futures=True)
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the worker
+def die_with_parent() -> None:  # pragma: no cover - runs in the worker
+    """Worker initializer: the kernel kills this process when its parent dies (Linux)."""
     with contextlib.suppress(Exception):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 

@@ -1,0 +1,108 @@
+"""The consumer of ``vigie.digests.v1``: its own consumer group (``<group_id>-digests``), separate from the
+alerts' consumer, feeding the :class:`~vigie.notifier.digests.store.DigestStore`.
+
+The store is memory: on every assignment the consumer reads its partitions from the beginning (the topic
+keeps 30 days of digests, a few thousand records for a hundred territories) and it never commits offsets.
+``ready`` is set after the first poll that brings nothing (the store has caught up), so the deliverer never
+sends a version of a digest that a later record replaces. Undecodable records are dead-lettered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
+
+from vigie.notifier.clock import Clock
+from vigie.notifier.digests.store import DigestStore
+from vigie.notifier.engine import LogSink, retry_write
+from vigie.notifier.metrics import NotifierMetrics
+from vigie.schemas import DIGESTS, DeadLetter, DecodeError, DigestEvent, decode
+
+log = logging.getLogger(__name__)
+#: Digests of periods that ended longer ago than this are forgotten.
+KEEP = timedelta(days=15)
+
+
+class _Rebuild(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, intake: DigestIntake) -> None:
+        self._intake = intake
+
+    async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
+        self._intake.store.forget_partitions({tp.partition for tp in revoked})
+
+    async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
+        if assigned:
+            await self._intake.consumer.seek_to_beginning(*assigned)
+        self._intake.caught_up = False
+
+
+class DigestIntake:
+    def __init__(
+        self,
+        consumer: AIOKafkaConsumer,
+        store: DigestStore,
+        sink: LogSink,
+        clock: Clock,
+        metrics: NotifierMetrics,
+        on_digest: Callable[[], None],
+        service: str = "notifier",
+    ) -> None:
+        self.consumer = consumer
+        self.store = store
+        self.sink = sink
+        self.clock = clock
+        self.metrics = metrics
+        self.on_digest = on_digest
+        self.service = service
+        self.caught_up = False
+        self.ready = asyncio.Event()
+
+    def subscribe(self) -> None:
+        self.consumer.subscribe([DIGESTS], listener=_Rebuild(self))
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            batches = await self.consumer.getmany(timeout_ms=200, max_records=500)
+            for tp, records in batches.items():
+                for record in records:
+                    await self._accept(tp, record)
+            if batches:
+                self.store.prune(self.clock.now() - KEEP)
+                self.metrics.digests_known.set(len(self.store))
+                self.on_digest()
+            elif self.consumer.assignment() and not self.caught_up:
+                self.caught_up = True
+                self.ready.set()
+                log.info("digest store caught up", extra={"digests": len(self.store)})
+
+    async def _accept(self, tp: TopicPartition, record: Any) -> None:
+        try:
+            digest: DigestEvent = decode(DIGESTS, record.value, record.headers or ())
+        except DecodeError as exc:
+            await self._dead_letter(tp, record, exc)
+            return
+        self.store.put(digest, tp.partition)
+        self.metrics.digest_events.labels(digest.period).inc()
+
+    async def _dead_letter(self, tp: TopicPartition, record: Any, exc: DecodeError) -> None:
+        value: bytes = record.value or b""
+        dead = DeadLetter(
+            topic=tp.topic,
+            partition=tp.partition,
+            offset=record.offset,
+            key_preview=DeadLetter.preview(record.key),
+            value_preview=DeadLetter.preview(value) or "",
+            value_size=len(value),
+            error_class=exc.error_class,
+            reason=exc.reason[:4000],
+            service=self.service,
+            failed_at=self.clock.now(),
+        )
+        await retry_write(lambda: self.sink.write_dead_letter(dead))
+        self.metrics.deadletters.labels(exc.error_class).inc()
+        log.warning("digest dead-lettered", extra={"reason": exc.reason, "offset": record.offset})
