@@ -56,6 +56,7 @@ def test_example_file_is_valid() -> None:
     config = load_routes(Path(__file__).parents[2] / "config" / "notifier.example.yaml")
     assert {r.locale for r in config.receivers} == {"fr", "en"}
     assert any(r.quiet_hours for r in config.receivers)
+    assert {r.digest.period for r in config.digest_receivers() if r.digest} == {"day", "week"}
 
 
 def test_errors_name_file_line_and_field(tmp_path: Path) -> None:
