@@ -144,14 +144,17 @@ async def test_digests_at_local_time_in_locale_with_charts_once_across_restarts(
         assert len(charts) == 2 and all(c.get_content().startswith(b"\x89PNG") for c in charts)
         assert all(f"cid:{c['Content-ID'].strip('<>')}" in html for c in charts)
         assert "Heures affichées en Europe/Paris." in found["text/plain"][0].get_content()
-        assert (
-            service.registry.get_sample_value(
-                "vigie_notifier_digests_total", {"integration": "email", "outcome": "delivered"}
+        registry = service.registry
+        await eventually(
+            lambda: (
+                registry.get_sample_value(
+                    "vigie_notifier_digests_total", {"integration": "email", "outcome": "delivered"}
+                )
+                == 1
             )
-            == 1
         )
         assert (
-            service.registry.get_sample_value(
+            registry.get_sample_value(
                 "vigie_notifier_notifications_total", {"integration": "slack", "outcome": "delivered"}
             )
             == 1

@@ -3,8 +3,9 @@ alerts' consumer, feeding the :class:`~vigie.notifier.digests.store.DigestStore`
 
 The store is memory: on every assignment the consumer reads its partitions from the beginning (the topic
 keeps 30 days of digests, a few thousand records for a hundred territories) and it never commits offsets.
-``ready`` is set after the first poll that brings nothing (the store has caught up), so the deliverer never
-sends a version of a digest that a later record replaces. Undecodable records are dead-lettered.
+``ready`` is set once every assigned partition reached the end offset seen at assignment and a poll brought
+nothing more (end offsets alone may be under-reported, see BROKER.md): the store has caught up, so the
+deliverer never sends a version of a digest that a later record replaces. Undecodable records are dead-lettered.
 """
 
 from __future__ import annotations
@@ -36,9 +37,10 @@ class _Rebuild(ConsumerRebalanceListener):  # type: ignore[misc]
         self._intake.store.forget_partitions({tp.partition for tp in revoked})
 
     async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
+        self._intake.caught_up = False
         if assigned:
             await self._intake.consumer.seek_to_beginning(*assigned)
-        self._intake.caught_up = False
+            self._intake.targets = await self._intake.consumer.end_offsets(assigned)
 
 
 class DigestIntake:
@@ -61,6 +63,8 @@ class DigestIntake:
         self.service = service
         self.caught_up = False
         self.ready = asyncio.Event()
+        #: End offsets of the assigned partitions when they were assigned.
+        self.targets: dict[TopicPartition, int] = {}
 
     def subscribe(self) -> None:
         self.consumer.subscribe([DIGESTS], listener=_Rebuild(self))
@@ -75,10 +79,19 @@ class DigestIntake:
                 self.store.prune(self.clock.now() - KEEP)
                 self.metrics.digests_known.set(len(self.store))
                 self.on_digest()
-            elif self.consumer.assignment() and not self.caught_up:
+            elif not self.caught_up and await self._reached_targets():
                 self.caught_up = True
                 self.ready.set()
                 log.info("digest store caught up", extra={"digests": len(self.store)})
+
+    async def _reached_targets(self) -> bool:
+        assignment = self.consumer.assignment()
+        if not assignment:
+            return False
+        for tp in assignment:
+            if await self.consumer.position(tp) < self.targets.get(tp, 0):
+                return False
+        return True
 
     async def _accept(self, tp: TopicPartition, record: Any) -> None:
         try:
