@@ -60,7 +60,8 @@ class Timeline:
             )
         if isinstance(payload, DeliveryReceipt) and topic == DELIVERIES:
             self.deliveries.append(payload)
-            return f"  ↳ {payload.integration} to {payload.receiver}: {payload.outcome} ({payload.transition})"
+            what = payload.transition if payload.kind == "incident" else f"digest {payload.digest_id}"
+            return f"  ↳ {payload.integration} to {payload.receiver}: {payload.outcome} ({what})"
         return None
 
     def incidents(self) -> dict[str, list[AlertEvent]]:
