@@ -30,6 +30,7 @@ from faust.types import TP, EventT
 
 from vigie.classifier.detection import partition_for
 from vigie.classifier.metrics import ClassifierMetrics
+from vigie.classifier.service.bulk_producer import BulkProducer
 from vigie.classifier.service.detection_outcome import DetectionOutcome, DetectionStep
 from vigie.classifier.service.detection_step import upstream_header
 from vigie.classifier.service.faust_records import inbound
@@ -58,6 +59,7 @@ class ClassifierService:
     app: faust.App
     settings: ClassifierSettings
     metrics: ClassifierMetrics
+    bulk: BulkProducer
     progress: Progress = field(default_factory=Progress)
     assigned_once: bool = False
 
@@ -121,7 +123,7 @@ def build_service(
 ) -> ClassifierService:
     """The faust app with its topics, table and agents, wired to the pure steps given."""
     app = faust_app(settings)
-    service = ClassifierService(app=app, settings=settings, metrics=metrics)
+    service = ClassifierService(app=app, settings=settings, metrics=metrics, bulk=BulkProducer(settings))
     if settings.faust_sensor:
         app.monitor = PrometheusMonitor(metrics=FaustMetrics.create(metrics.registry, "vigie_classifier_faust"))
 
@@ -130,6 +132,8 @@ def build_service(
             name, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw", internal=False
         )
 
+    # The scored mentions are routed explicitly by Kafka's default partitioner: detection's per-partition
+    # watermarks (and ``vigie backtest``) depend on exactly that split.
     raw_topic, scored_topic = topic(MENTIONS_RAW), topic(MENTIONS_SCORED)
     alerts_topic, deadletter_topic = topic(ALERTS), topic(DEADLETTER)
     table = app.Table(
@@ -143,17 +147,11 @@ def build_service(
 
     scored_partitions = TOPICS[MENTIONS_SCORED].partitions
 
-    async def publish(target: faust.TopicT, records: Sequence[EncodedRecord], *, by_key: bool = False) -> None:
-        """Send and wait for every acknowledgement (the batch is acked to faust only after this).
-
-        ``by_key``: route by Kafka's default partitioner, explicitly, because detection's per-partition
-        watermarks (and ``vigie backtest``) depend on exactly that split of the scored mentions."""
+    async def publish(target: faust.TopicT, records: Sequence[EncodedRecord]) -> None:
+        """Send and wait for every acknowledgement (the batch is acked to faust only after this)."""
         pending: list[Awaitable[Any]] = []
         for record in records:
-            partition = partition_for(record.key.decode("utf-8"), scored_partitions) if by_key else None
-            pending.append(
-                await target.send(key=record.key, value=record.value, headers=record.headers, partition=partition)
-            )
+            pending.append(await target.send(key=record.key, value=record.value, headers=record.headers))
         if pending:
             await asyncio.gather(*pending)
 
@@ -180,7 +178,10 @@ def build_service(
             outcome: ScoringOutcome = score_records(records, score, clock)
             metrics.scoring_seconds.observe(time.perf_counter() - started)
             metrics.batch_size.labels(stage="scoring").observe(len(records))
-            await publish(scored_topic, [_scored_record(record, m) for record, m in outcome.scored], by_key=True)
+            scored_records = [_scored_record(record, m) for record, m in outcome.scored]
+            await service.bulk.send_all(
+                scored_records, [partition_for(m.territory_id, scored_partitions) for _, m in outcome.scored]
+            )
             await publish_dead_letters(outcome.dead_letters)
             for _, mention in outcome.scored:
                 metrics.mentions_scored.labels(language=mention.detected_language, sentiment=mention.sentiment).inc()
@@ -191,7 +192,8 @@ def build_service(
     async def detect(stream: faust.StreamT[bytes]) -> None:
         async for events in _batches(stream, settings.detection_batch_size, within=settings.detection_batch_within_s):
             records = [inbound(event) for event in events]
-            outcome: DetectionOutcome = detection.process(records, table)
+            # The store itself: the table's own accessors would count every read in the faust sensor.
+            outcome: DetectionOutcome = detection.process(records, table.data)
             metrics.batch_size.labels(stage="detection").observe(len(records))
             await publish(alerts_topic, [encode(ALERTS, a.event, source=SOURCE) for a in outcome.alerts])
             await publish_dead_letters(outcome.dead_letters)

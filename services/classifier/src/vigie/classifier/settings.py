@@ -32,8 +32,13 @@ class ClassifierSettings(ServiceSettings):
     scoring_batch_within_s: float = Field(
         default=0.05, gt=0, le=10, description="Longest wait for a batch to fill before scoring what is there."
     )
-    detection_batch_size: int = Field(default=500, ge=1, le=20_000, description="Scored mentions per detection batch.")
-    detection_batch_within_s: float = Field(default=0.05, gt=0, le=10)
+    detection_batch_size: int = Field(
+        default=1000,
+        ge=1,
+        le=20_000,
+        description="Scored mentions per detection batch (a changed territory state is written once per batch).",
+    )
+    detection_batch_within_s: float = Field(default=0.1, gt=0, le=10)
     commit_interval_s: float = Field(default=1.0, gt=0, le=60, description="How often faust commits offsets.")
     broker_session_timeout_s: float = Field(default=10.0, gt=0, le=300)
     broker_heartbeat_interval_s: float = Field(default=1.0, gt=0, le=60)

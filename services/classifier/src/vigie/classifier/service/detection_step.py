@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 
 from vigie.classifier.dead_letters import dead_letter, from_decode_error, from_processing_error
 from vigie.classifier.detection import DetectionEngine, DetectorSettings, PartitionDriver, UnknownTerritoryError
-from vigie.classifier.service.checkpoint import BatchView
+from vigie.classifier.service.checkpoint import BatchView, DecodedStates
 from vigie.classifier.service.detection_outcome import DetectionOutcome, EmittedAlert, StateWrite
 from vigie.classifier.service.records import InboundRecord
 from vigie.classifier.service.scoring_step import Clock
@@ -48,6 +48,7 @@ class EngineDetectionStep:
         self.engine = DetectionEngine(territories, settings)
         self._clock = clock
         self._drivers: dict[int, PartitionDriver] = {}
+        self._decoded = DecodedStates()
 
     def driver(self, partition: int) -> PartitionDriver:
         driver = self._drivers.get(partition)
@@ -74,7 +75,7 @@ class EngineDetectionStep:
         outcome: DetectionOutcome,
     ) -> None:
         driver = self.driver(partition)
-        view = BatchView(table, driver.bookkeeping_key(partition))
+        view = BatchView(table, driver.bookkeeping_key(partition), self._decoded)
         last_offset = view.committed_offset
         for record in sorted(records, key=lambda r: r.offset):
             if record.offset <= view.committed_offset:

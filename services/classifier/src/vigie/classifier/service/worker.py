@@ -50,6 +50,7 @@ def run_worker(settings: ClassifierSettings, *, create_topics: bool = True) -> i
     )
     worker = faust.Worker(
         service.app,
+        service.bulk,
         OpsService(service),
         loglevel=settings.log_level,
         override_logging=False,

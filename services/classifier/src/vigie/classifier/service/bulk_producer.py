@@ -1,0 +1,67 @@
+"""A batching producer for the scored mentions, started and stopped with the faust worker.
+
+The scored mentions are the classifier's bulk output (one record per mention). Faust's own producer
+sends them one by one through several layers and, against Tansu, must use batches of one record for its
+changelogs (``tansu_compat``); this plain aiokafka producer batches them instead (acks=all, no
+idempotence: Tansu rejects it). The agent waits for every acknowledgement of a batch before faust may
+commit the batch's input offsets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+from mode import Service
+
+from vigie.classifier.settings import ClassifierSettings
+from vigie.schemas.codec import EncodedRecord
+
+
+class BulkProducer(Service):
+    """Sends batches of encoded records and waits until the broker has them all."""
+
+    def __init__(self, settings: ClassifierSettings) -> None:
+        super().__init__()
+        self._settings = settings
+        self._producer: AIOKafkaProducer | None = None
+        self._starting = asyncio.Lock()
+
+    async def _ready_producer(self) -> AIOKafkaProducer:
+        """The producer, started on first use (the agents may run before this service's ``on_start``)."""
+        async with self._starting:
+            if self._producer is None:
+                producer = AIOKafkaProducer(
+                    bootstrap_servers=self._settings.kafka.bootstrap_servers,
+                    client_id=f"{self._settings.app_id}-bulk",
+                    acks="all",
+                    linger_ms=2,
+                    max_batch_size=256 * 1024,
+                )
+                await producer.start()
+                self._producer = producer
+            return self._producer
+
+    async def on_start(self) -> None:
+        await self._ready_producer()
+
+    async def on_stop(self) -> None:
+        producer, self._producer = self._producer, None
+        if producer is not None:
+            await producer.stop()
+
+    async def send_all(self, records: Sequence[EncodedRecord], partitions: Sequence[int | None]) -> None:
+        """Send every record (to its partition, None = by key) and wait for all the acknowledgements."""
+        if not records:
+            return
+        producer = await self._ready_producer()
+        pending: list[Any] = []
+        for record, partition in zip(records, partitions, strict=True):
+            pending.append(
+                await producer.send(
+                    record.topic, record.value, key=record.key, headers=record.headers, partition=partition
+                )
+            )
+        await asyncio.gather(*pending)
