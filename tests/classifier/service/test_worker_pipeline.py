@@ -86,3 +86,17 @@ def test_worker_help_lists_its_commands(kit) -> None:
         assert result.returncode == 0, result.stderr
         assert "usage: vigie classifier" in result.stdout
     assert kit.TERRITORIES.exists()
+
+
+def test_topics_command_creates_the_internal_topics_before_any_worker(kafka, unique) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap_servers, "VIGIE_CLASSIFIER_APP_ID": f"c-{unique}"}
+    command = [sys.executable, "-m", "vigie.runtime.cli", "classifier", "topics"]
+    first = subprocess.run(command, capture_output=True, text=True, timeout=60, env=env, check=True)
+    assert f"c-{unique}-detector-state-changelog\tpartitions=3\tcreated" in first.stdout
+    assert f"{MENTIONS_RAW}\tpartitions=3\texists" in first.stdout
+    again = subprocess.run(command, capture_output=True, text=True, timeout=60, env=env, check=True)
+    assert f"c-{unique}-detector-state-changelog\tpartitions=3\texists" in again.stdout

@@ -53,6 +53,7 @@ def run_worker(settings: ClassifierSettings, *, create_topics: bool = True) -> i
         service.bulk,
         OpsService(service),
         loglevel=settings.log_level,
+        quiet=True,
         override_logging=False,
         redirect_stdouts=False,
         loop=asyncio.new_event_loop(),
