@@ -164,6 +164,32 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+def start_worker(
+    bootstrap: str, territories: Path, role: str, app_id: str, args: argparse.Namespace, directory: Path
+) -> tuple[subprocess.Popen[bytes], str]:
+    """A ``vigie classifier run`` process of ``role``; returns it and the URL of its ops endpoints."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+        "VIGIE_CLASSIFIER_APP_ID": app_id,
+        "VIGIE_CLASSIFIER_ROLE": role,
+        "VIGIE_CLASSIFIER_HTTP_PORT": str(port),
+        "VIGIE_CLASSIFIER_TANSU_COMPAT": "0" if args.no_tansu_compat else "1",
+        "VIGIE_CLASSIFIER_BROKER_SESSION_TIMEOUT_S": "2",
+        "VIGIE_CLASSIFIER_BROKER_HEARTBEAT_INTERVAL_S": "0.5",
+        "VIGIE_CLASSIFIER_LOG_LEVEL": "WARNING",
+    }
+    with (directory / f"worker-{role}.log").open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "vigie.runtime.cli", "classifier", "run", "--territories", str(territories)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    return process, f"http://127.0.0.1:{port}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mentions", type=int, default=60_000)
@@ -171,6 +197,9 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=1000.0, help="mentions/s of the latency phase")
     parser.add_argument("--latency-mentions", type=int, default=5000)
     parser.add_argument("--no-tansu-compat", action="store_true")
+    parser.add_argument(
+        "--split", action="store_true", help="one scoring worker and one detection worker (two processes, two cores)"
+    )
     parser.add_argument(
         "--event-seconds",
         type=float,
@@ -192,32 +221,18 @@ def main() -> None:
         )
         print(f"produced backlog: {len(backlog)} mentions in {time.monotonic() - began:.1f}s", flush=True)
 
-        port = free_port()
-        env = {
-            **os.environ,
-            "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
-            "VIGIE_CLASSIFIER_HTTP_PORT": str(port),
-            "VIGIE_CLASSIFIER_TANSU_COMPAT": "0" if args.no_tansu_compat else "1",
-            "VIGIE_CLASSIFIER_BROKER_SESSION_TIMEOUT_S": "2",
-            "VIGIE_CLASSIFIER_BROKER_HEARTBEAT_INTERVAL_S": "0.5",
-            "VIGIE_CLASSIFIER_LOG_LEVEL": "WARNING",
-        }
-        log = (Path(tmp) / "worker.log").open("wb")
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "vigie.runtime.cli", "classifier", "run", "--territories", str(path)],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        url = f"http://127.0.0.1:{port}"
+        roles = [("scoring", "bench-scoring"), ("detection", "bench-detection")] if args.split else [("all", "bench")]
+        workers = {role: start_worker(bootstrap, path, role, app_id, args, Path(tmp)) for role, app_id in roles}
+        scoring_url = workers["scoring" if args.split else "all"][1]
+        detection_url = workers["detection" if args.split else "all"][1]
         try:
             detected = "vigie_classifier_batch_size_sum"
             first = scoring_done = None
             deadline = time.monotonic() + 600
             while time.monotonic() < deadline:
                 try:
-                    done = metric(url, detected, {"stage": "detection"})
-                    scored = metric(url, detected, {"stage": "scoring"})
+                    done = metric(detection_url, detected, {"stage": "detection"})
+                    scored = metric(scoring_url, detected, {"stage": "scoring"})
                 except httpx.HTTPError:
                     time.sleep(0.2)
                     continue
@@ -231,17 +246,20 @@ def main() -> None:
             elapsed = time.monotonic() - (first or began)
             print(
                 f"throughput (scoring + detection, backlog spanning {span:.0f}s of event time, "
-                f"tansu_compat={not args.no_tansu_compat}): "
+                f"tansu_compat={not args.no_tansu_compat}, workers: {'+'.join(workers)}): "
                 f"{len(backlog) / elapsed:,.0f} mentions/s ({len(backlog)} in {elapsed:.1f}s)",
                 flush=True,
             )
             if first is not None and scoring_done is not None:
                 print(
                     f"scoring stage alone: {len(backlog) / (scoring_done - first):,.0f} mentions/s "
-                    f"({metric(url, 'vigie_classifier_scoring_seconds_sum'):.1f}s of it in the model)"
+                    f"({metric(scoring_url, 'vigie_classifier_scoring_seconds_sum'):.1f}s of it in the model)"
                 )
-            current, peak = rss_mb(worker.pid)
-            print(f"worker RSS with {args.territories} territories: {current:.0f} MB (peak {peak:.0f} MB)", flush=True)
+            for role, (process, _) in workers.items():
+                current, peak = rss_mb(process.pid)
+                print(
+                    f"RSS of the {role} worker, {args.territories} territories: {current:.0f} MB (peak {peak:.0f} MB)"
+                )
 
             live = mentions(
                 args.latency_mentions,
@@ -267,17 +285,18 @@ def main() -> None:
                     f"p99 {percentile(latencies, 0.99) * 1000:.0f} ms ({len(latencies)}/{len(live)} seen)",
                     flush=True,
                 )
-            current, peak = rss_mb(worker.pid)
-            print(f"worker RSS after the latency phase: {current:.0f} MB (peak {peak:.0f} MB)", flush=True)
+            for role, (process, _) in workers.items():
+                current, peak = rss_mb(process.pid)
+                print(f"RSS of the {role} worker after the latency phase: {current:.0f} MB (peak {peak:.0f} MB)")
         finally:
-            worker.send_signal(signal.SIGTERM)
-            try:
-                code = worker.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                worker.kill()
-                code = worker.wait()
-            log.close()
-            print(f"worker exit code after SIGTERM: {code}")
+            for role, (process, _) in workers.items():
+                process.send_signal(signal.SIGTERM)
+                try:
+                    code = process.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    code = process.wait()
+                print(f"{role} worker exit code after SIGTERM: {code}")
 
 
 if __name__ == "__main__":

@@ -136,13 +136,18 @@ def build_service(
     # watermarks (and ``vigie backtest``) depend on exactly that split.
     raw_topic, scored_topic = topic(MENTIONS_RAW), topic(MENTIONS_SCORED)
     alerts_topic, deadletter_topic = topic(ALERTS), topic(DEADLETTER)
-    table = app.Table(
-        DETECTOR_TABLE,
-        default=None,
-        partitions=TOPICS[MENTIONS_SCORED].partitions,
-        # faust picks the changelog serialisers from these types: JSON keys, raw values (checkpoint entries).
-        key_type=str,
-        value_type=bytes,
+    scoring, detecting = settings.role in ("all", "scoring"), settings.role in ("all", "detection")
+    table = (
+        app.Table(
+            DETECTOR_TABLE,
+            default=None,
+            partitions=TOPICS[MENTIONS_SCORED].partitions,
+            # faust picks the changelog serialisers from these types: JSON keys, raw values (checkpoint entries).
+            key_type=str,
+            value_type=bytes,
+        )
+        if detecting
+        else None
     )
 
     scored_partitions = TOPICS[MENTIONS_SCORED].partitions
@@ -170,7 +175,6 @@ def build_service(
             )
         await publish(deadletter_topic, [encode(DEADLETTER, item, source=SOURCE) for item in dead_letters])
 
-    @app.agent(raw_topic, name="score-raw")
     async def score_raw(stream: faust.StreamT[bytes]) -> None:
         async for events in _batches(stream, settings.scoring_batch_size, within=settings.scoring_batch_within_s):
             records = [inbound(event) for event in events]
@@ -188,8 +192,8 @@ def build_service(
             for record in records:
                 service.progress.processed(record.topic, record.partition, record.offset)
 
-    @app.agent(scored_topic, name="detect")
     async def detect(stream: faust.StreamT[bytes]) -> None:
+        assert table is not None
         async for events in _batches(stream, settings.detection_batch_size, within=settings.detection_batch_within_s):
             records = [inbound(event) for event in events]
             # The store itself: the table's own accessors would count every read in the faust sensor.
@@ -209,6 +213,11 @@ def build_service(
             _record_detection_metrics(metrics, outcome)
             for record in records:
                 service.progress.processed(record.topic, record.partition, record.offset)
+
+    if scoring:
+        app.agent(raw_topic, name="score-raw")(score_raw)
+    if detecting:
+        app.agent(scored_topic, name="detect")(detect)
 
     async def export_lag() -> None:
         service.export_lag()

@@ -8,6 +8,7 @@ the embedded Tansu broker needs (see BROKER.md).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
@@ -27,6 +28,11 @@ class ClassifierSettings(ServiceSettings):
         default="vigie-classifier",
         pattern=r"^[a-z0-9][a-z0-9.-]{0,100}$",
         description="Faust application id: the consumer group and the prefix of the internal topics.",
+    )
+    role: Literal["all", "scoring", "detection"] = Field(
+        default="all",
+        description="Which agents this worker runs. One process is one core: run a 'scoring' and a "
+        "'detection' deployment (each with its own app_id) to use two, or more workers of each.",
     )
     scoring_batch_size: int = Field(default=500, ge=1, le=20_000, description="Mentions scored per batch.")
     scoring_batch_within_s: float = Field(
