@@ -93,6 +93,13 @@ def learn_window_dispersion(
     base["phiw"][index] = round(updated, 5)
 
 
+def level_uncertainty(base: Baseline, settings: DetectorSettings) -> float:
+    """Dispersion that the uncertainty of the level itself adds (Poisson-gamma: the level is known as well as
+    ``prior_level_shape`` pseudo-mentions plus the negatives it has learnt from). Large at a cold start, so a
+    territory whose size class is wrong does not alarm on its first ordinary hour; negligible once learnt."""
+    return 1.0 / (settings.prior_level_shape + base["sn"])
+
+
 def baseline_share(base: Baseline, settings: DetectorSettings) -> float:
     weight = settings.share_prior_weight
     share: float = (base["sn"] + weight * settings.prior_negative_share) / (base["st"] + weight)
@@ -153,10 +160,12 @@ def learn(
         phi_alpha = max(1.0 / settings.level_time_constant_buckets, 1.0 / (informed + 1.0))
         base["phi"] = round(min(max(previous + phi_alpha * (moment - previous), settings.min_dispersion), 10.0), 5)
     decay = 1.0 - 1.0 / settings.level_time_constant_buckets
-    excess = max(negative - clipped, 0.0)
-    base["sn"] = _sig(base["sn"] * decay + negative - excess)
-    base["st"] = _sig(base["st"] * decay + total - excess)
-    base["sw"] = _sig(base["sw"] * decay + (weighted * clipped / negative if negative > 0 else 0.0))
+    # A surging bucket teaches the share and the reach weight with a weight cut like its count, never with a
+    # distorted share (cutting only the negatives would make a surge look like an unusually calm bucket).
+    keep = min(clipped / negative, 1.0) if negative > 0 else 1.0
+    base["sn"] = _sig(base["sn"] * decay + negative * keep)
+    base["st"] = _sig(base["st"] * decay + total * keep)
+    base["sw"] = _sig(base["sw"] * decay + weighted * keep)
     base["level"] = _sig(level)
     base["n"] += 1
     if bucket_start % 86400 == 0:

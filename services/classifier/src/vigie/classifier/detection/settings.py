@@ -48,6 +48,8 @@ class DetectorSettings:
     dispersion_clip_sd: float = 2.5
     #: Weight of the cold-start prior (size-class rate), in buckets of observations.
     prior_weight_buckets: float = 288.0
+    #: Confidence in the size-class prior, in pseudo-mentions (shape of the gamma prior of the level).
+    prior_level_shape: float = 2.0
     #: Dispersion of the count model before it is learnt (variance = mu + dispersion * mu^2).
     prior_dispersion: float = 0.25
     min_dispersion: float = 0.02

@@ -226,9 +226,10 @@ class SurgeDetector:
         unelapsed = rg.expected_in(ring, current) * (1.0 - elapsed)
         weight = bl.mean_reach_weight(base)
         share0 = bl.baseline_share(base, settings)
+        uncertainty = bl.level_uncertainty(base, settings)
         best: Evaluation | None = None
         for index, width in enumerate(self.widths):
-            phi = bl.window_dispersion(base, index, settings)
+            phi = max(bl.window_dispersion(base, index, settings), uncertainty)
             negative, total, weighted = rg.window(ring, current, width)
             mean = max(rg.expected_window(ring, current, width) - unelapsed, 1e-9)
             score = negative_binomial_score(negative, mean, phi)
