@@ -97,7 +97,8 @@ def level_uncertainty(base: Baseline, settings: DetectorSettings) -> float:
     """Dispersion that the uncertainty of the level itself adds (Poisson-gamma: the level is known as well as
     ``prior_level_shape`` pseudo-mentions plus the negatives it has learnt from). Large at a cold start, so a
     territory whose size class is wrong does not alarm on its first ordinary hour; negligible once learnt."""
-    return 1.0 / (settings.prior_level_shape + base["sn"])
+    learnt: float = base["sn"]
+    return 1.0 / (settings.prior_level_shape + learnt)
 
 
 def baseline_share(base: Baseline, settings: DetectorSettings) -> float:
