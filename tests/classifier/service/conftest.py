@@ -135,7 +135,7 @@ async def consume_until(
 
 
 def read_all(
-    bootstrap: str, topics: Sequence[str], expected: int, timeout_s: float = 20.0
+    bootstrap: str, topics: Sequence[str], expected: int, timeout_s: float = 45.0
 ) -> list[ConsumerRecord[bytes, bytes]]:
     return asyncio.run(consume_until(bootstrap, topics, lambda records: len(records) >= expected, timeout_s))
 
@@ -152,7 +152,7 @@ class Worker:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def wait_ready(self, timeout_s: float = 30.0) -> None:
+    def wait_ready(self, timeout_s: float = 60.0) -> None:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

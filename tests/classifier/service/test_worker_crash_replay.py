@@ -54,7 +54,7 @@ def test_killed_and_restarted_worker_publishes_the_backtest_alerts(kafka, start_
     first = start_worker(kafka.bootstrap_servers, app_id=app_id, VIGIE_CLASSIFIER_COMMIT_INTERVAL_S="60")
     first.wait_ready()
     asyncio.run(kit.produce_mentions(kafka.bootstrap_servers, mentions[:split]))
-    before = alert_events(kit, kafka.bootstrap_servers, {expected[0]["event_id"]}, 20)
+    before = alert_events(kit, kafka.bootstrap_servers, {expected[0]["event_id"]}, 45)
     assert expected[0]["event_id"] in {e.event_id for e in before}, first.log()
     first.kill()
 
@@ -62,7 +62,7 @@ def test_killed_and_restarted_worker_publishes_the_backtest_alerts(kafka, start_
     second = start_worker(kafka.bootstrap_servers, app_id=app_id)
     second.wait_ready()
     expected_ids = {e["event_id"] for e in expected}
-    published = alert_events(kit, kafka.bootstrap_servers, expected_ids, 30)
+    published = alert_events(kit, kafka.bootstrap_servers, expected_ids, 60)
 
     by_id: dict[str, list[str]] = defaultdict(list)
     for event in published:

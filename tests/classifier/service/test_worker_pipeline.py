@@ -50,7 +50,7 @@ def test_worker_scores_dead_letters_and_raises_alerts(kafka, start_worker, uniqu
     assert any("invalid RawMention" in d.reason and "mention_id" in d.reason for d in dead)
 
     records = asyncio.run(
-        kit.consume_until(kafka.bootstrap_servers, [ALERTS], lambda got: any(b'"resolved"' in r.value for r in got), 20)
+        kit.consume_until(kafka.bootstrap_servers, [ALERTS], lambda got: any(b'"resolved"' in r.value for r in got), 45)
     )
     alerts = [AlertEvent.model_validate_json(r.value) for r in records]
     transitions = [a.transition for a in alerts if a.territory_id == "nice"]
