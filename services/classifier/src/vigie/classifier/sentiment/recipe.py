@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,13 @@ import numpy.typing as npt
 from vigie.classifier.sentiment import datasets
 from vigie.classifier.sentiment.accurate import EnsembleSentimentModel, SentenceEncoder, UniversalSentenceEncoder
 from vigie.classifier.sentiment.datasets import Corpus
+from vigie.classifier.sentiment.distillation import (
+    DistillationParameters,
+    concatenate,
+    distillation_words,
+    embed,
+    soft_targets,
+)
 from vigie.classifier.sentiment.evaluation import macro_f1, macro_recall
 from vigie.classifier.sentiment.features import FeatureConfig, FeatureHasher
 from vigie.classifier.sentiment.linear_model import LinearSentimentModel
@@ -53,6 +60,9 @@ class Recipe:
     features: FeatureConfig = field(default_factory=FeatureConfig)
     parameters: TrainingParameters = field(default_factory=lambda: TrainingParameters(corpus_weights={"xlmt": 2.0}))
     objective: dict[str, float] = field(default_factory=lambda: dict(OBJECTIVE))
+    #: word-level distillation from the sentence-encoder head (None: train on the labelled tweets only)
+    distillation: DistillationParameters | None = field(default_factory=DistillationParameters)
+    teacher: HeadParameters = field(default_factory=HeadParameters)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +96,7 @@ def figures(corpora: Sequence[Corpus], logits: Sequence[F32]) -> dict[str, dict[
 
 
 def train(
-    root: Path, recipe: Recipe, progress: Progress = lambda _: None
+    root: Path, recipe: Recipe, progress: Progress = lambda _: None, encoder: SentenceEncoder | None = None
 ) -> tuple[LinearSentimentModel, dict[str, Any]]:
     """Train the ``fast`` model on the corpora under ``root``; returns the model and its metadata."""
     started = time.perf_counter()
@@ -103,19 +113,33 @@ def train(
         for corpus in datasets.validation_sets(root)
     ]
     french = next(v for v in validation if v.corpus.name == "xlmt-french-val")
+    text_weights = sample_weights(train_sets, recipe.parameters)
+    targets: F32 | None = None
+    distilled_words = 0
+    if recipe.distillation is not None:
+        teacher_encoder = encoder if encoder is not None else UniversalSentenceEncoder()
+        progress("training the teacher (sentence-encoder head)")
+        head = fit_head(embed(teacher_encoder, texts, progress, "training"), labels, text_weights, recipe.teacher)
+        words = distillation_words(teacher_encoder, splitter.words_by_frequency, recipe.distillation)
+        word_embeddings = embed(teacher_encoder, words, progress, "vocabulary")
+        soft = soft_targets(word_embeddings, head, recipe.distillation.temperature)
+        sparse = concatenate(sparse, featurise(hasher, splitter, words, [None] * len(words)))
+        targets = np.concatenate([np.eye(3, dtype=np.float32)[labels], soft])
+        labels = np.concatenate([labels, soft.argmax(axis=1)])
+        text_weights = np.concatenate([text_weights, np.full(len(words), recipe.distillation.word_weight, np.float32)])
+        distilled_words = len(words)
 
     def on_epoch(epoch: int, weights: F32, bias: F32) -> None:
         score = french.score(sparse_logits(weights, bias, french.sparse))
         progress(f"epoch {epoch + 1}: french val macro-F1 {score:.4f}")
 
-    weights, bias = fit(
-        sparse,
-        labels,
-        sample_weights(train_sets, recipe.parameters),
-        recipe.features.dimension,
-        recipe.parameters,
-        on_epoch,
-    )
+    runs = []
+    for offset in range(recipe.parameters.seeds):
+        progress(f"training with seed {recipe.parameters.seed + offset}")
+        parameters = replace(recipe.parameters, seed=recipe.parameters.seed + offset)
+        runs.append(fit(sparse, labels, text_weights, recipe.features.dimension, parameters, on_epoch, targets))
+    weights = np.mean([run[0] for run in runs], axis=0).astype(np.float32)
+    bias = np.mean([run[1] for run in runs], axis=0).astype(np.float32)
     weights = weights.astype(np.float16).astype(np.float32)  # evaluate exactly what is shipped
     corpora = [v.corpus for v in validation]
     offsets, objective = tune_offsets(
@@ -125,6 +149,9 @@ def train(
     model = LinearSentimentModel(recipe.name, recipe.features, weights, bias, splitter)
     metadata: dict[str, Any] = {
         "parameters": asdict(recipe.parameters),
+        "distillation": asdict(recipe.distillation) if recipe.distillation is not None else None,
+        "distilled_words": distilled_words,
+        "teacher": asdict(recipe.teacher) if recipe.distillation is not None else None,
         "objective": recipe.objective,
         "decision_offsets": [round(float(x), 4) for x in offsets],
         "objective_value": round(objective, 4),
@@ -133,15 +160,6 @@ def train(
         "training_seconds": round(time.perf_counter() - started, 1),
     }
     return model, metadata
-
-
-def _embed(encoder: SentenceEncoder, texts: Sequence[str], progress: Progress, label: str) -> F32:
-    parts: list[F32] = []
-    chunk = 2048
-    for start in range(0, len(texts), chunk):
-        parts.append(encoder.encode(texts[start : start + chunk]))
-        progress(f"embedded {min(start + chunk, len(texts))}/{len(texts)} {label} texts")
-    return np.concatenate(parts) if parts else np.zeros((0, 512), dtype=np.float32)
 
 
 def train_accurate(
@@ -157,12 +175,12 @@ def train_accurate(
     train_sets = training_corpora(root)
     texts = [text for corpus in train_sets for text in corpus.texts]
     labels = np.concatenate([corpus.labels for corpus in train_sets])
-    embeddings = _embed(encoder, texts, progress, "training")
+    embeddings = embed(encoder, texts, progress, "training")
     weights = sample_weights(train_sets, TrainingParameters(corpus_weights=recipe.corpus_weights))
     head = fit_head(embeddings, labels, weights, recipe.head)
     corpora = datasets.validation_sets(root)
     fast_logits = [fast.logits(fast.features(corpus.texts, list(corpus.languages))) for corpus in corpora]
-    head_logits = [_embed(encoder, corpus.texts, progress, corpus.name) @ head[:-1] + head[-1] for corpus in corpora]
+    head_logits = [embed(encoder, corpus.texts, progress, corpus.name) @ head[:-1] + head[-1] for corpus in corpora]
     best: tuple[float, float, F32] | None = None
     for alpha in recipe.alphas:
         candidate = EnsembleSentimentModel(recipe.name, fast, encoder, head, alpha, np.zeros(3, dtype=np.float32))

@@ -39,6 +39,8 @@ class TrainingParameters:
     balance_classes: bool = True
     #: average the iterates (Polyak averaging) from this epoch on; None keeps the last iterate
     average_from_epoch: int | None = 1
+    #: models trained with seeds seed, seed + 1, ... and averaged (less variance from the shuffling order)
+    seeds: int = 3
     hashtag_vocabulary: int = 60000
 
 
@@ -112,14 +114,16 @@ def fit(
     dimension: int,
     parameters: TrainingParameters,
     on_epoch: Callable[[int, F32, F32], None] | None = None,
+    targets: F32 | None = None,
 ) -> tuple[F32, F32]:
-    """Weights and bias of a softmax regression (see the module docstring)."""
+    """Weights and bias of a softmax regression (see the module docstring). ``targets`` (n x 3 class
+    probabilities) replaces the one-hot ``labels`` when given (soft labels, e.g. from a teacher model)."""
     rng = np.random.default_rng(parameters.seed)
     weights = np.zeros((dimension, 3), dtype=np.float32)
     squares = np.full((dimension, 3), 1e-8, dtype=np.float32)
     bias = np.zeros(3, dtype=np.float32)
     bias_squares = np.full(3, 1e-8, dtype=np.float32)
-    onehot = np.eye(3, dtype=np.float32)[labels]
+    onehot = targets if targets is not None else np.eye(3, dtype=np.float32)[labels]
     count = labels.size
     # mean iterate = W_0 + ((T + 1) * (W_T - W_0) + sum_t t * step_t) / T, W_t = W_{t-1} - step_t
     weighted_steps = np.zeros(weights.shape, dtype=np.float64) if parameters.average_from_epoch is not None else None
