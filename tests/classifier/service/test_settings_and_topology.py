@@ -9,7 +9,7 @@ from vigie.classifier.metrics import ClassifierMetrics
 from vigie.classifier.service.progress import Progress
 from vigie.classifier.service.topology import changelog_topic, worker_topics
 from vigie.classifier.settings import ClassifierSettings
-from vigie.schemas import ALERTS, DEADLETTER, MENTIONS_RAW, MENTIONS_SCORED, TOPICS
+from vigie.schemas import ALERTS, DEADLETTER, DIGESTS, MENTIONS_RAW, MENTIONS_SCORED, TOPICS
 
 
 def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -21,6 +21,9 @@ def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
     assert settings.kafka.bootstrap_servers == "kafka-1:9092,kafka-2:9092"
     assert (settings.app_id, settings.scoring_batch_size) == ("vigie-classifier-blue", 1000)
     assert settings.producer_max_batch_size == 1
+    assert (settings.digests_enabled, settings.digest_grace_s) == (True, 1800.0)
+    monkeypatch.setenv("VIGIE_CLASSIFIER_DIGESTS_ENABLED", "false")
+    assert ClassifierSettings().digests_enabled is False
     assert ClassifierSettings(tansu_compat=False).producer_max_batch_size > 1
     with pytest.raises(ValueError, match="app_id"):
         ClassifierSettings(app_id="Not A Topic Prefix")
@@ -28,7 +31,15 @@ def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
 
 def test_the_worker_needs_the_registry_topics_it_uses_and_a_co_partitioned_changelog() -> None:
     topics = {t.name: t for t in worker_topics("vigie-classifier")}
-    assert set(topics) == {MENTIONS_RAW, MENTIONS_SCORED, ALERTS, DEADLETTER, changelog_topic("vigie-classifier")}
+    assert set(topics) == {
+        MENTIONS_RAW,
+        MENTIONS_SCORED,
+        ALERTS,
+        DIGESTS,
+        DEADLETTER,
+        changelog_topic("vigie-classifier"),
+    }
+    assert topics[DIGESTS].partitions == TOPICS[DIGESTS].partitions
     changelog = topics["vigie-classifier-detector-state-changelog"]
     assert changelog.partitions == TOPICS[MENTIONS_SCORED].partitions == TOPICS[MENTIONS_RAW].partitions
     assert ("cleanup.policy", "compact") in changelog.configs
@@ -61,4 +72,5 @@ def test_every_metric_the_dashboards_use_is_registered() -> None:
         "vigie_classifier_scoring_seconds",
         "vigie_classifier_alert_latency_seconds",
         "vigie_classifier_consumer_lag",
+        "vigie_classifier_digests",
     } <= names

@@ -1,6 +1,7 @@
 """The acceptance test of the classifier service: a scenario replayed through the broker into a real worker,
 the worker killed (SIGKILL) and restarted, gives exactly the alert events of ``vigie backtest``, and no
-incident is raised twice."""
+incident is raised twice; the day digests it publishes after the restart (the day closes after the kill) are
+the offline ones, with the mentions the killed worker had counted: nothing lost, nothing counted twice."""
 
 from __future__ import annotations
 
@@ -9,11 +10,14 @@ import json
 import subprocess
 import sys
 from collections import defaultdict
+from datetime import date
 from pathlib import Path
 
 import pytest
 
-from vigie.schemas import ALERTS, AlertEvent
+from vigie.classifier.digest import DigestOptions
+from vigie.classifier.digest.offline import digest_offline
+from vigie.schemas import ALERTS, DIGESTS, MENTIONS_SCORED, AlertEvent, DigestEvent, ScoredMention, load_territories
 
 pytestmark = pytest.mark.broker
 
@@ -37,6 +41,17 @@ def alert_events(kit, bootstrap: str, expected_ids: set[str], timeout_s: float) 
 
     records = asyncio.run(kit.consume_until(bootstrap, [ALERTS], complete, timeout_s))
     return [AlertEvent.model_validate_json(record.value) for record in records]
+
+
+def _published_digests(kit, bootstrap: str, expected: int) -> list[str]:
+    """The digests on the topic, one per id (a batch re-processed after a crash may publish one again)."""
+    records = kit.read_all(bootstrap, [DIGESTS], expected)
+    by_id: dict[str, set[str]] = defaultdict(set)
+    for record in records:
+        digest = DigestEvent.model_validate_json(record.value)
+        by_id[digest.digest_id].add(digest.model_dump_json())
+    assert all(len(copies) == 1 for copies in by_id.values()), "one digest id, two different payloads"
+    return [copies.pop() for copies in by_id.values()]
 
 
 def test_killed_and_restarted_worker_publishes_the_backtest_alerts(kafka, start_worker, unique, kit, tmp_path) -> None:
@@ -81,4 +96,23 @@ def test_killed_and_restarted_worker_publishes_the_backtest_alerts(kafka, start_
         line for line in second.metrics().splitlines() if line.startswith("vigie_classifier_replayed_records_total")
     ]
     assert replayed and float(replayed[0].split()[-1]) >= split, "the restarted worker did not re-read the first part"
+
+    digests = _published_digests(kit, kafka.bootstrap_servers, len(TERRITORY_IDS))
+    scored = {
+        m.mention_id: m
+        for m in (
+            ScoredMention.model_validate_json(r.value)
+            for r in kit.read_all(kafka.bootstrap_servers, [MENTIONS_SCORED], len(mentions))
+        )
+    }
+    assert len(scored) == len(mentions)
+    offline = digest_offline(
+        scored.values(),
+        load_territories(kit.TERRITORIES).territories,
+        DigestOptions(),
+        first_day=date(2026, 10, 5),
+        end_day=date(2026, 10, 6),
+        alerts=[AlertEvent.model_validate(e) for e in expected],
+    )
+    assert sorted(digests) == sorted(d.model_dump_json() for d in offline if d.period == "day")
     assert second.terminate() == 0

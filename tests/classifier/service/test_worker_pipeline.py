@@ -1,5 +1,6 @@
 """A real ``vigie classifier run`` subprocess against the broker: scored mentions with CloudEvents headers,
-dead letters with reasons, alert events for a crisis, metrics and a graceful SIGTERM."""
+dead letters with reasons, alert events for a crisis, the territory digests of a local day, metrics and a
+graceful SIGTERM."""
 
 from __future__ import annotations
 
@@ -9,7 +10,19 @@ import json
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from vigie.schemas import ALERTS, DEADLETTER, MENTIONS_RAW, MENTIONS_SCORED, AlertEvent, DeadLetter, ScoredMention
+from vigie.classifier.digest import DigestOptions, DigestStreamStep
+from vigie.schemas import (
+    ALERTS,
+    DEADLETTER,
+    DIGESTS,
+    MENTIONS_RAW,
+    MENTIONS_SCORED,
+    AlertEvent,
+    DeadLetter,
+    DigestEvent,
+    ScoredMention,
+    load_territories,
+)
 
 pytestmark = pytest.mark.broker
 
@@ -58,6 +71,18 @@ def test_worker_scores_dead_letters_and_raises_alerts(kafka, start_worker, uniqu
     assert "resolved" in transitions
     assert {a.territory_id for a in alerts} == {"nice"}
 
+    # The scenario starts 2026-10-05 00:00 UTC and lasts 30 h: the local day of 5 October (Europe/Paris)
+    # closes in event time. Its digests are those of the pure stream step over the same records.
+    digest_records = kit.read_all(kafka.bootstrap_servers, [DIGESTS], len(TERRITORY_IDS))
+    digests = [DigestEvent.model_validate_json(r.value) for r in digest_records]
+    assert sorted(d.digest_id for d in digests) == sorted(f"{t}:day:2026-10-05" for t in TERRITORY_IDS)
+    assert all(r.key == DigestEvent.model_validate_json(r.value).territory_id.encode() for r in digest_records)
+    assert dict(digest_records[0].headers)["ce_type"] == b"org.vigie.digest.day.v1"
+    expected = _stream_digests(kit, scored, alerts)
+    assert sorted(d.model_dump_json() for d in digests) == sorted(d.model_dump_json() for d in expected)
+    nice = next(d for d in digests if d.territory_id == "nice")
+    assert nice.incidents and nice.sentiment.negative > 0
+
     samples = {
         (sample.name, tuple(sorted(sample.labels.items()))): sample.value
         for family in text_string_to_metric_families(worker.metrics())
@@ -70,9 +95,24 @@ def test_worker_scores_dead_letters_and_raises_alerts(kafka, start_worker, uniqu
         if name == "vigie_classifier_alerts_total" and ("transition", "raised") in labels
     )
     assert raised == 1.0
+    assert samples[("vigie_classifier_digests_total", (("period", "day"),))] == len(TERRITORY_IDS)
     assert samples[("vigie_classifier_faust_messages_received_total", ())] >= len(mentions)
     assert worker.terminate() == 0
     assert "Traceback" not in worker.log()
+
+
+def _stream_digests(kit, scored_records, alerts: list[AlertEvent]) -> list[DigestEvent]:
+    """The pure digest stream step over the scored records, per partition in offset order."""
+    territories = load_territories(kit.TERRITORIES).territories
+    step = DigestStreamStep(territories, DigestOptions(deduplicate=False))
+    by_partition: dict[int, list[ScoredMention]] = {}
+    for record in sorted(scored_records, key=lambda r: (r.partition, r.offset)):
+        by_partition.setdefault(record.partition, []).append(ScoredMention.model_validate_json(record.value))
+    digests: list[DigestEvent] = []
+    for partition, mentions in by_partition.items():
+        ids = {m.territory_id for m in mentions}
+        digests += step.process(partition, mentions, [a for a in alerts if a.territory_id in ids])
+    return digests
 
 
 def test_worker_help_lists_its_commands(kit) -> None:

@@ -3,7 +3,10 @@
 ``score-raw`` consumes ``vigie.mentions.raw.v1`` in batches, scores them (language + sentiment) and
 publishes ``vigie.mentions.scored.v1`` (same key: the territory). ``detect`` consumes the scored mentions
 (co-partitioned with the raw ones: no repartition) and runs detection with its state in the faust table
-``detector-state``, whose changelog lets a restarted or rebalanced worker resume where the last one stopped.
+``detector-state``, whose changelog lets a restarted or rebalanced worker resume where the last one stopped;
+it also publishes the territory digests (``vigie.digests.v1``) whose periods the scored mentions' event time
+closed, their accumulators checkpointed in the same table (see
+:mod:`vigie.classifier.service.digest_checkpoint`).
 
 Delivery: at least once. Each agent waits for its output records to be acknowledged before the batch is
 acknowledged to faust, and faust flushes its producer before committing offsets, so an offset is never
@@ -39,7 +42,17 @@ from vigie.classifier.service.records import InboundRecord
 from vigie.classifier.service.scoring_step import Clock, ScoreBatch, ScoringOutcome, score_records
 from vigie.classifier.service.topology import DETECTOR_TABLE
 from vigie.classifier.settings import ClassifierSettings
-from vigie.schemas import ALERTS, DEADLETTER, MENTIONS_RAW, MENTIONS_SCORED, TOPICS, DeadLetter, ScoredMention, encode
+from vigie.schemas import (
+    ALERTS,
+    DEADLETTER,
+    DIGESTS,
+    MENTIONS_RAW,
+    MENTIONS_SCORED,
+    TOPICS,
+    DeadLetter,
+    ScoredMention,
+    encode,
+)
 from vigie.schemas.codec import EncodedRecord
 
 log = logging.getLogger(__name__)
@@ -135,7 +148,7 @@ def build_service(
     # The scored mentions are routed explicitly by Kafka's default partitioner: detection's per-partition
     # watermarks (and ``vigie backtest``) depend on exactly that split.
     raw_topic, scored_topic = topic(MENTIONS_RAW), topic(MENTIONS_SCORED)
-    alerts_topic, deadletter_topic = topic(ALERTS), topic(DEADLETTER)
+    alerts_topic, deadletter_topic, digests_topic = topic(ALERTS), topic(DEADLETTER), topic(DIGESTS)
     scoring, detecting = settings.role in ("all", "scoring"), settings.role in ("all", "detection")
     table = (
         app.Table(
@@ -200,6 +213,7 @@ def build_service(
             outcome: DetectionOutcome = detection.process(records, table.data)
             metrics.batch_size.labels(stage="detection").observe(len(records))
             await publish(alerts_topic, [encode(ALERTS, a.event, source=SOURCE) for a in outcome.alerts])
+            await publish(digests_topic, [encode(DIGESTS, digest, source=SOURCE) for digest in outcome.digests])
             await publish_dead_letters(outcome.dead_letters)
             produced_at = clock()
             for alert in outcome.alerts:
@@ -255,6 +269,10 @@ def _record_detection_metrics(metrics: ClassifierMetrics, outcome: DetectionOutc
         metrics.late_mentions.inc(outcome.late_mentions)
     if outcome.replayed_records:
         metrics.replayed_records.inc(outcome.replayed_records)
+    if outcome.digest_late_mentions:
+        metrics.digest_late_mentions.inc(outcome.digest_late_mentions)
+    for digest in outcome.digests:
+        metrics.digests.labels(period=digest.period).inc()
     for territory, severity in outcome.open_incidents.items():
         for level in ("warning", "major", "critical"):
             metrics.open_incidents.labels(territory=territory, severity=level).set(1 if level == severity else 0)

@@ -73,6 +73,17 @@ class ClassifierMetrics:
             ["topic", "partition"],
             registry=registry,
         )
+        self.digests = Counter(
+            "vigie_classifier_digests_total",
+            "Territory digests published to vigie.digests.v1, by period kind.",
+            ["period"],
+            registry=registry,
+        )
+        self.digest_late_mentions = Counter(
+            "vigie_classifier_digest_late_mentions_total",
+            "Mentions whose digest periods had already closed: counted in no digest.",
+            registry=registry,
+        )
         self.replayed_records = Counter(
             "vigie_classifier_replayed_records_total",
             "Records seen again after a restart whose effect was already in the table, hence skipped.",

@@ -45,6 +45,17 @@ class ClassifierSettings(ServiceSettings):
         description="Scored mentions per detection batch (a changed territory state is written once per batch).",
     )
     detection_batch_within_s: float = Field(default=0.1, gt=0, le=10)
+    digests_enabled: bool = Field(
+        default=True,
+        description="Publish territory digests (vigie.digests.v1) from the detection agent; their state is "
+        "checkpointed in the detector table.",
+    )
+    digest_grace_s: float = Field(
+        default=1800.0,
+        ge=0,
+        le=86_400,
+        description="Event-time delay after a period's end before its digest closes (for late mentions).",
+    )
     commit_interval_s: float = Field(default=1.0, gt=0, le=60, description="How often faust commits offsets.")
     broker_session_timeout_s: float = Field(default=10.0, gt=0, le=300)
     broker_heartbeat_interval_s: float = Field(default=1.0, gt=0, le=60)

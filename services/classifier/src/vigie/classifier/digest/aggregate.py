@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any, get_args
 
@@ -76,6 +76,14 @@ class AuthorTally:
     def source_kinds(self) -> tuple[SourceKind, ...]:
         """The source kinds the author posted on, in alphabetical order."""
         return tuple(sorted(kind for bit, kind in enumerate(SOURCE_KINDS) if self.sources >> bit & 1))
+
+
+_TALLY_FIELDS = tuple(f.name for f in fields(AuthorTally))
+
+
+def _tally_state(tally: AuthorTally) -> dict[str, Any]:
+    """``asdict`` without its deep copies (every field is a scalar): the service checkpoints this often."""
+    return {name: getattr(tally, name) for name in _TALLY_FIELDS}
 
 
 @dataclass
@@ -182,7 +190,7 @@ class PeriodAggregate:
             "themes": self.themes,
             "top_positive": [post.model_dump(mode="json") for post in self.top_positive],
             "top_negative": [post.model_dump(mode="json") for post in self.top_negative],
-            "authors": {key: asdict(tally) for key, tally in self.authors.items()},
+            "authors": {key: _tally_state(tally) for key, tally in self.authors.items()},
             "seen": sorted(self.seen),
         }
 

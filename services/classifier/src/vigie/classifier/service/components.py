@@ -1,10 +1,12 @@
 """The production components the worker plugs into its agents: the default sentiment model and language
 identifier behind :func:`vigie.classifier.scoring.score_mentions`, and the detection engine's partition
-driver behind :class:`~vigie.classifier.service.detection_step.EngineDetectionStep`."""
+driver behind :class:`~vigie.classifier.service.detection_step.EngineDetectionStep`, with the territory
+digests when they are enabled."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 
 from vigie.classifier.service.detection_outcome import DetectionStep
 from vigie.classifier.service.scoring_step import Clock, ScoreBatch
@@ -25,8 +27,18 @@ def load_scorer() -> ScoreBatch:
     return score
 
 
-def load_detection_step(territories: TerritoryConfig, clock: Clock) -> DetectionStep:
-    """Detection with the default detector settings over the configured territories."""
+def load_detection_step(
+    territories: TerritoryConfig, clock: Clock, *, digest_grace: timedelta | None = None
+) -> DetectionStep:
+    """Detection with the default detector settings over the configured territories; with a
+    ``digest_grace``, the territory digests too (no mention-id deduplication: the step skips redelivered
+    records by their offsets)."""
+    from vigie.classifier.digest import DigestOptions, DigestStreamStep
     from vigie.classifier.service.detection_step import EngineDetectionStep
+    from vigie.classifier.service.digest_checkpoint import CheckpointedDigests
 
-    return EngineDetectionStep(territories, clock)
+    digests = None
+    if digest_grace is not None:
+        options = DigestOptions(grace=digest_grace, deduplicate=False)
+        digests = CheckpointedDigests(DigestStreamStep(territories.territories, options))
+    return EngineDetectionStep(territories, clock, digests=digests)

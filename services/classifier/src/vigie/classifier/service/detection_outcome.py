@@ -1,6 +1,6 @@
 """What the detection step hands back to the agent: events to publish, then state to persist.
 
-The agent publishes ``alerts`` and ``dead_letters`` and waits for the broker to acknowledge them, *then*
+The agent publishes ``alerts``, ``digests`` and ``dead_letters`` and waits for the broker to acknowledge them, *then*
 writes ``writes`` to the table (its changelog), *then* lets faust commit the input offsets. After a crash at
 any point the re-processed records either find their effect already in the table (skipped) or produce the
 same alert events again (same deterministic ``event_id``: consumers deduplicate).
@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Protocol
 
 from vigie.classifier.service.records import InboundRecord
-from vigie.schemas import AlertEvent, DeadLetter, Severity
+from vigie.schemas import AlertEvent, DeadLetter, DigestEvent, Severity
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,11 +38,15 @@ class StateWrite:
 class DetectionOutcome:
     alerts: list[EmittedAlert] = field(default_factory=list)
     dead_letters: list[DeadLetter] = field(default_factory=list)
+    #: Territory digests of the periods the batch closed (event time), oldest first per partition.
+    digests: list[DigestEvent] = field(default_factory=list)
     writes: list[StateWrite] = field(default_factory=list)
     #: Mentions older than the allowed lateness (counted, otherwise ignored).
     late_mentions: int = 0
     #: Records whose effect was already in the table (re-delivered after a crash).
     replayed_records: int = 0
+    #: Mentions whose digest periods were already closed (counted in no digest).
+    digest_late_mentions: int = 0
     #: Territory -> severity of its open incident (None: no open incident), for those that changed.
     open_incidents: dict[str, Severity | None] = field(default_factory=dict)
 

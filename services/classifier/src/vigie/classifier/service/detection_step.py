@@ -7,6 +7,10 @@ are decoded (undecodable or unknown-territory records become dead letters) and h
 service and the backtest give the same alert events for the same records. A scored mention published
 twice by the scoring agent (re-scored after a crash) is recognised by its raw record's position (header
 ``vigie_raw_position``) and skipped.
+
+With a :class:`~vigie.classifier.service.digest_checkpoint.CheckpointedDigests`, the mentions applied and
+the alert events emitted for each partition also feed the territory digests, whose state is checkpointed
+in the same batch view (same commit record) as the detector states.
 """
 
 from __future__ import annotations
@@ -17,9 +21,18 @@ from vigie.classifier.dead_letters import dead_letter, from_decode_error, from_p
 from vigie.classifier.detection import DetectionEngine, DetectorSettings, PartitionDriver, UnknownTerritoryError
 from vigie.classifier.service.checkpoint import BatchView, DecodedStates
 from vigie.classifier.service.detection_outcome import DetectionOutcome, EmittedAlert, StateWrite
+from vigie.classifier.service.digest_checkpoint import CheckpointedDigests
 from vigie.classifier.service.records import InboundRecord
 from vigie.classifier.service.scoring_step import Clock
-from vigie.schemas import MENTIONS_SCORED, DecodeError, ScoredMention, TerritoryConfig, decode, header_value
+from vigie.schemas import (
+    MENTIONS_SCORED,
+    AlertEvent,
+    DecodeError,
+    ScoredMention,
+    TerritoryConfig,
+    decode,
+    header_value,
+)
 
 #: Header naming the raw-mention record a scored mention was made from: ``b"<partition>:<offset>"``.
 UPSTREAM_HEADER = "vigie_raw_position"
@@ -44,8 +57,15 @@ def upstream_position(record: InboundRecord) -> tuple[int, int] | None:
 class EngineDetectionStep:
     """Detection over batches of ``vigie.mentions.scored.v1`` records (see the module docstring)."""
 
-    def __init__(self, territories: TerritoryConfig, clock: Clock, settings: DetectorSettings | None = None) -> None:
+    def __init__(
+        self,
+        territories: TerritoryConfig,
+        clock: Clock,
+        settings: DetectorSettings | None = None,
+        digests: CheckpointedDigests | None = None,
+    ) -> None:
         self.engine = DetectionEngine(territories, settings)
+        self.digests = digests
         self._clock = clock
         self._drivers: dict[int, PartitionDriver] = {}
         self._decoded = DecodedStates()
@@ -77,6 +97,8 @@ class EngineDetectionStep:
         driver = self.driver(partition)
         view = BatchView(table, driver.bookkeeping_key(partition), self._decoded)
         last_offset = view.committed_offset
+        applied: list[ScoredMention] = []
+        events_of_partition: list[AlertEvent] = []
         for record in sorted(records, key=lambda r: r.offset):
             if record.offset <= view.committed_offset:
                 outcome.replayed_records += 1
@@ -99,11 +121,17 @@ class EngineDetectionStep:
             except Exception as error:
                 outcome.dead_letters.append(from_processing_error(record, error, failed_at=self._clock()))
                 continue
+            applied.append(mention)
+            events_of_partition.extend(events)
             for event in events:
                 trigger = mention.collected_at if event.trigger_mention_id == mention.mention_id else None
                 outcome.alerts.append(EmittedAlert(event=event, trigger_collected_at=trigger))
                 outcome.open_incidents[event.territory_id] = None if event.transition == "resolved" else event.severity
         if last_offset > view.committed_offset:
+            if self.digests is not None:
+                digest_batch = self.digests.process(partition, view, applied, events_of_partition, last_offset)
+                outcome.digests.extend(digest_batch.digests)
+                outcome.digest_late_mentions += digest_batch.late_mentions
             outcome.writes.extend(StateWrite(partition, key, value) for key, value in view.writes(last_offset))
 
     def _decode(self, record: InboundRecord, outcome: DetectionOutcome) -> ScoredMention | None:

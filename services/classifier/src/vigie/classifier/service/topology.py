@@ -12,13 +12,13 @@ and its internal ones:
 from __future__ import annotations
 
 from vigie.runtime.topics import TopicRequest
-from vigie.schemas import ALERTS, DEADLETTER, MENTIONS_RAW, MENTIONS_SCORED, TOPICS
+from vigie.schemas import ALERTS, DEADLETTER, DIGESTS, MENTIONS_RAW, MENTIONS_SCORED, TOPICS
 
 #: Name of the faust table holding the detector state of each territory and partition.
 DETECTOR_TABLE = "detector-state"
 
 #: Registry topics the worker consumes or produces.
-USED_TOPICS = (MENTIONS_RAW, MENTIONS_SCORED, ALERTS, DEADLETTER)
+USED_TOPICS = (MENTIONS_RAW, MENTIONS_SCORED, ALERTS, DIGESTS, DEADLETTER)
 
 
 def changelog_topic(app_id: str) -> str:

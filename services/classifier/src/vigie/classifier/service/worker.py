@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 
 import faust
 from prometheus_client import CollectorRegistry
@@ -36,7 +37,11 @@ def run_worker(settings: ClassifierSettings, *, create_topics: bool = True) -> i
     service = build_service(
         settings,
         score=load_scorer(),
-        detection=load_detection_step(territories, utc_now),
+        detection=load_detection_step(
+            territories,
+            utc_now,
+            digest_grace=timedelta(seconds=settings.digest_grace_s) if settings.digests_enabled else None,
+        ),
         metrics=metrics,
     )
     log.info(
@@ -45,6 +50,7 @@ def run_worker(settings: ClassifierSettings, *, create_topics: bool = True) -> i
             "app_id": settings.app_id,
             "bootstrap_servers": settings.kafka.bootstrap_servers,
             "territories": len(territories.territories),
+            "digests_enabled": settings.digests_enabled,
             "tansu_compat": settings.tansu_compat,
         },
     )

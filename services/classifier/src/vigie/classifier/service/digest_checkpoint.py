@@ -1,0 +1,113 @@
+"""The territory digests in the detection agent, checkpointed with the detector state; pure Python.
+
+Each input partition of ``vigie.mentions.scored.v1`` has one digest accumulator
+(:class:`~vigie.classifier.digest.DigestStreamStep`), fed the mentions the detection step *applied* (in
+offset order: replayed, duplicate, undecodable and unknown-territory records are not counted) and the alert
+events it emitted for them. It is persisted in the detector table through the same batch view, hence the
+same redo/undo protocol (:mod:`vigie.classifier.service.checkpoint`): its entries are written with the
+batch's last offset and their base, *before* the partition's commit record. After a crash, the restored
+accumulator is exactly the one of the last committed batch, and the records after it are re-applied on it:
+no period loses or double-counts a mention, and a digest published by a batch whose commit record never
+reached the changelog is published again, identical (same ``digest_id``: consumers deduplicate).
+
+Entries, so that a batch rewrites only what it changed (cost proportional to the territories it touched,
+like the detector states; zlib-compressed by the checkpoint):
+
+* ``_digest:<partition>`` — the watermark, the incident ledger and the ids of the partition's territories
+  (the table is not enumerable per partition), written by every batch that applied a record;
+* ``_digest:<partition>:<territory>`` — one territory's open periods, last summaries and theme baselines,
+  written by the batches that counted one of its mentions or closed one of its periods.
+
+The accumulator lives in memory between batches; it is trusted only while it reflects the partition's
+commit record (same offset). Otherwise (start, restart, a partition coming back after a rebalance, a batch
+whose writes were not persisted) it is rebuilt from the table first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from vigie.classifier.digest import DigestStreamStep
+from vigie.classifier.digest.accumulator import STATE_VERSION
+from vigie.classifier.service.checkpoint import BatchView
+from vigie.schemas import AlertEvent, DigestEvent, ScoredMention
+
+
+def meta_key(partition: int) -> str:
+    """Key of a partition's digest watermark, incidents and territory list (never a territory slug)."""
+    return f"_digest:{partition}"
+
+
+def territory_key(partition: int, territory_id: str) -> str:
+    return f"_digest:{partition}:{territory_id}"
+
+
+@dataclass
+class DigestBatch:
+    """What a batch of one partition produced for the digests."""
+
+    digests: list[DigestEvent] = field(default_factory=list)
+    #: Mentions whose periods were already closed (not counted in any digest).
+    late_mentions: int = 0
+
+
+class CheckpointedDigests:
+    """A :class:`DigestStreamStep` whose per-partition state is read from and written to a batch view."""
+
+    def __init__(self, step: DigestStreamStep) -> None:
+        self.step = step
+        #: Partition -> input offset of the committed state the in-memory accumulator holds.
+        self._applied: dict[int, int] = {}
+
+    def process(
+        self,
+        partition: int,
+        view: BatchView,
+        mentions: Sequence[ScoredMention],
+        alerts: Sequence[AlertEvent],
+        last_offset: int,
+    ) -> DigestBatch:
+        """Apply one batch of a partition (records after ``view.committed_offset`` up to ``last_offset``)
+        and stage the changed entries in ``view``; the caller persists ``view.writes(last_offset)`` after
+        publishing the digests."""
+        if self._applied.get(partition) != view.committed_offset:
+            self._restore(partition, view)
+        batch = DigestBatch()
+        if mentions or alerts:
+            late_before = self.step.late_mentions
+            batch.digests = self.step.process(partition, mentions, alerts)
+            batch.late_mentions = self.step.late_mentions - late_before
+            self._stage(partition, view, mentions, batch.digests)
+        self._applied[partition] = last_offset
+        return batch
+
+    def forget(self, partition: int) -> None:
+        """Drop a revoked partition (it is rebuilt from the table if it comes back)."""
+        self.step.forget(partition)
+        self._applied.pop(partition, None)
+
+    def _stage(
+        self, partition: int, view: BatchView, mentions: Sequence[ScoredMention], digests: Sequence[DigestEvent]
+    ) -> None:
+        accumulator = self.step.accumulator(partition)
+        changed = {mention.territory_id for mention in mentions} | {digest.territory_id for digest in digests}
+        for territory_id in sorted(changed):
+            state = accumulator.states.get(territory_id)
+            if state is not None:
+                view[territory_key(partition, territory_id)] = state.to_state()
+        view[meta_key(partition)] = {
+            "version": STATE_VERSION,
+            "watermark": accumulator.watermark.isoformat() if accumulator.watermark else None,
+            "incidents": accumulator.incidents.to_state(),
+            "territories": sorted(accumulator.states),
+        }
+
+    def _restore(self, partition: int, view: BatchView) -> None:
+        meta: dict[str, Any] | None = view.get(meta_key(partition))
+        if meta is None:
+            self.step.forget(partition)
+            return
+        territories = {tid: view[territory_key(partition, tid)] for tid in meta["territories"]}
+        self.step.restore(partition, {**meta, "territories": territories})

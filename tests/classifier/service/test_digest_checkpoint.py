@@ -1,0 +1,164 @@
+"""Territory digests in the detection step, checkpointed with the detector state: the digests of a scenario
+spanning a local day boundary are the offline ones, and a crash anywhere in the changelog followed by a
+replay neither loses nor double-counts a mention."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from vigie.classifier.detection import partition_for
+from vigie.classifier.digest import DigestOptions, DigestStreamStep
+from vigie.classifier.digest.offline import digest_offline
+from vigie.classifier.service.components import load_scorer
+from vigie.classifier.service.detection_step import EngineDetectionStep, upstream_header
+from vigie.classifier.service.digest_checkpoint import CheckpointedDigests
+from vigie.classifier.service.records import InboundRecord
+from vigie.schemas import MENTIONS_SCORED, AlertEvent, DigestEvent, ScoredMention, encode, load_territories
+
+NOW = datetime(2026, 11, 27, 6, 0, tzinfo=UTC)
+TERRITORY_IDS = ["saint-malo", "nice", "tours", "lyon", "orange"]
+PARTITIONS = 3
+BATCH = 40
+OPTIONS = DigestOptions(deduplicate=False)
+
+
+class Changelog:
+    """A table and the ordered log of its writes (one log per partition in faust, merged here)."""
+
+    def __init__(self, log: Sequence[tuple[str, bytes]] = ()) -> None:
+        self.table: dict[str, bytes] = {}
+        self.log: list[tuple[str, bytes]] = []
+        for key, value in log:
+            self.write(key, value)
+
+    def write(self, key: str, value: bytes) -> None:
+        self.table[key] = value
+        self.log.append((key, value))
+
+
+@pytest.fixture(scope="module")
+def territories(kit):
+    return load_territories(kit.TERRITORIES)
+
+
+@pytest.fixture(scope="module")
+def scored(kit) -> list[ScoredMention]:
+    # 2026-10-05 00:00 UTC + 26 h: the local day of 5 October (Europe/Paris) ends at 22:00 UTC and closes.
+    return list(load_scorer()(kit.scenario(TERRITORY_IDS, "nice", hours=26, crisis_at_hour=16, per_hour=3)))
+
+
+@pytest.fixture(scope="module")
+def records(scored) -> list[InboundRecord]:
+    offsets = [0] * PARTITIONS
+    out = []
+    for raw_offset, mention in enumerate(scored):
+        partition = partition_for(mention.territory_id, PARTITIONS)
+        encoded = encode(MENTIONS_SCORED, mention, source="/tests")
+        headers = [*encoded.headers, upstream_header(partition, raw_offset)]
+        out.append(InboundRecord(MENTIONS_SCORED, partition, offsets[partition], encoded.key, encoded.value, headers))
+        offsets[partition] += 1
+    return out
+
+
+def step(territories) -> EngineDetectionStep:
+    digests = CheckpointedDigests(DigestStreamStep(territories.territories, OPTIONS))
+    return EngineDetectionStep(territories, lambda: NOW, digests=digests)
+
+
+def run(
+    detection: EngineDetectionStep, records: Sequence[InboundRecord], changelog: Changelog, stop_at_log: int = -1
+) -> tuple[list[DigestEvent], list[AlertEvent]]:
+    """Batches in order, like the agent (publish, then write); stops once ``stop_at_log`` writes are durable."""
+    digests: list[DigestEvent] = []
+    alerts: list[AlertEvent] = []
+    for start in range(0, len(records), BATCH):
+        if 0 <= stop_at_log <= len(changelog.log):
+            break
+        outcome = detection.process(records[start : start + BATCH], changelog.table)
+        digests.extend(outcome.digests)
+        alerts.extend(alert.event for alert in outcome.alerts)
+        for write in outcome.writes:
+            changelog.write(write.key, write.value)
+    return digests, alerts
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(territories, records) -> tuple[list[DigestEvent], list[AlertEvent], Changelog]:
+    changelog = Changelog()
+    digests, alerts = run(step(territories), records, changelog)
+    return digests, alerts, changelog
+
+
+def test_the_digests_of_a_day_are_the_offline_and_pure_stream_ones(territories, scored, uninterrupted) -> None:
+    digests, alerts, _ = uninterrupted
+    assert sorted(d.digest_id for d in digests) == sorted(f"{t}:day:2026-10-05" for t in TERRITORY_IDS)
+    nice = next(d for d in digests if d.territory_id == "nice")
+    assert nice.volume.total == sum(
+        1 for m in scored if m.territory_id == "nice" and m.published_at < datetime(2026, 10, 5, 22, tzinfo=UTC)
+    )
+    assert [incident.outcome for incident in nice.incidents] and nice.sentiment.negative > 0
+
+    offline = digest_offline(
+        scored, territories.territories, OPTIONS, first_day=date(2026, 10, 5), end_day=date(2026, 10, 6), alerts=alerts
+    )
+    days = [d for d in offline if d.period == "day"]
+    assert sorted(d.model_dump_json() for d in digests) == sorted(d.model_dump_json() for d in days)
+
+    pure = DigestStreamStep(territories.territories, OPTIONS)
+    expected = []
+    for partition in range(PARTITIONS):
+        mentions = [m for m in scored if partition_for(m.territory_id, PARTITIONS) == partition]
+        expected += pure.process(
+            partition, mentions, [a for a in alerts if a.territory_id in {m.territory_id for m in mentions}]
+        )
+    assert sorted(d.model_dump_json() for d in digests) == sorted(d.model_dump_json() for d in expected)
+
+
+def test_a_crash_anywhere_in_the_changelog_then_a_replay_neither_loses_nor_double_counts(
+    territories, records, uninterrupted
+) -> None:
+    reference, _, full = uninterrupted
+    by_id = {digest.digest_id: digest for digest in reference}
+    assert any(key.startswith("_digest:") for key in full.table)
+    rng = random.Random(5)
+    crash_points = sorted({0, 1, len(full.log) - 1, *rng.sample(range(len(full.log)), 10)})
+    for crash_point in crash_points:
+        # What the crashed worker had published: the digests of the batches whose writes had started.
+        published, _ = run(step(territories), records, Changelog(), stop_at_log=crash_point)
+        restored = Changelog(full.log[:crash_point])
+        # A new process (empty memory) re-reads every record on the restored table.
+        replayed, _ = run(step(territories), records, restored)
+        assert all(digest == by_id[digest.digest_id] for digest in [*published, *replayed]), crash_point
+        assert {d.digest_id for d in published} | {d.digest_id for d in replayed} == set(by_id), crash_point
+        assert restored.table == full.table, crash_point
+
+
+def test_a_failed_batch_is_not_trusted_in_memory(territories, records, uninterrupted) -> None:
+    reference, _, _ = uninterrupted
+    detection, changelog = step(territories), Changelog()
+    half = len(records) // 2
+    digests, _ = run(detection, records[:half], changelog)
+    # A batch processed but never persisted (say its publication failed): the same process goes on.
+    detection.process(records[half : half + BATCH], changelog.table)
+    rest, _ = run(detection, records[half:], changelog)
+    assert sorted(d.model_dump_json() for d in [*digests, *rest]) == sorted(d.model_dump_json() for d in reference)
+
+
+def test_grace_delays_the_close(territories, records) -> None:
+    digests = CheckpointedDigests(DigestStreamStep(territories.territories, DigestOptions(grace=timedelta(days=2))))
+    detection = EngineDetectionStep(territories, lambda: NOW, digests=digests)
+    assert run(detection, records, Changelog())[0] == []
+
+
+def test_the_worker_component_has_digests_only_when_enabled(territories) -> None:
+    from vigie.classifier.service.components import load_detection_step
+
+    enabled = load_detection_step(territories, lambda: NOW, digest_grace=timedelta(minutes=5))
+    assert isinstance(enabled, EngineDetectionStep) and enabled.digests is not None
+    assert enabled.digests.step.options == DigestOptions(grace=timedelta(minutes=5), deduplicate=False)
+    disabled = load_detection_step(territories, lambda: NOW)
+    assert isinstance(disabled, EngineDetectionStep) and disabled.digests is None
