@@ -155,10 +155,26 @@ def test_grace_delays_the_close(territories, records) -> None:
 
 
 def test_the_worker_component_has_digests_only_when_enabled(territories) -> None:
-    from vigie.classifier.service.components import load_detection_step
+    from vigie.classifier.service.components import digest_options, load_detection_step
+    from vigie.classifier.settings import ClassifierSettings
 
-    enabled = load_detection_step(territories, lambda: NOW, digest_grace=timedelta(minutes=5))
+    options = digest_options(ClassifierSettings(digest_grace_s=300))
+    assert options == DigestOptions(grace=timedelta(minutes=5), deduplicate=False, pseudonymise_key=b"")
+    enabled = load_detection_step(territories, lambda: NOW, digests=options)
     assert isinstance(enabled, EngineDetectionStep) and enabled.digests is not None
-    assert enabled.digests.step.options == DigestOptions(grace=timedelta(minutes=5), deduplicate=False)
+    assert enabled.digests.step.options is options
+    assert digest_options(ClassifierSettings(digests_enabled=False)) is None
     disabled = load_detection_step(territories, lambda: NOW)
     assert isinstance(disabled, EngineDetectionStep) and disabled.digests is None
+
+
+def test_pseudonymised_digests_need_a_stable_key() -> None:
+    from vigie.classifier.service.components import digest_options
+    from vigie.classifier.settings import ClassifierSettings
+
+    with pytest.raises(ValueError, match="digest_pseudonymise_key"):
+        ClassifierSettings(digest_pseudonymise=True)
+    settings = ClassifierSettings(digest_pseudonymise=True, digest_pseudonymise_key="s3cret-key")
+    assert "s3cret-key" not in repr(settings)
+    options = digest_options(settings)
+    assert options is not None and options.pseudonymise and options.pseudonymise_key == b"s3cret-key"

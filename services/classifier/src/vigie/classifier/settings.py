@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from vigie.runtime.settings import ServiceSettings
@@ -56,6 +56,17 @@ class ClassifierSettings(ServiceSettings):
         le=86_400,
         description="Event-time delay after a period's end before its digest closes (for late mentions).",
     )
+    digest_pseudonymise: bool = Field(
+        default=False,
+        description="Hash author identities in the digests (keyed by digest_pseudonymise_key), mask handles, "
+        "drop post URLs.",
+    )
+    digest_pseudonymise_key: SecretStr | None = Field(
+        default=None,
+        description="HMAC key of the pseudonyms; required with digest_pseudonymise, and stable (the checkpointed "
+        "digest state holds hashed identities). Use the same as `vigie digest` (VIGIE_DIGEST_PSEUDONYMISE_KEY) "
+        "for backfills to match.",
+    )
     commit_interval_s: float = Field(default=1.0, gt=0, le=60, description="How often faust commits offsets.")
     broker_session_timeout_s: float = Field(default=10.0, gt=0, le=300)
     broker_heartbeat_interval_s: float = Field(default=1.0, gt=0, le=60)
@@ -68,6 +79,12 @@ class ClassifierSettings(ServiceSettings):
     lag_interval_s: float = Field(default=5.0, gt=0, le=300, description="How often consumer lag is measured.")
     shutdown_timeout_s: float = Field(default=10.0, gt=0, le=300)
     replication_factor: int = Field(default=1, ge=1, le=5, description="Of the internal topics it creates.")
+
+    @model_validator(mode="after")
+    def _pseudonyms_need_a_key(self) -> ClassifierSettings:
+        if self.digests_enabled and self.digest_pseudonymise and not self.digest_pseudonymise_key:
+            raise ValueError("digest_pseudonymise needs digest_pseudonymise_key (a stable secret)")
+        return self
 
     @property
     def producer_max_batch_size(self) -> int:

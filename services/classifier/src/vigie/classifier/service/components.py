@@ -7,10 +7,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from vigie.classifier.service.detection_outcome import DetectionStep
 from vigie.classifier.service.scoring_step import Clock, ScoreBatch
+from vigie.classifier.settings import ClassifierSettings
 from vigie.schemas import RawMention, ScoredMention, TerritoryConfig
+
+if TYPE_CHECKING:
+    from vigie.classifier.digest import DigestOptions
 
 
 def load_scorer() -> ScoreBatch:
@@ -27,18 +32,32 @@ def load_scorer() -> ScoreBatch:
     return score
 
 
+def digest_options(settings: ClassifierSettings) -> DigestOptions | None:
+    """The digest options of the worker (None: digests off). No mention-id deduplication: the detection
+    step already skips redelivered records by their offsets."""
+    from vigie.classifier.digest import DigestOptions
+
+    if not settings.digests_enabled:
+        return None
+    key = settings.digest_pseudonymise_key
+    return DigestOptions(
+        grace=timedelta(seconds=settings.digest_grace_s),
+        deduplicate=False,
+        pseudonymise=settings.digest_pseudonymise,
+        pseudonymise_key=key.get_secret_value().encode("utf-8") if key else b"",
+    )
+
+
 def load_detection_step(
-    territories: TerritoryConfig, clock: Clock, *, digest_grace: timedelta | None = None
+    territories: TerritoryConfig, clock: Clock, *, digests: DigestOptions | None = None
 ) -> DetectionStep:
-    """Detection with the default detector settings over the configured territories; with a
-    ``digest_grace``, the territory digests too (no mention-id deduplication: the step skips redelivered
-    records by their offsets)."""
-    from vigie.classifier.digest import DigestOptions, DigestStreamStep
+    """Detection with the default detector settings over the configured territories; with digest
+    options, the territory digests too."""
+    from vigie.classifier.digest import DigestStreamStep
     from vigie.classifier.service.detection_step import EngineDetectionStep
     from vigie.classifier.service.digest_checkpoint import CheckpointedDigests
 
-    digests = None
-    if digest_grace is not None:
-        options = DigestOptions(grace=digest_grace, deduplicate=False)
-        digests = CheckpointedDigests(DigestStreamStep(territories.territories, options))
-    return EngineDetectionStep(territories, clock, digests=digests)
+    checkpointed = None
+    if digests is not None:
+        checkpointed = CheckpointedDigests(DigestStreamStep(territories.territories, digests))
+    return EngineDetectionStep(territories, clock, digests=checkpointed)

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
 
 import faust
 from prometheus_client import CollectorRegistry
 
 from vigie.classifier.app import build_service, utc_now
 from vigie.classifier.metrics import ClassifierMetrics
-from vigie.classifier.service.components import load_detection_step, load_scorer
+from vigie.classifier.service.components import digest_options, load_detection_step, load_scorer
 from vigie.classifier.service.ops import OpsService
 from vigie.classifier.service.topology import worker_topics
 from vigie.classifier.settings import ClassifierSettings
@@ -37,11 +36,7 @@ def run_worker(settings: ClassifierSettings, *, create_topics: bool = True) -> i
     service = build_service(
         settings,
         score=load_scorer(),
-        detection=load_detection_step(
-            territories,
-            utc_now,
-            digest_grace=timedelta(seconds=settings.digest_grace_s) if settings.digests_enabled else None,
-        ),
+        detection=load_detection_step(territories, utc_now, digests=digest_options(settings)),
         metrics=metrics,
     )
     log.info(
@@ -51,6 +46,7 @@ def run_worker(settings: ClassifierSettings, *, create_topics: bool = True) -> i
             "bootstrap_servers": settings.kafka.bootstrap_servers,
             "territories": len(territories.territories),
             "digests_enabled": settings.digests_enabled,
+            "digest_pseudonymise": settings.digest_pseudonymise,
             "tansu_compat": settings.tansu_compat,
         },
     )
