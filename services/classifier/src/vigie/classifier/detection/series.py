@@ -18,16 +18,22 @@ from vigie.classifier.detection.surge import State, SurgeDetector
 
 #: Volume-mode defaults: complete buckets arrive in order (no lateness), one day of warm-up with no prior.
 #: A whole series has no sentiment to separate a buzz from a crisis, so a surge must be more significant
-#: (and stay so over 15 min, 1 h or 6 h windows); severities scale with the raise threshold.
+#: (and stay so over 15 min, 1 h or 6 h windows); severities keep the mention-mode proportions to the raise
+#: threshold (major x2, critical x4), so that a surge is one alert rather than a raise and an escalation on the
+#: next bucket. Without sentiment, a series' level and weekly rhythm are all there is to learn: the level adapts
+#: over about a week (a rise of a few hours barely moves it) and the hour-of-week shape over two weeks (a
+#: series learns its weekends within its first weeks, not its first months).
 VOLUME_SETTINGS = DetectorSettings(
     allowed_lateness_seconds=0,
     prior_weight_buckets=0.0,
     warmup_buckets=288,
     window_buckets=(3, 12, 72),
     raise_score=16.0,
-    major_score=28.0,
-    critical_score=56.0,
+    major_score=32.0,
+    critical_score=64.0,
     min_dispersion=0.04,
+    level_time_constant_buckets=1728.0,
+    hour_of_week_time_constant_buckets=4032.0,
 )
 
 
