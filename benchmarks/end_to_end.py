@@ -17,6 +17,7 @@ import argparse
 import asyncio
 import json
 import random
+import re
 import statistics
 import tempfile
 import time
@@ -32,6 +33,7 @@ from vigie.runtime.embedded_broker import EmbeddedBroker, free_port
 from vigie.schemas import ALERTS, MENTIONS_RAW, MENTIONS_SCORED, AlertEvent, Author, RawMention, Source, decode, encode
 
 TERRITORIES = 20
+INCIDENT_ID = re.compile(r"[a-z0-9-]+:negative_surge:\d{8}T\d{4}Z")
 
 
 def territory_file(directory: Path) -> Path:
@@ -156,7 +158,6 @@ async def latency_phase(
         await asyncio.sleep(1.0)  # the alerts consumer is positioned
         for crisis in range(crises):
             territory = TERRITORIES - 1 - crisis
-            name = f"Bourg-{territory:02d}"
             raised: AlertEvent | None = None
             deadline = time.monotonic() + 60
             while raised is None and time.monotonic() < deadline:
@@ -175,14 +176,16 @@ async def latency_phase(
                 print(f"crisis {crisis}: no raised alert within 60 s")
                 continue
             start = sent_at[raised.trigger_mention_id]
+            incident = raised.incident_id
             wait_until = time.monotonic() + 20
             # the SMTP stand-in records from its own thread: poll rather than await an asyncio event
-            while (name not in emails or name not in slacks) and time.monotonic() < wait_until:  # noqa: ASYNC110
+            while (incident not in emails or incident not in slacks) and time.monotonic() < wait_until:  # noqa: ASYNC110
                 await asyncio.sleep(0.02)
-            if name in emails and name in slacks:
-                results.append((raised.incident_id, emails[name] - start, slacks[name] - start))
+            if incident in emails and incident in slacks:
+                results.append((incident, emails[incident] - start, slacks[incident] - start))
+                print(f"  {incident}: email {results[-1][1]:.3f} s, Slack {results[-1][2]:.3f} s")
             else:
-                print(f"crisis {crisis}: notification missing (email {name in emails}, slack {name in slacks})")
+                print(f"crisis {crisis}: notification missing (email {incident in emails}, slack {incident in slacks})")
     finally:
         await alerts.stop()
         await producer.stop()
@@ -199,17 +202,12 @@ async def main_async(args: argparse.Namespace) -> None:
     slacks: dict[str, float] = {}
 
     def on_mail(mail: ReceivedEmail) -> None:
-        for index in range(TERRITORIES):
-            name = f"Bourg-{index:02d}"
-            if name in mail.subject:
-                emails.setdefault(name, time.perf_counter())
+        if mail.incident_id:
+            emails.setdefault(mail.incident_id, time.perf_counter())
 
     def on_slack(request: SlackRequest) -> None:
-        text = json.dumps(request.body, ensure_ascii=False)
-        for index in range(TERRITORIES):
-            name = f"Bourg-{index:02d}"
-            if name in text:
-                slacks.setdefault(name, time.perf_counter())
+        for incident in INCIDENT_ID.findall(json.dumps(request.body, ensure_ascii=False)):
+            slacks.setdefault(incident, time.perf_counter())
 
     with tempfile.TemporaryDirectory() as tmp, EmbeddedBroker() as broker:
         directory = Path(tmp)
@@ -272,6 +270,13 @@ async def main_async(args: argparse.Namespace) -> None:
             print(f"replay -> raw: {raw} mentions in {replayed_at - started:.1f} s")
             print(f"replay -> scored: {raw} mentions in {elapsed:.1f} s = {raw / elapsed:,.0f} mentions/s")
 
+            # let the notifier finish what the replay raised, so the latency phase measures a live stream
+            settled = len(emails) + len(slacks)
+            while True:
+                await asyncio.sleep(3)
+                if len(emails) + len(slacks) == settled:
+                    break
+                settled = len(emails) + len(slacks)
             results = await latency_phase(broker.bootstrap_servers, args.crises, emails, slacks)
             if results:
                 email_latency = [r[1] for r in results]

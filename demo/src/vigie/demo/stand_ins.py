@@ -32,6 +32,7 @@ class ReceivedEmail:
     recipients: list[str]
     message_id: str
     in_reply_to: str | None
+    incident_id: str | None = None
 
 
 def _safe_name(text: str, limit: int = 60) -> str:
@@ -62,6 +63,7 @@ class _MailHandler:
                 recipients=list(envelope.rcpt_tos),
                 message_id=str(message.get("Message-ID", "")),
                 in_reply_to=message.get("In-Reply-To"),
+                incident_id=message.get("X-Vigie-Incident"),
             )
         )
         return "250 Message accepted for delivery"

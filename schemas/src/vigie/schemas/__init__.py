@@ -4,6 +4,7 @@ Integrators can read the generated JSON Schemas (``schemas/jsonschema/``) and th
 (``schemas/asyncapi.yaml``) without reading this code.
 """
 
+from vigie.schemas._base import TimeZoneName
 from vigie.schemas.alert import (
     SEVERITY_RANK,
     AlertEvent,
@@ -116,6 +117,7 @@ __all__ = [
     "TerritoryConfig",
     "Theme",
     "ThemeKind",
+    "TimeZoneName",
     "TopicSpec",
     "Transition",
     "VigieSchemaError",

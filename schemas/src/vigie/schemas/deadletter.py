@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, Field
@@ -12,6 +13,8 @@ ErrorClass = Literal["decode", "validation", "oversize", "processing", "delivery
 
 #: Bytes of the original key and value kept in the preview.
 PREVIEW_BYTES = 1024
+#: Characters of the reason kept.
+MAX_REASON_CHARS = 4000
 
 
 class DeadLetter(Contract):
@@ -26,9 +29,38 @@ class DeadLetter(Contract):
     )
     value_size: Annotated[int, Field(ge=0)]
     error_class: ErrorClass
-    reason: Annotated[str, Field(max_length=4000)]
+    reason: Annotated[str, Field(max_length=MAX_REASON_CHARS)]
     service: ShortText
     failed_at: AwareDatetime
+
+    @classmethod
+    def for_record(
+        cls,
+        *,
+        topic: str,
+        partition: int,
+        offset: int,
+        key: bytes | None,
+        value: bytes | None,
+        error_class: ErrorClass,
+        reason: str,
+        service: str,
+        failed_at: datetime,
+    ) -> DeadLetter:
+        """The dead letter of one record: bounded previews of its key and value, the reason cut to fit."""
+        data = value or b""
+        return cls(
+            topic=topic,
+            partition=partition,
+            offset=offset,
+            key_preview=cls.preview(key),
+            value_preview=cls.preview(data) or "",
+            value_size=len(data),
+            error_class=error_class,
+            reason=reason[:MAX_REASON_CHARS],
+            service=service,
+            failed_at=failed_at,
+        )
 
     @staticmethod
     def preview(data: bytes | None) -> str | None:

@@ -12,11 +12,11 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import Field, StringConstraints, field_validator, model_validator
 
-from vigie.schemas._base import Contract, LanguageTag, ShortText, TerritoryId
+from vigie.schemas._base import Contract, LanguageTag, ShortText, TerritoryId, TimeZoneName
 from vigie.schemas.yaml_source import load_yaml_model
 
 SizeClass = Literal["village", "town", "city", "metropolis", "region"]
@@ -75,20 +75,11 @@ class Territory(Contract):
     exclusions: tuple[Term, ...] = ()
     context_rules: tuple[ContextRule, ...] = ()
     languages: tuple[LanguageTag, ...] = ("fr",)
-    timezone: str = "Europe/Paris"
+    timezone: TimeZoneName = "Europe/Paris"
     size_class: SizeClass = "town"
     population: Annotated[int, Field(ge=0)] | None = None
     events: tuple[KnownEvent, ...] = ()
     labels: dict[Annotated[str, StringConstraints(max_length=64)], ShortText] = Field(default_factory=dict)
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r} (use an IANA name such as 'Europe/Paris')") from None
-        return value
 
     @field_validator("hashtags")
     @classmethod

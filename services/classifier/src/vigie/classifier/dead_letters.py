@@ -14,21 +14,18 @@ from vigie.classifier.service.records import InboundRecord
 from vigie.schemas import DeadLetter, DecodeError, ErrorClass
 
 SERVICE = "classifier"
-MAX_REASON_CHARS = 4000
 
 
 def dead_letter(record: InboundRecord, error_class: ErrorClass, reason: str, *, failed_at: datetime) -> DeadLetter:
     """A dead letter for ``record``; ``failed_at`` is injected (processing time of the failure)."""
-    value = record.value or b""
-    return DeadLetter(
+    return DeadLetter.for_record(
         topic=record.topic,
         partition=record.partition,
         offset=record.offset,
-        key_preview=DeadLetter.preview(record.key),
-        value_preview=DeadLetter.preview(value) or "",
-        value_size=len(value),
+        key=record.key,
+        value=record.value,
         error_class=error_class,
-        reason=reason[:MAX_REASON_CHARS],
+        reason=reason,
         service=SERVICE,
         failed_at=failed_at,
     )

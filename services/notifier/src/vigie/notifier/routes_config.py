@@ -21,13 +21,13 @@ import re
 from datetime import time, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from vigie.classifier.digest.schedule import DigestSchedule
 from vigie.notifier.matchers import Matcher, digest_labels, matches_all
-from vigie.schemas import DigestEvent, DigestPeriod, Severity
+from vigie.schemas import DigestEvent, DigestPeriod, Severity, TimeZoneName
 from vigie.schemas.yaml_source import load_yaml_model, validate_yaml_text
 
 Locale = Literal["fr", "en"]
@@ -183,22 +183,13 @@ class Receiver(_Model):
 
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
     locale: Locale = "fr"
-    timezone: str = "Europe/Paris"
+    timezone: TimeZoneName = "Europe/Paris"
     quiet_hours: QuietHours | None = None
     digest: DigestSubscription | None = None
     email: EmailIntegration | None = None
     slack: SlackIntegration | None = None
     teams: TeamsIntegration | None = None
     webhook: WebhookIntegration | None = None
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r}") from None
-        return value
 
     @model_validator(mode="after")
     def _one_integration(self) -> Receiver:

@@ -309,16 +309,14 @@ class NotifierService:
             self.tracker.release(ref)
 
     async def _dead_letter_record(self, tp: TopicPartition, record: Any, exc: DecodeError) -> None:
-        value: bytes = record.value or b""
-        dead = DeadLetter(
+        dead = DeadLetter.for_record(
             topic=tp.topic,
             partition=tp.partition,
             offset=record.offset,
-            key_preview=DeadLetter.preview(record.key),
-            value_preview=DeadLetter.preview(value) or "",
-            value_size=len(value),
+            key=record.key,
+            value=record.value,
             error_class=exc.error_class,
-            reason=exc.reason[:4000],
+            reason=exc.reason,
             service="notifier",
             failed_at=datetime.now(UTC),
         )
