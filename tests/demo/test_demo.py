@@ -82,6 +82,34 @@ def test_demo_records_slack_thread(demo_run: tuple[subprocess.CompletedProcess[s
     assert any(r["endpoint"].endswith("chat.update") for r in requests), "the original message shows RESOLVED"
 
 
+def test_backtest_of_what_the_collector_emitted_equals_the_live_alerts(
+    demo_run: tuple[subprocess.CompletedProcess[str], Path],
+) -> None:
+    """PRODUCT.md: replaying the day offline produces exactly the alerts the services produced live."""
+    _, output = demo_run
+    result = subprocess.run(
+        [
+            VIGIE,
+            "backtest",
+            "--territories",
+            str(output / "config" / "territories.yaml"),
+            str(output / "raw-mentions.jsonl"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    offline = sorted(json.loads(line)["event_id"] for line in result.stdout.splitlines())
+    live_lines = (output / "alerts.jsonl").read_text(encoding="utf-8").splitlines()
+    live = sorted(json.loads(line)["event_id"] for line in live_lines)
+    assert offline and offline == live
+    by_id = {json.loads(line)["event_id"]: json.loads(line) for line in live_lines}
+    for line in result.stdout.splitlines():
+        event = json.loads(line)
+        assert event == by_id[event["event_id"]]
+
+
 def test_scenario_is_deterministic_and_in_replay_format() -> None:
     first, second = generate(), generate()
     assert first == second

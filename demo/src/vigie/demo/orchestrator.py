@@ -216,6 +216,11 @@ async def run_demo(options: DemoOptions, console: Console | None = None) -> int:
         elapsed = time.monotonic() - started
         console.print(_summary(timeline, smtp, slack, len(posts), elapsed))
         problems = _verdict(timeline, smtp, slack)
+        # What went through the topics, so that `vigie backtest` can be compared with the live service.
+        (output / "raw-mentions.jsonl").write_bytes(b"".join(value + b"\n" for value in timeline.raw_values))
+        (output / "alerts.jsonl").write_text(
+            "".join(alert.model_dump_json() + "\n" for alert in timeline.alerts), encoding="utf-8"
+        )
         (output / "summary.json").write_text(
             json.dumps(
                 {

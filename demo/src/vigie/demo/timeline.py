@@ -30,6 +30,7 @@ class Timeline:
     territories: Counter[str] = field(default_factory=Counter)
     alerts: list[AlertEvent] = field(default_factory=list)
     deliveries: list[DeliveryReceipt] = field(default_factory=list)
+    raw_values: list[bytes] = field(default_factory=list)
     undecodable: int = 0
     last_change: float = field(default_factory=time.monotonic)
     alert_seen_at: dict[str, float] = field(default_factory=dict)
@@ -37,6 +38,8 @@ class Timeline:
     def observe(self, topic: str, value: bytes | None, headers: list[tuple[str, bytes]]) -> str | None:
         """Record one record; return a line for the timeline when it is an alert or a delivery."""
         self.counts[topic] += 1
+        if topic == MENTIONS_RAW and value is not None:
+            self.raw_values.append(value)
         if topic in (MENTIONS_RAW, DEADLETTER):
             return None
         try:

@@ -37,19 +37,27 @@ def default_models() -> tuple[SentimentModel, LanguageIdentifier]:
     return load_default_model(), load_language_identifier()
 
 
+#: Invalid lines reported one by one on stderr; the rest are only counted.
+REPORTED_INVALID_LINES = 5
+
+
 class _Reader:
+    """Raw-mention JSON lines; an invalid line is counted, the first few are reported with their reason."""
+
     def __init__(self, stream: TextIO) -> None:
         self.stream = stream
         self.invalid = 0
 
     def __iter__(self) -> Iterator[RawMention]:
-        for line in self.stream:
+        for number, line in enumerate(self.stream, start=1):
             if not line.strip():
                 continue
             try:
                 yield decode_as(RawMention, line.encode("utf-8"))
-            except DecodeError:
+            except DecodeError as error:
                 self.invalid += 1
+                if self.invalid <= REPORTED_INVALID_LINES:
+                    print(f"vigie backtest: line {number}: {error.reason}", file=sys.stderr)
 
 
 def _replay(backtest: Backtest, stream: TextIO) -> _Reader:
@@ -82,7 +90,8 @@ def run(args: argparse.Namespace) -> int:
     totals = backtest.totals
     print(
         f"vigie backtest: {totals.mentions} mentions, {totals.events} alert events {totals.by_transition}, "
-        f"{reader.invalid} invalid lines, {totals.unknown_territory} unknown territories, "
+        f"{reader.invalid} invalid lines (each line must be a vigie.mentions.raw.v1 payload), "
+        f"{totals.unknown_territory} unknown territories, "
         f"{backtest.engine.late_mentions} late mentions",
         file=sys.stderr,
     )
