@@ -74,6 +74,10 @@ class DigestAccumulator:
         self.watermark: datetime | None = None
         self.states: dict[str, TerritoryDigestState] = {}
         self.incidents = IncidentLedger()
+        #: The earliest end of an open period (None: no open period), or unknown (``_earliest_known`` False):
+        #: :meth:`close_periods` scans every open period only when one may be due.
+        self._earliest_end: datetime | None = None
+        self._earliest_known = True
         if state is not None:
             self._restore(state)
 
@@ -102,6 +106,8 @@ class DigestAccumulator:
             aggregate = state.aggregates.get(period.key)
             if aggregate is None:
                 aggregate = state.aggregates[period.key] = PeriodAggregate(territory.id, period)
+                if self._earliest_known and (self._earliest_end is None or period.end < self._earliest_end):
+                    self._earliest_end = period.end
             counted = aggregate.observe(
                 mention,
                 identity,
@@ -126,13 +132,21 @@ class DigestAccumulator:
         if self.watermark is None or watermark > self.watermark:
             self.watermark = watermark
         current = self.watermark
-        due = [
-            (aggregate.period.end, territory_id, aggregate.period.kind, aggregate.period.key)
-            for territory_id, state in self.states.items()
-            for aggregate in state.aggregates.values()
-            if aggregate.period.end + self.options.grace <= current
-        ]
+        grace = self.options.grace
+        if self._earliest_known and (self._earliest_end is None or self._earliest_end + grace > current):
+            self.incidents.prune(current - RETENTION)
+            return []
+        due = []
+        earliest_open: datetime | None = None
+        for territory_id, state in self.states.items():
+            for aggregate in state.aggregates.values():
+                end = aggregate.period.end
+                if end + grace <= current:
+                    due.append((end, territory_id, aggregate.period.kind, aggregate.period.key))
+                elif earliest_open is None or end < earliest_open:
+                    earliest_open = end
         digests = [self._close(territory_id, key) for _, territory_id, _, key in sorted(due)]
+        self._earliest_end, self._earliest_known = earliest_open, True
         self.incidents.prune(current - RETENTION)
         return digests
 
@@ -219,4 +233,5 @@ class DigestAccumulator:
             raise ValueError(f"unsupported digest state version {state.get('version')!r}")
         self.watermark = datetime.fromisoformat(state["watermark"]) if state["watermark"] else None
         self.states = {tid: TerritoryDigestState.from_state(item) for tid, item in state["territories"].items()}
+        self._earliest_end, self._earliest_known = None, False
         self.incidents = IncidentLedger.from_state(state["incidents"])

@@ -75,10 +75,13 @@ class DecodedStates:
     """The parsed committed state behind each table entry this process wrote, so it is not parsed again.
 
     Valid for an entry only while the table still holds that very entry (identity, not equality): a
-    rebalance or a restore replaces entries, and the cache then simply misses."""
+    rebalance or a restore replaces entries, and the cache then simply misses. Keys starting with one of
+    ``uncached_prefixes`` are never kept (states whose owner keeps its own live copy and reads them back
+    only on a restore: caching them would only double their memory)."""
 
-    def __init__(self) -> None:
+    def __init__(self, uncached_prefixes: tuple[str, ...] = ()) -> None:
         self._states: dict[str, tuple[bytes, Any]] = {}
+        self._uncached = uncached_prefixes
 
     def get(self, key: str, entry: bytes | None) -> tuple[bool, Any]:
         cached = self._states.pop(key, None)
@@ -87,7 +90,8 @@ class DecodedStates:
         return False, None
 
     def put(self, key: str, entry: bytes, state: Any) -> None:
-        self._states[key] = (entry, state)
+        if not key.startswith(self._uncached):
+            self._states[key] = (entry, state)
 
 
 class BatchView(MutableMapping[str, Any]):

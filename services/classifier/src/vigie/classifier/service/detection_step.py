@@ -21,7 +21,7 @@ from vigie.classifier.dead_letters import dead_letter, from_decode_error, from_p
 from vigie.classifier.detection import DetectionEngine, DetectorSettings, PartitionDriver, UnknownTerritoryError
 from vigie.classifier.service.checkpoint import BatchView, DecodedStates
 from vigie.classifier.service.detection_outcome import DetectionOutcome, EmittedAlert, StateWrite
-from vigie.classifier.service.digest_checkpoint import CheckpointedDigests
+from vigie.classifier.service.digest_checkpoint import DIGEST_KEY_PREFIX, CheckpointedDigests
 from vigie.classifier.service.records import InboundRecord
 from vigie.classifier.service.scoring_step import Clock
 from vigie.schemas import (
@@ -68,7 +68,8 @@ class EngineDetectionStep:
         self.digests = digests
         self._clock = clock
         self._drivers: dict[int, PartitionDriver] = {}
-        self._decoded = DecodedStates()
+        # The digest accumulators keep their live state: their checkpointed entries are parsed only on a restore.
+        self._decoded = DecodedStates(uncached_prefixes=(DIGEST_KEY_PREFIX,))
 
     def driver(self, partition: int) -> PartitionDriver:
         driver = self._drivers.get(partition)

@@ -34,14 +34,17 @@ from vigie.classifier.digest.accumulator import STATE_VERSION
 from vigie.classifier.service.checkpoint import BatchView
 from vigie.schemas import AlertEvent, DigestEvent, ScoredMention
 
+#: Every digest entry's key starts with it (never a territory slug).
+DIGEST_KEY_PREFIX = "_digest:"
+
 
 def meta_key(partition: int) -> str:
     """Key of a partition's digest watermark, incidents and territory list (never a territory slug)."""
-    return f"_digest:{partition}"
+    return f"{DIGEST_KEY_PREFIX}{partition}"
 
 
 def territory_key(partition: int, territory_id: str) -> str:
-    return f"_digest:{partition}:{territory_id}"
+    return f"{DIGEST_KEY_PREFIX}{partition}:{territory_id}"
 
 
 @dataclass
