@@ -206,14 +206,14 @@ class MentionPipeline:
             "input dead-lettered",
             extra={"source": rejected.kind, "instance": rejected.instance[:256], "reason": rejected.reason[:500]},
         )
-        letter = DeadLetter(
+        letter = DeadLetter.for_record(
             topic=MENTIONS_RAW,
             partition=-1,
             offset=-1,
-            value_preview=DeadLetter.preview(rejected.raw) or "",
-            value_size=len(rejected.raw),
+            key=None,
+            value=rejected.raw,
             error_class=rejected.error_class,
-            reason=f"{rejected.kind} {rejected.instance[:256]}: {rejected.reason}"[:4000],
+            reason=f"{rejected.kind} {rejected.instance[:256]}: {rejected.reason}",
             service="collector",
             failed_at=self.clock.now(),
         )

@@ -183,17 +183,15 @@ class DeliveryEngine:
             "delivery failed permanently", extra={"notification_id": notification.notification_id, "reason": reason}
         )
         now = self.clock.now()
-        value = notification.alert.model_dump_json().encode("utf-8")
         record = job.records[-1] if job.records else None
-        dead = DeadLetter(
+        dead = DeadLetter.for_record(
             topic=record.topic if record else ALERTS,
             partition=record.partition if record else -1,
             offset=record.offset if record else -1,
-            key_preview=notification.alert.incident_id,
-            value_preview=DeadLetter.preview(value) or "",
-            value_size=len(value),
+            key=notification.alert.incident_id.encode("utf-8"),
+            value=notification.alert.model_dump_json().encode("utf-8"),
             error_class="delivery",
-            reason=f"{notification.receiver.name} ({notification.receiver.integration}): {reason}"[:4000],
+            reason=f"{notification.receiver.name} ({notification.receiver.integration}): {reason}",
             service=self.service,
             failed_at=now,
         )

@@ -24,7 +24,13 @@ import numpy as np
 import numpy.typing as npt
 
 from vigie.classifier.sentiment.artifact import ModelArtifactError, sha256_manifest, verify_files
-from vigie.classifier.sentiment.linear_model import LABELS, MAX_CHARACTERS, LinearSentimentModel, softmax
+from vigie.classifier.sentiment.linear_model import (
+    MAX_CHARACTERS,
+    LinearSentimentModel,
+    neutralise_blank,
+    softmax,
+    to_predictions,
+)
 from vigie.classifier.sentiment.protocol import Prediction
 
 F32 = npt.NDArray[np.float32]
@@ -110,18 +116,10 @@ class EnsembleSentimentModel:
             raise ValueError(f"{len(texts)} texts but {len(languages)} languages")
         fast_logits = self.fast.logits(self.fast.features(texts, languages))
         probs = softmax(self.combine(fast_logits, self.head_logits(self.encoder.encode(texts))))
-        blank = [i for i, text in enumerate(texts) if not text.strip()]
-        if blank:
-            probs[blank] = (0.0, 1.0, 0.0)
-        return probs
+        return neutralise_blank(texts, probs)
 
     def predict(self, texts: Sequence[str], languages: Sequence[str | None] | None = None) -> list[Prediction]:
-        probs = self.probabilities(texts, languages)
-        winners = probs.argmax(axis=1).tolist()
-        return [
-            Prediction(LABELS[winner], negative, neutral, positive)
-            for winner, (negative, neutral, positive) in zip(winners, probs.tolist(), strict=True)
-        ]
+        return to_predictions(self.probabilities(texts, languages))
 
 
 def save_head(model: EnsembleSentimentModel, directory: Path, metadata: dict[str, Any]) -> None:

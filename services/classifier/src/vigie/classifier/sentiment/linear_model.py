@@ -32,6 +32,23 @@ def softmax(logits: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
     return result
 
 
+def neutralise_blank(texts: Sequence[str], probs: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    """Empty or whitespace-only texts are certainly neutral (in place; returns ``probs``)."""
+    blank = [i for i, text in enumerate(texts) if not text.strip()]
+    if blank:
+        probs[blank] = (0.0, 1.0, 0.0)
+    return probs
+
+
+def to_predictions(probs: npt.NDArray[np.float32]) -> list[Prediction]:
+    """One :class:`Prediction` per row of an (n, 3) probability array."""
+    winners = probs.argmax(axis=1).tolist()
+    return [
+        Prediction(LABELS[winner], negative, neutral, positive)
+        for winner, (negative, neutral, positive) in zip(winners, probs.tolist(), strict=True)
+    ]
+
+
 class LinearSentimentModel:
     """Implements :class:`~vigie.classifier.sentiment.protocol.SentimentModel`.
 
@@ -85,15 +102,7 @@ class LinearSentimentModel:
             end = start + _CHUNK
             chunk_languages = languages[start:end] if languages is not None else None
             probs[start:end] = softmax(self.logits(self.features(texts[start:end], chunk_languages)))
-        blank = [i for i, text in enumerate(texts) if not text.strip()]
-        if blank:
-            probs[blank] = (0.0, 1.0, 0.0)
-        return probs
+        return neutralise_blank(texts, probs)
 
     def predict(self, texts: Sequence[str], languages: Sequence[str | None] | None = None) -> list[Prediction]:
-        probs = self.probabilities(texts, languages)
-        winners = probs.argmax(axis=1).tolist()
-        return [
-            Prediction(LABELS[winner], negative, neutral, positive)
-            for winner, (negative, neutral, positive) in zip(winners, probs.tolist(), strict=True)
-        ]
+        return to_predictions(self.probabilities(texts, languages))

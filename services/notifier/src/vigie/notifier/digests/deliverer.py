@@ -185,16 +185,14 @@ class DigestDeliverer:
 
     async def _dead_letter(self, receiver: Receiver, digest: DigestEvent, reason: str) -> None:
         log.error("digest delivery failed permanently", extra={"receiver": receiver.name, "reason": reason})
-        value = digest.model_dump_json().encode("utf-8")
-        dead = DeadLetter(
+        dead = DeadLetter.for_record(
             topic=DIGESTS,
             partition=-1,
             offset=-1,
-            key_preview=digest.territory_id,
-            value_preview=DeadLetter.preview(value) or "",
-            value_size=len(value),
+            key=digest.territory_id.encode("utf-8"),
+            value=digest.model_dump_json().encode("utf-8"),
             error_class="delivery",
-            reason=f"{receiver.name} ({receiver.integration}): {reason}"[:4000],
+            reason=f"{receiver.name} ({receiver.integration}): {reason}",
             service=self.service,
             failed_at=self.clock.now(),
         )
