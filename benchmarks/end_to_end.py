@@ -24,10 +24,9 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from vigie.demo.processes import ServiceProcesses
+from vigie.demo.processes import ServiceNotReadyError, ServiceProcesses, embedded_broker_env
 from vigie.demo.stand_ins import ReceivedEmail, SlackRequest, SlackStandIn, SmtpStandIn
 from vigie.runtime.embedded_broker import EmbeddedBroker, free_port
 from vigie.schemas import ALERTS, MENTIONS_RAW, MENTIONS_SCORED, AlertEvent, Author, RawMention, Source, decode, encode
@@ -219,35 +218,18 @@ async def main_async(args: argparse.Namespace) -> None:
         routes = routes_file(directory, smtp.port, slack.url)
         ports = {"classifier": free_port(), "notifier": free_port()}
         processes = ServiceProcesses(
-            logdir=directory / "logs",
-            env={
-                "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap_servers,
-                "VIGIE_CLASSIFIER_TANSU_COMPAT": "true",
-                "VIGIE_CLASSIFIER_BROKER_SESSION_TIMEOUT_S": "2",
-                "VIGIE_CLASSIFIER_BROKER_HEARTBEAT_INTERVAL_S": "0.5",
-                "VIGIE_KAFKA_SESSION_TIMEOUT_MS": "2000",
-                "VIGIE_KAFKA_HEARTBEAT_INTERVAL_MS": "500",
-                "VIGIE_NOTIFIER_SLACK_TOKEN": "xoxb-bench",
-                "VIGIE_COLLECTOR_STATE_DIR": str(directory / "collector-state"),
-            },
+            logdir=directory / "logs", env=embedded_broker_env(broker.bootstrap_servers, directory, "xoxb-bench")
         )
         try:
             processes.start("classifier", "classifier", "run", "--territories", str(territories),
                             "--http-port", str(ports["classifier"]))  # fmt: skip
             processes.start("notifier", "notifier", "run", "--routes", str(routes),
                             "--http-port", str(ports["notifier"]), "--silences", str(directory / "s.json"))  # fmt: skip
-            async with httpx.AsyncClient(timeout=1) as client:
-                for name, port in ports.items():
-                    deadline = time.monotonic() + 90
-                    while True:
-                        try:
-                            if (await client.get(f"http://127.0.0.1:{port}/readyz")).status_code == 200:
-                                break
-                        except httpx.HTTPError:
-                            pass
-                        if time.monotonic() > deadline or processes.crashed():
-                            raise SystemExit(f"{name} not ready:\n{processes.log_tail(name)}")
-                        await asyncio.sleep(0.2)
+            for name, port in ports.items():
+                try:
+                    await processes.wait_ready(name, port, 90)
+                except ServiceNotReadyError as error:
+                    raise SystemExit(str(error)) from None
 
             replay = replay_file(directory, args.mentions, random.Random(1))
             started = time.perf_counter()

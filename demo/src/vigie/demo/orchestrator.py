@@ -18,12 +18,11 @@ from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 
-import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from rich.console import Console
 from rich.table import Table
 
-from vigie.demo.processes import ServiceProcesses
+from vigie.demo.processes import ServiceNotReadyError, ServiceProcesses, embedded_broker_env
 from vigie.demo.scenario import as_replay_record, generate
 from vigie.demo.stand_ins import SlackStandIn, SmtpStandIn
 from vigie.demo.timeline import Timeline
@@ -83,19 +82,6 @@ async def _watch(bootstrap: str, timeline: Timeline, console: Console, stop: asy
                         console.print(line)
     finally:
         await consumer.stop()
-
-
-async def _wait_ready(name: str, url: str, processes: ServiceProcesses, timeout_s: float) -> None:
-    deadline = time.monotonic() + timeout_s
-    async with httpx.AsyncClient(timeout=1.0) as client:
-        while time.monotonic() < deadline:
-            if name in processes.crashed():
-                raise DemoError(f"the {name} exited at start-up:\n{processes.log_tail(name)}")
-            with contextlib.suppress(httpx.HTTPError):
-                if (await client.get(url)).status_code == 200:
-                    return
-            await asyncio.sleep(0.2)
-    raise DemoError(f"the {name} was not ready within {timeout_s:.0f}s:\n{processes.log_tail(name)}")
 
 
 def _summary(timeline: Timeline, smtp: SmtpStandIn, slack: SlackStandIn, posts: int, elapsed: float) -> Table:
@@ -169,25 +155,14 @@ async def run_demo(options: DemoOptions, console: Console | None = None) -> int:
         console.print(f"SMTP server on 127.0.0.1:{smtp.port}, Slack stand-in on {slack.url}")
         classifier_port, notifier_port = free_port(), free_port()
         processes = ServiceProcesses(
-            logdir=logs_dir,
-            env={
-                "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap_servers,
-                "VIGIE_CLASSIFIER_TANSU_COMPAT": "true",
-                "VIGIE_CLASSIFIER_BROKER_SESSION_TIMEOUT_S": "2",
-                "VIGIE_CLASSIFIER_BROKER_HEARTBEAT_INTERVAL_S": "0.5",
-                "VIGIE_KAFKA_SESSION_TIMEOUT_MS": "2000",
-                "VIGIE_KAFKA_HEARTBEAT_INTERVAL_MS": "500",
-                "VIGIE_NOTIFIER_SLACK_TOKEN": "xoxb-vigie-demo-token",
-                "VIGIE_NOTIFIER_STATE_DIR": str(config_dir / "notifier-state"),
-                "VIGIE_COLLECTOR_STATE_DIR": str(config_dir / "collector-state"),
-            },
+            logdir=logs_dir, env=embedded_broker_env(broker.bootstrap_servers, config_dir, "xoxb-vigie-demo-token")
         )
         processes.start("classifier", "classifier", "run", "--territories", str(territories),
                         "--http-port", str(classifier_port))  # fmt: skip
         processes.start("notifier", "notifier", "run", "--routes", str(routes), "--http-port", str(notifier_port),
                         "--silences", str(config_dir / "silences.json"))  # fmt: skip
-        await _wait_ready("classifier", f"http://127.0.0.1:{classifier_port}/readyz", processes, 60)
-        await _wait_ready("notifier", f"http://127.0.0.1:{notifier_port}/readyz", processes, 60)
+        await processes.wait_ready("classifier", classifier_port, 60)
+        await processes.wait_ready("notifier", notifier_port, 60)
         console.print("classifier and notifier ready; replaying the scenario through the collector at full speed")
 
         timeline = Timeline()
@@ -241,7 +216,7 @@ async def run_demo(options: DemoOptions, console: Console | None = None) -> int:
         if not problems:
             console.print(f"[green]✓ what the receivers got is in {output}[/]")
         return 0 if not problems else 1
-    except DemoError as exc:
+    except (DemoError, ServiceNotReadyError) as exc:
         console.print(f"[red]demo failed:[/] {exc}")
         return 1
     finally:

@@ -2,21 +2,45 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
 import signal
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
+
+import httpx
 
 
 def vigie_executable() -> str:
     """The ``vigie`` script of the running environment."""
     candidate = Path(sys.executable).with_name("vigie")
     return str(candidate) if candidate.exists() else "vigie"
+
+
+class ServiceNotReadyError(RuntimeError):
+    """A child service exited or did not answer ``/readyz`` in time; the message carries its log's tail."""
+
+
+def embedded_broker_env(bootstrap_servers: str, state_dir: Path, slack_token: str) -> dict[str, str]:
+    """Environment of the services on the embedded broker: short group timeouts and the Tansu workaround
+    (BROKER.md), a Slack token for the stand-in, state directories under ``state_dir``."""
+    return {
+        "KAFKA_BOOTSTRAP_SERVERS": bootstrap_servers,
+        "VIGIE_CLASSIFIER_TANSU_COMPAT": "true",
+        "VIGIE_CLASSIFIER_BROKER_SESSION_TIMEOUT_S": "2",
+        "VIGIE_CLASSIFIER_BROKER_HEARTBEAT_INTERVAL_S": "0.5",
+        "VIGIE_KAFKA_SESSION_TIMEOUT_MS": "2000",
+        "VIGIE_KAFKA_HEARTBEAT_INTERVAL_MS": "500",
+        "VIGIE_NOTIFIER_SLACK_TOKEN": slack_token,
+        "VIGIE_NOTIFIER_STATE_DIR": str(state_dir / "notifier-state"),
+        "VIGIE_COLLECTOR_STATE_DIR": str(state_dir / "collector-state"),
+    }
 
 
 @dataclass
@@ -44,6 +68,19 @@ class ServiceProcesses:
         pids = {child: p.pid for child, p in self.children.items()}
         (self.logdir / "pids.json").write_text(json.dumps(pids), encoding="utf-8")
         return process
+
+    async def wait_ready(self, name: str, port: int, timeout_s: float) -> None:
+        """Wait until the child ``name`` answers 200 on ``/readyz``; raise :class:`ServiceNotReadyError`."""
+        deadline = time.monotonic() + timeout_s
+        async with httpx.AsyncClient(timeout=1.0) as client:
+            while time.monotonic() < deadline:
+                if name in self.crashed():
+                    raise ServiceNotReadyError(f"the {name} exited at start-up:\n{self.log_tail(name)}")
+                with contextlib.suppress(httpx.HTTPError):
+                    if (await client.get(f"http://127.0.0.1:{port}/readyz")).status_code == 200:
+                        return
+                await asyncio.sleep(0.2)
+        raise ServiceNotReadyError(f"the {name} was not ready within {timeout_s:.0f}s:\n{self.log_tail(name)}")
 
     def crashed(self) -> list[str]:
         """Names of children that exited with an error."""
