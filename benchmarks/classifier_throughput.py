@@ -159,6 +159,12 @@ def rss_mb(pid: int) -> tuple[float, float]:
     return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used so far (load-independent, unlike wall time)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
@@ -228,6 +234,7 @@ def main() -> None:
         try:
             detected = "vigie_classifier_batch_size_sum"
             first = scoring_done = None
+            cpu_first: dict[str, float] = {}
             deadline = time.monotonic() + 600
             while time.monotonic() < deadline:
                 try:
@@ -240,18 +247,27 @@ def main() -> None:
                     continue
                 if first is None and scored > 0:
                     first = time.monotonic()
+                    cpu_first = {role: cpu_seconds(process.pid) for role, (process, _) in workers.items()}
                 if scoring_done is None and scored >= len(backlog):
                     scoring_done = time.monotonic()
                 if done >= len(backlog):
                     break
                 time.sleep(0.5)
             elapsed = time.monotonic() - (first or began)
+            cpu_used = {
+                role: cpu_seconds(process.pid) - cpu_first.get(role, 0.0) for role, (process, _) in workers.items()
+            }
             print(
                 f"throughput (scoring + detection, backlog spanning {span:.0f}s of event time, "
                 f"tansu_compat={not args.no_tansu_compat}, workers: {'+'.join(workers)}): "
                 f"{len(backlog) / elapsed:,.0f} mentions/s ({len(backlog)} in {elapsed:.1f}s)",
                 flush=True,
             )
+            for role, used in cpu_used.items():
+                print(
+                    f"CPU time of the {role} worker over the backlog: {used:.1f}s "
+                    f"({len(backlog) / max(used, 1e-9):,.0f} mentions per CPU-second: the rate one free core would give)"
+                )
             if first is not None and scoring_done is not None:
                 print(
                     f"scoring stage alone: {len(backlog) / (scoring_done - first):,.0f} mentions/s "

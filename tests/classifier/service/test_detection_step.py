@@ -12,6 +12,7 @@ import pytest
 from vigie.classifier.backtest import Backtest
 from vigie.classifier.detection import partition_for
 from vigie.classifier.sentiment import load_default_model, load_language_identifier
+from vigie.classifier.service.checkpoint import decode_entry
 from vigie.classifier.service.components import load_scorer
 from vigie.classifier.service.detection_outcome import DetectionOutcome
 from vigie.classifier.service.detection_step import EngineDetectionStep, upstream_header
@@ -79,6 +80,35 @@ def run(step: EngineDetectionStep, records: Sequence[InboundRecord], changelog: 
     return events
 
 
+def run_windowed(
+    step: EngineDetectionStep,
+    records: Sequence[InboundRecord],
+    changelog: Changelog,
+    *,
+    window: int,
+    stop_at_log: int = -1,
+) -> list[AlertEvent]:
+    """Like the agent with timed checkpoints: every batch's alerts are published, the states are written once
+    every ``window`` batches (and at the end); stops once ``stop_at_log`` writes are durable."""
+    events: list[AlertEvent] = []
+    batches = range(0, len(records), BATCH)
+    for index, start in enumerate(batches):
+        if 0 <= stop_at_log <= len(changelog.log):
+            return events
+        outcome = step.process(records[start : start + BATCH], changelog.table, checkpoint=False)
+        assert not outcome.writes
+        events.extend(alert.event for alert in outcome.alerts)
+        if (index + 1) % window == 0 or index == len(batches) - 1:
+            changelog.apply(DetectionOutcome(writes=step.checkpoint()))
+            assert not step.pending
+    return events
+
+
+def final_states(table: dict[str, bytes]) -> dict[str, bytes]:
+    """The state each entry holds after its last write (which of the window's bytes differ: offsets, bases)."""
+    return {key: decode_entry(entry)[1] for key, entry in table.items()}
+
+
 @pytest.fixture(scope="module")
 def uninterrupted(territories, records) -> tuple[list[AlertEvent], Changelog]:
     changelog = Changelog()
@@ -126,6 +156,49 @@ def _events_before(territories, records, crash_point: int, full: Changelog) -> s
         published.update(alert.event.event_id for alert in outcome.alerts)
         changelog.apply(outcome)
     return published
+
+
+@pytest.mark.parametrize("window", [3, 1_000])
+def test_checkpoint_windows_give_the_same_events_and_states_even_after_a_crash(
+    territories, records, uninterrupted, window
+) -> None:
+    """States written once per window of batches (the agent's timed checkpoints; 1,000: a single window for the
+    whole run) instead of once per batch: same events, same final states, and a crash anywhere in the
+    changelog followed by a replay of every record still loses and duplicates nothing."""
+    reference, per_batch = uninterrupted
+    by_id = {event.event_id: event for event in reference}
+    full = Changelog()
+    events = run_windowed(EngineDetectionStep(territories, lambda: NOW), records, full, window=window)
+    assert events == reference
+    assert final_states(full.table) == final_states(per_batch.table)
+    assert len(full.log) < len(per_batch.log)
+    rng = random.Random(7)
+    for crash_point in sorted({0, len(full.log) - 1, *rng.sample(range(len(full.log)), min(8, len(full.log)))}):
+        published = run_windowed(
+            EngineDetectionStep(territories, lambda: NOW), records, Changelog(), window=window, stop_at_log=crash_point
+        )
+        restored = Changelog.restored(full.log[:crash_point])
+        replayed = run_windowed(EngineDetectionStep(territories, lambda: NOW), records, restored, window=window)
+        assert all(event == by_id[event.event_id] for event in replayed), crash_point
+        assert {e.event_id for e in published} | {e.event_id for e in replayed} == set(by_id), crash_point
+        assert final_states(restored.table) == final_states(full.table), crash_point
+
+
+def test_an_abandoned_window_is_re_applied_from_the_committed_states(territories, records, uninterrupted) -> None:
+    """A revoked partition's open window is dropped without writes (its records were never acknowledged): the
+    records come again and give the same events and states as if the window had never been open."""
+    reference, per_batch = uninterrupted
+    step, changelog = EngineDetectionStep(territories, lambda: NOW), Changelog()
+    half = (len(records) // 2) // BATCH * BATCH
+    events = run(step, records[:half], changelog)
+    for start in range(half, min(half + 3 * BATCH, len(records)), BATCH):
+        step.process(records[start : start + BATCH], changelog.table, checkpoint=False)
+    assert step.pending
+    step.abandon()
+    assert not step.pending and step.checkpoint() == []
+    events += run(step, records[half:], changelog)
+    assert events == reference
+    assert final_states(changelog.table) == final_states(per_batch.table)
 
 
 def test_re_scored_duplicates_and_redelivered_records_are_skipped(territories, records, uninterrupted) -> None:

@@ -10,7 +10,9 @@ closed, their accumulators checkpointed in the same table (see
 
 Delivery: at least once. Each agent waits for its output records to be acknowledged before the batch is
 acknowledged to faust, and faust flushes its producer before committing offsets, so an offset is never
-committed before its side effects. Records re-delivered after a crash are made harmless by the detection
+committed before its side effects. Detection writes its table on a timer (``checkpoint_interval_s``: each
+territory state changed since the last checkpoint once, not once per batch) and keeps the events of the
+batches since then unacknowledged until their checkpoint is written. Records re-delivered after a crash are made harmless by the detection
 step (see :mod:`vigie.classifier.service.detection_outcome`).
 
 The app never declares topics (``topic_allow_declare=False``, no leader topic): create them first with
@@ -114,6 +116,10 @@ def faust_app(settings: ClassifierSettings) -> faust.App:
         topic_partitions=TOPICS[MENTIONS_SCORED].partitions,
         topic_replication_factor=settings.replication_factor,
         processing_guarantee="at_least_once",
+        # Detection holds the events of its open checkpoint window unacknowledged (see build_service): faust
+        # must not wait for them on a rebalance or at shutdown. What is not checkpointed is not committed,
+        # and is re-delivered to the partition's next owner.
+        stream_wait_empty=False,
         consumer_auto_offset_reset="earliest",
         broker_session_timeout=settings.broker_session_timeout_s,
         broker_heartbeat_interval=settings.broker_heartbeat_interval_s,
@@ -205,28 +211,70 @@ def build_service(
             for record in records:
                 service.progress.processed(record.topic, record.partition, record.offset)
 
+    # Detection checkpoints on a timer, not per batch: the events of the batches applied since the last
+    # checkpoint are held (one extra reference each) so that faust cannot commit their offsets before the
+    # checkpoint's writes are in the changelog; the checkpoint then releases them.
+    held: list[EventT[bytes]] = []
+    window = _Window()
+    checkpointing = asyncio.Lock()
+
+    def checkpoint_now() -> None:
+        assert table is not None
+        started = time.perf_counter()
+        writes = detection.checkpoint()
+        for write in writes:
+            table.data[write.key] = write.value
+            table.send_changelog(write.partition, write.key, write.value)
+        metrics.checkpoint_seconds.observe(time.perf_counter() - started)
+        metrics.checkpoint_writes.inc(len(writes))
+        released, held[:] = list(held), []
+        for event in released:
+            if event.ack():
+                app.sensors.on_message_out(event.message.tp, event.message.offset, event.message)
+        window.reset()
+
     async def detect(stream: faust.StreamT[bytes]) -> None:
         assert table is not None
         async for events in _batches(stream, settings.detection_batch_size, within=settings.detection_batch_within_s):
-            records = [inbound(event) for event in events]
-            # The store itself: the table's own accessors would count every read in the faust sensor.
-            outcome: DetectionOutcome = detection.process(records, table.data)
-            metrics.batch_size.labels(stage="detection").observe(len(records))
-            await publish(alerts_topic, [encode(ALERTS, a.event, source=SOURCE) for a in outcome.alerts])
-            await publish(digests_topic, [encode(DIGESTS, digest, source=SOURCE) for digest in outcome.digests])
-            await publish_dead_letters(outcome.dead_letters)
-            produced_at = clock()
-            for alert in outcome.alerts:
-                metrics.alerts.labels(transition=alert.event.transition, severity=alert.event.severity).inc()
-                if alert.trigger_collected_at is not None:
-                    latency = (produced_at - alert.trigger_collected_at).total_seconds()
-                    metrics.alert_latency.observe(max(0.0, latency))
-            for write in outcome.writes:
-                table.data[write.key] = write.value
-                table.send_changelog(write.partition, write.key, write.value)
-            _record_detection_metrics(metrics, outcome)
-            for record in records:
-                service.progress.processed(record.topic, record.partition, record.offset)
+            async with checkpointing:
+                for event in events:
+                    event.message.incref()
+                held.extend(events)
+                window.add(len(events))
+                records = [inbound(event) for event in events]
+                try:
+                    # The store itself: the table's own accessors would count every read in the faust sensor.
+                    outcome = detection.process(records, table.data, checkpoint=False)
+                    await _publish_detection(outcome)
+                except BaseException:
+                    # Nothing of the window is persisted or acknowledged: its records come back after a restart.
+                    detection.abandon()
+                    raise
+                metrics.batch_size.labels(stage="detection").observe(len(records))
+                if window.due(settings.checkpoint_interval_s, settings.checkpoint_max_records):
+                    checkpoint_now()
+                for record in records:
+                    service.progress.processed(record.topic, record.partition, record.offset)
+
+    async def _publish_detection(outcome: DetectionOutcome) -> None:
+        await publish(alerts_topic, [encode(ALERTS, a.event, source=SOURCE) for a in outcome.alerts])
+        await publish(digests_topic, [encode(DIGESTS, digest, source=SOURCE) for digest in outcome.digests])
+        await publish_dead_letters(outcome.dead_letters)
+        produced_at = clock()
+        for alert in outcome.alerts:
+            metrics.alerts.labels(transition=alert.event.transition, severity=alert.event.severity).inc()
+            if alert.trigger_collected_at is not None:
+                latency = (produced_at - alert.trigger_collected_at).total_seconds()
+                metrics.alert_latency.observe(max(0.0, latency))
+        _record_detection_metrics(metrics, outcome)
+
+    async def checkpoint_if_due() -> None:
+        """Checkpoints a window the stream left open (no new batch came to close it)."""
+        if not held:
+            return
+        async with checkpointing:
+            if held and window.due(settings.checkpoint_interval_s, settings.checkpoint_max_records):
+                checkpoint_now()
 
     if scoring:
         app.agent(raw_topic, name="score-raw")(score_raw)
@@ -237,6 +285,8 @@ def build_service(
         service.export_lag()
 
     app.timer(settings.lag_interval_s)(export_lag)
+    if detecting:
+        app.timer(settings.checkpoint_interval_s / 4)(checkpoint_if_due)
 
     async def on_rebalance_complete(sender: Any, *args: Any, signal: Any = None, **kwargs: Any) -> None:
         service.assigned_once = True
@@ -244,12 +294,42 @@ def build_service(
     async def on_partitions_revoked(sender: Any, *args: Any, signal: Any = None, **kwargs: Any) -> None:
         revoked: set[TP] = args[0] if args else set()
         service.progress.forget((tp.topic, tp.partition) for tp in revoked)
+        if detecting:
+            async with checkpointing:
+                # The open window is dropped, its events never acknowledged: the partitions' next owner (maybe
+                # this worker) re-applies them on the checkpointed states. A checkpoint written by a batch that
+                # finished during the revocation is sent before the rebalance goes on.
+                detection.abandon()
+                held.clear()
+                window.reset()
+                await app.producer.flush()
 
     # faust's signal typing rejects any coroutine function signature: the receivers follow its runtime contract.
     app.on_rebalance_complete.connect(cast(Any, on_rebalance_complete))
     app.on_partitions_revoked.connect(cast(Any, on_partitions_revoked))
 
     return service
+
+
+@dataclass
+class _Window:
+    """Age and size of the detection checkpoint window (records applied since the last checkpoint)."""
+
+    opened: float | None = None
+    records: int = 0
+
+    def add(self, records: int) -> None:
+        if self.opened is None:
+            self.opened = time.monotonic()
+        self.records += records
+
+    def due(self, interval_s: float, max_records: int) -> bool:
+        if self.opened is None:
+            return False
+        return self.records >= max_records or time.monotonic() - self.opened >= interval_s
+
+    def reset(self) -> None:
+        self.opened, self.records = None, 0
 
 
 def _scored_record(raw: InboundRecord, mention: ScoredMention) -> EncodedRecord:

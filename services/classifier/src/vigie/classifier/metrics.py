@@ -61,6 +61,17 @@ class ClassifierMetrics:
             registry=registry,
             buckets=(1, 5, 10, 50, 100, 250, 500, 1000, 2500, 5000),
         )
+        self.checkpoint_seconds = Histogram(
+            "vigie_classifier_checkpoint_seconds",
+            "Time to serialise one detection checkpoint (the states changed since the last one) into the table.",
+            registry=registry,
+            buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
+        )
+        self.checkpoint_writes = Counter(
+            "vigie_classifier_checkpoint_writes_total",
+            "Detector-table entries written to the changelog by detection checkpoints.",
+            registry=registry,
+        )
         self.alert_latency = Histogram(
             "vigie_classifier_alert_latency_seconds",
             "Wall time from the triggering mention's collected_at to the alert event being produced.",

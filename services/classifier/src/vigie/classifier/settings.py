@@ -42,9 +42,23 @@ class ClassifierSettings(ServiceSettings):
         default=1000,
         ge=1,
         le=20_000,
-        description="Scored mentions per detection batch (a changed territory state is written once per batch).",
+        description="Scored mentions per detection batch (alerts are published at the end of each batch).",
     )
     detection_batch_within_s: float = Field(default=0.1, gt=0, le=10)
+    checkpoint_interval_s: float = Field(
+        default=10.0,
+        gt=0,
+        le=60,
+        description="How often the detection state changed since the last checkpoint is written to the table's "
+        "changelog (each changed territory once, however many batches changed it); the input offsets of those "
+        "batches are committed only after. Longer: less changelog traffic, more records replayed after a crash.",
+    )
+    checkpoint_max_records: int = Field(
+        default=20_000,
+        ge=1,
+        le=1_000_000,
+        description="Checkpoint sooner once this many records were applied since the last checkpoint.",
+    )
     digests_enabled: bool = Field(
         default=True,
         description="Publish territory digests (vigie.digests.v1) from the detection agent; their state is "

@@ -64,6 +64,9 @@ class IncidentLedger:
     """Every incident seen, by territory; pruned once resolved long enough before the watermark."""
 
     incidents: dict[str, IncidentRecord] = field(default_factory=dict)
+    #: Earliest time of a ``resolved`` step in the ledger (None: none), so that :meth:`prune`, called for
+    #: every mention, scans the incidents only when one may go.
+    _earliest_resolved: datetime | None = field(default=None, compare=False, repr=False)
 
     def observe(self, alert: AlertEvent) -> bool:
         """Record an alert event; False if it was already recorded."""
@@ -79,6 +82,10 @@ class IncidentLedger:
         record.steps.append(
             IncidentStep(alert.event_id, alert.sequence, alert.transition, alert.severity, alert.event_time, terms)
         )
+        if alert.transition == "resolved" and (
+            self._earliest_resolved is None or alert.event_time < self._earliest_resolved
+        ):
+            self._earliest_resolved = alert.event_time
         return True
 
     def during(self, territory_id: str, start: datetime, end: datetime) -> tuple[DigestIncident, ...]:
@@ -96,12 +103,24 @@ class IncidentLedger:
 
     def prune(self, before: datetime) -> None:
         """Forget incidents resolved before ``before`` (event time)."""
+        if self._earliest_resolved is None or self._earliest_resolved >= before:
+            return
         for incident_id in [
             incident_id
             for incident_id, record in self.incidents.items()
             if any(step.transition == "resolved" and step.event_time < before for step in record.steps)
         ]:
             del self.incidents[incident_id]
+        self._earliest_resolved = self._first_resolved()
+
+    def _first_resolved(self) -> datetime | None:
+        times = [
+            step.event_time
+            for record in self.incidents.values()
+            for step in record.steps
+            if step.transition == "resolved"
+        ]
+        return min(times, default=None)
 
     def to_state(self) -> list[dict[str, Any]]:
         return [
@@ -143,6 +162,7 @@ class IncidentLedger:
                 for step in item["steps"]
             ]
             ledger.incidents[record.incident_id] = record
+        ledger._earliest_resolved = ledger._first_resolved()
         return ledger
 
 

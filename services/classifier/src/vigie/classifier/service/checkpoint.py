@@ -6,18 +6,19 @@ made for a partition (the writes of one input partition go to one changelog part
 Re-processing (at-least-once delivery) must then give exactly the states and alert events of an
 uninterrupted run.
 
-Protocol, per input partition and per batch of records:
+Protocol, per input partition and per *checkpoint window* (the records applied since the last checkpoint:
+one batch, or several when the worker checkpoints on a timer):
 
-* Every territory entry changed by the batch is written with three parts: the last input offset of the
-  batch, the state after the batch, and its *base*, the state before the batch (empty for a territory
-  first seen).
-* The partition's commit record (the last input offset of the batch, the driver's bookkeeping and the
+* Every territory entry changed in the window is written with three parts: the last input offset of the
+  window, the state after it, and its *base*, the state before it (empty for a territory first seen).
+* The partition's commit record (the last input offset of the window, the driver's bookkeeping and the
   *upstream positions*, see below) is written *last*.
 
-On reading, an entry newer than the partition's commit record belongs to a batch whose commit record
+On reading, an entry newer than the partition's commit record belongs to a window whose commit record
 never reached the changelog: its base is the committed state. Records at or below the commit record's
 offset are already applied and are skipped; the others are re-applied on committed states, which
-reproduces the same events (same deterministic event ids) and the same states.
+reproduces the same events (same deterministic event ids) and the same states. The input offsets of a
+window may be committed to Kafka only once its writes are in the changelog.
 
 Upstream positions: the scoring agent may publish a scored mention twice after a crash (it re-scores the raw
 records after its last commit). Each scored record names its raw record (partition and offset); the commit
@@ -26,7 +27,7 @@ duplicate, skipped. (Scored records of one raw partition arrive in raw-offset or
 
 Entries are bytes: ``b"<offset>\\n"`` then, zlib-compressed (level 1: states are repetitive JSON, about
 a tenth of the bytes on the changelog for a few tens of microseconds), ``b"<state JSON>\\n<base JSON>"``
-(compact JSON has no raw newline). A state is serialised once per batch that changes it; it is parsed only
+(compact JSON has no raw newline). A state is serialised once per window that changes it; it is parsed only
 when this process has not got it in memory already (:class:`DecodedStates`: after a restart, or for
 entries another worker wrote).
 """
@@ -95,7 +96,7 @@ class DecodedStates:
 
 
 class BatchView(MutableMapping[str, Any]):
-    """The driver's view of one partition's states during one batch.
+    """The driver's view of one partition's states during one checkpoint window (one or more batches).
 
     Reads fall through to the table (the committed value, parsed afresh: the engine may mutate what it is
     given); writes stay here until :meth:`writes`. ``commit_key`` is the key of the partition's commit
@@ -109,6 +110,8 @@ class BatchView(MutableMapping[str, Any]):
         commit = table.get(commit_key)
         #: Offset of the last record whose effects are committed (-1: nothing yet).
         self.committed_offset: int = entry_offset(commit)
+        #: Offset of the last record applied in this window (``committed_offset`` until one is).
+        self.applied_offset: int = self.committed_offset
         #: Highest upstream (raw-mention) offset applied, per upstream partition.
         self.upstream: dict[str, int] = json.loads(decode_entry(commit)[2]) if commit is not None else {}
         self._working: dict[str, Any] = {}
@@ -165,8 +168,9 @@ class BatchView(MutableMapping[str, Any]):
         self.upstream[key] = offset
         return False
 
-    def writes(self, last_offset: int) -> list[tuple[str, bytes]]:
-        """The entries to persist for a batch that ended at input offset ``last_offset``, commit record last."""
+    def writes(self) -> list[tuple[str, bytes]]:
+        """The entries to persist for the window (ending at ``applied_offset``), commit record last."""
+        last_offset = self.applied_offset
         entries = []
         for key in sorted(self._dirty):
             if key == self._commit_key:

@@ -52,14 +52,30 @@ class DetectionOutcome:
 
 
 class DetectionStep(Protocol):
-    """Detection over a batch of scored-mention records, against the state in ``table``.
+    """Detection over batches of scored-mention records, against the state in ``table``.
 
     Contract: records of one partition are processed in offset order; the step reads ``table`` (the
-    restored table of this worker's partitions) but never writes it: the writes are returned, to be
-    persisted only after the alert events are acknowledged. Deterministic: the same records on the same
-    state give the same outcome.
+    restored table of this worker's partitions) but never writes it: the writes are returned (by ``process``
+    with ``checkpoint``, or by :meth:`checkpoint` for the batches applied since the last one), to be persisted
+    only after the alert events are acknowledged, and before the input offsets are committed.
+    Deterministic: the same records on the same state give the same outcome.
     """
 
-    def process(self, records: Sequence[InboundRecord], table: Mapping[str, bytes]) -> DetectionOutcome:
+    def process(
+        self, records: Sequence[InboundRecord], table: Mapping[str, bytes], *, checkpoint: bool = True
+    ) -> DetectionOutcome:
         """Decode, dedup, detect; see the class docstring."""
+        ...
+
+    @property
+    def pending(self) -> bool:
+        """Whether records were applied since the last checkpoint."""
+        ...
+
+    def checkpoint(self) -> list[StateWrite]:
+        """The writes of every record applied since the last checkpoint."""
+        ...
+
+    def abandon(self) -> None:
+        """Forget what was applied since the last checkpoint (it will be re-delivered)."""
         ...

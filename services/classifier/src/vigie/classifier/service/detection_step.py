@@ -11,6 +11,13 @@ twice by the scoring agent (re-scored after a crash) is recognised by its raw re
 With a :class:`~vigie.classifier.service.digest_checkpoint.CheckpointedDigests`, the mentions applied and
 the alert events emitted for each partition also feed the territory digests, whose state is checkpointed
 in the same batch view (same commit record) as the detector states.
+
+Checkpoint windows: the states a partition's records change stay in its open window (a
+:class:`~vigie.classifier.service.checkpoint.BatchView`) across batches until :meth:`EngineDetectionStep.checkpoint`
+returns the window's writes, each changed state serialised once however many batches changed it. The
+caller must not let Kafka commit the input offsets of a window before its writes are in the changelog;
+:meth:`EngineDetectionStep.abandon` drops windows that will never be checkpointed (their records are
+re-delivered and re-applied on the committed states).
 """
 
 from __future__ import annotations
@@ -68,6 +75,8 @@ class EngineDetectionStep:
         self.digests = digests
         self._clock = clock
         self._drivers: dict[int, PartitionDriver] = {}
+        #: Open checkpoint window of each partition (records applied, writes not returned yet).
+        self._windows: dict[int, BatchView] = {}
         # The digest accumulators keep their live state: their checkpointed entries are parsed only on a restore.
         self._decoded = DecodedStates(uncached_prefixes=(DIGEST_KEY_PREFIX,))
 
@@ -77,7 +86,11 @@ class EngineDetectionStep:
             driver = self._drivers[partition] = PartitionDriver(self.engine, partition)
         return driver
 
-    def process(self, records: Sequence[InboundRecord], table: Mapping[str, bytes]) -> DetectionOutcome:
+    def process(
+        self, records: Sequence[InboundRecord], table: Mapping[str, bytes], *, checkpoint: bool = True
+    ) -> DetectionOutcome:
+        """Apply a batch; with ``checkpoint`` the outcome also holds the writes of every open window (closed),
+        otherwise they stay open for a later :meth:`checkpoint`."""
         outcome = DetectionOutcome()
         late_before = self.engine.late_mentions
         by_partition: dict[int, list[InboundRecord]] = {}
@@ -86,7 +99,29 @@ class EngineDetectionStep:
         for partition, partition_records in sorted(by_partition.items()):
             self._process_partition(partition, partition_records, table, outcome)
         outcome.late_mentions = self.engine.late_mentions - late_before
+        if checkpoint:
+            outcome.writes = self.checkpoint()
         return outcome
+
+    @property
+    def pending(self) -> bool:
+        """Whether an open window has applied records whose writes were not returned yet."""
+        return any(view.applied_offset > view.committed_offset for view in self._windows.values())
+
+    def checkpoint(self) -> list[StateWrite]:
+        """The writes of every open window (per partition, commit record last), closing the windows."""
+        writes: list[StateWrite] = []
+        for partition, view in sorted(self._windows.items()):
+            if view.applied_offset > view.committed_offset:
+                if self.digests is not None:
+                    self.digests.stage(partition, view)
+                writes.extend(StateWrite(partition, key, value) for key, value in view.writes())
+        self._windows.clear()
+        return writes
+
+    def abandon(self) -> None:
+        """Drop the open windows without writes: the next records start from the table's committed states."""
+        self._windows.clear()
 
     def _process_partition(
         self,
@@ -96,12 +131,14 @@ class EngineDetectionStep:
         outcome: DetectionOutcome,
     ) -> None:
         driver = self.driver(partition)
-        view = BatchView(table, driver.bookkeeping_key(partition), self._decoded)
-        last_offset = view.committed_offset
+        view = self._windows.get(partition)
+        if view is None:
+            view = self._windows[partition] = BatchView(table, driver.bookkeeping_key(partition), self._decoded)
+        last_offset = previous_offset = view.applied_offset
         applied: list[ScoredMention] = []
         events_of_partition: list[AlertEvent] = []
         for record in sorted(records, key=lambda r: r.offset):
-            if record.offset <= view.committed_offset:
+            if record.offset <= previous_offset:
                 outcome.replayed_records += 1
                 continue
             last_offset = record.offset
@@ -128,12 +165,12 @@ class EngineDetectionStep:
                 trigger = mention.collected_at if event.trigger_mention_id == mention.mention_id else None
                 outcome.alerts.append(EmittedAlert(event=event, trigger_collected_at=trigger))
                 outcome.open_incidents[event.territory_id] = None if event.transition == "resolved" else event.severity
-        if last_offset > view.committed_offset:
+        if last_offset > previous_offset:
             if self.digests is not None:
                 digest_batch = self.digests.process(partition, view, applied, events_of_partition, last_offset)
                 outcome.digests.extend(digest_batch.digests)
                 outcome.digest_late_mentions += digest_batch.late_mentions
-            outcome.writes.extend(StateWrite(partition, key, value) for key, value in view.writes(last_offset))
+            view.applied_offset = last_offset
 
     def _decode(self, record: InboundRecord, outcome: DetectionOutcome) -> ScoredMention | None:
         try:

@@ -63,6 +63,8 @@ class CheckpointedDigests:
         self.step = step
         #: Partition -> input offset of the committed state the in-memory accumulator holds.
         self._applied: dict[int, int] = {}
+        #: Partition -> territories whose digest state changed in the open window.
+        self._changed: dict[int, set[str]] = {}
 
     def process(
         self,
@@ -72,31 +74,26 @@ class CheckpointedDigests:
         alerts: Sequence[AlertEvent],
         last_offset: int,
     ) -> DigestBatch:
-        """Apply one batch of a partition (records after ``view.committed_offset`` up to ``last_offset``)
-        and stage the changed entries in ``view``; the caller persists ``view.writes(last_offset)`` after
-        publishing the digests."""
-        if self._applied.get(partition) != view.committed_offset:
+        """Apply one batch of a partition (records after ``view.applied_offset`` up to ``last_offset``); the
+        territories it changed are staged in ``view`` by :meth:`stage` when the window is checkpointed."""
+        if self._applied.get(partition) != view.applied_offset:
             self._restore(partition, view)
         batch = DigestBatch()
         if mentions or alerts:
             late_before = self.step.late_mentions
             batch.digests = self.step.process(partition, mentions, alerts)
             batch.late_mentions = self.step.late_mentions - late_before
-            self._stage(partition, view, mentions, batch.digests)
+            changed = self._changed.setdefault(partition, set())
+            changed.update(mention.territory_id for mention in mentions)
+            changed.update(digest.territory_id for digest in batch.digests)
         self._applied[partition] = last_offset
         return batch
 
-    def forget(self, partition: int) -> None:
-        """Drop a revoked partition (it is rebuilt from the table if it comes back)."""
-        self.step.forget(partition)
-        self._applied.pop(partition, None)
-
-    def _stage(
-        self, partition: int, view: BatchView, mentions: Sequence[ScoredMention], digests: Sequence[DigestEvent]
-    ) -> None:
+    def stage(self, partition: int, view: BatchView) -> None:
+        """Stage the entries the window's batches changed in ``view`` (the caller then persists
+        ``view.writes()``, after publishing the digests)."""
         accumulator = self.step.accumulator(partition)
-        changed = {mention.territory_id for mention in mentions} | {digest.territory_id for digest in digests}
-        for territory_id in sorted(changed):
+        for territory_id in sorted(self._changed.pop(partition, ())):
             state = accumulator.states.get(territory_id)
             if state is not None:
                 view[territory_key(partition, territory_id)] = state.to_state()
@@ -107,7 +104,14 @@ class CheckpointedDigests:
             "territories": sorted(accumulator.states),
         }
 
+    def forget(self, partition: int) -> None:
+        """Drop a revoked partition (it is rebuilt from the table if it comes back)."""
+        self.step.forget(partition)
+        self._applied.pop(partition, None)
+        self._changed.pop(partition, None)
+
     def _restore(self, partition: int, view: BatchView) -> None:
+        self._changed.pop(partition, None)
         meta: dict[str, Any] | None = view.get(meta_key(partition))
         if meta is None:
             self.step.forget(partition)
