@@ -31,7 +31,7 @@ from typing import Any, cast
 
 import faust
 from faust.sensors.prometheus import FaustMetrics, PrometheusMonitor
-from faust.types import TP, EventT
+from faust.types import TP, EventT, Message
 
 from vigie.classifier.detection import partition_for
 from vigie.classifier.metrics import ClassifierMetrics
@@ -214,7 +214,7 @@ def build_service(
     # Detection checkpoints on a timer, not per batch: the events of the batches applied since the last
     # checkpoint are held (one extra reference each) so that faust cannot commit their offsets before the
     # checkpoint's writes are in the changelog; the checkpoint then releases them.
-    held: list[EventT[bytes]] = []
+    held: list[Message] = []
     window = _Window()
     checkpointing = asyncio.Lock()
 
@@ -228,20 +228,22 @@ def build_service(
         metrics.checkpoint_seconds.observe(time.perf_counter() - started)
         metrics.checkpoint_writes.inc(len(writes))
         released, held[:] = list(held), []
-        for event in released:
-            if event.ack():
-                app.sensors.on_message_out(event.message.tp, event.message.offset, event.message)
+        for message in released:
+            if message.ack(app.consumer):
+                app.sensors.on_message_out(message.tp, message.offset, message)
         window.reset()
 
     async def detect(stream: faust.StreamT[bytes]) -> None:
         assert table is not None
         async for events in _batches(stream, settings.detection_batch_size, within=settings.detection_batch_within_s):
             async with checkpointing:
+                records = [inbound(event) for event in events]
                 for event in events:
                     event.message.incref()
-                held.extend(events)
+                    # Held only to be acknowledged: its payload is not needed any more (memory).
+                    event.message.key = event.message.value = None
+                    held.append(event.message)
                 window.add(len(events))
-                records = [inbound(event) for event in events]
                 try:
                     # The store itself: the table's own accessors would count every read in the faust sensor.
                     outcome = detection.process(records, table.data, checkpoint=False)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 
 import faust
 from prometheus_client import CollectorRegistry
@@ -20,9 +21,13 @@ from vigie.classifier.service.topology import worker_topics
 from vigie.classifier.settings import ClassifierSettings
 from vigie.runtime.logs import configure_logging
 from vigie.runtime.topics import ensure_topics
-from vigie.schemas import load_territories
+from vigie.schemas import RawMention, ScoredMention, load_territories
 
 log = logging.getLogger(__name__)
+
+
+def _never_scores(mentions: Sequence[RawMention]) -> Sequence[ScoredMention]:
+    raise RuntimeError("this worker's role is detection: it has no scoring agent")
 
 
 def run_worker(settings: ClassifierSettings, *, create_topics: bool = True) -> int:
@@ -35,7 +40,8 @@ def run_worker(settings: ClassifierSettings, *, create_topics: bool = True) -> i
     metrics = ClassifierMetrics(CollectorRegistry())
     service = build_service(
         settings,
-        score=load_scorer(),
+        # A detection-only worker never scores: it does not load the model (~90 MB with the language identifier).
+        score=load_scorer() if settings.role != "detection" else _never_scores,
         detection=load_detection_step(territories, utc_now, digests=digest_options(settings)),
         metrics=metrics,
     )
