@@ -9,11 +9,13 @@ import asyncio
 import json
 import subprocess
 import sys
+import time
 from collections import defaultdict
 from datetime import date
 from pathlib import Path
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from vigie.classifier.digest import DigestOptions
 from vigie.classifier.digest.offline import digest_offline
@@ -54,6 +56,26 @@ def _published_digests(kit, bootstrap: str, expected: int) -> list[str]:
     return [copies.pop() for copies in by_id.values()]
 
 
+def _metric(worker, name: str, labels: dict[str, str] | None = None) -> float:
+    for family in text_string_to_metric_families(worker.metrics()):
+        for sample in family.samples:
+            if sample.name == name and (labels is None or all(sample.labels.get(k) == v for k, v in labels.items())):
+                return float(sample.value)
+    return 0.0
+
+
+def _wait_for_a_checkpoint_covering(worker, records: int, timeout_s: float = 30.0) -> None:
+    """Until a detection checkpoint ran after the worker had applied ``records`` records."""
+    deadline = time.monotonic() + timeout_s
+    while _metric(worker, "vigie_classifier_batch_size_sum", {"stage": "detection"}) < records:
+        assert time.monotonic() < deadline, worker.log()
+        time.sleep(0.1)
+    checkpoints = _metric(worker, "vigie_classifier_checkpoint_seconds_count")
+    while _metric(worker, "vigie_classifier_checkpoint_seconds_count") <= checkpoints:
+        assert time.monotonic() < deadline, worker.log()
+        time.sleep(0.1)
+
+
 def test_killed_and_restarted_worker_publishes_the_backtest_alerts(kafka, start_worker, unique, kit, tmp_path) -> None:
     mentions = kit.scenario(TERRITORY_IDS, "nice")
     mentions_file = tmp_path / "mentions.jsonl"
@@ -66,11 +88,19 @@ def test_killed_and_restarted_worker_publishes_the_backtest_alerts(kafka, start_
     app_id = f"vigie-classifier-{unique}"
     # Nothing is committed before the kill: the restarted worker re-reads everything, re-scores it (duplicate
     # scored records) and re-detects it on the restored table: both must be harmless.
-    first = start_worker(kafka.bootstrap_servers, app_id=app_id, VIGIE_CLASSIFIER_COMMIT_INTERVAL_S="60")
+    # Detection checkpoints every 0.5 s (not the default 10 s): the restarted worker must find the first part
+    # in the table (it skips it, counted as replayed records) and still give the same events.
+    first = start_worker(
+        kafka.bootstrap_servers,
+        app_id=app_id,
+        VIGIE_CLASSIFIER_COMMIT_INTERVAL_S="60",
+        VIGIE_CLASSIFIER_CHECKPOINT_INTERVAL_S="0.5",
+    )
     first.wait_ready()
     asyncio.run(kit.produce_mentions(kafka.bootstrap_servers, mentions[:split]))
     before = alert_events(kit, kafka.bootstrap_servers, {expected[0]["event_id"]}, 45)
     assert expected[0]["event_id"] in {e.event_id for e in before}, first.log()
+    _wait_for_a_checkpoint_covering(first, split)
     first.kill()
 
     asyncio.run(kit.produce_mentions(kafka.bootstrap_servers, mentions[split:]))

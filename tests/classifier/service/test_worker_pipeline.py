@@ -8,6 +8,7 @@ import asyncio
 import json
 
 import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from prometheus_client.parser import text_string_to_metric_families
 
 from vigie.classifier.digest import DigestOptions, DigestStreamStep
@@ -99,6 +100,22 @@ def test_worker_scores_dead_letters_and_raises_alerts(kafka, start_worker, uniqu
     assert samples[("vigie_classifier_faust_messages_received_total", ())] >= len(mentions)
     assert worker.terminate() == 0
     assert "Traceback" not in worker.log()
+    # A clean stop checkpoints the open detection window (10 s interval by default: not reached here), so
+    # the final commit covers every scored record and a restarted worker would re-apply none.
+    by_partition: dict[int, int] = {}
+    for record in scored:
+        by_partition[record.partition] = max(by_partition.get(record.partition, -1), record.offset)
+    committed = asyncio.run(_committed(kafka.bootstrap_servers, f"vigie-classifier-{unique}", by_partition))
+    assert committed == {p: offset + 1 for p, offset in by_partition.items()}
+
+
+async def _committed(bootstrap: str, group: str, partitions: dict[int, int]) -> dict[int, int | None]:
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        return {p: await consumer.committed(TopicPartition(MENTIONS_SCORED, p)) for p in partitions}
+    finally:
+        await consumer.stop()
 
 
 def _stream_digests(kit, scored_records, alerts: list[AlertEvent]) -> list[DigestEvent]:

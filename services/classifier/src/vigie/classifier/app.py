@@ -306,9 +306,19 @@ def build_service(
                 window.reset()
                 await app.producer.flush()
 
+    async def on_before_shutdown(sender: Any, *args: Any, signal: Any = None, **kwargs: Any) -> None:
+        # Clean stop: the open window is checkpointed and its offsets acknowledged, so that the consumer's
+        # final commit covers it and a restarted worker re-applies nothing. (faust flushes its producer
+        # after this signal and commits after that.)
+        if detecting and held:
+            async with checkpointing:
+                if held:
+                    checkpoint_now()
+
     # faust's signal typing rejects any coroutine function signature: the receivers follow its runtime contract.
     app.on_rebalance_complete.connect(cast(Any, on_rebalance_complete))
     app.on_partitions_revoked.connect(cast(Any, on_partitions_revoked))
+    app.on_before_shutdown.connect(cast(Any, on_before_shutdown))
 
     return service
 
