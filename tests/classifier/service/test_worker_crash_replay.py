@@ -65,13 +65,12 @@ def _metric(worker, name: str, labels: dict[str, str] | None = None) -> float:
 
 
 def _wait_for_a_checkpoint_covering(worker, records: int, timeout_s: float = 30.0) -> None:
-    """Until a detection checkpoint ran after the worker had applied ``records`` records."""
+    """Until the worker has applied ``records`` records and checkpointed them all."""
     deadline = time.monotonic() + timeout_s
-    while _metric(worker, "vigie_classifier_batch_size_sum", {"stage": "detection"}) < records:
-        assert time.monotonic() < deadline, worker.log()
-        time.sleep(0.1)
-    checkpoints = _metric(worker, "vigie_classifier_checkpoint_seconds_count")
-    while _metric(worker, "vigie_classifier_checkpoint_seconds_count") <= checkpoints:
+    while (
+        _metric(worker, "vigie_classifier_batch_size_sum", {"stage": "detection"}) < records
+        or _metric(worker, "vigie_classifier_checkpoint_pending_records") > 0
+    ):
         assert time.monotonic() < deadline, worker.log()
         time.sleep(0.1)
 

@@ -232,6 +232,7 @@ def build_service(
             if message.ack(app.consumer):
                 app.sensors.on_message_out(message.tp, message.offset, message)
         window.reset()
+        metrics.checkpoint_pending.set(0)
 
     async def detect(stream: faust.StreamT[bytes]) -> None:
         assert table is not None
@@ -244,6 +245,7 @@ def build_service(
                     event.message.key = event.message.value = None
                     held.append(event.message)
                 window.add(len(events))
+                metrics.checkpoint_pending.set(window.records)
                 try:
                     # The store itself: the table's own accessors would count every read in the faust sensor.
                     outcome = detection.process(records, table.data, checkpoint=False)
@@ -304,6 +306,7 @@ def build_service(
                 detection.abandon()
                 held.clear()
                 window.reset()
+                metrics.checkpoint_pending.set(0)
                 await app.producer.flush()
 
     async def on_before_shutdown(sender: Any, *args: Any, signal: Any = None, **kwargs: Any) -> None:

@@ -67,6 +67,12 @@ class ClassifierMetrics:
             registry=registry,
             buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
         )
+        self.checkpoint_pending = Gauge(
+            "vigie_classifier_checkpoint_pending_records",
+            "Scored mentions applied by detection since its last checkpoint (re-applied after a crash; their "
+            "offsets are not committed yet).",
+            registry=registry,
+        )
         self.checkpoint_writes = Counter(
             "vigie_classifier_checkpoint_writes_total",
             "Detector-table entries written to the changelog by detection checkpoints.",
