@@ -98,10 +98,12 @@ class SeriesDetector:
         detector.add(self.state, start, count, count, float(count))
         evaluation = detector.evaluation(self.state)
         decisions += detector.evaluate(self.state, float(start), 0, evaluation)
+        # 0.5 where the deciding window reaches its own raise threshold.
         score = 0.0 if evaluation is None else evaluation.score
+        threshold = self.settings.raise_score if evaluation is None else evaluation.threshold
         transitions = tuple(decision.transition for decision in decisions)
         return SeriesStep(
-            anomaly_score=round(score / (score + self.settings.raise_score), 6),
+            anomaly_score=round(score / (score + threshold), 6),
             alert=any(t in ("raised", "escalated") for t in transitions),
             transitions=transitions,
         )
