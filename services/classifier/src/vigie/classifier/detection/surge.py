@@ -248,7 +248,7 @@ class SurgeDetector:
             # open, the most significant window (any window at the sustain score keeps it active).
             if best is None or (
                 candidate.score - threshold > best.score - best.threshold
-                if incident_closed
+                if incident_closed and threshold != best.threshold
                 else candidate.score > best.score
             ):
                 best = candidate
