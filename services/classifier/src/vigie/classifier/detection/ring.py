@@ -110,25 +110,31 @@ def _recent_range(ring: Ring, last: int, width: int) -> range:
     return range(max(last - width + 1, ring["head"] - length + 1), min(last, ring["head"]) + 1)
 
 
+def _slot_sum(values: list[int], buckets: range) -> int:
+    """Sum of ``values`` over the slots of consecutive ``buckets`` (at most one lap: slices, not a loop)."""
+    if not buckets:
+        return 0
+    length = len(values)
+    start = buckets.start % length
+    stop = start + len(buckets)
+    if stop <= length:
+        return sum(values[start:stop])
+    return sum(values[start:]) + sum(values[: stop - length])
+
+
 def expected_window(ring: Ring, last: int, width: int) -> float:
     """Expected sum over the ``width`` recent buckets ending with ``last`` (inclusive)."""
-    length = len(ring["e"])
-    expected = ring["e"]
-    total: int = sum(expected[index % length] for index in _recent_range(ring, last, width))
-    return total / EXPECTED_UNIT
+    return _slot_sum(ring["e"], _recent_range(ring, last, width)) / EXPECTED_UNIT
 
 
 def window(ring: Ring, last: int, width: int) -> tuple[int, int, float]:
     """(negative, total, weighted) sums over the ``width`` recent buckets ending with ``last`` (inclusive)."""
-    length = len(ring["neg"])
-    neg, tot, weighted = ring["neg"], ring["tot"], ring["w"]
-    n = t = w = 0
-    for index in _recent_range(ring, last, width):
-        slot = index % length
-        n += neg[slot]
-        t += tot[slot]
-        w += weighted[slot]
-    return n, t, w / WEIGHT_UNIT
+    buckets = _recent_range(ring, last, width)
+    return (
+        _slot_sum(ring["neg"], buckets),
+        _slot_sum(ring["tot"], buckets),
+        _slot_sum(ring["w"], buckets) / WEIGHT_UNIT,
+    )
 
 
 def day(ring: Ring) -> list[tuple[int, int, int, float]]:

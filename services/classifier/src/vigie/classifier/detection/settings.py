@@ -19,6 +19,9 @@ class DetectorSettings:
     #: Test windows, in buckets ending with the current one (whose elapsed part only is expected): a short one
     #: for sudden surges, longer ones for surges that build up. The most significant window decides.
     window_buckets: tuple[int, ...] = (3, 12)
+    #: Significance needed to raise, per test window (aligned with ``window_buckets``); empty: ``raise_score``
+    #: for every window.
+    window_raise_scores: tuple[float, ...] = ()
     #: Minimum absolute volume: reach-weighted negative mentions in the test window needed to raise.
     min_negative: float = 5.0
     #: Significance needed to raise an incident (-log10 p of the negative-binomial upper tail).
@@ -85,6 +88,12 @@ class DetectorSettings:
             raise ValueError("window_buckets must be increasing widths")
         if self.window_buckets[0] < 1 or self.window_buckets[-1] > self.buckets_per_day:
             raise ValueError("window_buckets must be between 1 bucket and a day")
+        if self.window_raise_scores and len(self.window_raise_scores) != len(self.window_buckets):
+            raise ValueError("window_raise_scores must have one score per test window")
+
+    def raise_score_of(self, index: int) -> float:
+        """Significance needed to raise on test window ``index``."""
+        return self.window_raise_scores[index] if self.window_raise_scores else self.raise_score
 
     @property
     def longest_window(self) -> int:

@@ -7,7 +7,9 @@ records older than ``clock - allowed_lateness`` are late (the caller counts and 
 Evaluation happens at the clock, against the expectation for the *elapsed* part of the current bucket plus
 whole trailing buckets, in each test window (``window_buckets``: a short one for sudden surges, longer ones
 for build-ups); the most significant window decides. This is what makes the alert fire on the record that
-makes the surge significant rather than at the end of a bucket.
+makes the surge significant rather than at the end of a bucket. Windows may need different significance to
+raise (``window_raise_scores``: a long window's sums average bursts out, so its tail is closer to the count
+model's); with no incident open, the window furthest above its own threshold decides.
 
 Lifecycle of the one incident a series may have open at a time:
 ``raised`` (significant, above the minimum volume, share test passed) -> ``escalated`` (severity up) or
@@ -48,6 +50,8 @@ class Evaluation:
     share: float
     baseline_share: float
     share_score: float
+    #: Significance this window needs to raise (not stored: an incident keeps the figures above only).
+    threshold: float = 0.0
 
     @property
     def ratio(self) -> float:
@@ -228,6 +232,7 @@ class SurgeDetector:
         share0 = bl.baseline_share(base, settings)
         uncertainty = bl.level_uncertainty(base, settings)
         best: Evaluation | None = None
+        incident_closed = state["inc"] is None
         for index, width in enumerate(self.widths):
             phi = max(bl.window_dispersion(base, index, settings), uncertainty)
             negative, total, weighted = rg.window(ring, current, width)
@@ -237,8 +242,15 @@ class SurgeDetector:
                 score = max(score, negative_binomial_score(weighted, mean * weight, phi))
             share = negative / total if total else 0.0
             s_share = share_score(negative, total, share0, settings.share_design_rho) if self.share_test else 0.0
-            candidate = Evaluation(negative, mean, score, weighted, total, share, share0, s_share)
-            if best is None or candidate.score > best.score:
+            threshold = settings.raise_score_of(index)
+            candidate = Evaluation(negative, mean, score, weighted, total, share, share0, s_share, threshold)
+            # With no incident open, the window furthest above its own raise threshold decides; while one is
+            # open, the most significant window (any window at the sustain score keeps it active).
+            if best is None or (
+                candidate.score - threshold > best.score - best.threshold
+                if incident_closed and threshold != best.threshold
+                else candidate.score > best.score
+            ):
                 best = candidate
         return best
 
@@ -267,7 +279,7 @@ class SurgeDetector:
         incident = state["inc"]
         clock: int = state["clock"]
         if incident is None:
-            threshold = settings.raise_score
+            threshold = evaluation.threshold
             resolved = state["resolved"]
             if resolved is not None and clock - resolved < settings.flap_window_seconds:
                 threshold += settings.flap_extra_score

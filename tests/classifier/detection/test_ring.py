@@ -1,0 +1,25 @@
+"""The ring's window sums (slices over the circular recent part) equal bucket-by-bucket sums."""
+
+from __future__ import annotations
+
+import random
+
+from vigie.classifier.detection import ring as rg
+
+
+def test_window_sums_match_bucket_by_bucket_sums_across_the_wrap() -> None:
+    rng = random.Random(5)
+    ring = rg.new_ring(15, 0, 0)
+    counted: dict[int, tuple[int, int, float, float]] = {b: (0, 0, 0.0, 0.0) for b in range(-15, 1)}
+    for head in range(1, 60):
+        rg.roll_to(ring, head, lambda bucket: bucket / 7)
+        negative, total, weighted = rng.randrange(5), rng.randrange(5, 10), rng.randrange(4) * 1.25
+        rg.add(ring, head, negative, total, weighted)
+        counted[head] = (negative, total, weighted, round(head / 7 * rg.EXPECTED_UNIT) / rg.EXPECTED_UNIT)
+        for last in range(head - 16, head + 2):
+            for width in (1, 3, 12, 15, 20):
+                held = [b for b in range(last - width + 1, last + 1) if head - 15 < b <= head]
+                n, t, w = rg.window(ring, last, width)
+                assert (n, t) == (sum(counted[b][0] for b in held), sum(counted[b][1] for b in held))
+                assert abs(w - sum(counted[b][2] for b in held)) < 1e-9
+                assert abs(rg.expected_window(ring, last, width) - sum(counted[b][3] for b in held)) < 1e-9

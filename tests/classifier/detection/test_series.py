@@ -1,0 +1,58 @@
+"""Volume mode (``SeriesDetector``): the short windows catch sudden surges, the 12-hour window sustained rises."""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from vigie.classifier.detection.series import VOLUME_SETTINGS, SeriesDetector
+from vigie.classifier.detection.settings import DetectorSettings
+
+START = datetime(2015, 2, 26, 21, 42, 53, tzinfo=UTC)
+RISE_AT = 8 * 288 + 100
+
+
+def alerts(detector: SeriesDetector, factor: float, seed: int, length: int = 144, days: int = 10) -> list[int]:
+    """Rows (relative to the rise) where ``detector`` alerts on a daily-seasonal series of about 20 counts per
+    5 minutes whose mean is multiplied by ``factor`` for ``length`` rows from day 8."""
+    rng = random.Random(seed)
+    rows = []
+    for i in range(days * 288):
+        moment = START + timedelta(minutes=5 * i)
+        mean = 20.0 * (1.0 + 0.6 * math.sin(2 * math.pi * ((moment.hour + 0.5) % 24 - 9) / 24))
+        if RISE_AT <= i < RISE_AT + length:
+            mean *= factor
+        value = sum(1 for _ in range(int(mean * 3)) if rng.random() < 1 / 3)
+        if detector.step(moment, value).alert:
+            rows.append(i - RISE_AT)
+    return rows
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_sustained_rise_raises_within_hours_where_short_windows_stay_silent(seed: int) -> None:
+    raised = alerts(SeriesDetector.for_interval(300), 2.5, seed)
+    assert raised and 12 <= raised[0] <= 72  # after its first hour, within its first six
+    assert all(0 <= row < 144 for row in raised)
+    short_only = replace(VOLUME_SETTINGS, window_buckets=(3, 12), window_raise_scores=(16.0, 16.0))
+    assert alerts(SeriesDetector.for_interval(300, short_only), 2.5, seed) == []
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_ordinary_days_raise_nothing(seed: int) -> None:
+    assert alerts(SeriesDetector.for_interval(300), 1.0, seed) == []
+
+
+def test_each_window_has_its_raise_threshold() -> None:
+    settings = DetectorSettings(window_buckets=(3, 12, 144), window_raise_scores=(16.0, 16.0, 3.0))
+    assert [settings.raise_score_of(i) for i in range(3)] == [16.0, 16.0, 3.0]
+    assert DetectorSettings().raise_score_of(1) == DetectorSettings().raise_score
+    with pytest.raises(ValueError, match="one score per test window"):
+        DetectorSettings(window_buckets=(3, 12), window_raise_scores=(6.0,))
+    # A series of 10-minute rows keeps the windows' durations, and each window its own threshold.
+    coarse = SeriesDetector.for_interval(600).settings
+    assert coarse.window_buckets == (2, 6, 72)
+    assert coarse.window_raise_scores == (16.0, 16.0, 3.0)
