@@ -105,10 +105,12 @@ class ClassifierService:
 def faust_app(settings: ClassifierSettings) -> faust.App:
     """The faust app configured from the settings (see the module docstring for the choices)."""
     servers = [s.strip() for s in settings.kafka.bootstrap_servers.split(",") if s.strip()]
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
     return faust.App(
         settings.app_id,
         broker=[f"kafka://{server}" for server in servers],
         store="memory://",
+        datadir=str(settings.data_dir / "{conf.name}-data"),
         autodiscover=False,
         web_enabled=False,
         topic_allow_declare=False,

@@ -7,6 +7,7 @@ the embedded Tansu broker needs (see BROKER.md).
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import Literal
 
@@ -93,6 +94,11 @@ class ClassifierSettings(ServiceSettings):
     lag_interval_s: float = Field(default=5.0, gt=0, le=300, description="How often consumer lag is measured.")
     shutdown_timeout_s: float = Field(default=10.0, gt=0, le=300)
     replication_factor: int = Field(default=1, ge=1, le=5, description="Of the internal topics it creates.")
+    data_dir: Path = Field(
+        default=Path(tempfile.gettempdir()) / "vigie-classifier",
+        description="faust's data directory (the table lives in memory and its changelog: nothing durable is "
+        "kept there); under the system temporary directory so that a worker leaves nothing where it is started.",
+    )
 
     @model_validator(mode="after")
     def _pseudonyms_need_a_key(self) -> ClassifierSettings:
