@@ -28,6 +28,8 @@ from vigie.classifier.sentiment.protocol import LanguageGuess
 DEFAULT_LANGUAGES: tuple[str, ...] = ("fr", "en", "es", "de", "it", "pt", "nl", "ca", "ar", "hi")
 UNDETERMINED = "und"
 _CHUNK = 1024
+#: at most this many (text, byte position) cells per chunk: bounds the chunk's arrays (about 20 bytes a cell)
+_CHUNK_CELLS = 1 << 18
 _LETTER = re.compile(r"[^\W\d_]")
 _MAX_BYTES = 1024
 
@@ -99,7 +101,8 @@ class Py3LangidIdentifier:
             np.asarray(identifier.tk_row, dtype=np.int64),
         )
         self._output = np.asarray([(-1 if f is None else f) for f in identifier.tk_output], dtype=np.int64)
-        self._log_likelihood = np.asarray(identifier.nb_ptc, dtype=np.float32)
+        # float16 in py3langid's model: kept so (half the memory), widened where multiplied
+        self._log_likelihood = np.asarray(identifier.nb_ptc)
         self._prior = np.asarray(identifier.nb_pc, dtype=np.float32)
 
     def probabilities(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
@@ -107,9 +110,19 @@ class Py3LangidIdentifier:
         encoded = [_encode(text) for text in texts]
         out = np.empty((len(texts), len(self.languages)), dtype=np.float32)
         order = sorted(range(len(encoded)), key=lambda i: len(encoded[i]))
-        for start in range(0, len(order), _CHUNK):
-            members = order[start : start + _CHUNK]
+        start = 0
+        while start < len(order):
+            # texts are in increasing length: a chunk is as wide as its last text
+            end = start + 1
+            while (
+                end < len(order)
+                and end - start < _CHUNK
+                and (end - start + 1) * len(encoded[order[end]]) <= _CHUNK_CELLS
+            ):
+                end += 1
+            members = order[start:end]
             out[members] = self._score_chunk([encoded[i] for i in members])
+            start = end
         return out
 
     def _score_chunk(self, chunk: list[bytes]) -> npt.NDArray[np.float32]:
@@ -137,7 +150,8 @@ class Py3LangidIdentifier:
             unique, counts = np.unique(keys, return_counts=True)
             doc = unique // self._log_likelihood.shape[0]
             feature = unique % self._log_likelihood.shape[0]
-            contributions = np.log1p(counts.astype(np.float32))[:, None] * self._log_likelihood[feature]
+            likelihood = self._log_likelihood[feature].astype(np.float32)
+            contributions = np.log1p(counts.astype(np.float32))[:, None] * likelihood
             np.add.at(scores, doc, contributions)
         has_features = np.bincount(rows, minlength=size) > 0
         scores = np.where(has_features[:, None], scores + self._prior, 0.0).astype(np.float32)

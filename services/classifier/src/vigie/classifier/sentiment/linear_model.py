@@ -21,8 +21,26 @@ LABELS: tuple[Sentiment, Sentiment, Sentiment] = ("negative", "neutral", "positi
 F32 = npt.NDArray[np.float32]
 #: Only the beginning of a longer text is scored (social posts are short; this bounds the cost of a huge line).
 MAX_CHARACTERS = 2000
-#: Texts scored together: larger batches are split so that the feature arrays stay in cache.
+#: Texts scored together: larger batches are split so that the feature arrays stay in cache, and so that
+#: their memory stays bounded (about 250 bytes of arrays per character: 16 MB for a chunk of 64k characters).
 _CHUNK = 1024
+_CHUNK_CHARACTERS = 1 << 16
+
+
+def chunks(texts: Sequence[str]) -> list[tuple[int, int]]:
+    """``(start, end)`` ranges of at most ``_CHUNK`` texts and ``_CHUNK_CHARACTERS`` scored characters (or
+    one text), in order; a text's features do not depend on the texts scored with it."""
+    ranges: list[tuple[int, int]] = []
+    start, characters = 0, 0
+    for index, text in enumerate(texts):
+        size = min(len(text), MAX_CHARACTERS)
+        if index > start and (index - start >= _CHUNK or characters + size > _CHUNK_CHARACTERS):
+            ranges.append((start, index))
+            start, characters = index, 0
+        characters += size
+    if start < len(texts):
+        ranges.append((start, len(texts)))
+    return ranges
 
 
 def softmax(logits: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
@@ -104,8 +122,7 @@ class LinearSentimentModel:
         if languages is not None and len(languages) != len(texts):
             raise ValueError(f"{len(texts)} texts but {len(languages)} languages")
         probs = np.empty((len(texts), 3), dtype=np.float32)
-        for start in range(0, len(texts), _CHUNK):
-            end = start + _CHUNK
+        for start, end in chunks(texts):
             chunk_languages = languages[start:end] if languages is not None else None
             probs[start:end] = softmax(self.logits(self.features(texts[start:end], chunk_languages)))
         return neutralise_blank(texts, probs)
