@@ -22,6 +22,7 @@ The app never declares topics (``topic_allow_declare=False``, no leader topic): 
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import time
 from collections import Counter
@@ -194,6 +195,12 @@ def build_service(
         await publish(deadletter_topic, [encode(DEADLETTER, item, source=SOURCE) for item in dead_letters])
 
     async def score_raw(stream: faust.StreamT[bytes]) -> None:
+        # What is alive when the agent starts (faust, the models, the territories) lives as long as the
+        # worker: frozen out of the cyclic collector's sight, it is not rescanned by every full collection
+        # that the batches' garbage triggers (40k mentions: 14 full collections of ~120 ms, 2.5 s of GC in
+        # all, against 0.6 s frozen).
+        gc.collect()
+        gc.freeze()
         async for events in _batches(stream, settings.scoring_batch_size, within=settings.scoring_batch_within_s):
             records = [inbound(event) for event in events]
             started = time.perf_counter()
