@@ -80,5 +80,6 @@ class BulkProducer(Service):
                 builders.append(builder)
         for (topic, partition), builders in batches.items():
             for builder in builders:
+                builder.close()  # complete: sent without waiting for linger_ms
                 pending.append(await producer.send_batch(builder, topic, partition=partition))
         await asyncio.gather(*pending)
