@@ -8,8 +8,9 @@ commit the batch's input offsets.
 
 Records whose partition is known are appended to record batches built here (one per topic partition, in
 order) and submitted whole with ``send_batch``: one future per batch instead of a coroutine, a future and
-an accumulator look-up per record (a third of the producing cost per record). Records left to the
-partitioner (partition None) go through ``send``.
+an accumulator look-up per record (half the producing CPU per record). Records left to the partitioner
+(partition None) go through ``send``, ahead of the batches: order is kept among the records sent to one
+given partition.
 """
 
 from __future__ import annotations
