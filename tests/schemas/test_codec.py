@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -95,3 +96,72 @@ def test_models_are_frozen() -> None:
     mention = RawMention.model_validate(_example(MENTIONS_RAW, "social-post"))
     with pytest.raises(ValueError, match="frozen"):
         mention.text = "changed"  # type: ignore[misc]
+
+
+def _edge_values() -> list[bytes]:
+    """Values where a JSON parser may disagree with ``bytes.decode`` + ``json.loads``."""
+    good = json.dumps(_example(MENTIONS_RAW, "social-post"))
+    body = good[:-1]
+    return [
+        good.encode(),
+        b"  " + good.encode() + b"\n ",
+        b"\xef\xbb\xbf" + good.encode(),  # UTF-8 byte order mark
+        good.encode() + b" trailing",
+        good.replace('"text": "', '"text": "\\ud800', 1).encode(),  # lone surrogate escape
+        good.replace('"text": "', '"text": "\\ud83d\\ude00', 1).encode(),  # escaped surrogate pair
+        good.replace('"text": "', '"text": "\xed\xa0\x80', 1).encode("utf-8", "surrogateescape"),
+        good.encode().replace(b'"text": "', b'"text": "\xc0\xaf', 1),  # overlong UTF-8
+        good.replace('"text": "', '"text": "\\u0000\t', 1).encode(),  # raw control character
+        (body + ', "text": "second"}').encode(),  # duplicate key: the last one wins
+        (body + ', "extra": {"a": NaN, "b": Infinity, "c": 1e400, "d": -0.0, "e": 1.0, "f": 10}}').encode(),
+        (body + ', "extra": {"big": 123456789012345678901234567890}}').encode(),
+        (body + ', "engagement": {"likes": 1.0, "shares": "2", "replies": 0}}').encode(),
+        (body + ', "engagement": {"likes": 1.5}}').encode(),
+        good.replace('"published_at": "', '"published_at": "x', 1).encode(),
+        b"[]",
+        b"null",
+        b"",
+    ]
+
+
+@pytest.mark.parametrize("value", _edge_values())
+def test_decoding_gives_the_verdict_of_utf8_then_json_then_the_model(value: bytes) -> None:
+    """The codec validates straight from the bytes; the answer is that of the step-by-step checks."""
+    try:
+        expected: RawMention | str = RawMention.model_validate(json.loads(value.decode("utf-8")))
+    except UnicodeDecodeError:
+        expected = "not UTF-8"
+    except json.JSONDecodeError:
+        expected = "not JSON"
+    except ValueError:  # pydantic's ValidationError
+        expected = "invalid RawMention"
+    try:
+        decoded: RawMention | str = decode(MENTIONS_RAW, value)
+    except DecodeError as error:
+        assert isinstance(expected, str), error.reason
+        assert expected in error.reason
+        return
+    assert isinstance(expected, RawMention) and isinstance(decoded, RawMention)
+    assert decoded.model_dump_json() == expected.model_dump_json()
+    assert repr(decoded) == repr(expected)
+
+
+@pytest.mark.parametrize(
+    ("topic", "name", "time_field"),
+    [
+        (MENTIONS_RAW, "social-post", "published_at"),
+        (ALERTS, "raised", "event_time"),
+        ("vigie.deadletter.v1", None, "failed_at"),
+        ("vigie.digests.v1", None, "event_time"),
+        ("vigie.deliveries.v1", None, "at"),
+    ],
+)
+def test_cloudevents_time_is_the_payload_event_time(topic: str, name: str | None, time_field: str) -> None:
+    examples = sorted(Path(EXAMPLES_DIR / topic).glob("*.json"))
+    for path in examples if name is None else [Path(EXAMPLES_DIR / topic / f"{name}.json")]:
+        payload = decode(topic, path.read_bytes())
+        candidates = ["event_time", "published_at", "at", "failed_at"]
+        fields = [f for f in candidates if isinstance(getattr(payload, f, None), datetime)]
+        assert fields[0] == time_field
+        for _ in range(2):  # the second time from the per-model cache
+            assert encode(topic, payload, source="/x").header("ce_time") == getattr(payload, time_field).isoformat()

@@ -7,10 +7,13 @@ from datetime import UTC, datetime
 
 import pytest
 
+from vigie.classifier.scoring import score_mentions
+from vigie.classifier.sentiment import Prediction, load_language_identifier
 from vigie.classifier.service.components import load_scorer
+from vigie.classifier.service.detection_step import upstream_header
 from vigie.classifier.service.records import InboundRecord
-from vigie.classifier.service.scoring_step import ScoreBatch, score_records
-from vigie.schemas import MENTIONS_RAW, RawMention, ScoredMention, encode
+from vigie.classifier.service.scoring_step import ScoreBatch, score_records, scored_records
+from vigie.schemas import MENTIONS_RAW, MENTIONS_SCORED, RawMention, ScoredMention, SentimentScores, encode
 
 NOW = datetime(2026, 11, 27, 6, 0, tzinfo=UTC)
 
@@ -55,3 +58,48 @@ def test_a_mention_the_scorer_rejects_is_dead_lettered_without_its_neighbours(ki
     assert [(d.offset, d.error_class, d.reason) for d in outcome.dead_letters] == [
         (2, "processing", "RuntimeError: cannot score this one")
     ]
+
+
+def test_scored_mentions_are_the_models_pydantic_would_construct_and_validate(kit, scorer) -> None:
+    mentions = kit.scenario(["nice", "lyon"], "nice", hours=1, crisis_mentions=5)[:20]
+    for raw, scored in zip(mentions, scorer(mentions), strict=True):
+        expected = ScoredMention.model_construct(
+            **dict(raw),
+            detected_language=scored.detected_language,
+            sentiment=scored.sentiment,
+            scores=SentimentScores.model_validate(scored.scores.__dict__),
+            model=scored.model,
+        )
+        assert scored == expected
+        assert scored.model_fields_set == expected.model_fields_set
+        assert scored.scores.model_fields_set == expected.scores.model_fields_set
+        assert list(scored.__dict__) == list(expected.__dict__)
+        assert scored.model_dump_json() == expected.model_dump_json()
+        assert ScoredMention.model_validate_json(scored.model_dump_json()) == scored
+
+
+def test_scored_records_carry_the_encoded_mention_and_the_raw_position(kit, scorer) -> None:
+    mentions = kit.scenario(["nice"], "nice", hours=1, crisis_mentions=0)[:4]
+    outcome = score_records(records_of(mentions), scorer, lambda: NOW)
+    records = scored_records(outcome.scored, "/vigie/classifier", upstream_header)
+    for record, (raw, mention) in zip(records, outcome.scored, strict=True):
+        plain = encode(MENTIONS_SCORED, mention, source="/vigie/classifier")
+        assert (record.topic, record.key, record.value) == (plain.topic, plain.key, plain.value)
+        assert record.headers == [*plain.headers, upstream_header(raw.partition, raw.offset)]
+    assert len({id(record.headers) for record in records}) == len(records)
+
+
+def test_a_nan_probability_dead_letters_the_mention(kit) -> None:
+    class Broken:
+        name = "broken-1"
+
+        def predict(self, texts: Sequence[str], languages: Sequence[str | None] | None = None) -> list[Prediction]:
+            return [Prediction("neutral", float("nan"), 1.0, 0.0) for _ in texts]
+
+    identifier = load_language_identifier()
+    mentions = kit.scenario(["nice"], "nice", hours=1, crisis_mentions=0)[:2]
+    outcome = score_records(
+        records_of(mentions), lambda batch: score_mentions(Broken(), identifier, batch), lambda: NOW
+    )
+    assert outcome.scored == []
+    assert [d.error_class for d in outcome.dead_letters] == ["processing", "processing"]

@@ -4,6 +4,12 @@ Encoding a payload for a topic gives its key, its JSON value and the headers ``c
 ``ce_type``, ``ce_source``, ``ce_time``, ``ce_subject`` and ``content-type`` (CloudEvents Kafka protocol
 binding, binary content mode). Decoding checks size, UTF-8, JSON and the model, and raises one
 :class:`~vigie.schemas.errors.DecodeError` whose ``error_class`` and ``reason`` go to the dead-letter topic.
+
+Both are on the classifier's per-mention path, so they take the cheap road where it gives the same result:
+a value is validated straight from its bytes by pydantic's own JSON parser (which rejects invalid UTF-8 and
+invalid JSON just as ``bytes.decode`` and ``json.loads`` do), and only a value it rejects goes through the
+step-by-step checks that name the problem; the header bytes that never change are encoded once, and each
+model's event-time field is looked up once per model class.
 """
 
 from __future__ import annotations
@@ -28,6 +34,12 @@ CONTENT_TYPE = "application/json"
 SPEC_VERSION = "1.0"
 
 Headers = list[tuple[str, bytes]]
+
+_SPEC_VERSION_HEADER = ("ce_specversion", SPEC_VERSION.encode())
+_CONTENT_TYPE_HEADER = ("content-type", CONTENT_TYPE.encode())
+_EVENT_TIME_FIELDS = ("event_time", "published_at", "at", "failed_at")
+#: per model class, the event-time candidates it has (a missing attribute costs pydantic a raised error)
+_event_time_fields: dict[type[Contract], tuple[str, ...]] = {}
 
 
 @dataclass(frozen=True)
@@ -56,7 +68,12 @@ def _spec(topic_or_name: TopicSpec | str) -> TopicSpec:
 
 
 def _event_time(payload: Contract) -> datetime:
-    for field in ("event_time", "published_at", "at", "failed_at"):
+    model = type(payload)
+    fields = _event_time_fields.get(model)
+    if fields is None:
+        fields = tuple(f for f in _EVENT_TIME_FIELDS if f in model.model_fields or hasattr(model, f))
+        _event_time_fields[model] = fields
+    for field in fields:
         value = getattr(payload, field, None)
         if isinstance(value, datetime):
             return value
@@ -70,13 +87,13 @@ def encode(topic_or_name: TopicSpec | str, payload: Contract, *, source: str) ->
         raise TypeError(f"{spec.name} carries {spec.value_model.__name__}, not {type(payload).__name__}")
     value = payload.model_dump_json(exclude_none=False).encode("utf-8")
     headers: Headers = [
-        ("ce_specversion", SPEC_VERSION.encode()),
+        _SPEC_VERSION_HEADER,
         ("ce_id", spec.event_id(payload).encode("utf-8")),
         ("ce_type", spec.event_type(payload).encode("utf-8")),
         ("ce_source", source.encode("utf-8")),
         ("ce_time", _event_time(payload).isoformat().encode()),
         ("ce_subject", spec.subject(payload).encode("utf-8")),
-        ("content-type", CONTENT_TYPE.encode()),
+        _CONTENT_TYPE_HEADER,
     ]
     return EncodedRecord(topic=spec.name, key=spec.key_of(payload).encode("utf-8"), value=value, headers=headers)
 
@@ -106,6 +123,10 @@ def decode_as(
     spec_version = header_value(headers, "ce_specversion")
     if spec_version is not None and spec_version != SPEC_VERSION:
         raise DecodeError("decode", f"ce_specversion {spec_version!r}{where}, expected {SPEC_VERSION}")
+    try:
+        return model.model_validate_json(value)
+    except ValidationError:
+        pass  # the checks below say why (not UTF-8, not JSON or not valid), with the same verdict
     try:
         text = value.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -1,17 +1,38 @@
 """Raw mentions to scored mentions: language identification then batched sentiment.
 
 One pure function used by the classifier service and by ``vigie backtest``, so both score identically.
+
+The scored mentions are built from values that are valid by construction (a validated raw mention's own
+field values, an identified language tag, clamped probabilities), so they are assembled the way pydantic's
+``model_construct`` assembles a model whose every field is given, without its per-field look-ups: a fifth
+of the classifier's per-mention scoring cost otherwise.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
 
 from vigie.classifier.sentiment.protocol import LanguageIdentifier, SentimentModel
 from vigie.schemas import RawMention, ScoredMention, SentimentScores
 
 _LANGUAGE_TAG = re.compile(r"^([a-z]{2,3}|und)$")
+_new_attribute = object.__setattr__
+M = TypeVar("M", bound=BaseModel)
+
+
+def construct(model: type[M], values: dict[str, Any]) -> M:
+    """``model.model_construct(**values)`` for a ``values`` dict naming every field of ``model`` in order
+    (no aliases, defaults, extras or private attributes to handle); ``values`` becomes the instance's dict."""
+    instance = model.__new__(model)
+    _new_attribute(instance, "__dict__", values)
+    _new_attribute(instance, "__pydantic_fields_set__", set(values))
+    _new_attribute(instance, "__pydantic_extra__", None)
+    _new_attribute(instance, "__pydantic_private__", None)
+    return instance
 
 
 def scoring_text(mention: RawMention) -> str:
@@ -27,7 +48,10 @@ def _detected(guess_language: str, declared: str | None) -> str:
 
 
 def _probability(value: float) -> float:
-    return min(max(float(value), 0.0), 1.0)
+    probability = float(value)
+    if probability != probability:
+        raise ValueError("the sentiment model gave a NaN probability")
+    return min(max(probability, 0.0), 1.0)
 
 
 def score_mentions(
@@ -42,19 +66,19 @@ def score_mentions(
     languages = [_detected(guess.language, mention.language) for guess, mention in zip(guesses, mentions, strict=True)]
     predictions = model.predict(texts, [None if language == "und" else language for language in languages])
     scored = []
+    name = model.name
     for mention, language, prediction in zip(mentions, languages, predictions, strict=True):
-        fields = dict(mention)
-        scored.append(
-            ScoredMention.model_construct(
-                **fields,
-                detected_language=language,
-                sentiment=prediction.label,
-                scores=SentimentScores(
-                    negative=_probability(prediction.negative),
-                    neutral=_probability(prediction.neutral),
-                    positive=_probability(prediction.positive),
-                ),
-                model=model.name,
-            )
+        fields = dict(mention.__dict__)  # a model's dict holds exactly its fields (extra fields are forbidden)
+        fields["detected_language"] = language
+        fields["sentiment"] = prediction.label
+        fields["scores"] = construct(
+            SentimentScores,
+            {
+                "negative": _probability(prediction.negative),
+                "neutral": _probability(prediction.neutral),
+                "positive": _probability(prediction.positive),
+            },
         )
+        fields["model"] = name
+        scored.append(construct(ScoredMention, fields))
     return scored

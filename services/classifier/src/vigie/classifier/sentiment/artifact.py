@@ -3,7 +3,8 @@
 A model directory holds:
 
 - ``model.json``: name, feature configuration, training command and validation figures;
-- ``weights.npy``: float16 weights (features x 3 classes), ``bias.npy``: float32 logits offsets;
+- ``weights.npy``: float16 weights (features x 3 classes, held as float16 in memory too), ``bias.npy``:
+  float32 logits offsets;
 - ``hashtag_words.txt``: the hashtag splitter's vocabulary, most frequent first;
 - ``SHA256SUMS``: ``<sha256>  <file>`` for each of the files above.
 
@@ -125,7 +126,7 @@ def load_model(directory: Path) -> LinearSentimentModel:
             language_crossed_words=bool(features["language_crossed_words"]),
             negation_flip=bool(features.get("negation_flip", False)),
         )
-        weights = np.load(directory / "weights.npy", allow_pickle=False).astype(np.float32)
+        weights = np.load(directory / "weights.npy", allow_pickle=False)  # float16, kept so
         bias = np.load(directory / "bias.npy", allow_pickle=False)
         words = (directory / "hashtag_words.txt").read_text("utf-8").split()
         return LinearSentimentModel(

@@ -14,12 +14,24 @@ from datetime import datetime
 
 from vigie.classifier.dead_letters import from_decode_error, from_processing_error
 from vigie.classifier.service.records import InboundRecord
-from vigie.schemas import MENTIONS_RAW, DeadLetter, DecodeError, RawMention, ScoredMention, decode
+from vigie.schemas import (
+    MENTIONS_RAW,
+    MENTIONS_SCORED,
+    DeadLetter,
+    DecodeError,
+    RawMention,
+    ScoredMention,
+    decode,
+    encode,
+)
+from vigie.schemas.codec import EncodedRecord
 
 #: Scores a batch of mentions: one scored mention per mention, in order.
 ScoreBatch = Callable[[Sequence[RawMention]], Sequence[ScoredMention]]
 #: Processing time, injected.
 Clock = Callable[[], datetime]
+#: The header naming a raw record by (partition, offset).
+UpstreamHeader = Callable[[int, int], tuple[str, bytes]]
 
 
 @dataclass
@@ -73,3 +85,16 @@ def _score_one_by_one(
             continue
         outcome.scored.append((record, scored))
     return outcome
+
+
+def scored_records(
+    scored: Sequence[tuple[InboundRecord, ScoredMention]], source: str, upstream: UpstreamHeader
+) -> list[EncodedRecord]:
+    """The scored mentions' records, each with the header ``upstream`` gives for the raw record it was made
+    from (detection skips re-scored duplicates by that header)."""
+    records = []
+    for raw, mention in scored:
+        record = encode(MENTIONS_SCORED, mention, source=source)
+        record.headers.append(upstream(raw.partition, raw.offset))  # the list is this record's own
+        records.append(record)
+    return records
