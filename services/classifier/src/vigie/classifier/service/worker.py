@@ -7,6 +7,7 @@ is flushed, offsets are committed, the process exits with 0).
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import Sequence
 
@@ -33,6 +34,11 @@ def _never_scores(mentions: Sequence[RawMention]) -> Sequence[ScoredMention]:
 def run_worker(settings: ClassifierSettings, *, create_topics: bool = True) -> int:
     """Run the worker until a signal stops it; return the exit code."""
     configure_logging(settings.log_level, settings.log_format)
+    # Fewer young-generation collections: every batch allocates tens of thousands of short-lived objects
+    # (decoded records, states' working copies), and each collection also walks what survived the last ones
+    # (in-process detection of 60k mentions over 1,000 territories: ~20 % of the CPU in the collector with
+    # the default 700, ~6 % with 10,000; only cyclic garbage waits longer, no more than 10,000 objects).
+    gc.set_threshold(10_000, 10, 10)
     territories = load_territories(settings.territories_file)
     if create_topics:
         wanted = worker_topics(settings.app_id, settings.replication_factor)
