@@ -56,3 +56,30 @@ def test_each_window_has_its_raise_threshold() -> None:
     coarse = SeriesDetector.for_interval(600).settings
     assert coarse.window_buckets == (2, 6, 72)
     assert coarse.window_raise_scores == (16.0, 16.0, 3.0)
+
+
+def transitions_of_a_burst(detector: SeriesDetector) -> list[tuple[int, tuple[str, ...]]]:
+    """Transitions on the rows of a burst that arrives over two rows (15x, then 60x the usual 20 counts) and
+    fades over the next hours, on day 5 of a steady series."""
+    rng = random.Random(7)
+    burst = {0: 15.0, 1: 60.0, 2: 10.0, 3: 3.0}
+    seen = []
+    for i in range(6 * 288):
+        mean = 20.0 * burst.get(i - RISE_AT + 3 * 288, 1.0)
+        value = sum(1 for _ in range(int(mean * 3)) if rng.random() < 1 / 3)
+        step = detector.step(START + timedelta(minutes=5 * i), value)
+        if step.transitions:
+            seen.append((i - RISE_AT + 3 * 288, step.transitions))
+    return seen
+
+
+def test_a_burst_arriving_over_two_rows_is_one_alert() -> None:
+    # Without the grace the second row of the burst escalates the incident its first row raised: two alerts.
+    eager = transitions_of_a_burst(
+        SeriesDetector.for_interval(300, replace(VOLUME_SETTINGS, escalation_grace_seconds=0))
+    )
+    assert eager[:2] == [(0, ("raised",)), (1, ("escalated",))]
+    # Volume mode keeps the raise's severity through the incident's first hour: one alert, the raise.
+    settled = transitions_of_a_burst(SeriesDetector.for_interval(300))
+    assert settled[0] == (0, ("raised",))
+    assert all(transitions != ("escalated",) for _, transitions in settled)

@@ -25,8 +25,8 @@ from vigie.classifier.detection.surge import State, SurgeDetector
 #: is 1-2 % of buckets where the model says 1 %); and a day holds only two independent 12-hour windows, so a
 #: tail probability of 1e-3 there is about one chance alarm a year of a series where 1e-3 on 5-minute windows
 #: would be one every few days. Severities keep the mention-mode proportions to the short windows' raise
-#: threshold (major x2, critical x4), so that a surge is one alert rather than a raise and an escalation on
-#: the next bucket. Without sentiment, a series' level and weekly rhythm are all there is to learn: the level
+#: threshold (major x2, critical x4), and an incident's severity settles silently over its first hour (a burst
+#: arriving over a few rows is one alert, not a raise and an escalation on the next row). Without sentiment, a series' level and weekly rhythm are all there is to learn: the level
 #: adapts over about a week (a rise of a few hours barely moves it) and the hour-of-week shape over two weeks (a
 #: series learns its weekends within its first weeks, not its first months).
 VOLUME_SETTINGS = DetectorSettings(
@@ -38,6 +38,7 @@ VOLUME_SETTINGS = DetectorSettings(
     window_raise_scores=(16.0, 16.0, 3.0),
     major_score=32.0,
     critical_score=64.0,
+    escalation_grace_seconds=3600,
     min_dispersion=0.04,
     level_time_constant_buckets=1728.0,
     hour_of_week_time_constant_buckets=4032.0,

@@ -70,6 +70,10 @@ class DetectorSettings:
     critical_score: float = 24.0
     critical_ratio: float = 8.0
     major_reach_followers: int = 500_000
+    #: An incident younger than this does not escalate (0 in mention mode): while the surge that raised it is
+    #: still arriving its severity settles silently, so one burst is one alert rather than a raise and an
+    #: escalation, and escalating means the incident grew worse after its first hour.
+    escalation_grace_seconds: int = 0
     #: Evaluations after a cold start without alerts (0 in mention mode: the size-class prior is enough).
     warmup_buckets: int = 0
     #: Evidence bounds.

@@ -297,7 +297,10 @@ class SurgeDetector:
         severity = self.severity(evaluation, max_reach)
         if SEVERITY_RANK[severity] > SEVERITY_RANK[incident["sev"]]:
             incident["sev"] = severity
-            return [self._step(incident, "escalated", event_time, evaluation)]
+            # Within the grace the surge that raised the incident is still arriving: its severity settles
+            # silently (later events carry it).
+            if clock - incident["opened"] >= settings.escalation_grace_seconds:
+                return [self._step(incident, "escalated", event_time, evaluation)]
         grown = incident["neg"] - incident["lneg"]
         if event_time - incident["last"] >= settings.update_min_interval_seconds and grown >= max(
             settings.min_negative, settings.material_growth * incident["lneg"]
