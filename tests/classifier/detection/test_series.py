@@ -9,8 +9,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from vigie.classifier.detection import ring as rg
 from vigie.classifier.detection.series import VOLUME_SETTINGS, SeriesDetector
 from vigie.classifier.detection.settings import DetectorSettings
+from vigie.classifier.detection.surge import Evaluation
 
 START = datetime(2015, 2, 26, 21, 42, 53, tzinfo=UTC)
 RISE_AT = 8 * 288 + 100
@@ -83,3 +85,31 @@ def test_a_burst_arriving_over_two_rows_is_one_alert() -> None:
     settled = transitions_of_a_burst(SeriesDetector.for_interval(300))
     assert settled[0] == (0, ("raised",))
     assert all(transitions != ("escalated",) for _, transitions in settled)
+
+
+def detector_after(rows: int, surge_rows: range) -> SeriesDetector:
+    """A volume-mode detector fed ``rows`` rows of a steady series of about 20 counts per 5 minutes, at 3x
+    during ``surge_rows`` (relative to day 8)."""
+    rng = random.Random(5)
+    detector = SeriesDetector.for_interval(300, replace(VOLUME_SETTINGS, warmup_buckets=10**6))  # never raises
+    for i in range(rows):
+        mean = 20.0 * (3.0 if i - RISE_AT in surge_rows else 1.0)
+        detector.step(START + timedelta(minutes=5 * i), sum(1 for _ in range(int(mean * 3)) if rng.random() < 1 / 3))
+    return detector
+
+
+def test_a_long_window_raises_only_on_a_surge_still_under_way() -> None:
+    width = VOLUME_SETTINGS.longest_window
+    # A 4-hour surge that ended an hour ago, one still under way, one that began 3 hours ago.
+    for surge, ongoing in ((range(0, 48), False), (range(0, 60), True), (range(24, 60), True)):
+        detector = detector_after(RISE_AT + 60, surge)
+        state = detector.state
+        current = state["clock"] // 300
+        observed = rg.window(state["ring"], current, width)[0]
+        expected = rg.expected_window(state["ring"], current, width)
+        assert observed > 1.2 * expected  # the 12-hour sum holds the surge either way
+        long_window = Evaluation(observed, expected, 5.0, observed, observed, 1.0, 1.0, 0.0, 3.0, width)
+        inner = detector._detector  # the detector the command runs
+        assert inner.ongoing(state, long_window) is ongoing
+        # A window no longer than the check decides on what it holds.
+        assert inner.ongoing(state, replace(long_window, width=12))
