@@ -16,19 +16,21 @@ from vigie.classifier.detection.local_time import LocalCalendar
 from vigie.classifier.detection.settings import DetectorSettings
 from vigie.classifier.detection.surge import State, SurgeDetector
 
-#: Volume-mode defaults: complete buckets arrive in order (no lateness), one day of warm-up with no prior.
-#: A whole series has no sentiment to separate a buzz from a crisis, so a short surge (15 min or 1 h windows) must
-#: be far more significant than in mention mode: bursts make the upper tail of short windows much heavier than
-#: the count model's. A 12-hour window catches what those miss, a sustained moderate rise (a story that keeps
-#: a company talked about for an afternoon and an evening): its count sums 144 buckets, so bursts average out and
-#: its dispersion, learnt at that scale, leaves its scores close to the model's (on the dev series P(score > 2)
-#: is 1-2 % of buckets where the model says 1 %); and a day holds only two independent 12-hour windows, so a
-#: tail probability of 1e-3 there is about one chance alarm a year of a series where 1e-3 on 5-minute windows
-#: would be one every few days. Severities keep the mention-mode proportions to the short windows' raise
-#: threshold (major x2, critical x4), so that a surge is one alert rather than a raise and an escalation on
-#: the next bucket. Without sentiment, a series' level and weekly rhythm are all there is to learn: the level
-#: adapts over about a week (a rise of a few hours barely moves it) and the hour-of-week shape over two weeks (a
-#: series learns its weekends within its first weeks, not its first months).
+#: Volume-mode defaults: complete buckets arrive in order (no lateness), one day of warm-up with no prior. A whole
+#: series has no sentiment to separate a buzz from a crisis, so a short surge (15 min or 1 h windows) must be far more
+#: significant than in mention mode: bursts make the upper tail of short windows much heavier than the count model's. A
+#: 12-hour window catches what those miss, a sustained moderate rise (a story that keeps a company talked about for an
+#: afternoon and an evening): its count sums 144 buckets, so bursts average out and its dispersion, learnt at that
+#: scale, leaves its scores close to the model's (on the dev series P(score > 2) is 1-2 % of buckets where the model
+#: says 1 %); and a day holds only two independent 12-hour windows, so a tail probability of 1e-3 there is about one
+#: chance alarm a year of a series where 1e-3 on 5-minute windows would be one every few days. The 12-hour sum still
+#: holds a surge for hours after it ended (and its score can climb then, as the night's expectation falls), so it raises
+#: only while the last hour still runs at least half as far above normal as the whole window: a surge under way, not one
+#: already over. Severities keep the mention-mode proportions to the short windows' raise threshold (major x2, critical
+#: x4), and an incident's severity settles silently over its first hour (a burst arriving over a few rows is one alert,
+#: not a raise and an escalation on the next row). Without sentiment, a series' level and weekly rhythm are all there is
+#: to learn: the level adapts over about a week (a rise of a few hours barely moves it) and the hour-of-week shape over
+#: two weeks (a series learns its weekends within its first weeks, not its first months).
 VOLUME_SETTINGS = DetectorSettings(
     allowed_lateness_seconds=0,
     prior_weight_buckets=0.0,
@@ -38,6 +40,8 @@ VOLUME_SETTINGS = DetectorSettings(
     window_raise_scores=(16.0, 16.0, 3.0),
     major_score=32.0,
     critical_score=64.0,
+    escalation_grace_seconds=3600,
+    ongoing_buckets=12,
     min_dispersion=0.04,
     level_time_constant_buckets=1728.0,
     hour_of_week_time_constant_buckets=4032.0,
@@ -74,6 +78,7 @@ class SeriesDetector:
                 base,
                 bucket_seconds=interval_seconds,
                 warmup_buckets=round(base.warmup_buckets * scale),
+                ongoing_buckets=min(round(base.ongoing_buckets * scale), max(widths)),
                 window_buckets=tuple(widths),
                 window_raise_scores=tuple(widths.values()) if base.window_raise_scores else (),
                 level_time_constant_buckets=base.level_time_constant_buckets * scale,

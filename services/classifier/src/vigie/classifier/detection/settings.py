@@ -22,6 +22,9 @@ class DetectorSettings:
     #: Significance needed to raise, per test window (aligned with ``window_buckets``); empty: ``raise_score``
     #: for every window.
     window_raise_scores: tuple[float, ...] = ()
+    #: A raise also needs the last this many buckets to hold more than the baseline expected in them (0: no such
+    #: check, as in mention mode): a long window still sums a surge hours after it ended, and must not raise then.
+    ongoing_buckets: int = 0
     #: Minimum absolute volume: reach-weighted negative mentions in the test window needed to raise.
     min_negative: float = 5.0
     #: Significance needed to raise an incident (-log10 p of the negative-binomial upper tail).
@@ -70,6 +73,10 @@ class DetectorSettings:
     critical_score: float = 24.0
     critical_ratio: float = 8.0
     major_reach_followers: int = 500_000
+    #: An incident younger than this does not escalate (0 in mention mode): while the surge that raised it is
+    #: still arriving its severity settles silently, so one burst is one alert rather than a raise and an
+    #: escalation, and escalating means the incident grew worse after its first hour.
+    escalation_grace_seconds: int = 0
     #: Evaluations after a cold start without alerts (0 in mention mode: the size-class prior is enough).
     warmup_buckets: int = 0
     #: Evidence bounds.
@@ -88,6 +95,8 @@ class DetectorSettings:
             raise ValueError("window_buckets must be increasing widths")
         if self.window_buckets[0] < 1 or self.window_buckets[-1] > self.buckets_per_day:
             raise ValueError("window_buckets must be between 1 bucket and a day")
+        if not 0 <= self.ongoing_buckets <= self.longest_window:
+            raise ValueError("ongoing_buckets must be between 0 and the longest test window")
         if self.window_raise_scores and len(self.window_raise_scores) != len(self.window_buckets):
             raise ValueError("window_raise_scores must have one score per test window")
 

@@ -36,6 +36,8 @@ State = dict[str, Any]
 STATE_VERSION = 1
 #: Longest quiet gap (in days) whose empty buckets still teach the baseline one by one (older ones are skipped).
 _MAX_GAP_DAYS_LEARNT = 7
+#: Share of a long window's excess (observed / expected - 1) that its last ``ongoing_buckets`` must still run at.
+_ONGOING_SHARE = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,8 +52,10 @@ class Evaluation:
     share: float
     baseline_share: float
     share_score: float
-    #: Significance this window needs to raise (not stored: an incident keeps the figures above only).
+    #: Significance this window needs to raise, and its width in buckets (not stored: an incident keeps the
+    #: figures above only).
     threshold: float = 0.0
+    width: int = 0
 
     @property
     def ratio(self) -> float:
@@ -71,7 +75,8 @@ class Evaluation:
 
     @classmethod
     def from_list(cls, values: list[float]) -> Evaluation:
-        return cls(*values)
+        observed, expected, score, weighted, total, share, baseline_share, share_score = values
+        return cls(observed, expected, score, weighted, total, share, baseline_share, share_score)
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,7 +248,7 @@ class SurgeDetector:
             share = negative / total if total else 0.0
             s_share = share_score(negative, total, share0, settings.share_design_rho) if self.share_test else 0.0
             threshold = settings.raise_score_of(index)
-            candidate = Evaluation(negative, mean, score, weighted, total, share, share0, s_share, threshold)
+            candidate = Evaluation(negative, mean, score, weighted, total, share, share0, s_share, threshold, width)
             # With no incident open, the window furthest above its own raise threshold decides; while one is
             # open, the most significant window (any window at the sustain score keeps it active).
             if best is None or (
@@ -287,6 +292,7 @@ class SurgeDetector:
                 evaluation.score >= threshold
                 and evaluation.weighted >= settings.min_negative
                 and (not self.share_test or evaluation.share_score >= settings.min_share_score)
+                and self.ongoing(state, evaluation)
             ):
                 return [self._raise(state, event_time, evaluation, max_reach)]
             return []
@@ -297,13 +303,31 @@ class SurgeDetector:
         severity = self.severity(evaluation, max_reach)
         if SEVERITY_RANK[severity] > SEVERITY_RANK[incident["sev"]]:
             incident["sev"] = severity
-            return [self._step(incident, "escalated", event_time, evaluation)]
+            # Within the grace the surge that raised the incident is still arriving: its severity settles
+            # silently (later events carry it).
+            if clock - incident["opened"] >= settings.escalation_grace_seconds:
+                return [self._step(incident, "escalated", event_time, evaluation)]
         grown = incident["neg"] - incident["lneg"]
         if event_time - incident["last"] >= settings.update_min_interval_seconds and grown >= max(
             settings.min_negative, settings.material_growth * incident["lneg"]
         ):
             return [self._step(incident, "updated", event_time, evaluation)]
         return []
+
+    def ongoing(self, state: State, evaluation: Evaluation) -> bool:
+        """Whether a window longer than ``ongoing_buckets`` raises on a surge still under way: the last
+        ``ongoing_buckets`` buckets must run at least half as far above the baseline as the whole window (always
+        true when ``ongoing_buckets`` is 0 or the deciding window is not longer)."""
+        width = self.settings.ongoing_buckets
+        if width == 0 or evaluation.width <= width:
+            return True
+        seconds = self.settings.bucket_seconds
+        clock: int = state["clock"]
+        ring = state["ring"]
+        current = clock // seconds
+        elapsed = min(1.0, (clock - current * seconds + 1) / seconds)
+        expected = rg.expected_window(ring, current, width) - rg.expected_in(ring, current) * (1.0 - elapsed)
+        return rg.window(ring, current, width)[0] >= expected * (1.0 + _ONGOING_SHARE * (evaluation.ratio - 1.0))
 
     def _raise(self, state: State, event_time: float, evaluation: Evaluation, max_reach: int) -> Decision:
         severity = self.severity(evaluation, max_reach)
