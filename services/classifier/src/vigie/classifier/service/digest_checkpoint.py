@@ -31,7 +31,7 @@ from typing import Any
 
 from vigie.classifier.digest import DigestStreamStep
 from vigie.classifier.digest.accumulator import STATE_VERSION
-from vigie.classifier.service.checkpoint import BatchView
+from vigie.classifier.service.checkpoint import BatchView, Deferred
 from vigie.schemas import AlertEvent, DigestEvent, ScoredMention
 
 #: Every digest entry's key starts with it (never a territory slug).
@@ -96,7 +96,7 @@ class CheckpointedDigests:
         for territory_id in sorted(self._changed.pop(partition, ())):
             state = accumulator.states.get(territory_id)
             if state is not None:
-                view[territory_key(partition, territory_id)] = state.to_state()
+                view[territory_key(partition, territory_id)] = Deferred(state.to_state)
         view[meta_key(partition)] = {
             "version": STATE_VERSION,
             "watermark": accumulator.watermark.isoformat() if accumulator.watermark else None,
