@@ -69,6 +69,8 @@ class PartitionDriver:
         self.engine = engine
         self.partition = partition
         self.key = self.bookkeeping_key(partition)
+        #: The bookkeeping's ``due`` dict and its earliest time, see :meth:`_earliest`.
+        self._min: tuple[dict[str, int], float] | None = None
 
     @staticmethod
     def bookkeeping_key(partition: int) -> str:
@@ -83,27 +85,53 @@ class PartitionDriver:
         """
         territory_id = mention.territory_id
         self.engine.territory(territory_id)
-        book: dict[str, Any] = states.get(self.key) or {"wm": None, "due": {}}
+        book: dict[str, Any] | None = states.get(self.key)
+        previous = None if book is None else book["wm"]
         second = math.floor(mention.published_at.timestamp())
-        watermark = second if book["wm"] is None else max(book["wm"], second)
+        watermark = second if previous is None else max(previous, second)
         state, events = self.engine.observe(mention, states.get(territory_id))
         states[territory_id] = state
-        due: dict[str, int] = dict(book["due"])
-        self._set_due(due, territory_id, state)
-        for other in sorted(t for t, at in due.items() if t != territory_id and at <= watermark):
-            other_state, other_events = self.engine.advance(
-                other, datetime.fromtimestamp(watermark, UTC), states.get(other)
-            )
-            states[other] = other_state
-            events.extend(other_events)
-            self._set_due(due, other, other_state)
-        if watermark != book["wm"] or due != book["due"]:
-            states[self.key] = {"wm": watermark, "due": due}
+        changed = book is None or watermark != previous
+        if book is None:
+            book = {"wm": watermark, "due": {}}
+        book["wm"] = watermark
+        due: dict[str, int] = book["due"]
+        changed |= self._set_due(due, territory_id, state)
+        # Most mentions find no other territory due: the earliest due time (kept up to date, not rescanned)
+        # says so without looking at every open incident of the partition.
+        if self._earliest(due) <= watermark:
+            for other in sorted(t for t, at in due.items() if t != territory_id and at <= watermark):
+                other_state, other_events = self.engine.advance(
+                    other, datetime.fromtimestamp(watermark, UTC), states.get(other)
+                )
+                states[other] = other_state
+                events.extend(other_events)
+                changed |= self._set_due(due, other, other_state)
+        if changed:
+            states[self.key] = book
         return events
 
-    def _set_due(self, due: dict[str, int], territory_id: str, state: dict[str, Any]) -> None:
+    def _set_due(self, due: dict[str, int], territory_id: str, state: dict[str, Any]) -> bool:
+        """Record when ``territory_id``'s open incident is due to resolve (none: no entry); True if it changed."""
         at = self.engine.resolution_due(state)
+        old = due.get(territory_id)
+        if at == old:
+            return False
         if at is None:
-            due.pop(territory_id, None)
+            del due[territory_id]
         else:
             due[territory_id] = at
+        if self._min is not None and self._min[0] is due:
+            earliest = self._min[1]
+            if at is not None and at < earliest:
+                self._min = (due, at)
+            elif old is not None and old <= earliest:
+                self._min = None  # the earliest entry moved later or left: found again when next asked
+        return True
+
+    def _earliest(self, due: dict[str, int]) -> float:
+        """The earliest due time in ``due`` (inf: none), cached for this very dict (kept referenced, so that
+        another dict cannot be mistaken for it)."""
+        if self._min is None or self._min[0] is not due:
+            self._min = (due, min(due.values(), default=math.inf))
+        return self._min[1]
