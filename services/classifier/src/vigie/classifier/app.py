@@ -12,8 +12,8 @@ Delivery: at least once. Each agent waits for its output records to be acknowled
 acknowledged to faust, and faust flushes its producer before committing offsets, so an offset is never
 committed before its side effects. Detection writes its table on a timer (``checkpoint_interval_s``: each
 territory state changed since the last checkpoint once, not once per batch) and keeps the events of the
-batches since then unacknowledged until their checkpoint is written. Records re-delivered after a crash are made harmless by the detection
-step (see :mod:`vigie.classifier.service.detection_outcome`).
+batches since then unacknowledged until their checkpoint is written. Records re-delivered after a crash
+are made harmless by the detection step (see :mod:`vigie.classifier.service.detection_outcome`).
 
 The app never declares topics (``topic_allow_declare=False``, no leader topic): create them first with
 :func:`vigie.classifier.service.topology.worker_topics`.

@@ -5,22 +5,22 @@ Each input partition of ``vigie.mentions.scored.v1`` has one digest accumulator
 offset order: replayed, duplicate, undecodable and unknown-territory records are not counted) and the alert
 events it emitted for them. It is persisted in the detector table through the same batch view, hence the
 same redo/undo protocol (:mod:`vigie.classifier.service.checkpoint`): its entries are written with the
-batch's last offset and their base, *before* the partition's commit record. After a crash, the restored
-accumulator is exactly the one of the last committed batch, and the records after it are re-applied on it:
-no period loses or double-counts a mention, and a digest published by a batch whose commit record never
-reached the changelog is published again, identical (same ``digest_id``: consumers deduplicate).
+checkpoint window's last offset and their base, *before* the partition's commit record. After a crash,
+the restored accumulator is exactly the one of the last committed window, and the records after it are
+re-applied on it: no period loses or double-counts a mention, and a digest published by a batch whose
+window was never committed is published again, identical (same ``digest_id``: consumers deduplicate).
 
-Entries, so that a batch rewrites only what it changed (cost proportional to the territories it touched,
-like the detector states; zlib-compressed by the checkpoint):
+Entries, so that a checkpoint rewrites only what its window changed (cost proportional to the territories
+it touched, like the detector states; zlib-compressed by the checkpoint):
 
 * ``_digest:<partition>`` — the watermark, the incident ledger and the ids of the partition's territories
-  (the table is not enumerable per partition), written by every batch that applied a record;
+  (the table is not enumerable per partition), written by every checkpoint whose window applied a record;
 * ``_digest:<partition>:<territory>`` — one territory's open periods, last summaries and theme baselines,
-  written by the batches that counted one of its mentions or closed one of its periods.
+  written by the checkpoints whose window counted one of its mentions or closed one of its periods.
 
-The accumulator lives in memory between batches; it is trusted only while it reflects the partition's
-commit record (same offset). Otherwise (start, restart, a partition coming back after a rebalance, a batch
-whose writes were not persisted) it is rebuilt from the table first.
+The accumulator lives in memory between batches; it is trusted only while it reflects what the partition's
+open window has applied (same offset). Otherwise (start, restart, a partition coming back after a
+rebalance, a window abandoned or never persisted) it is rebuilt from the table first.
 """
 
 from __future__ import annotations
