@@ -261,9 +261,18 @@ def build_service(
                     # The store itself: the table's own accessors would count every read in the faust sensor.
                     outcome = detection.process(records, table.data, checkpoint=False)
                     await _publish_detection(outcome)
-                except BaseException:
-                    # Nothing of the window is persisted or acknowledged: its records come back after a restart.
+                except BaseException as error:
+                    # Nothing of the window is persisted or acknowledged: it is dropped, and its records come back
+                    # after a restart, on the last checkpoint.
                     detection.abandon()
+                    held.clear()
+                    window.reset()
+                    metrics.checkpoint_pending.set(0)
+                    if not isinstance(error, asyncio.CancelledError):
+                        # Going on would apply the next records on states that miss the dropped ones, and a later
+                        # checkpoint would let faust commit past them: the worker stops (exit status 1) instead.
+                        log.critical("detection failed: the worker stops", exc_info=error)
+                        await app.crash(error)
                     raise
                 metrics.batch_size.labels(stage="detection").observe(len(records))
                 if window.due(settings.checkpoint_interval_s, settings.checkpoint_max_records):
