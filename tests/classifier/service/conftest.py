@@ -18,6 +18,7 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.structs import ConsumerRecord
+from prometheus_client.parser import text_string_to_metric_families
 
 from vigie.runtime.embedded_broker import free_port
 from vigie.schemas import MENTIONS_RAW, Author, RawMention, Source, encode
@@ -167,6 +168,21 @@ class Worker:
 
     def metrics(self) -> str:
         return httpx.get(f"{self.url}/metrics", timeout=2.0).text
+
+    def metric(self, name: str, **labels: str) -> float:
+        """One sample of the worker's /metrics (0 when absent)."""
+        for family in text_string_to_metric_families(self.metrics()):
+            for sample in family.samples:
+                if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
+                    return float(sample.value)
+        return 0.0
+
+    def wait_applied(self, records: int, timeout_s: float = 45.0) -> None:
+        """Until the detection agent has applied ``records`` scored records."""
+        deadline = time.monotonic() + timeout_s
+        while self.metric("vigie_classifier_batch_size_sum", stage="detection") < records:
+            assert time.monotonic() < deadline, self.log()
+            time.sleep(0.1)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")[-5000:]

@@ -15,7 +15,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 
 from vigie.classifier.digest import DigestOptions
 from vigie.classifier.digest.offline import digest_offline
@@ -56,21 +55,11 @@ def _published_digests(kit, bootstrap: str, expected: int) -> list[str]:
     return [copies.pop() for copies in by_id.values()]
 
 
-def _metric(worker, name: str, labels: dict[str, str] | None = None) -> float:
-    for family in text_string_to_metric_families(worker.metrics()):
-        for sample in family.samples:
-            if sample.name == name and (labels is None or all(sample.labels.get(k) == v for k, v in labels.items())):
-                return float(sample.value)
-    return 0.0
-
-
 def _wait_for_a_checkpoint_covering(worker, records: int, timeout_s: float = 30.0) -> None:
     """Until the worker has applied ``records`` records and checkpointed them all."""
+    worker.wait_applied(records, timeout_s)
     deadline = time.monotonic() + timeout_s
-    while (
-        _metric(worker, "vigie_classifier_batch_size_sum", {"stage": "detection"}) < records
-        or _metric(worker, "vigie_classifier_checkpoint_pending_records") > 0
-    ):
+    while worker.metric("vigie_classifier_checkpoint_pending_records") > 0:
         assert time.monotonic() < deadline, worker.log()
         time.sleep(0.1)
 

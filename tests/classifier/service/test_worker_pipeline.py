@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -157,3 +158,29 @@ def test_topics_command_creates_the_internal_topics_before_any_worker(kafka, uni
     assert f"{MENTIONS_RAW}\tpartitions=3\texists" in first.stdout
     again = subprocess.run(command, capture_output=True, text=True, timeout=60, env=env, check=True)
     assert f"c-{unique}-detector-state-changelog\tpartitions=3\texists" in again.stdout
+
+
+def test_offsets_are_not_committed_ahead_of_the_detection_checkpoint(kafka, start_worker, unique, kit) -> None:
+    """The scored mentions applied since the last checkpoint are not committed, however often faust commits:
+    a crash then re-delivers them to be re-applied on the checkpointed states (the kill -9 test checks that
+    part). A clean stop checkpoints them, and then they are committed."""
+    app_id = f"vigie-classifier-{unique}"
+    worker = start_worker(
+        kafka.bootstrap_servers,
+        app_id=app_id,
+        VIGIE_CLASSIFIER_CHECKPOINT_INTERVAL_S="60",
+        VIGIE_CLASSIFIER_COMMIT_INTERVAL_S="0.2",
+    )
+    mentions = kit.scenario(TERRITORY_IDS, "nice", hours=6)
+    worker.wait_ready()
+    asyncio.run(kit.produce_mentions(kafka.bootstrap_servers, mentions))
+    worker.wait_applied(len(mentions))
+    time.sleep(1.0)  # five commit intervals
+    assert worker.metric("vigie_classifier_checkpoint_pending_records") == len(mentions)
+    scored = kit.read_all(kafka.bootstrap_servers, [MENTIONS_SCORED], len(mentions))
+    ends: dict[int, int] = {}
+    for record in scored:
+        ends[record.partition] = max(ends.get(record.partition, 0), record.offset + 1)
+    assert asyncio.run(_committed(kafka.bootstrap_servers, app_id, ends)) == dict.fromkeys(ends)
+    assert worker.terminate() == 0
+    assert asyncio.run(_committed(kafka.bootstrap_servers, app_id, ends)) == ends
