@@ -9,7 +9,6 @@ import asyncio
 import json
 import subprocess
 import sys
-import time
 from collections import defaultdict
 from datetime import date
 from pathlib import Path
@@ -18,6 +17,7 @@ import pytest
 
 from vigie.classifier.digest import DigestOptions
 from vigie.classifier.digest.offline import digest_offline
+from vigie.classifier.service.topology import changelog_topic
 from vigie.schemas import ALERTS, DIGESTS, MENTIONS_SCORED, AlertEvent, DigestEvent, ScoredMention, load_territories
 
 pytestmark = pytest.mark.broker
@@ -55,13 +55,23 @@ def _published_digests(kit, bootstrap: str, expected: int) -> list[str]:
     return [copies.pop() for copies in by_id.values()]
 
 
-def _wait_for_a_checkpoint_covering(worker, records: int, timeout_s: float = 30.0) -> None:
-    """Until the worker has applied ``records`` records and checkpointed them all."""
+def _wait_for_a_checkpoint_covering(
+    kit, worker, bootstrap: str, app_id: str, records: int, timeout_s: float = 30.0
+) -> None:
+    """Until the worker has applied ``records`` scored records and the changelog holds the commit records of a
+    checkpoint covering them all (written last by a checkpoint: its other entries are there before them)."""
     worker.wait_applied(records, timeout_s)
-    deadline = time.monotonic() + timeout_s
-    while worker.metric("vigie_classifier_checkpoint_pending_records") > 0:
-        assert time.monotonic() < deadline, worker.log()
-        time.sleep(0.1)
+
+    def covered(changelog: list) -> bool:
+        # Per partition, the last commit record's input offset (entries are b"<offset>\n...").
+        committed: dict[int, int] = {}
+        for record in changelog:
+            if record.key is not None and b"_partition:" in record.key:
+                committed[record.partition] = int(record.value.split(b"\n", 1)[0])
+        return sum(offset + 1 for offset in committed.values()) >= records
+
+    changelog = asyncio.run(kit.consume_until(bootstrap, [changelog_topic(app_id)], covered, timeout_s))
+    assert covered(changelog), worker.log()
 
 
 def test_killed_and_restarted_worker_publishes_the_backtest_alerts(kafka, start_worker, unique, kit, tmp_path) -> None:
@@ -88,7 +98,7 @@ def test_killed_and_restarted_worker_publishes_the_backtest_alerts(kafka, start_
     asyncio.run(kit.produce_mentions(kafka.bootstrap_servers, mentions[:split]))
     before = alert_events(kit, kafka.bootstrap_servers, {expected[0]["event_id"]}, 45)
     assert expected[0]["event_id"] in {e.event_id for e in before}, first.log()
-    _wait_for_a_checkpoint_covering(first, split)
+    _wait_for_a_checkpoint_covering(kit, first, kafka.bootstrap_servers, app_id, split)
     first.kill()
 
     asyncio.run(kit.produce_mentions(kafka.bootstrap_servers, mentions[split:]))
