@@ -209,22 +209,14 @@ def build_service(
                 [partition_for(m.territory_id, scored_partitions) for _, m in outcome.scored],
             )
             await publish_dead_letters(outcome.dead_letters)
-            # one increment per label pair and one progress update per partition, not one per record
+            # one increment per label pair, not one per record
             for (language, sentiment), count in Counter(
                 (m.detected_language, m.sentiment) for _, m in outcome.scored
             ).items():
                 metrics.mentions_scored.labels(language=language, sentiment=sentiment).inc(count)
-            last: dict[tuple[str, int], int] = {}
-            for record in records:
-                key = (record.topic, record.partition)
-                last[key] = max(record.offset, last.get(key, -1))
-            for (topic_name, partition), offset in last.items():
-                service.progress.processed(topic_name, partition, offset)
+            service.progress.processed_batch(records)
 
-    # Detection checkpoints on a timer, not per batch: the events of the batches applied since the last
-    # checkpoint are held (one extra reference each) so that faust cannot commit their offsets before the
-    # checkpoint's writes are in the changelog; the checkpoint then releases them.
-    held: list[Message] = []
+    # Detection checkpoints on a timer, not per batch (see _Window).
     window = _Window()
     checkpointing = asyncio.Lock()
 
@@ -237,11 +229,16 @@ def build_service(
             table.send_changelog(write.partition, write.key, write.value)
         metrics.checkpoint_seconds.observe(time.perf_counter() - started)
         metrics.checkpoint_writes.inc(len(writes))
-        released, held[:] = list(held), []
-        for message in released:
+        for message in window.release():
             if message.ack(app.consumer):
                 app.sensors.on_message_out(message.tp, message.offset, message)
-        window.reset()
+        metrics.checkpoint_pending.set(0)
+
+    def drop_window() -> None:
+        """Nothing of the open window is persisted or acknowledged: it is forgotten, and its records come back
+        (after a restart, or to the partitions' next owner) to be re-applied on the last checkpoint."""
+        detection.abandon()
+        window.drop()
         metrics.checkpoint_pending.set(0)
 
     async def detect(stream: faust.StreamT[bytes]) -> None:
@@ -250,24 +247,14 @@ def build_service(
         async for events in _batches(stream, settings.detection_batch_size, within=settings.detection_batch_within_s):
             async with checkpointing:
                 records = [inbound(event) for event in events]
-                for event in events:
-                    event.message.incref()
-                    # Held only to be acknowledged: its payload is not needed any more (memory).
-                    event.message.key = event.message.value = None
-                    held.append(event.message)
-                window.add(len(events))
-                metrics.checkpoint_pending.set(window.records)
+                window.hold(events)
+                metrics.checkpoint_pending.set(len(window.held))
                 try:
                     # The store itself: the table's own accessors would count every read in the faust sensor.
                     outcome = detection.process(records, table.data, checkpoint=False)
                     await _publish_detection(outcome)
                 except BaseException as error:
-                    # Nothing of the window is persisted or acknowledged: it is dropped, and its records come back
-                    # after a restart, on the last checkpoint.
-                    detection.abandon()
-                    held.clear()
-                    window.reset()
-                    metrics.checkpoint_pending.set(0)
+                    drop_window()
                     if not isinstance(error, asyncio.CancelledError):
                         # Going on would apply the next records on states that miss the dropped ones, and a later
                         # checkpoint would let faust commit past them: the worker stops (exit status 1) instead.
@@ -277,8 +264,7 @@ def build_service(
                 metrics.batch_size.labels(stage="detection").observe(len(records))
                 if window.due(settings.checkpoint_interval_s, settings.checkpoint_max_records):
                     checkpoint_now()
-                for record in records:
-                    service.progress.processed(record.topic, record.partition, record.offset)
+                service.progress.processed_batch(records)
 
     async def _publish_detection(outcome: DetectionOutcome) -> None:
         await publish(alerts_topic, [encode(ALERTS, a.event, source=SOURCE) for a in outcome.alerts])
@@ -294,10 +280,10 @@ def build_service(
 
     async def checkpoint_if_due() -> None:
         """Checkpoints a window the stream left open (no new batch came to close it)."""
-        if not held:
+        if not window.held:
             return
         async with checkpointing:
-            if held and window.due(settings.checkpoint_interval_s, settings.checkpoint_max_records):
+            if window.due(settings.checkpoint_interval_s, settings.checkpoint_max_records):
                 checkpoint_now()
 
     if scoring:
@@ -320,22 +306,18 @@ def build_service(
         service.progress.forget((tp.topic, tp.partition) for tp in revoked)
         if detecting:
             async with checkpointing:
-                # The open window is dropped, its events never acknowledged: the partitions' next owner (maybe
-                # this worker) re-applies them on the checkpointed states. A checkpoint written by a batch that
-                # finished during the revocation is sent before the rebalance goes on.
-                detection.abandon()
-                held.clear()
-                window.reset()
-                metrics.checkpoint_pending.set(0)
+                # The partitions' next owner (maybe this worker) re-applies the open window. A checkpoint written
+                # by a batch that finished during the revocation is sent before the rebalance goes on.
+                drop_window()
                 await app.producer.flush()
 
     async def on_before_shutdown(sender: Any, *args: Any, signal: Any = None, **kwargs: Any) -> None:
         # Clean stop: the open window is checkpointed and its offsets acknowledged, so that the consumer's
         # final commit covers it and a restarted worker re-applies nothing. (faust flushes its producer
         # after this signal and commits after that.)
-        if detecting and held:
+        if detecting and window.held:
             async with checkpointing:
-                if held:
+                if window.held:
                     checkpoint_now()
 
     # faust's signal typing rejects any coroutine function signature: the receivers follow its runtime contract.
@@ -357,23 +339,35 @@ def _freeze_long_lived() -> None:
 
 @dataclass
 class _Window:
-    """Age and size of the detection checkpoint window (records applied since the last checkpoint)."""
+    """The detection checkpoint window: the messages of the batches applied since the last checkpoint, held
+    (one extra reference each) so that faust cannot commit their offsets before the checkpoint's writes are
+    in the changelog; the checkpoint releases them for acknowledgement."""
 
+    held: list[Message] = field(default_factory=list)
     opened: float | None = None
-    records: int = 0
 
-    def add(self, records: int) -> None:
+    def hold(self, events: Sequence[EventT[bytes]]) -> None:
         if self.opened is None:
             self.opened = time.monotonic()
-        self.records += records
+        for event in events:
+            event.message.incref()
+            # Held only to be acknowledged: its payload is not needed any more (memory).
+            event.message.key = event.message.value = None
+            self.held.append(event.message)
 
     def due(self, interval_s: float, max_records: int) -> bool:
         if self.opened is None:
             return False
-        return self.records >= max_records or time.monotonic() - self.opened >= interval_s
+        return len(self.held) >= max_records or time.monotonic() - self.opened >= interval_s
 
-    def reset(self) -> None:
-        self.opened, self.records = None, 0
+    def release(self) -> list[Message]:
+        """The held messages, to acknowledge; the window starts afresh."""
+        released = self.held
+        self.drop()
+        return released
+
+    def drop(self) -> None:
+        self.held, self.opened = [], None
 
 
 def _batches(stream: faust.StreamT[bytes], size: int, within: float) -> AsyncIterator[Sequence[EventT[bytes]]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from vigie.classifier.metrics import ClassifierMetrics
+from vigie.classifier.service.records import InboundRecord
 
 #: The high watermark (next offset to be written) of a topic partition, or None when unknown.
 HighWatermark = Callable[[str, int], int | None]
@@ -24,6 +25,15 @@ class Progress:
         key = (topic, partition)
         if offset > self._processed.get(key, -1):
             self._processed[key] = offset
+
+    def processed_batch(self, records: Iterable[InboundRecord]) -> None:
+        """Every record of a batch: one update per partition, not one per record."""
+        last: dict[tuple[str, int], int] = {}
+        for record in records:
+            key = (record.topic, record.partition)
+            last[key] = max(record.offset, last.get(key, -1))
+        for (topic, partition), offset in last.items():
+            self.processed(topic, partition, offset)
 
     def forget(self, partitions: Iterable[tuple[str, int]]) -> None:
         """Partitions revoked from this worker: their lag is another worker's to report."""
