@@ -20,8 +20,11 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.structs import ConsumerRecord
 from prometheus_client.parser import text_string_to_metric_families
 
+from vigie.classifier.detection import partition_for
+from vigie.classifier.service.detection_step import upstream_header
+from vigie.classifier.service.records import InboundRecord
 from vigie.runtime.embedded_broker import free_port
-from vigie.schemas import MENTIONS_RAW, Author, RawMention, Source, encode
+from vigie.schemas import MENTIONS_RAW, MENTIONS_SCORED, Author, RawMention, ScoredMention, Source, encode
 
 REPO = Path(__file__).resolve().parents[3]
 TERRITORIES = REPO / "config" / "territories.example.yaml"
@@ -235,6 +238,22 @@ def start_worker(tmp_path: Path) -> Iterator[object]:
             worker.process.wait(timeout=10)
 
 
+def scored_records(scored: Sequence[ScoredMention], partitions: int) -> list[InboundRecord]:
+    """Scored mentions as the scoring agent publishes them: routed by territory, each naming its raw record
+    (raw offset = its index, on the raw partition of the same number)."""
+    offsets = [0] * partitions
+    records = []
+    for raw_offset, mention in enumerate(scored):
+        partition = partition_for(mention.territory_id, partitions)
+        encoded = encode(MENTIONS_SCORED, mention, source="/tests")
+        headers = [*encoded.headers, upstream_header(partition, raw_offset)]
+        records.append(
+            InboundRecord(MENTIONS_SCORED, partition, offsets[partition], encoded.key, encoded.value, headers)
+        )
+        offsets[partition] += 1
+    return records
+
+
 @pytest.fixture(scope="session")
 def kit() -> object:
     """The helpers above, for test modules (``--import-mode=importlib`` cannot import conftest)."""
@@ -248,4 +267,5 @@ def kit() -> object:
         produce_raw=produce_raw,
         consume_until=consume_until,
         read_all=read_all,
+        scored_records=scored_records,
     )

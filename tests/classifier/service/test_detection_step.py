@@ -10,14 +10,13 @@ from datetime import UTC, datetime
 import pytest
 
 from vigie.classifier.backtest import Backtest
-from vigie.classifier.detection import partition_for
 from vigie.classifier.sentiment import load_default_model, load_language_identifier
 from vigie.classifier.service.checkpoint import decode_entry
 from vigie.classifier.service.components import load_scorer
 from vigie.classifier.service.detection_outcome import DetectionOutcome
-from vigie.classifier.service.detection_step import EngineDetectionStep, upstream_header
+from vigie.classifier.service.detection_step import EngineDetectionStep
 from vigie.classifier.service.records import InboundRecord
-from vigie.schemas import MENTIONS_SCORED, AlertEvent, RawMention, encode, load_territories
+from vigie.schemas import MENTIONS_SCORED, AlertEvent, RawMention, load_territories
 
 NOW = datetime(2026, 11, 27, 6, 0, tzinfo=UTC)
 TERRITORY_IDS = ["saint-malo", "nice", "tours", "lyon", "orange"]
@@ -57,18 +56,8 @@ def territories(kit):
 
 
 @pytest.fixture(scope="module")
-def records(mentions) -> list[InboundRecord]:
-    """The scored records as the scoring agent publishes them: routed by territory, naming their raw record."""
-    scored = load_scorer()(mentions)
-    offsets = [0] * PARTITIONS
-    out = []
-    for raw_offset, mention in enumerate(scored):
-        partition = partition_for(mention.territory_id, PARTITIONS)
-        encoded = encode(MENTIONS_SCORED, mention, source="/tests")
-        headers = [*encoded.headers, upstream_header(partition, raw_offset)]
-        out.append(InboundRecord(MENTIONS_SCORED, partition, offsets[partition], encoded.key, encoded.value, headers))
-        offsets[partition] += 1
-    return out
+def records(kit, mentions) -> list[InboundRecord]:
+    return kit.scored_records(load_scorer()(mentions), PARTITIONS)
 
 
 def run(step: EngineDetectionStep, records: Sequence[InboundRecord], changelog: Changelog) -> list[AlertEvent]:

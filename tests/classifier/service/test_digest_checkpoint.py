@@ -14,10 +14,10 @@ from vigie.classifier.detection import partition_for
 from vigie.classifier.digest import DigestOptions, DigestStreamStep
 from vigie.classifier.digest.offline import digest_offline
 from vigie.classifier.service.components import load_scorer
-from vigie.classifier.service.detection_step import EngineDetectionStep, upstream_header
+from vigie.classifier.service.detection_step import EngineDetectionStep
 from vigie.classifier.service.digest_checkpoint import CheckpointedDigests
 from vigie.classifier.service.records import InboundRecord
-from vigie.schemas import MENTIONS_SCORED, AlertEvent, DigestEvent, ScoredMention, encode, load_territories
+from vigie.schemas import AlertEvent, DigestEvent, ScoredMention, load_territories
 
 NOW = datetime(2026, 11, 27, 6, 0, tzinfo=UTC)
 TERRITORY_IDS = ["saint-malo", "nice", "tours", "lyon", "orange"]
@@ -52,16 +52,8 @@ def scored(kit) -> list[ScoredMention]:
 
 
 @pytest.fixture(scope="module")
-def records(scored) -> list[InboundRecord]:
-    offsets = [0] * PARTITIONS
-    out = []
-    for raw_offset, mention in enumerate(scored):
-        partition = partition_for(mention.territory_id, PARTITIONS)
-        encoded = encode(MENTIONS_SCORED, mention, source="/tests")
-        headers = [*encoded.headers, upstream_header(partition, raw_offset)]
-        out.append(InboundRecord(MENTIONS_SCORED, partition, offsets[partition], encoded.key, encoded.value, headers))
-        offsets[partition] += 1
-    return out
+def records(kit, scored) -> list[InboundRecord]:
+    return kit.scored_records(scored, PARTITIONS)
 
 
 def step(territories) -> EngineDetectionStep:
