@@ -6,7 +6,7 @@ of the alerts being delivered."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
 from email.message import EmailMessage
@@ -14,49 +14,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaProducer
+from notifier_kafka import eventually, kafka_settings, read_topic
 from notifier_standins import HttpStandIn, SmtpInbox, SmtpServer, email_receiver, make_alert, make_digest, routes
 
 from vigie.notifier.clock import FakeClock
 from vigie.notifier.routes_config import RoutesConfig
 from vigie.notifier.service import NotifierService
 from vigie.notifier.settings import NotifierSettings
-from vigie.runtime.settings import KafkaSettings
-from vigie.schemas import ALERTS, DEADLETTER, DELIVERIES, DIGESTS, decode, encode
+from vigie.schemas import ALERTS, DEADLETTER, DELIVERIES, DIGESTS, encode
 from vigie.schemas._base import Contract
 
 pytestmark = pytest.mark.broker
 SUNDAY_OF_THE_CHANGE = datetime(2026, 3, 29, 0, 0, tzinfo=UTC)  # 01:00 CET; clocks go to 03:00 CEST at 01:00Z
-
-
-async def eventually(check: Callable[[], Any], within: float = 20.0) -> Any:
-    deadline = asyncio.get_running_loop().time() + within
-    while not (result := check()):
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.05)
-    return result
-
-
-async def read_topic(bootstrap: str, topic: str) -> list[Any]:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        await consumer.topics()
-        tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
-        consumer.assign(tps)
-        await consumer.seek_to_beginning(*tps)
-        out: list[Any] = []
-        while batch := await consumer.getmany(timeout_ms=300):
-            for records in batch.values():
-                out.extend(decode(topic, r.value, r.headers) for r in records)
-        return out
-    finally:
-        await consumer.stop()
-
-
-def kafka_settings(bootstrap: str) -> KafkaSettings:
-    return KafkaSettings(KAFKA_BOOTSTRAP_SERVERS=bootstrap, session_timeout_ms=2000, heartbeat_interval_ms=500)
 
 
 async def produce(bootstrap: str, topic: str, *payloads: Contract, raw: bytes | None = None) -> None:

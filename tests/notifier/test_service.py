@@ -9,21 +9,20 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from notifier_kafka import eventually, kafka_settings, read_topic
 from notifier_standins import SmtpServer, email_receiver, make_alert
 
 from vigie.notifier.routes_config import load_routes
 from vigie.notifier.service import NotifierService
 from vigie.notifier.settings import NotifierSettings
 from vigie.runtime.embedded_broker import free_port
-from vigie.runtime.settings import KafkaSettings
-from vigie.schemas import ALERTS, DEADLETTER, DELIVERIES, AlertEvent, decode, encode
+from vigie.schemas import ALERTS, DEADLETTER, DELIVERIES, AlertEvent, encode
 
 pytestmark = pytest.mark.broker
 VIGIE = str(Path(sys.executable).with_name("vigie"))
@@ -42,23 +41,6 @@ async def produce(bootstrap: str, *alerts: AlertEvent, raw: bytes | None = None)
         await producer.stop()
 
 
-async def read_topic(bootstrap: str, topic: str) -> list[Any]:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        await consumer.topics()
-        tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
-        consumer.assign(tps)
-        await consumer.seek_to_beginning(*tps)
-        out: list[Any] = []
-        while batch := await consumer.getmany(timeout_ms=300):
-            for records in batch.values():
-                out.extend(decode(topic, r.value, r.headers) for r in records)
-        return out
-    finally:
-        await consumer.stop()
-
-
 async def committed(bootstrap: str, group: str) -> int:
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
     await consumer.start()
@@ -66,19 +48,6 @@ async def committed(bootstrap: str, group: str) -> int:
         return sum([await consumer.committed(TopicPartition(ALERTS, p)) or 0 for p in range(3)])
     finally:
         await consumer.stop()
-
-
-async def eventually(check: Callable[[], Any], within: float = 20.0) -> Any:
-    deadline = asyncio.get_running_loop().time() + within
-    while True:
-        result = check()
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result:
-            return result
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.1)
 
 
 async def cli(env: dict[str, str], *args: str) -> str:
@@ -99,10 +68,6 @@ def write_routes(tmp_path: Path, smtp_port: int) -> Path:
         encoding="utf-8",
     )
     return path
-
-
-def kafka_settings(bootstrap: str) -> KafkaSettings:
-    return KafkaSettings(KAFKA_BOOTSTRAP_SERVERS=bootstrap, session_timeout_ms=2000, heartbeat_interval_ms=500)
 
 
 async def test_service_delivers_logs_commits_and_manages_silences(
