@@ -41,6 +41,7 @@ from vigie.classifier.service.bulk_producer import BulkProducer
 from vigie.classifier.service.detection_outcome import DetectionOutcome, DetectionStep
 from vigie.classifier.service.detection_step import upstream_header
 from vigie.classifier.service.faust_records import inbound
+from vigie.classifier.service.faust_sensor import batched_prometheus_monitor
 from vigie.classifier.service.progress import Progress
 from vigie.classifier.service.scoring_step import Clock, ScoreBatch, ScoringOutcome, score_records, scored_records
 from vigie.classifier.service.topology import DETECTOR_TABLE
@@ -145,8 +146,10 @@ def build_service(
     """The faust app with its topics, table and agents, wired to the pure steps given."""
     app = faust_app(settings)
     service = ClassifierService(app=app, settings=settings, metrics=metrics, bulk=BulkProducer(settings))
-    if settings.faust_sensor:
+    if settings.faust_sensor and settings.faust_sensor_per_message:
         app.monitor = PrometheusMonitor(metrics=FaustMetrics.create(metrics.registry, "vigie_classifier_faust"))
+    elif settings.faust_sensor:
+        app.monitor = batched_prometheus_monitor(metrics.registry, "vigie_classifier_faust")
 
     def topic(name: str) -> faust.TopicT:
         return app.topic(

@@ -91,6 +91,18 @@ class ClassifierSettings(ServiceSettings):
         "wrong after a batched produce and table recovery would lose records).",
     )
     faust_sensor: bool = Field(default=True, description="Export faust's own Prometheus metrics.")
+    faust_sensor_per_message: bool = Field(
+        default=False,
+        description="faust's Prometheus sensor as faust ships it, updating its series on every message (active "
+        "messages and events, events per stream, event latency too): ~30 µs more CPU per record and agent. Off, "
+        "messages received and offsets are counted per message in plain counters and exported at each scrape "
+        "(see vigie.classifier.service.faust_sensor).",
+    )
+    event_loop: Literal["uvloop", "asyncio"] = Field(
+        default="uvloop",
+        description="The worker's event loop. uvloop's takes ~15 % less CPU per record through faust's "
+        "per-message path (several tasks and queue hand-offs per record) than asyncio's (benchmarks/faust_ceiling.py).",
+    )
     lag_interval_s: float = Field(default=5.0, gt=0, le=300, description="How often consumer lag is measured.")
     shutdown_timeout_s: float = Field(default=10.0, gt=0, le=300)
     replication_factor: int = Field(default=1, ge=1, le=5, description="Of the internal topics it creates.")

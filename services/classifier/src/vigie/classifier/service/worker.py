@@ -12,6 +12,7 @@ import logging
 from collections.abc import Sequence
 
 import faust
+import uvloop
 from prometheus_client import CollectorRegistry
 
 from vigie.classifier.app import build_service, utc_now
@@ -70,7 +71,7 @@ def run_worker(settings: ClassifierSettings, *, create_topics: bool = True) -> i
         quiet=True,
         override_logging=False,
         redirect_stdouts=False,
-        loop=asyncio.new_event_loop(),
+        loop=uvloop.new_event_loop() if settings.event_loop == "uvloop" else asyncio.new_event_loop(),
     )
     try:
         worker.execute_from_commandline()
