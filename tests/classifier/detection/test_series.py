@@ -9,7 +9,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from vigie.classifier.detection import baseline as bl
 from vigie.classifier.detection import ring as rg
+from vigie.classifier.detection.local_time import LocalCalendar
 from vigie.classifier.detection.series import VOLUME_SETTINGS, SeriesDetector
 from vigie.classifier.detection.settings import DetectorSettings
 from vigie.classifier.detection.surge import Evaluation
@@ -113,3 +115,86 @@ def test_a_long_window_raises_only_on_a_surge_still_under_way() -> None:
         assert inner.ongoing(state, long_window) is ongoing
         # A window no longer than the check decides on what it holds.
         assert inner.ongoing(state, replace(long_window, width=12))
+
+
+def weekly_series(
+    detector: SeriesDetector, seed: int, days: int, rise: tuple[datetime, int, float] | None = None
+) -> tuple[list[datetime], dict[int, float | None]]:
+    """Feed ``days`` days of a series with a daily rhythm and weekends at half the weekday level (about 20 counts
+    per 5 minutes on weekdays), times ``factor`` for ``rows`` rows from ``at`` when ``rise`` is ``(at, rows,
+    factor)``. Returns the rows that alerted and the long window's dispersion at noon of each day."""
+    rng = random.Random(seed)
+    raised = []
+    dispersions = {}
+    for i in range(days * 288):
+        moment = START + timedelta(minutes=5 * i)
+        mean = 20.0 * (1.0 + 0.6 * math.sin(2 * math.pi * ((moment.hour + 0.5) % 24 - 9) / 24))
+        if moment.weekday() >= 5:
+            mean *= 0.5
+        if rise is not None and rise[0] <= moment < rise[0] + timedelta(minutes=5 * rise[1]):
+            mean *= rise[2]
+        value = sum(1 for _ in range(int(mean * 3)) if rng.random() < 1 / 3)
+        if detector.step(moment, value).alert:
+            raised.append(moment)
+        if moment.hour == 12 and moment.minute < 5:
+            dispersions[i // 288] = detector.state["base"]["phiw"][-1]
+    return raised, dispersions
+
+
+ONLINE_ONLY = replace(VOLUME_SETTINGS, reestimated_window_hours=0.0)
+
+
+def test_the_long_window_dispersion_is_estimated_again_once_a_week_is_learnt() -> None:
+    # Learnt online during the first week, the 12-hour dispersion holds the weekends the model did not know yet
+    # (the counts themselves are binomial: their 12-hour sums barely vary).
+    detector = SeriesDetector.for_interval(300)
+    raised, dispersions = weekly_series(detector, 1, 10)
+    assert raised == []
+    assert all(phi is not None and phi > 0.12 for day, phi in dispersions.items() if 2 <= day <= 6)
+    # From the week's own counts around its typical day, robust to the weekend: the model's floor.
+    assert all(phi is not None and phi <= 0.06 for day, phi in dispersions.items() if day >= 7)
+    assert detector.state["base"]["wk"] is None  # the first week's hourly counts are forgotten
+    # Without the re-estimation it takes weeks to forget the first one; nothing is kept for it.
+    online = SeriesDetector.for_interval(300, ONLINE_ONLY)
+    assert all(phi is not None and phi > 0.09 for day, phi in weekly_series(online, 1, 10)[1].items() if day >= 2)
+    assert "wk" not in online.state["base"]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_rise_on_the_second_monday_raises_within_hours(seed: int) -> None:
+    monday_noon = datetime(2015, 3, 9, 12, 0, 53, tzinfo=UTC)  # the series began on a Thursday evening
+    rise = (monday_noon, 144, 2.5)
+    raised = weekly_series(SeriesDetector.for_interval(300), seed, 12, rise)[0]
+    assert raised and monday_noon <= raised[0] <= monday_noon + timedelta(hours=6)
+    # With the first week's dispersion, the 12-hour window raises hours later if at all.
+    late = weekly_series(SeriesDetector.for_interval(300, ONLINE_ONLY), seed, 12, rise)[0]
+    assert not late or late[0] > monday_noon + timedelta(hours=9)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_ordinary_weeks_with_weekends_raise_nothing(seed: int) -> None:
+    assert weekly_series(SeriesDetector.for_interval(300), seed, 21)[0] == []
+
+
+def test_hours_not_learnt_are_left_out_of_the_first_week() -> None:
+    settings = VOLUME_SETTINGS
+    base = bl.new_baseline(0.0, 3, first_week=True)
+    start = 1_425_000_000 // 3600 * 3600 + 1800  # half past an hour: that first hour is seen only in part
+    for bucket in range(7 * 288 + 6):
+        moment = start + bucket * 300
+        hour = (moment // 3600) % 24
+        # A typical day, an incident's 3 hours on day 2 (not learnt) and a burst on day 3 (an hour at 10x).
+        count = (24 + hour) * (10 if bucket // 12 == 3 * 24 + 5 else 1)
+        learnt = not 2 * 288 + 6 <= bucket < 2 * 288 + 42
+        completed = bl.record_first_week(base, moment, count if learnt else None, settings)
+        assert completed == ((moment + 300) % 3600 == 0)
+    week = base["wk"]
+    assert len(week) == 169 and week[-1] == 12 * (24 + hour)
+    assert week[0] == -1.0  # the first hour, seen in part
+    assert week.count(-1.0) == 4  # and the incident's three hours
+    assert settings.reestimated_windows == {2: 12}
+    bl.reestimate_window_dispersions(base, LocalCalendar("UTC"), settings.reestimated_windows, settings)
+    # Every complete 12-hour sum but those holding the burst is exactly typical: the floor, not the burst.
+    assert base["phiw"] == [None, None, settings.min_dispersion]
+    assert base["wk"] is None
+    assert not bl.record_first_week(base, start + 7 * 86400, 1.0, settings)

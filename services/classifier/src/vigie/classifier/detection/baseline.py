@@ -9,7 +9,9 @@ Expected count of a bucket = ``level x hour_of_day[h] x hour_of_week[w] x event_
 * every observation is winsorised at ``robust_clip_sd`` standard deviations of the count model before it
   teaches anything, so a surge barely moves the baseline (robust), and buckets closed under an open incident do
   not teach it at all (the caller skips them);
-* the dispersion ``phi`` of the negative-binomial model (variance = mu + phi mu^2) is learnt from residuals;
+* the dispersion ``phi`` of the negative-binomial model (variance = mu + phi mu^2) is learnt from residuals, at
+  each test window's scale; the long windows' dispersions may be estimated again from the first week's hourly
+  counts once that week is learnt (``reestimated_window_hours``);
 * decayed sums give the baseline negative share and the mean reach weight of negative mentions.
 
 The state is a small JSON-serialisable dict (lists and floats only), rounded so it stays compact.
@@ -18,6 +20,7 @@ The state is a small JSON-serialisable dict (lists and floats only), rounded so 
 from __future__ import annotations
 
 import math
+import statistics
 from typing import Any
 
 from vigie.classifier.detection.local_time import LocalCalendar
@@ -28,15 +31,19 @@ _MAX_SHAPE = 20.0
 #: Shapes are stored as integers in 1/10,000 (compact and fast to serialise).
 SHAPE_UNIT = 10_000
 _SHAPE_UNIT_SQUARED = SHAPE_UNIT * SHAPE_UNIT
+_WEEK_HOURS = 168
+#: Standard deviations per median absolute deviation (of a normal variable).
+_SD_PER_MAD = 1.4826
 
 
 def _sig(value: float) -> float:
     return float(f"{value:.6g}")
 
 
-def new_baseline(prior_per_bucket: float, windows: int) -> Baseline:
-    """A baseline that knows nothing but the prior mean count per bucket."""
-    return {
+def new_baseline(prior_per_bucket: float, windows: int, first_week: bool = False) -> Baseline:
+    """A baseline that knows nothing but the prior mean count per bucket (``first_week``: it keeps the hourly
+    counts of its first week, see :func:`record_first_week`)."""
+    base: Baseline = {
         "level": _sig(prior_per_bucket),
         "hod": [SHAPE_UNIT] * 24,
         "how": [SHAPE_UNIT] * 168,
@@ -50,6 +57,9 @@ def new_baseline(prior_per_bucket: float, windows: int) -> Baseline:
         "hx": 0.0,
         "he": 0.0,
     }
+    if first_week:
+        base.update({"wk": [], "wh": None, "wb": 0})
+    return base
 
 
 def shape(base: Baseline, calendar: LocalCalendar, bucket_start: int) -> float:
@@ -197,3 +207,72 @@ def _renormalise(base: Baseline) -> None:
         if mean > 0:
             base[key] = [round(v / mean) or 1 for v in values]
             base["level"] = _sig(base["level"] * mean)
+
+
+def record_first_week(base: Baseline, bucket_start: int, count: float | None, settings: DetectorSettings) -> bool:
+    """Add a closed bucket's count to the hourly counts of the baseline's first week (``None``: the bucket was not
+    learnt, its hour is left out). True when the bucket completed an hour of that week; False once the week is
+    over (or never kept)."""
+    week: list[float] | None = base.get("wk")
+    if week is None:
+        return False
+    hour = bucket_start // 3600
+    if base["wh"] is None:
+        base["wh"], base["wb"] = hour, 0
+        week.append(0.0 if bucket_start % 3600 == 0 else -1.0)  # an hour seen from its start only
+    per_hour = 3600 // settings.bucket_seconds
+    while base["wh"] < hour:
+        if base["wb"] < per_hour:
+            week[-1] = -1.0
+        week.append(0.0)
+        base["wh"] += 1
+        base["wb"] = 0
+    del week[: -_WEEK_HOURS - 1]
+    base["wb"] += 1
+    if count is None:
+        week[-1] = -1.0
+    elif week[-1] >= 0:
+        week[-1] = _sig(week[-1] + count)
+    return (bucket_start + settings.bucket_seconds) % 3600 == 0
+
+
+def reestimate_window_dispersions(
+    base: Baseline, calendar: LocalCalendar, windows: dict[int, int], settings: DetectorSettings
+) -> None:
+    """Estimate the dispersion of the test windows ``windows`` (index -> width in hours) from the last week of
+    hourly counts, then forget them: each window sum is compared with what a typical day of that week (the median
+    count of each hour of the day) expects, and the spread is the median absolute relative deviation, as a standard
+    deviation, less the Poisson part. Medians both: the days the weekly rhythm will explain (weekends: fewer than
+    half a week) move neither the typical day nor the spread, and neither do bursts."""
+    week: list[float] = list(base["wk"][-_WEEK_HOURS:])
+    first_hour = base["wh"] - len(week) + 1
+    base["wk"], base["wh"], base["wb"] = None, None, 0
+    if sum(count >= 0 for count in week) < _WEEK_HOURS // 2:
+        return
+    hours = [calendar.hours((first_hour + offset) * 3600)[0] for offset in range(len(week))]
+    factors = [calendar.factor((first_hour + offset) * 3600) for offset in range(len(week))]
+    seen: list[list[float]] = [[] for _ in range(24)]
+    for count, hod, factor in zip(week, hours, factors, strict=True):
+        if count >= 0:
+            seen[hod].append(count / factor)
+    typical = [statistics.median(counts) if counts else -1.0 for counts in seen]
+    expected = [
+        typical[hod] * factor if count >= 0 and typical[hod] >= 0 else -1.0
+        for count, hod, factor in zip(week, hours, factors, strict=True)
+    ]
+    for index, width in windows.items():
+        deviations = []
+        means = []
+        for end in range(width, len(week) + 1):
+            span = range(end - width, end)
+            if any(week[i] < 0 or expected[i] < 0 for i in span):
+                continue
+            observed = sum(week[i] for i in span)
+            mean = sum(expected[i] for i in span)
+            if mean >= 1.0:
+                deviations.append(abs(observed - mean) / mean)
+                means.append(mean)
+        if len(deviations) < 24:
+            continue
+        phi = (_SD_PER_MAD * statistics.median(deviations)) ** 2 - 1.0 / statistics.median(means)
+        base["phiw"][index] = round(min(max(phi, settings.min_dispersion), settings.max_dispersion), 5)

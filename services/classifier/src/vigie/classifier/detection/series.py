@@ -30,7 +30,10 @@ from vigie.classifier.detection.surge import State, SurgeDetector
 #: x4), and an incident's severity settles silently over its first hour (a burst arriving over a few rows is one alert,
 #: not a raise and an escalation on the next row). Without sentiment, a series' level and weekly rhythm are all there is
 #: to learn: the level adapts over about a week (a rise of a few hours barely moves it) and the hour-of-week shape over
-#: two weeks (a series learns its weekends within its first weeks, not its first months).
+#: two weeks (a series learns its weekends within its first weeks, not its first months). The 12-hour window's
+#: dispersion, learnt online through the first week, holds the model's ignorance of that week's rhythm (weekends at
+#: half the weekday level look like noise), so it is estimated again once a week is learnt: from the week's hourly
+#: counts around its typical day, by their median absolute deviation (robust to the weekend and to bursts).
 VOLUME_SETTINGS = DetectorSettings(
     allowed_lateness_seconds=0,
     prior_weight_buckets=0.0,
@@ -45,6 +48,7 @@ VOLUME_SETTINGS = DetectorSettings(
     min_dispersion=0.04,
     level_time_constant_buckets=1728.0,
     hour_of_week_time_constant_buckets=4032.0,
+    reestimated_window_hours=12.0,
 )
 
 

@@ -52,6 +52,14 @@ class DetectorSettings:
     robust_clip_sd: float = 2.0
     #: Residuals teaching the dispersion are clipped here (in standard deviations), so bursts do not inflate it.
     dispersion_clip_sd: float = 2.5
+    #: Test windows at least this many hours long have their dispersion estimated again once the baseline has
+    #: learnt a week (0: never, as in mention mode). Learnt online during that first week, it holds the model's
+    #: ignorance of the weekly rhythm (weekends at half the weekday level look like noise, and so does the level
+    #: they drag down); it is replaced by the spread of the week's own sums around its pooled daily profile,
+    #: measured by their median absolute deviation, so that the days the weekly rhythm will explain (fewer than
+    #: half a week) do not count. Only for windows long enough to average bursts out: a median says nothing of
+    #: the heavy tail of short windows.
+    reestimated_window_hours: float = 0.0
     #: Weight of the cold-start prior (size-class rate), in buckets of observations.
     prior_weight_buckets: float = 288.0
     #: Confidence in the size-class prior, in pseudo-mentions (shape of the gamma prior of the level).
@@ -97,8 +105,23 @@ class DetectorSettings:
             raise ValueError("window_buckets must be between 1 bucket and a day")
         if not 0 <= self.ongoing_buckets <= self.longest_window:
             raise ValueError("ongoing_buckets must be between 0 and the longest test window")
+        if self.reestimated_window_hours < 0:
+            raise ValueError("reestimated_window_hours must not be negative")
         if self.window_raise_scores and len(self.window_raise_scores) != len(self.window_buckets):
             raise ValueError("window_raise_scores must have one score per test window")
+
+    @property
+    def reestimated_windows(self) -> dict[int, int]:
+        """Index -> width in hours of the test windows whose dispersion is estimated again after the first week
+        (windows of whole hours at least ``reestimated_window_hours`` long, when buckets divide an hour)."""
+        seconds = self.bucket_seconds
+        if self.reestimated_window_hours <= 0 or 3600 % seconds:
+            return {}
+        return {
+            index: width * seconds // 3600
+            for index, width in enumerate(self.window_buckets)
+            if width * seconds % 3600 == 0 and width * seconds >= self.reestimated_window_hours * 3600
+        }
 
     def raise_score_of(self, index: int) -> float:
         """Significance needed to raise on test window ``index``."""

@@ -117,6 +117,7 @@ class SurgeDetector:
         self.prior_per_bucket = prior_per_bucket
         self.share_test = share_test
         self.min_level = min_level
+        self._reestimated = settings.reestimated_windows
 
     @property
     def recent_buckets(self) -> int:
@@ -131,7 +132,9 @@ class SurgeDetector:
             "v": STATE_VERSION,
             "clock": None,
             "closed": None,
-            "base": bl.new_baseline(self.prior_per_bucket, len(self.settings.window_buckets)),
+            "base": bl.new_baseline(
+                self.prior_per_bucket, len(self.settings.window_buckets), first_week=bool(self._reestimated)
+            ),
             "ring": rg.new_ring(self.recent_buckets, max(self.settings.buckets_per_day - self.recent_buckets, 0), 0),
             "inc": None,
             "resolved": None,
@@ -175,14 +178,23 @@ class SurgeDetector:
         ring = state["ring"]
         incident = state["inc"]
         frozen_until = None if incident is None else incident["opened"] + settings.relearn_after_seconds
+        reestimated = self._reestimated
         for bucket in range(first, last_closed + 1):
             start = bucket * seconds
             if frozen_until is not None and start < frozen_until:
+                if reestimated:
+                    bl.record_first_week(base, start, None, settings)
                 continue
             negative, total, weighted = rg.counts(ring, bucket)
             if base["n"] >= settings.longest_window and bucket <= ring["head"]:
                 self._learn_window_dispersions(state, bucket)
             bl.learn(base, self.calendar, start, negative, total, weighted, settings, self.min_level)
+            if (
+                reestimated
+                and bl.record_first_week(base, start, negative, settings)
+                and base["n"] >= 7 * settings.buckets_per_day
+            ):
+                bl.reestimate_window_dispersions(base, self.calendar, reestimated, settings)
         state["closed"] = last_closed
 
     def _expectation(self, state: State) -> Callable[[int], float]:
