@@ -26,6 +26,7 @@ import gc
 import hashlib
 import json
 import os
+import pickle
 import pstats
 import sys
 import tempfile
@@ -131,10 +132,20 @@ def main() -> None:
     parser.add_argument("--checkpoint-records", type=int, default=20_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--profile", type=Path, help="cProfile pass 3 into this file, print its top functions")
+    parser.add_argument(
+        "--cache", type=Path, help="keep the scored workload in this directory (scoring it takes longer than a pass)"
+    )
     args = parser.parse_args()
 
     span = args.event_seconds or args.mentions / 5000
-    territories, records = scored_records(args.territories, args.mentions, span)
+    cached = None if args.cache is None else args.cache / f"{args.territories}-{args.mentions}-{span:.0f}.pickle"
+    if cached is not None and cached.exists():
+        territories, records = pickle.loads(cached.read_bytes())
+    else:
+        territories, records = scored_records(args.territories, args.mentions, span)
+        if cached is not None:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            cached.write_bytes(pickle.dumps((territories, records)))
     options = digest_options(ClassifierSettings())
     gc.set_threshold(10_000, 10, 10)  # as the worker
     gc.collect()

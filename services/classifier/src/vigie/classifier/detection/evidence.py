@@ -68,6 +68,11 @@ def _count_by(counts: dict[str, float], key: str, horizon: float, capacity: int)
 def _keep_top(state: State, mention: ScoredMention, settings: DetectorSettings) -> None:
     top: list[list[Any]] = state["ev"]["top"]
     epoch = mention.published_at.timestamp()
+    # A full list (sorted by rank) whose last row ranks no lower than this mention stays as it is: the mention
+    # would be sorted last and cut, or lose to its same-text row (which ranks no lower than the last). Most
+    # mentions of a busy territory stop here, before their row is built.
+    if top and len(top) == settings.top_mentions and (-mention.reach, epoch, mention.mention_id) >= _rank(top[-1]):
+        return
     text = _preview(mention.text or mention.title or "", settings.preview_chars)
     row = [
         mention.reach,

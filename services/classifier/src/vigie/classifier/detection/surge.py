@@ -21,7 +21,7 @@ shortly after a resolution, raising again needs more significance.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -245,19 +245,21 @@ class SurgeDetector:
             score = negative_binomial_score(negative, mean, phi)
             if weighted > negative:
                 score = max(score, negative_binomial_score(weighted, mean * weight, phi))
-            share = negative / total if total else 0.0
-            s_share = share_score(negative, total, share0, settings.share_design_rho) if self.share_test else 0.0
             threshold = settings.raise_score_of(index)
-            candidate = Evaluation(negative, mean, score, weighted, total, share, share0, s_share, threshold, width)
             # With no incident open, the window furthest above its own raise threshold decides; while one is
             # open, the most significant window (any window at the sustain score keeps it active).
             if best is None or (
-                candidate.score - threshold > best.score - best.threshold
+                score - threshold > best.score - best.threshold
                 if incident_closed and threshold != best.threshold
-                else candidate.score > best.score
+                else score > best.score
             ):
-                best = candidate
-        return best
+                best = Evaluation(negative, mean, score, weighted, total, 0.0, share0, 0.0, threshold, width)
+        if best is None:
+            return None
+        # The share and its test only for the deciding window (the share test is an incomplete beta too).
+        observed, trials = best.observed, best.total
+        s_share = share_score(observed, trials, share0, settings.share_design_rho) if self.share_test else 0.0
+        return replace(best, share=observed / trials if trials else 0.0, share_score=s_share)
 
     def severity(self, evaluation: Evaluation, max_reach: int) -> Severity:
         settings = self.settings
