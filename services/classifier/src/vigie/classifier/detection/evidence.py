@@ -12,6 +12,7 @@ Kept in the territory state under ``"ev"``, bounded:
 
 from __future__ import annotations
 
+from bisect import insort
 from datetime import UTC, datetime
 from typing import Any
 
@@ -86,13 +87,13 @@ def _keep_top(state: State, mention: ScoredMention, settings: DetectorSettings) 
         mention.sentiment,
         mention.published_at.astimezone(UTC).isoformat(),
     ]
-    same_text = next((i for i, kept in enumerate(top) if kept[_TEXT].casefold() == text.casefold()), None)
+    folded = text.casefold()
+    same_text = next((i for i, kept in enumerate(top) if kept[_TEXT].casefold() == folded), None)
     if same_text is not None:
         if _rank(row) >= _rank(top[same_text]):
             return
         del top[same_text]
-    top.append(row)
-    top.sort(key=_rank)
+    insort(top, row, key=_rank)  # the list is sorted by rank: where appending and a stable sort put it
     del top[settings.top_mentions :]
 
 

@@ -160,7 +160,8 @@ class SurgeDetector:
             self._close_until(state, resolved_at)
             decisions.append(self._resolve(state, resolved_at))
         self._close_until(state, event_time)
-        rg.roll_to(state["ring"], event_time // seconds, self._expectation(state))
+        if event_time // seconds > state["ring"]["head"]:  # else roll_to has nothing to do (no closure built)
+            rg.roll_to(state["ring"], event_time // seconds, self._expectation(state))
         state["clock"] = event_time
         return decisions
 
