@@ -228,8 +228,8 @@ class SurgeDetector:
         clock = state["clock"]
         ring = state["ring"]
         current = clock // seconds
-        long_width = settings.longest_window
-        if state["inc"] is None and rg.window(ring, current, long_width)[2] < settings.min_negative:
+        sums = rg.windows(ring, current, self.widths)  # the longest window last
+        if state["inc"] is None and sums[-1][2] < settings.min_negative:
             return None
         base = state["base"]
         elapsed = min(1.0, (clock - current * seconds + 1) / seconds)
@@ -241,8 +241,8 @@ class SurgeDetector:
         incident_closed = state["inc"] is None
         for index, width in enumerate(self.widths):
             phi = max(bl.window_dispersion(base, index, settings), uncertainty)
-            negative, total, weighted = rg.window(ring, current, width)
-            mean = max(rg.expected_window(ring, current, width) - unelapsed, 1e-9)
+            negative, total, weighted, expected = sums[index]
+            mean = max(expected - unelapsed, 1e-9)
             score = negative_binomial_score(negative, mean, phi)
             if weighted > negative:
                 score = max(score, negative_binomial_score(weighted, mean * weight, phi))
