@@ -66,24 +66,19 @@ def _post_rank(post: DigestPost) -> Rank:
 class _LastPost:
     """The post last built, for the next aggregate offered the same mention (its day, then its week)."""
 
-    __slots__ = ("identity", "mention", "post", "pseudonymise")
+    __slots__ = ("last",)
 
     def __init__(self) -> None:
-        self.mention: ScoredMention | None = None
-        self.identity: Identity | None = None
-        self.pseudonymise = False
-        self.post: DigestPost | None = None
+        #: (mention, identity, pseudonymise, post), replaced as a whole.
+        self.last: tuple[ScoredMention, Identity | None, bool, DigestPost] | None = None
 
     def post_of(self, mention: ScoredMention, identity: Identity | None, pseudonymise: bool) -> DigestPost:
-        if (
-            self.post is None
-            or mention is not self.mention
-            or identity is not self.identity
-            or (pseudonymise != self.pseudonymise)
-        ):
-            self.mention, self.identity, self.pseudonymise = mention, identity, pseudonymise
-            self.post = post_of(mention, identity, pseudonymise)
-        return self.post
+        last = self.last
+        if last is not None and last[0] is mention and last[1] is identity and last[2] == pseudonymise:
+            return last[3]
+        post = post_of(mention, identity, pseudonymise)
+        self.last = (mention, identity, pseudonymise, post)
+        return post
 
 
 _last_post = _LastPost()
