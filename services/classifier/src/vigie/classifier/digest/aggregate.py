@@ -143,15 +143,10 @@ class PeriodAggregate:
     def __post_init__(self) -> None:
         if not self.timeline:
             self.timeline = [[0, 0, 0] for _ in self.period.bucket_starts()]
-        # The rank of each top post, aligned with the lists (kept sorted by it): not recomputed per offer; and
-        # its JSON form once a checkpoint asked for it (None before): not serialised again by every checkpoint.
+        # The rank of each top post, aligned with the lists (kept sorted by it): not recomputed per offer.
         self._ranks: dict[bool, list[Rank]] = {
             True: [_post_rank(post) for post in self.top_positive],
             False: [_post_rank(post) for post in self.top_negative],
-        }
-        self._post_states: dict[bool, list[dict[str, Any] | None]] = {
-            True: [None] * len(self.top_positive),
-            False: [None] * len(self.top_negative),
         }
 
     def observe(
@@ -205,11 +200,8 @@ class PeriodAggregate:
         at = bisect_right(ranks, rank)
         ranks.insert(at, rank)
         posts.insert(at, _last_post.post_of(mention, identity, pseudonymise))
-        states = self._post_states[positive]
-        states.insert(at, None)
         del ranks[limit:]
         del posts[limit:]
-        del states[limit:]
 
     def _tally_author(self, mention: ScoredMention, identity: Identity) -> None:
         tally = self.authors.get(identity.key)
@@ -245,20 +237,11 @@ class PeriodAggregate:
             "sentiment": self.sentiment,
             "timeline": self.timeline,
             "themes": self.themes,
-            "top_positive": self._posts_state(True),
-            "top_negative": self._posts_state(False),
+            "top_positive": [post.model_dump(mode="json") for post in self.top_positive],
+            "top_negative": [post.model_dump(mode="json") for post in self.top_negative],
             "authors": {key: _tally_state(tally) for key, tally in self.authors.items()},
             "seen": sorted(self.seen),
         }
-
-    def _posts_state(self, positive: bool) -> list[dict[str, Any]]:
-        """``post.model_dump(mode="json")`` of each top post (copies of the cached dicts)."""
-        posts = self.top_positive if positive else self.top_negative
-        states = self._post_states[positive]
-        for index, cached in enumerate(states):
-            if cached is None:
-                states[index] = posts[index].model_dump(mode="json")
-        return [dict(cached) for cached in states if cached is not None]
 
     @classmethod
     def from_state(cls, state: Mapping[str, Any]) -> PeriodAggregate:

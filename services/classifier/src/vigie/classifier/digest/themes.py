@@ -102,14 +102,8 @@ class ThemeExtractor:
                 and folded not in self.excluded_terms
                 and folded not in landmark_words
             ):
-                keys.add(_term_key(word))
+                keys.add(sys.intern(f"term:{word.casefold()}"))
         return keys
-
-
-@functools.lru_cache(maxsize=65536)
-def _term_key(word: str) -> str:
-    """The interned theme key of a word, cached like :func:`_fold_word`."""
-    return sys.intern(f"term:{word.casefold()}")
 
 
 @dataclass
