@@ -23,3 +23,15 @@ def test_window_sums_match_bucket_by_bucket_sums_across_the_wrap() -> None:
                 assert (n, t) == (sum(counted[b][0] for b in held), sum(counted[b][1] for b in held))
                 assert abs(w - sum(counted[b][2] for b in held)) < 1e-9
                 assert abs(rg.expected_window(ring, last, width) - sum(counted[b][3] for b in held)) < 1e-9
+
+
+def test_one_pass_sums_of_every_window_equal_each_window_summed_on_its_own() -> None:
+    rng = random.Random(11)
+    ring = rg.new_ring(16, 0, 0)
+    widths = (1, 3, 12, 16, 20)
+    for head in range(1, 70):
+        rg.roll_to(ring, head + rng.randrange(3), lambda bucket: bucket / 3)
+        rg.add(ring, ring["head"], rng.randrange(6), rng.randrange(6, 12), rng.randrange(5) * 1.37)
+        for last in range(ring["head"] - 18, ring["head"] + 3):
+            sums = rg.windows(ring, last, widths)
+            assert sums == [(*rg.window(ring, last, width), rg.expected_window(ring, last, width)) for width in widths]

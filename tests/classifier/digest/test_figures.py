@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from datetime import UTC, date, datetime
+import random
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -178,3 +179,39 @@ def test_resolved_incidents_are_forgotten_after_a_week_of_event_time(kit: type) 
 def test_options_that_would_break_the_contract_are_refused(bad: dict[str, object]) -> None:
     with pytest.raises(ValueError):
         DigestOptions(**bad)  # type: ignore[arg-type]
+
+
+def test_top_posts_are_the_best_ranked_offers_with_ties_and_a_restore_midway(kit: type) -> None:
+    """Most engaged, then widest reach, then earliest, then by id, whatever the arrival order; a state round
+    trip in the middle of the stream changes nothing."""
+    rng = random.Random(3)
+    offered = [
+        kit.scored(
+            f"m{index:03d}",
+            text=f"post {index}",
+            published_at=kit.day + timedelta(minutes=rng.randrange(30)),
+            sentiment=rng.choice(["negative", "positive"]),
+            handle=f"user{index % 7}",
+            followers=rng.choice([None, 10, 500]),
+            likes=rng.randrange(4),
+        )
+        for index in range(120)
+    ]
+    rng.shuffle(offered)
+    options = DigestOptions(periods=("day",), top_posts=5)
+    accumulator = DigestAccumulator([kit.territory], options)
+    for index, mention in enumerate(offered):
+        if index == 60:
+            accumulator = DigestAccumulator([kit.territory], options, state=accumulator.to_state())
+        assert accumulator.observe(mention) == "counted"
+    digest = accumulator.flush()[0]
+
+    def best(sentiment: str) -> list[str]:
+        ranked = sorted(
+            (m for m in offered if m.sentiment == sentiment),
+            key=lambda m: (-m.engagement.likes, -m.reach, m.published_at, m.mention_id),
+        )
+        return [m.mention_id for m in ranked[:5]]
+
+    assert [post.mention_id for post in digest.top_negative] == best("negative")
+    assert [post.mention_id for post in digest.top_positive] == best("positive")

@@ -12,6 +12,7 @@ Kept in the territory state under ``"ev"``, bounded:
 
 from __future__ import annotations
 
+from bisect import insort
 from datetime import UTC, datetime
 from typing import Any
 
@@ -68,6 +69,11 @@ def _count_by(counts: dict[str, float], key: str, horizon: float, capacity: int)
 def _keep_top(state: State, mention: ScoredMention, settings: DetectorSettings) -> None:
     top: list[list[Any]] = state["ev"]["top"]
     epoch = mention.published_at.timestamp()
+    # A full list (sorted by rank) whose last row ranks no lower than this mention stays as it is: the mention
+    # would be sorted last and cut, or lose to its same-text row (which ranks no lower than the last). Most
+    # mentions of a busy territory stop here, before their row is built.
+    if top and len(top) == settings.top_mentions and (-mention.reach, epoch, mention.mention_id) >= _rank(top[-1]):
+        return
     text = _preview(mention.text or mention.title or "", settings.preview_chars)
     row = [
         mention.reach,
@@ -81,13 +87,13 @@ def _keep_top(state: State, mention: ScoredMention, settings: DetectorSettings) 
         mention.sentiment,
         mention.published_at.astimezone(UTC).isoformat(),
     ]
-    same_text = next((i for i, kept in enumerate(top) if kept[_TEXT].casefold() == text.casefold()), None)
+    folded = text.casefold()
+    same_text = next((i for i, kept in enumerate(top) if kept[_TEXT].casefold() == folded), None)
     if same_text is not None:
         if _rank(row) >= _rank(top[same_text]):
             return
         del top[same_text]
-    top.append(row)
-    top.sort(key=_rank)
+    insort(top, row, key=_rank)  # the list is sorted by rank: where appending and a stable sort put it
     del top[settings.top_mentions :]
 
 

@@ -11,7 +11,7 @@ Two parts, so the state stays small and fast to (de)serialise on every mention:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 Ring = dict[str, Any]
@@ -135,6 +135,30 @@ def window(ring: Ring, last: int, width: int) -> tuple[int, int, float]:
         _slot_sum(ring["tot"], buckets),
         _slot_sum(ring["w"], buckets) / WEIGHT_UNIT,
     )
+
+
+def windows(ring: Ring, last: int, widths: Sequence[int]) -> list[tuple[int, int, float, float]]:
+    """(negative, total, weighted, expected) sums over the ``width`` recent buckets ending with ``last``, for each
+    of the increasing ``widths``: :func:`window` and :func:`expected_window` of each, in one pass over the
+    buckets (integer sums: the same values whatever the order)."""
+    neg, tot, weighted, expected = ring["neg"], ring["tot"], ring["w"], ring["e"]
+    length = len(neg)
+    head: int = ring["head"]
+    oldest = head - length + 1
+    bucket = min(last, head)
+    negative = total = weight = expectation = 0
+    sums: list[tuple[int, int, float, float]] = []
+    for width in widths:
+        first = max(last - width + 1, oldest)
+        while bucket >= first:
+            slot = bucket % length
+            negative += neg[slot]
+            total += tot[slot]
+            weight += weighted[slot]
+            expectation += expected[slot]
+            bucket -= 1
+        sums.append((negative, total, weight / WEIGHT_UNIT, expectation / EXPECTED_UNIT))
+    return sums
 
 
 def day(ring: Ring) -> list[tuple[int, int, int, float]]:

@@ -21,7 +21,7 @@ shortly after a resolution, raising again needs more significance.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -163,7 +163,8 @@ class SurgeDetector:
             self._close_until(state, resolved_at)
             decisions.append(self._resolve(state, resolved_at))
         self._close_until(state, event_time)
-        rg.roll_to(state["ring"], event_time // seconds, self._expectation(state))
+        if event_time // seconds > state["ring"]["head"]:  # else roll_to has nothing to do (no closure built)
+            rg.roll_to(state["ring"], event_time // seconds, self._expectation(state))
         state["clock"] = event_time
         return decisions
 
@@ -239,8 +240,8 @@ class SurgeDetector:
         clock = state["clock"]
         ring = state["ring"]
         current = clock // seconds
-        long_width = settings.longest_window
-        if state["inc"] is None and rg.window(ring, current, long_width)[2] < settings.min_negative:
+        sums = rg.windows(ring, current, self.widths)  # the longest window last
+        if state["inc"] is None and sums[-1][2] < settings.min_negative:
             return None
         base = state["base"]
         elapsed = min(1.0, (clock - current * seconds + 1) / seconds)
@@ -252,24 +253,26 @@ class SurgeDetector:
         incident_closed = state["inc"] is None
         for index, width in enumerate(self.widths):
             phi = max(bl.window_dispersion(base, index, settings), uncertainty)
-            negative, total, weighted = rg.window(ring, current, width)
-            mean = max(rg.expected_window(ring, current, width) - unelapsed, 1e-9)
+            negative, total, weighted, expected = sums[index]
+            mean = max(expected - unelapsed, 1e-9)
             score = negative_binomial_score(negative, mean, phi)
             if weighted > negative:
                 score = max(score, negative_binomial_score(weighted, mean * weight, phi))
-            share = negative / total if total else 0.0
-            s_share = share_score(negative, total, share0, settings.share_design_rho) if self.share_test else 0.0
             threshold = settings.raise_score_of(index)
-            candidate = Evaluation(negative, mean, score, weighted, total, share, share0, s_share, threshold, width)
             # With no incident open, the window furthest above its own raise threshold decides; while one is
             # open, the most significant window (any window at the sustain score keeps it active).
             if best is None or (
-                candidate.score - threshold > best.score - best.threshold
+                score - threshold > best.score - best.threshold
                 if incident_closed and threshold != best.threshold
-                else candidate.score > best.score
+                else score > best.score
             ):
-                best = candidate
-        return best
+                best = Evaluation(negative, mean, score, weighted, total, 0.0, share0, 0.0, threshold, width)
+        if best is None:
+            return None
+        # The share and its test only for the deciding window (the share test is an incomplete beta too).
+        observed, trials = best.observed, best.total
+        s_share = share_score(observed, trials, share0, settings.share_design_rho) if self.share_test else 0.0
+        return replace(best, share=observed / trials if trials else 0.0, share_score=s_share)
 
     def severity(self, evaluation: Evaluation, max_reach: int) -> Severity:
         settings = self.settings

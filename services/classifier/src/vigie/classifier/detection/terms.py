@@ -49,8 +49,10 @@ def count(table: Table, terms: set[str], capacity: int, horizon: float) -> None:
             counts[term] += 1.0
             continue
         if len(counts) >= capacity:
-            weakest = min(counts.items(), key=lambda item: (item[1], item[0]))[0]
-            del counts[weakest]
+            # The least frequent term, ties by term order (min over the values first: no key function call
+            # per term, as every new term of a full table evicts one).
+            lowest = min(counts.values())
+            del counts[min(name for name, value in counts.items() if value == lowest)]
         counts[term] = 1.0
     table["n"] += 1.0
     if table["n"] > horizon:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from vigie.classifier.digest.aggregate import PeriodAggregate, PeriodSummary, mention_fingerprint
@@ -58,6 +58,21 @@ class TerritoryDigestState:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class _Span:
+    """A period and what :meth:`DigestAccumulator.observe` asks of it for every mention, computed once."""
+
+    period: Period
+    key: str
+    length: timedelta
+    #: When the watermark closes it (its end plus the grace).
+    closes_at: datetime
+
+
+def _span_length(span: _Span) -> timedelta:
+    return span.length
+
+
 class DigestAccumulator:
     """Builds the digests of many territories from a stream of scored mentions and alert events."""
 
@@ -70,7 +85,7 @@ class DigestAccumulator:
         self.options = options or DigestOptions()
         self.territories: dict[str, Territory] = {territory.id: territory for territory in territories}
         self._extractors: dict[str, ThemeExtractor] = {}
-        self._periods: dict[tuple[str, DigestPeriod], Period] = {}
+        self._periods: dict[tuple[str, DigestPeriod], _Span] = {}
         self.watermark: datetime | None = None
         self.states: dict[str, TerritoryDigestState] = {}
         self.incidents = IncidentLedger()
@@ -86,9 +101,10 @@ class DigestAccumulator:
     def observe(self, mention: ScoredMention) -> Observation:
         """Count a scored mention in each of its periods that is still open."""
         territory = self._territory(mention.territory_id)
-        periods = [self._period(kind, mention.published_at, territory.timezone) for kind in self.options.periods]
-        open_periods = [period for period in periods if not self._closed(period)]
-        if not open_periods:
+        watermark = self.watermark
+        spans = [self._span(kind, mention.published_at, territory.timezone) for kind in self.options.periods]
+        open_spans = [span for span in spans if watermark is None or span.closes_at > watermark]
+        if not open_spans:
             return "late"
         identity = author_identity(
             mention.author, mention.source, pseudonymise=self.options.pseudonymise, key=self.options.pseudonymise_key
@@ -96,16 +112,19 @@ class DigestAccumulator:
         keys = self._extractor(territory).keys(
             mention.text if not mention.title else f"{mention.title}\n{mention.text}"
         )
-        state = self.states.setdefault(territory.id, TerritoryDigestState())
+        state = self.states.get(territory.id)
+        if state is None:
+            state = self.states[territory.id] = TerritoryDigestState()
         # Redeliveries are recognised by the longest open period only (a week contains its days, and closes
         # with its last day), so each mention id is remembered once.
-        open_periods.sort(key=lambda period: period.end - period.start, reverse=True)
+        open_spans.sort(key=_span_length, reverse=True)
         deduplicate = self.options.deduplicate
         fingerprint = mention_fingerprint(mention.mention_id) if deduplicate else None
-        for index, period in enumerate(open_periods):
-            aggregate = state.aggregates.get(period.key)
+        for index, span in enumerate(open_spans):
+            period = span.period
+            aggregate = state.aggregates.get(span.key)
             if aggregate is None:
-                aggregate = state.aggregates[period.key] = PeriodAggregate(territory.id, period)
+                aggregate = state.aggregates[span.key] = PeriodAggregate(territory.id, period)
                 if self._earliest_known and (self._earliest_end is None or period.end < self._earliest_end):
                     self._earliest_end = period.end
             counted = aggregate.observe(
@@ -185,16 +204,16 @@ class DigestAccumulator:
 
     # -- helpers --------------------------------------------------------------------------------------------
 
-    def _period(self, kind: DigestPeriod, instant: datetime, timezone: str) -> Period:
+    def _span(self, kind: DigestPeriod, instant: datetime, timezone: str) -> _Span:
         """:func:`period_containing`, remembering the last period per zone and kind (streams are mostly in order)."""
         cached = self._periods.get((timezone, kind))
-        if cached is not None and cached.start <= instant < cached.end:
+        if cached is not None and cached.period.start <= instant < cached.period.end:
             return cached
-        period = self._periods[(timezone, kind)] = period_containing(kind, instant, timezone)
-        return period
-
-    def _closed(self, period: Period) -> bool:
-        return self.watermark is not None and period.end + self.options.grace <= self.watermark
+        period = period_containing(kind, instant, timezone)
+        span = self._periods[(timezone, kind)] = _Span(
+            period, period.key, period.end - period.start, period.end + self.options.grace
+        )
+        return span
 
     def _territory(self, territory_id: str) -> Territory:
         territory = self.territories.get(territory_id)

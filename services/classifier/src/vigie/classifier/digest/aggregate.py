@@ -7,6 +7,7 @@ the aggregate remembers a 64-bit hash of each mention id it has counted.
 from __future__ import annotations
 
 import hashlib
+from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import datetime
@@ -19,6 +20,7 @@ from vigie.schemas import DigestPost, ScoredMention, Sentiment, SourceKind
 SENTIMENTS: tuple[Sentiment, ...] = ("negative", "neutral", "positive")
 SOURCE_KINDS: tuple[SourceKind, ...] = get_args(SourceKind)
 SOURCE_BITS: dict[str, int] = {kind: bit for bit, kind in enumerate(SOURCE_KINDS)}
+_SENTIMENT_INDEX: dict[str, int] = {label: index for index, label in enumerate(SENTIMENTS)}
 PREVIEW_CHARS = 280
 
 
@@ -53,9 +55,33 @@ def post_of(mention: ScoredMention, identity: Identity | None, pseudonymise: boo
     )
 
 
-def _post_rank(post: DigestPost) -> tuple[int, int, float, str]:
+Rank = tuple[int, int, float, str]
+
+
+def _post_rank(post: DigestPost) -> Rank:
     """Most engaged first, then widest reach, then earliest, then by id (a total order: deterministic)."""
     return (-post.engagement, -post.reach, post.published_at.timestamp(), post.mention_id)
+
+
+class _LastPost:
+    """The post last built, for the next aggregate offered the same mention (its day, then its week)."""
+
+    __slots__ = ("last",)
+
+    def __init__(self) -> None:
+        #: (mention, identity, pseudonymise, post), replaced as a whole.
+        self.last: tuple[ScoredMention, Identity | None, bool, DigestPost] | None = None
+
+    def post_of(self, mention: ScoredMention, identity: Identity | None, pseudonymise: bool) -> DigestPost:
+        last = self.last
+        if last is not None and last[0] is mention and last[1] is identity and last[2] == pseudonymise:
+            return last[3]
+        post = post_of(mention, identity, pseudonymise)
+        self.last = (mention, identity, pseudonymise, post)
+        return post
+
+
+_last_post = _LastPost()
 
 
 @dataclass(slots=True)
@@ -82,8 +108,19 @@ _TALLY_FIELDS = tuple(f.name for f in fields(AuthorTally))
 
 
 def _tally_state(tally: AuthorTally) -> dict[str, Any]:
-    """``asdict`` without its deep copies (every field is a scalar): the service checkpoints this often."""
-    return {name: getattr(tally, name) for name in _TALLY_FIELDS}
+    """``asdict`` without its deep copies (every field is a scalar): the service checkpoints this often (a
+    literal: fields in declaration order, as :data:`_TALLY_FIELDS`)."""
+    return {
+        "label": tally.label,
+        "display_name": tally.display_name,
+        "pseudonymised": tally.pseudonymised,
+        "mentions": tally.mentions,
+        "positive": tally.positive,
+        "negative": tally.negative,
+        "reach": tally.reach,
+        "engagement": tally.engagement,
+        "sources": tally.sources,
+    }
 
 
 @dataclass
@@ -106,6 +143,11 @@ class PeriodAggregate:
     def __post_init__(self) -> None:
         if not self.timeline:
             self.timeline = [[0, 0, 0] for _ in self.period.bucket_starts()]
+        # The rank of each top post, aligned with the lists (kept sorted by it): not recomputed per offer.
+        self._ranks: dict[bool, list[Rank]] = {
+            True: [_post_rank(post) for post in self.top_positive],
+            False: [_post_rank(post) for post in self.top_negative],
+        }
 
     def observe(
         self,
@@ -134,9 +176,10 @@ class PeriodAggregate:
         label = mention.sentiment
         self.sentiment[label] += 1
         bucket = min(max(self.period.bucket_index(mention.published_at), 0), len(self.timeline) - 1)
-        self.timeline[bucket][SENTIMENTS.index(label)] += 1
+        self.timeline[bucket][_SENTIMENT_INDEX[label]] += 1
+        themes = self.themes
         for key in theme_keys:
-            self.themes[key] = self.themes.get(key, 0) + 1
+            themes[key] = themes.get(key, 0) + 1
         if label != "neutral":
             self._offer_post(mention, identity, top_posts, pseudonymise)
         if identity is not None:
@@ -144,17 +187,20 @@ class PeriodAggregate:
         return True
 
     def _offer_post(self, mention: ScoredMention, identity: Identity | None, limit: int, pseudonymise: bool) -> None:
-        posts = self.top_positive if mention.sentiment == "positive" else self.top_negative
-        if len(posts) >= limit:
-            worst = posts[-1]
-            engagement = engagement_of(mention)
-            if engagement < worst.engagement:
-                return
-            rank = (-engagement, -mention.reach, mention.published_at.timestamp(), mention.mention_id)
-            if rank >= _post_rank(worst):
-                return
-        posts.append(post_of(mention, identity, pseudonymise))
-        posts.sort(key=_post_rank)
+        positive = mention.sentiment == "positive"
+        posts = self.top_positive if positive else self.top_negative
+        ranks = self._ranks[positive]
+        engagement = engagement_of(mention)
+        if len(posts) >= limit and engagement < posts[-1].engagement:
+            return
+        rank = (-engagement, -mention.reach, mention.published_at.timestamp(), mention.mention_id)
+        if len(posts) >= limit and rank >= ranks[-1]:
+            return
+        # Where appending and a stable sort by rank would put it (after equal ranks), then cut to ``limit``.
+        at = bisect_right(ranks, rank)
+        ranks.insert(at, rank)
+        posts.insert(at, _last_post.post_of(mention, identity, pseudonymise))
+        del ranks[limit:]
         del posts[limit:]
 
     def _tally_author(self, mention: ScoredMention, identity: Identity) -> None:
@@ -163,9 +209,12 @@ class PeriodAggregate:
             tally = AuthorTally(identity.label, identity.display_name, identity.pseudonymised)
             self.authors[identity.key] = tally
         tally.mentions += 1
-        tally.positive += mention.sentiment == "positive"
-        tally.negative += mention.sentiment == "negative"
-        tally.reach = max(tally.reach, mention.reach)
+        label = mention.sentiment
+        tally.positive += label == "positive"
+        tally.negative += label == "negative"
+        reach = mention.reach
+        if reach > tally.reach:
+            tally.reach = reach
         tally.engagement += engagement_of(mention)
         tally.sources |= 1 << SOURCE_BITS[mention.source.kind]
 

@@ -75,13 +75,18 @@ class ThemeExtractor:
 
     def keys(self, text: str) -> set[str]:
         """Every theme key present in ``text`` (each once); interned, as every open period keeps them."""
-        cleaned = _HANDLE.sub(" ", _URL.sub(" ", text))
+        # Each pattern only where its first character can match (most posts have no URL, handle or hashtag).
+        cleaned = _URL.sub(" ", text) if "http" in text or "www." in text else text
+        if "@" in cleaned:
+            cleaned = _HANDLE.sub(" ", cleaned)
         keys: set[str] = set()
-        for tag in _HASHTAG.findall(cleaned):
-            folded = _fold_word(tag)
-            if folded not in self.excluded_hashtags:
-                keys.add(sys.intern(f"hashtag:{tag.casefold()}"))
-        words = _HASHTAG.sub(" ", cleaned)
+        words = cleaned
+        if "#" in cleaned:
+            for tag in _HASHTAG.findall(cleaned):
+                folded = _fold_word(tag)
+                if folded not in self.excluded_hashtags:
+                    keys.add(sys.intern(f"hashtag:{tag.casefold()}"))
+            words = _HASHTAG.sub(" ", cleaned)
         folded_text = fold(words) if self.landmarks else ""
         landmark_words: set[str] = set()
         for folded_landmark, landmark in self.landmarks:
