@@ -26,7 +26,7 @@ import gc
 import logging
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -159,7 +159,6 @@ def build_service(
     # The scored mentions are routed explicitly by Kafka's default partitioner: detection's per-partition
     # watermarks (and ``vigie backtest``) depend on exactly that split.
     raw_topic, scored_topic = topic(MENTIONS_RAW), topic(MENTIONS_SCORED)
-    alerts_topic, deadletter_topic, digests_topic = topic(ALERTS), topic(DEADLETTER), topic(DIGESTS)
     scoring, detecting = settings.role in ("all", "scoring"), settings.role in ("all", "detection")
     table = (
         app.Table(
@@ -176,13 +175,11 @@ def build_service(
 
     scored_partitions = TOPICS[MENTIONS_SCORED].partitions
 
-    async def publish(target: faust.TopicT, records: Sequence[EncodedRecord]) -> None:
-        """Send and wait for every acknowledgement (the batch is acked to faust only after this)."""
-        pending: list[Awaitable[Any]] = []
-        for record in records:
-            pending.append(await target.send(key=record.key, value=record.value, headers=record.headers))
-        if pending:
-            await asyncio.gather(*pending)
+    async def publish(records: Sequence[EncodedRecord]) -> None:
+        """Send and wait for every acknowledgement (the batch is acked to faust only after this). Through the
+        bulk producer, partitioned by key: faust's own producer carries the table's changelog, in records of
+        one with ``tansu_compat``, and an alert sent behind a checkpoint's writes waited for all of them."""
+        await service.bulk.send_all(records, [None] * len(records))
 
     async def publish_dead_letters(dead_letters: Sequence[DeadLetter]) -> None:
         for item in dead_letters:
@@ -197,7 +194,7 @@ def build_service(
                     "reason": item.reason[:300],
                 },
             )
-        await publish(deadletter_topic, [encode(DEADLETTER, item, source=SOURCE) for item in dead_letters])
+        await publish([encode(DEADLETTER, item, source=SOURCE) for item in dead_letters])
 
     async def score_raw(stream: faust.StreamT[bytes]) -> None:
         _freeze_long_lived()
@@ -270,8 +267,8 @@ def build_service(
                 service.progress.processed_batch(records)
 
     async def _publish_detection(outcome: DetectionOutcome) -> None:
-        await publish(alerts_topic, [encode(ALERTS, a.event, source=SOURCE) for a in outcome.alerts])
-        await publish(digests_topic, [encode(DIGESTS, digest, source=SOURCE) for digest in outcome.digests])
+        await publish([encode(ALERTS, a.event, source=SOURCE) for a in outcome.alerts])
+        await publish([encode(DIGESTS, digest, source=SOURCE) for digest in outcome.digests])
         await publish_dead_letters(outcome.dead_letters)
         produced_at = clock()
         for alert in outcome.alerts:
