@@ -1,11 +1,16 @@
 """Classifier throughput through the broker: scoring + detection in a real worker process.
 
     .venv/bin/python benchmarks/classifier_throughput.py [--mentions 60000] [--territories 1000] [--no-tansu-compat]
+        [--split | --roles scoring,detection,detection]
 
-1. An embedded Tansu broker; ``--territories`` generated territories; ``--mentions`` raw mentions spread over
-   a day of event time (about a fifth negative, one crisis) produced to ``vigie.mentions.raw.v1`` up front.
-2. A ``vigie classifier run`` worker starts on that backlog: throughput = mentions / (time from the worker's
-   first scored record to detection having processed every scored mention, read from its /metrics).
+1. An embedded Tansu broker; ``--territories`` generated territories; ``vigie classifier run`` worker(s)
+   (default one worker of role ``all``; ``--split``: a scoring and a detection worker; ``--roles``: any list,
+   workers of one role share its consumer group and partitions), all started and ready (groups settled).
+2. ``--mentions`` raw mentions (about a fifth negative, one crisis; event time spanning ``--event-seconds``)
+   produced to ``vigie.mentions.raw.v1`` as fast as the producer goes (~1 s for 60,000; it competes with the
+   workers meanwhile): throughput = mentions / (time from the first produced to detection having processed
+   every scored mention, read from the workers' /metrics). CPU time of each worker, Tansu and this observer
+   over that time, and how busy the machine was.
 3. Latency at steady state: mentions produced at ``--rate``/s; for each, produce time -> scored record
    consumed; plus the worker's own alert-latency histogram.
 4. The worker's RSS (current and peak) with all territories' detector states in memory.
@@ -18,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import os
 import random
 import signal
@@ -31,7 +37,6 @@ from pathlib import Path
 import httpx
 import yaml
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from prometheus_client.parser import text_string_to_metric_families
 
 from vigie.runtime.embedded_broker import EmbeddedBroker, free_port
 from vigie.schemas import MENTIONS_RAW, MENTIONS_SCORED, Author, RawMention, Source, encode
@@ -145,12 +150,23 @@ async def consume_scored(bootstrap: str, wanted: set[str], timeout_s: float) -> 
     return seen
 
 
+@functools.cache
+def http() -> httpx.Client:
+    """One client for every request of the observer: each new httpx client loads the CA bundle (~40 ms of
+    CPU), which made the observer take ~8 % of the machine the workers are measured on."""
+    return httpx.Client(timeout=5)
+
+
 def metric(url: str, name: str, labels: dict[str, str] | None = None) -> float:
-    text = httpx.get(f"{url}/metrics", timeout=5).text
-    for family in text_string_to_metric_families(text):
-        for sample in family.samples:
-            if sample.name == name and all(sample.labels.get(k) == v for k, v in (labels or {}).items()):
-                return float(sample.value)
+    """One sample of a worker's /metrics (its lines scanned, not parsed into families: cheaper)."""
+    text = http().get(f"{url}/metrics").text
+    wanted = [f'{key}="{value}"' for key, value in (labels or {}).items()]
+    for line in text.splitlines():
+        if not line.startswith(name):
+            continue
+        series, _, value = line.rpartition(" ")
+        if (series == name or series.startswith(name + "{")) and all(pair in series for pair in wanted):
+            return float(value)
     return 0.0
 
 
@@ -159,10 +175,16 @@ def rss_mb(pid: int) -> tuple[float, float]:
     return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
 
 
-def cpu_seconds(pid: int) -> float:
+def cpu_seconds(pid: int | str = "self") -> float:
     """User + system CPU time the process has used so far (load-independent, unlike wall time)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_busy_seconds() -> float:
+    """CPU-seconds every core of the machine spent busy since boot (all but idle and iowait)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    return (sum(values) - values[3] - values[4]) / os.sysconf("SC_CLK_TCK")
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -171,7 +193,7 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def start_worker(
-    bootstrap: str, territories: Path, role: str, app_id: str, args: argparse.Namespace, directory: Path
+    bootstrap: str, territories: Path, name: str, role: str, app_id: str, args: argparse.Namespace, directory: Path
 ) -> tuple[subprocess.Popen[bytes], str]:
     """A ``vigie classifier run`` process of ``role``; returns it and the URL of its ops endpoints."""
     port = free_port()
@@ -186,7 +208,7 @@ def start_worker(
         "VIGIE_CLASSIFIER_BROKER_HEARTBEAT_INTERVAL_S": "0.5",
         "VIGIE_CLASSIFIER_LOG_LEVEL": "WARNING",
     }
-    with (directory / f"worker-{role}.log").open("wb") as log:
+    with (directory / f"worker-{name}.log").open("wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "vigie.runtime.cli", "classifier", "run", "--territories", str(territories)],
             env=env,
@@ -194,6 +216,19 @@ def start_worker(
             stderr=subprocess.STDOUT,
         )
     return process, f"http://127.0.0.1:{port}"
+
+
+def wait_ready(url: str, timeout_s: float = 60.0) -> None:
+    """Until the worker answers 200 on /readyz (its agents run, its table is recovered)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            if http().get(f"{url}/readyz", timeout=2.0).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"worker at {url} not ready after {timeout_s:.0f}s")
 
 
 def main() -> None:
@@ -205,6 +240,11 @@ def main() -> None:
     parser.add_argument("--no-tansu-compat", action="store_true")
     parser.add_argument(
         "--split", action="store_true", help="one scoring worker and one detection worker (two processes, two cores)"
+    )
+    parser.add_argument(
+        "--roles",
+        help="comma-separated worker roles, one process each (e.g. scoring,detection,detection: the detection "
+        "workers share the topic's partitions); overrides --split",
     )
     parser.add_argument(
         "--event-seconds",
@@ -219,44 +259,59 @@ def main() -> None:
         path, ids = territory_file(args.territories, Path(tmp))
         span = args.event_seconds or args.mentions / 5000
         backlog = mentions(args.mentions, ids, span_s=span, crisis=ids[0])
-        began = time.monotonic()
-        asyncio.run(produce(bootstrap, backlog))
         print(
             f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} (other processes compete)",
             flush=True,
         )
-        print(f"produced backlog: {len(backlog)} mentions in {time.monotonic() - began:.1f}s", flush=True)
 
-        roles = [("scoring", "bench-scoring"), ("detection", "bench-detection")] if args.split else [("all", "bench")]
-        workers = {role: start_worker(bootstrap, path, role, app_id, args, Path(tmp)) for role, app_id in roles}
-        scoring_url = workers["scoring" if args.split else "all"][1]
-        detection_url = workers["detection" if args.split else "all"][1]
+        roles = (args.roles or ("scoring,detection" if args.split else "all")).split(",")
+        names = [
+            role if roles.count(role) == 1 else f"{role}-{roles[:i].count(role) + 1}" for i, role in enumerate(roles)
+        ]
+        # Every worker is started and ready (its group settled: a later member makes the earlier ones rebalance)
+        # before the backlog is produced, so no rebalance lands inside the measurement and no worker has a head
+        # start. The producer (this process, ~1 s of one core) competes with the workers meanwhile.
+        workers: dict[str, tuple[subprocess.Popen[bytes], str]] = {}
+        for name, role in zip(names, roles, strict=True):
+            app_id = {"scoring": "bench-scoring", "detection": "bench-detection"}.get(role, "bench")
+            workers[name] = start_worker(bootstrap, path, name, role, app_id, args, Path(tmp))
+            wait_ready(workers[name][1])
+        for _, url in workers.values():
+            wait_ready(url)
+        scoring_urls = [workers[n][1] for n, r in zip(names, roles, strict=True) if r in ("scoring", "all")]
+        detection_urls = [workers[n][1] for n, r in zip(names, roles, strict=True) if r in ("detection", "all")]
+        cpu_first = {name: cpu_seconds(process.pid) for name, (process, _) in workers.items()}
+        cpu_first["tansu"] = cpu_seconds(broker.pid or "self")
+        cpu_first["benchmark"] = cpu_seconds()
+        busy_first = machine_busy_seconds()
+        began = time.monotonic()
+        asyncio.run(produce(bootstrap, backlog))
+        print(f"produced backlog: {len(backlog)} mentions in {time.monotonic() - began:.1f}s", flush=True)
         try:
             detected = "vigie_classifier_batch_size_sum"
-            first = scoring_done = None
-            cpu_first: dict[str, float] = {}
+            scoring_done = None
             deadline = time.monotonic() + 600
             while time.monotonic() < deadline:
                 try:
-                    # Each scrape renders every series in the worker's event loop: scraped at 2/s (throughput
-                    # resolution 0.5 s), not 20/s, so the observer does not eat the worker's CPU.
-                    done = metric(detection_url, detected, {"stage": "detection"})
-                    scored = metric(scoring_url, detected, {"stage": "scoring"})
+                    # Each scrape renders every series in the worker's event loop: scraped at 5/s (throughput
+                    # resolution 0.2 s), not 20/s, so the observer does not eat the workers' CPU.
+                    done = sum(metric(url, detected, {"stage": "detection"}) for url in detection_urls)
+                    scored = sum(metric(url, detected, {"stage": "scoring"}) for url in scoring_urls)
                 except httpx.HTTPError:
                     time.sleep(0.2)
                     continue
-                if first is None and scored > 0:
-                    first = time.monotonic()
-                    cpu_first = {role: cpu_seconds(process.pid) for role, (process, _) in workers.items()}
                 if scoring_done is None and scored >= len(backlog):
                     scoring_done = time.monotonic()
                 if done >= len(backlog):
                     break
-                time.sleep(0.5)
-            elapsed = time.monotonic() - (first or began)
+                time.sleep(0.2)
+            elapsed = time.monotonic() - began
             cpu_used = {
                 role: cpu_seconds(process.pid) - cpu_first.get(role, 0.0) for role, (process, _) in workers.items()
             }
+            tansu_used = cpu_seconds(broker.pid or "self") - cpu_first.get("tansu", 0.0)
+            observer_used = cpu_seconds() - cpu_first.get("benchmark", 0.0)
+            busy = machine_busy_seconds() - busy_first
             print(
                 f"throughput (scoring + detection, backlog spanning {span:.0f}s of event time, "
                 f"tansu_compat={not args.no_tansu_compat}, workers: {'+'.join(workers)}): "
@@ -268,10 +323,16 @@ def main() -> None:
                     f"CPU time of the {role} worker over the backlog: {used:.1f}s "
                     f"({len(backlog) / max(used, 1e-9):,.0f} mentions per CPU-second: the rate one free core would give)"
                 )
-            if first is not None and scoring_done is not None:
+            print(
+                f"CPU time of Tansu over the backlog: {tansu_used:.1f}s, of this benchmark (observing): "
+                f"{observer_used:.1f}s; the machine was busy {busy:.1f} of "
+                f"{elapsed * (os.cpu_count() or 1):.1f} core-seconds"
+            )
+            if scoring_done is not None:
                 print(
-                    f"scoring stage alone: {len(backlog) / (scoring_done - first):,.0f} mentions/s "
-                    f"({metric(scoring_url, 'vigie_classifier_scoring_seconds_sum'):.1f}s of it in the model)"
+                    f"scoring stage alone: {len(backlog) / (scoring_done - began):,.0f} mentions/s "
+                    f"({sum(metric(url, 'vigie_classifier_scoring_seconds_sum') for url in scoring_urls):.1f}s "
+                    "of it in the model)"
                 )
             for role, (process, _) in workers.items():
                 current, peak = rss_mb(process.pid)

@@ -30,7 +30,6 @@ import argparse
 import asyncio
 import cProfile
 import gc
-import importlib.util
 import json
 import os
 import signal
@@ -45,9 +44,11 @@ from typing import Any
 
 import uvloop
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the workload of classifier_throughput.py
+from benchmarks.classifier_throughput import cpu_seconds, machine_busy_seconds, mentions, produce
 from vigie.runtime.embedded_broker import EmbeddedBroker
 from vigie.runtime.topics import TopicRequest
-from vigie.schemas import MENTIONS_RAW, TOPICS
+from vigie.schemas import MENTIONS_RAW, TOPICS, encode
 
 HERE = Path(__file__).resolve().parent
 SCENARIOS = {
@@ -57,27 +58,6 @@ SCENARIOS = {
     "one-aiokafka": ("aiokafka-sink",),
 }
 PARTITIONS = TOPICS[MENTIONS_RAW].partitions
-
-
-def _classifier_benchmark() -> Any:
-    """benchmarks/classifier_throughput.py (not a package): its mention generator and producer."""
-    spec = importlib.util.spec_from_file_location("classifier_throughput", HERE / "classifier_throughput.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def cpu_seconds(pid: int | str = "self") -> float:
-    """User + system CPU time of a process so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def machine_busy_seconds() -> float:
-    """CPU-seconds every core of the machine spent busy since boot (all but idle and iowait)."""
-    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
-    return (sum(values) - values[3] - values[4]) / os.sysconf("SC_CLK_TCK")
 
 
 # ---------------------------------------------------------------- the worker processes (one stage each)
@@ -407,13 +387,12 @@ def main() -> None:
                 runner.run(run_aiokafka_stage(args))
         return
 
-    bench = _classifier_benchmark()
     with tempfile.TemporaryDirectory() as tmp, EmbeddedBroker() as broker:
         ids = [f"t{index:04d}" for index in range(args.territories)]
-        backlog = bench.mentions(args.mentions, ids, span_s=args.mentions / 5000, crisis=ids[0])
+        backlog = mentions(args.mentions, ids, span_s=args.mentions / 5000, crisis=ids[0])
         began = time.monotonic()
-        asyncio.run(bench.produce(broker.bootstrap_servers, backlog))
-        size = sum(len(bench.encode(MENTIONS_RAW, m, source="/bench").value) for m in backlog[:1000]) / 1000
+        asyncio.run(produce(broker.bootstrap_servers, backlog))
+        size = sum(len(encode(MENTIONS_RAW, m, source="/bench").value) for m in backlog[:1000]) / 1000
         print(
             f"backlog: {len(backlog):,} raw mentions (~{size:.0f}-byte values, {PARTITIONS} partitions, keyed by "
             f"territory) produced in {time.monotonic() - began:.1f} s; machine: {os.cpu_count()} cores, load average "
