@@ -272,22 +272,21 @@ def main() -> None:
         # before the backlog is produced, so no rebalance lands inside the measurement and no worker has a head
         # start. The producer (this process, ~1 s of one core) competes with the workers meanwhile.
         workers: dict[str, tuple[subprocess.Popen[bytes], str]] = {}
-        for name, role in zip(names, roles, strict=True):
-            app_id = {"scoring": "bench-scoring", "detection": "bench-detection"}.get(role, "bench")
-            workers[name] = start_worker(bootstrap, path, name, role, app_id, args, Path(tmp))
-            wait_ready(workers[name][1])
-        for _, url in workers.values():
-            wait_ready(url)
-        scoring_urls = [workers[n][1] for n, r in zip(names, roles, strict=True) if r in ("scoring", "all")]
-        detection_urls = [workers[n][1] for n, r in zip(names, roles, strict=True) if r in ("detection", "all")]
-        cpu_first = {name: cpu_seconds(process.pid) for name, (process, _) in workers.items()}
-        cpu_first["tansu"] = cpu_seconds(broker.pid or "self")
-        cpu_first["benchmark"] = cpu_seconds()
-        busy_first = machine_busy_seconds()
-        began = time.monotonic()
-        asyncio.run(produce(bootstrap, backlog))
-        print(f"produced backlog: {len(backlog)} mentions in {time.monotonic() - began:.1f}s", flush=True)
-        try:
+        try:  # the finally below stops every worker started, also when one never gets ready
+            for name, role in zip(names, roles, strict=True):
+                app_id = {"scoring": "bench-scoring", "detection": "bench-detection"}.get(role, "bench")
+                workers[name] = start_worker(bootstrap, path, name, role, app_id, args, Path(tmp))
+                wait_ready(workers[name][1])
+            for _, url in workers.values():
+                wait_ready(url)
+            scoring_urls = [workers[n][1] for n, r in zip(names, roles, strict=True) if r in ("scoring", "all")]
+            detection_urls = [workers[n][1] for n, r in zip(names, roles, strict=True) if r in ("detection", "all")]
+            worker_cpu_first = {name: cpu_seconds(process.pid) for name, (process, _) in workers.items()}
+            tansu_cpu_first, observer_cpu_first = cpu_seconds(broker.pid or "self"), cpu_seconds()
+            busy_first = machine_busy_seconds()
+            began = time.monotonic()
+            asyncio.run(produce(bootstrap, backlog))
+            print(f"produced backlog: {len(backlog)} mentions in {time.monotonic() - began:.1f}s", flush=True)
             detected = "vigie_classifier_batch_size_sum"
             scoring_done = None
             deadline = time.monotonic() + 600
@@ -307,10 +306,10 @@ def main() -> None:
                 time.sleep(0.2)
             elapsed = time.monotonic() - began
             cpu_used = {
-                role: cpu_seconds(process.pid) - cpu_first.get(role, 0.0) for role, (process, _) in workers.items()
+                name: cpu_seconds(process.pid) - worker_cpu_first[name] for name, (process, _) in workers.items()
             }
-            tansu_used = cpu_seconds(broker.pid or "self") - cpu_first.get("tansu", 0.0)
-            observer_used = cpu_seconds() - cpu_first.get("benchmark", 0.0)
+            tansu_used = cpu_seconds(broker.pid or "self") - tansu_cpu_first
+            observer_used = cpu_seconds() - observer_cpu_first
             busy = machine_busy_seconds() - busy_first
             print(
                 f"throughput (scoring + detection, backlog spanning {span:.0f}s of event time, "
@@ -318,9 +317,9 @@ def main() -> None:
                 f"{len(backlog) / elapsed:,.0f} mentions/s ({len(backlog)} in {elapsed:.1f}s)",
                 flush=True,
             )
-            for role, used in cpu_used.items():
+            for name, used in cpu_used.items():
                 print(
-                    f"CPU time of the {role} worker over the backlog: {used:.1f}s "
+                    f"CPU time of the {name} worker over the backlog: {used:.1f}s "
                     f"({len(backlog) / max(used, 1e-9):,.0f} mentions per CPU-second: the rate one free core would give)"
                 )
             print(

@@ -42,8 +42,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import uvloop
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the workload of classifier_throughput.py
 from benchmarks.classifier_throughput import cpu_seconds, machine_busy_seconds, mentions, produce
 from vigie.runtime.embedded_broker import EmbeddedBroker
@@ -115,8 +113,10 @@ def _parse_conf(pairs: Sequence[str]) -> dict[str, Any]:
 
 
 def new_loop(args: argparse.Namespace) -> asyncio.AbstractEventLoop:
-    """uvloop's event loop (the classifier's default), or asyncio's."""
-    return uvloop.new_event_loop() if args.loop == "uvloop" else asyncio.new_event_loop()
+    """The worker's event loop of ``--loop`` (uvloop's, the classifier's default, or asyncio's)."""
+    from vigie.classifier.service.worker import new_event_loop
+
+    return new_event_loop(args.loop)
 
 
 def run_faust_stage(args: argparse.Namespace) -> None:

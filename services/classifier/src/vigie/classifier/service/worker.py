@@ -32,6 +32,11 @@ def _never_scores(mentions: Sequence[RawMention]) -> Sequence[ScoredMention]:
     raise RuntimeError("this worker's role is detection: it has no scoring agent")
 
 
+def new_event_loop(kind: str) -> asyncio.AbstractEventLoop:
+    """The worker's event loop: uvloop's (``kind`` "uvloop", the default setting) or asyncio's."""
+    return uvloop.new_event_loop() if kind == "uvloop" else asyncio.new_event_loop()
+
+
 def run_worker(settings: ClassifierSettings, *, create_topics: bool = True) -> int:
     """Run the worker until a signal stops it; return the exit code."""
     configure_logging(settings.log_level, settings.log_format)
@@ -71,7 +76,7 @@ def run_worker(settings: ClassifierSettings, *, create_topics: bool = True) -> i
         quiet=True,
         override_logging=False,
         redirect_stdouts=False,
-        loop=uvloop.new_event_loop() if settings.event_loop == "uvloop" else asyncio.new_event_loop(),
+        loop=new_event_loop(settings.event_loop),
     )
     try:
         worker.execute_from_commandline()
