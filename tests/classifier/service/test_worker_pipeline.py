@@ -108,13 +108,24 @@ def test_worker_scores_dead_letters_and_raises_alerts(kafka, start_worker, uniqu
         by_partition[record.partition] = max(by_partition.get(record.partition, -1), record.offset)
     committed = asyncio.run(_committed(kafka.bootstrap_servers, f"vigie-classifier-{unique}", by_partition))
     assert committed == {p: offset + 1 for p, offset in by_partition.items()}
+    # Likewise the raw mentions: the scoring agent's last batches, still on their way to the broker when the
+    # stop began, are waited for, and their input offsets make the final commit.
+    raw_ends: dict[int, int] = {}
+    for record in kit.read_all(kafka.bootstrap_servers, [MENTIONS_RAW], len(mentions) + 3):
+        raw_ends[record.partition] = max(raw_ends.get(record.partition, -1), record.offset)
+    committed = asyncio.run(
+        _committed(kafka.bootstrap_servers, f"vigie-classifier-{unique}", raw_ends, topic=MENTIONS_RAW)
+    )
+    assert committed == {p: offset + 1 for p, offset in raw_ends.items()}
 
 
-async def _committed(bootstrap: str, group: str, partitions: dict[int, int]) -> dict[int, int | None]:
+async def _committed(
+    bootstrap: str, group: str, partitions: dict[int, int], topic: str = MENTIONS_SCORED
+) -> dict[int, int | None]:
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
     await consumer.start()
     try:
-        return {p: await consumer.committed(TopicPartition(MENTIONS_SCORED, p)) for p in partitions}
+        return {p: await consumer.committed(TopicPartition(topic, p)) for p in partitions}
     finally:
         await consumer.stop()
 

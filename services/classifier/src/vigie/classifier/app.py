@@ -8,9 +8,10 @@ it also publishes the territory digests (``vigie.digests.v1``) whose periods the
 closed, their accumulators checkpointed in the same table (see
 :mod:`vigie.classifier.service.digest_checkpoint`).
 
-Delivery: at least once. Each agent waits for its output records to be acknowledged before the batch is
-acknowledged to faust, and faust flushes its producer before committing offsets, so an offset is never
-committed before its side effects. Detection writes its table on a timer (``checkpoint_interval_s``: each
+Delivery: at least once. An input record is acknowledged to faust only once its output records are
+acknowledged by the broker (scoring goes on with its next batches meanwhile, holding the input: see
+:mod:`vigie.classifier.service.deliveries`), and faust flushes its producer before committing offsets, so an
+offset is never committed before its side effects. Detection writes its table on a timer (``checkpoint_interval_s``: each
 territory state changed since the last checkpoint once, not once per batch) and keeps the events of the
 batches since then unacknowledged until their checkpoint is written. Records re-delivered after a crash
 are made harmless by the detection step (see :mod:`vigie.classifier.service.detection_outcome`).
@@ -38,8 +39,10 @@ from faust.types import TP, EventT, Message
 from vigie.classifier.detection import partition_for
 from vigie.classifier.metrics import ClassifierMetrics
 from vigie.classifier.service.bulk_producer import BulkProducer
+from vigie.classifier.service.deliveries import Deliveries
 from vigie.classifier.service.detection_outcome import DetectionOutcome, DetectionStep
 from vigie.classifier.service.detection_step import upstream_header
+from vigie.classifier.service.fast_consumer import ClassifierApp
 from vigie.classifier.service.faust_records import inbound
 from vigie.classifier.service.faust_sensor import batched_prometheus_monitor
 from vigie.classifier.service.progress import Progress
@@ -107,7 +110,7 @@ def faust_app(settings: ClassifierSettings) -> faust.App:
     """The faust app configured from the settings (see the module docstring for the choices)."""
     servers = [s.strip() for s in settings.kafka.bootstrap_servers.split(",") if s.strip()]
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return faust.App(
+    return ClassifierApp(
         settings.app_id,
         broker=[f"kafka://{server}" for server in servers],
         store="memory://",
@@ -132,6 +135,9 @@ def faust_app(settings: ClassifierSettings) -> faust.App:
         table_standby_replicas=0,
         key_serializer="raw",
         value_serializer="raw",
+        # faust's repaired Cython fast paths (opt-in since 0.14): a stream takes the events already waiting in
+        # its queue without a trip through the event loop each.
+        cython_optimizations=True,
     )
 
 
@@ -196,6 +202,21 @@ def build_service(
             )
         await publish([encode(DEADLETTER, item, source=SOURCE) for item in dead_letters])
 
+    def acknowledge(message: Message) -> None:
+        if message.ack(app.consumer):
+            app.sensors.on_message_out(message.tp, message.offset, message)
+
+    background: set[asyncio.Future[None]] = set()
+
+    def delivery_failed(error: BaseException) -> None:
+        # Its input is never acknowledged; going on would let later batches' commits pass it: the worker stops.
+        log.critical("producing scored mentions failed: the worker stops", exc_info=error)
+        crashing = asyncio.ensure_future(app.crash(error))
+        background.add(crashing)
+        crashing.add_done_callback(background.discard)
+
+    deliveries = Deliveries(acknowledge, delivery_failed, settings.scoring_batches_in_flight)
+
     async def score_raw(stream: faust.StreamT[bytes]) -> None:
         _freeze_long_lived()
         async for events in _batches(stream, settings.scoring_batch_size, within=settings.scoring_batch_within_s):
@@ -204,11 +225,12 @@ def build_service(
             outcome: ScoringOutcome = score_records(records, score, clock)
             metrics.scoring_seconds.observe(time.perf_counter() - started)
             metrics.batch_size.labels(stage="scoring").observe(len(records))
-            await service.bulk.send_all(
+            delivery = await service.bulk.submit_all(
                 scored_records(outcome.scored, SOURCE, upstream_header),
                 [partition_for(m.territory_id, scored_partitions) for _, m in outcome.scored],
             )
             await publish_dead_letters(outcome.dead_letters)
+            await deliveries.admit(events, delivery)
             # one increment per label pair, not one per record
             for (language, sentiment), count in Counter(
                 (m.detected_language, m.sentiment) for _, m in outcome.scored
@@ -230,8 +252,7 @@ def build_service(
         metrics.checkpoint_seconds.observe(time.perf_counter() - started)
         metrics.checkpoint_writes.inc(len(writes))
         for message in window.release():
-            if message.ack(app.consumer):
-                app.sensors.on_message_out(message.tp, message.offset, message)
+            acknowledge(message)
         metrics.checkpoint_pending.set(0)
 
     def drop_window() -> None:
@@ -314,7 +335,9 @@ def build_service(
     async def on_before_shutdown(sender: Any, *args: Any, signal: Any = None, **kwargs: Any) -> None:
         # Clean stop: the open window is checkpointed and its offsets acknowledged, so that the consumer's
         # final commit covers it and a restarted worker re-applies nothing. (faust flushes its producer
-        # after this signal and commits after that.)
+        # after this signal and commits after that.) Scored batches still in flight are waited for, likewise.
+        if scoring:
+            await deliveries.drain()
         if detecting and window.held:
             async with checkpointing:
                 if window.held:

@@ -39,6 +39,13 @@ class ClassifierSettings(ServiceSettings):
     scoring_batch_within_s: float = Field(
         default=0.05, gt=0, le=10, description="Longest wait for a batch to fill before scoring what is there."
     )
+    scoring_batches_in_flight: int = Field(
+        default=4,
+        ge=1,
+        le=64,
+        description="Scored batches handed to the producer and not yet acknowledged by the broker while the next "
+        "batch is scored (their input offsets are committed only once acknowledged).",
+    )
     detection_batch_size: int = Field(
         default=1000,
         ge=1,

@@ -3,8 +3,9 @@
 The scored mentions are the classifier's bulk output (one record per mention). Faust's own producer
 sends them one by one through several layers and, against Tansu, must use batches of one record for its
 changelogs (``tansu_compat``); this plain aiokafka producer batches them instead (acks=all, no
-idempotence: Tansu rejects it). The agent waits for every acknowledgement of a batch before faust may
-commit the batch's input offsets.
+idempotence: Tansu rejects it). Every acknowledgement of a batch arrives before faust may commit the batch's
+input offsets: ``send_all`` waits for them; ``submit_all`` returns their future, so that the scoring agent
+can score its next batch meanwhile (see :mod:`vigie.classifier.service.deliveries`).
 
 Records whose partition is known are appended to record batches built here (one per topic partition, in
 order) and submitted whole with ``send_batch``: one future per batch instead of a coroutine, a future and
@@ -60,8 +61,16 @@ class BulkProducer(Service):
 
     async def send_all(self, records: Sequence[EncodedRecord], partitions: Sequence[int | None]) -> None:
         """Send every record (to its partition, None = by key) and wait for all the acknowledgements."""
+        delivery = await self.submit_all(records, partitions)
+        await delivery
+
+    async def submit_all(
+        self, records: Sequence[EncodedRecord], partitions: Sequence[int | None]
+    ) -> asyncio.Future[list[Any]]:
+        """Hand every record to the producer (to its partition, None = by key) and return, without waiting for
+        the broker, the future of all their acknowledgements. Waits only while the producer's buffer is full."""
         if not records:
-            return
+            return _done()
         producer = await self._ready_producer()
         pending: list[Any] = []
         batches: dict[tuple[str, int], list[Any]] = {}
@@ -83,4 +92,10 @@ class BulkProducer(Service):
             for builder in builders:
                 builder.close()  # complete: sent without waiting for linger_ms
                 pending.append(await producer.send_batch(builder, topic, partition=partition))
-        await asyncio.gather(*pending)
+        return asyncio.gather(*pending)
+
+
+def _done() -> asyncio.Future[list[Any]]:
+    future: asyncio.Future[list[Any]] = asyncio.get_running_loop().create_future()
+    future.set_result([])
+    return future
