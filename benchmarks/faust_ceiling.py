@@ -125,7 +125,7 @@ def run_faust_stage(args: argparse.Namespace) -> None:
     from faust.sensors.prometheus import FaustMetrics, PrometheusMonitor
     from prometheus_client import CollectorRegistry
 
-    from vigie.classifier.app import faust_app
+    from vigie.classifier.app import faust_app, raw_record_schema
     from vigie.classifier.service.bulk_producer import BulkProducer
     from vigie.classifier.service.faust_sensor import batched_prometheus_monitor
     from vigie.schemas.codec import EncodedRecord
@@ -142,9 +142,7 @@ def run_faust_stage(args: argparse.Namespace) -> None:
     meter = Meter(Path(args.report), args.expected, args.profile)
 
     def topic(name: str) -> Any:
-        return app.topic(
-            name, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw", internal=False
-        )
+        return app.topic(name, schema=raw_record_schema(), internal=False)
 
     sink = args.sink
 

@@ -42,7 +42,7 @@ from vigie.classifier.service.bulk_producer import BulkProducer
 from vigie.classifier.service.deliveries import Deliveries
 from vigie.classifier.service.detection_outcome import DetectionOutcome, DetectionStep
 from vigie.classifier.service.detection_step import upstream_header
-from vigie.classifier.service.fast_consumer import ClassifierApp
+from vigie.classifier.service.fast_consumer import ClassifierApp, RawRecordSchema
 from vigie.classifier.service.faust_records import inbound
 from vigie.classifier.service.faust_sensor import batched_prometheus_monitor
 from vigie.classifier.service.progress import Progress
@@ -141,6 +141,11 @@ def faust_app(settings: ClassifierSettings) -> faust.App:
     )
 
 
+def raw_record_schema() -> RawRecordSchema:
+    """Keys and values as bytes, handed over undecoded (see :class:`RawRecordSchema`)."""
+    return RawRecordSchema(key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw")
+
+
 def build_service(
     settings: ClassifierSettings,
     *,
@@ -158,9 +163,7 @@ def build_service(
         app.monitor = batched_prometheus_monitor(metrics.registry, "vigie_classifier_faust")
 
     def topic(name: str) -> faust.TopicT:
-        return app.topic(
-            name, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw", internal=False
-        )
+        return app.topic(name, schema=raw_record_schema(), internal=False)
 
     # The scored mentions are routed explicitly by Kafka's default partitioner: detection's per-partition
     # watermarks (and ``vigie backtest``) depend on exactly that split.

@@ -22,12 +22,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Coroutine, Generator
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import faust
 from faust.transport import consumer as faust_consumer
 from faust.transport.drivers import aiokafka as aiokafka_driver
-from faust.types import ConsumerT, TransportT
+from faust.types import AppT, ConsumerT, EventT, Message, TransportT
 
 
 class _Continue:
@@ -154,3 +154,24 @@ class ClassifierApp(faust.App):
 
     def _new_transport(self) -> TransportT:
         return FastHandoffTransport(self.conf.broker_consumer, self)
+
+
+class RawRecordSchema(faust.Schema[bytes, bytes]):
+    """The agents' topics' schema: keys and values reach the agents as the bytes they are (the pure steps decode
+    them, dead-lettering what they cannot), without faust's codec registry in between, whose ``raw`` codec
+    returns the bytes unchanged after several look-ups per record (~15 % of faust's per-record path)."""
+
+    def compile(
+        self,
+        app: AppT,
+        *,
+        on_key_decode_error: Any = None,
+        on_value_decode_error: Any = None,
+        default_propagate: bool = False,
+    ) -> Any:
+        event_type: Any = app.conf.Event
+
+        async def decode(message: Message, *, propagate: bool = default_propagate) -> EventT[bytes]:
+            return cast("EventT[bytes]", event_type(app, message.key, message.value, message.headers, message))
+
+        return decode
