@@ -44,6 +44,24 @@ def alert_events(kit, bootstrap: str, expected_ids: set[str], timeout_s: float) 
     return [AlertEvent.model_validate_json(record.value) for record in records]
 
 
+def _assert_the_backtest_events(published: list[AlertEvent], expected: list[dict[str, object]]) -> None:
+    """The published events, deduplicated by id (re-emissions carry the same id and payload), are the
+    backtest's, and no incident was raised twice."""
+    by_id: dict[str, list[str]] = defaultdict(list)
+    for event in published:
+        by_id[event.event_id].append(event.model_dump_json())
+    assert all(len(set(copies)) == 1 for copies in by_id.values()), "one event id, two different payloads"
+    deduplicated = sorted((json.loads(copies[0]) for copies in by_id.values()), key=lambda e: e["event_id"])
+    assert deduplicated == sorted(
+        (AlertEvent.model_validate(e).model_dump(mode="json") for e in expected), key=lambda e: e["event_id"]
+    )
+    raised = defaultdict(set)
+    for event in published:
+        if event.transition == "raised":
+            raised[event.incident_id].add(event.event_id)
+    assert all(len(ids) == 1 for ids in raised.values())
+
+
 def _published_digests(kit, bootstrap: str, expected: int) -> list[str]:
     """The digests on the topic, one per id (a batch re-processed after a crash may publish one again)."""
     records = kit.read_all(bootstrap, [DIGESTS], expected)
@@ -107,19 +125,7 @@ def test_killed_and_restarted_worker_publishes_the_backtest_alerts(kafka, start_
     expected_ids = {e["event_id"] for e in expected}
     published = alert_events(kit, kafka.bootstrap_servers, expected_ids, 60)
 
-    by_id: dict[str, list[str]] = defaultdict(list)
-    for event in published:
-        by_id[event.event_id].append(event.model_dump_json())
-    assert all(len(set(copies)) == 1 for copies in by_id.values()), "one event id, two different payloads"
-    deduplicated = sorted((json.loads(copies[0]) for copies in by_id.values()), key=lambda e: e["event_id"])
-    assert deduplicated == sorted(
-        (AlertEvent.model_validate(e).model_dump(mode="json") for e in expected), key=lambda e: e["event_id"]
-    )
-    raised = defaultdict(set)
-    for event in published:
-        if event.transition == "raised":
-            raised[event.incident_id].add(event.event_id)
-    assert all(len(ids) == 1 for ids in raised.values())
+    _assert_the_backtest_events(published, expected)
     replayed = [
         line for line in second.metrics().splitlines() if line.startswith("vigie_classifier_replayed_records_total")
     ]
@@ -143,4 +149,39 @@ def test_killed_and_restarted_worker_publishes_the_backtest_alerts(kafka, start_
         alerts=[AlertEvent.model_validate(e) for e in expected],
     )
     assert sorted(digests) == sorted(d.model_dump_json() for d in offline if d.period == "day")
+    assert second.terminate() == 0
+
+
+def test_partitions_handed_over_by_rebalances_give_the_backtest_alerts(
+    kafka, start_worker, unique, kit, tmp_path
+) -> None:
+    """A second worker joins mid-stream (the partitions are shared out again), then the first stops cleanly
+    (the second takes them all, resuming from the first one's checkpoints): the events are still the
+    backtest's, with no incident raised twice."""
+    mentions = kit.scenario(TERRITORY_IDS, "nice")
+    mentions_file = tmp_path / "mentions.jsonl"
+    mentions_file.write_text("".join(m.model_dump_json() + "\n" for m in mentions))
+    expected = backtest(kit.TERRITORIES, mentions_file)
+    raised_at = AlertEvent.model_validate(expected[0]).event_time
+    split = next(i for i, m in enumerate(mentions) if m.published_at >= raised_at) + 20
+    middle = (split + len(mentions)) // 2
+
+    app_id = f"vigie-classifier-{unique}"
+    settings = {"VIGIE_CLASSIFIER_CHECKPOINT_INTERVAL_S": "0.5"}
+    first = start_worker(kafka.bootstrap_servers, app_id=app_id, **settings)
+    first.wait_ready()
+    asyncio.run(kit.produce_mentions(kafka.bootstrap_servers, mentions[:split]))
+    before = alert_events(kit, kafka.bootstrap_servers, {str(expected[0]["event_id"])}, 45)
+    assert expected[0]["event_id"] in {e.event_id for e in before}, first.log()
+
+    second = start_worker(kafka.bootstrap_servers, app_id=app_id, **settings)
+    second.wait_ready()
+    asyncio.run(kit.produce_mentions(kafka.bootstrap_servers, mentions[split:middle]))
+    first.wait_applied(1)
+    assert first.terminate() == 0, first.log()
+    asyncio.run(kit.produce_mentions(kafka.bootstrap_servers, mentions[middle:]))
+
+    published = alert_events(kit, kafka.bootstrap_servers, {str(e["event_id"]) for e in expected}, 60)
+    _assert_the_backtest_events(published, expected)
+    assert second.metric("vigie_classifier_batch_size_sum", stage="detection") > 0, "the second worker got nothing"
     assert second.terminate() == 0
