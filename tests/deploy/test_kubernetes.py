@@ -1,11 +1,14 @@
 """deploy/k8s, checked offline: every overlay renders with kubectl's kustomize; core objects validate with
 kubernetes-validate (strict), custom resources with the schemas in deploy/schemas/; and what is rendered
-agrees with the topic registry, the alert rules and the services' operational contract."""
+agrees with the topic registry, the alert rules, the services' operational contract and the classifier's
+sizing advice (a scoring and a detection Deployment, each its own consumer group, scaled on its own lag)."""
 
 from __future__ import annotations
 
 import copy
 import json
+import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +18,7 @@ import pytest
 import yaml
 from kubernetes_validate.utils import SchemaNotFoundError
 
-from vigie.schemas import MENTIONS_RAW, TOPICS
+from vigie.schemas import MENTIONS_RAW, MENTIONS_SCORED, TOPICS, RawMention, ScoredMention
 from vigie.schemas.territory import load_territories
 
 REPO = Path(__file__).resolve().parents[2]
@@ -25,6 +28,19 @@ OVERLAYS = ("dev", "prod")
 #: The oldest Kubernetes minor the manifests support, and the newest kubernetes-validate knows.
 KUBERNETES_VERSIONS = ("1.30.0", kubernetes_validate.latest_version())
 SERVICES = ("collector", "classifier", "notifier")
+#: Deployment -> the service it runs. The classifier runs as two Deployments, one per role (README.md,
+#: "Sizing the classifier"): one process uses one core, and each role scales on its own input's partitions.
+DEPLOYMENTS = {
+    "vigie-collector": "collector",
+    "vigie-classifier-scoring": "classifier",
+    "vigie-classifier-detection": "classifier",
+    "vigie-notifier": "notifier",
+}
+#: Classifier Deployment -> (VIGIE_CLASSIFIER_ROLE, the topic its workers consume).
+CLASSIFIER_ROLES = {
+    "vigie-classifier-scoring": ("scoring", MENTIONS_RAW),
+    "vigie-classifier-detection": ("detection", MENTIONS_SCORED),
+}
 
 Objects = dict[str, list[dict[str, Any]]]
 
@@ -71,7 +87,7 @@ def test_every_custom_resource_matches_its_schema(rendered: Objects, overlay: st
 
 def test_the_validators_reject_mistakes(rendered: Objects) -> None:
     """Neither check is vacuous: a misspelt Deployment field and a misspelt KafkaTopic field both fail."""
-    deployment = copy.deepcopy(_named(rendered["prod"], "Deployment", "vigie-classifier"))
+    deployment = copy.deepcopy(_named(rendered["prod"], "Deployment", "vigie-classifier-detection"))
     deployment["spec"]["template"]["spec"]["containers"][0]["readinessProbe"]["httpGet"]["paht"] = "/readyz"
     with pytest.raises(kubernetes_validate.ValidationError):
         kubernetes_validate.validate(deployment, KUBERNETES_VERSIONS[-1], strict=True)
@@ -100,8 +116,9 @@ def test_deployments_follow_the_operational_contract(rendered: Objects, overlay:
     config_maps = {obj["metadata"]["name"] for obj in _of_kind(objects, "ConfigMap")}
     secrets = {obj["metadata"]["name"] for obj in _of_kind(objects, "Secret")}
     accounts = {obj["metadata"]["name"] for obj in _of_kind(objects, "ServiceAccount")}
-    for service in SERVICES:
-        deployment = _named(objects, "Deployment", f"vigie-{service}")
+    assert {obj["metadata"]["name"] for obj in _of_kind(objects, "Deployment")} == set(DEPLOYMENTS)
+    for name, service in DEPLOYMENTS.items():
+        deployment = _named(objects, "Deployment", name)
         pod = deployment["spec"]["template"]["spec"]
         [container] = pod["containers"]
         assert container["args"][:2] == [service, "run"]
@@ -128,9 +145,19 @@ def test_deployments_follow_the_operational_contract(rendered: Objects, overlay:
             ref = item.get("valueFrom", {}).get("secretKeyRef")
             if ref:
                 assert ref["name"] in secrets or ref.get("optional") is True, f"{service}: {ref}"
+        # The service's one metrics Service selects every Deployment of it (the classifier's two roles too).
         service_obj = _named(objects, "Service", f"vigie-{service}")
         assert service_obj["spec"]["selector"].items() <= deployment["spec"]["template"]["metadata"]["labels"].items()
         assert service_obj["spec"]["ports"][0]["name"] == "http"
+        assert (
+            deployment["spec"]["selector"]["matchLabels"].items()
+            <= deployment["spec"]["template"]["metadata"]["labels"].items()
+        )
+    for name in DEPLOYMENTS:
+        selector = _named(objects, "Deployment", name)["spec"]["selector"]["matchLabels"].items()
+        for other in set(DEPLOYMENTS) - {name}:
+            labels = _named(objects, "Deployment", other)["spec"]["template"]["metadata"]["labels"].items()
+            assert not selector <= labels, f"the selector of {name} also selects the pods of {other}"
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
@@ -182,18 +209,128 @@ def test_prometheus_rule_is_the_rule_file(rendered: Objects, overlay: str) -> No
     assert rule["spec"]["groups"] == rules_file["groups"], "copy deploy/prometheus/rules/vigie.rules.yml again"
 
 
-def test_prod_scales_the_classifier_on_lag_up_to_its_partitions(rendered: Objects) -> None:
-    [scaled] = _of_kind(rendered["prod"], "ScaledObject")
-    target = scaled["spec"]["scaleTargetRef"]
-    assert (target["kind"], target["name"]) == ("Deployment", "vigie-classifier")
-    _named(rendered["prod"], "Deployment", target["name"])
-    [trigger] = scaled["spec"]["triggers"]
-    assert trigger["type"] == "kafka"
-    assert trigger["metadata"]["topic"] == MENTIONS_RAW
-    [kafka] = [c for c in _of_kind(rendered["prod"], "ConfigMap") if c["metadata"]["name"] == "vigie-kafka"]
-    assert trigger["metadata"]["bootstrapServers"] == kafka["data"]["KAFKA_BOOTSTRAP_SERVERS"]
-    assert scaled["spec"]["maxReplicaCount"] == TOPICS[MENTIONS_RAW].partitions
+def _unused_scorer(mentions: Sequence[RawMention]) -> Sequence[ScoredMention]:
+    raise AssertionError("never called: only the worker's topology is read")
+
+
+def _classifier_worker(
+    objects: list[dict[str, Any]], name: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> tuple[Any, Any]:
+    """The settings and the faust app (not started: no broker needed) that ``vigie classifier run`` builds in a
+    pod of Deployment ``name``: from the container's environment, as the worker reads it."""
+    from prometheus_client import CollectorRegistry
+
+    from vigie.classifier.app import build_service, utc_now
+    from vigie.classifier.metrics import ClassifierMetrics
+    from vigie.classifier.service.components import digest_options, load_detection_step
+    from vigie.classifier.settings import ClassifierSettings
+
+    [container] = _named(objects, "Deployment", name)["spec"]["template"]["spec"]["containers"]
+    environment: dict[str, str] = {}
+    for source in container["envFrom"]:
+        [config_map] = [
+            c for c in _of_kind(objects, "ConfigMap") if c["metadata"]["name"] == source["configMapRef"]["name"]
+        ]
+        environment.update(config_map["data"])
+    environment.update({item["name"]: item["value"] for item in container["env"] if "value" in item})
+    with monkeypatch.context() as patched:
+        for variable in list(os.environ):
+            if variable.startswith(("VIGIE_CLASSIFIER_", "VIGIE_KAFKA_", "KAFKA_")):
+                patched.delenv(variable)
+        for variable, value in environment.items():
+            patched.setenv(variable, value)
+        patched.setenv("VIGIE_CLASSIFIER_DATA_DIR", str(tmp_path / name))
+        settings = ClassifierSettings()
+    territories = load_territories(K8S / "base" / "config" / "territories.yaml")
+    service = build_service(
+        settings,
+        score=_unused_scorer,
+        detection=load_detection_step(territories, utc_now, digests=digest_options(settings)),
+        metrics=ClassifierMetrics(CollectorRegistry()),
+    )
+    return settings, service.app
+
+
+def _consumed_topics(app: Any) -> set[str]:
+    return {topic for agent in app.agents.values() for topic in agent.channel.topics}
+
+
+def _cpu_cores(quantity: str) -> float:
+    return int(quantity[:-1]) / 1000 if quantity.endswith("m") else float(quantity)
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_the_classifier_runs_as_a_scoring_and_a_detection_deployment_with_their_own_groups(
+    rendered: Objects, overlay: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The sizing advice of README.md: a scoring and a detection Deployment (VIGIE_CLASSIFIER_ROLE), each with
+    its own VIGIE_CLASSIFIER_APP_ID (consumer group and changelog prefix), one core each; their workers, built
+    from the rendered environment, consume the topic of their role only."""
+    objects = rendered[overlay]
+    classifiers = {
+        obj["metadata"]["name"]
+        for obj in _of_kind(objects, "Deployment")
+        if obj["spec"]["template"]["spec"]["containers"][0]["args"][:2] == ["classifier", "run"]
+    }
+    assert classifiers == set(CLASSIFIER_ROLES)
+    [kafka_topic_replicas] = {obj["spec"]["replicas"] for obj in _of_kind(objects, "KafkaTopic")}
+    groups, changelogs = set(), set()
+    for name, (role, topic) in CLASSIFIER_ROLES.items():
+        settings, app = _classifier_worker(objects, name, monkeypatch, tmp_path)
+        assert settings.role == role, name
+        assert _consumed_topics(app) == {topic}, name
+        assert app.conf.id == settings.app_id
+        groups.add(settings.app_id)
+        changelogs |= {table.changelog_topic.get_topic_name() for table in app.tables.values()}
+        # Internal topics (the detection table's changelog) as replicated as the registry topics.
+        assert settings.replication_factor == kafka_topic_replicas, name
+        [container] = _named(objects, "Deployment", name)["spec"]["template"]["spec"]["containers"]
+        assert _cpu_cores(container["resources"]["limits"]["cpu"]) == 1, f"{name}: one process uses one core"
+    assert len(groups) == len(CLASSIFIER_ROLES), f"the roles share a consumer group: {groups}"
+    assert len(changelogs) == 1, "only the detection worker has a table"
+
+
+def test_the_worker_check_tells_the_roles_apart(
+    rendered: Objects, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """What the test above reads is not a constant: the same Deployment with role all consumes both topics."""
+    objects = copy.deepcopy(rendered["dev"])
+    [container] = _named(objects, "Deployment", "vigie-classifier-scoring")["spec"]["template"]["spec"]["containers"]
+    [role] = [item for item in container["env"] if item["name"] == "VIGIE_CLASSIFIER_ROLE"]
+    role["value"] = "all"
+    settings, app = _classifier_worker(objects, "vigie-classifier-scoring", monkeypatch, tmp_path)
+    assert settings.role == "all"
+    assert _consumed_topics(app) == {MENTIONS_RAW, MENTIONS_SCORED}
+
+
+def test_prod_scales_each_classifier_role_on_its_own_lag_up_to_its_partitions(
+    rendered: Objects, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    objects = rendered["prod"]
+    scaled = {obj["spec"]["scaleTargetRef"]["name"]: obj for obj in _of_kind(objects, "ScaledObject")}
+    assert set(scaled) == set(CLASSIFIER_ROLES)
+    [kafka] = [c for c in _of_kind(objects, "ConfigMap") if c["metadata"]["name"] == "vigie-kafka"]
+    for name, (_, topic) in CLASSIFIER_ROLES.items():
+        target = scaled[name]["spec"]["scaleTargetRef"]
+        assert (target["apiVersion"], target["kind"]) == ("apps/v1", "Deployment")
+        settings, app = _classifier_worker(objects, name, monkeypatch, tmp_path)
+        [trigger] = scaled[name]["spec"]["triggers"]
+        assert trigger["type"] == "kafka"
+        assert trigger["metadata"]["consumerGroup"] == settings.app_id, name
+        assert trigger["metadata"]["topic"] == topic
+        assert _consumed_topics(app) == {topic}, name
+        assert trigger["metadata"]["bootstrapServers"] == kafka["data"]["KAFKA_BOOTSTRAP_SERVERS"]
+        assert settings.kafka.bootstrap_servers == kafka["data"]["KAFKA_BOOTSTRAP_SERVERS"]
+        assert scaled[name]["spec"]["maxReplicaCount"] == TOPICS[topic].partitions
+        assert scaled[name]["spec"]["minReplicaCount"] >= 1
+        # KEDA owns the replica count: the manifest leaves it unset, or each apply would reset it.
+        assert "replicas" not in _named(objects, "Deployment", name)["spec"]
     assert not _of_kind(rendered["dev"], "ScaledObject")
+
+
+def test_dev_runs_one_worker_of_each_classifier_role(rendered: Objects) -> None:
+    for name in CLASSIFIER_ROLES:
+        assert _named(rendered["dev"], "Deployment", name)["spec"]["replicas"] == 1
 
 
 def test_dev_generates_placeholder_secrets_and_prod_does_not(rendered: Objects) -> None:

@@ -56,12 +56,6 @@ def test_images_set_only_real_settings() -> None:
             _check(variable, f"services/{service}/Dockerfile")
 
 
-def test_keda_watches_the_classifier_consumer_group(rendered: dict[str, list[dict[str, Any]]]) -> None:
-    [scaled] = [obj for obj in rendered["prod"] if obj["kind"] == "ScaledObject"]
-    default_group = ClassifierSettings.model_fields["app_id"].default
-    assert scaled["spec"]["triggers"][0]["metadata"]["consumerGroup"] == default_group
-
-
 def test_a_variable_that_is_no_setting_is_caught() -> None:
     with pytest.raises(AssertionError, match="VIGIE_NOTIFIER_SMTP_HOST"):
         _check("VIGIE_NOTIFIER_SMTP_HOST", "here")
