@@ -45,6 +45,11 @@ def test_the_worker_needs_the_registry_topics_it_uses_and_a_co_partitioned_chang
     assert ("cleanup.policy", "compact") in changelog.configs
 
 
+def test_a_scoring_only_worker_needs_no_changelog() -> None:
+    scoring = {t.name for t in worker_topics("vigie-classifier-scoring", detecting=False)}
+    assert scoring == {MENTIONS_RAW, MENTIONS_SCORED, ALERTS, DIGESTS, DEADLETTER}
+
+
 def test_consumer_lag_is_the_high_watermark_minus_the_next_offset_to_process() -> None:
     metrics = ClassifierMetrics(CollectorRegistry())
     progress = Progress()

@@ -58,7 +58,7 @@ def create_topics(args: argparse.Namespace) -> int:
     from vigie.runtime.topics import ensure_topics
 
     settings = _settings(args)
-    wanted = worker_topics(settings.app_id, settings.replication_factor)
+    wanted = worker_topics(settings.app_id, settings.replication_factor, detecting=settings.role != "scoring")
     created = asyncio.run(ensure_topics(settings.kafka.bootstrap_servers, wanted))
     for request in wanted:
         state = "created" if request.name in created else "exists"

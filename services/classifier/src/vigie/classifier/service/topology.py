@@ -38,8 +38,9 @@ def internal_topics(app_id: str, replication_factor: int = 1) -> list[TopicReque
     ]
 
 
-def worker_topics(app_id: str, replication_factor: int = 1) -> list[TopicRequest]:
-    """Every topic the worker needs: the registry topics it uses and its internal ones."""
+def worker_topics(app_id: str, replication_factor: int = 1, *, detecting: bool = True) -> list[TopicRequest]:
+    """Every topic the worker needs: the registry topics it uses and, if it runs detection, its internal ones
+    (a scoring-only worker has no table)."""
     used = [
         TopicRequest(
             name=spec.name,
@@ -50,4 +51,4 @@ def worker_topics(app_id: str, replication_factor: int = 1) -> list[TopicRequest
         for name, spec in TOPICS.items()
         if name in USED_TOPICS
     ]
-    return used + internal_topics(app_id, replication_factor)
+    return used + (internal_topics(app_id, replication_factor) if detecting else [])

@@ -47,7 +47,7 @@ def run_worker(settings: ClassifierSettings, *, create_topics: bool = True) -> i
     gc.set_threshold(10_000, 10, 10)
     territories = load_territories(settings.territories_file)
     if create_topics:
-        wanted = worker_topics(settings.app_id, settings.replication_factor)
+        wanted = worker_topics(settings.app_id, settings.replication_factor, detecting=settings.role != "scoring")
         asyncio.run(ensure_topics(settings.kafka.bootstrap_servers, wanted))
     metrics = ClassifierMetrics(CollectorRegistry())
     service = build_service(
