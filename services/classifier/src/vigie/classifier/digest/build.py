@@ -131,7 +131,7 @@ def build_digest(
             positive=positive,
             net=net_sentiment(negative, positive, negative + neutral + positive),
         )
-        for start, (negative, neutral, positive) in zip(period.bucket_starts(), aggregate.timeline, strict=True)
+        for start, (negative, neutral, positive) in zip(period.bucket_starts(), aggregate.timeline_rows(), strict=True)
     )
     themes = select_themes(
         aggregate.themes,
@@ -165,8 +165,8 @@ def build_digest(
         sentiment=sentiment_mix(aggregate.sentiment),
         timeline=timeline,
         themes=themes,
-        top_positive=tuple(aggregate.top_positive),
-        top_negative=tuple(aggregate.top_negative),
+        top_positive=tuple(post.digest_post() for post in aggregate.top_positive),
+        top_negative=tuple(post.digest_post() for post in aggregate.top_negative),
         incidents=incidents,
         ambassadors=ambassadors(aggregate, options),
         detractors=detractors(aggregate, options),
