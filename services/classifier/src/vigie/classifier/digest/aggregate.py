@@ -7,9 +7,10 @@ the aggregate remembers a 64-bit hash of each mention id it has counted.
 from __future__ import annotations
 
 import hashlib
+from array import array
 from bisect import bisect_right
-from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from collections.abc import Mapping, MutableSequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple, get_args
 
@@ -184,23 +185,153 @@ class AuthorTally:
         return tuple(sorted(kind for bit, kind in enumerate(SOURCE_KINDS) if self.sources >> bit & 1))
 
 
-_TALLY_FIELDS = tuple(f.name for f in fields(AuthorTally))
+class AuthorTallies:
+    """The authors of a period, column by column: a period keeps one figure per author of each mention's
+    territory, nearly one per mention, so no object per author (an :class:`AuthorTally` was 104 bytes, plus
+    its reach as an int object; here the figures take 8 bytes each, the source kinds one).
+    :meth:`tally` makes the view of one.
 
+    Reach and engagement are arbitrary integers: a column whose value no longer fits 64 bits becomes a list.
+    """
 
-def _tally_state(tally: AuthorTally) -> dict[str, Any]:
-    """``asdict`` without its deep copies (every field is a scalar): the service checkpoints this often (a
-    literal: fields in declaration order, as :data:`_TALLY_FIELDS`)."""
-    return {
-        "label": tally.label,
-        "display_name": tally.display_name,
-        "pseudonymised": tally.pseudonymised,
-        "mentions": tally.mentions,
-        "positive": tally.positive,
-        "negative": tally.negative,
-        "reach": tally.reach,
-        "engagement": tally.engagement,
-        "sources": tally.sources,
-    }
+    __slots__ = (
+        "display_names",
+        "engagement",
+        "index",
+        "labels",
+        "mentions",
+        "negative",
+        "positive",
+        "pseudonymised",
+        "reach",
+        "sources",
+    )
+
+    def __init__(self) -> None:
+        #: Author key -> position in the columns (the order authors were first counted in).
+        self.index: dict[str, int] = {}
+        self.labels: list[str] = []
+        self.display_names: list[str | None] = []
+        self.pseudonymised = bytearray()
+        self.mentions = array("q")
+        self.positive = array("q")
+        self.negative = array("q")
+        self.sources = array("B" if len(SOURCE_KINDS) <= 8 else "q")
+        self.reach: MutableSequence[int] = array("q")
+        self.engagement: MutableSequence[int] = array("q")
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def count(self, identity: Identity, sentiment: str, reach: int, engagement: int, source: str) -> None:
+        """Count one mention of the author."""
+        at = self.index.get(identity.key)
+        if at is None:
+            self.add(identity.key, identity.label, identity.display_name, identity.pseudonymised)
+            at = len(self.labels) - 1
+        self.mentions[at] += 1
+        if sentiment == "positive":
+            self.positive[at] += 1
+        elif sentiment == "negative":
+            self.negative[at] += 1
+        self.sources[at] |= SOURCE_FLAGS[source]
+        try:
+            if reach > self.reach[at]:
+                self.reach[at] = reach
+            self.engagement[at] += engagement
+        except OverflowError:
+            self._widen()
+            if reach > self.reach[at]:
+                self.reach[at] = reach
+            self.engagement[at] = self.engagement[at] + engagement
+
+    def add(
+        self,
+        key: str,
+        label: str,
+        display_name: str | None,
+        pseudonymised: bool,
+        figures: tuple[int, int, int, int, int, int] = (0, 0, 0, 0, 0, 0),
+    ) -> None:
+        """A new author with its (mentions, positive, negative, reach, engagement, sources)."""
+        self.index[key] = len(self.labels)
+        self.labels.append(label)
+        self.display_names.append(display_name)
+        self.pseudonymised.append(pseudonymised)
+        mentions, positive, negative, reach, engagement, sources = figures
+        self.mentions.append(mentions)
+        self.positive.append(positive)
+        self.negative.append(negative)
+        self.sources.append(sources)
+        try:
+            self.reach.append(reach)
+            self.engagement.append(engagement)
+        except OverflowError:
+            del self.reach[len(self.labels) - 1 :]
+            self._widen()
+            self.reach.append(reach)
+            self.engagement.append(engagement)
+
+    def _widen(self) -> None:
+        """Reach and engagement as lists of ints (a value beyond 64 bits)."""
+        self.reach, self.engagement = list(self.reach), list(self.engagement)
+
+    def tally(self, at: int) -> AuthorTally:
+        return AuthorTally(
+            self.labels[at],
+            self.display_names[at],
+            bool(self.pseudonymised[at]),
+            self.mentions[at],
+            self.positive[at],
+            self.negative[at],
+            self.reach[at],
+            self.engagement[at],
+            self.sources[at],
+        )
+
+    def to_state(self) -> dict[str, dict[str, Any]]:
+        """``{key: AuthorTally fields}``, in the order the authors were first counted."""
+        return {
+            key: {
+                "label": label,
+                "display_name": display_name,
+                "pseudonymised": bool(pseudonymised),
+                "mentions": mentions,
+                "positive": positive,
+                "negative": negative,
+                "reach": reach,
+                "engagement": engagement,
+                "sources": sources,
+            }
+            for key, label, display_name, pseudonymised, mentions, positive, negative, reach, engagement, sources in zip(
+                self.index,
+                self.labels,
+                self.display_names,
+                self.pseudonymised,
+                self.mentions,
+                self.positive,
+                self.negative,
+                self.reach,
+                self.engagement,
+                self.sources,
+                strict=True,
+            )
+        }
+
+    @classmethod
+    def from_state(cls, state: Mapping[str, Mapping[str, Any]]) -> AuthorTallies:
+        tallies = cls()
+        for key, tally in state.items():
+            figures = (
+                tally["mentions"],
+                tally["positive"],
+                tally["negative"],
+                tally["reach"],
+                tally["engagement"],
+                tally["sources"],
+            )
+            tallies.add(key, tally["label"], tally["display_name"], tally["pseudonymised"], figures)
+        return tallies
 
 
 @dataclass
@@ -219,7 +350,7 @@ class PeriodAggregate:
     themes: dict[str, int] = field(default_factory=dict)
     top_positive: list[TopPost] = field(default_factory=list)
     top_negative: list[TopPost] = field(default_factory=list)
-    authors: dict[str, AuthorTally] = field(default_factory=dict)
+    authors: AuthorTallies = field(default_factory=AuthorTallies)
     seen: set[int] = field(default_factory=set)
 
     def __post_init__(self) -> None:
@@ -268,21 +399,7 @@ class PeriodAggregate:
             self._offer_post(mention, self.top_negative, self._negative_ranks, top_posts)
         identity = mention.identity
         if identity is not None:
-            tally = self.authors.get(identity.key)
-            if tally is None:
-                tally = self.authors[identity.key] = AuthorTally(
-                    identity.label, identity.display_name, identity.pseudonymised
-                )
-            tally.mentions += 1
-            if label == "positive":
-                tally.positive += 1
-            elif label == "negative":
-                tally.negative += 1
-            reach = mention.reach
-            if reach > tally.reach:
-                tally.reach = reach
-            tally.engagement += mention.engagement
-            tally.sources |= SOURCE_FLAGS[source]
+            self.authors.count(identity, label, mention.reach, mention.engagement, source)
         return True
 
     @staticmethod
@@ -325,7 +442,7 @@ class PeriodAggregate:
             "themes": self.themes,
             "top_positive": [post.to_state() for post in self.top_positive],
             "top_negative": [post.to_state() for post in self.top_negative],
-            "authors": {key: _tally_state(tally) for key, tally in self.authors.items()},
+            "authors": self.authors.to_state(),
             "seen": sorted(self.seen),
         }
 
@@ -344,7 +461,7 @@ class PeriodAggregate:
             themes=dict(state["themes"]),
             top_positive=[TopPost.from_state(post) for post in state["top_positive"]],
             top_negative=[TopPost.from_state(post) for post in state["top_negative"]],
-            authors={key: AuthorTally(**tally) for key, tally in state["authors"].items()},
+            authors=AuthorTallies.from_state(state["authors"]),
             seen=set(state["seen"]),
         )
 
