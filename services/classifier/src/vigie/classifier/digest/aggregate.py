@@ -227,8 +227,9 @@ class AuthorTallies:
         """Count one mention of the author."""
         at = self.index.get(identity.key)
         if at is None:
-            self.add(identity.key, identity.label, identity.display_name, identity.pseudonymised)
-            at = len(self.labels) - 1
+            figures = (1, sentiment == "positive", sentiment == "negative", reach, engagement, SOURCE_FLAGS[source])
+            self.add(identity.key, identity.label, identity.display_name, identity.pseudonymised, figures)
+            return
         self.mentions[at] += 1
         if sentiment == "positive":
             self.positive[at] += 1
@@ -251,7 +252,7 @@ class AuthorTallies:
         label: str,
         display_name: str | None,
         pseudonymised: bool,
-        figures: tuple[int, int, int, int, int, int] = (0, 0, 0, 0, 0, 0),
+        figures: tuple[int, int, int, int, int, int],
     ) -> None:
         """A new author with its (mentions, positive, negative, reach, engagement, sources)."""
         self.index[key] = len(self.labels)
