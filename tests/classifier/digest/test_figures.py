@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from vigie.classifier.digest import DigestAccumulator, DigestOptions
+from vigie.classifier.digest.themes import ThemeExtractor
 from vigie.schemas import DigestEvent, ScoredMention, Territory
 
 
@@ -251,3 +252,23 @@ def test_no_top_posts_when_none_are_asked_for(kit: type) -> None:
         assert accumulator.observe(mention) == "counted"
     digest = accumulator.flush()[0]
     assert digest.top_positive == () and digest.top_negative == () and digest.volume.total == 3
+
+
+def test_theme_words_are_letter_runs_joined_by_single_apostrophes_or_hyphens(kit: type) -> None:
+    """Words of at least two letters (a one-letter ligature is not a word, though it folds to three), elisions
+    dropped, a separator kept only between two letters, the territory's names and landmarks left out."""
+    text = (
+        "ﬃ x ab x-y l'eau L'Été qu'il -'b ab--cd aujourd'hui pont-neuf- ’tis co’op Ça_va 3rd émeute! "
+        "Plage du Sillon, saint-malo malo"
+    )
+    assert sorted(ThemeExtractor.for_territory(kit.territory).keys(text)) == [
+        "landmark:plage du Sillon",
+        "term:co’op",
+        "term:eau",
+        "term:l'été",
+        "term:malo",
+        "term:pont-neuf",
+        "term:tis",
+        "term:x-y",
+        "term:émeute",
+    ]
