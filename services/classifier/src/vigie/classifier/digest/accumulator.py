@@ -32,7 +32,11 @@ from vigie.classifier.digest.themes import TermBaseline, ThemeExtractor
 from vigie.schemas import AlertEvent, DigestEvent, DigestPeriod, ScoredMention, Territory
 
 Observation = Literal["counted", "duplicate", "late"]
-STATE_VERSION = 1
+#: 2: timelines flat, top posts as lists, author tallies as columns (version 1, still read: objects per bucket,
+#: post and author, twice the JSON). Each territory's state says its version (a checkpoint rewrites only the
+#: territories it changed: version 1 entries stay next to version 2 ones until their territory is written).
+STATE_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 
 
 @dataclass
@@ -45,6 +49,7 @@ class TerritoryDigestState:
 
     def to_state(self) -> dict[str, Any]:
         return {
+            "version": STATE_VERSION,
             "aggregates": {key: aggregate.to_state() for key, aggregate in self.aggregates.items()},
             "last_summary": {kind: summary.to_state() for kind, summary in self.last_summary.items()},
             "baselines": {kind: baseline.to_state() for kind, baseline in self.baselines.items()},
@@ -52,8 +57,11 @@ class TerritoryDigestState:
 
     @classmethod
     def from_state(cls, state: Mapping[str, Any]) -> TerritoryDigestState:
+        version = state.get("version", 1)
+        if version not in READABLE_VERSIONS:
+            raise ValueError(f"unsupported digest state version {version!r}")
         return cls(
-            aggregates={key: PeriodAggregate.from_state(item) for key, item in state["aggregates"].items()},
+            aggregates={key: PeriodAggregate.from_state(item, version) for key, item in state["aggregates"].items()},
             last_summary={kind: PeriodSummary.from_state(item) for kind, item in state["last_summary"].items()},
             baselines={kind: TermBaseline.from_state(item) for kind, item in state["baselines"].items()},
         )
@@ -268,7 +276,7 @@ class DigestAccumulator:
         }
 
     def _restore(self, state: Mapping[str, Any]) -> None:
-        if state.get("version") != STATE_VERSION:
+        if state.get("version") not in READABLE_VERSIONS:
             raise ValueError(f"unsupported digest state version {state.get('version')!r}")
         self.watermark = datetime.fromisoformat(state["watermark"]) if state["watermark"] else None
         self.states = {tid: TerritoryDigestState.from_state(item) for tid, item in state["territories"].items()}

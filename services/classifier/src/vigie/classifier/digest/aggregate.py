@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from array import array
 from bisect import bisect_right
-from collections.abc import Mapping, MutableSequence
+from collections.abc import Mapping, MutableSequence, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple, get_args
@@ -56,25 +56,17 @@ class TopPost(NamedTuple):
     def digest_post(self) -> DigestPost:
         return DigestPost(**self._asdict())
 
-    def to_state(self) -> dict[str, Any]:
-        """``DigestPost.model_dump(mode="json")`` of the post, without building it."""
-        return {
-            "mention_id": self.mention_id,
-            "url": self.url,
-            "text": self.text,
-            "author": self.author,
-            "source": self.source,
-            "language": self.language,
-            "sentiment": self.sentiment,
-            "engagement": self.engagement,
-            "reach": self.reach,
-            "published_at": to_jsonable_python(self.published_at),
-        }
+    def to_state(self) -> list[Any]:
+        """The fields in order, the time as ``DigestPost`` writes it in JSON (state version 2)."""
+        return [*self[:-1], to_jsonable_python(self.published_at)]
 
     @classmethod
-    def from_state(cls, state: Mapping[str, Any]) -> TopPost:
-        """A post of :meth:`to_state` (validated as the digest will validate it)."""
-        post = DigestPost.model_validate(state)
+    def from_state(cls, state: Sequence[Any] | Mapping[str, Any]) -> TopPost:
+        """A post of :meth:`to_state`, or of state version 1 (``DigestPost.model_dump(mode="json")``),
+        validated as the digest will validate it."""
+        post = DigestPost.model_validate(
+            state if isinstance(state, Mapping) else dict(zip(cls._fields, state, strict=True))
+        )
         return cls(**{name: getattr(post, name) for name in cls._fields})
 
 
@@ -290,48 +282,56 @@ class AuthorTallies:
             self.sources[at],
         )
 
-    def to_state(self) -> dict[str, dict[str, Any]]:
-        """``{key: AuthorTally fields}``, in the order the authors were first counted."""
+    def to_state(self) -> dict[str, list[Any]]:
+        """The columns, authors in the order they were first counted (state version 2: the names of the
+        figures once per period, not once per author)."""
         return {
-            key: {
-                "label": label,
-                "display_name": display_name,
-                "pseudonymised": bool(pseudonymised),
-                "mentions": mentions,
-                "positive": positive,
-                "negative": negative,
-                "reach": reach,
-                "engagement": engagement,
-                "sources": sources,
-            }
-            for key, label, display_name, pseudonymised, mentions, positive, negative, reach, engagement, sources in zip(
-                self.index,
-                self.labels,
-                self.display_names,
-                self.pseudonymised,
-                self.mentions,
-                self.positive,
-                self.negative,
-                self.reach,
-                self.engagement,
-                self.sources,
-                strict=True,
-            )
+            "key": list(self.index),
+            "label": self.labels,
+            "display_name": self.display_names,
+            "pseudonymised": list(self.pseudonymised),
+            "mentions": list(self.mentions),
+            "positive": list(self.positive),
+            "negative": list(self.negative),
+            "reach": list(self.reach),
+            "engagement": list(self.engagement),
+            "sources": list(self.sources),
         }
 
     @classmethod
-    def from_state(cls, state: Mapping[str, Mapping[str, Any]]) -> AuthorTallies:
+    def from_state(cls, state: Mapping[str, Any], version: int) -> AuthorTallies:
+        """Tallies of :meth:`to_state`, or of state version 1 (``{key: AuthorTally fields}``)."""
         tallies = cls()
-        for key, tally in state.items():
-            figures = (
-                tally["mentions"],
-                tally["positive"],
-                tally["negative"],
-                tally["reach"],
-                tally["engagement"],
-                tally["sources"],
-            )
-            tallies.add(key, tally["label"], tally["display_name"], tally["pseudonymised"], figures)
+        if version == 1:
+            for key, tally in state.items():
+                figures = (
+                    tally["mentions"],
+                    tally["positive"],
+                    tally["negative"],
+                    tally["reach"],
+                    tally["engagement"],
+                    tally["sources"],
+                )
+                tallies.add(key, tally["label"], tally["display_name"], tally["pseudonymised"], figures)
+            return tallies
+        rows = zip(
+            state["key"],
+            state["label"],
+            state["display_name"],
+            state["pseudonymised"],
+            zip(
+                state["mentions"],
+                state["positive"],
+                state["negative"],
+                state["reach"],
+                state["engagement"],
+                state["sources"],
+                strict=True,
+            ),
+            strict=True,
+        )
+        for key, label, display_name, pseudonymised, figures in rows:
+            tallies.add(key, label, display_name, bool(pseudonymised), figures)
         return tallies
 
 
@@ -439,7 +439,7 @@ class PeriodAggregate:
             "by_source": self.by_source,
             "by_language": self.by_language,
             "sentiment": self.sentiment,
-            "timeline": self.timeline_rows(),
+            "timeline": self.timeline,
             "themes": self.themes,
             "top_positive": [post.to_state() for post in self.top_positive],
             "top_negative": [post.to_state() for post in self.top_negative],
@@ -448,7 +448,9 @@ class PeriodAggregate:
         }
 
     @classmethod
-    def from_state(cls, state: Mapping[str, Any]) -> PeriodAggregate:
+    def from_state(cls, state: Mapping[str, Any], version: int) -> PeriodAggregate:
+        """An aggregate of :meth:`to_state`, or of state version 1 (timeline as one list per bucket, top
+        posts and author tallies as objects)."""
         spec = state["period"]
         period = period_starting(spec["kind"], datetime.fromisoformat(spec["day"]).date(), spec["tz"])
         return cls(
@@ -458,11 +460,11 @@ class PeriodAggregate:
             by_source=dict(state["by_source"]),
             by_language=dict(state["by_language"]),
             sentiment=dict(state["sentiment"]),
-            timeline=[count for bucket in state["timeline"] for count in bucket],
+            timeline=[count for bucket in state["timeline"] for count in bucket] if version == 1 else state["timeline"],
             themes=dict(state["themes"]),
             top_positive=[TopPost.from_state(post) for post in state["top_positive"]],
             top_negative=[TopPost.from_state(post) for post in state["top_negative"]],
-            authors=AuthorTallies.from_state(state["authors"]),
+            authors=AuthorTallies.from_state(state["authors"], version),
             seen=set(state["seen"]),
         )
 
