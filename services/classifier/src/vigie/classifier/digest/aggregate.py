@@ -460,7 +460,7 @@ class PeriodAggregate:
             by_source=dict(state["by_source"]),
             by_language=dict(state["by_language"]),
             sentiment=dict(state["sentiment"]),
-            timeline=[count for bucket in state["timeline"] for count in bucket] if version == 1 else state["timeline"],
+            timeline=list(state["timeline"]) if version > 1 else [n for bucket in state["timeline"] for n in bucket],
             themes=dict(state["themes"]),
             top_positive=[TopPost.from_state(post) for post in state["top_positive"]],
             top_negative=[TopPost.from_state(post) for post in state["top_negative"]],
