@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 import random
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
 
 from vigie.classifier.digest import DigestAccumulator, DigestOptions
 from vigie.schemas import DigestEvent, ScoredMention, Territory
@@ -96,3 +99,84 @@ def test_days_are_23_and_25_hours_across_daylight_saving(kit: type, territory: T
     week = by_id["saint-malo:week:2026-03-23"]
     assert week.period_end - week.period_start == timedelta(days=7, hours=-1)
     assert week.timeline[6].start == datetime(2026, 3, 28, 23, tzinfo=UTC) and week.timeline[6].neutral == 1
+
+
+def _restart_stream(kit: type) -> list[ScoredMention]:
+    """The four mentions ``state_v1.json`` counted (written by state version 1's code), then two more."""
+    day = kit.day
+    return [
+        kit.scored(
+            "m1",
+            text="Plage du Sillon magnifique #SaintMalo @alice",
+            published_at=day,
+            sentiment="positive",
+            handle="alice",
+            followers=5000,
+            likes=3,
+        ),
+        kit.scored(
+            "m2",
+            text="Pollution encore, honte",
+            published_at=day + timedelta(hours=1),
+            sentiment="negative",
+            handle="bob",
+            followers=20,
+            pseudonymised=True,
+        ),
+        kit.scored("m3", text="Marché ce matin", published_at=day + timedelta(hours=2), source="rss", language="en"),
+        kit.scored(
+            "m4",
+            text="Pollution plage",
+            published_at=day + timedelta(hours=3),
+            sentiment="negative",
+            handle="dave",
+            followers=800,
+            likes=1,
+        ),
+        kit.scored(
+            "m5", text="Pollution toujours", published_at=day + timedelta(hours=4), sentiment="negative", handle="dave"
+        ),
+        kit.scored(
+            "m6",
+            text="Belle plage",
+            published_at=day + timedelta(hours=5),
+            sentiment="positive",
+            handle="alice",
+            likes=9,
+        ),
+    ]
+
+
+def test_a_version_1_state_still_restores(kit: type, territory: Territory) -> None:
+    """A state written before the compact format (version 1: an object per timeline bucket, top post and
+    author) resumes into the digests of an uninterrupted run, also next to a version 2 territory in the same
+    state (a checkpoint rewrites only the territories it changed), and is written back as version 2."""
+    stream = _restart_stream(kit)
+    state = json.loads((Path(__file__).parent / "state_v1.json").read_text())
+    assert state["version"] == 1 and "version" not in state["territories"]["saint-malo"]
+    other = Territory(id="dinan", name="Dinan", timezone="Europe/Paris")
+    elsewhere = kit.scored("d1", text="Remparts", published_at=kit.day, sentiment="positive", territory_id="dinan")
+    uninterrupted = DigestAccumulator([territory, other])
+    for mention in [*stream, elsewhere]:
+        uninterrupted.observe(mention)
+    expected = [digest.model_dump_json() for digest in uninterrupted.flush()]
+
+    current = DigestAccumulator([other])
+    current.observe(elsewhere)
+    mixed = {**state, "version": 2, "territories": {**state["territories"], **current.to_state()["territories"]}}
+    assert mixed["territories"]["dinan"]["version"] == 2
+    restored = DigestAccumulator([territory, other], state=mixed)
+    written = restored.to_state()
+    assert written["version"] == 2 and all(t["version"] == 2 for t in written["territories"].values())
+    for mention in stream[4:]:
+        assert restored.observe(mention) == "counted"
+    assert [digest.model_dump_json() for digest in restored.flush()] == expected
+
+
+def test_an_unknown_state_version_is_refused(kit: type, territory: Territory) -> None:
+    accumulator = DigestAccumulator([territory])
+    accumulator.observe(kit.scored("a", text="x", published_at=kit.day))
+    state = accumulator.to_state()
+    state["territories"]["saint-malo"]["version"] = 3
+    with pytest.raises(ValueError, match="version 3"):
+        DigestAccumulator([territory], state=state)

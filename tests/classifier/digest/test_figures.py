@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import random
 from datetime import UTC, date, datetime, timedelta
@@ -9,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from vigie.classifier.digest import DigestAccumulator, DigestOptions
+from vigie.classifier.digest.themes import ThemeExtractor
 from vigie.schemas import DigestEvent, ScoredMention, Territory
 
 
@@ -215,3 +217,58 @@ def test_top_posts_are_the_best_ranked_offers_with_ties_and_a_restore_midway(kit
 
     assert [post.mention_id for post in digest.top_negative] == best("negative")
     assert [post.mention_id for post in digest.top_positive] == best("positive")
+
+
+def test_author_figures_beyond_64_bits_are_kept_exactly_also_through_a_restore(kit: type) -> None:
+    """Follower and like counts are unbounded integers: an author's reach and engagement stay exact when they
+    no longer fit the 64-bit columns of the period, before and after a state round trip."""
+    huge = 10**20
+    options = DigestOptions(periods=("day",), ambassador_min_positive=2, ambassador_min_reach=1)
+    accumulator = DigestAccumulator([kit.territory], options)
+    mentions = [
+        kit.scored("a1", text="post", published_at=kit.day, sentiment="positive", handle="zed", followers=5),
+        kit.scored("b1", text="post", published_at=kit.day, sentiment="positive", handle="yan", followers=7),
+        kit.scored("a2", text="post", published_at=kit.day, sentiment="positive", handle="zed", likes=huge),
+        kit.scored("a3", text="post", published_at=kit.day, sentiment="positive", handle="zed", followers=huge),
+        kit.scored("b2", text="post", published_at=kit.day, sentiment="positive", handle="yan", followers=9),
+    ]
+    for index, mention in enumerate(mentions):
+        if index == 3:
+            state = json.loads(json.dumps(accumulator.to_state()))
+            accumulator = DigestAccumulator([kit.territory], options, state=state)
+        assert accumulator.observe(mention) == "counted"
+    digest = accumulator.flush()[0]
+    assert [(a.author, a.mentions, a.reach, a.engagement) for a in digest.ambassadors] == [
+        ("@zed", 3, huge, huge),
+        ("@yan", 2, 9, 0),
+    ]
+    assert digest.top_positive[0].mention_id == "a2" and digest.top_positive[0].engagement == huge
+
+
+def test_no_top_posts_when_none_are_asked_for(kit: type) -> None:
+    accumulator = DigestAccumulator([kit.territory], DigestOptions(periods=("day",), top_posts=0))
+    for sentiment in ("positive", "negative", "neutral"):
+        mention = kit.scored(sentiment, text="post", published_at=kit.day, sentiment=sentiment, handle="zed")
+        assert accumulator.observe(mention) == "counted"
+    digest = accumulator.flush()[0]
+    assert digest.top_positive == () and digest.top_negative == () and digest.volume.total == 3
+
+
+def test_theme_words_are_letter_runs_joined_by_single_apostrophes_or_hyphens(kit: type) -> None:
+    """Words of at least two letters (a one-letter ligature is not a word, though it folds to three), elisions
+    dropped, a separator kept only between two letters, the territory's names and landmarks left out."""
+    text = (
+        "ﬃ x ab x-y l'eau L'Été qu'il -'b ab--cd aujourd'hui pont-neuf- ’tis co’op Ça_va 3rd émeute! "
+        "Plage du Sillon, saint-malo malo"
+    )
+    assert sorted(ThemeExtractor.for_territory(kit.territory).keys(text)) == [
+        "landmark:plage du Sillon",
+        "term:co’op",
+        "term:eau",
+        "term:l'été",
+        "term:malo",
+        "term:pont-neuf",
+        "term:tis",
+        "term:x-y",
+        "term:émeute",
+    ]

@@ -16,12 +16,13 @@ table and restore it after a restart.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Literal
 
-from vigie.classifier.digest.aggregate import PeriodAggregate, PeriodSummary, mention_fingerprint
+from vigie.classifier.digest.aggregate import MentionFacts, PeriodAggregate, PeriodSummary, mention_fingerprint
 from vigie.classifier.digest.build import build_digest
 from vigie.classifier.digest.identity import author_identity
 from vigie.classifier.digest.incidents import RETENTION, IncidentLedger
@@ -31,7 +32,11 @@ from vigie.classifier.digest.themes import TermBaseline, ThemeExtractor
 from vigie.schemas import AlertEvent, DigestEvent, DigestPeriod, ScoredMention, Territory
 
 Observation = Literal["counted", "duplicate", "late"]
-STATE_VERSION = 1
+#: 2: timelines flat, top posts as lists, author tallies as columns (version 1, still read: objects per bucket,
+#: post and author, twice the JSON). Each territory's state says its version (a checkpoint rewrites only the
+#: territories it changed: version 1 entries stay next to version 2 ones until their territory is written).
+STATE_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 
 
 @dataclass
@@ -44,6 +49,7 @@ class TerritoryDigestState:
 
     def to_state(self) -> dict[str, Any]:
         return {
+            "version": STATE_VERSION,
             "aggregates": {key: aggregate.to_state() for key, aggregate in self.aggregates.items()},
             "last_summary": {kind: summary.to_state() for kind, summary in self.last_summary.items()},
             "baselines": {kind: baseline.to_state() for kind, baseline in self.baselines.items()},
@@ -51,8 +57,11 @@ class TerritoryDigestState:
 
     @classmethod
     def from_state(cls, state: Mapping[str, Any]) -> TerritoryDigestState:
+        version = state.get("version", 1)
+        if version not in READABLE_VERSIONS:
+            raise ValueError(f"unsupported digest state version {version!r}")
         return cls(
-            aggregates={key: PeriodAggregate.from_state(item) for key, item in state["aggregates"].items()},
+            aggregates={key: PeriodAggregate.from_state(item, version) for key, item in state["aggregates"].items()},
             last_summary={kind: PeriodSummary.from_state(item) for kind, item in state["last_summary"].items()},
             baselines={kind: TermBaseline.from_state(item) for kind, item in state["baselines"].items()},
         )
@@ -64,13 +73,15 @@ class _Span:
 
     period: Period
     key: str
-    length: timedelta
     #: When the watermark closes it (its end plus the grace).
     closes_at: datetime
-
-
-def _span_length(span: _Span) -> timedelta:
-    return span.length
+    #: The period's start and end, and its :meth:`~Period.bucket_starts` (where an instant bisects them is
+    #: its :meth:`~Period.bucket_index`), as POSIX timestamps: one ``timestamp()`` per mention, then float
+    #: comparisons (aware datetimes of different zones compare through two ``utcoffset`` calls). The same
+    #: order: distinct microseconds of these years are distinct floats, and the conversion is monotonic.
+    start: float
+    end: float
+    bucket_starts: tuple[float, ...]
 
 
 class DigestAccumulator:
@@ -86,6 +97,8 @@ class DigestAccumulator:
         self.territories: dict[str, Territory] = {territory.id: territory for territory in territories}
         self._extractors: dict[str, ThemeExtractor] = {}
         self._periods: dict[tuple[str, DigestPeriod], _Span] = {}
+        #: The period kinds, longest first (a week, then a day: a stable sort by length, whatever the day).
+        self._kinds = sorted(self.options.periods, key=lambda kind: kind != "week")
         self.watermark: datetime | None = None
         self.states: dict[str, TerritoryDigestState] = {}
         self.incidents = IncidentLedger()
@@ -102,42 +115,51 @@ class DigestAccumulator:
         """Count a scored mention in each of its periods that is still open."""
         territory = self._territory(mention.territory_id)
         watermark = self.watermark
-        spans = [self._span(kind, mention.published_at, territory.timezone) for kind in self.options.periods]
-        open_spans = [span for span in spans if watermark is None or span.closes_at > watermark]
+        published_at = mention.published_at
+        instant = published_at.timestamp()
+        timezone = territory.timezone
+        # Longest period first (see below): the kinds are in that order.
+        open_spans = [
+            span
+            for span in [self._span(kind, published_at, instant, timezone) for kind in self._kinds]
+            if watermark is None or span.closes_at > watermark
+        ]
         if not open_spans:
             return "late"
+        options = self.options
         identity = author_identity(
-            mention.author, mention.source, pseudonymise=self.options.pseudonymise, key=self.options.pseudonymise_key
+            mention.author, mention.source, pseudonymise=options.pseudonymise, key=options.pseudonymise_key
         )
         keys = self._extractor(territory).keys(
             mention.text if not mention.title else f"{mention.title}\n{mention.text}"
         )
+        facts = MentionFacts(mention, identity, keys, timestamp=instant, pseudonymise=options.pseudonymise)
         state = self.states.get(territory.id)
         if state is None:
             state = self.states[territory.id] = TerritoryDigestState()
+        aggregates = state.aggregates
         # Redeliveries are recognised by the longest open period only (a week contains its days, and closes
         # with its last day), so each mention id is remembered once.
-        open_spans.sort(key=_span_length, reverse=True)
-        deduplicate = self.options.deduplicate
+        deduplicate = options.deduplicate
         fingerprint = mention_fingerprint(mention.mention_id) if deduplicate else None
-        for index, span in enumerate(open_spans):
-            period = span.period
-            aggregate = state.aggregates.get(span.key)
+        top_posts = options.top_posts
+        for span in open_spans:
+            aggregate = aggregates.get(span.key)
             if aggregate is None:
-                aggregate = state.aggregates[span.key] = PeriodAggregate(territory.id, period)
+                period = span.period
+                aggregate = aggregates[span.key] = PeriodAggregate(territory.id, period)
                 if self._earliest_known and (self._earliest_end is None or period.end < self._earliest_end):
                     self._earliest_end = period.end
             counted = aggregate.observe(
-                mention,
-                identity,
-                keys,
-                top_posts=self.options.top_posts,
-                pseudonymise=self.options.pseudonymise,
+                facts,
+                bisect_right(span.bucket_starts, instant) - 1,
+                top_posts=top_posts,
                 fingerprint=fingerprint,
-                deduplicate=deduplicate and index == 0,
+                deduplicate=deduplicate,
             )
             if not counted:
                 return "duplicate"
+            deduplicate = False
         return "counted"
 
     def observe_alert(self, alert: AlertEvent) -> bool:
@@ -204,14 +226,20 @@ class DigestAccumulator:
 
     # -- helpers --------------------------------------------------------------------------------------------
 
-    def _span(self, kind: DigestPeriod, instant: datetime, timezone: str) -> _Span:
-        """:func:`period_containing`, remembering the last period per zone and kind (streams are mostly in order)."""
+    def _span(self, kind: DigestPeriod, instant: datetime, timestamp: float, timezone: str) -> _Span:
+        """:func:`period_containing` of ``instant`` (whose ``timestamp()`` is ``timestamp``), remembering the last
+        period per zone and kind (streams are mostly in order)."""
         cached = self._periods.get((timezone, kind))
-        if cached is not None and cached.period.start <= instant < cached.period.end:
+        if cached is not None and cached.start <= timestamp < cached.end:
             return cached
         period = period_containing(kind, instant, timezone)
         span = self._periods[(timezone, kind)] = _Span(
-            period, period.key, period.end - period.start, period.end + self.options.grace
+            period,
+            period.key,
+            period.end + self.options.grace,
+            period.start.timestamp(),
+            period.end.timestamp(),
+            tuple(start.timestamp() for start in period.bucket_starts()),
         )
         return span
 
@@ -248,7 +276,7 @@ class DigestAccumulator:
         }
 
     def _restore(self, state: Mapping[str, Any]) -> None:
-        if state.get("version") != STATE_VERSION:
+        if state.get("version") not in READABLE_VERSIONS:
             raise ValueError(f"unsupported digest state version {state.get('version')!r}")
         self.watermark = datetime.fromisoformat(state["watermark"]) if state["watermark"] else None
         self.states = {tid: TerritoryDigestState.from_state(item) for tid, item in state["territories"].items()}

@@ -7,11 +7,14 @@ the aggregate remembers a 64-bit hash of each mention id it has counted.
 from __future__ import annotations
 
 import hashlib
+from array import array
 from bisect import bisect_right
-from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from collections.abc import Mapping, MutableSequence, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, get_args
+from typing import Any, NamedTuple, get_args
+
+from pydantic_core import to_jsonable_python
 
 from vigie.classifier.digest.identity import Identity, mask_handles
 from vigie.classifier.digest.periods import Period, period_starting
@@ -19,7 +22,8 @@ from vigie.schemas import DigestPost, ScoredMention, Sentiment, SourceKind
 
 SENTIMENTS: tuple[Sentiment, ...] = ("negative", "neutral", "positive")
 SOURCE_KINDS: tuple[SourceKind, ...] = get_args(SourceKind)
-SOURCE_BITS: dict[str, int] = {kind: bit for bit, kind in enumerate(SOURCE_KINDS)}
+#: The bit of each source kind in :attr:`AuthorTally.sources`.
+SOURCE_FLAGS: dict[str, int] = {kind: 1 << bit for bit, kind in enumerate(SOURCE_KINDS)}
 _SENTIMENT_INDEX: dict[str, int] = {label: index for index, label in enumerate(SENTIMENTS)}
 PREVIEW_CHARS = 280
 
@@ -28,60 +32,129 @@ def mention_fingerprint(mention_id: str) -> int:
     return int.from_bytes(hashlib.blake2b(mention_id.encode("utf-8"), digest_size=8).digest(), "big")
 
 
-def engagement_of(mention: ScoredMention) -> int:
-    return mention.engagement.likes + mention.engagement.shares + mention.engagement.replies
-
-
 def _preview(text: str) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= PREVIEW_CHARS else flat[: PREVIEW_CHARS - 1] + "…"
 
 
-def post_of(mention: ScoredMention, identity: Identity | None, pseudonymise: bool) -> DigestPost:
-    """The digest's view of a post; identity hashed, handles masked and URL dropped when pseudonymised."""
-    hidden = pseudonymise or (identity is not None and identity.pseudonymised) or mention.author.pseudonymised
-    text = _preview(mention.text or mention.title or "")
-    return DigestPost(
-        mention_id=mention.mention_id,
-        url=None if hidden else mention.url,
-        text=mask_handles(text) if hidden else text,
-        author=identity.label if identity else None,
-        source=mention.source.kind,
-        language=mention.detected_language,
-        sentiment=mention.sentiment,
-        engagement=engagement_of(mention),
-        reach=mention.reach,
-        published_at=mention.published_at,
-    )
+class TopPost(NamedTuple):
+    """A top post as an open period keeps it (a tuple: the :class:`DigestPost` is built with the digest, as
+    most posts offered to a period are pushed out of its top list before it closes). The fields, names and
+    values of the :class:`DigestPost`: URL dropped and handles masked when pseudonymised."""
+
+    mention_id: str
+    url: str | None
+    text: str
+    author: str | None
+    source: SourceKind
+    language: str
+    sentiment: Sentiment
+    engagement: int
+    reach: int
+    published_at: datetime
+
+    def digest_post(self) -> DigestPost:
+        return DigestPost(**self._asdict())
+
+    def to_state(self) -> list[Any]:
+        """The fields in order, the time as ``DigestPost`` writes it in JSON (state version 2)."""
+        return [*self[:-1], to_jsonable_python(self.published_at)]
+
+    @classmethod
+    def from_state(cls, state: Sequence[Any] | Mapping[str, Any]) -> TopPost:
+        """A post of :meth:`to_state`, or of state version 1 (``DigestPost.model_dump(mode="json")``),
+        validated as the digest will validate it."""
+        post = DigestPost.model_validate(
+            state if isinstance(state, Mapping) else dict(zip(cls._fields, state, strict=True))
+        )
+        return cls(**{name: getattr(post, name) for name in cls._fields})
 
 
 Rank = tuple[int, int, float, str]
 
 
-def _post_rank(post: DigestPost) -> Rank:
+def _post_rank(post: TopPost) -> Rank:
     """Most engaged first, then widest reach, then earliest, then by id (a total order: deterministic)."""
     return (-post.engagement, -post.reach, post.published_at.timestamp(), post.mention_id)
 
 
-class _LastPost:
-    """The post last built, for the next aggregate offered the same mention (its day, then its week)."""
+class MentionFacts:
+    """What each open period of a mention counts, read from the mention once for all of them (a day and its
+    week); the rank and the top post are made only when a period asks for them, and then once."""
 
-    __slots__ = ("last",)
+    __slots__ = (
+        "_mention",
+        "_post",
+        "_rank",
+        "engagement",
+        "identity",
+        "language",
+        "mention_id",
+        "pseudonymise",
+        "published_at",
+        "reach",
+        "sentiment",
+        "sentiment_index",
+        "source",
+        "themes",
+        "timestamp",
+    )
 
-    def __init__(self) -> None:
-        #: (mention, identity, pseudonymise, post), replaced as a whole.
-        self.last: tuple[ScoredMention, Identity | None, bool, DigestPost] | None = None
+    def __init__(
+        self,
+        mention: ScoredMention,
+        identity: Identity | None,
+        themes: set[str],
+        *,
+        timestamp: float,
+        pseudonymise: bool,
+    ) -> None:
+        """``timestamp``: ``mention.published_at.timestamp()``."""
+        self._mention = mention
+        self._post: TopPost | None = None
+        self._rank: Rank | None = None
+        self.mention_id = mention.mention_id
+        self.identity = identity
+        self.themes = themes
+        self.pseudonymise = pseudonymise
+        self.source: SourceKind = mention.source.kind
+        self.language = mention.detected_language
+        self.sentiment: Sentiment = mention.sentiment
+        self.sentiment_index = _SENTIMENT_INDEX[self.sentiment]
+        self.published_at = mention.published_at
+        self.timestamp = timestamp
+        engagement = mention.engagement
+        self.engagement = engagement.likes + engagement.shares + engagement.replies
+        self.reach = mention.author.followers or 0
 
-    def post_of(self, mention: ScoredMention, identity: Identity | None, pseudonymise: bool) -> DigestPost:
-        last = self.last
-        if last is not None and last[0] is mention and last[1] is identity and last[2] == pseudonymise:
-            return last[3]
-        post = post_of(mention, identity, pseudonymise)
-        self.last = (mention, identity, pseudonymise, post)
+    def rank(self) -> Rank:
+        rank = self._rank
+        if rank is None:
+            rank = self._rank = (-self.engagement, -self.reach, self.timestamp, self.mention_id)
+        return rank
+
+    def post(self) -> TopPost:
+        """The digest's view of the post; identity hashed, handles masked and URL dropped when pseudonymised."""
+        post = self._post
+        if post is None:
+            mention, identity = self._mention, self.identity
+            hidden = (
+                self.pseudonymise or (identity is not None and identity.pseudonymised) or mention.author.pseudonymised
+            )
+            text = _preview(mention.text or mention.title or "")
+            post = self._post = TopPost(
+                self.mention_id,
+                None if hidden else mention.url,
+                mask_handles(text) if hidden else text,
+                identity.label if identity else None,
+                self.source,
+                self.language,
+                self.sentiment,
+                self.engagement,
+                self.reach,
+                self.published_at,
+            )
         return post
-
-
-_last_post = _LastPost()
 
 
 @dataclass(slots=True)
@@ -104,23 +177,162 @@ class AuthorTally:
         return tuple(sorted(kind for bit, kind in enumerate(SOURCE_KINDS) if self.sources >> bit & 1))
 
 
-_TALLY_FIELDS = tuple(f.name for f in fields(AuthorTally))
+class AuthorTallies:
+    """The authors of a period, column by column: a period keeps one figure per author of each mention's
+    territory, nearly one per mention, so no object per author (an :class:`AuthorTally` was 104 bytes, plus
+    its reach as an int object; here the figures take 8 bytes each, the source kinds one).
+    :meth:`tally` makes the view of one.
 
+    Reach and engagement are arbitrary integers: a column whose value no longer fits 64 bits becomes a list.
+    """
 
-def _tally_state(tally: AuthorTally) -> dict[str, Any]:
-    """``asdict`` without its deep copies (every field is a scalar): the service checkpoints this often (a
-    literal: fields in declaration order, as :data:`_TALLY_FIELDS`)."""
-    return {
-        "label": tally.label,
-        "display_name": tally.display_name,
-        "pseudonymised": tally.pseudonymised,
-        "mentions": tally.mentions,
-        "positive": tally.positive,
-        "negative": tally.negative,
-        "reach": tally.reach,
-        "engagement": tally.engagement,
-        "sources": tally.sources,
-    }
+    __slots__ = (
+        "display_names",
+        "engagement",
+        "index",
+        "labels",
+        "mentions",
+        "negative",
+        "positive",
+        "pseudonymised",
+        "reach",
+        "sources",
+    )
+
+    def __init__(self) -> None:
+        #: Author key -> position in the columns (the order authors were first counted in).
+        self.index: dict[str, int] = {}
+        self.labels: list[str] = []
+        self.display_names: list[str | None] = []
+        self.pseudonymised = bytearray()
+        self.mentions = array("q")
+        self.positive = array("q")
+        self.negative = array("q")
+        self.sources = array("B" if len(SOURCE_KINDS) <= 8 else "q")
+        self.reach: MutableSequence[int] = array("q")
+        self.engagement: MutableSequence[int] = array("q")
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def count(self, identity: Identity, sentiment: str, reach: int, engagement: int, source: str) -> None:
+        """Count one mention of the author."""
+        at = self.index.get(identity.key)
+        if at is None:
+            figures = (1, sentiment == "positive", sentiment == "negative", reach, engagement, SOURCE_FLAGS[source])
+            self.add(identity.key, identity.label, identity.display_name, identity.pseudonymised, figures)
+            return
+        self.mentions[at] += 1
+        if sentiment == "positive":
+            self.positive[at] += 1
+        elif sentiment == "negative":
+            self.negative[at] += 1
+        self.sources[at] |= SOURCE_FLAGS[source]
+        try:
+            if reach > self.reach[at]:
+                self.reach[at] = reach
+            self.engagement[at] += engagement
+        except OverflowError:
+            self._widen()
+            if reach > self.reach[at]:
+                self.reach[at] = reach
+            self.engagement[at] = self.engagement[at] + engagement
+
+    def add(
+        self,
+        key: str,
+        label: str,
+        display_name: str | None,
+        pseudonymised: bool,
+        figures: tuple[int, int, int, int, int, int],
+    ) -> None:
+        """A new author with its (mentions, positive, negative, reach, engagement, sources)."""
+        self.index[key] = len(self.labels)
+        self.labels.append(label)
+        self.display_names.append(display_name)
+        self.pseudonymised.append(pseudonymised)
+        mentions, positive, negative, reach, engagement, sources = figures
+        self.mentions.append(mentions)
+        self.positive.append(positive)
+        self.negative.append(negative)
+        self.sources.append(sources)
+        try:
+            self.reach.append(reach)
+            self.engagement.append(engagement)
+        except OverflowError:
+            del self.reach[len(self.labels) - 1 :]
+            self._widen()
+            self.reach.append(reach)
+            self.engagement.append(engagement)
+
+    def _widen(self) -> None:
+        """Reach and engagement as lists of ints (a value beyond 64 bits)."""
+        self.reach, self.engagement = list(self.reach), list(self.engagement)
+
+    def tally(self, at: int) -> AuthorTally:
+        return AuthorTally(
+            self.labels[at],
+            self.display_names[at],
+            bool(self.pseudonymised[at]),
+            self.mentions[at],
+            self.positive[at],
+            self.negative[at],
+            self.reach[at],
+            self.engagement[at],
+            self.sources[at],
+        )
+
+    def to_state(self) -> dict[str, list[Any]]:
+        """The columns, authors in the order they were first counted (state version 2: the names of the
+        figures once per period, not once per author)."""
+        return {
+            "key": list(self.index),
+            "label": self.labels,
+            "display_name": self.display_names,
+            "pseudonymised": list(self.pseudonymised),
+            "mentions": list(self.mentions),
+            "positive": list(self.positive),
+            "negative": list(self.negative),
+            "reach": list(self.reach),
+            "engagement": list(self.engagement),
+            "sources": list(self.sources),
+        }
+
+    @classmethod
+    def from_state(cls, state: Mapping[str, Any], version: int) -> AuthorTallies:
+        """Tallies of :meth:`to_state`, or of state version 1 (``{key: AuthorTally fields}``)."""
+        tallies = cls()
+        if version == 1:
+            for key, tally in state.items():
+                figures = (
+                    tally["mentions"],
+                    tally["positive"],
+                    tally["negative"],
+                    tally["reach"],
+                    tally["engagement"],
+                    tally["sources"],
+                )
+                tallies.add(key, tally["label"], tally["display_name"], tally["pseudonymised"], figures)
+            return tallies
+        rows = zip(
+            state["key"],
+            state["label"],
+            state["display_name"],
+            state["pseudonymised"],
+            zip(
+                state["mentions"],
+                state["positive"],
+                state["negative"],
+                state["reach"],
+                state["engagement"],
+                state["sources"],
+                strict=True,
+            ),
+            strict=True,
+        )
+        for key, label, display_name, pseudonymised, figures in rows:
+            tallies.add(key, label, display_name, bool(pseudonymised), figures)
+        return tallies
 
 
 @dataclass
@@ -133,35 +345,34 @@ class PeriodAggregate:
     by_source: dict[str, int] = field(default_factory=dict)
     by_language: dict[str, int] = field(default_factory=dict)
     sentiment: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SENTIMENTS, 0))
-    timeline: list[list[int]] = field(default_factory=list)
+    #: Per timeline bucket (:meth:`Period.bucket_starts`), its negative, neutral and positive counts, one flat
+    #: list (``3 * bucket + sentiment index``; see :meth:`timeline_rows`): no list per bucket.
+    timeline: list[int] = field(default_factory=list)
     themes: dict[str, int] = field(default_factory=dict)
-    top_positive: list[DigestPost] = field(default_factory=list)
-    top_negative: list[DigestPost] = field(default_factory=list)
-    authors: dict[str, AuthorTally] = field(default_factory=dict)
+    top_positive: list[TopPost] = field(default_factory=list)
+    top_negative: list[TopPost] = field(default_factory=list)
+    authors: AuthorTallies = field(default_factory=AuthorTallies)
     seen: set[int] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         if not self.timeline:
-            self.timeline = [[0, 0, 0] for _ in self.period.bucket_starts()]
+            self.timeline = [0] * (3 * len(self.period.bucket_starts()))
         # The rank of each top post, aligned with the lists (kept sorted by it): not recomputed per offer.
-        self._ranks: dict[bool, list[Rank]] = {
-            True: [_post_rank(post) for post in self.top_positive],
-            False: [_post_rank(post) for post in self.top_negative],
-        }
+        self._positive_ranks = [_post_rank(post) for post in self.top_positive]
+        self._negative_ranks = [_post_rank(post) for post in self.top_negative]
 
     def observe(
         self,
-        mention: ScoredMention,
-        identity: Identity | None,
-        theme_keys: set[str],
+        mention: MentionFacts,
+        bucket: int,
         *,
         top_posts: int,
-        pseudonymise: bool,
         fingerprint: int | None = None,
         deduplicate: bool = True,
     ) -> bool:
-        """Count a mention of this period; False if it was already counted. ``fingerprint`` is
-        :func:`mention_fingerprint` of its id, if the caller has it already."""
+        """Count a mention of this period (``bucket``: its timeline bucket, see :meth:`Period.bucket_index`);
+        False if it was already counted. ``fingerprint`` is :func:`mention_fingerprint` of its id, if the
+        caller has it already."""
         if deduplicate:
             if fingerprint is None:
                 fingerprint = mention_fingerprint(mention.mention_id)
@@ -169,54 +380,47 @@ class PeriodAggregate:
                 return False
             self.seen.add(fingerprint)
         self.total += 1
-        source = mention.source.kind
-        self.by_source[source] = self.by_source.get(source, 0) + 1
-        language = mention.detected_language
-        self.by_language[language] = self.by_language.get(language, 0) + 1
+        by_source = self.by_source
+        source = mention.source
+        by_source[source] = by_source.get(source, 0) + 1
+        by_language = self.by_language
+        language = mention.language
+        by_language[language] = by_language.get(language, 0) + 1
         label = mention.sentiment
         self.sentiment[label] += 1
-        bucket = min(max(self.period.bucket_index(mention.published_at), 0), len(self.timeline) - 1)
-        self.timeline[bucket][_SENTIMENT_INDEX[label]] += 1
+        timeline = self.timeline
+        last = len(timeline) // 3 - 1
+        timeline[3 * (0 if bucket < 0 else last if bucket > last else bucket) + mention.sentiment_index] += 1
         themes = self.themes
-        for key in theme_keys:
+        for key in mention.themes:
             themes[key] = themes.get(key, 0) + 1
-        if label != "neutral":
-            self._offer_post(mention, identity, top_posts, pseudonymise)
+        if label == "positive":
+            self._offer_post(mention, self.top_positive, self._positive_ranks, top_posts)
+        elif label == "negative":
+            self._offer_post(mention, self.top_negative, self._negative_ranks, top_posts)
+        identity = mention.identity
         if identity is not None:
-            self._tally_author(mention, identity)
+            self.authors.count(identity, label, mention.reach, mention.engagement, source)
         return True
 
-    def _offer_post(self, mention: ScoredMention, identity: Identity | None, limit: int, pseudonymise: bool) -> None:
-        positive = mention.sentiment == "positive"
-        posts = self.top_positive if positive else self.top_negative
-        ranks = self._ranks[positive]
-        engagement = engagement_of(mention)
-        if len(posts) >= limit and engagement < posts[-1].engagement:
-            return
-        rank = (-engagement, -mention.reach, mention.published_at.timestamp(), mention.mention_id)
-        if len(posts) >= limit and rank >= ranks[-1]:
+    @staticmethod
+    def _offer_post(mention: MentionFacts, posts: list[TopPost], ranks: list[Rank], limit: int) -> None:
+        if len(posts) >= limit and (
+            not posts or mention.engagement < posts[-1].engagement or mention.rank() >= ranks[-1]
+        ):
             return
         # Where appending and a stable sort by rank would put it (after equal ranks), then cut to ``limit``.
+        rank = mention.rank()
         at = bisect_right(ranks, rank)
         ranks.insert(at, rank)
-        posts.insert(at, _last_post.post_of(mention, identity, pseudonymise))
+        posts.insert(at, mention.post())
         del ranks[limit:]
         del posts[limit:]
 
-    def _tally_author(self, mention: ScoredMention, identity: Identity) -> None:
-        tally = self.authors.get(identity.key)
-        if tally is None:
-            tally = AuthorTally(identity.label, identity.display_name, identity.pseudonymised)
-            self.authors[identity.key] = tally
-        tally.mentions += 1
-        label = mention.sentiment
-        tally.positive += label == "positive"
-        tally.negative += label == "negative"
-        reach = mention.reach
-        if reach > tally.reach:
-            tally.reach = reach
-        tally.engagement += engagement_of(mention)
-        tally.sources |= 1 << SOURCE_BITS[mention.source.kind]
+    def timeline_rows(self) -> list[list[int]]:
+        """``[negative, neutral, positive]`` per timeline bucket."""
+        flat = self.timeline
+        return [flat[index : index + 3] for index in range(0, len(flat), 3)]
 
     def summary(self) -> PeriodSummary:
         return PeriodSummary(
@@ -237,14 +441,16 @@ class PeriodAggregate:
             "sentiment": self.sentiment,
             "timeline": self.timeline,
             "themes": self.themes,
-            "top_positive": [post.model_dump(mode="json") for post in self.top_positive],
-            "top_negative": [post.model_dump(mode="json") for post in self.top_negative],
-            "authors": {key: _tally_state(tally) for key, tally in self.authors.items()},
+            "top_positive": [post.to_state() for post in self.top_positive],
+            "top_negative": [post.to_state() for post in self.top_negative],
+            "authors": self.authors.to_state(),
             "seen": sorted(self.seen),
         }
 
     @classmethod
-    def from_state(cls, state: Mapping[str, Any]) -> PeriodAggregate:
+    def from_state(cls, state: Mapping[str, Any], version: int) -> PeriodAggregate:
+        """An aggregate of :meth:`to_state`, or of state version 1 (timeline as one list per bucket, top
+        posts and author tallies as objects)."""
         spec = state["period"]
         period = period_starting(spec["kind"], datetime.fromisoformat(spec["day"]).date(), spec["tz"])
         return cls(
@@ -254,11 +460,11 @@ class PeriodAggregate:
             by_source=dict(state["by_source"]),
             by_language=dict(state["by_language"]),
             sentiment=dict(state["sentiment"]),
-            timeline=[list(bucket) for bucket in state["timeline"]],
+            timeline=list(state["timeline"]) if version > 1 else [n for bucket in state["timeline"] for n in bucket],
             themes=dict(state["themes"]),
-            top_positive=[DigestPost.model_validate(post) for post in state["top_positive"]],
-            top_negative=[DigestPost.model_validate(post) for post in state["top_negative"]],
-            authors={key: AuthorTally(**tally) for key, tally in state["authors"].items()},
+            top_positive=[TopPost.from_state(post) for post in state["top_positive"]],
+            top_negative=[TopPost.from_state(post) for post in state["top_negative"]],
+            authors=AuthorTallies.from_state(state["authors"], version),
             seen=set(state["seen"]),
         )
 

@@ -89,12 +89,15 @@ def _author(tally: AuthorTally) -> DigestAuthor:
 
 def ambassadors(aggregate: PeriodAggregate, options: DigestOptions) -> tuple[DigestAuthor, ...]:
     """Repeated positive, high-reach authors: most positive mentions first, then reach, engagement, label."""
+    authors = aggregate.authors
     chosen = [
-        tally
-        for tally in aggregate.authors.values()
-        if tally.positive >= options.ambassador_min_positive
-        and tally.positive >= 2 * tally.negative
-        and tally.reach >= options.ambassador_min_reach
+        authors.tally(at)
+        for at, (positive, negative, reach) in enumerate(
+            zip(authors.positive, authors.negative, authors.reach, strict=True)
+        )
+        if positive >= options.ambassador_min_positive
+        and positive >= 2 * negative
+        and reach >= options.ambassador_min_reach
     ]
     chosen.sort(key=lambda t: (-t.positive, -t.reach, -t.engagement, t.label))
     return tuple(_author(tally) for tally in chosen[: options.max_authors])
@@ -102,10 +105,11 @@ def ambassadors(aggregate: PeriodAggregate, options: DigestOptions) -> tuple[Dig
 
 def detractors(aggregate: PeriodAggregate, options: DigestOptions) -> tuple[DigestAuthor, ...]:
     """Recurrent negative authors: most negative mentions first, then reach, engagement, label."""
+    authors = aggregate.authors
     chosen = [
-        tally
-        for tally in aggregate.authors.values()
-        if tally.negative >= options.detractor_min_negative and tally.negative >= 2 * tally.positive
+        authors.tally(at)
+        for at, (positive, negative) in enumerate(zip(authors.positive, authors.negative, strict=True))
+        if negative >= options.detractor_min_negative and negative >= 2 * positive
     ]
     chosen.sort(key=lambda t: (-t.negative, -t.reach, -t.engagement, t.label))
     return tuple(_author(tally) for tally in chosen[: options.max_authors])
@@ -131,7 +135,7 @@ def build_digest(
             positive=positive,
             net=net_sentiment(negative, positive, negative + neutral + positive),
         )
-        for start, (negative, neutral, positive) in zip(period.bucket_starts(), aggregate.timeline, strict=True)
+        for start, (negative, neutral, positive) in zip(period.bucket_starts(), aggregate.timeline_rows(), strict=True)
     )
     themes = select_themes(
         aggregate.themes,
@@ -142,7 +146,7 @@ def build_digest(
         smoothing=options.theme_smoothing,
         limit=options.max_themes,
     )
-    pseudonymised = options.pseudonymise or any(t.pseudonymised for t in aggregate.authors.values())
+    pseudonymised = options.pseudonymise or any(aggregate.authors.pseudonymised)
     return DigestEvent(
         digest_id=f"{aggregate.territory_id}:{period.key}",
         territory_id=aggregate.territory_id,
@@ -165,8 +169,8 @@ def build_digest(
         sentiment=sentiment_mix(aggregate.sentiment),
         timeline=timeline,
         themes=themes,
-        top_positive=tuple(aggregate.top_positive),
-        top_negative=tuple(aggregate.top_negative),
+        top_positive=tuple(post.digest_post() for post in aggregate.top_positive),
+        top_negative=tuple(post.digest_post() for post in aggregate.top_negative),
         incidents=incidents,
         ambassadors=ambassadors(aggregate, options),
         detractors=detractors(aggregate, options),

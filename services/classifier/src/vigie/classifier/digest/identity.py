@@ -12,7 +12,7 @@ import hashlib
 import hmac
 import re
 import sys
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from vigie.schemas import Author, Source
 
@@ -20,9 +20,9 @@ _HANDLE = re.compile(r"@[\w.\-]+(?:@[\w.\-]+)?")
 MASKED_HANDLE = "@…"
 
 
-@dataclass(frozen=True, slots=True)
-class Identity:
-    """How an author appears in a digest."""
+class Identity(NamedTuple):
+    """How an author appears in a digest (a named tuple: one is made per mention, twice as fast as a frozen
+    dataclass)."""
 
     key: str
     label: str

@@ -22,7 +22,15 @@ from vigie.schemas import Territory, Theme, ThemeKind
 _URL = re.compile(r"https?://\S+|www\.\S+")
 _HANDLE = re.compile(r"@[\w.\-]+")
 _HASHTAG = re.compile(r"#(\w{2,64})")
-_WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|['’-](?=[^\W\d_]))+")
+#: Runs of letters joined by single apostrophes or hyphens (``aujourd'hui``, ``pont-neuf``); a word is such a
+#: run of at least two characters (see :func:`_words`). One run per match, not a lookahead per character: half
+#: the time of ``[^\W\d_](?:[^\W\d_]|['’-](?=[^\W\d_]))+``, which finds the same words.
+_LETTER_RUNS = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+
+
+def _words(text: str) -> list[str]:
+    return [run for run in _LETTER_RUNS.findall(text) if len(run) >= 2]
+
 
 _STOPWORD_TEXT = """
 les des une est pas que qui dans pour sur avec par plus mais comme tout tous toute toutes cette ces son ses
@@ -66,7 +74,7 @@ class ThemeExtractor:
         if territory is None:
             return cls((), frozenset(), frozenset())
         names = (territory.name, *territory.aliases)
-        excluded = {fold(word) for name in names for word in _WORD.findall(name)}
+        excluded = {fold(word) for name in names for word in _words(name)}
         return cls(
             landmarks=tuple((fold(landmark), landmark) for landmark in territory.landmarks),
             excluded_terms=frozenset(excluded),
@@ -92,17 +100,21 @@ class ThemeExtractor:
         for folded_landmark, landmark in self.landmarks:
             if folded_landmark in folded_text:
                 keys.add(f"landmark:{landmark}")
-                landmark_words.update(_WORD.findall(folded_landmark))
-        for found in _WORD.findall(words):
+                landmark_words.update(_words(folded_landmark))
+        for found in _LETTER_RUNS.findall(words):
+            if len(found) < 2:  # as _words()
+                continue
             word = _ELISION.sub("", found) if "'" in found or "’" in found else found
-            folded = _fold_word(word)
+            lowered = word.casefold()
+            # fold(word) without the cache's call when it is just the lowercase (most words).
+            folded = lowered if lowered.isascii() else _fold_word(word)
             if (
                 len(folded) >= 3
                 and folded not in STOPWORDS
                 and folded not in self.excluded_terms
                 and folded not in landmark_words
             ):
-                keys.add(sys.intern(f"term:{word.casefold()}"))
+                keys.add(sys.intern(f"term:{lowered}"))
         return keys
 
 
