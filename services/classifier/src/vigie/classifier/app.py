@@ -212,7 +212,8 @@ def build_service(
     background: set[asyncio.Future[None]] = set()
 
     def delivery_failed(error: BaseException) -> None:
-        # Its input is never acknowledged; going on would let later batches' commits pass it: the worker stops.
+        # Its input is never acknowledged, so no later offset of its partitions could be committed either: the
+        # worker stops, and its partitions' next owner consumes the batch again.
         log.critical("producing scored mentions failed: the worker stops", exc_info=error)
         crashing = asyncio.ensure_future(app.crash(error))
         background.add(crashing)
