@@ -125,7 +125,7 @@ class MentionFacts:
         self.timestamp = timestamp
         engagement = mention.engagement
         self.engagement = engagement.likes + engagement.shares + engagement.replies
-        self.reach = mention.author.followers or 0
+        self.reach = mention.reach
 
     def rank(self) -> Rank:
         rank = self._rank
