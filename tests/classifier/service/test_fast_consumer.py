@@ -68,3 +68,15 @@ def test_cancelling_a_continued_coroutine_cancels_it_inside() -> None:
         assert task.cancelled() and seen == ["cancelled"]
 
     asyncio.run(scenario())
+
+
+def test_the_consumer_fetches_with_the_configured_longest_wait(tmp_path: Path) -> None:
+    """faust fixes it at 1.5 s, which Tansu holds even when records arrive: up to 1.5 s more per hop."""
+
+    async def longest_wait() -> int:
+        app = faust_app(ClassifierSettings(data_dir=tmp_path, fetch_max_wait_ms=120))
+        thread = app.consumer._new_consumer_thread()
+        consumer = thread._create_worker_consumer(app.transport)
+        return int(consumer._fetch_max_wait_ms)
+
+    assert asyncio.run(longest_wait()) == 120

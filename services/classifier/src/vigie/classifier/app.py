@@ -110,7 +110,7 @@ def faust_app(settings: ClassifierSettings) -> faust.App:
     """The faust app configured from the settings (see the module docstring for the choices)."""
     servers = [s.strip() for s in settings.kafka.bootstrap_servers.split(",") if s.strip()]
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return ClassifierApp(
+    app = ClassifierApp(
         settings.app_id,
         broker=[f"kafka://{server}" for server in servers],
         store="memory://",
@@ -139,6 +139,8 @@ def faust_app(settings: ClassifierSettings) -> faust.App:
         # its queue without a trip through the event loop each.
         cython_optimizations=True,
     )
+    app.fetch_max_wait_ms = settings.fetch_max_wait_ms
+    return app
 
 
 def raw_record_schema() -> RawRecordSchema:

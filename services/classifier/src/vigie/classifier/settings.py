@@ -39,6 +39,13 @@ class ClassifierSettings(ServiceSettings):
     scoring_batch_within_s: float = Field(
         default=0.05, gt=0, le=10, description="Longest wait for a batch to fill before scoring what is there."
     )
+    fetch_max_wait_ms: int = Field(
+        default=100,
+        ge=10,
+        le=10_000,
+        description="Longest time the broker may hold a fetch that found no record (Tansu holds it that long even "
+        "if records arrive meanwhile; Apache Kafka answers as soon as they do).",
+    )
     scoring_batches_in_flight: int = Field(
         default=4,
         ge=1,

@@ -64,6 +64,9 @@ class _Continue:
 class FastHandoffConsumer(aiokafka_driver.Consumer):
     """faust's aiokafka consumer whose fetch loop runs each record's hand-off inline (see the module)."""
 
+    def _new_consumer_thread(self) -> aiokafka_driver.AIOKafkaConsumerThread:
+        return _ConsumerThread(self, loop=self.loop, beacon=self.beacon)
+
     async def _drain_messages(self, fetcher: Any) -> None:  # pragma: no cover - faust's loop, see the module
         callback = self.callback
         getmany = self.getmany
@@ -144,6 +147,20 @@ class FastHandoffConsumer(aiokafka_driver.Consumer):
         await self.wait_first(_Continue(hand_off, pending), suspend_flow.wait())
 
 
+class _ConsumerThread(aiokafka_driver.AIOKafkaConsumerThread):
+    """faust's aiokafka consumer thread; its consumer's longest fetch wait is the app's ``fetch_max_wait_ms``
+    (faust fixes it at 1,500 ms). Tansu holds a fetch that found nothing for that long even when records arrive
+    meanwhile, so a record produced to an idle partition waited up to 1.5 s per hop; Apache Kafka answers as
+    soon as records arrive, whatever the setting (a shorter one only makes idle fetches more frequent)."""
+
+    def _create_worker_consumer(self, transport: Any) -> Any:
+        consumer = super()._create_worker_consumer(transport)
+        wait_ms = getattr(self.app, "fetch_max_wait_ms", None)
+        if wait_ms is not None:
+            consumer._fetch_max_wait_ms = wait_ms  # read by its fetcher when it starts
+        return consumer
+
+
 class FastHandoffTransport(aiokafka_driver.Transport):
     """faust's aiokafka transport with :class:`FastHandoffConsumer`."""
 
@@ -151,7 +168,10 @@ class FastHandoffTransport(aiokafka_driver.Transport):
 
 
 class ClassifierApp(faust.App):
-    """The classifier's faust app: faust's, on :class:`FastHandoffTransport`."""
+    """The classifier's faust app: faust's, on :class:`FastHandoffTransport`; ``fetch_max_wait_ms`` is its
+    consumer's longest fetch wait (None: faust's 1,500 ms)."""
+
+    fetch_max_wait_ms: int | None = None
 
     def _new_transport(self) -> TransportT:
         return FastHandoffTransport(self.conf.broker_consumer, self)
