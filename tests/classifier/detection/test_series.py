@@ -198,3 +198,49 @@ def test_hours_not_learnt_are_left_out_of_the_first_week() -> None:
     assert base["phiw"] == [None, None, settings.min_dispersion]
     assert base["wk"] is None
     assert not bl.record_first_week(base, start + 7 * 86400, 1.0, settings)
+
+
+def daily_bursts(detector: SeriesDetector, sizes: list[float]) -> list[int]:
+    """Days on which ``detector`` alerts on a steady series of about 20 counts per 5 minutes that has a burst of
+    ``sizes[k]`` times its level (two rows at 15:00 UTC) on day 3 + k."""
+    rng = random.Random(11)
+    first = START.replace(hour=0, minute=0, second=0) + timedelta(days=1)
+    days = []
+    for i in range((3 + len(sizes) + 1) * 288):
+        moment = first + timedelta(minutes=5 * i)
+        day, row = divmod(i, 288)
+        if 3 <= day < 3 + len(sizes) and row in (180, 181):  # 15:00 and 15:05
+            value = round(20 * sizes[day - 3])
+        else:
+            value = sum(1 for _ in range(60) if rng.random() < 1 / 3)
+        if detector.step(moment, value).alert:
+            days.append(day)
+    return days
+
+
+def test_a_burst_no_larger_than_one_of_the_last_two_weeks_raises_nothing() -> None:
+    # About the same burst every afternoon (a daily show): only its first occurrence raises, and then one larger
+    # than every earlier one.
+    sizes = [15.0, 14.0, 12.0, 14.5, 30.0, 14.0]
+    assert daily_bursts(SeriesDetector.for_interval(300), sizes) == [3, 7]
+    # Without the check every one of them raises: the short windows judge each burst against the baseline only,
+    # which bursts under an incident do not teach.
+    always = replace(VOLUME_SETTINGS, unprecedented_days=0)
+    assert daily_bursts(SeriesDetector.for_interval(300, always), sizes) == [3, 4, 5, 6, 7, 8]
+    # Only the days kept count (yesterday and today here): 14.5x follows a 12x day.
+    one_day = replace(VOLUME_SETTINGS, unprecedented_days=1)
+    assert daily_bursts(SeriesDetector.for_interval(300, one_day), sizes) == [3, 6, 7]
+
+
+def test_the_peaks_kept_are_one_per_short_window_and_day() -> None:
+    detector = SeriesDetector.for_interval(300)
+    assert VOLUME_SETTINGS.unprecedented_windows == (0, 1)  # 15 minutes and 1 hour, not the 12-hour window
+    assert SeriesDetector.for_interval(600).settings.unprecedented_windows == (0, 1)
+    assert DetectorSettings().unprecedented_windows == ()  # mention mode: no such check, no such state
+    with pytest.raises(ValueError, match="unprecedented_days"):
+        DetectorSettings(unprecedented_days=29)
+    daily_bursts(detector, [15.0] * 20)
+    day, maxima = detector.state["peaks"]
+    assert day == (START + timedelta(days=24)).toordinal() - datetime(1970, 1, 1).toordinal()
+    assert [len(m) for m in maxima] == [VOLUME_SETTINGS.unprecedented_days + 1] * 2
+    assert all(maximum >= 600 for maximum in maxima[0][:-1]) and maxima[1][-1] < 600  # today: no burst yet

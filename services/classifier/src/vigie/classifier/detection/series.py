@@ -33,7 +33,11 @@ from vigie.classifier.detection.surge import State, SurgeDetector
 #: two weeks (a series learns its weekends within its first weeks, not its first months). The 12-hour window's
 #: dispersion, learnt online through the first week, holds the model's ignorance of that week's rhythm (weekends at
 #: half the weekday level look like noise), so it is estimated again once a week is learnt: from the week's hourly
-#: counts around its typical day, by their median absolute deviation (robust to the weekend and to bursts).
+#: counts around its typical day, by their median absolute deviation (robust to the weekend and to bursts). A short
+#: window (15 min or 1 h) raises only on a sum larger than any it reached in the last two weeks: without sentiment, a
+#: burst no larger than one the series already had (a weekly show, a market open, a recurring spike the baseline never
+#: learns because bursts are clipped or held under an incident) is that series' ordinary tail, not a crisis. The
+#: 12-hour window is not held to it (its labelled rises are seldom above their previous weeks' sums).
 VOLUME_SETTINGS = DetectorSettings(
     allowed_lateness_seconds=0,
     prior_weight_buckets=0.0,
@@ -49,6 +53,7 @@ VOLUME_SETTINGS = DetectorSettings(
     level_time_constant_buckets=1728.0,
     hour_of_week_time_constant_buckets=4032.0,
     reestimated_window_hours=12.0,
+    unprecedented_days=14,
 )
 
 

@@ -25,6 +25,12 @@ class DetectorSettings:
     #: A raise also needs the last this many buckets to hold more than the baseline expected in them (0: no such
     #: check, as in mention mode): a long window still sums a surge hours after it ended, and must not raise then.
     ongoing_buckets: int = 0
+    #: A raise on a test window at most ``unprecedented_window_hours`` long also needs the window's sum to exceed
+    #: the largest sum that window reached over the last this many days and today so far (0: no such check, as in
+    #: mention mode): a burst no larger than one the series had within the week is a recurring burst of that
+    #: series (a weekly show, a market open), not a crisis. The state keeps one maximum per such window and day.
+    unprecedented_days: int = 0
+    unprecedented_window_hours: float = 1.0
     #: Minimum absolute volume: reach-weighted negative mentions in the test window needed to raise.
     min_negative: float = 5.0
     #: Significance needed to raise an incident (-log10 p of the negative-binomial upper tail).
@@ -105,6 +111,8 @@ class DetectorSettings:
             raise ValueError("window_buckets must be between 1 bucket and a day")
         if not 0 <= self.ongoing_buckets <= self.longest_window:
             raise ValueError("ongoing_buckets must be between 0 and the longest test window")
+        if not 0 <= self.unprecedented_days <= 28:
+            raise ValueError("unprecedented_days must be between 0 and 28")
         if self.reestimated_window_hours < 0:
             raise ValueError("reestimated_window_hours must not be negative")
         if self.window_raise_scores and len(self.window_raise_scores) != len(self.window_buckets):
@@ -122,6 +130,14 @@ class DetectorSettings:
             for index, width in enumerate(self.window_buckets)
             if width * seconds % 3600 == 0 and width * seconds >= self.reestimated_window_hours * 3600
         }
+
+    @property
+    def unprecedented_windows(self) -> tuple[int, ...]:
+        """Indices of the test windows whose raises must be unprecedented (see ``unprecedented_days``)."""
+        if self.unprecedented_days <= 0:
+            return ()
+        longest = self.unprecedented_window_hours * 3600
+        return tuple(i for i, width in enumerate(self.window_buckets) if width * self.bucket_seconds <= longest)
 
     def raise_score_of(self, index: int) -> float:
         """Significance needed to raise on test window ``index``."""

@@ -118,6 +118,7 @@ class SurgeDetector:
         self.share_test = share_test
         self.min_level = min_level
         self._reestimated = settings.reestimated_windows
+        self._peaked = settings.unprecedented_windows
 
     @property
     def recent_buckets(self) -> int:
@@ -138,7 +139,7 @@ class SurgeDetector:
             "ring": rg.new_ring(self.recent_buckets, max(self.settings.buckets_per_day - self.recent_buckets, 0), 0),
             "inc": None,
             "resolved": None,
-        }
+        } | ({"peaks": None} if self._peaked else {})
 
     def is_late(self, state: State, event_time: int) -> bool:
         clock = state["clock"]
@@ -180,8 +181,11 @@ class SurgeDetector:
         incident = state["inc"]
         frozen_until = None if incident is None else incident["opened"] + settings.relearn_after_seconds
         reestimated = self._reestimated
+        peaks = bool(self._peaked)
         for bucket in range(first, last_closed + 1):
             start = bucket * seconds
+            if peaks and bucket <= ring["head"]:
+                self._record_peaks(state, bucket)
             if frozen_until is not None and start < frozen_until:
                 if reestimated:
                     bl.record_first_week(base, start, None, settings)
@@ -210,6 +214,39 @@ class SurgeDetector:
             observed = rg.window(ring, bucket, width)[0]
             mean = rg.expected_window(ring, bucket, width)
             bl.learn_window_dispersion(state["base"], index, observed, mean, self.settings)
+
+    def _record_peaks(self, state: State, bucket: int) -> None:
+        """Fold the sums of the windows that must be unprecedented ending at closed ``bucket`` into today's maxima
+        (one per window and day, the last ``unprecedented_days`` days kept besides today; whatever the bucket held,
+        incident or not)."""
+        keep = self.settings.unprecedented_days + 1
+        day = bucket * self.settings.bucket_seconds // 86400
+        peaks = state["peaks"]
+        if peaks is None:
+            peaks = state["peaks"] = [day, [[0] for _ in self._peaked]]
+        elif day > peaks[0]:
+            new_days = min(day - peaks[0], keep)
+            for maxima in peaks[1]:
+                maxima.extend([0] * new_days)
+                del maxima[:-keep]
+            peaks[0] = day
+        ring = state["ring"]
+        for maxima, index in zip(peaks[1], self._peaked, strict=True):
+            observed = rg.window(ring, bucket, self.widths[index])[0]
+            if observed > maxima[-1]:
+                maxima[-1] = observed
+
+    def unprecedented(self, state: State, evaluation: Evaluation) -> bool:
+        """Whether the deciding window's sum exceeds every sum that window reached over the last
+        ``unprecedented_days`` days (always true for windows not checked, or when nothing is known yet)."""
+        peaks = state.get("peaks")
+        if peaks is None:
+            return True
+        index = self.widths.index(evaluation.width)
+        if index not in self._peaked:
+            return True
+        past: float = max(peaks[1][self._peaked.index(index)])
+        return evaluation.observed > past
 
     @property
     def widths(self) -> tuple[int, ...]:
@@ -308,6 +345,7 @@ class SurgeDetector:
                 and evaluation.weighted >= settings.min_negative
                 and (not self.share_test or evaluation.share_score >= settings.min_share_score)
                 and self.ongoing(state, evaluation)
+                and self.unprecedented(state, evaluation)
             ):
                 return [self._raise(state, event_time, evaluation, max_reach)]
             return []
