@@ -27,7 +27,7 @@ class DetectorSettings:
     ongoing_buckets: int = 0
     #: A raise on a test window at most ``unprecedented_window_hours`` long also needs the window's sum to exceed
     #: the largest sum that window reached over the last this many days and today so far (0: no such check, as in
-    #: mention mode): a burst no larger than one the series had within the week is a recurring burst of that
+    #: mention mode): a burst no larger than one the series had in that time is a recurring burst of that
     #: series (a weekly show, a market open), not a crisis. The state keeps one maximum per such window and day.
     unprecedented_days: int = 0
     unprecedented_window_hours: float = 1.0
