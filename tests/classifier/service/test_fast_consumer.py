@@ -7,6 +7,7 @@ import hashlib
 import inspect
 from pathlib import Path
 
+from aiokafka import AIOKafkaConsumer
 from faust.transport import consumer as faust_consumer
 
 from vigie.classifier.app import faust_app
@@ -80,3 +81,9 @@ def test_the_consumer_fetches_with_the_configured_longest_wait(tmp_path: Path) -
         return int(consumer._fetch_max_wait_ms)
 
     assert asyncio.run(longest_wait()) == 120
+
+    async def aiokafka_keeps_it_there() -> int:
+        # the attribute set above is where aiokafka keeps the argument, which its fetcher is started with
+        return int(AIOKafkaConsumer(fetch_max_wait_ms=777)._fetch_max_wait_ms)
+
+    assert asyncio.run(aiokafka_keeps_it_there()) == 777

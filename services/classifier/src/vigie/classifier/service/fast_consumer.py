@@ -67,7 +67,8 @@ class FastHandoffConsumer(aiokafka_driver.Consumer):
     def _new_consumer_thread(self) -> aiokafka_driver.AIOKafkaConsumerThread:
         return _ConsumerThread(self, loop=self.loop, beacon=self.beacon)
 
-    async def _drain_messages(self, fetcher: Any) -> None:  # pragma: no cover - faust's loop, see the module
+    async def _drain_messages(self, fetcher: Any) -> None:
+        """faust's fetch loop (see the module), the hand-off through :meth:`_hand_off`."""
         callback = self.callback
         getmany = self.getmany
         consumer_should_stop = self._stopped.is_set
