@@ -18,7 +18,16 @@ import pytest
 from vigie.classifier.digest import DigestOptions
 from vigie.classifier.digest.offline import digest_offline
 from vigie.classifier.service.topology import changelog_topic
-from vigie.schemas import ALERTS, DIGESTS, MENTIONS_SCORED, AlertEvent, DigestEvent, ScoredMention, load_territories
+from vigie.schemas import (
+    ALERTS,
+    DIGESTS,
+    MENTIONS_SCORED,
+    AlertEvent,
+    DigestEvent,
+    RawMention,
+    ScoredMention,
+    load_territories,
+)
 
 pytestmark = pytest.mark.broker
 
@@ -92,14 +101,20 @@ def _wait_for_a_checkpoint_covering(
     assert covered(changelog), worker.log()
 
 
-def test_killed_and_restarted_worker_publishes_the_backtest_alerts(kafka, start_worker, unique, kit, tmp_path) -> None:
+def _scenario_and_backtest(kit, tmp_path: Path) -> tuple[list[RawMention], list[dict[str, object]], int]:
+    """The crisis scenario, the events ``vigie backtest`` gives for it (a raise first, a resolution last) and
+    the index just past the raise (20 mentions after the first one published at the raise's event time)."""
     mentions = kit.scenario(TERRITORY_IDS, "nice")
     mentions_file = tmp_path / "mentions.jsonl"
     mentions_file.write_text("".join(m.model_dump_json() + "\n" for m in mentions))
     expected = backtest(kit.TERRITORIES, mentions_file)
     assert [e["transition"] for e in expected][:1] == ["raised"] and expected[-1]["transition"] == "resolved"
     raised_at = AlertEvent.model_validate(expected[0]).event_time
-    split = next(i for i, m in enumerate(mentions) if m.published_at >= raised_at) + 20
+    return mentions, expected, next(i for i, m in enumerate(mentions) if m.published_at >= raised_at) + 20
+
+
+def test_killed_and_restarted_worker_publishes_the_backtest_alerts(kafka, start_worker, unique, kit, tmp_path) -> None:
+    mentions, expected, split = _scenario_and_backtest(kit, tmp_path)
 
     app_id = f"vigie-classifier-{unique}"
     # Nothing is committed before the kill: the restarted worker re-reads everything, re-scores it (duplicate
@@ -158,12 +173,7 @@ def test_partitions_handed_over_by_rebalances_give_the_backtest_alerts(
     """A second worker joins mid-stream (the partitions are shared out again), then the first stops cleanly
     (the second takes them all, resuming from the first one's checkpoints): the events are still the
     backtest's, with no incident raised twice."""
-    mentions = kit.scenario(TERRITORY_IDS, "nice")
-    mentions_file = tmp_path / "mentions.jsonl"
-    mentions_file.write_text("".join(m.model_dump_json() + "\n" for m in mentions))
-    expected = backtest(kit.TERRITORIES, mentions_file)
-    raised_at = AlertEvent.model_validate(expected[0]).event_time
-    split = next(i for i, m in enumerate(mentions) if m.published_at >= raised_at) + 20
+    mentions, expected, split = _scenario_and_backtest(kit, tmp_path)
     middle = (split + len(mentions)) // 2
 
     app_id = f"vigie-classifier-{unique}"

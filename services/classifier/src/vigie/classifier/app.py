@@ -43,7 +43,7 @@ from vigie.classifier.service.deliveries import Deliveries
 from vigie.classifier.service.detection_outcome import DetectionOutcome, DetectionStep
 from vigie.classifier.service.detection_step import upstream_header
 from vigie.classifier.service.fast_consumer import ClassifierApp, RawRecordSchema
-from vigie.classifier.service.faust_records import inbound
+from vigie.classifier.service.faust_records import hold, inbound
 from vigie.classifier.service.faust_sensor import batched_prometheus_monitor
 from vigie.classifier.service.progress import Progress
 from vigie.classifier.service.scoring_step import Clock, ScoreBatch, ScoringOutcome, score_records, scored_records
@@ -378,11 +378,7 @@ class _Window:
     def hold(self, events: Sequence[EventT[bytes]]) -> None:
         if self.opened is None:
             self.opened = time.monotonic()
-        for event in events:
-            event.message.incref()
-            # Held only to be acknowledged: its payload is not needed any more (memory).
-            event.message.key = event.message.value = None
-            self.held.append(event.message)
+        self.held.extend(hold(events))
 
     def due(self, interval_s: float, max_records: int) -> bool:
         if self.opened is None:

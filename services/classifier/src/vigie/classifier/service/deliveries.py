@@ -21,6 +21,8 @@ from typing import Any
 
 from faust.types import EventT, Message
 
+from vigie.classifier.service.faust_records import hold
+
 
 class Deliveries:
     """Input messages held until their batch's output is acknowledged (see the module)."""
@@ -39,13 +41,7 @@ class Deliveries:
     async def admit(self, events: Sequence[EventT[bytes]], delivery: asyncio.Future[list[Any]]) -> None:
         """Hold the batch's messages until ``delivery`` (its output's acknowledgements) completes; then wait
         while more than the limit of batches is in flight."""
-        messages: list[Message] = []
-        for event in events:
-            message = event.message
-            message.incref()
-            # Held only to be acknowledged: its payload is not needed any more (memory).
-            message.key = message.value = None
-            messages.append(message)
+        messages = hold(events)
         delivery.add_done_callback(lambda done: self._settle(done, messages))
         self._in_flight.append(delivery)
         while len(self._in_flight) > self._limit:

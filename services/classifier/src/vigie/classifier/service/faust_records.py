@@ -1,9 +1,12 @@
-"""The one place that turns a faust event into an :class:`InboundRecord` (the pure steps never see faust)."""
+"""The one place that turns a faust event into an :class:`InboundRecord` (the pure steps never see faust), and
+holds the messages of events whose acknowledgement must wait."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+from faust.types import EventT, Message
 
 from vigie.classifier.service.records import InboundRecord
 
@@ -28,3 +31,16 @@ def inbound(event: Any) -> InboundRecord:
         headers=_headers(message.headers),
         timestamp=message.timestamp,
     )
+
+
+def hold(events: Sequence[EventT[bytes]]) -> list[Message]:
+    """The events' messages, each with one extra reference: faust's own acknowledgement of the batch does not make
+    their offsets committable; acknowledging each once more does. Their payload is dropped (memory): they are
+    held only to be acknowledged."""
+    messages = []
+    for event in events:
+        message = event.message
+        message.incref()
+        message.key = message.value = None
+        messages.append(message)
+    return messages
