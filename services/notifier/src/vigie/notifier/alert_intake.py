@@ -11,14 +11,10 @@ record is impossible by construction: nothing the record contains can escape thi
 
 from __future__ import annotations
 
-import json
 import logging
-import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Literal, Protocol
-
-from pydantic_core import PydanticSerializationError
 
 from vigie.notifier.dispatch import Dispatcher
 from vigie.notifier.engine import LogSink, retry_write
@@ -29,7 +25,6 @@ from vigie.schemas import ALERTS, AlertEvent, DeadLetter, DecodeError, ErrorClas
 log = logging.getLogger(__name__)
 
 Verdict = Literal["accepted", "dead-lettered"]
-_SURROGATE = re.compile("[\ud800-\udfff]")
 #: Characters of an exception's message kept in the dead letter's reason.
 MAX_MESSAGE_CHARS = 1000
 
@@ -65,18 +60,6 @@ def describe_failure(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {message[:MAX_MESSAGE_CHARS]}"
 
 
-def writable(alert: AlertEvent) -> AlertEvent:
-    """``alert`` as it can be written back (receipts, dead letters, webhooks): JSON accepts lone surrogates
-    (``"\\ud800"``) that no UTF-8 encoder does, and an alert that could not be re-encoded would leave its
-    receipt unwritable forever. Such characters become U+FFFD; any other alert is returned as it is."""
-    try:
-        alert.model_dump_json()
-    except PydanticSerializationError:
-        text = json.dumps(alert.model_dump(mode="json"), ensure_ascii=False)
-        return AlertEvent.model_validate_json(_SURROGATE.sub("\ufffd", text))
-    return alert
-
-
 class AlertIntake:
     """Decode one alert record, hand it to the dispatcher, or dead-letter it (see the module docstring)."""
 
@@ -99,7 +82,7 @@ class AlertIntake:
         self.tracker.hold(ref)  # released last: the offset is committable only after the verdict is durable
         try:
             try:
-                alert: AlertEvent = writable(decode(ALERTS, record.value, record.headers or ()))
+                alert: AlertEvent = decode(ALERTS, record.value, record.headers or ())
             except DecodeError as exc:
                 await self._dead_letter(record, exc.error_class, exc.reason)
                 return "dead-lettered"

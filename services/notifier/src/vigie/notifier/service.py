@@ -150,12 +150,6 @@ class NotifierService:
     async def run(self, stop: asyncio.Event, ready: asyncio.Event | None = None) -> None:
         settings = self.settings
         kafka = settings.kafka
-        producer = AIOKafkaProducer(
-            bootstrap_servers=kafka.bootstrap_servers,
-            client_id=f"{kafka.client_id_prefix}-notifier",
-            acks="all",
-            linger_ms=0,
-        )
         token_problem = api_token_problem(settings)
         if token_problem is not None:
             raise StartupError(token_problem)
@@ -166,6 +160,12 @@ class NotifierService:
                 self.dispatcher, self.silences, self.clock, self._silences_changed, settings.api_token,
                 allowed_api_hosts(settings),
             )  # fmt: skip
+        producer = AIOKafkaProducer(
+            bootstrap_servers=kafka.bootstrap_servers,
+            client_id=f"{kafka.client_id_prefix}-notifier",
+            acks="all",
+            linger_ms=0,
+        )
         client = httpx.AsyncClient(timeout=settings.http_timeout_s, follow_redirects=False)
         engine_stop = asyncio.Event()
         app = build_app(self.registry, self.readiness, api)
