@@ -32,6 +32,11 @@ MAX_REGEX_MEMORY = 1 << 20
 _MATCHER = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_.-]{0,63})\s*(=~|!~|!=|=)(.*)$", re.DOTALL)
 
 
+def _shown(text: str, limit: int = 80) -> str:
+    """``text`` quoted for an error message, cut to ``limit`` characters."""
+    return repr(text) if len(text) <= limit else repr(text[:limit]) + "…"
+
+
 class MatcherError(ValueError):
     """A matcher text cannot be parsed or its pattern cannot be compiled by RE2 (the message says why)."""
 
@@ -75,13 +80,13 @@ def compile_pattern(pattern: str) -> Any:
     try:
         return re2.compile(pattern, _RE2_OPTIONS)
     except UnicodeEncodeError:
-        raise MatcherError(f"invalid regular expression {pattern!r}: not valid Unicode text") from None
+        raise MatcherError(f"invalid regular expression {_shown(pattern)}: not valid Unicode text") from None
     except re2.error as exc:
         detail = exc.args[0] if exc.args else exc
         if isinstance(detail, bytes):
             detail = detail.decode("utf-8", errors="replace")
         raise MatcherError(
-            f"invalid regular expression {pattern!r}: {detail} "
+            f"invalid regular expression {_shown(pattern)}: {detail} "
             "(RE2 syntax, as in Alertmanager: no backreferences, no lookaround)"
         ) from None
 
@@ -109,7 +114,9 @@ class Matcher:
             raise MatcherError(f"matcher of {len(text)} characters: at most {MAX_MATCHER_CHARS}")
         found = _MATCHER.match(text)
         if found is None:
-            raise MatcherError(f"invalid matcher {text!r}: expected name=value, name!=value, name=~re or name!~re")
+            raise MatcherError(
+                f"invalid matcher {_shown(text)}: expected name=value, name!=value, name=~re or name!~re"
+            )
         name, op, value = found.groups()
         value = value.strip()
         if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
@@ -117,7 +124,7 @@ class Matcher:
         try:
             return cls(name, op, value)  # type: ignore[arg-type]
         except MatcherError as exc:
-            raise MatcherError(f"invalid matcher {text!r}: {exc}") from None
+            raise MatcherError(f"invalid matcher {_shown(text)}: {exc}") from None
 
     def matches(self, labels: dict[str, str]) -> bool:
         actual = labels.get(self.name, "")
