@@ -10,6 +10,7 @@ by Jinja's autoescape after :func:`defang`.
 from __future__ import annotations
 
 import re
+from urllib.parse import quote
 
 _WORD_JOINER = "\u2060"
 _SCHEME = re.compile(r"\b([a-zA-Z][a-zA-Z0-9+.-]{1,15}):(//)")
@@ -49,6 +50,13 @@ def teams_markdown(text: str) -> str:
     character backslash-escaped, angle brackets replaced (Teams reads ``<at>`` as a mention)."""
     text = defang(text).replace("<", "‹").replace(">", "›")
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def link_url(url: str) -> str:
+    """A post's URL (http or https, by contract) for a link target: whitespace, controls, quotes, ``< > |``
+    and non-ASCII characters percent-encoded, so it can neither end the link (Slack ``<url|label>``, an
+    HTML attribute) nor hide a second one; the characters URLs are made of are kept."""
+    return quote(url, safe="/:?#[]@!$'()*+,;=%~-._&", errors="replace")
 
 
 def header_text(text: str, limit: int = 250) -> str:
