@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from notifier_kafka import eventually, kafka_settings, read_topic
@@ -102,6 +104,10 @@ async def test_poison_records_fail_only_themselves(kafka: Any, unique: str, smtp
         await eventually(all_committed, within=10)
         assert not running.done()
         assert service.readiness() is None
+        assert service.ops is not None
+        async with httpx.AsyncClient(base_url=service.ops.url) as client:
+            assert (await client.get("/readyz")).status_code == 200
+            assert (await client.get("/api/v1/silences")).status_code == 404  # API_ENABLED=false: not served
         assert len(smtp.inbox.messages) == len(valid)
         dead_count = sum(
             registry.get_sample_value("vigie_notifier_deadletters_total", {"reason": c}) or 0.0
@@ -112,3 +118,16 @@ async def test_poison_records_fail_only_themselves(kafka: Any, unique: str, smtp
         stop.set()
         await producer.stop()
         await asyncio.wait_for(running, 20)
+
+
+def test_readiness_reports_a_stalled_or_dead_intake() -> None:
+    config = parse_routes("route: {receiver: a}\nreceivers:\n" + email_receiver("a", 25))
+    service = NotifierService(NotifierSettings(intake_stall_s=0.05, api_enabled=False), config)
+    service.replayed = service.assigned = True
+    assert service.readiness() is None  # intake not started yet: nothing to judge
+    service.intake_beat()
+    assert service.readiness() is None
+    time.sleep(0.1)
+    assert "alert intake made no progress" in (service.readiness() or "")
+    service.intake_beat()
+    assert service.readiness() is None

@@ -117,6 +117,10 @@ class NotifierService:
         #: monotonic time the intake loop last came round (it does at least every 200 ms when healthy)
         self._intake_beat: float | None = None
 
+    def intake_beat(self) -> None:
+        """The alert intake came round (called by its loop, at least every 200 ms when it is healthy)."""
+        self._intake_beat = time.monotonic()
+
     def readiness(self) -> str | None:
         """None when ready. Not ready while starting, and whenever alert intake is dead or stalled: its loop
         comes round at least every 200 ms (also while paused for backpressure), so a loop that has not come
@@ -310,13 +314,13 @@ class NotifierService:
         """Read alerts until ``stop``; each record gets its verdict from :class:`AlertIntake`, which never
         raises, so only the broker client itself can end this loop."""
         while not stop.is_set():
-            self._intake_beat = time.monotonic()
+            self.intake_beat()
             self._backpressure(consumer)
             batches = await consumer.getmany(timeout_ms=200, max_records=500)
             for records in batches.values():
                 for record in records:
                     await intake.accept(record)
-                    self._intake_beat = time.monotonic()
+                    self.intake_beat()
             if batches:
                 engine.wake()
                 self.metrics.held_records.set(self.tracker.held())
