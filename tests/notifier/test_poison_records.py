@@ -1,4 +1,4 @@
-"""One hostile record on ``vigie.alerts.v1`` fails only itself: against the real broker, poison records
+"""One hostile record on ``vigie.alerts.v1`` (or ``vigie.digests.v1``) fails only itself: against the real broker, poison records
 (nesting that exhausts a recursive parser, a 5,000-digit number, a lone surrogate) around valid alerts.
 Every valid alert is delivered, every poison record is in ``vigie.deadletter.v1`` with its reason, the
 offsets move past all of them and the service stays up and ready."""
@@ -21,7 +21,7 @@ from prometheus_client import CollectorRegistry
 from vigie.notifier.routes_config import parse_routes
 from vigie.notifier.service import NotifierService
 from vigie.notifier.settings import NotifierSettings
-from vigie.schemas import ALERTS, DEADLETTER, encode
+from vigie.schemas import ALERTS, DEADLETTER, DIGESTS, encode
 
 pytestmark = pytest.mark.broker
 
@@ -59,10 +59,15 @@ async def test_poison_records_fail_only_themselves(kafka: Any, unique: str, smtp
     group = f"notifier-{unique}"
     config = parse_routes(
         "route:\n  receiver: mairie\n  group_wait: 0s\n  group_interval: 1s\nreceivers:\n"
-        + email_receiver("mairie", smtp.inbox.port)
+        + email_receiver("mairie", smtp.inbox.port, extra="    digest: {period: day, at: '08:00', territories: [x]}\n")
     )
     settings = NotifierSettings(
-        kafka=kafka_settings(bootstrap), group_id=group, commit_interval_s=0.2, api_enabled=False, chart_processes=0
+        kafka=kafka_settings(bootstrap),
+        group_id=group,
+        commit_interval_s=0.2,
+        api_enabled=False,
+        chart_processes=0,
+        digest_render_processes=0,
     )
     registry = CollectorRegistry()
     service = NotifierService(settings, config, registry=registry)
@@ -82,18 +87,22 @@ async def test_poison_records_fail_only_themselves(kafka: Any, unique: str, smtp
         records.extend(poison[2 * len(valid) :])
         for key, value, headers in records:
             await producer.send_and_wait(ALERTS, value, key=key, headers=headers, partition=0)
+        for name, value in POISON.items():  # the digest pipeline reads from the beginning at every start
+            await producer.send_and_wait(DIGESTS, value, key=f"{unique}:{name}".encode(), partition=0)
         await asyncio.wait_for(ready.wait(), 20)
 
         await eventually(lambda: len(smtp.inbox.messages) == len(valid), within=30)
 
         async def dead_letters() -> list[Any]:
             found = [d for d in await read_topic(bootstrap, DEADLETTER) if (d.key_preview or "").startswith(unique)]
-            return found if len(found) == len(POISON) else []
+            return found if len(found) == 2 * len(POISON) else []
 
-        dead = {d.key_preview.split(":", 1)[1]: d for d in await eventually(dead_letters)}
+        letters = await eventually(dead_letters)
+        assert {d.key_preview.split(":", 1)[1] for d in letters if d.topic == DIGESTS} == set(POISON)
+        dead = {d.key_preview.split(":", 1)[1]: d for d in letters if d.topic == ALERTS}
         assert set(dead) == set(POISON)
         for name, letter in dead.items():
-            assert letter.topic == ALERTS and letter.service == "notifier", name
+            assert letter.service == "notifier", name
             assert letter.error_class in ("decode", "validation", "oversize"), name
             assert letter.reason, name
         assert "Recursion" in dead["open-arrays"].reason or "depth" in dead["open-arrays"].reason.lower()
@@ -113,7 +122,7 @@ async def test_poison_records_fail_only_themselves(kafka: Any, unique: str, smtp
             registry.get_sample_value("vigie_notifier_deadletters_total", {"reason": c}) or 0.0
             for c in ("decode", "validation", "oversize")
         )
-        assert dead_count == len(POISON)
+        assert dead_count == 2 * len(POISON)
     finally:
         stop.set()
         await producer.stop()
