@@ -1,4 +1,5 @@
-"""One hostile record on ``vigie.alerts.v1`` (or ``vigie.digests.v1``) fails only itself: against the real broker, poison records
+"""One hostile record on ``vigie.alerts.v1`` (or ``vigie.digests.v1``, or in the notification log replayed
+at start-up) fails only itself: against the real broker, poison records
 (nesting that exhausts a recursive parser, a 5,000-digit number, a lone surrogate) around valid alerts.
 Every valid alert is delivered, every poison record is in ``vigie.deadletter.v1`` with its reason, the
 offsets move past all of them and the service stays up and ready."""
@@ -21,7 +22,7 @@ from prometheus_client import CollectorRegistry
 from vigie.notifier.routes_config import parse_routes
 from vigie.notifier.service import NotifierService
 from vigie.notifier.settings import NotifierSettings
-from vigie.schemas import ALERTS, DEADLETTER, DIGESTS, encode
+from vigie.schemas import ALERTS, DEADLETTER, DELIVERIES, DIGESTS, encode
 
 pytestmark = pytest.mark.broker
 
@@ -74,6 +75,8 @@ async def test_poison_records_fail_only_themselves(kafka: Any, unique: str, smtp
     valid = [make_alert(0, severity="critical", incident=f"saint-malo:negative_surge:{unique}:{i}") for i in range(3)]
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
     await producer.start()
+    for value in POISON.values():  # the notification log is replayed at start-up: poison there too
+        await producer.send_and_wait(DELIVERIES, value, key=b"poison")
     stop, ready = asyncio.Event(), asyncio.Event()
     running = asyncio.create_task(service.run(stop, ready))
     try:
