@@ -169,3 +169,14 @@ async def test_the_pathological_pattern_is_accepted_and_harmless(api: Api) -> No
     alert = make_alert(0, territory_name="a" * 512)
     assert api.silences.silencing(alert, api.clock.now()) is None
     assert (await api.client.get("/api/v1/incidents")).status_code == 200
+
+
+def test_the_cli_needs_the_token_to_call_the_api(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("VIGIE_NOTIFIER_API_TOKEN", raising=False)
+    root = argparse.ArgumentParser(prog="vigie")
+    register(root.add_subparsers(dest="command"))
+    args = root.parse_args(["notifier", "incidents", "--url", "http://127.0.0.1:9"])
+    with pytest.raises(SystemExit, match="set VIGIE_NOTIFIER_API_TOKEN"):
+        args.func(args)
