@@ -101,7 +101,7 @@ async def test_host_and_origin_are_checked_and_no_preflight_succeeds(api: Api) -
     assert (await api.client.get("/api/v1/silences", headers={"Host": "vigie-notifier:9095"})).status_code == 200
     assert (await api.client.get("/api/v1/silences", headers={"Host": "localhost"})).status_code == 421  # not listed
     host = api.client.base_url.netloc.decode()
-    for origin in ("https://evil.example", "null", f"http://{host}.evil.example"):
+    for origin in ("https://evil.example", "null", f"http://{host}.evil.example", "http://[::1", ""):
         answer = await api.client.post("/api/v1/silences", json=silence(), headers={"Origin": origin})
         assert answer.status_code == 403, origin
     answer = await api.client.post("/api/v1/silences", json=silence(), headers={"Sec-Fetch-Site": "cross-site"})

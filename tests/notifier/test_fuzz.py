@@ -4,7 +4,8 @@
   valid alerts with one field replaced by anything: never raises; a record is accepted or dead-lettered;
 - every renderer (email, Slack, Teams, webhook) fed hostile text: never raises; Slack text has no live
   ping or link but the post links we make; HTML has only our tags; email headers stay one line;
-- the matcher parser: any text is a matcher or a ``MatcherError``, never another exception, never slow.
+- the matcher parser: any text is a matcher or a ``MatcherError``, never another exception, never slow;
+- the silences API: any JSON body is a 201, a 400 or a 413, never a server error.
 """
 
 from __future__ import annotations
@@ -12,17 +13,23 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from html.parser import HTMLParser
 from typing import Any
 
+import httpx
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from notifier_standins import MemorySink, make_alert, routes
 from prometheus_client import CollectorRegistry
+from pydantic import SecretStr
 
 from vigie.notifier.alert_intake import AlertIntake
+from vigie.notifier.api import api_routes
 from vigie.notifier.clock import FakeClock
 from vigie.notifier.dispatch import Dispatcher
 from vigie.notifier.integrations.email import build_message
@@ -38,6 +45,7 @@ from vigie.notifier.rendering.slack import slack_blocks, slack_text
 from vigie.notifier.rendering.teams import teams_message
 from vigie.notifier.rendering.view import build_view
 from vigie.notifier.silences import Silences
+from vigie.runtime.health import OpsServer, build_app
 from vigie.schemas import ALERTS, AlertEvent, encode
 
 FAST = settings(max_examples=120, deadline=timedelta(milliseconds=500), suppress_health_check=[HealthCheck.too_slow])
@@ -251,3 +259,50 @@ def test_matcher_parser_never_raises_anything_else(text: str) -> None:
     matcher.matches(labels)
     matcher.matches({})
     assert str(matcher)
+
+
+# ---- silences API -----------------------------------------------------------------------------------------
+
+silence_fields = st.fixed_dictionaries(
+    {},
+    optional={
+        "matchers": st.one_of(json_values, st.lists(st.one_of(st.text(REGEX_ALPHABET, max_size=40), json_values))),
+        "duration": st.one_of(json_values, st.from_regex(r"[0-9]{1,15}(\.[0-9]{1,3})?(ms|s|m|h|d)", fullmatch=True)),
+        "starts_at": st.one_of(json_values, st.datetimes(timezones=st.just(UTC)).map(datetime.isoformat)),
+        "ends_at": st.one_of(json_values, st.datetimes(timezones=st.just(UTC)).map(datetime.isoformat)),
+        "created_by": json_values,
+        "comment": json_values,
+    },
+)
+
+
+@pytest.fixture(scope="module")
+def silences_api() -> Iterator[httpx.Client]:
+    """The silences API on a real server, in an event loop of its own thread (hypothesis drives sync tests)."""
+    loop = asyncio.new_event_loop()
+    clock = FakeClock()
+    silences = Silences()
+    dispatcher = Dispatcher(CONFIG, silences, NotificationLog(), OffsetTracker(), clock)
+    token = SecretStr("fuzz-token-0123456789")
+    server = OpsServer(build_app(CollectorRegistry(), lambda: None, api_routes(
+        dispatcher, silences, clock, lambda: None, token, {"127.0.0.1"}
+    )))  # fmt: skip
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    asyncio.run_coroutine_threadsafe(server.start(), loop).result(10)
+    try:
+        headers = {"Authorization": f"Bearer {token.get_secret_value()}"}
+        with httpx.Client(base_url=server.url, headers=headers, timeout=5) as client:
+            yield client
+    finally:
+        asyncio.run_coroutine_threadsafe(server.stop(), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+        loop.close()
+
+
+@settings(max_examples=100, deadline=timedelta(milliseconds=500), suppress_health_check=list(HealthCheck))
+@given(st.one_of(silence_fields, json_values))
+def test_silences_api_answers_every_body_without_a_server_error(silences_api: httpx.Client, body: Any) -> None:
+    answer = silences_api.post("/api/v1/silences", content=json.dumps(body, allow_nan=True).encode())
+    assert answer.status_code in (201, 400, 413), (body, answer.status_code, answer.text)

@@ -56,13 +56,22 @@ def host_name(host_header: str) -> str:
     return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
 
 
+def _origin_host(origin: str) -> str | None:
+    """``host[:port]`` of an ``Origin`` header, lower-case; None for ``null`` or what does not parse."""
+    try:
+        netloc = urlsplit(origin).netloc.lower()
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        return None
+    return netloc or None
+
+
 def refusal(request: web.Request, token: SecretStr, allowed_hosts: Collection[str]) -> web.Response | None:
     """The answer to a request the API must not serve (see the module docstring), or None."""
     host = request.headers.get("Host", "")
     if host_name(host) not in allowed_hosts:
         return _bad("host not allowed", 421)
     origin = request.headers.get("Origin")
-    if origin is not None and (origin == "null" or urlsplit(origin).netloc.lower() != host.strip().lower()):
+    if origin is not None and _origin_host(origin) != host.strip().lower():
         return _bad("cross-site requests are refused", 403)
     if request.headers.get("Sec-Fetch-Site", "").lower() == "cross-site":
         return _bad("cross-site requests are refused", 403)
