@@ -123,6 +123,7 @@ async def main(args: argparse.Namespace, bootstrap: str, routes_file: Path) -> N
         group_id="bench-notifier",
         slack_token=SecretStr("xoxb-bench"),
         log_level="WARNING",
+        api_enabled=False,  # the benchmark does not call the API (which would need a token)
     )
     service = NotifierService(settings, load_routes(routes_file))
     stop, ready = asyncio.Event(), asyncio.Event()

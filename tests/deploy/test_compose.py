@@ -124,6 +124,17 @@ def test_vigie_services_run_as_issue_7_says(compose: dict[str, Any]) -> None:
     assert smtp and all((s.host, s.port) == ("mailpit", 1025) for s in smtp), "compose emails go to Mailpit"
 
 
+def test_the_notifier_api_token_is_required_not_defaulted(compose: dict[str, Any]) -> None:
+    """No shared default token: Compose refuses to start without VIGIE_NOTIFIER_API_TOKEN (``${VAR:?msg}``)."""
+    env = compose["services"]["notifier"]["environment"]
+    assert re.fullmatch(r"\$\{VIGIE_NOTIFIER_API_TOKEN:\?[^}]+\}", env["VIGIE_NOTIFIER_API_TOKEN"])
+    assert "change-me-api-token" not in COMPOSE.read_text(encoding="utf-8")
+    from vigie.notifier.settings import NotifierSettings, allowed_api_hosts
+
+    hosts = allowed_api_hosts(NotifierSettings(api_allowed_hosts=env["VIGIE_NOTIFIER_API_ALLOWED_HOSTS"]))
+    assert {"notifier", "localhost"} <= hosts
+
+
 def test_kafbat_ui_is_only_in_the_tools_profile(compose: dict[str, Any]) -> None:
     profiled = {name for name, service in compose["services"].items() if service.get("profiles")}
     assert profiled == {"kafka-ui"}

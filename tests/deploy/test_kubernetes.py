@@ -5,6 +5,7 @@ sizing advice (a scoring and a detection Deployment, each its own consumer group
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
 import os
@@ -43,6 +44,8 @@ CLASSIFIER_ROLES = {
 }
 
 Objects = dict[str, list[dict[str, Any]]]
+#: Secret keys without which a service refuses to start: never ``optional`` (the notifier's API token).
+REQUIRED_SECRET_KEYS = {"notifier-api-token"}
 
 
 def _of_kind(objects: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
@@ -57,6 +60,24 @@ def _named(objects: list[dict[str, Any]], kind: str, name: str) -> dict[str, Any
 def _crd_schema(obj: dict[str, Any]) -> Path:
     group, _, version = obj["apiVersion"].rpartition("/")
     return SCHEMAS / f"{group}-{version}-{obj['kind']}.json"
+
+
+def test_the_notifier_api_token_is_required_and_generated_in_dev(rendered: Objects) -> None:
+    from vigie.notifier.settings import MIN_API_TOKEN_CHARS
+
+    base = (K8S / "base" / "kustomization.yaml").read_text(encoding="utf-8")
+    assert "Required (the pod does not start without it): notifier-api-token" in base
+    for overlay in OVERLAYS:
+        [container] = _named(rendered[overlay], "Deployment", "vigie-notifier")["spec"]["template"]["spec"][
+            "containers"
+        ]
+        env = {item["name"]: item for item in container["env"]}
+        ref = env["VIGIE_NOTIFIER_API_TOKEN"]["valueFrom"]["secretKeyRef"]
+        assert (ref["key"], ref.get("optional")) == ("notifier-api-token", None)
+        assert "vigie-notifier" in env["VIGIE_NOTIFIER_API_ALLOWED_HOSTS"]["value"].split(",")
+    [secret] = [s for s in _of_kind(rendered["dev"], "Secret") if s["metadata"]["name"].startswith("vigie-secrets")]
+    token = base64.b64decode(secret["data"]["notifier-api-token"]).decode()
+    assert len(token) >= MIN_API_TOKEN_CHARS
 
 
 def test_every_overlay_is_tested(rendered: Objects) -> None:
@@ -144,7 +165,11 @@ def test_deployments_follow_the_operational_contract(rendered: Objects, overlay:
         for item in env.values():
             ref = item.get("valueFrom", {}).get("secretKeyRef")
             if ref:
-                assert ref["name"] in secrets or ref.get("optional") is True, f"{service}: {ref}"
+                # A required key is one the service cannot start without (documented in base/kustomization.yaml);
+                # every other key is optional, so a Secret without it still starts the pod.
+                required = ref["key"] in REQUIRED_SECRET_KEYS
+                assert ref.get("optional") is (None if required else True), f"{service}: {ref}"
+                assert ref["name"] in secrets or overlay == "prod", f"{service}: {ref}"
         # The service's one metrics Service selects every Deployment of it (the classifier's two roles too).
         service_obj = _named(objects, "Service", f"vigie-{service}")
         assert service_obj["spec"]["selector"].items() <= deployment["spec"]["template"]["metadata"]["labels"].items()

@@ -62,7 +62,11 @@ async def running(
 
 def settings_for(kafka: Any, unique: str, **extra: Any) -> NotifierSettings:
     return NotifierSettings(
-        kafka=kafka_settings(kafka.bootstrap_servers), group_id=f"notifier-{unique}", commit_interval_s=0.2, **extra
+        kafka=kafka_settings(kafka.bootstrap_servers),
+        group_id=f"notifier-{unique}",
+        commit_interval_s=0.2,
+        api_enabled=False,
+        **extra,
     )
 
 

@@ -17,6 +17,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from notifier_kafka import eventually, kafka_settings, read_topic
 from notifier_standins import SmtpServer, email_receiver, make_alert
+from pydantic import SecretStr
 
 from vigie.notifier.routes_config import load_routes
 from vigie.notifier.service import NotifierService
@@ -26,6 +27,8 @@ from vigie.schemas import ALERTS, DEADLETTER, DELIVERIES, AlertEvent, encode
 
 pytestmark = pytest.mark.broker
 VIGIE = str(Path(sys.executable).with_name("vigie"))
+TOKEN = "test-api-token-0123456789"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 
 async def produce(bootstrap: str, *alerts: AlertEvent, raw: bytes | None = None) -> None:
@@ -80,6 +83,7 @@ async def test_service_delivers_logs_commits_and_manages_silences(
         group_id=group,
         commit_interval_s=0.2,
         silences_path=tmp_path / "silences.json",
+        api_token=SecretStr(TOKEN),
     )
     service = NotifierService(settings, load_routes(write_routes(tmp_path, smtp.inbox.port)))
     stop, ready = asyncio.Event(), asyncio.Event()
@@ -94,7 +98,7 @@ async def test_service_delivers_logs_commits_and_manages_silences(
         await eventually(lambda: committed(bootstrap, group), within=10)
 
         # Silence Nice from the CLI, then send a Nice alert: it is logged as silenced, not sent.
-        env = {**os.environ, "VIGIE_NOTIFIER_API_URL": api}
+        env = {**os.environ, "VIGIE_NOTIFIER_API_URL": api, "VIGIE_NOTIFIER_API_TOKEN": TOKEN}
         silence_id = (await cli(env, "silence", "add", "-m", "territory_id=nice", "--duration", "1h")).strip()
         assert (tmp_path / "silences.json").exists()
         nice = f"nice:negative_surge:{unique}"
@@ -111,7 +115,7 @@ async def test_service_delivers_logs_commits_and_manages_silences(
         assert found["nice"].outcome == "silenced"
         assert len(smtp.inbox.messages) == 1
 
-        async with httpx.AsyncClient(base_url=api) as client:
+        async with httpx.AsyncClient(base_url=api, headers=AUTH) as client:
             [listed] = (await client.get("/api/v1/silences")).json()["silences"]
             assert (listed["id"], listed["state"], listed["matchers"]) == (silence_id, "active", ["territory_id=nice"])
             assert f"{silence_id} expired at" in await cli(env, "silence", "expire", silence_id)
@@ -155,6 +159,7 @@ def start_notifier(routes_file: Path, bootstrap: str, group: str, port: int) -> 
         "VIGIE_NOTIFIER_GROUP_ID": group,
         "VIGIE_NOTIFIER_COMMIT_INTERVAL_S": "600",  # nothing is committed before the kill
         "VIGIE_NOTIFIER_HTTP_PORT": str(port),
+        "VIGIE_NOTIFIER_API_TOKEN": TOKEN,
     }
     return subprocess.Popen(
         [VIGIE, "notifier", "run", "--routes", str(routes_file)], env=env, stderr=subprocess.DEVNULL

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from vigie.notifier.commands import register
 from vigie.notifier.settings import NotifierSettings
@@ -62,7 +63,8 @@ def test_missing_secrets_are_named_before_start() -> None:
     )
     from vigie.notifier.settings import missing_secrets
 
-    assert missing_secrets(NotifierSettings(), config) == [
+    settings = NotifierSettings(api_token=SecretStr("a-long-enough-api-token"))
+    assert missing_secrets(settings, config) == [
         "receiver 's' uses the Slack Web API: set VIGIE_NOTIFIER_SLACK_TOKEN",
         "receiver 'm' logs in to SMTP: set VIGIE_NOTIFIER_SMTP_PASSWORD",
     ]

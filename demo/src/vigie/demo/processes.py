@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -38,6 +39,8 @@ def embedded_broker_env(bootstrap_servers: str, state_dir: Path, slack_token: st
         "VIGIE_KAFKA_SESSION_TIMEOUT_MS": "2000",
         "VIGIE_KAFKA_HEARTBEAT_INTERVAL_MS": "500",
         "VIGIE_NOTIFIER_SLACK_TOKEN": slack_token,
+        # The notifier's API needs a token: a fresh random one per run, never a shared default.
+        "VIGIE_NOTIFIER_API_TOKEN": secrets.token_urlsafe(32),
         "VIGIE_NOTIFIER_STATE_DIR": str(state_dir / "notifier-state"),
         "VIGIE_COLLECTOR_STATE_DIR": str(state_dir / "collector-state"),
     }

@@ -131,16 +131,24 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _api(method: str, url: str, path: str, body: Any = None) -> Any:
+    """Call the running notifier's API with the token from ``VIGIE_NOTIFIER_API_TOKEN``."""
     import httpx
 
-    headers = {}
     token = os.environ.get("VIGIE_NOTIFIER_API_TOKEN")
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    response = httpx.request(method, url.rstrip("/") + path, json=body, headers=headers, timeout=10)
-    data = response.json()
+    if not token:
+        raise SystemExit("vigie notifier: set VIGIE_NOTIFIER_API_TOKEN to the token the notifier API was started with")
+    headers = {"Authorization": f"Bearer {token}"}
+    try:
+        response = httpx.request(method, url.rstrip("/") + path, json=body, headers=headers, timeout=10)
+    except httpx.HTTPError as exc:
+        raise SystemExit(f"vigie notifier: cannot reach {url}: {type(exc).__name__}") from None
+    try:
+        data = response.json()
+    except ValueError:
+        data = {"error": response.text[:200]}
     if response.status_code >= 400:
-        raise SystemExit(f"vigie notifier: {response.status_code}: {data.get('error', data)}")
+        error = data.get("error", data) if isinstance(data, dict) else data
+        raise SystemExit(f"vigie notifier: {response.status_code}: {error}")
     return data
 
 

@@ -4,7 +4,8 @@ NotifierError
 ├── DeliveryError            a notification could not be delivered
 │   ├── RetryableDeliveryError    5xx, 429, timeouts, connection errors: retry with backoff (``retry_after`` honoured)
 │   └── PermanentDeliveryError    4xx other than 429, refused recipient, invalid channel: dead-letter, never retry
-└── RoutesError              the routes file is inconsistent (unknown receiver, bad matcher): fix the config
+├── RoutesError              the routes file is inconsistent (unknown receiver, bad matcher): fix the config
+└── StartupError             the settings forbid starting (the API enabled without a token): fix the settings
 """
 
 from __future__ import annotations
@@ -40,3 +41,7 @@ class PermanentDeliveryError(DeliveryError):
 
 class RoutesError(NotifierError):
     """The routes configuration is inconsistent."""
+
+
+class StartupError(NotifierError):
+    """The settings do not allow the notifier to start (the message says what to set)."""

@@ -6,6 +6,7 @@ import logging
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
+from vigie.notifier.alert_intake import describe_failure
 from vigie.notifier.notification_log import NotificationLog
 from vigie.schemas import DEADLETTER, DELIVERIES, DeadLetter, DecodeError, DeliveryReceipt, decode, encode
 
@@ -32,6 +33,7 @@ class KafkaLogSink:
 async def replay_notification_log(bootstrap_servers: str, log_: NotificationLog, idle_ms: int = 300) -> int:
     """Read ``vigie.deliveries.v1`` from the beginning into ``log_``; return the number of receipts.
 
+    A record that cannot be decoded or recorded is skipped with a log line: it can never stop start-up.
     Reads until every partition reached the end offset seen at start, then until a poll of ``idle_ms``
     brings nothing more (some brokers under-report end offsets after batched produce, see BROKER.md).
     """
@@ -56,10 +58,13 @@ async def replay_notification_log(bootstrap_servers: str, log_: NotificationLog,
                 for record in records:
                     try:
                         receipt = decode(DELIVERIES, record.value, record.headers)
+                        log_.record(receipt)
                     except DecodeError as exc:
                         log.warning("skipping an undecodable receipt", extra={"reason": exc.reason})
                         continue
-                    log_.record(receipt)
+                    except Exception as exc:  # a hostile value (RecursionError, ...) must not stop start-up
+                        log.warning("skipping an unusable receipt", extra={"reason": describe_failure(exc)})
+                        continue
                     count += 1
             if not reached_end:
                 positions = {tp: await consumer.position(tp) for tp in tps}

@@ -40,14 +40,22 @@ _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 def parse_duration(value: Any) -> Any:
     """``90`` (seconds), ``"30s"``, ``"5m"``, ``"1h30m"``, ``"2d"`` -> timedelta; other values pass through."""
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return timedelta(seconds=value)
+        return _seconds(value, value)
     if isinstance(value, str):
         text = value.strip().replace(" ", "")
         parts = _DURATION_PART.findall(text)
         if parts and "".join(n + u for n, u in parts) == text:
-            return timedelta(seconds=sum(float(n) * _UNIT_SECONDS[u] for n, u in parts))
-        raise ValueError(f"invalid duration {value!r}: use e.g. 30s, 5m, 4h, 1h30m, 2d")
+            return _seconds(sum(float(n) * _UNIT_SECONDS[u] for n, u in parts), value)
+        raise ValueError(f"invalid duration {value!r:.80}: use e.g. 30s, 5m, 4h, 1h30m, 2d")
     return value
+
+
+def _seconds(seconds: float, written: Any) -> timedelta:
+    try:
+        return timedelta(seconds=seconds)
+    except (OverflowError, ValueError):  # beyond timedelta's 999,999,999 days, or not a number (nan)
+        shown = f" {written!r:.80}" if isinstance(written, str) else ""  # no repr of a 5,000-digit number
+        raise ValueError(f"duration{shown} is too long") from None
 
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]

@@ -12,14 +12,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from datetime import UTC, datetime, timedelta
-from typing import Any
+import time
+from datetime import timedelta
 
 import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import KafkaError
 from prometheus_client import CollectorRegistry
 
+from vigie.notifier.alert_intake import AlertIntake
 from vigie.notifier.api import api_routes
 from vigie.notifier.clock import Clock, SystemClock
 from vigie.notifier.digests.channels import DigestSender, EmailDigestSender, SlackDigestSender, TeamsDigestSender
@@ -30,6 +31,7 @@ from vigie.notifier.digests.rendering import DigestRenderer, ProcessDigestRender
 from vigie.notifier.digests.store import DigestStore
 from vigie.notifier.dispatch import Dispatcher
 from vigie.notifier.engine import DeliveryEngine
+from vigie.notifier.errors import StartupError
 from vigie.notifier.integrations.base import Integration
 from vigie.notifier.integrations.email import EmailDelivery
 from vigie.notifier.integrations.slack import SlackDelivery
@@ -38,14 +40,14 @@ from vigie.notifier.integrations.webhook import WebhookDelivery
 from vigie.notifier.kafka_io import KafkaLogSink, replay_notification_log
 from vigie.notifier.metrics import NotifierMetrics
 from vigie.notifier.notification_log import NotificationLog
-from vigie.notifier.offsets import OffsetTracker, RecordRef
+from vigie.notifier.offsets import OffsetTracker
 from vigie.notifier.rendering.chart import ChartRenderer, ProcessChartRenderer
 from vigie.notifier.retry import RetryPolicy
 from vigie.notifier.routes_config import RoutesConfig
-from vigie.notifier.settings import NotifierSettings
+from vigie.notifier.settings import NotifierSettings, allowed_api_hosts, api_token_problem
 from vigie.notifier.silence_file import load_silences, save_silences
 from vigie.runtime.health import OpsServer, build_app
-from vigie.schemas import ALERTS, AlertEvent, DeadLetter, DecodeError, decode
+from vigie.schemas import ALERTS
 
 log = logging.getLogger(__name__)
 
@@ -111,12 +113,28 @@ class NotifierService:
         self.digest_store = DigestStore()
         self.digest_intake: DigestIntake | None = None
         self.digest_deliverer: DigestDeliverer | None = None
+        self._intake_task: asyncio.Task[None] | None = None
+        #: monotonic time the intake loop last came round (it does at least every 200 ms when healthy)
+        self._intake_beat: float | None = None
+
+    def intake_beat(self) -> None:
+        """The alert intake came round (called by its loop, at least every 200 ms when it is healthy)."""
+        self._intake_beat = time.monotonic()
 
     def readiness(self) -> str | None:
+        """None when ready. Not ready while starting, and whenever alert intake is dead or stalled: its loop
+        comes round at least every 200 ms (also while paused for backpressure), so a loop that has not come
+        round for ``INTAKE_STALL_S`` is stuck on a record and the alerts behind it wait."""
         if not self.replayed:
             return "replaying the notification log"
         if not self.assigned:
             return "waiting for a partition assignment"
+        task = self._intake_task
+        if task is not None and task.done():
+            return "alert intake stopped"
+        beat = self._intake_beat
+        if beat is not None and time.monotonic() - beat > self.settings.intake_stall_s:
+            return f"alert intake made no progress for {time.monotonic() - beat:.0f} s"
         return None
 
     async def commit(self) -> None:
@@ -136,6 +154,16 @@ class NotifierService:
     async def run(self, stop: asyncio.Event, ready: asyncio.Event | None = None) -> None:
         settings = self.settings
         kafka = settings.kafka
+        token_problem = api_token_problem(settings)
+        if token_problem is not None:
+            raise StartupError(token_problem)
+        api = None
+        if settings.api_enabled:
+            assert settings.api_token is not None
+            api = api_routes(
+                self.dispatcher, self.silences, self.clock, self._silences_changed, settings.api_token,
+                allowed_api_hosts(settings),
+            )  # fmt: skip
         producer = AIOKafkaProducer(
             bootstrap_servers=kafka.bootstrap_servers,
             client_id=f"{kafka.client_id_prefix}-notifier",
@@ -144,11 +172,7 @@ class NotifierService:
         )
         client = httpx.AsyncClient(timeout=settings.http_timeout_s, follow_redirects=False)
         engine_stop = asyncio.Event()
-        app = build_app(
-            self.registry,
-            self.readiness,
-            api_routes(self.dispatcher, self.silences, self.clock, self._silences_changed, settings.api_token),
-        )
+        app = build_app(self.registry, self.readiness, api)
         self.ops = OpsServer(app, settings.http_host, settings.http_port)
         await self.ops.start()
         log.info("notifier listening", extra={"url": self.ops.url})
@@ -180,6 +204,7 @@ class NotifierService:
             )  # fmt: skip
             self._engine = engine
             self._sink = KafkaLogSink(producer, settings.source)
+            intake = AlertIntake(self.dispatcher, self.tracker, self._sink, self.metrics)
             consumer = AIOKafkaConsumer(
                 bootstrap_servers=kafka.bootstrap_servers,
                 group_id=settings.group_id,
@@ -194,8 +219,9 @@ class NotifierService:
             await consumer.start()
             self._consumer = consumer
             intake_stop = asyncio.Event()
+            self._intake_task = asyncio.create_task(self._intake(consumer, intake, engine, intake_stop))
             tasks = [
-                asyncio.create_task(self._intake(consumer, engine, intake_stop)),
+                self._intake_task,
                 asyncio.create_task(engine.run(engine_stop)),
                 asyncio.create_task(self._committer(stop)),
             ]
@@ -282,47 +308,22 @@ class NotifierService:
         if engine is not None:
             engine.wake()
 
-    async def _intake(self, consumer: AIOKafkaConsumer, engine: DeliveryEngine, stop: asyncio.Event) -> None:
+    async def _intake(
+        self, consumer: AIOKafkaConsumer, intake: AlertIntake, engine: DeliveryEngine, stop: asyncio.Event
+    ) -> None:
+        """Read alerts until ``stop``; each record gets its verdict from :class:`AlertIntake`, which never
+        raises, so only the broker client itself can end this loop."""
         while not stop.is_set():
+            self.intake_beat()
             self._backpressure(consumer)
             batches = await consumer.getmany(timeout_ms=200, max_records=500)
-            for tp, records in batches.items():
+            for records in batches.values():
                 for record in records:
-                    await self._accept(tp, record)
+                    await intake.accept(record)
+                    self.intake_beat()
             if batches:
                 engine.wake()
                 self.metrics.held_records.set(self.tracker.held())
-
-    async def _accept(self, tp: TopicPartition, record: Any) -> None:
-        ref = RecordRef(tp.topic, tp.partition, record.offset)
-        self.tracker.hold(ref)
-        try:
-            alert: AlertEvent = decode(ALERTS, record.value, record.headers or ())
-        except DecodeError as exc:
-            await self._dead_letter_record(tp, record, exc)
-        else:
-            self.metrics.alerts.labels(alert.transition).inc()
-            for status in self.dispatcher.accept(alert, ref).values():
-                if status == "duplicate":
-                    self.metrics.suppressed.labels("duplicate").inc()
-        finally:
-            self.tracker.release(ref)
-
-    async def _dead_letter_record(self, tp: TopicPartition, record: Any, exc: DecodeError) -> None:
-        dead = DeadLetter.for_record(
-            topic=tp.topic,
-            partition=tp.partition,
-            offset=record.offset,
-            key=record.key,
-            value=record.value,
-            error_class=exc.error_class,
-            reason=exc.reason,
-            service="notifier",
-            failed_at=datetime.now(UTC),
-        )
-        await self._sink.write_dead_letter(dead)
-        self.metrics.deadletters.labels(exc.error_class).inc()
-        log.warning("alert dead-lettered", extra={"reason": exc.reason, "offset": record.offset})
 
     def _backpressure(self, consumer: AIOKafkaConsumer) -> None:
         held = self.tracker.held()

@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import Field, SecretStr
-from pydantic_settings import SettingsConfigDict
+from pydantic import BeforeValidator, Field, SecretStr
+from pydantic_settings import NoDecode, SettingsConfigDict
 
 from vigie.notifier.routes_config import RoutesConfig
 from vigie.runtime.settings import ServiceSettings
+
+#: Shortest API token accepted: a bearer token is the only thing between the network and the silences.
+MIN_API_TOKEN_CHARS = 16
+
+
+def _host_list(value: Any) -> Any:
+    """``"a,b, c"`` (an environment variable) or a list -> a tuple of lower-case host names."""
+    if isinstance(value, str):
+        value = value.split(",")
+    if isinstance(value, list | tuple):
+        return tuple(str(v).strip().lower() for v in value if str(v).strip())
+    return value
 
 
 class NotifierSettings(ServiceSettings):
@@ -24,7 +37,23 @@ class NotifierSettings(ServiceSettings):
     smtp_password: SecretStr | None = None
     slack_token: SecretStr | None = None
     webhook_secret: SecretStr | None = None
-    api_token: SecretStr | None = Field(default=None, description="Bearer token required by the silences API.")
+    api_enabled: bool = Field(
+        default=True,
+        description="Serve /api/v1 (incidents, silences). False: the API is not served at all and needs no token.",
+    )
+    api_token: SecretStr | None = Field(
+        default=None,
+        description=f"Bearer token every /api call needs (read and write). Required while the API is enabled: "
+        f"the notifier refuses to start without one (at least {MIN_API_TOKEN_CHARS} characters).",
+    )
+    api_allowed_hosts: Annotated[tuple[str, ...], NoDecode, BeforeValidator(_host_list)] = Field(
+        default=(),
+        description="Host header values the API answers (comma-separated, without port); empty: the bind "
+        "host, localhost, 127.0.0.1 and ::1. Add the Service name behind which the API is reached.",
+    )
+    intake_stall_s: float = Field(
+        default=30.0, gt=0, description="Not ready when the alert intake loop has not come round for this long."
+    )
     commit_interval_s: float = Field(default=1.0, gt=0)
     retry_base_s: float = Field(default=1.0, gt=0)
     retry_max_s: float = Field(default=60.0, gt=0)
@@ -45,9 +74,33 @@ class NotifierSettings(ServiceSettings):
     )
 
 
+def api_token_problem(settings: NotifierSettings) -> str | None:
+    """Why the API cannot be served with these settings (no token, a short one), or None."""
+    if not settings.api_enabled:
+        return None
+    if settings.api_token is None:
+        return (
+            "the notifier API needs a token: set VIGIE_NOTIFIER_API_TOKEN (e.g. `openssl rand -hex 32`), or set "
+            "VIGIE_NOTIFIER_API_ENABLED=false to run without the incidents and silences API"
+        )
+    if len(settings.api_token.get_secret_value()) < MIN_API_TOKEN_CHARS:
+        return f"VIGIE_NOTIFIER_API_TOKEN is too short: at least {MIN_API_TOKEN_CHARS} characters"
+    return None
+
+
+def allowed_api_hosts(settings: NotifierSettings) -> frozenset[str]:
+    """The Host header names the API answers: the setting, or the bind host and the loopback names."""
+    if settings.api_allowed_hosts:
+        return frozenset(settings.api_allowed_hosts)
+    return frozenset({settings.http_host.lower().strip("[]"), "localhost", "127.0.0.1", "::1"})
+
+
 def missing_secrets(settings: NotifierSettings, config: RoutesConfig) -> list[str]:
-    """The secrets the routes need and the settings lack, one sentence each (checked at start-up)."""
+    """The secrets the settings and routes need and lack, one sentence each (checked at start-up)."""
     problems = []
+    token_problem = api_token_problem(settings)
+    if token_problem is not None:
+        problems.append(token_problem)
     for receiver in config.receivers:
         if receiver.slack is not None and receiver.slack.mode == "bot" and settings.slack_token is None:
             problems.append(f"receiver {receiver.name!r} uses the Slack Web API: set VIGIE_NOTIFIER_SLACK_TOKEN")

@@ -5,7 +5,8 @@ The store is memory: on every assignment the consumer reads its partitions from 
 keeps 30 days of digests, a few thousand records for a hundred territories) and it never commits offsets.
 ``ready`` is set once every assigned partition reached the end offset seen at assignment and a poll brought
 nothing more (end offsets alone may be under-reported, see BROKER.md): the store has caught up, so the
-deliverer never sends a version of a digest that a later record replaces. Undecodable records are dead-lettered.
+deliverer never sends a version of a digest that a later record replaces. A record that cannot be decoded
+(whatever the exception) is dead-lettered and fails only itself.
 """
 
 from __future__ import annotations
@@ -18,11 +19,12 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 
+from vigie.notifier.alert_intake import describe_failure
 from vigie.notifier.clock import Clock
 from vigie.notifier.digests.store import DigestStore
 from vigie.notifier.engine import LogSink, retry_write
 from vigie.notifier.metrics import NotifierMetrics
-from vigie.schemas import DIGESTS, DeadLetter, DecodeError, DigestEvent, decode
+from vigie.schemas import DIGESTS, DeadLetter, DecodeError, DigestEvent, ErrorClass, decode
 
 log = logging.getLogger(__name__)
 #: Digests of periods that ended longer ago than this are forgotten.
@@ -94,26 +96,36 @@ class DigestIntake:
         return True
 
     async def _accept(self, tp: TopicPartition, record: Any) -> None:
+        """Decode and store one digest; whatever that raises fails only this record (dead-lettered, like
+        :class:`~vigie.notifier.alert_intake.AlertIntake`), never the digest pipeline or the notifier."""
         try:
             digest: DigestEvent = decode(DIGESTS, record.value, record.headers or ())
         except DecodeError as exc:
-            await self._dead_letter(tp, record, exc)
+            await self._dead_letter(tp, record, exc.error_class, exc.reason)
             return
-        self.store.put(digest, tp.partition)
+        except Exception as exc:  # RecursionError, ValueError, ... from a hostile value
+            await self._dead_letter(tp, record, "decode", describe_failure(exc))
+            return
+        try:
+            self.store.put(digest, tp.partition)
+        except Exception as exc:
+            log.exception("storing a digest failed", extra={"offset": record.offset})
+            await self._dead_letter(tp, record, "processing", describe_failure(exc))
+            return
         self.metrics.digest_events.labels(digest.period).inc()
 
-    async def _dead_letter(self, tp: TopicPartition, record: Any, exc: DecodeError) -> None:
+    async def _dead_letter(self, tp: TopicPartition, record: Any, error_class: ErrorClass, reason: str) -> None:
         dead = DeadLetter.for_record(
             topic=tp.topic,
             partition=tp.partition,
             offset=record.offset,
             key=record.key,
             value=record.value,
-            error_class=exc.error_class,
-            reason=exc.reason,
+            error_class=error_class,
+            reason=reason,
             service=self.service,
             failed_at=self.clock.now(),
         )
         await retry_write(lambda: self.sink.write_dead_letter(dead))
-        self.metrics.deadletters.labels(exc.error_class).inc()
-        log.warning("digest dead-lettered", extra={"reason": exc.reason, "offset": record.offset})
+        self.metrics.deadletters.labels(error_class).inc()
+        log.warning("digest dead-lettered", extra={"reason": reason[:300], "offset": record.offset})

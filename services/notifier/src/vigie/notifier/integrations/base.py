@@ -48,7 +48,8 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
 
 
 def check_response(response: httpx.Response, what: str) -> None:
-    """Classify an HTTP status: 2xx passes; 408, 429 and 5xx are retryable; other 4xx are permanent."""
+    """Classify an HTTP status: 2xx passes; 408, 425 (too early), 429 and 5xx are retryable; other 4xx (and
+    3xx: redirects are not followed) are permanent."""
     status = response.status_code
     if 200 <= status < 300:
         return
@@ -67,7 +68,13 @@ async def post_json(
     content: bytes | None = None,
     headers: dict[str, str] | None = None,
 ) -> httpx.Response:
-    """POST and classify transport errors (timeouts, refused connections) as retryable.
+    """POST and classify what can go wrong, the way ``Notifier.Notify`` returns ``retryable``:
+
+    - retryable: timeouts, refused or reset connections, a server that closed or answered garbage
+      (``RemoteProtocolError``), HTTP 408, 425, 429 and 5xx;
+    - permanent: a request that cannot be built or sent as it is (``LocalProtocolError``: a header with a
+      CR/LF; a header that is not ASCII; an invalid URL or scheme), HTTP 4xx otherwise. Retrying those
+      would fail the same way for hours while the partition's offsets stay uncommitted.
 
     ``what`` names the endpoint in errors; URLs are never put in errors (webhook URLs carry secrets).
     """
@@ -75,7 +82,11 @@ async def post_json(
         response = await client.post(url, json=json_body, content=content, headers=headers)
     except httpx.TimeoutException:
         raise RetryableDeliveryError(f"{what}: timeout") from None
+    except (httpx.LocalProtocolError, httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
+        raise PermanentDeliveryError(f"{what}: invalid request: {type(exc).__name__}") from None
     except httpx.TransportError as exc:
         raise RetryableDeliveryError(f"{what}: {type(exc).__name__}") from None
+    except (ValueError, TypeError) as exc:  # UnicodeEncodeError of a header value, a body that is not JSON
+        raise PermanentDeliveryError(f"{what}: invalid request: {type(exc).__name__}") from None
     check_response(response, what)
     return response

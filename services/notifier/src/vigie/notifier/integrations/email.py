@@ -1,9 +1,15 @@
 """Email through SMTP (aiosmtplib): STARTTLS or implicit TLS, optional auth, multipart text + HTML with an
-inline chart, stable Message-IDs so every message of an incident threads under the first one."""
+inline chart, stable Message-IDs so every message of an incident threads under the first one.
+
+No text from an alert reaches a header raw: the Subject is one line without control characters, the
+Message-IDs are hashes, ``X-Vigie-*`` values are percent-encoded tokens, and a thread reference that is not
+a plain ``<id@domain>`` is replaced by the incident's computed Message-ID. A CR/LF in a territory name or
+an incident id can neither inject a header nor make the message impossible to build."""
 
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -14,17 +20,22 @@ from pydantic import SecretStr
 
 from vigie.notifier.clock import Clock
 from vigie.notifier.errors import PermanentDeliveryError, RetryableDeliveryError
+from vigie.notifier.integrations.headers import header_token
 from vigie.notifier.notification import Notification
 from vigie.notifier.rendering.catalog import CATALOG
 from vigie.notifier.rendering.chart import ChartRenderer, ChartRequest, ThreadChartRenderer
+from vigie.notifier.rendering.escaping import header_text
 from vigie.notifier.rendering.templates import render_email_html, render_email_text
 from vigie.notifier.rendering.view import build_view
 from vigie.notifier.routes_config import SmtpServer
 from vigie.schemas import Integration as IntegrationName
 
+#: A Message-ID as this module writes them (what a thread reference must look like to be reused).
+_MESSAGE_ID = re.compile(r"<[A-Za-z0-9._-]{1,200}@[A-Za-z0-9.-]{1,253}>")
+
 
 def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
+    return hashlib.sha256(text.encode("utf-8", errors="surrogatepass")).hexdigest()[:24]
 
 
 def thread_message_id(receiver: str, incident_id: str, domain: str) -> str:
@@ -59,20 +70,20 @@ def build_message(notification: Notification, now: datetime, chart: bytes | None
     assert config is not None
     view = build_view(notification, now)
     message = EmailMessage()
-    message["Subject"] = view.subject
+    message["Subject"] = header_text(view.subject)
     message["From"] = config.sender
     message["To"] = ", ".join(config.to)
     message["Date"] = format_datetime(now)
     message["Message-ID"] = message_id(notification, config.message_id_domain)
-    opener = notification.thread_ref or thread_message_id(
-        notification.receiver.name, notification.alert.incident_id, config.message_id_domain
-    )
+    opener = notification.thread_ref
+    if opener is None or _MESSAGE_ID.fullmatch(opener) is None:
+        opener = thread_message_id(notification.receiver.name, notification.alert.incident_id, config.message_id_domain)
     if notification.kind != "open":
         message["In-Reply-To"] = opener
         message["References"] = opener
     message["Auto-Submitted"] = "auto-generated"
-    message["X-Vigie-Incident"] = notification.alert.incident_id
-    message["X-Vigie-Notification"] = notification.notification_id
+    message["X-Vigie-Incident"] = header_token(notification.alert.incident_id)
+    message["X-Vigie-Notification"] = header_token(notification.notification_id)
     chart_cid = f"chart.{_digest(notification.notification_id)}@{config.message_id_domain}" if chart else None
     message.set_content(render_email_text(view), charset="utf-8")
     message.add_alternative(render_email_html(view, chart_cid), subtype="html", charset="utf-8")

@@ -1,6 +1,8 @@
 """Generic webhook: a CloudEvent (structured JSON mode) per notification, signed with HMAC-SHA256.
 
-Headers: ``Content-Type: application/cloudevents+json``, ``Idempotency-Key: <notification id>`` and, when
+Headers: ``Content-Type: application/cloudevents+json``, ``Idempotency-Key: <notification id>`` (percent-
+encoded where it holds anything but letters, digits and ``:@._~-+=/``: see
+:func:`~vigie.notifier.integrations.headers.header_token`) and, when
 a secret is configured, ``X-Vigie-Signature: t=<unix seconds>,v1=<hex>`` where ``v1`` is
 HMAC-SHA256(secret, ``"<t>." + body``). Receivers verify the signature and reject old timestamps.
 """
@@ -18,6 +20,7 @@ from pydantic import SecretStr
 
 from vigie.notifier.clock import Clock
 from vigie.notifier.integrations.base import post_json
+from vigie.notifier.integrations.headers import header_token
 from vigie.notifier.notification import Notification
 from vigie.notifier.rendering.view import build_view
 from vigie.schemas import Integration as IntegrationName
@@ -76,7 +79,7 @@ class WebhookDelivery:
         body = json.dumps(cloud_event(notification, now), ensure_ascii=False, separators=(",", ":")).encode()
         headers = {
             "Content-Type": "application/cloudevents+json; charset=utf-8",
-            "Idempotency-Key": notification.notification_id,
+            "Idempotency-Key": header_token(notification.notification_id),
         }
         if self._secret is not None:
             headers[SIGNATURE_HEADER] = sign(self._secret.get_secret_value(), int(now.timestamp()), body)

@@ -10,6 +10,7 @@ by Jinja's autoescape after :func:`defang`.
 from __future__ import annotations
 
 import re
+from urllib.parse import quote
 
 _WORD_JOINER = "\u2060"
 _SCHEME = re.compile(r"\b([a-zA-Z][a-zA-Z0-9+.-]{1,15}):(//)")
@@ -18,12 +19,15 @@ _PING = re.compile(r"([@!])(?=[A-Za-z0-9_])")
 _MRKDWN_SPECIAL = re.compile(r"([*_~`>|])")
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>])")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: Lone surrogates (JSON allows ``"\ud800"``): no UTF-8 encoder accepts them, so they are replaced.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_HEADER_UNSAFE = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\x85]")
 
 
 def defang(text: str) -> str:
     """Break links and pings while keeping the text readable: ``https://evil.com`` -> ``https[:]//evil[.]com``,
     ``@here`` -> ``@`` + word joiner + ``here``. Control characters are dropped."""
-    text = _CONTROL.sub("", text)
+    text = _SURROGATE.sub("\ufffd", _CONTROL.sub("", text))
     text = _SCHEME.sub(r"\1[:]\2", text)
     text = _DOMAIN.sub(lambda m: m.group(1).replace(".", "[.]") + m.group(2), text)
     return _PING.sub(lambda m: m.group(1) + _WORD_JOINER, text)
@@ -46,6 +50,20 @@ def teams_markdown(text: str) -> str:
     character backslash-escaped, angle brackets replaced (Teams reads ``<at>`` as a mention)."""
     text = defang(text).replace("<", "‹").replace(">", "›")
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def link_url(url: str) -> str:
+    """A post's URL (http or https, by contract) for a link target: whitespace, controls, quotes, ``< > |``
+    and non-ASCII characters percent-encoded, so it can neither end the link (Slack ``<url|label>``, an
+    HTML attribute) nor hide a second one; the characters URLs are made of are kept."""
+    return quote(url, safe="/:?#[]@!$'()*+,;=%~-._&", errors="replace")
+
+
+def header_text(text: str, limit: int = 250) -> str:
+    """Text for a free-text header (an email Subject): one line, no control characters, no lone
+    surrogates, at most ``limit`` characters; the email library then encodes it (RFC 2047)."""
+    text = _SURROGATE.sub("\ufffd", _HEADER_UNSAFE.sub(" ", text))
+    return one_line(text, limit)
 
 
 def one_line(text: str, limit: int = 280) -> str:

@@ -6,14 +6,16 @@ from __future__ import annotations
 from typing import Any
 
 from vigie.notifier.rendering.catalog import CATALOG
-from vigie.notifier.rendering.escaping import one_line, slack_mrkdwn, slack_plain
+from vigie.notifier.rendering.escaping import link_url, one_line, slack_mrkdwn, slack_plain
 from vigie.notifier.rendering.view import MessageView
 
 _EMOJI = {"warning": ":warning:", "major": ":large_orange_circle:", "critical": ":red_circle:"}
 
 
 def _link(url: str, label: str) -> str:
-    safe = url.replace("&", "&amp;").replace("<", "%3C").replace(">", "%3E").replace("|", "%7C").replace(" ", "%20")
+    """A mrkdwn link to a post (``url`` is http(s) by contract): every character that could end or split
+    the ``<url|label>`` form (``| < >``, whitespace, controls, non-ASCII) is percent-encoded."""
+    safe = link_url(url).replace("&", "&amp;")
     return f"<{safe}|{slack_mrkdwn(label)}>"
 
 

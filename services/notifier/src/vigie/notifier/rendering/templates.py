@@ -8,7 +8,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from vigie.notifier.rendering.catalog import CATALOG
-from vigie.notifier.rendering.escaping import defang, one_line
+from vigie.notifier.rendering.escaping import defang, link_url, one_line
 from vigie.notifier.rendering.view import MessageView
 
 SEVERITY_COLOURS = {"warning": "#b26b00", "major": "#d24b00", "critical": "#c00018"}
@@ -25,6 +25,7 @@ def environment() -> Environment:
     )
     env.filters["defang"] = defang
     env.filters["one_line"] = one_line
+    env.filters["link_url"] = link_url
     return env
 
 

@@ -1,0 +1,124 @@
+"""The boundary between the alerts topic and the notifier's core: one record in, one verdict out.
+
+Decoding and routing one record can fail only that record. :meth:`AlertIntake.accept` never raises (only
+cancellation goes through): a record that cannot be decoded (``DecodeError``, but also whatever a hostile
+value makes a parser raise: ``RecursionError`` on ``[[[[...``, ``ValueError`` on a 5,000-digit number) or
+whose routing raises (a bug met by an unusual alert) is written to ``vigie.deadletter.v1`` with the error
+class and message, counted in ``vigie_notifier_deadletters_total{reason}``, and its offset is released like
+any finished record, so the partition moves on and a restart never meets it again. A crash loop on one
+record is impossible by construction: nothing the record contains can escape this method.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Literal, Protocol
+
+from vigie.notifier.dispatch import Dispatcher
+from vigie.notifier.engine import LogSink, retry_write
+from vigie.notifier.metrics import NotifierMetrics
+from vigie.notifier.offsets import OffsetTracker, RecordRef
+from vigie.schemas import ALERTS, AlertEvent, DeadLetter, DecodeError, ErrorClass, decode
+
+log = logging.getLogger(__name__)
+
+Verdict = Literal["accepted", "dead-lettered"]
+#: Characters of an exception's message kept in the dead letter's reason.
+MAX_MESSAGE_CHARS = 1000
+
+
+class IncomingRecord(Protocol):
+    """What intake needs of a consumed record (aiokafka's ``ConsumerRecord`` has it)."""
+
+    @property
+    def topic(self) -> str: ...
+
+    @property
+    def partition(self) -> int: ...
+
+    @property
+    def offset(self) -> int: ...
+
+    @property
+    def key(self) -> bytes | None: ...
+
+    @property
+    def value(self) -> bytes | None: ...
+
+    @property
+    def headers(self) -> Sequence[tuple[str, bytes]]: ...
+
+
+def describe_failure(exc: BaseException) -> str:
+    """``"<ErrorClass>: <message>"``, bounded; never raises (a message that cannot be shown is named so)."""
+    try:
+        message = str(exc)
+    except Exception:  # a hostile __str__, or an int too long to print
+        message = "(message could not be rendered)"
+    return f"{type(exc).__name__}: {message[:MAX_MESSAGE_CHARS]}"
+
+
+class AlertIntake:
+    """Decode one alert record, hand it to the dispatcher, or dead-letter it (see the module docstring)."""
+
+    def __init__(
+        self,
+        dispatcher: Dispatcher,
+        tracker: OffsetTracker,
+        sink: LogSink,
+        metrics: NotifierMetrics,
+        service: str = "notifier",
+    ) -> None:
+        self.dispatcher = dispatcher
+        self.tracker = tracker
+        self.sink = sink
+        self.metrics = metrics
+        self.service = service
+
+    async def accept(self, record: IncomingRecord) -> Verdict:
+        ref = RecordRef(record.topic, record.partition, record.offset)
+        self.tracker.hold(ref)  # released last: the offset is committable only after the verdict is durable
+        try:
+            try:
+                alert: AlertEvent = decode(ALERTS, record.value, record.headers or ())
+            except DecodeError as exc:
+                await self._dead_letter(record, exc.error_class, exc.reason)
+                return "dead-lettered"
+            except Exception as exc:
+                await self._dead_letter(record, "decode", describe_failure(exc))
+                return "dead-lettered"
+            try:
+                statuses = self.dispatcher.accept(alert, ref)
+            except Exception as exc:
+                log.exception("routing an alert failed", extra={"offset": record.offset})
+                await self._dead_letter(record, "processing", describe_failure(exc))
+                return "dead-lettered"
+            self.metrics.alerts.labels(alert.transition).inc()
+            for status in statuses.values():
+                if status == "duplicate":
+                    self.metrics.suppressed.labels("duplicate").inc()
+            return "accepted"
+        finally:
+            self.tracker.release(ref)
+
+    async def _dead_letter(self, record: IncomingRecord, error_class: ErrorClass, reason: str) -> None:
+        dead = DeadLetter.for_record(
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            key=record.key,
+            value=record.value,
+            error_class=error_class,
+            reason=reason,
+            service=self.service,
+            failed_at=datetime.now(UTC),
+        )
+        await retry_write(lambda: self.sink.write_dead_letter(dead))
+        self.metrics.deadletters.labels(error_class).inc()
+        log.warning(
+            "alert dead-lettered",
+            extra={"error_class": error_class, "reason": reason[:300], "partition": record.partition,
+                   "offset": record.offset},
+        )  # fmt: skip
