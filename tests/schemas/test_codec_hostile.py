@@ -123,15 +123,21 @@ def test_instants_at_the_bounds_are_accepted_and_convert_to_utc() -> None:
         _field_raw("extra", b'{"a": Infinity}'),
         _field_raw("extra", b'{"a": 1e400}'),
         _field_raw("extra", b'{"a": 9007199254740992}'),  # 2**53
-        _field_raw("engagement", b'{"likes": 9007199254740992}'),
-        _field_raw("author", b'{"followers": 123456789012345678901234567890}'),
+        _field_raw("extra", b'{"a": -123456789012345678901234567890}'),
+        _field_raw("author", b'{"followers": 1e400}'),
     ],
 )
 def test_non_finite_and_unsafe_numbers_are_rejected(value: bytes) -> None:
-    """Before: accepted, and encoded back as ``null`` (or as integers no float can hold)."""
+    """Before: accepted, and encoded back as ``null`` (or as integers no float can hold in a free-form field;
+    counts stay exact Python integers, however large)."""
     with pytest.raises(DecodeError) as caught:
         decode(MENTIONS_RAW, value)
     assert caught.value.error_class == "validation"
+
+
+def test_counts_beyond_64_bits_stay_exact() -> None:
+    mention = verdict(MENTIONS_RAW, _field_raw("engagement", b'{"likes": 123456789012345678901234567890}'))
+    assert mention.engagement.likes == 123456789012345678901234567890
 
 
 def test_extra_with_a_lone_surrogate_is_a_validation_error_when_built_in_python() -> None:

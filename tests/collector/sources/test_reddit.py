@@ -36,11 +36,11 @@ class RedditStandIn:
         self.valid_token = "tok-1"
         self.auth_headers: list[str] = []
         self.posts = [
-            child("t3", "t3_a", 1_800_000_000, title="Saint-Malo : la digue du Sillon fissurée", selftext="Photos"),
-            child("t3", "t3_b", 1_800_000_100, title="Question impôts", selftext="rien"),
+            child("t3", "t3_a", 1_795_000_000, title="Saint-Malo : la digue du Sillon fissurée", selftext="Photos"),
+            child("t3", "t3_b", 1_795_000_100, title="Question impôts", selftext="rien"),
         ]
         self.comments = [
-            child("t1", "t1_c", 1_800_000_050, body="À Lyon c'est pareil", link_title="Grève"),
+            child("t1", "t1_c", 1_795_000_050, body="À Lyon c'est pareil", link_title="Grève"),
             {"kind": "t1", "data": {"name": "t1_bad"}},
         ]
 
@@ -105,7 +105,7 @@ async def test_cursor_skips_older_items_after_restart(reddit, clock) -> None:
     source = make_source(base, client, clock)
     source.restore(None)
     first = await source.poll()
-    stand_in.posts.append(child("t3", "t3_new", 1_800_000_200, title="Nice : nouvelle piste cyclable", selftext=""))
+    stand_in.posts.append(child("t3", "t3_new", 1_795_000_200, title="Nice : nouvelle piste cyclable", selftext=""))
     restarted = make_source(base, client, clock)
     restarted.restore(first.cursor)
     second = await restarted.poll()

@@ -15,10 +15,10 @@ LanguageTag = Annotated[str, StringConstraints(pattern=r"^([a-z]{2,3}|und)$")]
 ShortText = Annotated[str, StringConstraints(max_length=512)]
 Identifier = Annotated[str, StringConstraints(min_length=1, max_length=512)]
 Url = Annotated[str, StringConstraints(max_length=4096, pattern=r"^https?://")]
-#: Largest integer every JSON reader agrees on (I-JSON, RFC 7493: the IEEE 754 double range): counts and
-#: integers in free-form fields stay within it, so no consumer overflows converting them to a float.
+#: Largest integer every JSON reader agrees on (I-JSON, RFC 7493: the IEEE 754 double range): integers in
+#: free-form fields stay within it. Counts are unbounded: consumers keep them exact (Python integers).
 MAX_SAFE_INTEGER = 2**53 - 1
-Count = Annotated[int, Field(ge=0, le=MAX_SAFE_INTEGER)]
+Count = Annotated[int, Field(ge=0)]
 
 #: Earliest instant a payload may carry (inclusive). Older dates are parse failures (epoch 0 is the
 #: usual "unknown"), never real posts; they could not be converted between time zones safely either.

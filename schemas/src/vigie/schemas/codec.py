@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
+from pydantic_core import from_json
 
 from vigie.schemas._base import Contract
 from vigie.schemas.deadletter import printable as _printable
@@ -136,17 +137,31 @@ def decode_as(
     except ValidationError as exc:
         errors = exc.errors(include_url=False, include_context=False, include_input=False)
         if errors and errors[0]["type"] == "json_invalid":
-            raise DecodeError("decode", _not_json_reason(value, errors[0]["msg"], where)) from None
+            problem, detail = _json_problem(value, errors[0]["msg"])
+            raise DecodeError("decode", f"value is {problem}{where}: {detail}") from None
         raise DecodeError("validation", f"invalid {model.__name__}{where}: {describe(exc)}") from None
 
 
-def _not_json_reason(value: bytes, message: str, where: str) -> str:
-    """Why the JSON parser refused ``value``: not UTF-8, nesting too deep, a number too large, or the parser's
-    own words (a lone surrogate escape, a syntax error) with the line and column."""
+def load_json(value: bytes) -> Any:
+    """Parse JSON bytes with the decoder's parser and limits (for input that is not a topic payload, such as a
+    webhook body). Never raises anything but :class:`DecodeError`, ``decode`` class: "not UTF-8: …" or
+    "not JSON: …" (nesting deeper than :data:`MAX_JSON_DEPTH`, a number too long, a lone surrogate, a syntax
+    error). ``NaN`` and ``Infinity`` are refused; ``1e400`` gives ``inf``, which the models refuse."""
+    try:
+        return from_json(value, allow_inf_nan=False)
+    except ValueError as exc:
+        problem, detail = _json_problem(value, str(exc))
+        raise DecodeError("decode", f"{problem}: {detail}") from None
+
+
+def _json_problem(value: bytes, message: str) -> tuple[str, str]:
+    """Why the JSON parser refused ``value``: ``("not UTF-8" | "not JSON", detail)``; the detail names nesting
+    too deep, a number too long, or gives the parser's own words (a lone surrogate escape, a syntax error)
+    with the line and column."""
     try:
         value.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return f"value is not UTF-8{where}: {exc}"
+        return "not UTF-8", str(exc)
     detail = message.removeprefix("Invalid JSON: ")
     if detail.startswith("recursion limit exceeded"):
         detail = f"nesting deeper than {MAX_JSON_DEPTH} levels ({detail})"
@@ -154,7 +169,7 @@ def _not_json_reason(value: bytes, message: str, where: str) -> str:
         detail = f"a number of more than {MAX_NUMBER_DIGITS} digits ({detail})"
     elif "surrogate" in detail or "hex escape" in detail:
         detail = f"a lone surrogate or broken \\u escape, text UTF-8 cannot encode ({detail})"
-    return f"value is not JSON{where}: {detail}"
+    return "not JSON", detail
 
 
 def describe(exc: ValidationError, limit: int = 5) -> str:

@@ -114,7 +114,9 @@ class RawMention(Contract):
                     try:
                         item.encode("utf-8")
                     except UnicodeEncodeError:
-                        raise ValueError(f"extra field {key!r} holds a lone surrogate (not encodable as UTF-8)") from None
+                        raise ValueError(
+                            f"extra field {key!r} holds a lone surrogate (not encodable as UTF-8)"
+                        ) from None
             elif isinstance(item, bool) or item is None:
                 continue
             elif isinstance(item, int):

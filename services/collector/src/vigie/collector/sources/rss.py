@@ -28,11 +28,23 @@ from vigie.collector.sources.http_fetch import DEFAULT_MAX_BYTES, fetch
 
 
 def _when(entry: Any) -> datetime | None:
+    """The entry's first date that can be represented (the pipeline bounds it), else None."""
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
         value = entry.get(key)
         if value:
-            return datetime.fromtimestamp(calendar.timegm(value), UTC)
+            try:
+                return datetime.fromtimestamp(calendar.timegm(value), UTC)
+            except (OverflowError, OSError, ValueError, TypeError):
+                continue
     return None
+
+
+def _preview(entry: Any) -> bytes:
+    try:
+        fields = {str(k)[:100]: str(v)[:200] for k, v in entry.items()}
+    except Exception:
+        fields = {}
+    return json.dumps(fields, ensure_ascii=False).encode("utf-8", errors="backslashreplace")
 
 
 class RssSource(PollingSource):
@@ -98,7 +110,11 @@ class RssSource(PollingSource):
             batch.problems.append(("parse", f"{self.url}: malformed feed: {parsed.get('bozo_exception')}"))
         language = parsed.feed.get("language")
         for entry in parsed.entries:
-            item = self._item(entry, language)
+            try:
+                item = self._item(entry, language)
+            except Exception as exc:  # a bad entry fails only itself
+                reason = f"invalid feed entry: {type(exc).__name__}: {str(exc)[:300]}"
+                item = RejectedInput(self.kind, self.url, "validation", reason, _preview(entry))
             if isinstance(item, RejectedInput):
                 batch.rejected.append(item)
             else:
@@ -115,8 +131,8 @@ class RssSource(PollingSource):
         if not native_id and (title or text):
             native_id = hashlib.sha256(f"{title}\n{text}".encode()).hexdigest()[:32]
         if not native_id or not (title or text):
-            raw = json.dumps({k: str(v)[:200] for k, v in entry.items()}, ensure_ascii=False).encode()
-            return RejectedInput(self.kind, self.url, "validation", "feed entry without id, link, title or text", raw)
+            reason = "feed entry without id, link, title or text"
+            return RejectedInput(self.kind, self.url, "validation", reason, _preview(entry))
         author = entry.get("author") or None
         return CollectedItem(
             kind="rss",
