@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 _BREAKS = {"br", "p", "div", "li", "h1", "h2", "h3", "h4", "blockquote", "tr"}
 _SPACES = re.compile(r"[ \t\r\f\v]+")
 _NEWLINES = re.compile(r"\s*\n\s*")
-_TAG = re.compile(r"<[^>]*>?")
+_TAG = re.compile(r"</?[A-Za-z][^<>]*>")
 
 
 class _TextExtractor(HTMLParser):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import calendar
 import hashlib
 import json
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -37,6 +38,22 @@ def _when(entry: Any) -> datetime | None:
             except (OverflowError, OSError, ValueError, TypeError):
                 continue
     return None
+
+
+#: A numeric character reference with more digits than any code point has (``&#99999999999;``): feedparser
+#: raises OverflowError on it.
+_CHARREF = re.compile(rb"&#(?:([0-9]{7,})|[xX]([0-9a-fA-F]{6,}));")
+
+
+def _beyond_unicode(match: re.Match[bytes]) -> bytes:
+    decimal, hexadecimal = match.groups()
+    digits, base = (decimal, 10) if decimal is not None else (hexadecimal, 16)
+    return b"&#65533;" if len(digits) > 40 or int(digits, base) > 0x10FFFF else match.group(0)
+
+
+def _without_huge_charrefs(body: bytes) -> bytes:
+    """``body`` with character references beyond any code point written as U+FFFD's."""
+    return _CHARREF.sub(_beyond_unicode, body) if b"&#" in body else body
 
 
 def _preview(entry: Any) -> bytes:
@@ -96,8 +113,16 @@ class RssSource(PollingSource):
 
     def parse(self, body: bytes, content_type: str = "") -> Batch:
         """Items of a feed document (see the module docstring for bad input)."""
-        parsed = feedparser.parse(body, response_headers={"content-type": content_type} if content_type else None)
         batch = Batch()
+        try:
+            parsed = feedparser.parse(
+                _without_huge_charrefs(body), response_headers={"content-type": content_type} if content_type else None
+            )
+        except Exception as exc:  # the parser's own failure: the document is refused, the feed polled again
+            problem = f"the feed parser failed: {type(exc).__name__}: {str(exc)[:300]}"
+            batch.rejected.append(RejectedInput(self.kind, self.url, "decode", f"not a feed: {problem}", body[:2048]))
+            batch.problems.append(("parse", f"{self.url}: not a feed: {problem}"))
+            return batch
         is_feed = bool(parsed.get("version")) or bool(parsed.entries)
         if not is_feed:
             problem = parsed.get("bozo_exception") or "no RSS or Atom root element"
