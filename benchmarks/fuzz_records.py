@@ -7,9 +7,9 @@ conversion overflows), naive dates, dates in 2099, oversized bodies, wrong types
 characters, empty objects and tombstones. Each record goes
 
 1. through the codec every consumer uses (``decode``): a model or a ``DecodeError`` with a reason;
-2. through the webhook's validation of a request body (``WebhookIngest.parse``: the bounded JSON reader, the
-   input format, every mention checked as far as the record it becomes), then, if accepted, through the
-   collector's pipeline into an in-memory sink; every record emitted is decoded again.
+2. through the webhook's handling of a request body (``WebhookIngest.accept``: the bounded JSON reader, the
+   input format, then the collector's pipeline all or nothing, into an in-memory sink): accepted whole or
+   refused with a reason; every record emitted is decoded again.
 
 Prints, per stage, how many records were accepted (valid) and refused (invalid), and the failures that must
 all be 0: crashes (any exception but a classified refusal), valid lost (a record that should be accepted was
@@ -33,7 +33,6 @@ from pathlib import Path
 
 from prometheus_client import CollectorRegistry
 
-from vigie.collector.items import Batch, CollectedItem
 from vigie.collector.matching import TerritoryMatcher
 from vigie.collector.metrics import CollectorMetrics
 from vigie.collector.pipeline import MentionPipeline
@@ -45,7 +44,6 @@ ROOT = Path(__file__).resolve().parents[1]
 TERRITORIES = ROOT / "config" / "territories.example.yaml"
 NOW = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
 WEBHOOK_MAX_BODY = 1024 * 1024
-BATCH = 500
 
 Verdict = bool  # True: the stage must accept the record
 
@@ -204,24 +202,35 @@ def codec_stage(kind: Kind, value: bytes | None, count: StageCount) -> None:
     count.invalid_accepted += not kind.codec_accepts
 
 
-def webhook_stage(kind: Kind, value: bytes | None, ingest: WebhookIngest, count: StageCount) -> list[CollectedItem]:
+async def webhook_stage(
+    kind: Kind, value: bytes | None, ingest: WebhookIngest, sink: ListSink, count: StageCount
+) -> int:
+    """The webhook's answer to the record as a request body; returns the valid mentions lost (accepted but not
+    emitted, or emitted as a record the codec refuses)."""
     body = value if value is not None else b""
     try:
         if len(body) > ingest.max_body_bytes:
             raise InvalidRecordError(f"body larger than {ingest.max_body_bytes} bytes")  # the 413 answer
-        items = ingest.parse(body)
+        items, report = await ingest.accept(body)
     except InvalidRecordError as error:
         count.invalid += 1
         count.valid_lost += kind.webhook_accepts
         count.invalid_without_reason += not error.reason
-        return []
+        sink.take()
+        return 0
     except Exception as exc:  # a 500 in the service
         count.crashes += 1
         count.crash_examples.append(f"{kind.name}: {type(exc).__name__}: {str(exc)[:200]}")
-        return []
+        return 0
     count.valid += 1
     count.invalid_accepted += not kind.webhook_accepts
-    return items
+    lost = len(items) - report.matched_items
+    for record in sink.take():
+        try:
+            decode(record.topic, record.value, record.headers)
+        except DecodeError:
+            lost += 1
+    return lost
 
 
 async def run(records: int, seed: int) -> int:
@@ -238,27 +247,10 @@ async def run(records: int, seed: int) -> int:
     ingest = WebhookIngest(pipeline, metrics, token="fuzz-token-0123456789", max_body_bytes=WEBHOOK_MAX_BODY)
     codec, webhook = StageCount(), StageCount()
     emitted_lost = 0
-    pending: list[CollectedItem] = []
-
-    async def flush() -> int:
-        report = await pipeline.process(Batch(items=list(pending)))
-        lost = len(pending) - report.matched_items
-        for record in sink.take():
-            try:
-                decode(record.topic, record.value, record.headers)
-            except DecodeError:
-                lost += 1
-        pending.clear()
-        return lost
-
     started = time.perf_counter()
     for kind, value in zip(chosen, values, strict=True):
         codec_stage(kind, value, codec)
-        pending.extend(webhook_stage(kind, value, ingest, webhook))
-        if len(pending) >= BATCH:
-            emitted_lost += await flush()
-    if pending:
-        emitted_lost += await flush()
+        emitted_lost += await webhook_stage(kind, value, ingest, sink, webhook)
     elapsed = time.perf_counter() - started
     webhook.valid_lost += emitted_lost
 

@@ -172,3 +172,13 @@ async def test_the_body_only_signature_of_before_is_refused(start_webhook, sink)
     response = await webhook.post(PATH, content=body, headers={"X-Vigie-Signature": legacy})
     assert response.status_code in (401, 403)
     assert sink.records == []
+
+
+async def test_an_invalid_mention_of_no_territory_still_rejects_the_request(start_webhook, sink) -> None:
+    webhook = await start_webhook()
+    body = json.dumps(
+        [OTHER, {"id": "z", "text": "rien", "published_at": "2026-11-27T07:00:00Z", "extra": {"k" * 65: 1}}]
+    )
+    response = await webhook.post(PATH, content=body, headers=bearer())
+    assert response.status_code == 400 and response.json()["error"].startswith("mentions[1]: extra.")
+    assert sink.mentions() == []

@@ -33,7 +33,7 @@ from pydantic import ValidationError
 
 from vigie.collector.clock import Clock
 from vigie.collector.dedup import Deduplicator, SeenEntry
-from vigie.collector.errors import SinkError
+from vigie.collector.errors import RejectedBatchError, SinkError
 from vigie.collector.event_time import EventTimeBounds
 from vigie.collector.items import Batch, CollectedItem, RejectedInput
 from vigie.collector.matching import TerritoryMatch, TerritoryMatcher
@@ -60,7 +60,7 @@ CE_SOURCE = "/vigie/collector"
 MAX_ID_CHARS = 512
 _LANGUAGE = re.compile(r"^([a-z]{2,3}|und)$")
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-#: The territory a mention is checked against before matching (any valid id: only the fields are checked).
+#: The territory an unmatched item of an all-or-nothing batch is checked with (only its fields matter).
 _PROBE_TERRITORY = "probe"
 
 
@@ -242,19 +242,6 @@ class MentionPipeline:
             for match in matches[1:]
         ]
 
-    def problem(self, item: CollectedItem) -> tuple[ErrorClass, str] | None:
-        """Why ``item`` would be dead-lettered instead of emitted, or None. Claims nothing and emits nothing:
-        the webhook checks a whole request with it before accepting any of it."""
-        try:
-            mention_id = mention_id_of(item)
-            for mention in self._mentions(
-                item, mention_id, [TerritoryMatch(_PROBE_TERRITORY, item.preset_terms)], None
-            ):
-                encode(MENTIONS_RAW, mention, source=CE_SOURCE)
-        except Exception as exc:
-            return _reason(exc)
-        return None
-
     def dead_letter(self, rejected: RejectedInput) -> EncodedRecord:
         """The dead-letter record for an input that could not become a mention (and its metric and log line)."""
         self.metrics.deadletters.labels(rejected.error_class).inc()
@@ -280,7 +267,12 @@ class MentionPipeline:
         return encode(DEADLETTER, letter, source=CE_SOURCE)
 
     async def process(
-        self, batch: Batch, *, source_name: str | None = None, after: Awaitable[object] | None = None
+        self,
+        batch: Batch,
+        *,
+        source_name: str | None = None,
+        after: Awaitable[object] | None = None,
+        all_or_nothing: bool = False,
     ) -> BatchReport:
         """Emit a batch and, once acknowledged, journal its ids and save its cursor (see module docstring).
 
@@ -288,6 +280,11 @@ class MentionPipeline:
         matching the next batch overlaps the broker's acknowledgement of the previous one): ``after`` is
         the previous batch's processing, awaited before the cursor is saved, so cursors are saved in order
         and never ahead of an unacknowledged batch.
+
+        ``all_or_nothing`` (a webhook request): an item that cannot become a mention rejects the whole batch
+        with :class:`~vigie.collector.errors.RejectedBatchError` instead of being dead-lettered alone; nothing
+        is produced and every id is left unclaimed. Every item is checked in one pass with no ``await`` in
+        it, so no other batch can observe a claim of a batch that is then rejected.
         """
         records: list[EncodedRecord] = []
         claimed: list[str] = []
@@ -297,8 +294,9 @@ class MentionPipeline:
         outcomes: dict[str, int] = {}
         read: dict[str, int] = {}
         rejected = list(batch.rejected)
+        clamped: dict[str, int] = {}
         try:
-            for item in batch.items:
+            for index, item in enumerate(batch.items):
                 read[item.kind] = read.get(item.kind, 0) + 1
                 mention_id = mention_id_of(item)
                 # a record preset to territories (a replayed raw mention) is one (mention, territory) pair
@@ -310,6 +308,8 @@ class MentionPipeline:
                     matches = [m for m in self._matches(item, outcomes) if m.territory_id in self._known_territories]
                     if not matches:
                         self.dedup.release((key,))
+                        if all_or_nothing:  # checked all the same: an accepted batch holds no invalid item
+                            self._mentions(item, mention_id, [TerritoryMatch(_PROBE_TERRITORY, ())], None)
                         unmatched += 1
                         continue
                     author_key = item.author_id or item.author_handle
@@ -320,11 +320,13 @@ class MentionPipeline:
                 except Exception as exc:  # one bad item fails only itself (see the module docstring)
                     self.dedup.release((key,))
                     error_class, reason = _reason(exc)
+                    if all_or_nothing:
+                        raise RejectedBatchError(index, error_class, reason) from None
                     rejected.append(RejectedInput(item.kind, item.instance, error_class, reason, _raw(item)))
                     continue
                 claimed.append(key)
                 if mentions[0].published_at_claimed is not None:
-                    self.metrics.dates_clamped.labels(item.kind).inc()
+                    clamped[item.kind] = clamped.get(item.kind, 0) + 1
                 matched_items += 1
                 text_copies += original is not None
                 records.extend(encoded)
@@ -334,6 +336,8 @@ class MentionPipeline:
                 self.metrics.items.labels(kind).inc(count)
             for outcome, count in outcomes.items():
                 self.metrics.match_outcomes.labels(outcome).inc(count)
+            for kind, count in clamped.items():
+                self.metrics.dates_clamped.labels(kind).inc(count)
             records.extend(self.dead_letter(r) for r in rejected)
             if records:
                 started = time.perf_counter()

@@ -34,10 +34,10 @@ from typing import Any
 
 from aiohttp import web
 
-from vigie.collector.errors import SinkError
+from vigie.collector.errors import RejectedBatchError, SinkError
 from vigie.collector.items import Batch, CollectedItem, RejectedInput
 from vigie.collector.metrics import CollectorMetrics
-from vigie.collector.pipeline import MentionPipeline
+from vigie.collector.pipeline import BatchReport, MentionPipeline
 from vigie.collector.record_format import InvalidRecordError, item_from_record
 from vigie.schemas import DecodeError, load_json
 
@@ -163,15 +163,13 @@ class WebhookIngest:
         if refused is not None:
             return refused
         try:
-            items = self.parse(body)
+            items, report = await self.accept(body)
         except InvalidRecordError as exc:
             try:
                 await self.pipeline.process(Batch(rejected=[self._reject(body, exc.reason)]))
             except SinkError:
                 log.error("dead letter for an invalid webhook body was not acknowledged")
             return self._answer(400, {"error": exc.reason})
-        try:
-            report = await self.pipeline.process(Batch(items=items))
         except SinkError as exc:
             log.error("webhook batch not acknowledged by the broker", extra={"error": str(exc)})
             return self._answer(503, {"error": "broker unavailable, resend later"}, {"Retry-After": "5"})
@@ -186,9 +184,25 @@ class WebhookIngest:
             },
         )
 
+    async def accept(self, body: bytes) -> tuple[list[CollectedItem], BatchReport]:
+        """Parse a request body and emit its mentions, all or nothing: :class:`InvalidRecordError` (with the
+        mention's index) when anything in it is wrong, up to what the records it becomes must satisfy — then
+        nothing was emitted and no mention id was claimed. :class:`SinkError`: the broker did not acknowledge.
+        """
+        items, listed = self._parse(body)
+        try:
+            report = await self.pipeline.process(Batch(items=items), all_or_nothing=True)
+        except RejectedBatchError as exc:
+            where = f"mentions[{exc.index}]: " if listed else ""
+            raise InvalidRecordError(f"{where}{exc.reason}") from None
+        return items, report
+
     def parse(self, body: bytes) -> list[CollectedItem]:
-        """Items of a request body, every one checked as far as the record it would become;
-        :class:`InvalidRecordError` says what is wrong (with the mention's index). Claims and emits nothing."""
+        """Items of a request body (JSON and the input format); :class:`InvalidRecordError` says what is wrong
+        (with the mention's index). Claims and emits nothing."""
+        return self._parse(body)[0]
+
+    def _parse(self, body: bytes) -> tuple[list[CollectedItem], bool]:
         try:
             data = load_json(body)
         except DecodeError as exc:
@@ -207,8 +221,5 @@ class WebhookIngest:
                 item = item_from_record(record, kind="webhook", instance=self.instance)
             except InvalidRecordError as exc:
                 raise InvalidRecordError(f"{where}{exc.reason}") from None
-            problem = self.pipeline.problem(item)
-            if problem is not None:
-                raise InvalidRecordError(f"{where}{problem[1]}")
             items.append(item)
-        return items
+        return items, isinstance(data, list)
