@@ -17,8 +17,9 @@ Credentials are compared in constant time. Answers:
 * **400** with ``{"error": reason}`` when the body is not JSON (nesting deeper than 200 levels, a number of
   more than 4,300 digits and a lone surrogate escape included) or any mention is invalid, including what
   would only fail when building the record (an ``extra`` key of 65 characters). A request is accepted or
-  rejected as a whole: everything is checked before any mention id is claimed, so the integrator fixes and
-  resends it, and nothing of it was emitted or remembered. The rejected body is also dead-lettered;
+  rejected as a whole: every mention is checked in one pass of the pipeline before anything is produced
+  (``all_or_nothing``), so nothing of a rejected request is emitted or remembered — no mention id stays
+  claimed — and the integrator fixes and resends it. The rejected body is also dead-lettered;
 * **401** without credentials (or with a signature but no timestamp), **403** with wrong ones (a stale
   timestamp included), **413** above ``max_body_bytes``;
 * **503** with ``Retry-After`` when the broker did not acknowledge (nothing was saved; resend).
