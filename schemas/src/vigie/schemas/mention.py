@@ -65,7 +65,11 @@ class Engagement(Contract):
 
 
 class RawMention(Contract):
-    """Payload of ``vigie.mentions.raw.v1``: one mention matched to one territory."""
+    """Payload of ``vigie.mentions.raw.v1``: one mention matched to one territory.
+
+    Event time is bounded at ingestion: a publication date later than a few minutes after collection or
+    earlier than the collector's floor is replaced by ``collected_at``, and the date as claimed is kept in
+    ``published_at_claimed``. Text never holds a lone surrogate; U+0000 is valid text."""
 
     mention_id: Identifier = Field(
         description="Stable id: '<source kind>:<source instance>:<source-native id>'. Identical on re-collection."
