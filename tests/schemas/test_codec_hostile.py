@@ -146,6 +146,29 @@ def test_extra_with_a_lone_surrogate_is_a_validation_error_when_built_in_python(
         RawMention.model_validate({**SOCIAL_POST, "extra": {"a": "\udc00"}})
 
 
+def test_whatever_a_validator_raises_is_a_decode_error() -> None:
+    from pydantic import field_validator
+
+    from vigie.schemas._base import Contract, TimeZoneName
+
+    class Strict(Contract):
+        name: str
+
+        @field_validator("name")
+        @classmethod
+        def _explode(cls, value: str) -> str:
+            raise RuntimeError("a validator bug")
+
+    with pytest.raises(DecodeError, match="RuntimeError: a validator bug"):
+        decode_as(Strict, b'{"name": "x"}')
+
+    class Zoned(Contract):
+        zone: TimeZoneName
+
+    with pytest.raises(DecodeError, match="unknown time zone"):  # before: OSError (file name too long)
+        decode_as(Zoned, b'{"zone": "' + b"a" * 10_000 + b'"}')
+
+
 def test_a_reason_quoting_a_hostile_key_stays_short_and_encodable() -> None:
     key = "k" * 10_000
     with pytest.raises(DecodeError) as caught:

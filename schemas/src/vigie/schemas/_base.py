@@ -35,7 +35,7 @@ Timestamp = Annotated[AwareDatetime, Field(ge=MIN_TIMESTAMP, lt=MAX_TIMESTAMP)]
 def _known_time_zone(value: str) -> str:
     try:
         ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name longer than a file name may be
         raise ValueError(f"unknown time zone {value!r} (use an IANA name such as 'Europe/Paris')") from None
     return value
 

@@ -140,6 +140,9 @@ def decode_as(
             problem, detail = _json_problem(value, errors[0]["msg"])
             raise DecodeError("decode", f"value is {problem}{where}: {detail}") from None
         raise DecodeError("validation", f"invalid {model.__name__}{where}: {describe(exc)}") from None
+    except Exception as exc:  # a validator that raised something else: still only this record's problem
+        reason = f"invalid {model.__name__}{where}: {type(exc).__name__}: {_printable(str(exc))[:300]}"
+        raise DecodeError("validation", reason) from None
 
 
 def load_json(value: bytes) -> Any:
