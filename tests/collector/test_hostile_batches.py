@@ -128,3 +128,13 @@ async def test_every_source_gives_the_same_id_to_the_same_item_across_restarts(c
         "bluesky:bsky.app:at://did:plc:abc/app.bsky.feed.post/3k2",
         "reddit:r/reddit:t3_a",
     ]
+
+
+def test_a_cursor_holding_a_lone_surrogate_is_saved_and_restored(tmp_path) -> None:
+    """Before: UnicodeEncodeError after the broker had acknowledged the batch (a Mastodon status id "\\ud800"
+    from a hostile instance), so the source failed, re-read and re-emitted the same page forever."""
+    from vigie.collector.state import StateStore
+
+    store = StateStore(tmp_path)
+    store.save_cursor("mastodon:evil.example", {"since": {"tag:x": "\ud800"}})
+    assert StateStore(tmp_path).load_cursor("mastodon:evil.example") == {"since": {"tag:x": "\ud800"}}
