@@ -7,7 +7,7 @@ import json
 import httpx
 import pytest
 
-from vigie.collector.webhook import PATH, WebhookIngest, sign
+from vigie.collector.webhook import PATH, WebhookIngest, sign, signed_headers
 from vigie.runtime.health import build_app
 
 TOKEN = "integrator-token-123"
@@ -38,10 +38,12 @@ async def test_bearer_token_batch_is_accepted_after_the_broker_acked(webhook, si
     assert again.json()["duplicates"] == 1
 
 
-async def test_hmac_signature_is_accepted(webhook, sink) -> None:
+async def test_hmac_signature_with_a_fresh_timestamp_is_accepted(webhook, sink, clock) -> None:
     body = json.dumps(MENTION).encode()
-    response = await webhook.post(PATH, content=body, headers={"X-Vigie-Signature": sign(body, SECRET)})
+    headers = signed_headers(body, SECRET, int(clock.time()) - 299)  # within the 300 s tolerance
+    response = await webhook.post(PATH, content=body, headers=headers)
     assert response.status_code == 202 and len(sink.mentions()) == 1
+    assert headers["X-Vigie-Signature"] == sign(body, SECRET, int(clock.time()) - 299)
 
 
 @pytest.mark.parametrize(
@@ -50,7 +52,7 @@ async def test_hmac_signature_is_accepted(webhook, sink) -> None:
         ({}, 401),
         ({"Authorization": "Bearer wrong-token"}, 403),
         ({"Authorization": f"Basic {TOKEN}"}, 403),
-        ({"X-Vigie-Signature": "sha256=" + "0" * 64}, 403),
+        ({"X-Vigie-Signature": "v1=" + "0" * 64, "X-Vigie-Timestamp": "1795766400"}, 403),
     ],
 )
 async def test_bad_credentials(webhook, sink, sample, headers, status) -> None:

@@ -36,11 +36,11 @@ class RedditStandIn:
         self.valid_token = "tok-1"
         self.auth_headers: list[str] = []
         self.posts = [
-            child("t3", "t3_a", 1_800_000_000, title="Saint-Malo : la digue du Sillon fissurée", selftext="Photos"),
-            child("t3", "t3_b", 1_800_000_100, title="Question impôts", selftext="rien"),
+            child("t3", "t3_a", 1_795_000_000, title="Saint-Malo : la digue du Sillon fissurée", selftext="Photos"),
+            child("t3", "t3_b", 1_795_000_100, title="Question impôts", selftext="rien"),
         ]
         self.comments = [
-            child("t1", "t1_c", 1_800_000_050, body="À Lyon c'est pareil", link_title="Grève"),
+            child("t1", "t1_c", 1_795_000_050, body="À Lyon c'est pareil", link_title="Grève"),
             {"kind": "t1", "data": {"name": "t1_bad"}},
         ]
 
@@ -105,7 +105,7 @@ async def test_cursor_skips_older_items_after_restart(reddit, clock) -> None:
     source = make_source(base, client, clock)
     source.restore(None)
     first = await source.poll()
-    stand_in.posts.append(child("t3", "t3_new", 1_800_000_200, title="Nice : nouvelle piste cyclable", selftext=""))
+    stand_in.posts.append(child("t3", "t3_new", 1_795_000_200, title="Nice : nouvelle piste cyclable", selftext=""))
     restarted = make_source(base, client, clock)
     restarted.restore(first.cursor)
     second = await restarted.poll()
@@ -136,3 +136,18 @@ async def test_rejected_credentials_are_a_fetch_error(serve, clock) -> None:
         with pytest.raises(FetchError) as failure:
             await source.poll()
     assert failure.value.reason == "http_401"
+
+
+async def test_an_item_dated_in_the_future_does_not_carry_the_cursor_past_real_items(reddit, clock) -> None:
+    """Before: the cursor became 2096's creation time and every later real item was skipped as older."""
+    stand_in, base, client = reddit
+    stand_in.posts.append(child("t3", "t3_future", 4_000_000_000, title="Saint-Malo en 2096", selftext=""))
+    source = make_source(base, client, clock)
+    source.restore(None)
+    first = await source.poll()
+    assert "t3_future" in [i.native_id for i in first.items]  # kept: the pipeline clamps its date
+    stand_in.posts.append(child("t3", "t3_later", 1_795_000_300, title="Nice : la promenade rouvre", selftext=""))
+    restarted = make_source(base, client, clock)
+    restarted.restore(first.cursor)
+    second = await restarted.poll()
+    assert "t3_later" in [i.native_id for i in second.items]

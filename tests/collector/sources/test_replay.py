@@ -127,3 +127,30 @@ async def test_a_raw_mention_payload_replays_to_the_same_mention_id(tmp_path, cl
     assert {i.preset_territories for i in batch.items} == {("lyon",), ("saint-malo",)}
     report = await make_pipeline().process(batch)
     assert report.emitted == 2 and report.duplicates == 0
+
+
+async def test_a_bogus_date_does_not_stall_a_paced_replay(tmp_path, clock) -> None:
+    """Before: a line dated 2099 at speed 60 slept 73 years / 60; one at year 1 (+14:00) raised OverflowError."""
+    dates = ["2026-11-27T07:00:00Z", "2099-01-01T00:00:00Z", "0001-01-01T00:00:00+14:00", "2026-11-27T07:01:00Z"]
+    path = tmp_path / "bogus.jsonl"
+    lines = [json.dumps({"id": str(i), "text": "St-Malo", "published_at": d}) for i, d in enumerate(dates)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    source = ReplaySource(path, clock, speed=60.0)
+    source.restore(None)
+    batches = await replay_all(source)
+    assert sum(len(b.items) for b in batches) == 4
+    assert all(s <= 3600 for s in clock.sleeps)
+
+
+async def test_hostile_lines_are_dead_lettered_with_their_line_number(tmp_path, clock) -> None:
+    path = tmp_path / "hostile.jsonl"
+    good = json.dumps({"id": "ok", "text": "St-Malo", "published_at": "2026-11-27T07:00:00Z"})
+    hostile = ["[" * 5000, '{"text": "\\ud800", "published_at": "2026-11-27T07:00:00Z"}', '{"n": ' + "9" * 5000 + "}"]
+    path.write_text("\n".join([*hostile, good]) + "\n", encoding="utf-8")
+    source = ReplaySource(path, clock)
+    source.restore(None)
+    batches = await replay_all(source)
+    assert [i.native_id for b in batches for i in b.items] == ["ok"]
+    reasons = [r.reason for b in batches for r in b.rejected]
+    assert [r.split(":")[0] for r in reasons] == ["line 1", "line 2", "line 3"]
+    assert "nesting deeper" in reasons[0] and "lone surrogate" in reasons[1] and "4300 digits" in reasons[2]

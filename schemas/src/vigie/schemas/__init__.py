@@ -18,7 +18,7 @@ from vigie.schemas.alert import (
     TermWeight,
     Transition,
 )
-from vigie.schemas.codec import MAX_VALUE_BYTES, EncodedRecord, decode, decode_as, encode, header_value
+from vigie.schemas.codec import MAX_VALUE_BYTES, EncodedRecord, decode, decode_as, encode, header_value, load_json
 from vigie.schemas.deadletter import DeadLetter, ErrorClass
 from vigie.schemas.delivery import DeliveryReceipt, Integration, Outcome
 from vigie.schemas.digest import (
@@ -126,6 +126,7 @@ __all__ = [
     "decode_as",
     "encode",
     "header_value",
+    "load_json",
     "load_territories",
     "topic",
 ]

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
-from vigie.schemas._base import Contract, Count, Identifier, LanguageTag, ShortText, TerritoryId, Url
+from vigie.schemas._base import Contract, Count, Identifier, LanguageTag, ShortText, TerritoryId, Timestamp, Url
 from vigie.schemas.mention import Sentiment, SourceKind
 
 Transition = Literal["raised", "updated", "escalated", "resolved"]
@@ -23,7 +23,7 @@ SEVERITY_RANK: dict[Severity, int] = {"warning": 1, "major": 2, "critical": 3}
 class SeriesPoint(Contract):
     """One event-time bucket of the evidence series."""
 
-    start: AwareDatetime
+    start: Timestamp
     observed: Annotated[float, Field(ge=0)] = Field(description="Negative mentions observed in the bucket.")
     expected: Annotated[float, Field(ge=0)] = Field(description="Negative mentions the baseline expected.")
     total: Annotated[float, Field(ge=0)] = Field(default=0, description="All mentions observed in the bucket.")
@@ -40,7 +40,7 @@ class EvidenceMention(Contract):
     source: SourceKind
     language: LanguageTag
     sentiment: Sentiment
-    published_at: AwareDatetime
+    published_at: Timestamp
 
 
 class TermWeight(Contract):
@@ -91,9 +91,9 @@ class AlertEvent(Contract):
     severity: Severity
     territory_id: TerritoryId
     territory_name: ShortText
-    opened_at: AwareDatetime = Field(description="Event time of the mention that raised the incident.")
-    event_time: AwareDatetime = Field(description="Event time of the mention (or quiet period) behind this event.")
-    resolved_at: AwareDatetime | None = None
+    opened_at: Timestamp = Field(description="Event time of the mention that raised the incident.")
+    event_time: Timestamp = Field(description="Event time of the mention (or quiet period) behind this event.")
+    resolved_at: Timestamp | None = None
     trigger_mention_id: Identifier | None = None
     significance: Significance
     peak_severity: Severity

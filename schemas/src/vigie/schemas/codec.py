@@ -5,24 +5,28 @@ Encoding a payload for a topic gives its key, its JSON value and the headers ``c
 binding, binary content mode). Decoding checks size, UTF-8, JSON and the model, and raises one
 :class:`~vigie.schemas.errors.DecodeError` whose ``error_class`` and ``reason`` go to the dead-letter topic.
 
-Both are on the classifier's per-mention path, so they take the cheap road where it gives the same result:
-a value is validated straight from its bytes by pydantic's own JSON parser (which rejects invalid UTF-8 and
-invalid JSON just as ``bytes.decode`` and ``json.loads`` do), and only a value it rejects goes through the
-step-by-step checks that name the problem; the header bytes that never change are encoded once, and each
+Decoding is total: ANY bytes give either a model or a :class:`DecodeError` (never a ``RecursionError``,
+``ValueError`` or ``UnicodeError``). A value is validated straight from its bytes by pydantic's JSON
+parser, which refuses, besides invalid UTF-8 and invalid JSON, what Python's ``json`` would accept and
+then choke on: nesting deeper than :data:`MAX_JSON_DEPTH`, numbers of more than :data:`MAX_NUMBER_DIGITS`
+digits, and lone surrogate escapes (``"\\ud800"``: text that could never be encoded as UTF-8 again, so a
+producer re-encoding it would crash). ``\\u0000`` is valid text and accepted. Only a refused value is
+looked at again, to name the problem; the header bytes that never change are encoded once, and each
 model's event-time field is looked up once per model class.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
+from pydantic_core import from_json
 
 from vigie.schemas._base import Contract
+from vigie.schemas.deadletter import printable as _printable
 from vigie.schemas.errors import DecodeError
 from vigie.schemas.registry import TopicSpec, topic
 
@@ -38,6 +42,11 @@ Headers = list[tuple[str, bytes]]
 _SPEC_VERSION_HEADER = ("ce_specversion", SPEC_VERSION.encode())
 _CONTENT_TYPE_HEADER = ("content-type", CONTENT_TYPE.encode())
 _EVENT_TIME_FIELDS = ("event_time", "published_at", "at", "failed_at")
+#: Deepest nesting of arrays and objects the JSON parser accepts (pydantic's parser, jiter: deeper values
+#: are refused before any recursion can exhaust the stack). No contract nests deeper than 6.
+MAX_JSON_DEPTH = 200
+#: Most digits of a JSON number the parser accepts (the same limit as Python's int-from-string conversion).
+MAX_NUMBER_DIGITS = 4300
 #: per model class, the event-time candidates it has (a missing attribute costs pydantic a raised error)
 _event_time_fields: dict[type[Contract], tuple[str, ...]] = {}
 
@@ -125,29 +134,58 @@ def decode_as(
         raise DecodeError("decode", f"ce_specversion {spec_version!r}{where}, expected {SPEC_VERSION}")
     try:
         return model.model_validate_json(value)
-    except ValidationError:
-        pass  # the checks below say why (not UTF-8, not JSON or not valid), with the same verdict
-    try:
-        text = value.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise DecodeError("decode", f"value is not UTF-8{where}: {exc}") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise DecodeError("decode", f"value is not JSON{where}: {exc}") from None
-    try:
-        return model.model_validate(data)
     except ValidationError as exc:
+        errors = exc.errors(include_url=False, include_context=False, include_input=False)
+        if errors and errors[0]["type"] == "json_invalid":
+            problem, detail = _json_problem(value, errors[0]["msg"])
+            raise DecodeError("decode", f"value is {problem}{where}: {detail}") from None
         raise DecodeError("validation", f"invalid {model.__name__}{where}: {describe(exc)}") from None
+    except Exception as exc:  # a validator that raised something else: still only this record's problem
+        reason = f"invalid {model.__name__}{where}: {type(exc).__name__}: {_printable(str(exc))[:300]}"
+        raise DecodeError("validation", reason) from None
+
+
+def load_json(value: bytes) -> Any:
+    """Parse JSON bytes with the decoder's parser and limits (for input that is not a topic payload, such as a
+    webhook body). Never raises anything but :class:`DecodeError`, ``decode`` class: "not UTF-8: …" or
+    "not JSON: …" (nesting deeper than :data:`MAX_JSON_DEPTH`, a number too long, a lone surrogate, a syntax
+    error). ``NaN`` and ``Infinity`` are refused; ``1e400`` gives ``inf``, which the models refuse."""
+    try:
+        return from_json(value, allow_inf_nan=False)
+    except ValueError as exc:
+        problem, detail = _json_problem(value, str(exc))
+        raise DecodeError("decode", f"{problem}: {detail}") from None
+
+
+def _json_problem(value: bytes, message: str) -> tuple[str, str]:
+    """Why the JSON parser refused ``value``: ``("not UTF-8" | "not JSON", detail)``; the detail names nesting
+    too deep, a number too long, or gives the parser's own words (a lone surrogate escape, a syntax error)
+    with the line and column."""
+    try:
+        value.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return "not UTF-8", str(exc)
+    detail = message.removeprefix("Invalid JSON: ")
+    if detail.startswith("recursion limit exceeded"):
+        detail = f"nesting deeper than {MAX_JSON_DEPTH} levels ({detail})"
+    elif detail.startswith("number out of range"):
+        detail = f"a number of more than {MAX_NUMBER_DIGITS} digits ({detail})"
+    elif "surrogate" in detail or "hex escape" in detail:
+        detail = f"a lone surrogate or broken \\u escape, text UTF-8 cannot encode ({detail})"
+    return "not JSON", detail
 
 
 def describe(exc: ValidationError, limit: int = 5) -> str:
-    """A one-line, bounded, human-readable summary of a pydantic validation error."""
+    """A one-line, bounded, human-readable summary of a pydantic validation error.
+
+    Field names are cut to 64 characters and lone surrogates in them escaped: the summary quotes input
+    (a dictionary key) and must itself stay short and encodable."""
+    errors = exc.errors(include_url=False, include_context=False, include_input=False)
     parts = []
-    for error in exc.errors()[:limit]:
-        loc = ".".join(str(p) for p in error["loc"]) or "(root)"
-        parts.append(f"{loc}: {error['msg']}")
-    more = len(exc.errors()) - limit
+    for error in errors[:limit]:
+        loc = ".".join(_printable(str(p))[:64] for p in error["loc"]) or "(root)"
+        parts.append(f"{loc}: {_printable(error['msg'])[:300]}")
+    more = len(errors) - limit
     if more > 0:
         parts.append(f"and {more} more")
     return "; ".join(parts)

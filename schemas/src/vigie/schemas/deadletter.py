@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
-from vigie.schemas._base import Contract, ShortText
+from vigie.schemas._base import Contract, ShortText, Timestamp
 
 ErrorClass = Literal["decode", "validation", "oversize", "processing", "delivery"]
 
@@ -31,7 +31,7 @@ class DeadLetter(Contract):
     error_class: ErrorClass
     reason: Annotated[str, Field(max_length=MAX_REASON_CHARS)]
     service: ShortText
-    failed_at: AwareDatetime
+    failed_at: Timestamp
 
     @classmethod
     def for_record(
@@ -50,15 +50,15 @@ class DeadLetter(Contract):
         """The dead letter of one record: bounded previews of its key and value, the reason cut to fit."""
         data = value or b""
         return cls(
-            topic=topic,
+            topic=printable(topic),
             partition=partition,
             offset=offset,
             key_preview=cls.preview(key),
             value_preview=cls.preview(data) or "",
             value_size=len(data),
             error_class=error_class,
-            reason=reason[:MAX_REASON_CHARS],
-            service=service,
+            reason=printable(reason)[:MAX_REASON_CHARS],
+            service=printable(service),
             failed_at=failed_at,
         )
 
@@ -68,3 +68,11 @@ class DeadLetter(Contract):
         if data is None:
             return None
         return data[:PREVIEW_BYTES].decode("utf-8", errors="backslashreplace")
+
+
+def printable(text: str) -> str:
+    """``text`` with any lone surrogate written as a backslash escape, so that UTF-8 can encode it: a reason
+    may quote hostile input (a field name), and a dead letter must never fail to be written."""
+    if text.isascii():
+        return text
+    return text.encode("utf-8", errors="backslashreplace").decode("utf-8")

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
-from vigie.schemas._base import Contract, Identifier, ShortText, TerritoryId
+from vigie.schemas._base import Contract, Identifier, ShortText, TerritoryId, Timestamp
 from vigie.schemas.alert import Transition
 
 _INCIDENT_FIELDS = ["incident_id", "alert_event_id", "transition"]
@@ -58,7 +58,7 @@ class DeliveryReceipt(Contract):
         default=None, description="What later messages thread on: email Message-ID, Slack channel/ts."
     )
     error: Annotated[str, Field(max_length=2000)] | None = None
-    at: AwareDatetime
+    at: Timestamp
 
     @model_validator(mode="after")
     def _fields_of_kind(self) -> DeliveryReceipt:

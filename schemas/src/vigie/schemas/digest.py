@@ -13,9 +13,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
-from vigie.schemas._base import Contract, Count, Identifier, LanguageTag, ShortText, TerritoryId, Url
+from vigie.schemas._base import Contract, Count, Identifier, LanguageTag, ShortText, TerritoryId, Timestamp, Url
 from vigie.schemas.alert import Severity, Transition
 from vigie.schemas.mention import Sentiment, SourceKind
 
@@ -52,7 +52,7 @@ class SentimentMix(Contract):
 class SentimentPoint(Contract):
     """One bucket of the sentiment timeline (an hour of a daily digest, a day of a weekly one)."""
 
-    start: AwareDatetime
+    start: Timestamp
     negative: Count = 0
     neutral: Count = 0
     positive: Count = 0
@@ -91,7 +91,7 @@ class DigestPost(Contract):
     sentiment: Sentiment
     engagement: Count = Field(description="likes + shares + replies at collection time.")
     reach: Count = 0
-    published_at: AwareDatetime
+    published_at: Timestamp
 
 
 class DigestAuthor(Contract):
@@ -113,8 +113,8 @@ class DigestIncident(Contract):
 
     incident_id: Identifier
     severity: Severity = Field(description="Peak severity reached by the end of the period.")
-    opened_at: AwareDatetime
-    resolved_at: AwareDatetime | None = None
+    opened_at: Timestamp
+    resolved_at: Timestamp | None = None
     outcome: IncidentOutcome
     last_transition: Transition
     events: Count = Field(description="Alert events of the incident seen up to the period's end.")
@@ -130,9 +130,9 @@ class DigestEvent(Contract):
     period: DigestPeriod
     period_date: date = Field(description="Local start date of the period (a Monday for weeks).")
     timezone: ShortText = Field(description="IANA time zone of the territory, in which periods are cut.")
-    period_start: AwareDatetime
-    period_end: AwareDatetime = Field(description="Exclusive end; 23 or 25 hours after the start across DST.")
-    event_time: AwareDatetime = Field(description="The period's end: the event time this digest speaks for.")
+    period_start: Timestamp
+    period_end: Timestamp = Field(description="Exclusive end; 23 or 25 hours after the start across DST.")
+    event_time: Timestamp = Field(description="The period's end: the event time this digest speaks for.")
     pseudonymised: bool = Field(description="True when identities in this digest are hashed.")
     volume: Volume
     sources: tuple[ShareBy, ...] = Field(default=(), max_length=16)

@@ -2,16 +2,25 @@
 
 A post that names two territories becomes two records (one per territory), keyed by territory id, so that
 everything the classifier needs to judge one territory arrives on one partition in order.
+
+Event time is bounded at ingestion: ``published_at`` never lies more than a few minutes (the collector's
+``max_future_skew_s``, 300 s by default) after ``collected_at``, nor before the collector's floor (year
+2000 by default). A source that claims a date outside that range (a clock-skewed server, a post "from
+2099", a parse failure giving year 1) does not lose its mention: ``published_at`` is set to
+``collected_at`` and the date as claimed is kept, as text, in ``published_at_claimed`` (absent otherwise).
+Every instant of every contract also lies within 1970-01-01 .. 9000-01-01 (UTC), which the models enforce.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, Field, StringConstraints, field_validator
+from pydantic import Field, StringConstraints, field_validator
 
 from vigie.schemas._base import (
     MAX_EXTRA_FIELDS,
+    MAX_SAFE_INTEGER,
     MAX_TEXT_CHARS,
     Contract,
     Count,
@@ -19,6 +28,7 @@ from vigie.schemas._base import (
     LanguageTag,
     ShortText,
     TerritoryId,
+    Timestamp,
     Url,
 )
 
@@ -55,7 +65,11 @@ class Engagement(Contract):
 
 
 class RawMention(Contract):
-    """Payload of ``vigie.mentions.raw.v1``: one mention matched to one territory."""
+    """Payload of ``vigie.mentions.raw.v1``: one mention matched to one territory.
+
+    Event time is bounded at ingestion: a publication date later than a few minutes after collection or
+    earlier than the collector's floor is replaced by ``collected_at``, and the date as claimed is kept in
+    ``published_at_claimed``. Text never holds a lone surrogate; U+0000 is valid text."""
 
     mention_id: Identifier = Field(
         description="Stable id: '<source kind>:<source instance>:<source-native id>'. Identical on re-collection."
@@ -68,8 +82,20 @@ class RawMention(Contract):
     language: LanguageTag | None = Field(default=None, description="Language declared by the source, if any.")
     author: Author = Field(default_factory=Author)
     engagement: Engagement = Field(default_factory=Engagement)
-    published_at: AwareDatetime = Field(description="Event time: when the post was published.")
-    collected_at: AwareDatetime = Field(description="Processing time: when the collector saw it.")
+    published_at: Timestamp = Field(
+        description=(
+            "Event time: when the post was published; never more than the collector's max_future_skew_s after "
+            "collected_at nor before its floor (else collected_at, see published_at_claimed)."
+        )
+    )
+    collected_at: Timestamp = Field(description="Processing time: when the collector saw it.")
+    published_at_claimed: ShortText | None = Field(
+        default=None,
+        description=(
+            "The publication date the source claimed, as given, when it was out of range (in the future beyond "
+            "the allowed clock skew, or before the floor) and published_at was set to collected_at; else absent."
+        ),
+    )
     territory_id: TerritoryId
     matched_terms: tuple[ShortText, ...] = Field(default=(), max_length=64)
     duplicate_of: Identifier | None = Field(
@@ -80,11 +106,28 @@ class RawMention(Contract):
     @field_validator("extra")
     @classmethod
     def _bounded_extra(cls, value: dict[str, ExtraValue]) -> dict[str, ExtraValue]:
+        """At most 32 fields; strings of at most 1024 characters that UTF-8 can encode (no lone surrogate);
+        integers within ±(2**53 - 1) and finite numbers, which every JSON reader can represent."""
         if len(value) > MAX_EXTRA_FIELDS:
             raise ValueError(f"at most {MAX_EXTRA_FIELDS} extra fields, got {len(value)}")
         for key, item in value.items():
-            if isinstance(item, str) and len(item) > 1024:
-                raise ValueError(f"extra field {key!r} longer than 1024 characters")
+            if isinstance(item, str):
+                if len(item) > 1024:
+                    raise ValueError(f"extra field {key!r} longer than 1024 characters")
+                if not item.isascii():
+                    try:
+                        item.encode("utf-8")
+                    except UnicodeEncodeError:
+                        raise ValueError(
+                            f"extra field {key!r} holds a lone surrogate (not encodable as UTF-8)"
+                        ) from None
+            elif isinstance(item, bool) or item is None:
+                continue
+            elif isinstance(item, int):
+                if not -MAX_SAFE_INTEGER <= item <= MAX_SAFE_INTEGER:
+                    raise ValueError(f"extra field {key!r} is an integer beyond ±(2**53 - 1)")
+            elif not math.isfinite(item):
+                raise ValueError(f"extra field {key!r} is not a finite number")
         return value
 
     @property

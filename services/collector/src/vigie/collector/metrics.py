@@ -51,6 +51,13 @@ class CollectorMetrics:
             ["reason"],
             registry=registry,
         )
+        self.dates_clamped = Counter(
+            "vigie_collector_dates_clamped_total",
+            "Mentions whose claimed publication date was out of range (future beyond the allowed skew, before "
+            "the floor, or unrepresentable) and was set to the collection time, by source kind.",
+            ["source"],
+            registry=registry,
+        )
         self.webhook_requests = Counter(
             "vigie_collector_webhook_requests_total",
             "Webhook ingest requests by HTTP status.",

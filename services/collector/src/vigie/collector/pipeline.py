@@ -7,8 +7,11 @@ For every batch a source hands over:
 2. the item is matched to territories (unless the input named them); an item of no territory is dropped;
 3. a text already posted by another author is kept and marked ``duplicate_of`` the first mention id;
 4. the author is pseudonymised when a key is configured;
-5. one :class:`~vigie.schemas.RawMention` per territory is built (text longer than the contract allows is
-   cut, never rejected); rejected inputs become :class:`~vigie.schemas.DeadLetter` records with a reason;
+5. one :class:`~vigie.schemas.RawMention` per territory is built: what the contract bounds is cut or
+   clamped, never rejected (text, counts, and a publication date outside the trusted range, see
+   :mod:`vigie.collector.event_time`); lone surrogates in text fetched from a platform become U+FFFD.
+   An item that still cannot become a mention — and any error met while handling it — fails only itself:
+   it becomes a :class:`~vigie.schemas.DeadLetter` with the reason, like every rejected input;
 6. every record of the batch is produced and **acknowledged** by the broker; only then are the emitted ids
    journaled and the source's cursor saved. If the broker fails, nothing is saved and claims are released,
    so the retry emits the same records (at-least-once; consumers deduplicate by CloudEvents id).
@@ -24,14 +27,14 @@ import re
 import time
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
-from datetime import UTC
 from typing import Protocol
 
 from pydantic import ValidationError
 
 from vigie.collector.clock import Clock
 from vigie.collector.dedup import Deduplicator, SeenEntry
-from vigie.collector.errors import SinkError
+from vigie.collector.errors import RejectedBatchError, SinkError
+from vigie.collector.event_time import EventTimeBounds
 from vigie.collector.items import Batch, CollectedItem, RejectedInput
 from vigie.collector.matching import TerritoryMatch, TerritoryMatcher
 from vigie.collector.metrics import CollectorMetrics
@@ -42,18 +45,23 @@ from vigie.schemas import (
     MENTIONS_RAW,
     DeadLetter,
     EncodedRecord,
+    ErrorClass,
     RawMention,
     Source,
     encode,
 )
 from vigie.schemas._base import MAX_EXTRA_FIELDS, MAX_TEXT_CHARS
 from vigie.schemas.codec import describe
+from vigie.schemas.deadletter import printable
 
 log = logging.getLogger(__name__)
 
 CE_SOURCE = "/vigie/collector"
 MAX_ID_CHARS = 512
 _LANGUAGE = re.compile(r"^([a-z]{2,3}|und)$")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+#: The territory an unmatched item of an all-or-nothing batch is checked with (only its fields matter).
+_PROBE_TERRITORY = "probe"
 
 
 class RecordSink(Protocol):
@@ -99,13 +107,37 @@ def _language(value: str | None) -> str | None:
 
 
 def _terms(terms: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(term[:512] for term in terms[:64])
+    return tuple(_LONE_SURROGATE.sub("\ufffd", term[:512]) for term in terms[:64])
 
 
 def _url(value: str | None) -> str | None:
-    if value and len(value) <= 4096 and value.startswith(("http://", "https://")):
+    if isinstance(value, str) and len(value) <= 4096 and value.startswith(("http://", "https://")):
         return value
     return None
+
+
+def without_lone_surrogates(value: object) -> object:
+    """``value`` with every lone surrogate in its strings (keys included) replaced by U+FFFD.
+
+    Python's ``json`` turns an escaped half of a surrogate pair (``"\\ud83d"``, a truncated emoji) into a
+    string that UTF-8 cannot encode; such text from a platform is repaired rather than lost."""
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {without_lone_surrogates(k): without_lone_surrogates(v) for k, v in value.items()}
+    if isinstance(value, tuple | list):
+        return type(value)(without_lone_surrogates(v) for v in value)
+    return value
+
+
+def _reason(exc: Exception) -> tuple[ErrorClass, str]:
+    if isinstance(exc, ValidationError):
+        return "validation", describe(exc)
+    return "processing", f"{type(exc).__name__}: {printable(str(exc))[:500]}"
+
+
+def _raw(item: CollectedItem) -> bytes:
+    return item.text[:1024].encode("utf-8", errors="backslashreplace") if isinstance(item.text, str) else b""
 
 
 class MentionPipeline:
@@ -121,8 +153,10 @@ class MentionPipeline:
         dedup: Deduplicator | None = None,
         state: StateStore | None = None,
         pseudonymiser: Pseudonymiser | None = None,
+        event_time: EventTimeBounds | None = None,
     ) -> None:
         self.matcher = matcher
+        self.event_time = event_time if event_time is not None else EventTimeBounds()
         self.sink = sink
         self.metrics = metrics
         self.clock = clock
@@ -147,7 +181,8 @@ class MentionPipeline:
         if source is None:
             if len(self._sources) > 10_000:
                 self._sources.clear()
-            source = self._sources[key] = Source(kind=item.kind, instance=item.instance[:256])
+            instance = str(without_lone_surrogates(item.instance[:256]))
+            source = self._sources[key] = Source(kind=item.kind, instance=instance)
         return source
 
     def _author(self, item: CollectedItem) -> dict[str, object]:
@@ -170,7 +205,8 @@ class MentionPipeline:
     def _mentions(
         self, item: CollectedItem, mention_id: str, matches: list[TerritoryMatch], duplicate_of: str | None
     ) -> list[RawMention]:
-        published = item.published_at if item.published_at.tzinfo else item.published_at.replace(tzinfo=UTC)
+        collected_at = self.clock.now()
+        published, claimed = self.event_time.bound(item.published_at, collected_at)
         extra = dict(list(item.extra.items())[:MAX_EXTRA_FIELDS])
         for key, value in extra.items():
             if isinstance(value, str) and len(value) > 1024:
@@ -186,13 +222,20 @@ class MentionPipeline:
             "author": self._author(item),
             "engagement": {"likes": max(0, item.likes), "shares": max(0, item.shares), "replies": max(0, item.replies)},
             "published_at": published,
-            "collected_at": self.clock.now(),
+            "collected_at": collected_at,
+            "published_at_claimed": claimed,
             "duplicate_of": duplicate_of,
             "extra": extra,
+            "territory_id": matches[0].territory_id,
+            "matched_terms": _terms(matches[0].terms),
         }
-        first = RawMention.model_validate(
-            {**common, "territory_id": matches[0].territory_id, "matched_terms": _terms(matches[0].terms)}
-        )
+        try:
+            first = RawMention.model_validate(common)
+        except ValidationError:
+            repaired = without_lone_surrogates(common)
+            if repaired == common:
+                raise
+            first = RawMention.model_validate(repaired)
         # the other territories differ only by validated ids (from the configuration) and bounded terms
         return [first] + [
             first.model_copy(update={"territory_id": match.territory_id, "matched_terms": _terms(match.terms)})
@@ -204,7 +247,11 @@ class MentionPipeline:
         self.metrics.deadletters.labels(rejected.error_class).inc()
         log.warning(
             "input dead-lettered",
-            extra={"source": rejected.kind, "instance": rejected.instance[:256], "reason": rejected.reason[:500]},
+            extra={
+                "source": rejected.kind,
+                "instance": printable(rejected.instance[:256]),
+                "reason": printable(rejected.reason[:500]),
+            },
         )
         letter = DeadLetter.for_record(
             topic=MENTIONS_RAW,
@@ -220,7 +267,12 @@ class MentionPipeline:
         return encode(DEADLETTER, letter, source=CE_SOURCE)
 
     async def process(
-        self, batch: Batch, *, source_name: str | None = None, after: Awaitable[object] | None = None
+        self,
+        batch: Batch,
+        *,
+        source_name: str | None = None,
+        after: Awaitable[object] | None = None,
+        all_or_nothing: bool = False,
     ) -> BatchReport:
         """Emit a batch and, once acknowledged, journal its ids and save its cursor (see module docstring).
 
@@ -228,6 +280,11 @@ class MentionPipeline:
         matching the next batch overlaps the broker's acknowledgement of the previous one): ``after`` is
         the previous batch's processing, awaited before the cursor is saved, so cursors are saved in order
         and never ahead of an unacknowledged batch.
+
+        ``all_or_nothing`` (a webhook request): an item that cannot become a mention rejects the whole batch
+        with :class:`~vigie.collector.errors.RejectedBatchError` instead of being dead-lettered alone; nothing
+        is produced and every id is left unclaimed. Every item is checked in one pass with no ``await`` in
+        it, so no other batch can observe a claim of a batch that is then rejected.
         """
         records: list[EncodedRecord] = []
         claimed: list[str] = []
@@ -237,49 +294,58 @@ class MentionPipeline:
         outcomes: dict[str, int] = {}
         read: dict[str, int] = {}
         rejected = list(batch.rejected)
-        for item in batch.items:
-            read[item.kind] = read.get(item.kind, 0) + 1
-            mention_id = mention_id_of(item)
-            # a record preset to territories (a replayed raw mention) is one (mention, territory) pair
-            key = f"{mention_id}@{'|'.join(item.preset_territories)}" if item.preset_territories else mention_id
-            if not self.dedup.claim(key):
-                duplicates += 1
-                continue
-            matches = [m for m in self._matches(item, outcomes) if m.territory_id in self._known_territories]
-            if not matches:
-                self.dedup.release((key,))
-                unmatched += 1
-                continue
-            author_key = item.author_id or item.author_handle
-            digest = self.dedup.digest(item.text)
-            original = self.dedup.first_with_text(digest, key, author_key, mention_id)
-            try:
-                mentions = self._mentions(item, mention_id, matches, original)
-            except ValidationError as exc:
-                self.dedup.release((key,))
-                rejected.append(
-                    RejectedInput(item.kind, item.instance, "validation", describe(exc), item.text[:1024].encode())
-                )
-                continue
-            claimed.append(key)
-            matched_items += 1
-            text_copies += original is not None
-            records.extend(encode(MENTIONS_RAW, mention, source=CE_SOURCE) for mention in mentions)
-            counts[item.kind] = counts.get(item.kind, 0) + len(mentions)
-            seen.append(SeenEntry(key, digest, author_key, mention_id if key != mention_id else None))
-        for kind, count in read.items():
-            self.metrics.items.labels(kind).inc(count)
-        for outcome, count in outcomes.items():
-            self.metrics.match_outcomes.labels(outcome).inc(count)
-        records.extend(self.dead_letter(r) for r in rejected)
-        if records:
-            started = time.perf_counter()
-            try:
+        clamped: dict[str, int] = {}
+        try:
+            for index, item in enumerate(batch.items):
+                read[item.kind] = read.get(item.kind, 0) + 1
+                mention_id = mention_id_of(item)
+                # a record preset to territories (a replayed raw mention) is one (mention, territory) pair
+                key = f"{mention_id}@{'|'.join(item.preset_territories)}" if item.preset_territories else mention_id
+                if not self.dedup.claim(key):
+                    duplicates += 1
+                    continue
+                try:
+                    matches = [m for m in self._matches(item, outcomes) if m.territory_id in self._known_territories]
+                    if not matches:
+                        self.dedup.release((key,))
+                        if all_or_nothing:  # checked all the same: an accepted batch holds no invalid item
+                            self._mentions(item, mention_id, [TerritoryMatch(_PROBE_TERRITORY, ())], None)
+                        unmatched += 1
+                        continue
+                    author_key = item.author_id or item.author_handle
+                    digest = self.dedup.digest(item.text)
+                    original = self.dedup.first_with_text(digest, key, author_key, mention_id)
+                    mentions = self._mentions(item, mention_id, matches, original)
+                    encoded = [encode(MENTIONS_RAW, mention, source=CE_SOURCE) for mention in mentions]
+                except Exception as exc:  # one bad item fails only itself (see the module docstring)
+                    self.dedup.release((key,))
+                    error_class, reason = _reason(exc)
+                    if all_or_nothing:
+                        raise RejectedBatchError(index, error_class, reason) from None
+                    rejected.append(RejectedInput(item.kind, item.instance, error_class, reason, _raw(item)))
+                    continue
+                claimed.append(key)
+                if mentions[0].published_at_claimed is not None:
+                    clamped[item.kind] = clamped.get(item.kind, 0) + 1
+                matched_items += 1
+                text_copies += original is not None
+                records.extend(encoded)
+                counts[item.kind] = counts.get(item.kind, 0) + len(mentions)
+                seen.append(SeenEntry(key, digest, author_key, mention_id if key != mention_id else None))
+            for kind, count in read.items():
+                self.metrics.items.labels(kind).inc(count)
+            for outcome, count in outcomes.items():
+                self.metrics.match_outcomes.labels(outcome).inc(count)
+            for kind, count in clamped.items():
+                self.metrics.dates_clamped.labels(kind).inc(count)
+            records.extend(self.dead_letter(r) for r in rejected)
+            if records:
+                started = time.perf_counter()
                 await self.sink.send(records)
-            except BaseException:
-                self.dedup.release(claimed)
-                raise
-            self.metrics.produce_seconds.observe(time.perf_counter() - started)
+                self.metrics.produce_seconds.observe(time.perf_counter() - started)
+        except BaseException:
+            self.dedup.release(claimed)  # nothing was emitted: the retry (or the resent request) may emit them
+            raise
         self.dedup.commit(seen)
         if self.state is not None and seen:
             self.state.append_dedup(seen)

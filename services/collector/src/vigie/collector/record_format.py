@@ -134,7 +134,7 @@ def item_from_record(
     native_id = record.native_id
     if native_id is None:
         basis = f"{published.isoformat()}\n{author_handle or author_id or ''}\n{record.text}"
-        native_id = "sha256-" + hashlib.sha256(basis.encode("utf-8")).hexdigest()[:32]
+        native_id = "sha256-" + hashlib.sha256(basis.encode("utf-8", errors="surrogatepass")).hexdigest()[:32]
     territories = tuple(dict.fromkeys((*([record.territory_id] if record.territory_id else []), *record.territories)))
     return CollectedItem(
         kind=kind,

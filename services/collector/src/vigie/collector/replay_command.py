@@ -59,7 +59,13 @@ async def replay_file(
     key = settings.pseudonymisation_key
     pseudonymiser = Pseudonymiser(key.get_secret_value().encode("utf-8")) if key is not None else None
     pipeline = MentionPipeline(
-        TerritoryMatcher(territories), sink, metrics, clock, state=state, pseudonymiser=pseudonymiser
+        TerritoryMatcher(territories),
+        sink,
+        metrics,
+        clock,
+        state=state,
+        pseudonymiser=pseudonymiser,
+        event_time=settings.event_time_bounds(replay=True),
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

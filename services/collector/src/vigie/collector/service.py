@@ -144,6 +144,7 @@ class CollectorService:
             hmac_secret=secret.get_secret_value().encode("utf-8") if secret else None,
             max_body_bytes=self.settings.webhook_max_body_bytes,
             instance=self.settings.webhook_client,
+            signature_tolerance_s=self.settings.webhook_signature_tolerance_s,
         )
 
     def install_signal_handlers(self) -> None:
@@ -168,6 +169,7 @@ class CollectorService:
             dedup=self.dedup,
             state=self.state,
             pseudonymiser=self._pseudonymiser(),
+            event_time=self.settings.event_time_bounds(),
         )
         timeout = httpx.Timeout(self.settings.http_timeout_s)
         headers = {"User-Agent": self.settings.reddit_user_agent}

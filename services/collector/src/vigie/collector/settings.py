@@ -8,12 +8,23 @@ start-up and errors name the file, the line and the field.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, SecretStr, ValidationError, field_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
 from pydantic_settings import SettingsConfigDict
 
+from vigie.collector.event_time import EventTimeBounds
 from vigie.runtime.settings import ServiceSettings
 from vigie.schemas.yaml_source import load_yaml_model
 
@@ -32,6 +43,23 @@ class CollectorSettings(ServiceSettings):
     webhook_hmac_secret: SecretStr | None = None
     webhook_max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     webhook_client: str = Field(default="webhook", description="Source instance name of webhook mentions.")
+    webhook_signature_tolerance_s: float = Field(
+        default=300.0,
+        gt=0,
+        le=3600,
+        description="How far X-Vigie-Timestamp of a signed webhook request may lie from our clock, either way.",
+    )
+    max_future_skew_s: float = Field(
+        default=300.0,
+        ge=0,
+        le=86_400,
+        description="A post dated later than collection time plus this is clamped to collection time.",
+    )
+    min_published_at: AwareDatetime = Field(
+        default=datetime(2000, 1, 1, tzinfo=UTC),
+        ge=datetime(1970, 1, 1, tzinfo=UTC),
+        description="A post dated earlier than this is clamped to collection time.",
+    )
     pseudonymisation_key: SecretStr | None = Field(
         default=None, description="When set (>= 16 characters), author ids and handles become keyed hashes."
     )
@@ -44,6 +72,11 @@ class CollectorSettings(ServiceSettings):
     backoff_base_s: float = Field(default=2.0, gt=0)
     backoff_max_s: float = Field(default=300.0, gt=0)
     producer_linger_ms: int = Field(default=10, ge=0)
+
+    def event_time_bounds(self, *, replay: bool = False) -> EventTimeBounds:
+        """The range of publication dates trusted at ingestion (file replay: no future bound)."""
+        skew = None if replay else self.max_future_skew_s
+        return EventTimeBounds(max_future_skew_s=skew, floor=self.min_published_at)
 
     @field_validator("pseudonymisation_key")
     @classmethod

@@ -67,7 +67,7 @@ class StateStore:
         return cursor if isinstance(cursor, dict) else None
 
     def save_cursor(self, source_name: str, cursor: Cursor) -> None:
-        body = json.dumps({"source": source_name, "cursor": cursor}, ensure_ascii=False, sort_keys=True)
+        body = json.dumps({"source": source_name, "cursor": cursor}, sort_keys=True)  # ASCII: any id survives
         write_atomically(self.directory / "cursors" / _file_name(source_name), body.encode("utf-8"))
 
     def load_dedup(self, capacity: int) -> list[SeenEntry]:

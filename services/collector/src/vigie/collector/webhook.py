@@ -4,14 +4,24 @@
 :mod:`vigie.collector.record_format`). Authentication, either:
 
 * ``Authorization: Bearer <token>``, or
-* ``X-Vigie-Signature: sha256=<hex HMAC-SHA256 of the raw body with the shared secret>``.
+* a signed request, as Slack and Stripe sign theirs: ``X-Vigie-Timestamp: <unix seconds>`` and
+  ``X-Vigie-Signature: v1=<hex HMAC-SHA256 of "v1:<timestamp>:" + the raw body, with the shared secret>``.
+  The timestamp is inside the signature, and a request is refused unless it lies within
+  ``signature_tolerance_s`` (300 s) of the collector's clock, so a captured request cannot be replayed
+  later. Within the window a resent request (a retry after a 503) is accepted, and its mentions are
+  dropped as duplicates if the first attempt went through.
 
-Both are compared in constant time. Answers:
+Credentials are compared in constant time. Answers:
 
 * **202** once the broker acknowledged every record: ``{"accepted", "emitted", "duplicates", "unmatched"}``;
-* **400** with ``{"error": reason}`` when the body is not JSON or a mention is invalid. A request is accepted
-  or rejected as a whole (the integrator fixes and resends it); the rejected body is also dead-lettered;
-* **401** without credentials, **403** with wrong ones, **413** above ``max_body_bytes``;
+* **400** with ``{"error": reason}`` when the body is not JSON (nesting deeper than 200 levels, a number of
+  more than 4,300 digits and a lone surrogate escape included) or any mention is invalid, including what
+  would only fail when building the record (an ``extra`` key of 65 characters). A request is accepted or
+  rejected as a whole: every mention is checked in one pass of the pipeline before anything is produced
+  (``all_or_nothing``), so nothing of a rejected request is emitted or remembered — no mention id stays
+  claimed — and the integrator fixes and resends it. The rejected body is also dead-lettered;
+* **401** without credentials (or with a signature but no timestamp), **403** with wrong ones (a stale
+  timestamp included), **413** above ``max_body_bytes``;
 * **503** with ``Retry-After`` when the broker did not acknowledge (nothing was saved; resend).
 """
 
@@ -19,27 +29,40 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
+import re
 from typing import Any
 
 from aiohttp import web
 
-from vigie.collector.errors import SinkError
+from vigie.collector.errors import RejectedBatchError, SinkError
 from vigie.collector.items import Batch, CollectedItem, RejectedInput
 from vigie.collector.metrics import CollectorMetrics
-from vigie.collector.pipeline import MentionPipeline
+from vigie.collector.pipeline import BatchReport, MentionPipeline
 from vigie.collector.record_format import InvalidRecordError, item_from_record
+from vigie.schemas import DecodeError, load_json
 
 log = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "X-Vigie-Signature"
+TIMESTAMP_HEADER = "X-Vigie-Timestamp"
+SIGNATURE_VERSION = "v1"
+#: How far a signed request's timestamp may lie from the collector's clock, either way.
+DEFAULT_SIGNATURE_TOLERANCE_S = 300.0
 PATH = "/v1/mentions"
+_TIMESTAMP = re.compile(r"^[0-9]{1,12}$")
 
 
-def sign(body: bytes, secret: bytes) -> str:
-    """The signature header value for ``body`` (what integrators compute)."""
-    return "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
+def sign(body: bytes, secret: bytes, timestamp: int) -> str:
+    """The ``X-Vigie-Signature`` value for ``body`` sent at ``timestamp`` (unix seconds; what integrators
+    compute): ``v1=`` and the hex HMAC-SHA256 of ``v1:<timestamp>:<body>``."""
+    message = f"{SIGNATURE_VERSION}:{timestamp}:".encode() + body
+    return f"{SIGNATURE_VERSION}=" + hmac.new(secret, message, hashlib.sha256).hexdigest()
+
+
+def signed_headers(body: bytes, secret: bytes, timestamp: int) -> dict[str, str]:
+    """Both headers of a signed request."""
+    return {TIMESTAMP_HEADER: str(timestamp), SIGNATURE_HEADER: sign(body, secret, timestamp)}
 
 
 class WebhookIngest:
@@ -55,6 +78,7 @@ class WebhookIngest:
         max_body_bytes: int = 1024 * 1024,
         max_mentions: int = 5000,
         instance: str = "webhook",
+        signature_tolerance_s: float = DEFAULT_SIGNATURE_TOLERANCE_S,
     ) -> None:
         if not token and not hmac_secret:
             raise ValueError("the webhook needs a bearer token or an HMAC secret")
@@ -65,6 +89,7 @@ class WebhookIngest:
         self.max_body_bytes = max_body_bytes
         self.max_mentions = max_mentions
         self.instance = instance
+        self.signature_tolerance_s = signature_tolerance_s
 
     def __repr__(self) -> str:
         return f"WebhookIngest(instance={self.instance!r}, credentials=***)"
@@ -87,15 +112,34 @@ class WebhookIngest:
             scheme, _, presented = authorization.partition(" ")
             if scheme.lower() == "bearer" and hmac.compare_digest(presented.strip().encode("utf-8"), self._token):
                 return None
-        expected = sign(body, self._secret).encode("utf-8") if self._secret is not None else None
-        if (
-            signature is not None
-            and expected is not None
-            and hmac.compare_digest(signature.strip().encode("utf-8"), expected)
-        ):
-            return None
+        if signature is not None and self._secret is not None:
+            refused = self._check_signature(request, body, signature, self._secret)
+            if refused is None:
+                return None
+            log.warning("webhook request with an invalid signature", extra={"remote": request.remote})
+            return refused
         log.warning("webhook request with invalid credentials", extra={"remote": request.remote})
         return self._answer(403, {"error": "invalid credentials"})
+
+    def _check_signature(self, request: web.Request, body: bytes, signature: str, secret: bytes) -> web.Response | None:
+        stamp = request.headers.get(TIMESTAMP_HEADER)
+        if stamp is None:
+            return self._answer(401, {"error": f"a signed request needs {TIMESTAMP_HEADER} (unix seconds)"})
+        if not _TIMESTAMP.match(stamp.strip()):
+            return self._answer(403, {"error": f"{TIMESTAMP_HEADER} is not unix seconds"})
+        timestamp = int(stamp.strip())
+        if abs(self.pipeline.clock.time() - timestamp) > self.signature_tolerance_s:
+            return self._answer(
+                403,
+                {
+                    "error": f"{TIMESTAMP_HEADER} is more than {self.signature_tolerance_s:.0f} s away from the "
+                    "collector's clock: sign again with the current time (and check the sender's clock)"
+                },
+            )
+        expected = sign(body, secret, timestamp).encode("ascii")
+        if not hmac.compare_digest(signature.strip().encode("utf-8", errors="replace"), expected):
+            return self._answer(403, {"error": "invalid credentials"})
+        return None
 
     async def _read(self, request: web.Request) -> bytes | None:
         if request.content_length is not None and request.content_length > self.max_body_bytes:
@@ -120,15 +164,13 @@ class WebhookIngest:
         if refused is not None:
             return refused
         try:
-            items = self.parse(body)
+            items, report = await self.accept(body)
         except InvalidRecordError as exc:
             try:
                 await self.pipeline.process(Batch(rejected=[self._reject(body, exc.reason)]))
             except SinkError:
                 log.error("dead letter for an invalid webhook body was not acknowledged")
             return self._answer(400, {"error": exc.reason})
-        try:
-            report = await self.pipeline.process(Batch(items=items))
         except SinkError as exc:
             log.error("webhook batch not acknowledged by the broker", extra={"error": str(exc)})
             return self._answer(503, {"error": "broker unavailable, resend later"}, {"Retry-After": "5"})
@@ -143,14 +185,29 @@ class WebhookIngest:
             },
         )
 
-    def parse(self, body: bytes) -> list[CollectedItem]:
-        """Items of a request body; :class:`InvalidRecordError` says what is wrong (with the mention's index)."""
+    async def accept(self, body: bytes) -> tuple[list[CollectedItem], BatchReport]:
+        """Parse a request body and emit its mentions, all or nothing: :class:`InvalidRecordError` (with the
+        mention's index) when anything in it is wrong, up to what the records it becomes must satisfy — then
+        nothing was emitted and no mention id was claimed. :class:`SinkError`: the broker did not acknowledge.
+        """
+        items, listed = self._parse(body)
         try:
-            data = json.loads(body.decode("utf-8"))
-        except UnicodeDecodeError as exc:
-            raise InvalidRecordError(f"body is not UTF-8: {exc}") from None
-        except json.JSONDecodeError as exc:
-            raise InvalidRecordError(f"body is not JSON: {exc}") from None
+            report = await self.pipeline.process(Batch(items=items), all_or_nothing=True)
+        except RejectedBatchError as exc:
+            where = f"mentions[{exc.index}]: " if listed else ""
+            raise InvalidRecordError(f"{where}{exc.reason}") from None
+        return items, report
+
+    def parse(self, body: bytes) -> list[CollectedItem]:
+        """Items of a request body (JSON and the input format); :class:`InvalidRecordError` says what is wrong
+        (with the mention's index). Claims and emits nothing."""
+        return self._parse(body)[0]
+
+    def _parse(self, body: bytes) -> tuple[list[CollectedItem], bool]:
+        try:
+            data = load_json(body)
+        except DecodeError as exc:
+            raise InvalidRecordError(f"body is {exc.reason}") from None
         if isinstance(data, dict) and isinstance(data.get("mentions"), list):
             data = data["mentions"]
         records = data if isinstance(data, list) else [data]
@@ -160,9 +217,10 @@ class WebhookIngest:
             raise InvalidRecordError(f"{len(records)} mentions in one request; at most {self.max_mentions}")
         items = []
         for index, record in enumerate(records):
+            where = f"mentions[{index}]: " if isinstance(data, list) else ""
             try:
-                items.append(item_from_record(record, kind="webhook", instance=self.instance))
+                item = item_from_record(record, kind="webhook", instance=self.instance)
             except InvalidRecordError as exc:
-                where = f"mentions[{index}]: " if isinstance(data, list) else ""
                 raise InvalidRecordError(f"{where}{exc.reason}") from None
-        return items
+            items.append(item)
+        return items, isinstance(data, list)

@@ -10,7 +10,6 @@ is dead-lettered; deletes, likes and identity events only move the cursor.
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
@@ -21,6 +20,7 @@ import websockets
 from vigie.collector.clock import Clock
 from vigie.collector.errors import FetchError
 from vigie.collector.items import Batch, CollectedItem, Cursor, RejectedInput
+from vigie.collector.sources import payload
 from vigie.collector.sources.base import Source
 
 POST = "app.bsky.feed.post"
@@ -99,16 +99,17 @@ class JetstreamSource(Source):
             raise FetchError("connection", f"{self.url}: {type(exc).__name__}: {exc}") from None
 
     def _take(self, batch: Batch, frame: str | bytes) -> None:
-        raw = frame.encode("utf-8", errors="replace") if isinstance(frame, str) else frame
+        raw = frame.encode("utf-8", errors="backslashreplace") if isinstance(frame, str) else frame
         try:
-            event = json.loads(frame)
+            event = payload.loads(frame)
             if not isinstance(event, dict):
                 raise ValueError("frame is not a JSON object")
         except ValueError as exc:
-            batch.rejected.append(RejectedInput(self.kind, self.instance, "decode", f"invalid frame: {exc}", raw))
+            reason = f"invalid frame: {str(exc)[:300]}"
+            batch.rejected.append(RejectedInput(self.kind, self.instance, "decode", reason, raw[:4096]))
             return
-        time_us = event.get("time_us")
-        if isinstance(time_us, int) and (self._time_us is None or time_us > self._time_us):
+        time_us = _time_us(event.get("time_us"))
+        if time_us is not None and (self._time_us is None or time_us > self._time_us):
             self._time_us = time_us
         commit = event.get("commit")
         if event.get("kind") != "commit" or not isinstance(commit, dict):
@@ -122,26 +123,34 @@ class JetstreamSource(Source):
             batch.items.append(item)
 
     def item(self, event: dict[str, Any], commit: dict[str, Any]) -> CollectedItem | RejectedInput:
+        """A post as an item, or a rejection saying what is wrong with it (whatever the frame holds)."""
         try:
-            did = str(event["did"])
-            rkey = str(commit["rkey"])
+            did = payload.identifier(event["did"], "did")
+            rkey = payload.identifier(commit["rkey"], "rkey")
             record = commit["record"]
             text = record["text"]
             if not isinstance(text, str):
                 raise TypeError("text is not a string")
-            published = datetime.fromisoformat(str(record["createdAt"]).replace("Z", "+00:00"))
+            published = datetime.fromisoformat(str(payload.text(record["createdAt"])).replace("Z", "+00:00"))
             langs = record.get("langs") or []
-        except (KeyError, TypeError, ValueError) as exc:
-            raw = json.dumps(event, ensure_ascii=False)[:4096].encode("utf-8")
-            return RejectedInput(self.kind, self.instance, "validation", f"invalid post: {exc!r}", raw)
-        return CollectedItem(
-            kind="bluesky",
-            instance=self.instance,
-            native_id=f"at://{did}/{POST}/{rkey}",
-            text=text,
-            url=f"https://bsky.app/profile/{did}/post/{rkey}",
-            language=langs[0] if isinstance(langs, list) and langs and isinstance(langs[0], str) else None,
-            published_at=published if published.tzinfo else published.replace(tzinfo=UTC),
-            author_id=did,
-            extra={"time_us": event.get("time_us") if isinstance(event.get("time_us"), int) else None},
-        )
+            return CollectedItem(
+                kind="bluesky",
+                instance=self.instance,
+                native_id=f"at://{did}/{POST}/{rkey}",
+                text=text,
+                url=f"https://bsky.app/profile/{did}/post/{rkey}",
+                language=langs[0] if isinstance(langs, list) and langs and isinstance(langs[0], str) else None,
+                published_at=published if published.tzinfo else published.replace(tzinfo=UTC),
+                author_id=did,
+                extra={"time_us": _time_us(event.get("time_us"))},
+            )
+        except Exception as exc:  # a bad post fails only itself
+            reason = f"invalid post: {type(exc).__name__}: {str(exc)[:300]}"
+            return RejectedInput(self.kind, self.instance, "validation", reason, payload.preview(event))
+
+
+def _time_us(value: Any) -> int | None:
+    """Jetstream's microsecond cursor, if ``value`` is one (a non-negative integer below 2**53)."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**53:
+        return value
+    return None

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from html import unescape
 from html.parser import HTMLParser
 
 _BREAKS = {"br", "p", "div", "li", "h1", "h2", "h3", "h4", "blockquote", "tr"}
 _SPACES = re.compile(r"[ \t\r\f\v]+")
 _NEWLINES = re.compile(r"\s*\n\s*")
+_TAG = re.compile(r"</?[A-Za-z][^<>]*>")
 
 
 class _TextExtractor(HTMLParser):
@@ -34,11 +36,17 @@ class _TextExtractor(HTMLParser):
 
 
 def html_to_text(html: str) -> str:
-    """The visible text of an HTML fragment, whitespace collapsed, paragraphs on their own lines."""
+    """The visible text of an HTML fragment, whitespace collapsed, paragraphs on their own lines.
+
+    Never raises: markup that the standard parser gives up on (``<![<`` makes it raise ``AssertionError``)
+    has its tags stripped and its entities decoded instead."""
     if "<" not in html and "&" not in html:
         return _NEWLINES.sub("\n", _SPACES.sub(" ", html)).strip()
     parser = _TextExtractor()
-    parser.feed(html)
-    parser.close()
-    text = "".join(parser.parts)
+    try:
+        parser.feed(html)
+        parser.close()
+        text = "".join(parser.parts)
+    except (AssertionError, ValueError, IndexError, TypeError):
+        text = unescape(_TAG.sub(" ", html))
     return _NEWLINES.sub("\n", _SPACES.sub(" ", text)).strip()

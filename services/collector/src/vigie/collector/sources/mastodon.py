@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
@@ -21,6 +20,7 @@ import httpx
 from vigie.collector.clock import Clock
 from vigie.collector.errors import FetchError
 from vigie.collector.items import Batch, CollectedItem, Cursor, RejectedInput
+from vigie.collector.sources import payload
 from vigie.collector.sources.base import PollingSource
 from vigie.collector.sources.html_text import html_to_text
 from vigie.collector.sources.http_fetch import fetch
@@ -28,12 +28,21 @@ from vigie.collector.sources.rate_limit import RateLimitGate
 from vigie.collector.sources.sse import SseParser
 
 
+def _decimal(value: str) -> tuple[int, str] | None:
+    """A decimal id as a key that orders like its number (of any length), or None."""
+    if value.isascii() and value.isdigit():
+        digits = value.lstrip("0")
+        return len(digits), digits
+    return None
+
+
 def _newer(a: str | None, b: str) -> bool:
-    """Is status id ``b`` newer than ``a``? (Snowflake ids: compare as integers when they are.)"""
+    """Is status id ``b`` newer than ``a``? (Snowflake ids: compare as numbers when they are.)"""
     if a is None:
         return True
-    if a.isdigit() and b.isdigit():
-        return int(b) > int(a)
+    key_a, key_b = _decimal(a), _decimal(b)
+    if key_a is not None and key_b is not None:
+        return key_b > key_a
     return b > a
 
 
@@ -103,7 +112,7 @@ class MastodonSource(PollingSource):
         response, body = await fetch(self.client, "GET", url, params=query, headers=self._headers())
         self.gate.observe(response.headers)
         try:
-            data = json.loads(body)
+            data = payload.loads(body)
         except ValueError as exc:
             raise FetchError("parse", f"{url}: answer is not JSON: {exc}") from None
         statuses = data.get("statuses", []) if isinstance(data, dict) else data
@@ -122,34 +131,36 @@ class MastodonSource(PollingSource):
             self._since[key] = item.native_id
 
     def item(self, status: Any) -> CollectedItem | RejectedInput:
-        """A status as an item, or a rejection saying what is wrong with it."""
-        raw = json.dumps(status, ensure_ascii=False).encode("utf-8") if status is not None else b"null"
+        """A status as an item, or a rejection saying what is wrong with it (whatever the status holds)."""
         try:
             if status.get("reblog"):
                 status = status["reblog"]
-            account = status.get("account") or {}
-            published = datetime.fromisoformat(str(status["created_at"]).replace("Z", "+00:00"))
-            text = html_to_text(status.get("content") or "")
-            spoiler = html_to_text(status.get("spoiler_text") or "")
+            account = status.get("account")
+            account = account if isinstance(account, dict) else {}
+            published = datetime.fromisoformat(str(payload.text(status["created_at"])).replace("Z", "+00:00"))
+            text = html_to_text(payload.text(status.get("content")) or "")
+            spoiler = html_to_text(payload.text(status.get("spoiler_text")) or "")
+            author_id = account.get("id")
             return CollectedItem(
                 kind="mastodon",
                 instance=self.host,
-                native_id=str(status["id"]),
+                native_id=payload.identifier(status["id"], "status id"),
                 text=text,
                 title=spoiler or None,
-                url=status.get("url") or status.get("uri"),
-                language=status.get("language"),
+                url=payload.text(status.get("url")) or payload.text(status.get("uri")),
+                language=payload.text(status.get("language")),
                 published_at=published if published.tzinfo else published.replace(tzinfo=UTC),
-                author_id=str(account["id"]) if account.get("id") is not None else None,
-                author_handle=account.get("acct"),
-                author_name=account.get("display_name"),
-                author_followers=account.get("followers_count"),
-                likes=int(status.get("favourites_count") or 0),
-                shares=int(status.get("reblogs_count") or 0),
-                replies=int(status.get("replies_count") or 0),
+                author_id=payload.identifier(author_id, "account id") if author_id is not None else None,
+                author_handle=payload.text(account.get("acct")),
+                author_name=payload.text(account.get("display_name")),
+                author_followers=payload.count(account.get("followers_count")),
+                likes=payload.count(status.get("favourites_count")) or 0,
+                shares=payload.count(status.get("reblogs_count")) or 0,
+                replies=payload.count(status.get("replies_count")) or 0,
             )
-        except (AttributeError, KeyError, TypeError, ValueError) as exc:
-            return RejectedInput(self.kind, self.host, "validation", f"invalid status: {exc!r}", raw)
+        except Exception as exc:  # a bad status fails only itself
+            reason = f"invalid status: {type(exc).__name__}: {str(exc)[:300]}"
+            return RejectedInput(self.kind, self.host, "validation", reason, payload.preview(status))
 
     async def batches(self) -> AsyncIterator[Batch]:
         if not self.streaming or not self.hashtags:
@@ -206,10 +217,14 @@ class MastodonSource(PollingSource):
                     if event is None or event.event != "update":
                         continue
                     try:
-                        status = json.loads(event.data)
+                        status = payload.loads(event.data)
                     except ValueError as exc:
                         rejected = RejectedInput(
-                            self.kind, self.host, "decode", f"stream event is not JSON: {exc}", event.data.encode()
+                            self.kind,
+                            self.host,
+                            "decode",
+                            f"stream event is not JSON: {exc}",
+                            event.data[:4096].encode("utf-8", errors="backslashreplace"),
                         )
                         await queue.put(("rejected", rejected))
                         continue

@@ -8,7 +8,6 @@ emitted; older items are skipped and same-second items are left to dedup. ``X-Ra
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
@@ -18,11 +17,14 @@ import httpx
 from vigie.collector.clock import Clock
 from vigie.collector.errors import FetchError
 from vigie.collector.items import Batch, CollectedItem, Cursor, RejectedInput
+from vigie.collector.sources import payload
 from vigie.collector.sources.base import PollingSource
 from vigie.collector.sources.html_text import html_to_text
 from vigie.collector.sources.http_fetch import fetch
 from vigie.collector.sources.rate_limit import RateLimitGate
 
+#: How far ahead of our clock a listing item's creation time may move the cursor.
+MAX_CURSOR_SKEW_S = 300.0
 AUTH_URL = "https://www.reddit.com"
 API_URL = "https://oauth.reddit.com"
 
@@ -96,7 +98,7 @@ class RedditSource(PollingSource):
             headers={"User-Agent": self.user_agent},
         )
         try:
-            data = json.loads(body)
+            data = payload.loads(body)
             token = str(data["access_token"])
             expires_in = float(data.get("expires_in", 3600))
         except (ValueError, KeyError, TypeError) as exc:
@@ -132,7 +134,7 @@ class RedditSource(PollingSource):
             self.gate.observe(response.headers)
             break
         try:
-            children = json.loads(body)["data"]["children"]
+            children = payload.loads(body)["data"]["children"]
             if not isinstance(children, list):
                 raise TypeError("children is not a list")
         except (ValueError, KeyError, TypeError) as exc:
@@ -147,35 +149,37 @@ class RedditSource(PollingSource):
             if newest is not None and created < self._newest.get(key, newest):
                 continue
             batch.items.append(item)
-            if created > self._newest.get(key, float("-inf")):
+            # a creation time in the future (beyond clock skew) must not carry the cursor past every real item
+            if self._newest.get(key, float("-inf")) < created <= self.clock.time() + MAX_CURSOR_SKEW_S:
                 self._newest[key] = created
 
     def item(self, child: Any) -> CollectedItem | RejectedInput:
+        """A listing child as an item, or a rejection saying what is wrong with it (whatever it holds)."""
         try:
             data = child["data"]
             kind = child["kind"]
             published = datetime.fromtimestamp(float(data["created_utc"]), UTC)
-            subreddit = str(data.get("subreddit") or "reddit")
+            subreddit = payload.text(data.get("subreddit")) or "reddit"
             if kind == "t1":
-                text, title = html_to_text(data.get("body") or ""), data.get("link_title")
+                text, title = html_to_text(payload.text(data.get("body")) or ""), payload.text(data.get("link_title"))
             elif kind == "t3":
-                text, title = html_to_text(data.get("selftext") or ""), data.get("title")
+                text, title = html_to_text(payload.text(data.get("selftext")) or ""), payload.text(data.get("title"))
             else:
-                raise ValueError(f"unexpected listing kind {kind!r}")
-            permalink = data.get("permalink")
+                raise ValueError(f"unexpected listing kind {str(kind)[:50]!r}")
+            permalink = payload.text(data.get("permalink"))
             return CollectedItem(
                 kind="reddit",
                 instance=f"r/{subreddit}",
-                native_id=str(data["name"]),
+                native_id=payload.identifier(data["name"], "name"),
                 text=text or (title or ""),
                 title=title,
-                url=f"https://www.reddit.com{permalink}" if permalink else data.get("url"),
+                url=f"https://www.reddit.com{permalink}" if permalink else payload.text(data.get("url")),
                 published_at=published,
-                author_handle=data.get("author"),
-                author_id=data.get("author_fullname"),
-                likes=max(0, int(data.get("score") or 0)),
-                replies=int(data.get("num_comments") or 0),
+                author_handle=payload.text(data.get("author")),
+                author_id=payload.text(data.get("author_fullname")),
+                likes=payload.count(data.get("score")) or 0,
+                replies=payload.count(data.get("num_comments")) or 0,
             )
-        except (KeyError, TypeError, ValueError) as exc:
-            raw = json.dumps(child, ensure_ascii=False, default=str)[:4096].encode("utf-8")
-            return RejectedInput(self.kind, "reddit", "validation", f"invalid listing item: {exc!r}", raw)
+        except Exception as exc:  # a bad listing item fails only itself
+            reason = f"invalid listing item: {type(exc).__name__}: {str(exc)[:300]}"
+            return RejectedInput(self.kind, "reddit", "validation", reason, payload.preview(child))

@@ -3,7 +3,8 @@
 ``speed=None`` replays as fast as the broker acknowledges; a factor replays at that multiple of the
 mentions' own pace (``published_at`` deltas; 60 = one hour in one minute), through the injected clock.
 The cursor is the number of lines consumed (header included for CSV), so an interrupted replay with a
-state directory resumes where it stopped. Each bad line (not JSON, not UTF-8, missing field) is
+state directory resumes where it stopped. Each bad line (not UTF-8, not JSON — nesting deeper than 200
+levels, a number of more than 4,300 digits and a lone surrogate escape included —, missing field) is
 dead-lettered with its line number and the replay continues.
 """
 
@@ -11,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -20,7 +20,11 @@ from vigie.collector.clock import Clock
 from vigie.collector.items import Batch, CollectedItem, Cursor, RejectedInput
 from vigie.collector.record_format import InvalidRecordError, item_from_record, record_from_csv_row
 from vigie.collector.sources.base import Source
+from vigie.schemas import DecodeError, load_json
 
+#: Longest wait for one record when pacing: a larger jump in event time (a bogus date) restarts the pacing
+#: from that record instead of stalling the replay.
+MAX_PACE_WAIT_S = 3600.0
 #: Called with (lines done, total lines) after each batch.
 ProgressCallback = Callable[[int, int], None]
 
@@ -82,12 +86,14 @@ class ReplaySource(Source):
                 row = next(csv.reader(io.StringIO(text)))
                 record = record_from_csv_row(dict(zip(header, row, strict=False)))
             else:
-                record = json.loads(text)
+                record = load_json(raw)
             return item_from_record(record, kind=self.kind, instance=self.instance, honour_source=True)
         except UnicodeDecodeError as exc:
             return RejectedInput(self.kind, self.instance, "decode", f"{where}: not UTF-8: {exc}", raw)
-        except json.JSONDecodeError as exc:
-            return RejectedInput(self.kind, self.instance, "decode", f"{where}: not JSON: {exc}", raw)
+        except DecodeError as exc:
+            return RejectedInput(self.kind, self.instance, "decode", f"{where}: {exc.reason}", raw)
+        except (csv.Error, StopIteration) as exc:
+            return RejectedInput(self.kind, self.instance, "decode", f"{where}: not a CSV row: {exc}", raw)
         except InvalidRecordError as exc:
             return RejectedInput(self.kind, self.instance, "validation", f"{where}: {exc.reason}", raw)
 
@@ -104,7 +110,9 @@ class ReplaySource(Source):
                 if self.speed is not None:
                     if pace is None:
                         pace = (self.clock.time(), record.published_at)
-                    due = pace[0] + (record.published_at - pace[1]).total_seconds() / self.speed
+                    due = self._due(pace, record.published_at)
+                    if due is None:  # a jump of more than MAX_PACE_WAIT_S (a date from 2099): not waited for
+                        pace, due = (self.clock.time(), record.published_at), self.clock.time()
                     if due > self.clock.time():
                         if batch.items or batch.rejected:
                             batch.cursor = {"line": line - 1}
@@ -121,6 +129,17 @@ class ReplaySource(Source):
         batch.cursor = {"line": line}
         yield batch
         self._progress(line, total)
+
+    def _due(self, pace: tuple[float, datetime], published_at: datetime) -> float | None:
+        """When ``published_at`` is due at this speed, or None when that is more than ``MAX_PACE_WAIT_S``
+        away (either way) or cannot be computed (year 1 at +14:00)."""
+        assert self.speed is not None
+        try:
+            offset = (published_at - pace[1]).total_seconds() / self.speed
+        except (OverflowError, ValueError):
+            return None
+        due = pace[0] + offset
+        return due if abs(due - self.clock.time()) <= MAX_PACE_WAIT_S else None
 
     def _progress(self, done: int, total: int) -> None:
         if self.on_progress is not None:

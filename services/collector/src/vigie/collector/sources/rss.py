@@ -14,6 +14,7 @@ from __future__ import annotations
 import calendar
 import hashlib
 import json
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,11 +29,39 @@ from vigie.collector.sources.http_fetch import DEFAULT_MAX_BYTES, fetch
 
 
 def _when(entry: Any) -> datetime | None:
+    """The entry's first date that can be represented (the pipeline bounds it), else None."""
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
         value = entry.get(key)
         if value:
-            return datetime.fromtimestamp(calendar.timegm(value), UTC)
+            try:
+                return datetime.fromtimestamp(calendar.timegm(value), UTC)
+            except (OverflowError, OSError, ValueError, TypeError):
+                continue
     return None
+
+
+#: A numeric character reference with more digits than any code point has (``&#99999999999;``): feedparser
+#: raises OverflowError on it.
+_CHARREF = re.compile(rb"&#(?:([0-9]{7,})|[xX]([0-9a-fA-F]{6,}));")
+
+
+def _beyond_unicode(match: re.Match[bytes]) -> bytes:
+    decimal, hexadecimal = match.groups()
+    digits, base = (decimal, 10) if decimal is not None else (hexadecimal, 16)
+    return b"&#65533;" if len(digits) > 40 or int(digits, base) > 0x10FFFF else match.group(0)
+
+
+def _without_huge_charrefs(body: bytes) -> bytes:
+    """``body`` with character references beyond any code point written as U+FFFD's."""
+    return _CHARREF.sub(_beyond_unicode, body) if b"&#" in body else body
+
+
+def _preview(entry: Any) -> bytes:
+    try:
+        fields = {str(k)[:100]: str(v)[:200] for k, v in entry.items()}
+    except Exception:
+        fields = {}
+    return json.dumps(fields, ensure_ascii=False).encode("utf-8", errors="backslashreplace")
 
 
 class RssSource(PollingSource):
@@ -84,8 +113,16 @@ class RssSource(PollingSource):
 
     def parse(self, body: bytes, content_type: str = "") -> Batch:
         """Items of a feed document (see the module docstring for bad input)."""
-        parsed = feedparser.parse(body, response_headers={"content-type": content_type} if content_type else None)
         batch = Batch()
+        try:
+            parsed = feedparser.parse(
+                _without_huge_charrefs(body), response_headers={"content-type": content_type} if content_type else None
+            )
+        except Exception as exc:  # the parser's own failure: the document is refused, the feed polled again
+            problem = f"the feed parser failed: {type(exc).__name__}: {str(exc)[:300]}"
+            batch.rejected.append(RejectedInput(self.kind, self.url, "decode", f"not a feed: {problem}", body[:2048]))
+            batch.problems.append(("parse", f"{self.url}: not a feed: {problem}"))
+            return batch
         is_feed = bool(parsed.get("version")) or bool(parsed.entries)
         if not is_feed:
             problem = parsed.get("bozo_exception") or "no RSS or Atom root element"
@@ -98,7 +135,11 @@ class RssSource(PollingSource):
             batch.problems.append(("parse", f"{self.url}: malformed feed: {parsed.get('bozo_exception')}"))
         language = parsed.feed.get("language")
         for entry in parsed.entries:
-            item = self._item(entry, language)
+            try:
+                item = self._item(entry, language)
+            except Exception as exc:  # a bad entry fails only itself
+                reason = f"invalid feed entry: {type(exc).__name__}: {str(exc)[:300]}"
+                item = RejectedInput(self.kind, self.url, "validation", reason, _preview(entry))
             if isinstance(item, RejectedInput):
                 batch.rejected.append(item)
             else:
@@ -115,8 +156,8 @@ class RssSource(PollingSource):
         if not native_id and (title or text):
             native_id = hashlib.sha256(f"{title}\n{text}".encode()).hexdigest()[:32]
         if not native_id or not (title or text):
-            raw = json.dumps({k: str(v)[:200] for k, v in entry.items()}, ensure_ascii=False).encode()
-            return RejectedInput(self.kind, self.url, "validation", "feed entry without id, link, title or text", raw)
+            reason = "feed entry without id, link, title or text"
+            return RejectedInput(self.kind, self.url, "validation", reason, _preview(entry))
         author = entry.get("author") or None
         return CollectedItem(
             kind="rss",
