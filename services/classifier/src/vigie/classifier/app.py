@@ -402,6 +402,12 @@ def _batches(stream: faust.StreamT[bytes], size: int, within: float) -> AsyncIte
 
 
 def _record_detection_metrics(metrics: ClassifierMetrics, outcome: DetectionOutcome) -> None:
+    for stage, count in outcome.failures.items():
+        metrics.record_failures.labels(stage=stage).inc(count)
+    if outcome.clamped_mentions:
+        metrics.clamped_mentions.inc(outcome.clamped_mentions)
+    if outcome.duplicate_mentions:
+        metrics.duplicate_mentions.inc(outcome.duplicate_mentions)
     if outcome.late_mentions:
         metrics.late_mentions.inc(outcome.late_mentions)
     if outcome.replayed_records:

@@ -19,6 +19,7 @@ from typing import Any
 
 from vigie.classifier.digest.accumulator import DigestAccumulator
 from vigie.classifier.digest.options import DigestOptions
+from vigie.classifier.digest.periods import in_range
 from vigie.schemas import AlertEvent, DigestEvent, ScoredMention, Territory
 
 
@@ -30,6 +31,8 @@ class DigestStreamStep:
         self.options = options or DigestOptions()
         self.partitions: dict[int, DigestAccumulator] = {}
         self.late_mentions = 0
+        #: Mentions dated where no period exists (see :mod:`vigie.classifier.digest.periods`): counted nowhere.
+        self.out_of_range_mentions = 0
 
     def accumulator(self, partition: int) -> DigestAccumulator:
         accumulator = self.partitions.get(partition)
@@ -46,6 +49,9 @@ class DigestStreamStep:
             accumulator.observe_alert(alert)
         digests: list[DigestEvent] = []
         for mention in mentions:
+            if not in_range(mention.published_at):
+                self.out_of_range_mentions += 1
+                continue
             if accumulator.watermark is None or mention.published_at > accumulator.watermark:
                 digests += accumulator.close_periods(mention.published_at)
             if accumulator.observe(mention) == "late":

@@ -11,10 +11,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Literal, Protocol
 
 from vigie.classifier.service.records import InboundRecord
 from vigie.schemas import AlertEvent, DeadLetter, DigestEvent, Severity
+
+
+#: The per-record step that raised an unexpected exception (the record became a dead letter).
+Stage = Literal["decode", "detection", "digest"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +51,12 @@ class DetectionOutcome:
     replayed_records: int = 0
     #: Mentions whose digest periods were already closed (counted in no digest).
     digest_late_mentions: int = 0
+    #: Mentions already counted for their territory (same mention id), skipped.
+    duplicate_mentions: int = 0
+    #: Mentions published too far after their collection, counted at their collection time.
+    clamped_mentions: int = 0
+    #: Records whose step raised an unexpected exception (dead-lettered), per stage.
+    failures: dict[Stage, int] = field(default_factory=dict)
     #: Territory -> severity of its open incident (None: no open incident), for those that changed.
     open_incidents: dict[str, Severity | None] = field(default_factory=dict)
 

@@ -2,9 +2,14 @@
 
 For each input partition of a batch, in offset order: records at or below the partition's commit record
 are skipped (already applied before a crash: see :mod:`vigie.classifier.service.checkpoint`), the others
-are decoded (undecodable or unknown-territory records become dead letters) and handed to
-:class:`~vigie.classifier.detection.PartitionDriver`, the same driver ``vigie backtest`` uses, so the
-service and the backtest give the same alert events for the same records. A scored mention published
+are decoded and handed to :class:`~vigie.classifier.detection.PartitionDriver`, the same driver ``vigie
+backtest`` uses, so the service and the backtest give the same alert events for the same records.
+
+One record fails only itself. Each record's steps (decode, detection, digest accumulation) run inside one
+guard: an undecodable record, an unknown territory, an implausible date or *any* exception raised for one
+record makes that record a dead letter with its reason (``DetectionOutcome.failures`` counts the unexpected
+ones by stage); the batch goes on, and the record's offset counts as applied. (What a record's detection
+changed before an unexpected failure stays: a failure is not rolled back.) A scored mention published
 twice by the scoring agent (re-scored after a crash) is recognised by its raw record's position (header
 ``vigie_raw_position``) and skipped.
 
@@ -24,10 +29,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from vigie.classifier.dead_letters import dead_letter, from_decode_error, from_processing_error
-from vigie.classifier.detection import DetectionEngine, DetectorSettings, PartitionDriver, UnknownTerritoryError
+from vigie.classifier.dead_letters import dead_letter, from_decode_error, from_decode_failure, from_processing_error
+from vigie.classifier.detection import (
+    AdmissionSettings,
+    DetectionEngine,
+    DetectorSettings,
+    PartitionDriver,
+    UnknownTerritoryError,
+)
+from vigie.classifier.detection.partition import Admission
 from vigie.classifier.service.checkpoint import BatchView, DecodedStates
-from vigie.classifier.service.detection_outcome import DetectionOutcome, EmittedAlert, StateWrite
+from vigie.classifier.service.detection_outcome import DetectionOutcome, EmittedAlert, Stage, StateWrite
 from vigie.classifier.service.digest_checkpoint import DIGEST_KEY_PREFIX, CheckpointedDigests
 from vigie.classifier.service.records import InboundRecord
 from vigie.classifier.service.scoring_step import Clock
@@ -70,8 +82,10 @@ class EngineDetectionStep:
         clock: Clock,
         settings: DetectorSettings | None = None,
         digests: CheckpointedDigests | None = None,
+        admission: AdmissionSettings | None = None,
     ) -> None:
         self.engine = DetectionEngine(territories, settings)
+        self.admission = admission
         self.digests = digests
         self._clock = clock
         self._drivers: dict[int, PartitionDriver] = {}
@@ -83,7 +97,7 @@ class EngineDetectionStep:
     def driver(self, partition: int) -> PartitionDriver:
         driver = self._drivers.get(partition)
         if driver is None:
-            driver = self._drivers[partition] = PartitionDriver(self.engine, partition)
+            driver = self._drivers[partition] = PartitionDriver(self.engine, partition, self.admission)
         return driver
 
     def process(
@@ -135,47 +149,84 @@ class EngineDetectionStep:
         if view is None:
             view = self._windows[partition] = BatchView(table, driver.bookkeeping_key(partition), self._decoded)
         last_offset = previous_offset = view.applied_offset
-        applied: list[ScoredMention] = []
-        events_of_partition: list[AlertEvent] = []
+        if self.digests is not None:
+            self.digests.begin(partition, view)
         for record in sorted(records, key=lambda r: r.offset):
             if record.offset <= previous_offset:
                 outcome.replayed_records += 1
                 continue
             last_offset = record.offset
-            upstream = upstream_position(record)
-            if upstream is not None and view.seen_upstream(*upstream):
-                outcome.replayed_records += 1
-                continue
-            mention = self._decode(record, outcome)
-            if mention is None:
-                continue
+            stage: Stage = "decode"
             try:
-                events = driver.on_mention(mention, view)
-            except UnknownTerritoryError as error:
-                outcome.dead_letters.append(
-                    dead_letter(record, "validation", f"unknown territory: {error}", failed_at=self._clock())
-                )
-                continue
+                upstream = upstream_position(record)
+                if upstream is not None and view.seen_upstream(*upstream):
+                    outcome.replayed_records += 1
+                    continue
+                mention = self._decode(record, outcome)
+                if mention is None:
+                    continue
+                stage = "detection"
+                admission = self._admit(record, mention, driver, view, outcome)
+                if admission is None:
+                    continue
+                if self.digests is not None and (admission.counted or admission.events):
+                    stage = "digest"
+                    digest_batch = self.digests.add(
+                        partition, admission.mention if admission.counted else None, admission.events
+                    )
+                    outcome.digests.extend(digest_batch.digests)
+                    outcome.digest_late_mentions += digest_batch.late_mentions
             except Exception as error:
-                outcome.dead_letters.append(from_processing_error(record, error, failed_at=self._clock()))
-                continue
-            applied.append(mention)
-            events_of_partition.extend(events)
-            for event in events:
-                trigger = mention.collected_at if event.trigger_mention_id == mention.mention_id else None
-                outcome.alerts.append(EmittedAlert(event=event, trigger_collected_at=trigger))
-                outcome.open_incidents[event.territory_id] = None if event.transition == "resolved" else event.severity
+                outcome.failures[stage] = outcome.failures.get(stage, 0) + 1
+                outcome.dead_letters.append(from_processing_error(record, error, failed_at=self._clock(), stage=stage))
         if last_offset > previous_offset:
             if self.digests is not None:
-                digest_batch = self.digests.process(partition, view, applied, events_of_partition, last_offset)
-                outcome.digests.extend(digest_batch.digests)
-                outcome.digest_late_mentions += digest_batch.late_mentions
+                self.digests.end(partition, last_offset)
             view.applied_offset = last_offset
 
+    def _admit(
+        self,
+        record: InboundRecord,
+        mention: ScoredMention,
+        driver: PartitionDriver,
+        view: BatchView,
+        outcome: DetectionOutcome,
+    ) -> Admission | None:
+        """Detection of one mention; None when it became a dead letter."""
+        try:
+            admission = driver.apply(mention, view)
+        except UnknownTerritoryError as error:
+            outcome.dead_letters.append(
+                dead_letter(record, "validation", f"unknown territory: {error}", failed_at=self._clock())
+            )
+            return None
+        if admission.verdict == "implausible":
+            reason = (
+                f"implausible dates: published_at {mention.published_at.isoformat()}, "
+                f"collected_at {mention.collected_at.isoformat()}"
+            )
+            outcome.dead_letters.append(dead_letter(record, "validation", reason, failed_at=self._clock()))
+            return None
+        if admission.verdict == "duplicate":
+            outcome.duplicate_mentions += 1
+        elif admission.verdict == "clamped":
+            outcome.clamped_mentions += 1
+        for event in admission.events:
+            trigger = mention.collected_at if event.trigger_mention_id == mention.mention_id else None
+            outcome.alerts.append(EmittedAlert(event=event, trigger_collected_at=trigger))
+            outcome.open_incidents[event.territory_id] = None if event.transition == "resolved" else event.severity
+        return admission
+
     def _decode(self, record: InboundRecord, outcome: DetectionOutcome) -> ScoredMention | None:
+        """The record's mention; None when it became a dead letter (any failure to decode, not only the codec's
+        own :class:`DecodeError`: a value that breaks the parser fails only its record)."""
         try:
             mention: ScoredMention = decode(MENTIONS_SCORED, record.value, record.headers)
         except DecodeError as error:
             outcome.dead_letters.append(from_decode_error(record, error, failed_at=self._clock()))
+            return None
+        except Exception as error:
+            outcome.failures["decode"] = outcome.failures.get("decode", 0) + 1
+            outcome.dead_letters.append(from_decode_failure(record, error, failed_at=self._clock()))
             return None
         return mention

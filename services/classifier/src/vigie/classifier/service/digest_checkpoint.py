@@ -1,9 +1,9 @@
 """The territory digests in the detection agent, checkpointed with the detector state; pure Python.
 
 Each input partition of ``vigie.mentions.scored.v1`` has one digest accumulator
-(:class:`~vigie.classifier.digest.DigestStreamStep`), fed the mentions the detection step *applied* (in
-offset order: replayed, duplicate, undecodable and unknown-territory records are not counted) and the alert
-events it emitted for them. It is persisted in the detector table through the same batch view, hence the
+(:class:`~vigie.classifier.digest.DigestStreamStep`), fed record by record the mentions the detection step
+*counted* (in offset order, at their detection time: replayed, duplicate, undecodable and unknown-territory
+records are not counted) and the alert events it emitted for each. It is persisted in the detector table through the same batch view, hence the
 same redo/undo protocol (:mod:`vigie.classifier.service.checkpoint`): its entries are written with the
 checkpoint window's last offset and their base, *before* the partition's commit record. After a crash,
 the restored accumulator is exactly the one of the last committed window, and the records after it are
@@ -25,6 +25,7 @@ rebalance, a window abandoned or never persisted) it is rebuilt from the table f
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,6 +34,8 @@ from vigie.classifier.digest import DigestStreamStep
 from vigie.classifier.digest.accumulator import STATE_VERSION
 from vigie.classifier.service.checkpoint import BatchView, Deferred
 from vigie.schemas import AlertEvent, DigestEvent, ScoredMention
+
+log = logging.getLogger(__name__)
 
 #: Every digest entry's key starts with it (never a territory slug).
 DIGEST_KEY_PREFIX = "_digest:"
@@ -65,29 +68,43 @@ class CheckpointedDigests:
         self._applied: dict[int, int] = {}
         #: Partition -> territories whose digest state changed in the open window.
         self._changed: dict[int, set[str]] = {}
+        #: Partitions whose checkpointed digest state could not be read (they started afresh).
+        self.restore_failures = 0
 
-    def process(
-        self,
-        partition: int,
-        view: BatchView,
-        mentions: Sequence[ScoredMention],
-        alerts: Sequence[AlertEvent],
-        last_offset: int,
-    ) -> DigestBatch:
-        """Apply one batch of a partition (records after ``view.applied_offset`` up to ``last_offset``); the
-        territories it changed are staged in ``view`` by :meth:`stage` when the window is checkpointed."""
-        if self._applied.get(partition) != view.applied_offset:
+    def begin(self, partition: int, view: BatchView) -> None:
+        """Before a batch of a partition: make the accumulator reflect what ``view`` has applied (restored from
+        the table otherwise). A state that cannot be read (corrupt entries) is dropped: the partition's digests
+        start afresh rather than stop the detection (``restore_failures`` counts it)."""
+        if self._applied.get(partition) == view.applied_offset:
+            return
+        try:
             self._restore(partition, view)
+        except Exception:
+            log.exception(
+                "the digest state of a partition could not be restored: its digests start afresh",
+                extra={"partition": partition},
+            )
+            self.restore_failures += 1
+            self.step.forget(partition)
+        self._applied[partition] = view.applied_offset
+
+    def add(self, partition: int, mention: ScoredMention | None, alerts: Sequence[AlertEvent]) -> DigestBatch:
+        """Count one record of the partition: the mention detection counted (None: none) and the alert events
+        detection emitted for it. The territories it changes are staged in the view by :meth:`stage`."""
         batch = DigestBatch()
+        mentions = () if mention is None else (mention,)
         if mentions or alerts:
             late_before = self.step.late_mentions
             batch.digests = self.step.process(partition, mentions, alerts)
             batch.late_mentions = self.step.late_mentions - late_before
             changed = self._changed.setdefault(partition, set())
-            changed.update(mention.territory_id for mention in mentions)
+            changed.update(m.territory_id for m in mentions)
             changed.update(digest.territory_id for digest in batch.digests)
-        self._applied[partition] = last_offset
         return batch
+
+    def end(self, partition: int, last_offset: int) -> None:
+        """After a batch of a partition whose records up to ``last_offset`` were added."""
+        self._applied[partition] = last_offset
 
     def stage(self, partition: int, view: BatchView) -> None:
         """Stage the entries the window's batches changed in ``view`` (the caller then persists
