@@ -35,6 +35,9 @@ def embedded_broker_env(bootstrap_servers: str, state_dir: Path, slack_token: st
         "VIGIE_CLASSIFIER_TANSU_COMPAT": "true",
         "VIGIE_CLASSIFIER_BROKER_SESSION_TIMEOUT_S": "2",
         "VIGIE_CLASSIFIER_BROKER_HEARTBEAT_INTERVAL_S": "0.5",
+        # The scenario's day (6 December 2026) is replayed now, whatever now is: its mentions may be published
+        # after the collector stamps them. Detection counts them at their own dates only within this skew.
+        "VIGIE_CLASSIFIER_MAX_FUTURE_SKEW_S": str(366 * 86400),
         "VIGIE_KAFKA_SESSION_TIMEOUT_MS": "2000",
         "VIGIE_KAFKA_HEARTBEAT_INTERVAL_MS": "500",
         "VIGIE_NOTIFIER_SLACK_TOKEN": slack_token,
