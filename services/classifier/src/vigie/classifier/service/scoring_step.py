@@ -1,9 +1,11 @@
 """Raw mentions -> scored mentions, one batch at a time; pure (no faust, no Kafka).
 
 A batch is decoded record by record: what the codec rejects becomes a dead letter (decode, validation,
-oversize) and the rest is scored in one call, which is what makes scoring fast. If the scoring call fails
-for the batch, the records are scored one by one so that one poisonous mention is dead-lettered
-(``processing``) without taking its neighbours with it.
+oversize), and so does a value whose decoding raises anything else (deep nesting, a huge number: ``decode``);
+the rest is scored in one call, which is what makes scoring fast. If the scoring call fails for the batch, the
+records are scored one by one so that one poisonous mention is dead-lettered (``processing``) without taking
+its neighbours with it. Encoding the scored mentions is guarded per record too (:func:`publishable`).
+:func:`score_records` never raises for the records' sake: every record comes out scored or dead-lettered.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from vigie.classifier.dead_letters import from_decode_error, from_processing_error
+from vigie.classifier.dead_letters import from_decode_error, from_decode_failure, from_processing_error
 from vigie.classifier.service.records import InboundRecord
 from vigie.schemas import (
     MENTIONS_RAW,
@@ -54,12 +56,32 @@ def decode_raw(
         except DecodeError as error:
             rejected.append(from_decode_error(record, error, failed_at=clock()))
             continue
+        except Exception as error:
+            rejected.append(from_decode_failure(record, error, failed_at=clock()))
+            continue
         valid.append((record, mention))
     return valid, rejected
 
 
 def score_records(records: Sequence[InboundRecord], score: ScoreBatch, clock: Clock) -> ScoringOutcome:
     """Decode and score a batch (see the module docstring for the failure rules)."""
+    try:
+        return _score_records(records, score, clock)
+    except Exception as error:
+        if len(records) == 1:
+            return ScoringOutcome(
+                dead_letters=[from_processing_error(records[0], error, failed_at=clock(), stage="scoring")]
+            )
+    # Something failed for the batch outside the model call: each record alone, so that only its own fails.
+    outcome = ScoringOutcome()
+    for record in records:
+        single = score_records([record], score, clock)
+        outcome.scored.extend(single.scored)
+        outcome.dead_letters.extend(single.dead_letters)
+    return outcome
+
+
+def _score_records(records: Sequence[InboundRecord], score: ScoreBatch, clock: Clock) -> ScoringOutcome:
     valid, rejected = decode_raw(records, clock)
     outcome = ScoringOutcome(dead_letters=rejected)
     if not valid:
@@ -92,9 +114,28 @@ def scored_records(
 ) -> list[EncodedRecord]:
     """The scored mentions' records, each with the header ``upstream`` gives for the raw record it was made
     from (detection skips re-scored duplicates by that header)."""
-    records = []
-    for raw, mention in scored:
-        record = encode(MENTIONS_SCORED, mention, source=source)
-        record.headers.append(upstream(raw.partition, raw.offset))  # the list is this record's own
-        records.append(record)
+    return [_scored_record(raw, mention, source, upstream) for raw, mention in scored]
+
+
+def _scored_record(raw: InboundRecord, mention: ScoredMention, source: str, upstream: UpstreamHeader) -> EncodedRecord:
+    record = encode(MENTIONS_SCORED, mention, source=source)
+    record.headers.append(upstream(raw.partition, raw.offset))  # the list is this record's own
+    return record
+
+
+def publishable(
+    outcome: ScoringOutcome, source: str, upstream: UpstreamHeader, clock: Clock
+) -> list[EncodedRecord]:
+    """:func:`scored_records` of ``outcome.scored``, one record at a time: a mention that cannot be encoded
+    leaves ``outcome.scored`` for ``outcome.dead_letters`` (so the two lists stay aligned with the records)."""
+    records: list[EncodedRecord] = []
+    kept: list[tuple[InboundRecord, ScoredMention]] = []
+    for raw, mention in outcome.scored:
+        try:
+            records.append(_scored_record(raw, mention, source, upstream))
+        except Exception as error:
+            outcome.dead_letters.append(from_processing_error(raw, error, failed_at=clock(), stage="encode"))
+            continue
+        kept.append((raw, mention))
+    outcome.scored = kept
     return records
