@@ -321,7 +321,7 @@ def build_service(
                 metrics.checkpoint_pending.set(len(window.held))
                 try:
                     # The store itself: the table's own accessors would count every read in the faust sensor.
-                    outcome = detection.process(records, table.data, checkpoint=False)
+                    outcome = detection.process(records, table.data, checkpoint=False, log_end=scored_log_end)
                     await _publish_detection(outcome)
                 except BaseException as error:
                     drop_window()
@@ -338,7 +338,21 @@ def build_service(
                     checkpoint_now()
                 service.progress.processed_batch(records)
 
+    def scored_log_end(partition: int) -> int | None:
+        try:
+            value = app.consumer.highwater(TP(MENTIONS_SCORED, partition))
+        except Exception:
+            return None
+        return int(value) if value is not None else None
+
     async def _publish_detection(outcome: DetectionOutcome) -> None:
+        for partition in outcome.log_restarts:
+            metrics.offset_resets.inc()
+            log.error(
+                "the scored-mentions log restarted below the offsets detection had applied (the broker lost its "
+                "data?): the partition's records are processed from its new start",
+                extra={"partition": partition},
+            )
         await publish([encode(ALERTS, a.event, source=SOURCE) for a in outcome.alerts])
         await publish([encode(DIGESTS, digest, source=SOURCE) for digest in outcome.digests])
         await publish_dead_letters(outcome.dead_letters)

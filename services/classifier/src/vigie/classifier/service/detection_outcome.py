@@ -8,7 +8,7 @@ same alert events again (same deterministic ``event_id``: consumers deduplicate)
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, Protocol
@@ -55,6 +55,8 @@ class DetectionOutcome:
     duplicate_mentions: int = 0
     #: Mentions published too far after their collection, counted at their collection time.
     clamped_mentions: int = 0
+    #: Input partitions whose log was found restarted below the applied offsets (their records then processed).
+    log_restarts: list[int] = field(default_factory=list)
     #: Records whose step raised an unexpected exception (dead-lettered), per stage.
     failures: dict[Stage, int] = field(default_factory=dict)
     #: Territory -> severity of its open incident (None: no open incident), for those that changed.
@@ -72,9 +74,15 @@ class DetectionStep(Protocol):
     """
 
     def process(
-        self, records: Sequence[InboundRecord], table: Mapping[str, bytes], *, checkpoint: bool = True
+        self,
+        records: Sequence[InboundRecord],
+        table: Mapping[str, bytes],
+        *,
+        checkpoint: bool = True,
+        log_end: Callable[[int], int | None] | None = None,
     ) -> DetectionOutcome:
-        """Decode, dedup, detect; see the class docstring."""
+        """Decode, dedup, detect; see the class docstring. ``log_end``: a partition's high watermark, when known
+        (to recognise a log that restarted from offset 0)."""
         ...
 
     @property

@@ -17,6 +17,16 @@ With a :class:`~vigie.classifier.service.digest_checkpoint.CheckpointedDigests`,
 the alert events emitted for each partition also feed the territory digests, whose state is checkpointed
 in the same batch view (same commit record) as the detector states.
 
+Restarted logs. A broker that lost its data starts the partition's offsets at 0 again, below the commit
+record's: every new record would be skipped as replayed, silently. The step recognises it when a batch's
+first record is at or below what was applied *and* either the partition's log ends at or below it too (its
+high watermark, from ``log_end``: a log that still held the applied records would end after them) or the
+offsets went backwards since the last batch of this process (Kafka never re-delivers below a position without
+a rebalance, and :meth:`EngineDetectionStep.abandon` forgets the positions on one). The partition's view then
+counts offsets after everything applied (:meth:`BatchView.restart_log`), its records are processed, and
+``DetectionOutcome.log_restarts`` counts it. The detector states are kept: they are what the lost records
+taught; a mention seen again is skipped by its id.
+
 Checkpoint windows: the states a partition's records change stay in its open window (a
 :class:`~vigie.classifier.service.checkpoint.BatchView`) across batches until :meth:`EngineDetectionStep.checkpoint`
 returns the window's writes, each changed state serialised once however many batches changed it. The
@@ -27,7 +37,7 @@ re-delivered and re-applied on the committed states).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from vigie.classifier.dead_letters import dead_letter, from_decode_error, from_decode_failure, from_processing_error
 from vigie.classifier.detection import (
@@ -52,6 +62,9 @@ from vigie.schemas import (
     decode,
     header_value,
 )
+
+#: The high watermark (next offset) of an input partition, None when unknown.
+LogEnd = Callable[[int], int | None]
 
 #: Header naming the raw-mention record a scored mention was made from: ``b"<partition>:<offset>"``.
 UPSTREAM_HEADER = "vigie_raw_position"
@@ -91,6 +104,8 @@ class EngineDetectionStep:
         self._drivers: dict[int, PartitionDriver] = {}
         #: Open checkpoint window of each partition (records applied, writes not returned yet).
         self._windows: dict[int, BatchView] = {}
+        #: Partition -> the last Kafka offset processed since the last :meth:`abandon` (a rebalance).
+        self._positions: dict[int, int] = {}
         # The digest accumulators keep their live state: their checkpointed entries are parsed only on a restore.
         self._decoded = DecodedStates(uncached_prefixes=(DIGEST_KEY_PREFIX,))
 
@@ -101,17 +116,23 @@ class EngineDetectionStep:
         return driver
 
     def process(
-        self, records: Sequence[InboundRecord], table: Mapping[str, bytes], *, checkpoint: bool = True
+        self,
+        records: Sequence[InboundRecord],
+        table: Mapping[str, bytes],
+        *,
+        checkpoint: bool = True,
+        log_end: LogEnd | None = None,
     ) -> DetectionOutcome:
         """Apply a batch; with ``checkpoint`` the outcome also holds the writes of every open window (closed),
-        otherwise they stay open for a later :meth:`checkpoint`."""
+        otherwise they stay open for a later :meth:`checkpoint`. ``log_end`` gives a partition's high watermark
+        when known (see the module docstring)."""
         outcome = DetectionOutcome()
         late_before = self.engine.late_mentions
         by_partition: dict[int, list[InboundRecord]] = {}
         for record in records:
             by_partition.setdefault(record.partition, []).append(record)
         for partition, partition_records in sorted(by_partition.items()):
-            self._process_partition(partition, partition_records, table, outcome)
+            self._process_partition(partition, partition_records, table, outcome, log_end)
         outcome.late_mentions = self.engine.late_mentions - late_before
         if checkpoint:
             outcome.writes = self.checkpoint()
@@ -134,8 +155,10 @@ class EngineDetectionStep:
         return writes
 
     def abandon(self) -> None:
-        """Drop the open windows without writes: the next records start from the table's committed states."""
+        """Drop the open windows without writes: the next records start from the table's committed states (and
+        from the committed offsets: the positions seen are forgotten)."""
         self._windows.clear()
+        self._positions.clear()
 
     def _process_partition(
         self,
@@ -143,19 +166,26 @@ class EngineDetectionStep:
         records: Sequence[InboundRecord],
         table: Mapping[str, bytes],
         outcome: DetectionOutcome,
+        log_end: LogEnd | None,
     ) -> None:
         driver = self.driver(partition)
         view = self._windows.get(partition)
         if view is None:
             view = self._windows[partition] = BatchView(table, driver.bookkeeping_key(partition), self._decoded)
+        records = sorted(records, key=lambda r: r.offset)
+        if self._log_restarted(partition, records, view, log_end):
+            view.restart_log()
+            outcome.log_restarts.append(partition)
+        self._positions[partition] = records[-1].offset
         last_offset = previous_offset = view.applied_offset
         if self.digests is not None:
             self.digests.begin(partition, view)
-        for record in sorted(records, key=lambda r: r.offset):
-            if record.offset <= previous_offset:
+        for record in records:
+            offset = view.internal_offset(record.offset)
+            if offset <= previous_offset:
                 outcome.replayed_records += 1
                 continue
-            last_offset = record.offset
+            last_offset = offset
             stage: Stage = "decode"
             try:
                 upstream = upstream_position(record)
@@ -183,6 +213,21 @@ class EngineDetectionStep:
             if self.digests is not None:
                 self.digests.end(partition, last_offset)
             view.applied_offset = last_offset
+
+    def _log_restarted(
+        self, partition: int, records: Sequence[InboundRecord], view: BatchView, log_end: LogEnd | None
+    ) -> bool:
+        """Whether the partition's log restarted below what was applied (see the module docstring); ``records``
+        in offset order."""
+        first, last = records[0].offset, records[-1].offset
+        if view.internal_offset(first) > view.applied_offset:
+            return False
+        position = self._positions.get(partition)
+        if position is not None and first <= position:
+            return True
+        end = log_end(partition) if log_end is not None else None
+        # An end below a record just read is no end (a stale answer): only a consistent one counts.
+        return end is not None and end > last and view.internal_offset(end) <= view.applied_offset
 
     def _admit(
         self,
