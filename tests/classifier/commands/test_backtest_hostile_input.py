@@ -6,6 +6,7 @@ The demo day is scored once (module fixture); each test replays it with a few re
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,9 +15,9 @@ import pytest
 
 import vigie.demo
 from vigie.classifier.backtest import Backtest
-from vigie.classifier.commands.backtest import default_models
+from vigie.classifier.commands.backtest import _Reader, default_models
 from vigie.classifier.detection import partition_for
-from vigie.classifier.sentiment.protocol import LanguageIdentifier, SentimentModel
+from vigie.classifier.sentiment.protocol import LanguageIdentifier, Prediction, SentimentModel
 from vigie.collector.matching.matcher import TerritoryMatcher
 from vigie.demo.scenario import CRISIS_START, DAY, generate
 from vigie.schemas import AlertEvent, Author, RawMention, Source, TerritoryConfig, load_territories
@@ -158,3 +159,37 @@ def test_every_mention_twice_alerts_exactly_like_every_mention_once(
     batches = [demo_day[i : i + 100] for i in range(0, len(demo_day), 100)]
     interleaved = [m for i, batch in enumerate(batches) for m in (*batch, *(batches[i - 1] if i else ()))]
     assert signature(alerts(territories, models, interleaved)) == signature(reference)
+
+
+def test_lines_that_break_the_parser_are_invalid_lines_not_a_crash(demo_day: list[RawMention]) -> None:
+    good = demo_day[0].model_dump_json()
+    huge = good.replace('"followers":', '"followers":' + "9" * 5000 + ',"x":', 1)
+    stream = io.StringIO("\n".join([good, "[" * 2000, huge, '{"a":' * 2000, "\udcff", good]) + "\n")
+    reader = _Reader(stream)
+    assert [m.mention_id for m in reader] == [demo_day[0].mention_id] * 2
+    assert reader.invalid == 4
+
+
+def test_a_mention_the_model_fails_on_is_left_out_not_the_batch(
+    territories: TerritoryConfig,
+    models: tuple[SentimentModel, LanguageIdentifier],
+    demo_day: list[RawMention],
+    reference: list[AlertEvent],
+) -> None:
+    model, identifier = models
+    poisoned = "mastodon:hostile.example:poison"
+
+    class Fragile:
+        name = model.name
+
+        def predict(self, texts: Sequence[str], languages: Sequence[str | None] | None = None) -> list[Prediction]:
+            if any("POISON" in text for text in texts):
+                raise RecursionError("maximum recursion depth exceeded")
+            return model.predict(texts, languages)
+
+    poison = hostile("saint-malo", demo_day[5].published_at, demo_day[5].collected_at, 0).model_copy(
+        update={"mention_id": poisoned, "text": "POISON"}
+    )
+    backtest = Backtest(territories, Fragile(), identifier)
+    assert signature(backtest.run([*demo_day[:5], poison, *demo_day[5:]])) == signature(reference)
+    assert backtest.totals.unscorable == 1

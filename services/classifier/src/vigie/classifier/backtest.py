@@ -23,7 +23,7 @@ from vigie.classifier.detection import (
 )
 from vigie.classifier.scoring import score_mentions
 from vigie.classifier.sentiment.protocol import LanguageIdentifier, SentimentModel
-from vigie.schemas import MENTIONS_SCORED, TOPICS, AlertEvent, RawMention, TerritoryConfig
+from vigie.schemas import MENTIONS_SCORED, TOPICS, AlertEvent, RawMention, ScoredMention, TerritoryConfig
 
 
 @dataclass
@@ -40,6 +40,8 @@ class BacktestTotals:
     duplicates: int = 0
     too_old: int = 0
     implausible: int = 0
+    #: Mentions the model failed on (the service dead-letters them).
+    unscorable: int = 0
 
 
 class Backtest:
@@ -76,8 +78,19 @@ class Backtest:
                 batch = []
         yield from self._flush(batch)
 
+    def _score(self, batch: list[RawMention]) -> list[ScoredMention]:
+        """The batch scored; if the model fails on it, one by one, leaving out (and counting) the mentions it
+        fails on, as the service dead-letters them."""
+        try:
+            return list(score_mentions(self.model, self.language_identifier, batch))
+        except Exception:
+            if len(batch) == 1:
+                self.totals.unscorable += 1
+                return []
+        return [scored for mention in batch for scored in self._score([mention])]
+
     def _flush(self, batch: list[RawMention]) -> Iterator[AlertEvent]:
-        for scored in score_mentions(self.model, self.language_identifier, batch):
+        for scored in self._score(batch):
             self.totals.mentions += 1
             if scored.territory_id not in self._known:
                 self.totals.unknown_territory += 1

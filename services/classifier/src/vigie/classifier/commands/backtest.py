@@ -115,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
         f"{totals.unknown_territory} unknown territories, "
         f"{backtest.engine.late_mentions} late mentions ({totals.too_old} too old), "
         f"{totals.clamped} counted at their collection time, {totals.duplicates} duplicates, "
-        f"{totals.implausible} with implausible dates",
+        f"{totals.implausible} with implausible dates, {totals.unscorable} the model failed on",
         file=sys.stderr,
     )
     return 0

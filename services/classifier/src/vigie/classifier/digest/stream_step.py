@@ -22,6 +22,9 @@ from vigie.classifier.digest.options import DigestOptions
 from vigie.classifier.digest.periods import in_range
 from vigie.schemas import AlertEvent, DigestEvent, ScoredMention, Territory
 
+#: No digest (shared: never appended to).
+_NONE: list[DigestEvent] = []
+
 
 class DigestStreamStep:
     """Per-partition digest accumulators; pure (the agent decodes, calls, produces and persists)."""
@@ -56,6 +59,27 @@ class DigestStreamStep:
                 digests += accumulator.close_periods(mention.published_at)
             if accumulator.observe(mention) == "late":
                 self.late_mentions += 1
+        return digests
+
+    def process_one(
+        self, partition: int, mention: ScoredMention | None, alerts: Sequence[AlertEvent] = ()
+    ) -> list[DigestEvent]:
+        """:meth:`process` for one record: its alerts, then its mention (None: none)."""
+        accumulator = self.partitions.get(partition)
+        if accumulator is None:
+            accumulator = self.accumulator(partition)
+        for alert in alerts:
+            accumulator.observe_alert(alert)
+        if mention is None:
+            return _NONE
+        published_at = mention.published_at
+        if not in_range(published_at):
+            self.out_of_range_mentions += 1
+            return _NONE
+        watermark = accumulator.watermark
+        digests = accumulator.close_periods(published_at) if watermark is None or published_at > watermark else _NONE
+        if accumulator.observe(mention) == "late":
+            self.late_mentions += 1
         return digests
 
     def state(self, partition: int) -> dict[str, Any]:

@@ -16,7 +16,6 @@ from typing import Literal, Protocol
 from vigie.classifier.service.records import InboundRecord
 from vigie.schemas import AlertEvent, DeadLetter, DigestEvent, Severity
 
-
 #: The per-record step that raised an unexpected exception (the record became a dead letter).
 Stage = Literal["decode", "detection", "digest"]
 

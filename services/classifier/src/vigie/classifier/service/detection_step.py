@@ -55,7 +55,6 @@ from vigie.classifier.service.records import InboundRecord
 from vigie.classifier.service.scoring_step import Clock
 from vigie.schemas import (
     MENTIONS_SCORED,
-    AlertEvent,
     DecodeError,
     ScoredMention,
     TerritoryConfig,
@@ -128,12 +127,15 @@ class EngineDetectionStep:
         when known (see the module docstring)."""
         outcome = DetectionOutcome()
         late_before = self.engine.late_mentions
+        digest_late_before = self.digests.late_mentions if self.digests is not None else 0
         by_partition: dict[int, list[InboundRecord]] = {}
         for record in records:
             by_partition.setdefault(record.partition, []).append(record)
         for partition, partition_records in sorted(by_partition.items()):
             self._process_partition(partition, partition_records, table, outcome, log_end)
         outcome.late_mentions = self.engine.late_mentions - late_before
+        if self.digests is not None:
+            outcome.digest_late_mentions = self.digests.late_mentions - digest_late_before
         if checkpoint:
             outcome.writes = self.checkpoint()
         return outcome
@@ -201,11 +203,11 @@ class EngineDetectionStep:
                     continue
                 if self.digests is not None and (admission.counted or admission.events):
                     stage = "digest"
-                    digest_batch = self.digests.add(
+                    closed = self.digests.add(
                         partition, admission.mention if admission.counted else None, admission.events
                     )
-                    outcome.digests.extend(digest_batch.digests)
-                    outcome.digest_late_mentions += digest_batch.late_mentions
+                    if closed:
+                        outcome.digests.extend(closed)
             except Exception as error:
                 outcome.failures[stage] = outcome.failures.get(stage, 0) + 1
                 outcome.dead_letters.append(from_processing_error(record, error, failed_at=self._clock(), stage=stage))

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from vigie.classifier.digest import DigestStreamStep
@@ -48,15 +47,6 @@ def meta_key(partition: int) -> str:
 
 def territory_key(partition: int, territory_id: str) -> str:
     return f"{DIGEST_KEY_PREFIX}{partition}:{territory_id}"
-
-
-@dataclass
-class DigestBatch:
-    """What a batch of one partition produced for the digests."""
-
-    digests: list[DigestEvent] = field(default_factory=list)
-    #: Mentions whose periods were already closed (not counted in any digest).
-    late_mentions: int = 0
 
 
 class CheckpointedDigests:
@@ -88,19 +78,24 @@ class CheckpointedDigests:
             self.step.forget(partition)
         self._applied[partition] = view.applied_offset
 
-    def add(self, partition: int, mention: ScoredMention | None, alerts: Sequence[AlertEvent]) -> DigestBatch:
+    def add(self, partition: int, mention: ScoredMention | None, alerts: Sequence[AlertEvent]) -> list[DigestEvent]:
         """Count one record of the partition: the mention detection counted (None: none) and the alert events
-        detection emitted for it. The territories it changes are staged in the view by :meth:`stage`."""
-        batch = DigestBatch()
-        mentions = () if mention is None else (mention,)
-        if mentions or alerts:
-            late_before = self.step.late_mentions
-            batch.digests = self.step.process(partition, mentions, alerts)
-            batch.late_mentions = self.step.late_mentions - late_before
-            changed = self._changed.setdefault(partition, set())
-            changed.update(m.territory_id for m in mentions)
-            changed.update(digest.territory_id for digest in batch.digests)
-        return batch
+        detection emitted for it; returns the digests it closed (do not modify the list). The territories it
+        changes are staged in the view by :meth:`stage`."""
+        digests = self.step.process_one(partition, mention, alerts)
+        if mention is not None or digests:
+            changed = self._changed.get(partition)
+            if changed is None:
+                changed = self._changed[partition] = set()
+            if mention is not None:
+                changed.add(mention.territory_id)
+            changed.update(digest.territory_id for digest in digests)
+        return digests
+
+    @property
+    def late_mentions(self) -> int:
+        """Mentions counted in no digest because their periods had closed, since this object was made."""
+        return self.step.late_mentions
 
     def end(self, partition: int, last_offset: int) -> None:
         """After a batch of a partition whose records up to ``last_offset`` were added."""
