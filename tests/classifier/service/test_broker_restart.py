@@ -57,9 +57,7 @@ def test_new_mentions_raise_their_alert_after_the_broker_lost_everything(kafka, 
     deadline = time.monotonic() + 90
     raised: list[AlertEvent] = []
     while time.monotonic() < deadline and not raised:
-        records = asyncio.run(
-            kit.consume_until(kafka.bootstrap_servers, [ALERTS], lambda got: bool(got), 2.0)
-        )
+        records = asyncio.run(kit.consume_until(kafka.bootstrap_servers, [ALERTS], lambda got: bool(got), 2.0))
         raised = [
             event
             for event in (AlertEvent.model_validate_json(r.value) for r in records)
@@ -72,4 +70,8 @@ def test_new_mentions_raise_their_alert_after_the_broker_lost_everything(kafka, 
             restarts += 1
             worker = start_worker(kafka.bootstrap_servers, app_id=app_id, **settings)
     assert raised, f"no alert after the broker restart ({restarts} worker restarts):\n{worker.log()}"
-    print(json.dumps({"worker_restarts": restarts, "offset_resets": worker.metric("vigie_classifier_offset_resets_total")}))
+    print(
+        json.dumps(
+            {"worker_restarts": restarts, "offset_resets": worker.metric("vigie_classifier_offset_resets_total")}
+        )
+    )

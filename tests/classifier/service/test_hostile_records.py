@@ -71,7 +71,9 @@ HEADERS = [(k, v) for k, v in encode(MENTIONS_SCORED, mention(0, START), source=
 
 def records_of(values: Sequence[bytes | None], partition: int = 0) -> list[InboundRecord]:
     return [
-        InboundRecord(MENTIONS_SCORED, partition, offset, TERRITORY.encode(), value, [*HEADERS, upstream_header(0, offset)])
+        InboundRecord(
+            MENTIONS_SCORED, partition, offset, TERRITORY.encode(), value, [*HEADERS, upstream_header(0, offset)]
+        )
         for offset, value in enumerate(values)
     ]
 
@@ -111,10 +113,14 @@ def test_a_mention_dated_year_one_in_kiribati_time_fails_nothing(territories: Te
 def test_values_that_break_the_parser_are_dead_letters_and_their_neighbours_count(
     territories: TerritoryConfig,
 ) -> None:
-    values: list[bytes | None] = [json.dumps(value_of(mention(n, START + timedelta(seconds=n)))).encode() for n in range(40)]
+    values: list[bytes | None] = [
+        json.dumps(value_of(mention(n, START + timedelta(seconds=n)))).encode() for n in range(40)
+    ]
     values[5] = b"[" * 2000
     huge = value_of(mention(99, START))
-    values[15] = json.dumps(huge, separators=(",", ":")).replace('"followers":100', '"followers":' + "9" * 5000).encode()
+    values[15] = (
+        json.dumps(huge, separators=(",", ":")).replace('"followers":100', '"followers":' + "9" * 5000).encode()
+    )
     values[25] = None
     values[35] = b"\xff\xfe"
     records = records_of(values)

@@ -89,6 +89,7 @@ class Admission:
         """Whether detection counted it (downstream steps such as the digests count it too)."""
         return self.verdict in ("counted", "clamped")
 
+
 _MASK = 0xFFFFFFFF
 
 

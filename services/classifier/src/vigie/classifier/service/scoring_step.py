@@ -123,9 +123,7 @@ def _scored_record(raw: InboundRecord, mention: ScoredMention, source: str, upst
     return record
 
 
-def publishable(
-    outcome: ScoringOutcome, source: str, upstream: UpstreamHeader, clock: Clock
-) -> list[EncodedRecord]:
+def publishable(outcome: ScoringOutcome, source: str, upstream: UpstreamHeader, clock: Clock) -> list[EncodedRecord]:
     """:func:`scored_records` of ``outcome.scored``, one record at a time: a mention that cannot be encoded
     leaves ``outcome.scored`` for ``outcome.dead_letters`` (so the two lists stay aligned with the records)."""
     records: list[EncodedRecord] = []
