@@ -139,3 +139,21 @@ def test_a_scorer_that_fails_batches_and_one_mention_dead_letters_only_that_one(
     outcome = score_records(records_of(mentions), picky, lambda: NOW)
     assert [m.mention_id for _, m in outcome.scored] == [m.mention_id for m in mentions if m.mention_id != poisoned]
     assert [(d.offset, d.error_class) for d in outcome.dead_letters] == [(17, "processing")]
+
+
+def test_a_collection_time_later_than_the_record_itself_is_restamped(kit, scorer) -> None:
+    from datetime import timedelta
+
+    mentions = kit.scenario(["nice"], "nice", hours=2, crisis_mentions=0)[:3]
+    forged = mentions[1].model_copy(
+        update={"published_at": datetime(2099, 1, 1, tzinfo=UTC), "collected_at": datetime(2099, 1, 1, tzinfo=UTC)}
+    )
+    written_at = NOW.timestamp()
+    records = [
+        InboundRecord(r.topic, r.partition, r.offset, r.key, r.value, r.headers, timestamp=written_at)
+        for r in records_of([mentions[0], forged, mentions[2]])
+    ]
+    outcome = score_records(records, scorer, lambda: NOW, max_clock_skew=timedelta(minutes=5))
+    collected = [m.collected_at for _, m in outcome.scored]
+    assert collected == [mentions[0].collected_at, NOW, mentions[2].collected_at]
+    assert outcome.scored[1][1].published_at == datetime(2099, 1, 1, tzinfo=UTC)  # detection clamps it

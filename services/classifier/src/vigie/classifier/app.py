@@ -29,7 +29,7 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 import faust
@@ -260,6 +260,8 @@ def build_service(
 
     deliveries = Deliveries(acknowledge, delivery_failed, settings.scoring_batches_in_flight)
 
+    max_clock_skew = timedelta(seconds=settings.max_future_skew_s)
+
     async def score_raw(stream: faust.StreamT[bytes]) -> None:
         _freeze_long_lived()
         async for events in _batches(stream, settings.scoring_batch_size, within=settings.scoring_batch_within_s):
@@ -268,7 +270,8 @@ def build_service(
             # (an error below stops the worker, and the batch is consumed again).
             messages = hold(events)
             started = time.perf_counter()
-            outcome: ScoringOutcome = score_records(records, score, clock)  # never raises for a record's sake
+            # Never raises for a record's sake.
+            outcome: ScoringOutcome = score_records(records, score, clock, max_clock_skew)
             scored_batch = publishable(outcome, SOURCE, upstream_header, clock)
             metrics.scoring_seconds.observe(time.perf_counter() - started)
             metrics.batch_size.labels(stage="scoring").observe(len(records))

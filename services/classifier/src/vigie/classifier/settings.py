@@ -101,8 +101,9 @@ class ClassifierSettings(ServiceSettings):
         ge=0,
         le=10 * 366 * 86400,
         description="A mention published more than this after its collected_at is counted by detection (and the "
-        "digests) at its collected_at: one record with a far-future date cannot move event time. Raise it only "
-        "to replay a scripted scenario dated after the day it is replayed.",
+        "digests) at its collected_at, and a raw record whose collected_at is more than this after its Kafka "
+        "timestamp is scored as collected at that timestamp: one record with far-future dates cannot move event "
+        "time. Raise it only to replay a scripted scenario dated after the day it is replayed (the demo).",
     )
     max_event_age_s: float = Field(
         default=3650 * 86400.0,

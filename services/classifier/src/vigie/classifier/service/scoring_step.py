@@ -6,13 +6,18 @@ the rest is scored in one call, which is what makes scoring fast. If the scoring
 records are scored one by one so that one poisonous mention is dead-lettered (``processing``) without taking
 its neighbours with it. Encoding the scored mentions is guarded per record too (:func:`publishable`).
 :func:`score_records` never raises for the records' sake: every record comes out scored or dead-lettered.
+
+Collection time. Detection trusts a mention's ``collected_at`` to bound its event time (see
+:mod:`vigie.classifier.detection.partition`). With ``max_clock_skew``, a raw record whose ``collected_at`` is
+later than its Kafka timestamp (when its producer wrote it) by more than that is *restamped*: its scored mention
+is collected at the Kafka timestamp, so that a forged record cannot carry a far-future collection time either.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from vigie.classifier.dead_letters import from_decode_error, from_decode_failure, from_processing_error
 from vigie.classifier.service.records import InboundRecord
@@ -45,14 +50,17 @@ class ScoringOutcome:
 
 
 def decode_raw(
-    records: Sequence[InboundRecord], clock: Clock
+    records: Sequence[InboundRecord], clock: Clock, max_clock_skew: timedelta | None = None
 ) -> tuple[list[tuple[InboundRecord, RawMention]], list[DeadLetter]]:
-    """Decode raw-mention records; the undecodable ones become dead letters."""
+    """Decode raw-mention records; the undecodable ones become dead letters (and see the module docstring for
+    ``max_clock_skew``)."""
     valid: list[tuple[InboundRecord, RawMention]] = []
     rejected: list[DeadLetter] = []
     for record in records:
         try:
             mention = decode(MENTIONS_RAW, record.value, record.headers)
+            if max_clock_skew is not None and record.timestamp is not None:
+                mention = restamped(mention, record.timestamp, max_clock_skew)
         except DecodeError as error:
             rejected.append(from_decode_error(record, error, failed_at=clock()))
             continue
@@ -63,10 +71,20 @@ def decode_raw(
     return valid, rejected
 
 
-def score_records(records: Sequence[InboundRecord], score: ScoreBatch, clock: Clock) -> ScoringOutcome:
-    """Decode and score a batch (see the module docstring for the failure rules)."""
+def restamped(mention: RawMention, written_at: float, max_clock_skew: timedelta) -> RawMention:
+    """``mention`` collected at ``written_at`` (seconds since the epoch) if it claims a collection later than
+    that by more than ``max_clock_skew``, else ``mention`` itself."""
+    if mention.collected_at.timestamp() - written_at <= max_clock_skew.total_seconds():
+        return mention
+    return mention.model_copy(update={"collected_at": datetime.fromtimestamp(written_at, UTC)})
+
+
+def score_records(
+    records: Sequence[InboundRecord], score: ScoreBatch, clock: Clock, max_clock_skew: timedelta | None = None
+) -> ScoringOutcome:
+    """Decode and score a batch (see the module docstring for the failure rules and ``max_clock_skew``)."""
     try:
-        return _score_records(records, score, clock)
+        return _score_records(records, score, clock, max_clock_skew)
     except Exception as error:
         if len(records) == 1:
             return ScoringOutcome(
@@ -75,14 +93,16 @@ def score_records(records: Sequence[InboundRecord], score: ScoreBatch, clock: Cl
     # Something failed for the batch outside the model call: each record alone, so that only its own fails.
     outcome = ScoringOutcome()
     for record in records:
-        single = score_records([record], score, clock)
+        single = score_records([record], score, clock, max_clock_skew)
         outcome.scored.extend(single.scored)
         outcome.dead_letters.extend(single.dead_letters)
     return outcome
 
 
-def _score_records(records: Sequence[InboundRecord], score: ScoreBatch, clock: Clock) -> ScoringOutcome:
-    valid, rejected = decode_raw(records, clock)
+def _score_records(
+    records: Sequence[InboundRecord], score: ScoreBatch, clock: Clock, max_clock_skew: timedelta | None
+) -> ScoringOutcome:
+    valid, rejected = decode_raw(records, clock, max_clock_skew)
     outcome = ScoringOutcome(dead_letters=rejected)
     if not valid:
         return outcome
