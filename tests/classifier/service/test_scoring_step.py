@@ -139,6 +139,7 @@ def test_a_scorer_that_fails_batches_and_one_mention_dead_letters_only_that_one(
     outcome = score_records(records_of(mentions), picky, lambda: NOW)
     assert [m.mention_id for _, m in outcome.scored] == [m.mention_id for m in mentions if m.mention_id != poisoned]
     assert [(d.offset, d.error_class) for d in outcome.dead_letters] == [(17, "processing")]
+    assert outcome.failures == {"scoring": 1}
 
 
 def test_a_collection_time_later_than_the_record_itself_is_restamped(kit, scorer) -> None:

@@ -275,9 +275,8 @@ def build_service(
             scored_batch = publishable(outcome, SOURCE, upstream_header, clock)
             metrics.scoring_seconds.observe(time.perf_counter() - started)
             metrics.batch_size.labels(stage="scoring").observe(len(records))
-            for letter in outcome.dead_letters:
-                if letter.reason.startswith(("scoring: ", "encode: ")):
-                    metrics.record_failures.labels(stage=letter.reason.split(":", 1)[0]).inc()
+            for stage, count in outcome.failures.items():
+                metrics.record_failures.labels(stage=stage).inc(count)
             delivery = await service.bulk.submit_all(
                 scored_batch, [partition_for(m.territory_id, scored_partitions) for _, m in outcome.scored]
             )

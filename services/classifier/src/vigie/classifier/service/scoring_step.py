@@ -47,6 +47,13 @@ class ScoringOutcome:
 
     scored: list[tuple[InboundRecord, ScoredMention]] = field(default_factory=list)
     dead_letters: list[DeadLetter] = field(default_factory=list)
+    #: Records whose scoring or encoding raised (dead-lettered as ``processing``), per stage.
+    failures: dict[str, int] = field(default_factory=dict)
+
+    def failed(self, record: InboundRecord, error: Exception, stage: str, failed_at: datetime) -> None:
+        """``record`` raised ``error`` at ``stage``: a dead letter, counted."""
+        self.dead_letters.append(from_processing_error(record, error, failed_at=failed_at, stage=stage))
+        self.failures[stage] = self.failures.get(stage, 0) + 1
 
 
 def decode_raw(
@@ -87,15 +94,17 @@ def score_records(
         return _score_records(records, score, clock, max_clock_skew)
     except Exception as error:
         if len(records) == 1:
-            return ScoringOutcome(
-                dead_letters=[from_processing_error(records[0], error, failed_at=clock(), stage="scoring")]
-            )
+            failed = ScoringOutcome()
+            failed.failed(records[0], error, "scoring", clock())
+            return failed
     # Something failed for the batch outside the model call: each record alone, so that only its own fails.
     outcome = ScoringOutcome()
     for record in records:
         single = score_records([record], score, clock, max_clock_skew)
         outcome.scored.extend(single.scored)
         outcome.dead_letters.extend(single.dead_letters)
+        for stage, count in single.failures.items():
+            outcome.failures[stage] = outcome.failures.get(stage, 0) + count
     return outcome
 
 
@@ -124,6 +133,7 @@ def _score_one_by_one(
             (scored,) = score([mention])
         except Exception as error:
             outcome.dead_letters.append(from_processing_error(record, error, failed_at=clock()))
+            outcome.failures["scoring"] = outcome.failures.get("scoring", 0) + 1
             continue
         outcome.scored.append((record, scored))
     return outcome
@@ -152,7 +162,7 @@ def publishable(outcome: ScoringOutcome, source: str, upstream: UpstreamHeader, 
         try:
             records.append(_scored_record(raw, mention, source, upstream))
         except Exception as error:
-            outcome.dead_letters.append(from_processing_error(raw, error, failed_at=clock(), stage="encode"))
+            outcome.failed(raw, error, "encode", clock())
             continue
         kept.append((raw, mention))
     outcome.scored = kept
