@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from vigie.demo.processes import DEMO_MAX_FUTURE_SKEW_S
 from vigie.demo.scenario import CRISIS_START, as_replay_record, generate
 
 VIGIE = str(Path(sys.executable).with_name("vigie"))
@@ -93,6 +94,8 @@ def test_backtest_of_what_the_collector_emitted_equals_the_live_alerts(
             "backtest",
             "--territories",
             str(output / "config" / "territories.yaml"),
+            "--max-future-skew-s",
+            str(DEMO_MAX_FUTURE_SKEW_S),
             str(output / "raw-mentions.jsonl"),
         ],
         capture_output=True,

@@ -29,3 +29,18 @@ async def test_healthz_readyz_and_metrics() -> None:
     finally:
         await server.stop()
     assert server.port > 0
+
+
+async def test_healthz_fails_with_the_reason_while_the_liveness_check_does() -> None:
+    failing: list[str | None] = [None]
+    server = OpsServer(build_app(CollectorRegistry(), lambda: None, liveness=lambda: failing[0]), port=0)
+    await server.start()
+    try:
+        async with httpx.AsyncClient(base_url=server.url) as client:
+            assert (await client.get("/healthz")).status_code == 200
+            failing[0] = "no progress for 60s with work waiting: vigie.mentions.raw.v1[0]"
+            stuck = await client.get("/healthz")
+            assert stuck.status_code == 503
+            assert stuck.json() == {"status": "failing", "reason": failing[0]}
+    finally:
+        await server.stop()

@@ -103,3 +103,58 @@ def test_a_nan_probability_dead_letters_the_mention(kit) -> None:
     )
     assert outcome.scored == []
     assert [d.error_class for d in outcome.dead_letters] == ["processing", "processing"]
+
+
+def _hostile_values(mention: RawMention) -> list[bytes]:
+    """Values that make parsers raise something else than a validation error: deep nesting, a huge integer."""
+    plain = encode(MENTIONS_RAW, mention, source="/tests").value.decode()
+    huge = plain.replace('"followers":', '"followers":' + "9" * 5000 + ',"_":', 1)
+    return [b"[" * 2000, b'{"a":' * 2000, huge.encode()]
+
+
+def test_values_that_break_the_parser_are_dead_letters_and_every_other_record_is_scored(kit, scorer) -> None:
+    mentions = kit.scenario(["nice", "lyon"], "nice", hours=4, crisis_mentions=40)[:400]
+    records = records_of(mentions)
+    for index, value in zip((3, 200, 399), _hostile_values(mentions[0]), strict=True):
+        records.insert(index, InboundRecord(MENTIONS_RAW, 0, 10_000 + index, None, value))
+    outcome = score_records(records, scorer, lambda: NOW)
+    assert [m.mention_id for _, m in outcome.scored] == [m.mention_id for m in mentions]
+    assert sorted((d.offset, d.error_class) for d in outcome.dead_letters) == [
+        (10_003, "decode"),
+        (10_200, "decode"),
+        (10_399, "decode"),
+    ]
+    assert all(d.reason for d in outcome.dead_letters)
+
+
+def test_a_scorer_that_fails_batches_and_one_mention_dead_letters_only_that_one(kit, scorer) -> None:
+    mentions = kit.scenario(["nice"], "nice", hours=4, crisis_mentions=0)[:20]
+    poisoned = mentions[17].mention_id
+
+    def picky(batch: Sequence[RawMention]) -> Sequence[ScoredMention]:
+        if len(batch) > 1 or batch[0].mention_id == poisoned:
+            raise RecursionError("maximum recursion depth exceeded")
+        return scorer(batch)
+
+    outcome = score_records(records_of(mentions), picky, lambda: NOW)
+    assert [m.mention_id for _, m in outcome.scored] == [m.mention_id for m in mentions if m.mention_id != poisoned]
+    assert [(d.offset, d.error_class) for d in outcome.dead_letters] == [(17, "processing")]
+    assert outcome.failures == {"scoring": 1}
+
+
+def test_a_collection_time_later_than_the_record_itself_is_restamped(kit, scorer) -> None:
+    from datetime import timedelta
+
+    mentions = kit.scenario(["nice"], "nice", hours=2, crisis_mentions=0)[:3]
+    forged = mentions[1].model_copy(
+        update={"published_at": datetime(2099, 1, 1, tzinfo=UTC), "collected_at": datetime(2099, 1, 1, tzinfo=UTC)}
+    )
+    written_at = NOW.timestamp()
+    records = [
+        InboundRecord(r.topic, r.partition, r.offset, r.key, r.value, r.headers, timestamp=written_at)
+        for r in records_of([mentions[0], forged, mentions[2]])
+    ]
+    outcome = score_records(records, scorer, lambda: NOW, max_clock_skew=timedelta(minutes=5))
+    collected = [m.collected_at for _, m in outcome.scored]
+    assert collected == [mentions[0].collected_at, NOW, mentions[2].collected_at]
+    assert outcome.scored[1][1].published_at == datetime(2099, 1, 1, tzinfo=UTC)  # detection clamps it

@@ -1,5 +1,6 @@
 """The acceptance test of the classifier service: a scenario replayed through the broker into a real worker,
-the worker killed (SIGKILL) and restarted, gives exactly the alert events of ``vigie backtest``, and no
+the worker killed (SIGKILL) and restarted, and the rest of the scenario delivered twice (a collector re-sending
+its batches: at least once), gives exactly the alert events of ``vigie backtest`` over each mention once, and no
 incident is raised twice; the day digests it publishes after the restart (the day closes after the kill) are
 the offline ones, with the mentions the killed worker had counted: nothing lost, nothing counted twice."""
 
@@ -134,7 +135,8 @@ def test_killed_and_restarted_worker_publishes_the_backtest_alerts(kafka, start_
     _wait_for_a_checkpoint_covering(kit, first, kafka.bootstrap_servers, app_id, split)
     first.kill()
 
-    asyncio.run(kit.produce_mentions(kafka.bootstrap_servers, mentions[split:]))
+    # Every later mention twice: a mention id already counted for its territory is not counted again.
+    asyncio.run(kit.produce_mentions(kafka.bootstrap_servers, [m for m in mentions[split:] for _ in range(2)]))
     second = start_worker(kafka.bootstrap_servers, app_id=app_id)
     second.wait_ready()
     expected_ids = {e["event_id"] for e in expected}
@@ -151,10 +153,11 @@ def test_killed_and_restarted_worker_publishes_the_backtest_alerts(kafka, start_
         m.mention_id: m
         for m in (
             ScoredMention.model_validate_json(r.value)
-            for r in kit.read_all(kafka.bootstrap_servers, [MENTIONS_SCORED], len(mentions))
+            for r in kit.read_all(kafka.bootstrap_servers, [MENTIONS_SCORED], 2 * len(mentions) - split)
         )
     }
     assert len(scored) == len(mentions)
+    assert second.metric("vigie_classifier_duplicate_mentions_total") >= len(mentions) - split
     offline = digest_offline(
         scored.values(),
         load_territories(kit.TERRITORIES).territories,

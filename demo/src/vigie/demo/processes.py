@@ -28,6 +28,12 @@ class ServiceNotReadyError(RuntimeError):
     """A child service exited or did not answer ``/readyz`` in time; the message carries its log's tail."""
 
 
+#: The scenario's day (6 December 2026) is replayed now, whatever now is: its mentions may be published after
+#: the collector stamps them, and detection counts a mention at its own date only within this skew of its
+#: collection (``vigie backtest --max-future-skew-s`` of the demo's output needs the same).
+DEMO_MAX_FUTURE_SKEW_S = 366 * 86400
+
+
 def embedded_broker_env(bootstrap_servers: str, state_dir: Path, slack_token: str) -> dict[str, str]:
     """Environment of the services on the embedded broker: short group timeouts and the Tansu workaround
     (BROKER.md), a Slack token for the stand-in, state directories under ``state_dir``."""
@@ -36,6 +42,7 @@ def embedded_broker_env(bootstrap_servers: str, state_dir: Path, slack_token: st
         "VIGIE_CLASSIFIER_TANSU_COMPAT": "true",
         "VIGIE_CLASSIFIER_BROKER_SESSION_TIMEOUT_S": "2",
         "VIGIE_CLASSIFIER_BROKER_HEARTBEAT_INTERVAL_S": "0.5",
+        "VIGIE_CLASSIFIER_MAX_FUTURE_SKEW_S": str(DEMO_MAX_FUTURE_SKEW_S),
         "VIGIE_KAFKA_SESSION_TIMEOUT_MS": "2000",
         "VIGIE_KAFKA_HEARTBEAT_INTERVAL_MS": "500",
         "VIGIE_NOTIFIER_SLACK_TOKEN": slack_token,

@@ -1,6 +1,7 @@
 """The operations endpoint of a service: ``/healthz`` (alive), ``/readyz`` (ready to work), ``/metrics``.
 
-Liveness answers 200 while the event loop runs. Readiness asks the service (connected to the broker,
+Liveness answers 200 while the event loop runs and the service's own liveness check (if any: a stage stuck
+with work waiting) passes, 503 with the reason otherwise. Readiness asks the service (connected to the broker,
 assignment received, ...) and answers 503 with the reason otherwise.
 """
 
@@ -16,11 +17,18 @@ ReadinessCheck = Callable[[], str | None]
 
 
 def build_app(
-    registry: CollectorRegistry, readiness: ReadinessCheck, extra: web.RouteTableDef | None = None
+    registry: CollectorRegistry,
+    readiness: ReadinessCheck,
+    extra: web.RouteTableDef | None = None,
+    *,
+    liveness: ReadinessCheck | None = None,
 ) -> web.Application:
     """An aiohttp application with the three operational routes (plus the service's own, if any)."""
 
     async def healthz(_: web.Request) -> web.Response:
+        reason = liveness() if liveness is not None else None
+        if reason is not None:
+            return web.json_response({"status": "failing", "reason": reason}, status=503)
         return web.json_response({"status": "ok"})
 
     async def readyz(_: web.Request) -> web.Response:

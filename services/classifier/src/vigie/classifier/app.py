@@ -27,9 +27,9 @@ import gc
 import logging
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 import faust
@@ -45,8 +45,9 @@ from vigie.classifier.service.detection_step import upstream_header
 from vigie.classifier.service.fast_consumer import ClassifierApp, RawRecordSchema
 from vigie.classifier.service.faust_records import hold, inbound
 from vigie.classifier.service.faust_sensor import batched_prometheus_monitor
+from vigie.classifier.service.liveness import Liveness
 from vigie.classifier.service.progress import Progress
-from vigie.classifier.service.scoring_step import Clock, ScoreBatch, ScoringOutcome, score_records, scored_records
+from vigie.classifier.service.scoring_step import Clock, ScoreBatch, ScoringOutcome, publishable, score_records
 from vigie.classifier.service.topology import DETECTOR_TABLE
 from vigie.classifier.settings import ClassifierSettings
 from vigie.schemas import (
@@ -79,11 +80,19 @@ class ClassifierService:
     settings: ClassifierSettings
     metrics: ClassifierMetrics
     bulk: BulkProducer
+    liveness: Liveness
     progress: Progress = field(default_factory=Progress)
     assigned_once: bool = False
 
+    def alive(self) -> str | None:
+        """None while no agent has stopped and no stage is stuck with work waiting (``/healthz``), else why."""
+        return self.liveness.reason()
+
     def readiness(self) -> str | None:
-        """None when the worker has its partitions and its table is recovered, else why not."""
+        """None when the worker is alive, has its partitions and its table is recovered, else why not."""
+        failing = self.alive()
+        if failing is not None:
+            return failing
         if not self.assigned_once:
             return "waiting for a partition assignment"
         if self.app.rebalancing:
@@ -94,6 +103,7 @@ class ClassifierService:
         return None
 
     def export_lag(self) -> None:
+        """Export the consumer lag and observe every stage's progress for :attr:`liveness`."""
         consumer = self.app.consumer
 
         def high_watermark(topic: str, partition: int) -> int | None:
@@ -104,6 +114,27 @@ class ClassifierService:
             return int(value) if value is not None else None
 
         self.progress.export(self.metrics, high_watermark)
+        for (topic, partition), lag in self.progress.lag(high_watermark).items():
+            self.liveness.observe(f"{topic}[{partition}]", self.progress.position(topic, partition), waiting=lag > 0)
+        recovery: Any = getattr(self.app.tables, "recovery", None)
+        if self.assigned_once and recovery is not None:
+            recovering = not recovery.completed.is_set()
+            recovered = sum(recovery.active_offsets.values()) + sum(recovery.standby_offsets.values())
+            self.liveness.observe(RECOVERY_STAGE, recovered, waiting=recovering)
+        stalled = set(self.liveness.stalled())
+        self.metrics.stalled.labels(stage="recovery").set(1 if RECOVERY_STAGE in stalled else 0)
+        self.metrics.stalled.labels(stage="consume").set(1 if stalled - {RECOVERY_STAGE} else 0)
+
+    def forget(self, partitions: Iterable[tuple[str, int]]) -> None:
+        """Partitions revoked from this worker: their lag and progress are another worker's to report."""
+        revoked = list(partitions)
+        self.progress.forget(revoked)
+        for topic, partition in revoked:
+            self.liveness.forget(f"{topic}[{partition}]")
+
+
+#: The liveness stage of the table recovery.
+RECOVERY_STAGE = "table recovery"
 
 
 def faust_app(settings: ClassifierSettings) -> faust.App:
@@ -158,7 +189,13 @@ def build_service(
 ) -> ClassifierService:
     """The faust app with its topics, table and agents, wired to the pure steps given."""
     app = faust_app(settings)
-    service = ClassifierService(app=app, settings=settings, metrics=metrics, bulk=BulkProducer(settings))
+    service = ClassifierService(
+        app=app,
+        settings=settings,
+        metrics=metrics,
+        bulk=BulkProducer(settings),
+        liveness=Liveness(settings.stall_timeout_s),
+    )
     if settings.faust_sensor and settings.faust_sensor_per_message:
         app.monitor = PrometheusMonitor(metrics=FaustMetrics.create(metrics.registry, "vigie_classifier_faust"))
     elif settings.faust_sensor:
@@ -223,20 +260,28 @@ def build_service(
 
     deliveries = Deliveries(acknowledge, delivery_failed, settings.scoring_batches_in_flight)
 
+    max_clock_skew = timedelta(seconds=settings.max_future_skew_s)
+
     async def score_raw(stream: faust.StreamT[bytes]) -> None:
         _freeze_long_lived()
         async for events in _batches(stream, settings.scoring_batch_size, within=settings.scoring_batch_within_s):
             records = [inbound(event) for event in events]
+            # Held before anything can fail: faust commits past a batch only once its output is acknowledged
+            # (an error below stops the worker, and the batch is consumed again).
+            messages = hold(events)
             started = time.perf_counter()
-            outcome: ScoringOutcome = score_records(records, score, clock)
+            # Never raises for a record's sake.
+            outcome: ScoringOutcome = score_records(records, score, clock, max_clock_skew)
+            scored_batch = publishable(outcome, SOURCE, upstream_header, clock)
             metrics.scoring_seconds.observe(time.perf_counter() - started)
             metrics.batch_size.labels(stage="scoring").observe(len(records))
+            for stage, count in outcome.failures.items():
+                metrics.record_failures.labels(stage=stage).inc(count)
             delivery = await service.bulk.submit_all(
-                scored_records(outcome.scored, SOURCE, upstream_header),
-                [partition_for(m.territory_id, scored_partitions) for _, m in outcome.scored],
+                scored_batch, [partition_for(m.territory_id, scored_partitions) for _, m in outcome.scored]
             )
             await publish_dead_letters(outcome.dead_letters)
-            await deliveries.admit(events, delivery)
+            await deliveries.admit_held(messages, delivery)
             # one increment per label pair, not one per record
             for (language, sentiment), count in Counter(
                 (m.detected_language, m.sentiment) for _, m in outcome.scored
@@ -278,14 +323,16 @@ def build_service(
                 metrics.checkpoint_pending.set(len(window.held))
                 try:
                     # The store itself: the table's own accessors would count every read in the faust sensor.
-                    outcome = detection.process(records, table.data, checkpoint=False)
+                    outcome = detection.process(records, table.data, checkpoint=False, log_end=scored_log_end)
                     await _publish_detection(outcome)
                 except BaseException as error:
                     drop_window()
                     if not isinstance(error, asyncio.CancelledError):
                         # Going on would apply the next records on states that miss the dropped ones, and a later
                         # checkpoint would let faust commit past them: the worker stops (exit status 1) instead.
+                        # (A record's own failure never gets here: it is a dead letter.)
                         log.critical("detection failed: the worker stops", exc_info=error)
+                        service.liveness.failed("detect", error)
                         await app.crash(error)
                     raise
                 metrics.batch_size.labels(stage="detection").observe(len(records))
@@ -293,7 +340,21 @@ def build_service(
                     checkpoint_now()
                 service.progress.processed_batch(records)
 
+    def scored_log_end(partition: int) -> int | None:
+        try:
+            value = app.consumer.highwater(TP(MENTIONS_SCORED, partition))
+        except Exception:
+            return None
+        return int(value) if value is not None else None
+
     async def _publish_detection(outcome: DetectionOutcome) -> None:
+        for partition in outcome.log_restarts:
+            metrics.offset_resets.inc()
+            log.error(
+                "the scored-mentions log restarted below the offsets detection had applied (the broker lost its "
+                "data?): the partition's records are processed from its new start",
+                extra={"partition": partition},
+            )
         await publish([encode(ALERTS, a.event, source=SOURCE) for a in outcome.alerts])
         await publish([encode(DIGESTS, digest, source=SOURCE) for digest in outcome.digests])
         await publish_dead_letters(outcome.dead_letters)
@@ -314,7 +375,7 @@ def build_service(
                 checkpoint_now()
 
     if scoring:
-        app.agent(raw_topic, name="score-raw")(score_raw)
+        app.agent(raw_topic, name="score-raw")(_stop_worker_on_error(service, "score-raw", score_raw))
     if detecting:
         app.agent(scored_topic, name="detect")(detect)
 
@@ -330,7 +391,7 @@ def build_service(
 
     async def on_partitions_revoked(sender: Any, *args: Any, signal: Any = None, **kwargs: Any) -> None:
         revoked: set[TP] = args[0] if args else set()
-        service.progress.forget((tp.topic, tp.partition) for tp in revoked)
+        service.forget((tp.topic, tp.partition) for tp in revoked)
         if detecting:
             async with checkpointing:
                 # The partitions' next owner (maybe this worker) re-applies the open window. A checkpoint written
@@ -355,6 +416,29 @@ def build_service(
     app.on_before_shutdown.connect(cast(Any, on_before_shutdown))
 
     return service
+
+
+def _stop_worker_on_error(
+    service: ClassifierService, name: str, agent: Callable[[faust.StreamT[bytes]], Awaitable[None]]
+) -> Callable[[faust.StreamT[bytes]], Awaitable[None]]:
+    """The agent, stopping the worker if it raises. faust would restart a crashed agent and go on consuming
+    after the batch it was processing; a record's own failure never raises (it is a dead letter), so what
+    does is the worker's (the producer, the broker): it stops (exit status 1, liveness failing meanwhile),
+    and its partitions' next owner consumes again what was not acknowledged."""
+
+    async def run(stream: faust.StreamT[bytes]) -> None:
+        try:
+            await agent(stream)
+        except asyncio.CancelledError:
+            raise
+        except BaseException as error:
+            log.critical("agent %s failed: the worker stops", name, exc_info=error)
+            service.liveness.failed(name, error)
+            await service.app.crash(error)
+            raise
+
+    run.__name__ = run.__qualname__ = name.replace("-", "_")
+    return run
 
 
 def _freeze_long_lived() -> None:
@@ -402,6 +486,12 @@ def _batches(stream: faust.StreamT[bytes], size: int, within: float) -> AsyncIte
 
 
 def _record_detection_metrics(metrics: ClassifierMetrics, outcome: DetectionOutcome) -> None:
+    for stage, count in outcome.failures.items():
+        metrics.record_failures.labels(stage=stage).inc(count)
+    if outcome.clamped_mentions:
+        metrics.clamped_mentions.inc(outcome.clamped_mentions)
+    if outcome.duplicate_mentions:
+        metrics.duplicate_mentions.inc(outcome.duplicate_mentions)
     if outcome.late_mentions:
         metrics.late_mentions.inc(outcome.late_mentions)
     if outcome.replayed_records:

@@ -3,7 +3,9 @@
 Mentions are scored in batches with :func:`vigie.classifier.scoring.score_mentions`, routed to the partition
 Kafka's default partitioner would give their territory on ``vigie.mentions.scored.v1``, and run through one
 :class:`~vigie.classifier.detection.PartitionDriver` per partition, in input order: exactly what the service's
-detection agent does with the same records, so both produce the same alert events.
+detection agent does with the same records, so both produce the same alert events (the same
+:class:`~vigie.classifier.detection.AdmissionSettings`: clamped future dates, too-old dates and duplicate
+mention ids are treated alike).
 """
 
 from __future__ import annotations
@@ -12,10 +14,16 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from vigie.classifier.detection import DetectionEngine, DetectorSettings, PartitionDriver, partition_for
+from vigie.classifier.detection import (
+    AdmissionSettings,
+    DetectionEngine,
+    DetectorSettings,
+    PartitionDriver,
+    partition_for,
+)
 from vigie.classifier.scoring import score_mentions
 from vigie.classifier.sentiment.protocol import LanguageIdentifier, SentimentModel
-from vigie.schemas import MENTIONS_SCORED, TOPICS, AlertEvent, RawMention, TerritoryConfig
+from vigie.schemas import MENTIONS_SCORED, TOPICS, AlertEvent, RawMention, ScoredMention, TerritoryConfig
 
 
 @dataclass
@@ -26,6 +34,14 @@ class BacktestTotals:
     unknown_territory: int = 0
     events: int = 0
     by_transition: dict[str, int] = field(default_factory=dict)
+    #: Mentions counted at their collection time (published too far after it).
+    clamped: int = 0
+    #: Mentions skipped: already counted (same mention id and territory), too old, or implausible dates.
+    duplicates: int = 0
+    too_old: int = 0
+    implausible: int = 0
+    #: Mentions the model failed on (the service dead-letters them).
+    unscorable: int = 0
 
 
 class Backtest:
@@ -40,12 +56,13 @@ class Backtest:
         *,
         partitions: int | None = None,
         batch_size: int = 512,
+        admission: AdmissionSettings | None = None,
     ) -> None:
         self.engine = DetectionEngine(territories, settings)
         self.model = model
         self.language_identifier = language_identifier
         self.partitions = partitions or TOPICS[MENTIONS_SCORED].partitions
-        self.drivers = [PartitionDriver(self.engine, partition) for partition in range(self.partitions)]
+        self.drivers = [PartitionDriver(self.engine, partition, admission) for partition in range(self.partitions)]
         self.states: dict[str, Any] = {}
         self.batch_size = batch_size
         self.totals = BacktestTotals()
@@ -61,14 +78,34 @@ class Backtest:
                 batch = []
         yield from self._flush(batch)
 
+    def _score(self, batch: list[RawMention]) -> list[ScoredMention]:
+        """The batch scored; if the model fails on it, one by one, leaving out (and counting) the mentions it
+        fails on, as the service dead-letters them."""
+        try:
+            return list(score_mentions(self.model, self.language_identifier, batch))
+        except Exception:
+            if len(batch) == 1:
+                self.totals.unscorable += 1
+                return []
+        return [scored for mention in batch for scored in self._score([mention])]
+
     def _flush(self, batch: list[RawMention]) -> Iterator[AlertEvent]:
-        for scored in score_mentions(self.model, self.language_identifier, batch):
+        for scored in self._score(batch):
             self.totals.mentions += 1
             if scored.territory_id not in self._known:
                 self.totals.unknown_territory += 1
                 continue
             driver = self.drivers[partition_for(scored.territory_id, self.partitions)]
-            for event in driver.on_mention(scored, self.states):
+            admission = driver.apply(scored, self.states)
+            if admission.verdict == "clamped":
+                self.totals.clamped += 1
+            elif admission.verdict == "duplicate":
+                self.totals.duplicates += 1
+            elif admission.verdict == "too_old":
+                self.totals.too_old += 1
+            elif admission.verdict == "implausible":
+                self.totals.implausible += 1
+            for event in admission.events:
                 self.totals.events += 1
                 self.totals.by_transition[event.transition] = self.totals.by_transition.get(event.transition, 0) + 1
                 yield event

@@ -36,6 +36,28 @@ def from_decode_error(record: InboundRecord, error: DecodeError, *, failed_at: d
     return dead_letter(record, error.error_class, error.reason, failed_at=failed_at)
 
 
-def from_processing_error(record: InboundRecord, error: Exception, *, failed_at: datetime) -> DeadLetter:
-    """The dead letter of a valid record that the scoring or detection code could not process."""
-    return dead_letter(record, "processing", f"{type(error).__name__}: {error}", failed_at=failed_at)
+def from_decode_failure(record: InboundRecord, error: Exception, *, failed_at: datetime) -> DeadLetter:
+    """The dead letter of a record whose decoding raised something else than a :class:`DecodeError` (a value
+    that breaks the parser: deep nesting, a huge number): ``decode``, like any undecodable value."""
+    return dead_letter(record, "decode", f"undecodable value: {_describe(error)}", failed_at=failed_at)
+
+
+def from_processing_error(
+    record: InboundRecord, error: Exception, *, failed_at: datetime, stage: str | None = None
+) -> DeadLetter:
+    """The dead letter of a valid record that the scoring or detection code could not process (``stage``: which
+    step failed, at the head of the reason)."""
+    reason = _describe(error) if stage is None else f"{stage}: {_describe(error)}"
+    return dead_letter(record, "processing", reason, failed_at=failed_at)
+
+
+def _describe(error: BaseException) -> str:
+    return f"{type(error).__name__}: {_message(error)}"[:2000]
+
+
+def _message(error: BaseException) -> str:
+    """``str(error)``, or what can be said when even that fails (an exception is as untrusted as its record)."""
+    try:
+        return str(error)
+    except Exception:
+        return "(message unavailable)"

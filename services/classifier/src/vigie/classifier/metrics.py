@@ -106,3 +106,33 @@ class ClassifierMetrics:
             "Records seen again after a restart whose effect was already in the table, hence skipped.",
             registry=registry,
         )
+        self.record_failures = Counter(
+            "vigie_classifier_record_failures_total",
+            "Records whose own processing raised an unexpected error, by stage (decode, scoring, encode, "
+            "detection, digest): each became a dead letter, and the batch went on without it.",
+            ["stage"],
+            registry=registry,
+        )
+        self.clamped_mentions = Counter(
+            "vigie_classifier_clamped_mentions_total",
+            "Mentions published more than max_future_skew_s after their collection: detected at their collected_at.",
+            registry=registry,
+        )
+        self.duplicate_mentions = Counter(
+            "vigie_classifier_duplicate_mentions_total",
+            "Mentions whose id was already counted for their territory (delivered twice): skipped by detection.",
+            registry=registry,
+        )
+        self.offset_resets = Counter(
+            "vigie_classifier_offset_resets_total",
+            "Partitions whose log restarted below the offset detection had checkpointed (the broker lost its data): "
+            "their detection bookkeeping was reset and their records processed.",
+            registry=registry,
+        )
+        self.stalled = Gauge(
+            "vigie_classifier_stalled",
+            "1 while a stage makes no progress although it has work (an agent with lag, or table recovery): "
+            "/healthz fails then.",
+            ["stage"],
+            registry=registry,
+        )

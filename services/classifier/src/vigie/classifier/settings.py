@@ -96,6 +96,35 @@ class ClassifierSettings(ServiceSettings):
         "digest state holds hashed identities). Use the same as `vigie digest` (VIGIE_DIGEST_PSEUDONYMISE_KEY) "
         "for backfills to match.",
     )
+    max_future_skew_s: float = Field(
+        default=300.0,
+        ge=0,
+        le=10 * 366 * 86400,
+        description="A mention published more than this after its collected_at is counted by detection (and the "
+        "digests) at its collected_at, and a raw record whose collected_at is more than this after its Kafka "
+        "timestamp is scored as collected at that timestamp: one record with far-future dates cannot move event "
+        "time. Raise it only to replay a scripted scenario dated after the day it is replayed (the demo).",
+    )
+    max_event_age_s: float = Field(
+        default=3650 * 86400.0,
+        ge=0,
+        le=100 * 366 * 86400,
+        description="A mention published more than this before its collected_at is late: counted, not detected.",
+    )
+    seen_mentions_per_territory: int = Field(
+        default=2048,
+        ge=4,
+        le=1_000_000,
+        description="Mention ids remembered per territory (within the allowed lateness) so that a mention delivered "
+        "twice counts once; checkpointed with the detector state.",
+    )
+    stall_timeout_s: float = Field(
+        default=60.0,
+        gt=0,
+        le=3600,
+        description="/healthz and /readyz fail when an agent has records waiting (lag) but has processed none for "
+        "this long, or table recovery has made no progress for this long: a stuck worker gets restarted.",
+    )
     commit_interval_s: float = Field(default=1.0, gt=0, le=60, description="How often faust commits offsets.")
     broker_session_timeout_s: float = Field(default=10.0, gt=0, le=300)
     broker_heartbeat_interval_s: float = Field(default=1.0, gt=0, le=60)

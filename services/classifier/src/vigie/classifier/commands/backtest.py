@@ -3,7 +3,9 @@ JSON lines (the payload of ``vigie.mentions.raw.v1``) and write the alert events
 ``vigie.alerts.v1``) as JSON lines, exactly as the classifier service would produce them for the same records.
 
 Lines that are not valid raw mentions, and mentions of territories absent from the file, are skipped and
-counted on stderr (the service dead-letters them).
+counted on stderr (the service dead-letters them). A mention published more than ``--max-future-skew-s``
+after its ``collected_at`` is counted at its ``collected_at``; a mention id seen again for its territory is
+counted once (as in the service: see ``vigie.classifier.detection.partition``).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from vigie.classifier.backtest import Backtest
+from vigie.classifier.detection import AdmissionSettings
 from vigie.classifier.sentiment import load_default_model, load_language_identifier
 from vigie.classifier.sentiment.protocol import LanguageIdentifier, SentimentModel
 from vigie.schemas import ConfigError, DecodeError, RawMention, decode_as, load_territories
@@ -29,6 +32,13 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--territories", required=True, help="territories YAML file")
     parser.add_argument("mentions", nargs="?", default="-", help="raw mentions, one JSON per line (- = stdin)")
+    parser.add_argument(
+        "--max-future-skew-s",
+        type=float,
+        default=AdmissionSettings().max_future_skew_s,
+        help="a mention published more than this after its collected_at counts at its collected_at (the "
+        "service's VIGIE_CLASSIFIER_MAX_FUTURE_SKEW_S; default %(default)s)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -55,9 +65,14 @@ class _Reader:
             try:
                 yield decode_as(RawMention, line.encode("utf-8"))
             except DecodeError as error:
-                self.invalid += 1
-                if self.invalid <= REPORTED_INVALID_LINES:
-                    print(f"vigie backtest: line {number}: {error.reason}", file=sys.stderr)
+                self._invalid(number, error.reason)
+            except Exception as error:  # any other failure of one line (nesting, huge numbers) fails only it
+                self._invalid(number, f"{type(error).__name__}: {error}"[:300])
+
+    def _invalid(self, number: int, reason: str) -> None:
+        self.invalid += 1
+        if self.invalid <= REPORTED_INVALID_LINES:
+            print(f"vigie backtest: line {number}: {reason}", file=sys.stderr)
 
 
 def _replay(backtest: Backtest, stream: TextIO) -> _Reader:
@@ -76,13 +91,19 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as error:
         print(f"vigie backtest: {error}", file=sys.stderr)
         return 2
+    try:
+        admission = AdmissionSettings(max_future_skew_s=args.max_future_skew_s)
+    except ValueError as error:
+        print(f"vigie backtest: {error}", file=sys.stderr)
+        return 2
     model, identifier = default_models()
-    backtest = Backtest(territories, model, identifier)
+    backtest = Backtest(territories, model, identifier, admission=admission)
     try:
         if args.mentions == "-":
+            sys.stdin.reconfigure(errors="surrogateescape")  # type: ignore[union-attr]
             reader = _replay(backtest, sys.stdin)
         else:
-            with Path(args.mentions).open(encoding="utf-8") as stream:
+            with Path(args.mentions).open(encoding="utf-8", errors="surrogateescape") as stream:
                 reader = _replay(backtest, stream)
     except OSError as error:
         print(f"vigie backtest: {error}", file=sys.stderr)
@@ -92,7 +113,9 @@ def run(args: argparse.Namespace) -> int:
         f"vigie backtest: {totals.mentions} mentions, {totals.events} alert events {totals.by_transition}, "
         f"{reader.invalid} invalid lines (each line must be a vigie.mentions.raw.v1 payload), "
         f"{totals.unknown_territory} unknown territories, "
-        f"{backtest.engine.late_mentions} late mentions",
+        f"{backtest.engine.late_mentions} late mentions ({totals.too_old} too old), "
+        f"{totals.clamped} counted at their collection time, {totals.duplicates} duplicates, "
+        f"{totals.implausible} with implausible dates, {totals.unscorable} the model failed on",
         file=sys.stderr,
     )
     return 0

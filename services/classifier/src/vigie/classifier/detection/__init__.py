@@ -10,9 +10,10 @@ Pure Python (no Kafka, no faust, no wall clock), deterministic, with JSON-serial
 
 from vigie.classifier.detection.engine import DetectionEngine, DetectorSettings
 from vigie.classifier.detection.errors import DetectionError, InvalidSeriesError, UnknownTerritoryError
-from vigie.classifier.detection.partition import PartitionDriver, murmur2, partition_for
+from vigie.classifier.detection.partition import AdmissionSettings, PartitionDriver, murmur2, partition_for
 
 __all__ = [
+    "AdmissionSettings",
     "DetectionEngine",
     "DetectionError",
     "DetectorSettings",

@@ -27,11 +27,12 @@ from vigie.classifier.digest.build import build_digest
 from vigie.classifier.digest.identity import author_identity
 from vigie.classifier.digest.incidents import RETENTION, IncidentLedger
 from vigie.classifier.digest.options import DigestOptions
-from vigie.classifier.digest.periods import Period, period_containing
+from vigie.classifier.digest.periods import Period, in_range, period_containing
 from vigie.classifier.digest.themes import TermBaseline, ThemeExtractor
 from vigie.schemas import AlertEvent, DigestEvent, DigestPeriod, ScoredMention, Territory
 
-Observation = Literal["counted", "duplicate", "late"]
+#: ``out_of_range``: an instant without periods (see :mod:`vigie.classifier.digest.periods`): counted nowhere.
+Observation = Literal["counted", "duplicate", "late", "out_of_range"]
 #: 2: timelines flat, top posts as lists, author tallies as columns (version 1, still read: objects per bucket,
 #: post and author, twice the JSON). Each territory's state says its version (a checkpoint rewrites only the
 #: territories it changed: version 1 entries stay next to version 2 ones until their territory is written).
@@ -113,9 +114,11 @@ class DigestAccumulator:
 
     def observe(self, mention: ScoredMention) -> Observation:
         """Count a scored mention in each of its periods that is still open."""
+        published_at = mention.published_at
+        if not in_range(published_at):
+            return "out_of_range"
         territory = self._territory(mention.territory_id)
         watermark = self.watermark
-        published_at = mention.published_at
         instant = published_at.timestamp()
         timezone = territory.timezone
         # Longest period first (see below): the kinds are in that order.
@@ -169,7 +172,10 @@ class DigestAccumulator:
     # -- output ---------------------------------------------------------------------------------------------
 
     def close_periods(self, watermark: datetime) -> list[DigestEvent]:
-        """Advance the watermark (it never goes back) and return the digests of the periods it closes."""
+        """Advance the watermark (it never goes back) and return the digests of the periods it closes. A watermark
+        without periods (see :func:`~vigie.classifier.digest.periods.in_range`) closes nothing."""
+        if not in_range(watermark):
+            return []
         if self.watermark is None or watermark > self.watermark:
             self.watermark = watermark
         current = self.watermark

@@ -3,6 +3,10 @@ across a daylight-saving change) or an ISO week (Monday 00:00 local to the next 
 
 A period is identified by its kind and its local start date; its bounds are UTC instants, so that event
 times (``published_at``) are assigned to periods without ambiguity.
+
+Periods exist for instants from :data:`FIRST_INSTANT` to :data:`LAST_INSTANT` (a year inside the range of
+``datetime`` at both ends, so that a period, its neighbours and the grace and retention arithmetic around it
+stay representable); :func:`period_containing` raises :class:`PeriodOutOfRangeError` for any other instant.
 """
 
 from __future__ import annotations
@@ -14,6 +18,18 @@ from zoneinfo import ZoneInfo
 from vigie.schemas import DigestPeriod
 
 HOUR = timedelta(hours=1)
+#: The first and last instants that have a period (see the module docstring).
+FIRST_INSTANT = datetime(2, 1, 1, tzinfo=UTC)
+LAST_INSTANT = datetime(9998, 12, 31, tzinfo=UTC)
+
+
+class PeriodOutOfRangeError(ValueError):
+    """An instant outside :data:`FIRST_INSTANT`..:data:`LAST_INSTANT`: it belongs to no period."""
+
+
+def in_range(instant: datetime) -> bool:
+    """Whether the aware ``instant`` has periods."""
+    return FIRST_INSTANT <= instant < LAST_INSTANT
 
 
 def local_midnight(day: date, zone: ZoneInfo) -> datetime:
@@ -80,7 +96,10 @@ def period_starting(kind: DigestPeriod, day: date, timezone: str) -> Period:
 
 
 def period_containing(kind: DigestPeriod, instant: datetime, timezone: str) -> Period:
-    """The period of ``kind`` that contains the aware ``instant``."""
+    """The period of ``kind`` that contains the aware ``instant``; raises :class:`PeriodOutOfRangeError` outside
+    :data:`FIRST_INSTANT`..:data:`LAST_INSTANT`."""
+    if not in_range(instant):
+        raise PeriodOutOfRangeError(f"{instant.isoformat()} is outside the calendar of digest periods")
     local_day = instant.astimezone(ZoneInfo(timezone)).date()
     if kind == "week":
         local_day -= timedelta(days=local_day.weekday())

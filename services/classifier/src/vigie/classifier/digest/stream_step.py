@@ -19,7 +19,11 @@ from typing import Any
 
 from vigie.classifier.digest.accumulator import DigestAccumulator
 from vigie.classifier.digest.options import DigestOptions
+from vigie.classifier.digest.periods import in_range
 from vigie.schemas import AlertEvent, DigestEvent, ScoredMention, Territory
+
+#: No digest (shared: never appended to).
+_NONE: list[DigestEvent] = []
 
 
 class DigestStreamStep:
@@ -30,6 +34,8 @@ class DigestStreamStep:
         self.options = options or DigestOptions()
         self.partitions: dict[int, DigestAccumulator] = {}
         self.late_mentions = 0
+        #: Mentions dated where no period exists (see :mod:`vigie.classifier.digest.periods`): counted nowhere.
+        self.out_of_range_mentions = 0
 
     def accumulator(self, partition: int) -> DigestAccumulator:
         accumulator = self.partitions.get(partition)
@@ -46,10 +52,34 @@ class DigestStreamStep:
             accumulator.observe_alert(alert)
         digests: list[DigestEvent] = []
         for mention in mentions:
+            if not in_range(mention.published_at):
+                self.out_of_range_mentions += 1
+                continue
             if accumulator.watermark is None or mention.published_at > accumulator.watermark:
                 digests += accumulator.close_periods(mention.published_at)
             if accumulator.observe(mention) == "late":
                 self.late_mentions += 1
+        return digests
+
+    def process_one(
+        self, partition: int, mention: ScoredMention | None, alerts: Sequence[AlertEvent] = ()
+    ) -> list[DigestEvent]:
+        """:meth:`process` for one record: its alerts, then its mention (None: none)."""
+        accumulator = self.partitions.get(partition)
+        if accumulator is None:
+            accumulator = self.accumulator(partition)
+        for alert in alerts:
+            accumulator.observe_alert(alert)
+        if mention is None:
+            return _NONE
+        published_at = mention.published_at
+        if not in_range(published_at):
+            self.out_of_range_mentions += 1
+            return _NONE
+        watermark = accumulator.watermark
+        digests = accumulator.close_periods(published_at) if watermark is None or published_at > watermark else _NONE
+        if accumulator.observe(mention) == "late":
+            self.late_mentions += 1
         return digests
 
     def state(self, partition: int) -> dict[str, Any]:

@@ -25,6 +25,13 @@ records after its last commit). Each scored record names its raw record (partiti
 record keeps, per raw partition, the highest raw offset applied, and a scored record at or below it is a
 duplicate, skipped. (Scored records of one raw partition arrive in raw-offset order on a scored partition.)
 
+Restarted logs: a broker that loses its data (memory storage, a wiped volume, a topic deleted and created
+again) starts the partition's offsets at 0 again, below the commit record's. The caller detects it (see
+:mod:`vigie.classifier.service.detection_step`) and calls :meth:`BatchView.restart_log`: from then on the
+view counts *internal* offsets, ``offset_base`` + Kafka offset, where ``offset_base`` is one past everything
+applied so far, so that the protocol above goes on unchanged (offsets keep increasing); ``offset_base`` is
+kept in the commit record (under ``"base"`` with the upstream positions, which restart too).
+
 Entries are bytes: ``b"<offset>\\n"`` then, zlib-compressed (level 1: states are repetitive JSON, about
 a tenth of the bytes on the changelog for a few tens of microseconds), ``b"<state JSON>\\n<base JSON>"``
 (compact JSON has no raw newline). A state is serialised once per window that changes it; it is parsed only
@@ -43,6 +50,8 @@ from typing import Any
 from pydantic_core import to_json
 
 NONE = b"null"
+#: Key of the offset base among the upstream positions of a commit record (never a partition number).
+OFFSET_BASE_KEY = "base"
 
 
 def encode_entry(offset: int, state: bytes, base: bytes = NONE) -> bytes:
@@ -130,6 +139,8 @@ class BatchView(MutableMapping[str, Any]):
         self.applied_offset: int = self.committed_offset
         #: Highest upstream (raw-mention) offset applied, per upstream partition.
         self.upstream: dict[str, int] = json.loads(decode_entry(commit)[2]) if commit is not None else {}
+        #: Added to the Kafka offsets of the partition's records (non-zero once its log restarted).
+        self.offset_base: int = self.upstream.pop(OFFSET_BASE_KEY, 0)
         self._working: dict[str, Any] = {}
         self._dirty: set[str] = set()
 
@@ -174,6 +185,16 @@ class BatchView(MutableMapping[str, Any]):
         except KeyError:
             return default
 
+    def internal_offset(self, kafka_offset: int) -> int:
+        """The offset the protocol uses for a record at ``kafka_offset`` (see the module docstring)."""
+        return self.offset_base + kafka_offset
+
+    def restart_log(self) -> None:
+        """The partition's log restarted from offset 0: its records count after everything applied so far, and
+        the upstream positions (whose log restarted too) are forgotten."""
+        self.offset_base = self.applied_offset + 1
+        self.upstream = {}
+
     def seen_upstream(self, partition: int, offset: int) -> bool:
         """Whether the upstream record (raw partition, offset) was applied already; records it if not."""
         key = str(partition)
@@ -199,5 +220,6 @@ class BatchView(MutableMapping[str, Any]):
             book = dumps(self._working[self._commit_key])
         else:
             book = self._base(self._commit_key)
-        entries.append((self._commit_key, encode_entry(last_offset, book, dumps(self.upstream))))
+        upstream = {**self.upstream, OFFSET_BASE_KEY: self.offset_base} if self.offset_base else self.upstream
+        entries.append((self._commit_key, encode_entry(last_offset, book, dumps(upstream))))
         return entries

@@ -15,6 +15,7 @@ from vigie.classifier.settings import ClassifierSettings
 from vigie.schemas import RawMention, ScoredMention, TerritoryConfig
 
 if TYPE_CHECKING:
+    from vigie.classifier.detection import AdmissionSettings
     from vigie.classifier.digest import DigestOptions
 
 
@@ -33,8 +34,8 @@ def load_scorer() -> ScoreBatch:
 
 
 def digest_options(settings: ClassifierSettings) -> DigestOptions | None:
-    """The digest options of the worker (None: digests off). No mention-id deduplication: the detection
-    step already skips redelivered records by their offsets."""
+    """The digest options of the worker (None: digests off). No mention-id deduplication here: the detection
+    step skips redelivered records by their offsets and duplicate mention ids before the digests see them."""
     from vigie.classifier.digest import DigestOptions
 
     if not settings.digests_enabled:
@@ -48,8 +49,23 @@ def digest_options(settings: ClassifierSettings) -> DigestOptions | None:
     )
 
 
+def admission_settings(settings: ClassifierSettings) -> AdmissionSettings:
+    """How the worker's partition drivers date and deduplicate mentions (see the settings' fields)."""
+    from vigie.classifier.detection import AdmissionSettings
+
+    return AdmissionSettings(
+        max_future_skew_s=settings.max_future_skew_s,
+        max_event_age_s=settings.max_event_age_s,
+        seen_capacity=settings.seen_mentions_per_territory,
+    )
+
+
 def load_detection_step(
-    territories: TerritoryConfig, clock: Clock, *, digests: DigestOptions | None = None
+    territories: TerritoryConfig,
+    clock: Clock,
+    *,
+    digests: DigestOptions | None = None,
+    admission: AdmissionSettings | None = None,
 ) -> DetectionStep:
     """Detection with the default detector settings over the configured territories; with digest
     options, the territory digests too."""
@@ -60,4 +76,4 @@ def load_detection_step(
     checkpointed = None
     if digests is not None:
         checkpointed = CheckpointedDigests(DigestStreamStep(territories.territories, digests))
-    return EngineDetectionStep(territories, clock, digests=checkpointed)
+    return EngineDetectionStep(territories, clock, digests=checkpointed, admission=admission)

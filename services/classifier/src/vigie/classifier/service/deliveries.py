@@ -41,7 +41,10 @@ class Deliveries:
     async def admit(self, events: Sequence[EventT[bytes]], delivery: asyncio.Future[list[Any]]) -> None:
         """Hold the batch's messages until ``delivery`` (its output's acknowledgements) completes; then wait
         while more than the limit of batches is in flight."""
-        messages = hold(events)
+        await self.admit_held(hold(events), delivery)
+
+    async def admit_held(self, messages: list[Message], delivery: asyncio.Future[list[Any]]) -> None:
+        """:meth:`admit` for messages the caller already holds (:func:`~vigie.classifier.service.faust_records.hold`)."""
         delivery.add_done_callback(lambda done: self._settle(done, messages))
         self._in_flight.append(delivery)
         while len(self._in_flight) > self._limit:

@@ -8,13 +8,16 @@ same alert events again (same deterministic ``event_id``: consumers deduplicate)
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Literal, Protocol
 
 from vigie.classifier.service.records import InboundRecord
 from vigie.schemas import AlertEvent, DeadLetter, DigestEvent, Severity
+
+#: The per-record step that raised an unexpected exception (the record became a dead letter).
+Stage = Literal["decode", "detection", "digest"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +50,14 @@ class DetectionOutcome:
     replayed_records: int = 0
     #: Mentions whose digest periods were already closed (counted in no digest).
     digest_late_mentions: int = 0
+    #: Mentions already counted for their territory (same mention id), skipped.
+    duplicate_mentions: int = 0
+    #: Mentions published too far after their collection, counted at their collection time.
+    clamped_mentions: int = 0
+    #: Input partitions whose log was found restarted below the applied offsets (their records then processed).
+    log_restarts: list[int] = field(default_factory=list)
+    #: Records whose step raised an unexpected exception (dead-lettered), per stage.
+    failures: dict[Stage, int] = field(default_factory=dict)
     #: Territory -> severity of its open incident (None: no open incident), for those that changed.
     open_incidents: dict[str, Severity | None] = field(default_factory=dict)
 
@@ -62,9 +73,15 @@ class DetectionStep(Protocol):
     """
 
     def process(
-        self, records: Sequence[InboundRecord], table: Mapping[str, bytes], *, checkpoint: bool = True
+        self,
+        records: Sequence[InboundRecord],
+        table: Mapping[str, bytes],
+        *,
+        checkpoint: bool = True,
+        log_end: Callable[[int], int | None] | None = None,
     ) -> DetectionOutcome:
-        """Decode, dedup, detect; see the class docstring."""
+        """Decode, dedup, detect; see the class docstring. ``log_end``: a partition's high watermark, when known
+        (to recognise a log that restarted from offset 0)."""
         ...
 
     @property

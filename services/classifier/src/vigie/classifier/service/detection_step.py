@@ -2,15 +2,30 @@
 
 For each input partition of a batch, in offset order: records at or below the partition's commit record
 are skipped (already applied before a crash: see :mod:`vigie.classifier.service.checkpoint`), the others
-are decoded (undecodable or unknown-territory records become dead letters) and handed to
-:class:`~vigie.classifier.detection.PartitionDriver`, the same driver ``vigie backtest`` uses, so the
-service and the backtest give the same alert events for the same records. A scored mention published
+are decoded and handed to :class:`~vigie.classifier.detection.PartitionDriver`, the same driver ``vigie
+backtest`` uses, so the service and the backtest give the same alert events for the same records.
+
+One record fails only itself. Each record's steps (decode, detection, digest accumulation) run inside one
+guard: an undecodable record, an unknown territory, an implausible date or *any* exception raised for one
+record makes that record a dead letter with its reason (``DetectionOutcome.failures`` counts the unexpected
+ones by stage); the batch goes on, and the record's offset counts as applied. (What a record's detection
+changed before an unexpected failure stays: a failure is not rolled back.) A scored mention published
 twice by the scoring agent (re-scored after a crash) is recognised by its raw record's position (header
 ``vigie_raw_position``) and skipped.
 
 With a :class:`~vigie.classifier.service.digest_checkpoint.CheckpointedDigests`, the mentions applied and
 the alert events emitted for each partition also feed the territory digests, whose state is checkpointed
 in the same batch view (same commit record) as the detector states.
+
+Restarted logs. A broker that lost its data starts the partition's offsets at 0 again, below the commit
+record's: every new record would be skipped as replayed, silently. The step recognises it when a batch's
+first record is at or below what was applied *and* either the partition's log ends at or below it too (its
+high watermark, from ``log_end``: a log that still held the applied records would end after them) or the
+offsets went backwards since the last batch of this process (Kafka never re-delivers below a position without
+a rebalance, and :meth:`EngineDetectionStep.abandon` forgets the positions on one). The partition's view then
+counts offsets after everything applied (:meth:`BatchView.restart_log`), its records are processed, and
+``DetectionOutcome.log_restarts`` counts it. The detector states are kept: they are what the lost records
+taught; a mention seen again is skipped by its id.
 
 Checkpoint windows: the states a partition's records change stay in its open window (a
 :class:`~vigie.classifier.service.checkpoint.BatchView`) across batches until :meth:`EngineDetectionStep.checkpoint`
@@ -22,24 +37,33 @@ re-delivered and re-applied on the committed states).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
-from vigie.classifier.dead_letters import dead_letter, from_decode_error, from_processing_error
-from vigie.classifier.detection import DetectionEngine, DetectorSettings, PartitionDriver, UnknownTerritoryError
+from vigie.classifier.dead_letters import dead_letter, from_decode_error, from_decode_failure, from_processing_error
+from vigie.classifier.detection import (
+    AdmissionSettings,
+    DetectionEngine,
+    DetectorSettings,
+    PartitionDriver,
+    UnknownTerritoryError,
+)
+from vigie.classifier.detection.partition import Admission
 from vigie.classifier.service.checkpoint import BatchView, DecodedStates
-from vigie.classifier.service.detection_outcome import DetectionOutcome, EmittedAlert, StateWrite
+from vigie.classifier.service.detection_outcome import DetectionOutcome, EmittedAlert, Stage, StateWrite
 from vigie.classifier.service.digest_checkpoint import DIGEST_KEY_PREFIX, CheckpointedDigests
 from vigie.classifier.service.records import InboundRecord
 from vigie.classifier.service.scoring_step import Clock
 from vigie.schemas import (
     MENTIONS_SCORED,
-    AlertEvent,
     DecodeError,
     ScoredMention,
     TerritoryConfig,
     decode,
     header_value,
 )
+
+#: The high watermark (next offset) of an input partition, None when unknown.
+LogEnd = Callable[[int], int | None]
 
 #: Header naming the raw-mention record a scored mention was made from: ``b"<partition>:<offset>"``.
 UPSTREAM_HEADER = "vigie_raw_position"
@@ -70,35 +94,48 @@ class EngineDetectionStep:
         clock: Clock,
         settings: DetectorSettings | None = None,
         digests: CheckpointedDigests | None = None,
+        admission: AdmissionSettings | None = None,
     ) -> None:
         self.engine = DetectionEngine(territories, settings)
+        self.admission = admission
         self.digests = digests
         self._clock = clock
         self._drivers: dict[int, PartitionDriver] = {}
         #: Open checkpoint window of each partition (records applied, writes not returned yet).
         self._windows: dict[int, BatchView] = {}
+        #: Partition -> the last Kafka offset processed since the last :meth:`abandon` (a rebalance).
+        self._positions: dict[int, int] = {}
         # The digest accumulators keep their live state: their checkpointed entries are parsed only on a restore.
         self._decoded = DecodedStates(uncached_prefixes=(DIGEST_KEY_PREFIX,))
 
     def driver(self, partition: int) -> PartitionDriver:
         driver = self._drivers.get(partition)
         if driver is None:
-            driver = self._drivers[partition] = PartitionDriver(self.engine, partition)
+            driver = self._drivers[partition] = PartitionDriver(self.engine, partition, self.admission)
         return driver
 
     def process(
-        self, records: Sequence[InboundRecord], table: Mapping[str, bytes], *, checkpoint: bool = True
+        self,
+        records: Sequence[InboundRecord],
+        table: Mapping[str, bytes],
+        *,
+        checkpoint: bool = True,
+        log_end: LogEnd | None = None,
     ) -> DetectionOutcome:
         """Apply a batch; with ``checkpoint`` the outcome also holds the writes of every open window (closed),
-        otherwise they stay open for a later :meth:`checkpoint`."""
+        otherwise they stay open for a later :meth:`checkpoint`. ``log_end`` gives a partition's high watermark
+        when known (see the module docstring)."""
         outcome = DetectionOutcome()
         late_before = self.engine.late_mentions
+        digest_late_before = self.digests.late_mentions if self.digests is not None else 0
         by_partition: dict[int, list[InboundRecord]] = {}
         for record in records:
             by_partition.setdefault(record.partition, []).append(record)
         for partition, partition_records in sorted(by_partition.items()):
-            self._process_partition(partition, partition_records, table, outcome)
+            self._process_partition(partition, partition_records, table, outcome, log_end)
         outcome.late_mentions = self.engine.late_mentions - late_before
+        if self.digests is not None:
+            outcome.digest_late_mentions = self.digests.late_mentions - digest_late_before
         if checkpoint:
             outcome.writes = self.checkpoint()
         return outcome
@@ -120,8 +157,10 @@ class EngineDetectionStep:
         return writes
 
     def abandon(self) -> None:
-        """Drop the open windows without writes: the next records start from the table's committed states."""
+        """Drop the open windows without writes: the next records start from the table's committed states (and
+        from the committed offsets: the positions seen are forgotten)."""
         self._windows.clear()
+        self._positions.clear()
 
     def _process_partition(
         self,
@@ -129,53 +168,112 @@ class EngineDetectionStep:
         records: Sequence[InboundRecord],
         table: Mapping[str, bytes],
         outcome: DetectionOutcome,
+        log_end: LogEnd | None,
     ) -> None:
         driver = self.driver(partition)
         view = self._windows.get(partition)
         if view is None:
             view = self._windows[partition] = BatchView(table, driver.bookkeeping_key(partition), self._decoded)
+        records = sorted(records, key=lambda r: r.offset)
+        if self._log_restarted(partition, records, view, log_end):
+            view.restart_log()
+            outcome.log_restarts.append(partition)
+        self._positions[partition] = records[-1].offset
         last_offset = previous_offset = view.applied_offset
-        applied: list[ScoredMention] = []
-        events_of_partition: list[AlertEvent] = []
-        for record in sorted(records, key=lambda r: r.offset):
-            if record.offset <= previous_offset:
+        if self.digests is not None:
+            self.digests.begin(partition, view)
+        for record in records:
+            offset = view.internal_offset(record.offset)
+            if offset <= previous_offset:
                 outcome.replayed_records += 1
                 continue
-            last_offset = record.offset
-            upstream = upstream_position(record)
-            if upstream is not None and view.seen_upstream(*upstream):
-                outcome.replayed_records += 1
-                continue
-            mention = self._decode(record, outcome)
-            if mention is None:
-                continue
+            last_offset = offset
+            stage: Stage = "decode"
             try:
-                events = driver.on_mention(mention, view)
-            except UnknownTerritoryError as error:
-                outcome.dead_letters.append(
-                    dead_letter(record, "validation", f"unknown territory: {error}", failed_at=self._clock())
-                )
-                continue
+                upstream = upstream_position(record)
+                if upstream is not None and view.seen_upstream(*upstream):
+                    outcome.replayed_records += 1
+                    continue
+                mention = self._decode(record, outcome)
+                if mention is None:
+                    continue
+                stage = "detection"
+                admission = self._admit(record, mention, driver, view, outcome)
+                if admission is None:
+                    continue
+                if self.digests is not None and (admission.counted or admission.events):
+                    stage = "digest"
+                    closed = self.digests.add(
+                        partition, admission.mention if admission.counted else None, admission.events
+                    )
+                    if closed:
+                        outcome.digests.extend(closed)
             except Exception as error:
-                outcome.dead_letters.append(from_processing_error(record, error, failed_at=self._clock()))
-                continue
-            applied.append(mention)
-            events_of_partition.extend(events)
-            for event in events:
-                trigger = mention.collected_at if event.trigger_mention_id == mention.mention_id else None
-                outcome.alerts.append(EmittedAlert(event=event, trigger_collected_at=trigger))
-                outcome.open_incidents[event.territory_id] = None if event.transition == "resolved" else event.severity
+                outcome.failures[stage] = outcome.failures.get(stage, 0) + 1
+                outcome.dead_letters.append(from_processing_error(record, error, failed_at=self._clock(), stage=stage))
         if last_offset > previous_offset:
             if self.digests is not None:
-                digest_batch = self.digests.process(partition, view, applied, events_of_partition, last_offset)
-                outcome.digests.extend(digest_batch.digests)
-                outcome.digest_late_mentions += digest_batch.late_mentions
+                self.digests.end(partition, last_offset)
             view.applied_offset = last_offset
 
+    def _log_restarted(
+        self, partition: int, records: Sequence[InboundRecord], view: BatchView, log_end: LogEnd | None
+    ) -> bool:
+        """Whether the partition's log restarted below what was applied (see the module docstring); ``records``
+        in offset order."""
+        first, last = records[0].offset, records[-1].offset
+        if view.internal_offset(first) > view.applied_offset:
+            return False
+        position = self._positions.get(partition)
+        if position is not None and first <= position:
+            return True
+        end = log_end(partition) if log_end is not None else None
+        # An end below a record just read is no end (a stale answer): only a consistent one counts.
+        return end is not None and end > last and view.internal_offset(end) <= view.applied_offset
+
+    def _admit(
+        self,
+        record: InboundRecord,
+        mention: ScoredMention,
+        driver: PartitionDriver,
+        view: BatchView,
+        outcome: DetectionOutcome,
+    ) -> Admission | None:
+        """Detection of one mention; None when it became a dead letter."""
+        try:
+            admission = driver.apply(mention, view)
+        except UnknownTerritoryError as error:
+            outcome.dead_letters.append(
+                dead_letter(record, "validation", f"unknown territory: {error}", failed_at=self._clock())
+            )
+            return None
+        if admission.verdict == "implausible":
+            reason = (
+                f"implausible dates: published_at {mention.published_at.isoformat()}, "
+                f"collected_at {mention.collected_at.isoformat()}"
+            )
+            outcome.dead_letters.append(dead_letter(record, "validation", reason, failed_at=self._clock()))
+            return None
+        if admission.verdict == "duplicate":
+            outcome.duplicate_mentions += 1
+        elif admission.verdict == "clamped":
+            outcome.clamped_mentions += 1
+        for event in admission.events:
+            trigger = mention.collected_at if event.trigger_mention_id == mention.mention_id else None
+            outcome.alerts.append(EmittedAlert(event=event, trigger_collected_at=trigger))
+            outcome.open_incidents[event.territory_id] = None if event.transition == "resolved" else event.severity
+        return admission
+
     def _decode(self, record: InboundRecord, outcome: DetectionOutcome) -> ScoredMention | None:
+        """The record's mention; None when it became a dead letter (any failure to decode, not only the codec's
+        own :class:`DecodeError`: a value that breaks the parser fails only its record)."""
         try:
             mention: ScoredMention = decode(MENTIONS_SCORED, record.value, record.headers)
         except DecodeError as error:
             outcome.dead_letters.append(from_decode_error(record, error, failed_at=self._clock()))
+            return None
+        except Exception as error:
+            outcome.failures["decode"] = outcome.failures.get("decode", 0) + 1
+            outcome.dead_letters.append(from_decode_failure(record, error, failed_at=self._clock()))
             return None
         return mention

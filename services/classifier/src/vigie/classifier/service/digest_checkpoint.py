@@ -1,9 +1,9 @@
 """The territory digests in the detection agent, checkpointed with the detector state; pure Python.
 
 Each input partition of ``vigie.mentions.scored.v1`` has one digest accumulator
-(:class:`~vigie.classifier.digest.DigestStreamStep`), fed the mentions the detection step *applied* (in
-offset order: replayed, duplicate, undecodable and unknown-territory records are not counted) and the alert
-events it emitted for them. It is persisted in the detector table through the same batch view, hence the
+(:class:`~vigie.classifier.digest.DigestStreamStep`), fed record by record the mentions the detection step
+*counted* (in offset order, at their detection time: replayed, duplicate, undecodable and unknown-territory
+records are not counted) and the alert events it emitted for each. It is persisted in the detector table through the same batch view, hence the
 same redo/undo protocol (:mod:`vigie.classifier.service.checkpoint`): its entries are written with the
 checkpoint window's last offset and their base, *before* the partition's commit record. After a crash,
 the restored accumulator is exactly the one of the last committed window, and the records after it are
@@ -25,14 +25,16 @@ rebalance, a window abandoned or never persisted) it is rebuilt from the table f
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from vigie.classifier.digest import DigestStreamStep
 from vigie.classifier.digest.accumulator import STATE_VERSION
 from vigie.classifier.service.checkpoint import BatchView, Deferred
 from vigie.schemas import AlertEvent, DigestEvent, ScoredMention
+
+log = logging.getLogger(__name__)
 
 #: Every digest entry's key starts with it (never a territory slug).
 DIGEST_KEY_PREFIX = "_digest:"
@@ -47,15 +49,6 @@ def territory_key(partition: int, territory_id: str) -> str:
     return f"{DIGEST_KEY_PREFIX}{partition}:{territory_id}"
 
 
-@dataclass
-class DigestBatch:
-    """What a batch of one partition produced for the digests."""
-
-    digests: list[DigestEvent] = field(default_factory=list)
-    #: Mentions whose periods were already closed (not counted in any digest).
-    late_mentions: int = 0
-
-
 class CheckpointedDigests:
     """A :class:`DigestStreamStep` whose per-partition state is read from and written to a batch view."""
 
@@ -65,29 +58,48 @@ class CheckpointedDigests:
         self._applied: dict[int, int] = {}
         #: Partition -> territories whose digest state changed in the open window.
         self._changed: dict[int, set[str]] = {}
+        #: Partitions whose checkpointed digest state could not be read (they started afresh).
+        self.restore_failures = 0
 
-    def process(
-        self,
-        partition: int,
-        view: BatchView,
-        mentions: Sequence[ScoredMention],
-        alerts: Sequence[AlertEvent],
-        last_offset: int,
-    ) -> DigestBatch:
-        """Apply one batch of a partition (records after ``view.applied_offset`` up to ``last_offset``); the
-        territories it changed are staged in ``view`` by :meth:`stage` when the window is checkpointed."""
-        if self._applied.get(partition) != view.applied_offset:
+    def begin(self, partition: int, view: BatchView) -> None:
+        """Before a batch of a partition: make the accumulator reflect what ``view`` has applied (restored from
+        the table otherwise). A state that cannot be read (corrupt entries) is dropped: the partition's digests
+        start afresh rather than stop the detection (``restore_failures`` counts it)."""
+        if self._applied.get(partition) == view.applied_offset:
+            return
+        try:
             self._restore(partition, view)
-        batch = DigestBatch()
-        if mentions or alerts:
-            late_before = self.step.late_mentions
-            batch.digests = self.step.process(partition, mentions, alerts)
-            batch.late_mentions = self.step.late_mentions - late_before
-            changed = self._changed.setdefault(partition, set())
-            changed.update(mention.territory_id for mention in mentions)
-            changed.update(digest.territory_id for digest in batch.digests)
+        except Exception:
+            log.exception(
+                "the digest state of a partition could not be restored: its digests start afresh",
+                extra={"partition": partition},
+            )
+            self.restore_failures += 1
+            self.step.forget(partition)
+        self._applied[partition] = view.applied_offset
+
+    def add(self, partition: int, mention: ScoredMention | None, alerts: Sequence[AlertEvent]) -> list[DigestEvent]:
+        """Count one record of the partition: the mention detection counted (None: none) and the alert events
+        detection emitted for it; returns the digests it closed (do not modify the list). The territories it
+        changes are staged in the view by :meth:`stage`."""
+        digests = self.step.process_one(partition, mention, alerts)
+        if mention is not None or digests:
+            changed = self._changed.get(partition)
+            if changed is None:
+                changed = self._changed[partition] = set()
+            if mention is not None:
+                changed.add(mention.territory_id)
+            changed.update(digest.territory_id for digest in digests)
+        return digests
+
+    @property
+    def late_mentions(self) -> int:
+        """Mentions counted in no digest because their periods had closed, since this object was made."""
+        return self.step.late_mentions
+
+    def end(self, partition: int, last_offset: int) -> None:
+        """After a batch of a partition whose records up to ``last_offset`` were added."""
         self._applied[partition] = last_offset
-        return batch
 
     def stage(self, partition: int, view: BatchView) -> None:
         """Stage the entries the window's batches changed in ``view`` (the caller then persists

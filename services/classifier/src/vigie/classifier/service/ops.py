@@ -19,7 +19,9 @@ class OpsService(Service):
         super().__init__()
         settings = service.settings
         self.server = OpsServer(
-            build_app(service.metrics.registry, service.readiness), host=settings.http_host, port=settings.http_port
+            build_app(service.metrics.registry, service.readiness, liveness=service.alive),
+            host=settings.http_host,
+            port=settings.http_port,
         )
 
     async def on_start(self) -> None:

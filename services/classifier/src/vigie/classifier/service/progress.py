@@ -35,6 +35,10 @@ class Progress:
         for (topic, partition), offset in last.items():
             self.processed(topic, partition, offset)
 
+    def position(self, topic: str, partition: int) -> int:
+        """The last offset processed on the partition (-1: none)."""
+        return self._processed.get((topic, partition), -1)
+
     def forget(self, partitions: Iterable[tuple[str, int]]) -> None:
         """Partitions revoked from this worker: their lag is another worker's to report."""
         for key in partitions:

@@ -17,7 +17,7 @@ from prometheus_client import CollectorRegistry
 
 from vigie.classifier.app import build_service, utc_now
 from vigie.classifier.metrics import ClassifierMetrics
-from vigie.classifier.service.components import digest_options, load_detection_step, load_scorer
+from vigie.classifier.service.components import admission_settings, digest_options, load_detection_step, load_scorer
 from vigie.classifier.service.ops import OpsService
 from vigie.classifier.service.topology import worker_topics
 from vigie.classifier.settings import ClassifierSettings
@@ -54,7 +54,9 @@ def run_worker(settings: ClassifierSettings, *, create_topics: bool = True) -> i
         settings,
         # A detection-only worker never scores: it does not load the model (~90 MB with the language identifier).
         score=load_scorer() if settings.role != "detection" else _never_scores,
-        detection=load_detection_step(territories, utc_now, digests=digest_options(settings)),
+        detection=load_detection_step(
+            territories, utc_now, digests=digest_options(settings), admission=admission_settings(settings)
+        ),
         metrics=metrics,
     )
     log.info(

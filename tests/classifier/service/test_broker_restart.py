@@ -1,0 +1,77 @@
+"""The broker restarts empty (Tansu keeps its data in memory: a restart loses every record, topic and committed
+offset) under a running worker. New mentions must still raise their alerts: either the worker processes the
+new log (it recognises that the offsets restarted below its checkpoint), or its ``/healthz`` fails (it is stuck,
+e.g. recovering a table whose changelog is gone) so that it is restarted, as Kubernetes would. What must never
+happen is a worker that stays healthy while skipping every new record."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+
+import httpx
+import pytest
+
+from vigie.classifier.service.topology import worker_topics
+from vigie.runtime.embedded_broker import EmbeddedBroker
+from vigie.schemas import ALERTS, AlertEvent
+
+pytestmark = pytest.mark.broker
+
+TERRITORY_IDS = ["saint-malo", "nice", "tours", "lyon", "orange"]
+
+
+def _healthy(worker) -> bool:
+    try:
+        return httpx.get(f"{worker.url}/healthz", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def test_new_mentions_raise_their_alert_after_the_broker_lost_everything(kafka, start_worker, unique, kit) -> None:
+    if not isinstance(kafka, EmbeddedBroker):
+        pytest.skip("restarts the embedded broker")
+    app_id = f"vigie-classifier-{unique}"
+    settings = {
+        "VIGIE_CLASSIFIER_CHECKPOINT_INTERVAL_S": "0.5",
+        "VIGIE_CLASSIFIER_STALL_TIMEOUT_S": "6",
+        "VIGIE_CLASSIFIER_LAG_INTERVAL_S": "1",
+    }
+    mentions = kit.scenario(TERRITORY_IDS, "nice", hours=24, crisis_at_hour=22)
+    onset = next(i for i, m in enumerate(mentions) if m.text in kit.ANGRY)
+    before, after = mentions[: onset - 40], mentions[onset - 40 :]
+    assert len(before) > len(after)  # the new log stays below the old offsets
+    worker = start_worker(kafka.bootstrap_servers, app_id=app_id, **settings)
+    worker.wait_ready()
+    asyncio.run(kit.produce_mentions(kafka.bootstrap_servers, before))
+    worker.wait_applied(len(before))
+    time.sleep(1.5)  # a checkpoint covers them
+
+    kafka.kill()
+    kafka.start()
+    kafka.create_topics(worker_topics(app_id, 1, detecting=True))
+    asyncio.run(kit.produce_mentions(kafka.bootstrap_servers, after))
+
+    restarts = 0
+    deadline = time.monotonic() + 90
+    raised: list[AlertEvent] = []
+    while time.monotonic() < deadline and not raised:
+        records = asyncio.run(kit.consume_until(kafka.bootstrap_servers, [ALERTS], lambda got: bool(got), 2.0))
+        raised = [
+            event
+            for event in (AlertEvent.model_validate_json(r.value) for r in records)
+            if event.territory_id == "nice" and event.transition == "raised"
+        ]
+        if not raised and (worker.process.poll() is not None or not _healthy(worker)):
+            # What an orchestrator does with a failing liveness probe or an exited process.
+            if worker.process.poll() is None:
+                worker.kill()
+            restarts += 1
+            worker = start_worker(kafka.bootstrap_servers, app_id=app_id, **settings)
+    assert raised, f"no alert after the broker restart ({restarts} worker restarts):\n{worker.log()}"
+    print(
+        json.dumps(
+            {"worker_restarts": restarts, "offset_resets": worker.metric("vigie_classifier_offset_resets_total")}
+        )
+    )

@@ -1,0 +1,51 @@
+"""Liveness: a stage with work waiting and no progress for the timeout fails ``/healthz``; a failed agent too."""
+
+from __future__ import annotations
+
+from vigie.classifier.service.liveness import Liveness
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_stage_with_lag_and_no_progress_stalls_after_the_timeout() -> None:
+    clock = Clock()
+    liveness = Liveness(60, clock)
+    liveness.observe("vigie.mentions.raw.v1[0]", 10, waiting=True)
+    clock.now = 59
+    liveness.observe("vigie.mentions.raw.v1[0]", 10, waiting=True)
+    assert liveness.reason() is None
+    clock.now = 60
+    assert liveness.stalled() == ["vigie.mentions.raw.v1[0]"]
+    assert "no progress for 60s" in (liveness.reason() or "")
+    liveness.observe("vigie.mentions.raw.v1[0]", 11, waiting=True)  # progress: alive again
+    assert liveness.reason() is None
+
+
+def test_a_stage_without_work_waiting_never_stalls() -> None:
+    clock = Clock()
+    liveness = Liveness(60, clock)
+    for second in range(0, 600, 5):
+        clock.now = second
+        liveness.observe("table recovery", 0, waiting=False)
+    assert liveness.reason() is None
+
+
+def test_a_revoked_partition_is_forgotten() -> None:
+    clock = Clock()
+    liveness = Liveness(1, clock)
+    liveness.observe("vigie.mentions.scored.v1[2]", 5, waiting=True)
+    clock.now = 5
+    liveness.forget("vigie.mentions.scored.v1[2]")
+    assert liveness.reason() is None
+
+
+def test_a_failed_agent_fails_for_good() -> None:
+    liveness = Liveness(60, Clock())
+    liveness.failed("score-raw", RuntimeError("producer closed"))
+    assert liveness.reason() == "agent stopped: score-raw: RuntimeError: producer closed"

@@ -1,0 +1,115 @@
+"""A scored-mentions log that restarts from offset 0 (the broker lost its data) below the offsets detection had
+applied: its new records are processed, not skipped as replayed; a crash after that still replays exactly."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from vigie.classifier.service.checkpoint import decode_entry
+from vigie.classifier.service.detection_step import EngineDetectionStep, upstream_header
+from vigie.classifier.service.records import InboundRecord
+from vigie.schemas import (
+    MENTIONS_SCORED,
+    Author,
+    ScoredMention,
+    SentimentScores,
+    Source,
+    TerritoryConfig,
+    encode,
+    load_territories,
+)
+
+START = datetime(2026, 11, 27, 9, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def territories(kit: Any) -> TerritoryConfig:
+    return load_territories(kit.TERRITORIES)
+
+
+def records(first_id: int, count: int, *, at: datetime) -> list[InboundRecord]:
+    """``count`` scored records of Saint-Malo on partition 0 from offset 0, made from raw offsets 0.."""
+    out = []
+    for offset in range(count):
+        n = first_id + offset
+        mention = ScoredMention(
+            mention_id=f"mastodon:test:{n}",
+            native_id=str(n),
+            source=Source(kind="mastodon", instance="test"),
+            text=f"Belle journée {n}",
+            author=Author(handle=f"user{n}"),
+            published_at=at + timedelta(seconds=30 * offset),
+            collected_at=at + timedelta(seconds=30 * offset + 5),
+            territory_id="saint-malo",
+            detected_language="fr",
+            sentiment="neutral",
+            scores=SentimentScores(negative=0.1, neutral=0.8, positive=0.1),
+            model="test",
+        )
+        encoded = encode(MENTIONS_SCORED, mention, source="/tests")
+        headers = [*encoded.headers, upstream_header(0, offset)]
+        out.append(InboundRecord(MENTIONS_SCORED, 0, offset, encoded.key, encoded.value, headers))
+    return out
+
+
+def run(step: EngineDetectionStep, batch: Sequence[InboundRecord], table: dict[str, bytes], end: int) -> Any:
+    outcome = step.process(batch, table, log_end=lambda partition: end)
+    for write in outcome.writes:
+        table[write.key] = write.value
+    return outcome
+
+
+def applied(table: dict[str, bytes]) -> int:
+    return int(table["_partition:0"].split(b"\n", 1)[0])
+
+
+def test_a_restarted_log_is_processed_and_then_replays_exactly(territories: TerritoryConfig) -> None:
+    table: dict[str, bytes] = {}
+    before = records(0, 300, at=START)
+    outcome = run(EngineDetectionStep(territories, lambda: START), before, table, end=300)
+    assert (applied(table), outcome.log_restarts) == (299, [])
+
+    # The broker restarts empty: 40 new mentions at offsets 0..39; a new worker (the old one was restarted too).
+    after = records(1000, 40, at=START + timedelta(hours=3))
+    step = EngineDetectionStep(territories, lambda: START)
+    outcome = run(step, after[:25], table, end=25)
+    assert outcome.log_restarts == [0] and outcome.replayed_records == 0
+    assert applied(table) == 300 + 24
+    _, _, upstream = decode_entry(table["_partition:0"])
+    assert json.loads(upstream) == {"0": 24, "base": 300}
+
+    # Same process, next batch: offsets go on from there (no second restart).
+    outcome = run(step, after[25:], table, end=40)
+    assert (outcome.log_restarts, outcome.replayed_records, applied(table)) == ([], 0, 339)
+
+    # A worker restarted after a crash re-reads the new log from 0: everything is already applied.
+    outcome = run(EngineDetectionStep(territories, lambda: START), after, table, end=40)
+    assert (outcome.log_restarts, outcome.replayed_records, outcome.alerts) == ([], 40, [])
+
+
+def test_offsets_going_backwards_in_one_process_are_a_restarted_log(territories: TerritoryConfig) -> None:
+    table: dict[str, bytes] = {}
+    step = EngineDetectionStep(territories, lambda: START)
+    run(step, records(0, 100, at=START), table, end=100)
+    # The high watermark is not known (None) this time: the offsets going back say it.
+    outcome = step.process(records(500, 10, at=START + timedelta(hours=2)), table)
+    assert outcome.log_restarts == [0] and outcome.replayed_records == 0
+    # After a rebalance (abandon), a re-delivery from the committed offset is a replay, not a restart.
+    for write in outcome.writes:
+        table[write.key] = write.value
+    step.abandon()
+    outcome = step.process(records(500, 10, at=START + timedelta(hours=2)), table)
+    assert (outcome.log_restarts, outcome.replayed_records) == ([], 10)
+
+
+def test_a_replay_after_a_crash_is_not_a_restart(territories: TerritoryConfig) -> None:
+    table: dict[str, bytes] = {}
+    batch = records(0, 100, at=START)
+    run(EngineDetectionStep(territories, lambda: START), batch, table, end=100)
+    outcome = run(EngineDetectionStep(territories, lambda: START), batch[50:], table, end=100)
+    assert (outcome.log_restarts, outcome.replayed_records) == ([], 50)
