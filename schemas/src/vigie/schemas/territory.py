@@ -100,7 +100,16 @@ class TerritoryConfig(Contract):
     """The territories file (``config/territories.example.yaml``)."""
 
     version: Literal[1] = 1
-    territories: tuple[Territory, ...] = Field(min_length=1)
+    territories: tuple[Territory, ...]
+
+    @field_validator("territories")
+    @classmethod
+    def _some_territories(cls, value: tuple[Territory, ...]) -> tuple[Territory, ...]:
+        # checked after the items (not Field(min_length=1)): a territory that fails validation is dropped
+        # from the tuple, and a length bound would add a second, spurious "at least 1 item" error
+        if not value:
+            raise ValueError("at least one territory is needed")
+        return value
 
     @model_validator(mode="after")
     def _unique_ids(self) -> TerritoryConfig:
