@@ -94,3 +94,13 @@ def test_an_empty_territory_list_is_refused(tmp_path: Path) -> None:
     path = _write(tmp_path, "version: 1\nterritories: []\n")
     with pytest.raises(ConfigError, match=rf"{path}:2: territories: Value error, at least one territory"):
         load_territories(path)
+
+
+@pytest.mark.parametrize(
+    ("labels", "reason"),
+    [("{'comms team': x}", "so that a route matcher can name it"), ("{severity: high}", "would be hidden")],
+)
+def test_labels_a_route_could_never_match_are_refused(tmp_path: Path, labels: str, reason: str) -> None:
+    path = _write(tmp_path, f"version: 1\nterritories:\n  - id: a\n    name: A\n    labels: {labels}\n")
+    with pytest.raises(ConfigError, match=rf"{path}:5: territories\[0\]\.labels: Value error, label name .*{reason}"):
+        load_territories(path)
