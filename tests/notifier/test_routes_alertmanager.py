@@ -11,6 +11,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from notifier_standins import email_receiver, routes
 
 from vigie.notifier.matchers import Matcher, MatcherError, parse_matchers
@@ -120,6 +122,11 @@ def test_equality_to_a_tilde_is_written_so_that_it_stays_an_equality() -> None:
     assert Matcher.parse(str(M("code", "=", "~x"))) == M("code", "=", "~x")
 
 
+def test_the_longest_value_written_escaped_still_parses_back() -> None:
+    longest = M("quote", "=", '"' * 512)
+    assert Matcher.parse(str(longest)) == longest
+
+
 # -- pkg/labels/matcher_test.go: TestMatcher ---------------------------------------------------------------
 
 MATCHES: list[tuple[str, str, str, bool]] = [
@@ -213,3 +220,18 @@ def test_production_b_keeps_its_own_intervals() -> None:
         timedelta(minutes=5),
         timedelta(hours=1),
     )
+
+
+NAMES = st.from_regex(r"\A[A-Za-z_:][A-Za-z0-9_:.-]{0,20}\Z")
+VALUES = st.text(st.characters(exclude_categories=("Cs",)), max_size=60)
+LITERALS = st.builds(Matcher, NAMES, st.sampled_from(["=", "!="]), VALUES)
+
+
+@given(st.lists(LITERALS, min_size=1, max_size=4))
+@settings(max_examples=300, deadline=None)
+def test_any_matchers_written_back_parse_to_themselves(matchers: list[Matcher]) -> None:
+    """What Vigie writes (silences file, API answers, `silence list`) reads back to the same matchers, one by
+    one and as one comma-separated line."""
+    for matcher in matchers:
+        assert Matcher.parse(str(matcher)) == matcher
+    assert list(parse_matchers(",".join(map(str, matchers)))) == matchers

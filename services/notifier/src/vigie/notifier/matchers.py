@@ -33,16 +33,19 @@ from vigie.schemas import AlertEvent, DigestEvent
 Operator = Literal["=", "!=", "=~", "!~"]
 #: Longest value (literal or pattern) of one matcher; alert label values are at most 512 characters.
 MAX_VALUE_CHARS = 512
-#: Longest matcher text (name, operator, value, quotes and spaces).
-MAX_MATCHER_CHARS = 64 + 2 + MAX_VALUE_CHARS + 16
+#: Longest matcher text (name, operator, quoted value whose every character may be escaped, spaces).
+MAX_MATCHER_CHARS = 64 + 2 + 2 + 2 * MAX_VALUE_CHARS + 16
 #: Memory RE2 may use to compile one pattern (bytes); a pattern that needs more is refused.
 MAX_REGEX_MEMORY = 1 << 20
 #: Python's re only splits the text into name, operator and value (no nested quantifier: linear).
 #: Alertmanager's ``^\s*([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(=~|=|!=|!~)\s*((?s).*?)\s*$``, names also with ``.-``.
-_MATCHER = re.compile(r"^\s*([A-Za-z_:][A-Za-z0-9_:.-]{0,63})\s*(=~|!~|!=|=)\s*(.*?)\s*$", re.DOTALL)
+#: ``\s`` is RE2's (ASCII) whitespace there: Python's would also trim ``\x1c`` or a no-break space.
+_MATCHER = re.compile(
+    r"\A[\t\n\f\r ]*([A-Za-z_:][A-Za-z0-9_:.-]{0,63})[\t\n\f\r ]*(=~|!~|!=|=)[\t\n\f\r ]*(.*?)[\t\n\f\r ]*\Z", re.DOTALL
+)
 #: A value written bare by :meth:`Matcher.__str__` (otherwise quoted and escaped, so that it parses back).
-_BARE_VALUE = re.compile(r"^(?!~)[^\s\"\\,{}]*$")
-_NAME = re.compile(r"^[A-Za-z_:][A-Za-z0-9_:.-]{0,63}$")
+_BARE_VALUE = re.compile(r"\A(?!~)[^\s\"\\,{}]*\Z")
+_NAME = re.compile(r"\A[A-Za-z_:][A-Za-z0-9_:.-]{0,63}\Z")
 
 
 def _shown(text: str, limit: int = 80) -> str:
