@@ -49,3 +49,27 @@ def test_secrets_are_read_from_mounted_files_and_never_printed(tmp_path: Path) -
 def test_bootstrap_servers_can_be_passed_by_name(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("KAFKA_BOOTSTRAP_SERVERS", raising=False)
     assert KafkaSettings(bootstrap_servers="127.0.0.1:1234").bootstrap_servers == "127.0.0.1:1234"
+
+
+def test_warnings_and_uncaught_exceptions_are_json_lines_too() -> None:
+    """With the json format, nothing Python writes to stderr escapes the JSON lines."""
+    import subprocess
+    import sys
+
+    program = (
+        "import warnings, logging\n"
+        "from vigie.runtime.logs import configure_logging\n"
+        "configure_logging('INFO', 'json')\n"
+        "logging.getLogger('vigie.test').info('hello')\n"
+        "warnings.warn('old api', DeprecationWarning, stacklevel=1)\n"
+        "raise RuntimeError('boom')\n"
+    )
+    done = subprocess.run([sys.executable, "-W", "always", "-c", program], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and done.stdout == ""
+    lines = [json.loads(line) for line in done.stderr.splitlines()]
+    assert [(line["logger"], line["level"]) for line in lines] == [
+        ("vigie.test", "info"),
+        ("py.warnings", "warning"),
+        ("vigie", "critical"),
+    ]
+    assert "RuntimeError: boom" in lines[2]["exception"]

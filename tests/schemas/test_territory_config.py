@@ -76,3 +76,31 @@ def test_invalid_yaml_names_the_line(tmp_path: Path) -> None:
 def test_missing_file_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot read"):
         load_territories(tmp_path / "absent.yaml")
+
+
+def test_an_unknown_time_zone_is_one_error_not_two(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path, "version: 1\nterritories:\n  - id: saint-malo\n    name: Saint-Malo\n    timezone: Europe/Pariss\n"
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_territories(path)
+    assert caught.value.problems == [
+        f"{path}:5: territories[0].timezone: Value error, unknown time zone 'Europe/Pariss' "
+        "(use an IANA name such as 'Europe/Paris')"
+    ]
+
+
+def test_an_empty_territory_list_is_refused(tmp_path: Path) -> None:
+    path = _write(tmp_path, "version: 1\nterritories: []\n")
+    with pytest.raises(ConfigError, match=rf"{path}:2: territories: Value error, at least one territory"):
+        load_territories(path)
+
+
+@pytest.mark.parametrize(
+    ("labels", "reason"),
+    [("{'comms team': x}", "so that a route matcher can name it"), ("{severity: high}", "would be hidden")],
+)
+def test_labels_a_route_could_never_match_are_refused(tmp_path: Path, labels: str, reason: str) -> None:
+    path = _write(tmp_path, f"version: 1\nterritories:\n  - id: a\n    name: A\n    labels: {labels}\n")
+    with pytest.raises(ConfigError, match=rf"{path}:5: territories\[0\]\.labels: Value error, label name .*{reason}"):
+        load_territories(path)

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import json
 import shutil
+import sys
 import time
 from dataclasses import dataclass
 from importlib.resources import files
@@ -50,13 +51,35 @@ def _bundled(name: str) -> str:
     return (files("vigie.demo") / "data" / name).read_text(encoding="utf-8")
 
 
-def _prepare_output(output: Path) -> tuple[Path, Path]:
-    if output.exists():
+#: Written in every folder the demo fills: only a folder that has it (or an empty one) is ever emptied.
+OUTPUT_MARKER = ".vigie-demo-output"
+
+
+def prepare_output(output: Path) -> tuple[Path, Path]:
+    """Make ``output`` ready for a run and return its ``config`` and ``logs`` folders.
+
+    A folder that does not exist or is empty is used; a folder holding :data:`OUTPUT_MARKER` was written by
+    an earlier run and is emptied (every entry in it, symbolic links removed, never followed); any other
+    non-empty folder, or a file, is refused with :class:`DemoError`: the demo never deletes what it did
+    not write.
+    """
+    if output.exists() and not output.is_dir():
+        raise DemoError(f"--output {output}: exists and is not a folder")
+    if output.is_dir() and any(output.iterdir()):
+        if not (output / OUTPUT_MARKER).is_file():
+            raise DemoError(
+                f"--output {output}: the folder is not empty and was not written by vigie demo "
+                f"(no {OUTPUT_MARKER} in it); nothing was deleted: name a new or empty folder"
+            )
         for child in output.iterdir():
-            if child.is_dir():
+            if child.is_dir() and not child.is_symlink():
                 shutil.rmtree(child)
             else:
                 child.unlink()
+    output.mkdir(parents=True, exist_ok=True)
+    (output / OUTPUT_MARKER).write_text(
+        "Written by `vigie demo`: the next run with this --output empties this folder.\n", encoding="utf-8"
+    )
     config = output / "config"
     logs = output / "logs"
     config.mkdir(parents=True, exist_ok=True)
@@ -125,7 +148,11 @@ async def run_demo(options: DemoOptions, console: Console | None = None) -> int:
     console = console or Console()
     started = time.monotonic()
     output = options.output.resolve()
-    config_dir, logs_dir = _prepare_output(output)
+    try:
+        config_dir, logs_dir = prepare_output(output)
+    except DemoError as exc:
+        print(f"vigie demo: {exc}", file=sys.stderr)  # one unwrapped line
+        return 2
     posts = generate(options.seed)
     scenario = output / "scenario.jsonl"
     with scenario.open("w", encoding="utf-8") as handle:

@@ -56,7 +56,15 @@ class ConsoleFormatter(logging.Formatter):
 
 
 def configure_logging(level: str = "INFO", fmt: LogFormat = "json") -> None:
-    """Send every log record to stderr in the chosen format (idempotent)."""
+    """Send every log record to stderr in the chosen format (idempotent).
+
+    With ``json``, what Python itself would write to stderr goes through the same handler, so every line is
+    one JSON object: ``warnings.warn`` (``logger: py.warnings``) and an uncaught exception (``level:
+    critical`` with its ``exception`` text, then the usual exit status 1).
+    """
+    logging.captureWarnings(True)
+    if fmt == "json":
+        sys.excepthook = _log_uncaught
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter() if fmt == "json" else ConsoleFormatter())
     root = logging.getLogger()
@@ -64,3 +72,10 @@ def configure_logging(level: str = "INFO", fmt: LogFormat = "json") -> None:
     root.setLevel(level.upper())
     for noisy in ("aiokafka", "kafka", "faust", "mode", "httpx", "aiohttp.access"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+
+
+def _log_uncaught(kind: type[BaseException], value: BaseException, traceback: Any) -> None:
+    if issubclass(kind, KeyboardInterrupt):
+        sys.__excepthook__(kind, value, traceback)
+        return
+    logging.getLogger("vigie").critical("uncaught exception", exc_info=(kind, value, traceback))

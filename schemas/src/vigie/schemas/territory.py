@@ -5,10 +5,13 @@ case-insensitive). Names that are also common words or brands (Nice, Tours, Oran
 ``context_rules``: such an alias counts only when a context term is near and no veto term is.
 ``exclusions`` veto the whole territory when a phrase occurs ("nice to meet you").
 ``events`` raise the expected volume over known dates, so that a festival is not mistaken for a crisis.
+``labels`` are copied onto every alert and digest of the territory, for the notifier's routes: their names are
+matcher names (letters, digits, ``_``, ``:``, ``.``, ``-``) and cannot be one the alert sets itself (``severity``).
 """
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal
@@ -18,6 +21,11 @@ from pydantic import Field, StringConstraints, field_validator, model_validator
 
 from vigie.schemas._base import Contract, LanguageTag, ShortText, TerritoryId, TimeZoneName
 from vigie.schemas.yaml_source import load_yaml_model
+
+#: A territory label name, as a notifier matcher names it (``team``, ``comms.region``, ``cost-centre``).
+LABEL_NAME = re.compile(r"^[A-Za-z_:][A-Za-z0-9_:.-]{0,63}$")
+#: Labels every alert or digest carries itself: a territory label of the same name would never be seen.
+EVENT_LABELS = frozenset({"territory_id", "territory", "severity", "transition", "kind", "period"})
 
 SizeClass = Literal["village", "town", "city", "metropolis", "region"]
 Term = Annotated[str, StringConstraints(min_length=1, max_length=128, strip_whitespace=True)]
@@ -81,6 +89,21 @@ class Territory(Contract):
     events: tuple[KnownEvent, ...] = ()
     labels: dict[Annotated[str, StringConstraints(max_length=64)], ShortText] = Field(default_factory=dict)
 
+    @field_validator("labels")
+    @classmethod
+    def _routable_labels(cls, value: dict[str, str]) -> dict[str, str]:
+        for name in value:
+            if not LABEL_NAME.match(name):
+                raise ValueError(
+                    f"label name {name!r:.80}: letters, digits, '_', ':', '.', '-' (not first), so that a route "
+                    "matcher can name it"
+                )
+            if name in EVENT_LABELS:
+                raise ValueError(
+                    f"label name {name!r}: every alert or digest sets {name} itself, so it would be hidden"
+                )
+        return value
+
     @field_validator("hashtags")
     @classmethod
     def _strip_hash(cls, value: tuple[str, ...]) -> tuple[str, ...]:
@@ -100,7 +123,16 @@ class TerritoryConfig(Contract):
     """The territories file (``config/territories.example.yaml``)."""
 
     version: Literal[1] = 1
-    territories: tuple[Territory, ...] = Field(min_length=1)
+    territories: tuple[Territory, ...] = Field(json_schema_extra={"minItems": 1})
+
+    @field_validator("territories")
+    @classmethod
+    def _some_territories(cls, value: tuple[Territory, ...]) -> tuple[Territory, ...]:
+        # checked after the items (not Field(min_length=1)): a territory that fails validation is dropped
+        # from the tuple, and a length bound would add a second, spurious "at least 1 item" error
+        if not value:
+            raise ValueError("at least one territory is needed")
+        return value
 
     @model_validator(mode="after")
     def _unique_ids(self) -> TerritoryConfig:

@@ -39,9 +39,39 @@ def register(subparsers: Any) -> None:
     )
     run.set_defaults(func=_run)
 
-    check = commands.add_parser("check", help="validate a routes file", description="Validate a routes file.")
+    check = commands.add_parser(
+        "check",
+        help="validate a routes file",
+        description="Validate a routes file: errors (exit 1) and warnings about matchers that can never match "
+        "(a label no alert carries, a value the label never takes), each with file, line and field.",
+    )
     check.add_argument("routes", type=Path)
+    check.add_argument("--territories", type=Path, help="territories file: also check territory labels, ids and names")
+    check.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
     check.set_defaults(func=_check)
+
+    routes = commands.add_parser("routes", help="explore the routing tree", description="Explore the routing tree.")
+    routes.set_defaults(func=lambda args: _help(routes))
+    routes_actions = routes.add_subparsers(dest="routes_command", metavar="ACTION")
+    route_test = routes_actions.add_parser(
+        "test",
+        help="print the receivers an alert with these labels would reach",
+        description="Print, one per line, the receivers an alert carrying LABEL=VALUE... would reach, with "
+        "the timing of the route that chose each (like `amtool config routes test`). A label not given "
+        "is empty, as in Alertmanager. Alerts carry territory_id, territory, severity, transition, kind "
+        "and their territory's labels.",
+    )
+    route_test.add_argument("labels", nargs="+", metavar="LABEL=VALUE")
+    route_test.add_argument(
+        "--routes",
+        type=Path,
+        default=Path(os.environ.get("VIGIE_NOTIFIER_ROUTES", "config/notifier.yaml")),
+        help="routes file (default $VIGIE_NOTIFIER_ROUTES or config/notifier.yaml)",
+    )
+    route_test.add_argument(
+        "--verify", metavar="RECEIVERS", help="comma-separated receivers expected: exit 1 when they differ"
+    )
+    route_test.set_defaults(func=_routes_test)
 
     api_help = f"notifier API base URL (default $VIGIE_NOTIFIER_API_URL or {DEFAULT_API})"
     incidents = commands.add_parser("incidents", help="list the incidents the running notifier knows")
@@ -72,16 +102,75 @@ def _help(parser: argparse.ArgumentParser) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
+    from vigie.notifier.routes_check import matcher_warnings
     from vigie.notifier.routes_config import load_routes
     from vigie.schemas import ConfigError
+    from vigie.schemas.territory import TerritoryConfig, load_territories
+    from vigie.schemas.yaml_source import parse_yaml_with_lines
 
+    territories: TerritoryConfig | None = None
+    try:
+        config = load_routes(args.routes)
+        if args.territories is not None:
+            territories = load_territories(args.territories)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    _, lines = parse_yaml_with_lines(args.routes.read_text(encoding="utf-8"), str(args.routes))
+    warnings = matcher_warnings(config, territories, str(args.routes), lines)
+    for warning in warnings:
+        print(warning, file=sys.stderr)
+    counted = sum(": warning: " in w for w in warnings)
+    suffix = f" ({counted} warning{'s' if counted != 1 else ''})" if counted else ""
+    print(f"{args.routes}: {len(config.receivers)} receivers: ok{suffix}")
+    return 1 if args.strict and counted else 0
+
+
+def _routes_test(args: argparse.Namespace) -> int:
+    from vigie.notifier.matchers import Matcher, MatcherError
+    from vigie.notifier.routes_config import load_routes
+    from vigie.notifier.routing import route_labels
+    from vigie.schemas import ConfigError
+
+    labels: dict[str, str] = {}
+    for text in args.labels:
+        try:
+            label = Matcher.parse(text)
+        except MatcherError as exc:
+            print(f"vigie notifier routes test: {exc}", file=sys.stderr)
+            return 2
+        if label.op != "=":
+            print(f"vigie notifier routes test: {text!r}: a label is LABEL=VALUE", file=sys.stderr)
+            return 2
+        labels[label.name] = label.value
     try:
         config = load_routes(args.routes)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 1
-    print(f"{args.routes}: {len(config.receivers)} receivers: ok")
+    found = route_labels(config, labels)
+    for match in found:
+        timing = match.timing
+        line = (
+            f"{match.receiver}\tgroup_wait={_duration(timing.group_wait)} "
+            f"group_interval={_duration(timing.group_interval)} repeat_interval={_duration(timing.repeat_interval)}"
+        )
+        if match.escalation is not None:
+            line += f" escalation={match.escalation.receiver} after {_duration(match.escalation.after)}"
+        print(line)
+    if args.verify is not None:
+        expected = [name.strip() for name in args.verify.split(",") if name.strip()]
+        reached = [match.receiver for match in found]
+        if reached != expected:
+            print(f"expected {','.join(expected)}, reached {','.join(reached)}", file=sys.stderr)
+            return 1
     return 0
+
+
+def _duration(value: Any) -> str:
+    seconds = int(value.total_seconds())
+    parts = [(seconds // 86400, "d"), (seconds % 86400 // 3600, "h"), (seconds % 3600 // 60, "m"), (seconds % 60, "s")]
+    return "".join(f"{n}{unit}" for n, unit in parts if n) or "0s"
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -130,8 +219,9 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _api(method: str, url: str, path: str, body: Any = None) -> Any:
-    """Call the running notifier's API with the token from ``VIGIE_NOTIFIER_API_TOKEN``."""
+def _api(method: str, url: str, path: str, body: Any = None) -> dict[str, Any]:
+    """Call the running notifier's API with the token from ``VIGIE_NOTIFIER_API_TOKEN``; every failure
+    (no token, nothing listening, not the notifier, an error answer) ends the command with one line."""
     import httpx
 
     token = os.environ.get("VIGIE_NOTIFIER_API_TOKEN")
@@ -140,16 +230,29 @@ def _api(method: str, url: str, path: str, body: Any = None) -> Any:
     headers = {"Authorization": f"Bearer {token}"}
     try:
         response = httpx.request(method, url.rstrip("/") + path, json=body, headers=headers, timeout=10)
-    except httpx.HTTPError as exc:
-        raise SystemExit(f"vigie notifier: cannot reach {url}: {type(exc).__name__}") from None
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
+        reason = "no notifier running there?" if isinstance(exc, httpx.ConnectError) else type(exc).__name__
+        raise SystemExit(f"vigie notifier: cannot reach {url}: {reason}") from None
     try:
         data = response.json()
     except ValueError:
-        data = {"error": response.text[:200]}
+        data = None
     if response.status_code >= 400:
-        error = data.get("error", data) if isinstance(data, dict) else data
+        error = data.get("error", data) if isinstance(data, dict) else response.text[:200]
         raise SystemExit(f"vigie notifier: {response.status_code}: {error}")
+    if not isinstance(data, dict):
+        raise SystemExit(f"vigie notifier: {url} answered, but not as the notifier API (not a JSON object)")
     return data
+
+
+def _field(data: dict[str, Any], url: str, *path: str) -> Any:
+    """``data[path[0]][path[1]]...``, or end the command with one line when the answer lacks it."""
+    value: Any = data
+    for key in path:
+        if not isinstance(value, dict) or key not in value:
+            raise SystemExit(f"vigie notifier: {url} answered, but not as the notifier API (no {'.'.join(path)})")
+        value = value[key]
+    return value
 
 
 def _incidents(args: argparse.Namespace) -> int:
@@ -160,18 +263,22 @@ def _incidents(args: argparse.Namespace) -> int:
 def _silence_add(args: argparse.Namespace) -> int:
     body = {"matchers": args.matcher, "duration": args.duration, "comment": args.comment, "created_by": args.author}
     silence = _api("POST", args.url, "/api/v1/silences", body)
-    print(silence["id"])
+    print(_field(silence, args.url, "id"))
     return 0
 
 
 def _silence_list(args: argparse.Namespace) -> int:
-    for silence in _api("GET", args.url, "/api/v1/silences")["silences"]:
-        matchers = ",".join(silence["matchers"])
-        print(f"{silence['id']}\t{silence['state']}\t{silence['ends_at']}\t{matchers}\t{silence['comment']}")
+    silences = _field(_api("GET", args.url, "/api/v1/silences"), args.url, "silences")
+    try:
+        for silence in silences:
+            matchers = ",".join(silence["matchers"])
+            print(f"{silence['id']}\t{silence['state']}\t{silence['ends_at']}\t{matchers}\t{silence['comment']}")
+    except (KeyError, TypeError):
+        raise SystemExit(f"vigie notifier: {args.url} answered, but not as the notifier API") from None
     return 0
 
 
 def _silence_expire(args: argparse.Namespace) -> int:
     silence = _api("DELETE", args.url, f"/api/v1/silences/{args.silence_id}")
-    print(f"{silence['id']} expired at {silence['ends_at']}")
+    print(f"{_field(silence, args.url, 'id')} expired at {_field(silence, args.url, 'ends_at')}")
     return 0

@@ -3,6 +3,15 @@
 ``transition``, ``kind`` and every label copied from the territory configuration; a digest exposes
 ``territory_id``, ``territory``, ``period`` and the territory's labels.
 
+Syntax follows Alertmanager's classic matcher parser (``pkg/labels/parse.go``): the value may be written
+bare or in double quotes, whitespace around each part is dropped, and OpenMetrics escapes apply inside it
+(``\\"`` a double quote, ``\\n`` a line feed, ``\\\\`` a backslash; any other backslash is literal). An
+unescaped ``"`` inside the value is an error. Single quotes are ordinary characters (``foo='x'`` means the
+value ``'x'`` with its quotes). :func:`parse_matchers` reads a comma-separated list (``{a="b", c=~"d|e"}``,
+commas inside quotes do not separate), as one line of a ``matchers:`` list in Alertmanager's config does.
+One deliberate difference: label names may also contain ``-`` and ``.`` (territory labels such as
+``comms-team`` can then be matched); Alertmanager's classic parser accepts ``[a-zA-Z_:][a-zA-Z0-9_:]*``.
+
 Regular expressions follow Alertmanager: RE2 syntax, anchored at both ends (``severity=~major|critical``
 matches ``major`` but not ``majority``). They are compiled once, by RE2 (``google-re2``), whose matching
 time is linear in the length of the value, so no pattern (``(.?.?.?|.)+!``, ``(a+)+$``) can stall the event
@@ -24,12 +33,19 @@ from vigie.schemas import AlertEvent, DigestEvent
 Operator = Literal["=", "!=", "=~", "!~"]
 #: Longest value (literal or pattern) of one matcher; alert label values are at most 512 characters.
 MAX_VALUE_CHARS = 512
-#: Longest matcher text (name, operator, value, quotes and spaces).
-MAX_MATCHER_CHARS = 64 + 2 + MAX_VALUE_CHARS + 16
+#: Longest matcher text (name, operator, quoted value whose every character may be escaped, spaces).
+MAX_MATCHER_CHARS = 64 + 2 + 2 + 2 * MAX_VALUE_CHARS + 16
 #: Memory RE2 may use to compile one pattern (bytes); a pattern that needs more is refused.
 MAX_REGEX_MEMORY = 1 << 20
 #: Python's re only splits the text into name, operator and value (no nested quantifier: linear).
-_MATCHER = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_.-]{0,63})\s*(=~|!~|!=|=)(.*)$", re.DOTALL)
+#: Alertmanager's ``^\s*([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(=~|=|!=|!~)\s*((?s).*?)\s*$``, names also with ``.-``.
+#: ``\s`` is RE2's (ASCII) whitespace there: Python's would also trim ``\x1c`` or a no-break space.
+_MATCHER = re.compile(
+    r"\A[\t\n\f\r ]*([A-Za-z_:][A-Za-z0-9_:.-]{0,63})[\t\n\f\r ]*(=~|!~|!=|=)[\t\n\f\r ]*(.*?)[\t\n\f\r ]*\Z", re.DOTALL
+)
+#: A value written bare by :meth:`Matcher.__str__` (otherwise quoted and escaped, so that it parses back).
+_BARE_VALUE = re.compile(r"\A(?!~)[^\s\"\\,{}]*\Z")
+_NAME = re.compile(r"\A[A-Za-z_:][A-Za-z0-9_:.-]{0,63}\Z")
 
 
 def _shown(text: str, limit: int = 80) -> str:
@@ -101,6 +117,10 @@ class Matcher:
     _regex: Any = field(default=None, init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
+        if not _NAME.match(self.name):
+            raise MatcherError(f"invalid label name {_shown(self.name)}: letters, digits, '_', ':', '.', '-'")
+        if not _encodable(self.value):
+            raise MatcherError(f"matcher value {_shown(self.value)} is not valid Unicode text")
         if len(self.value) > MAX_VALUE_CHARS:
             raise MatcherError(f"matcher value of {len(self.value)} characters: at most {MAX_VALUE_CHARS}")
         if self.op in ("=~", "!~"):
@@ -108,8 +128,8 @@ class Matcher:
 
     @classmethod
     def parse(cls, text: str) -> Matcher:
-        """Parse ``name=value`` (quotes around the value are optional); raise :class:`MatcherError`
-        (a ValueError) otherwise, and nothing else."""
+        """Parse one matcher (``name=value``, ``name!="value"``, ...) as Alertmanager's ``ParseMatcher``;
+        raise :class:`MatcherError` (a ValueError) otherwise, and nothing else."""
         if len(text) > MAX_MATCHER_CHARS:
             raise MatcherError(f"matcher of {len(text)} characters: at most {MAX_MATCHER_CHARS}")
         found = _MATCHER.match(text)
@@ -117,12 +137,9 @@ class Matcher:
             raise MatcherError(
                 f"invalid matcher {_shown(text)}: expected name=value, name!=value, name=~re or name!~re"
             )
-        name, op, value = found.groups()
-        value = value.strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
-            value = value[1:-1]
+        name, op, raw = found.groups()
         try:
-            return cls(name, op, value)  # type: ignore[arg-type]
+            return cls(name, op, _unescape(raw))  # type: ignore[arg-type]
         except MatcherError as exc:
             raise MatcherError(f"invalid matcher {_shown(text)}: {exc}") from None
 
@@ -139,7 +156,79 @@ class Matcher:
         return full if self.op == "=~" else not full
 
     def __str__(self) -> str:
-        return f"{self.name}{self.op}{self.value}"
+        """The matcher as text that :meth:`parse` reads back to an equal matcher (quoted when needed)."""
+        if _BARE_VALUE.match(self.value):
+            return f"{self.name}{self.op}{self.value}"
+        escaped = self.value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
+        return f'{self.name}{self.op}"{escaped}"'
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _unescape(raw: str) -> str:
+    """The value of a matcher as Alertmanager reads it: optional surrounding double quotes, OpenMetrics
+    escapes (``\\"``, ``\\n``, ``\\\\``), other backslashes literal, no unescaped ``"`` inside."""
+    quoted = raw.startswith('"')
+    body = raw[1:] if quoted else raw
+    out: list[str] = []
+    escaped = False
+    closed = False
+    for index, char in enumerate(body):
+        if escaped:
+            escaped = False
+            out.append("\n" if char == "n" else char if char in '"\\' else "\\" + char)
+            continue
+        if char == "\\":
+            if index < len(body) - 1:
+                escaped = True
+            else:
+                out.append(char)
+        elif char == '"':
+            if not quoted or index < len(body) - 1:
+                raise MatcherError(f'value {_shown(raw)} contains an unescaped double quote (write \\")')
+            closed = True
+        else:
+            out.append(char)
+    if quoted and not closed:
+        raise MatcherError(f'value {_shown(raw)} contains an unescaped double quote (write \\")')
+    return "".join(out)
+
+
+def parse_matchers(text: str) -> tuple[Matcher, ...]:
+    """Parse a comma-separated list of matchers as Alertmanager's ``ParseMatchers``: an optional leading
+    ``{`` and trailing ``}`` are dropped, commas inside double quotes (``\\"`` does not count) do not
+    separate, and one trailing comma is allowed (``{foo = "bar", dings != "bums", }``)."""
+    if len(text) > MAX_MATCHER_CHARS * 8:
+        raise MatcherError(f"matchers of {len(text)} characters: at most {MAX_MATCHER_CHARS * 8}")
+    body = text.removeprefix("{").removesuffix("}")
+    tokens: list[str] = []
+    token: list[str] = []
+    inside_quotes = escaped = False
+    for char in body:
+        if char == "," and not inside_quotes:
+            tokens.append("".join(token))
+            token = []
+            continue
+        if char == '"':
+            if not escaped:
+                inside_quotes = not inside_quotes
+            else:
+                escaped = False
+        elif char == "\\":
+            escaped = not escaped
+        else:
+            escaped = False
+        token.append(char)
+    last = "".join(token).strip()
+    if last:
+        tokens.append(last)
+    return tuple(Matcher.parse(part) for part in tokens)
 
 
 def matches_all(matchers: tuple[Matcher, ...], labels: dict[str, str]) -> bool:

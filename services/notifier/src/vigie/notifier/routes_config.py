@@ -23,10 +23,10 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from vigie.classifier.digest.schedule import DigestSchedule
-from vigie.notifier.matchers import Matcher, digest_labels, matches_all
+from vigie.notifier.matchers import Matcher, digest_labels, matches_all, parse_matchers
 from vigie.schemas import DigestEvent, DigestPeriod, Severity, TimeZoneName
 from vigie.schemas.yaml_source import load_yaml_model, validate_yaml_text
 
@@ -58,7 +58,41 @@ def _seconds(seconds: float, written: Any) -> timedelta:
         raise ValueError(f"duration{shown} is too long") from None
 
 
-Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+def _at_least(least: timedelta, why: str) -> Any:
+    def check(value: timedelta) -> timedelta:
+        if value < least:
+            raise ValueError(f"must be at least {_written(least)}: {why}")
+        return value
+
+    return AfterValidator(check)
+
+
+def _written(value: timedelta) -> str:
+    seconds = value.total_seconds()
+    if seconds and seconds % 60 == 0:
+        return f"{seconds / 60:g}m"
+    return f"{seconds:g}s"
+
+
+#: Lower bounds of the timings (Alertmanager refuses a zero group_interval or repeat_interval and a
+#: negative duration; its defaults are 30s, 5m and 4h). A zero repeat_interval sent one reminder per
+#: second for one open incident.
+MIN_GROUP_WAIT = timedelta(0)
+MIN_GROUP_INTERVAL = timedelta(seconds=1)
+MIN_REPEAT_INTERVAL = timedelta(minutes=1)
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration), _at_least(timedelta(0), "not negative")]
+GroupWait = Annotated[timedelta, BeforeValidator(parse_duration), _at_least(MIN_GROUP_WAIT, "not negative")]
+GroupInterval = Annotated[
+    timedelta,
+    BeforeValidator(parse_duration),
+    _at_least(MIN_GROUP_INTERVAL, "the least time between two notifications of one incident"),
+]
+RepeatInterval = Annotated[
+    timedelta,
+    BeforeValidator(parse_duration),
+    _at_least(MIN_REPEAT_INTERVAL, "a reminder for an open incident at most once a minute"),
+]
 
 
 class _Model(BaseModel):
@@ -144,11 +178,34 @@ class WebhookIntegration(_Model):
 
 
 def _matchers(value: Any) -> Any:
+    """A ``matchers:`` field, in either form.
+
+    - A list of strings, as in Alertmanager: each item is one matcher or a comma-separated list of them
+      (``'owner="team-A",env="x"'`` is two), parsed with Alertmanager's syntax (:func:`parse_matchers`).
+    - A mapping ``{label: value}``: each entry is an *equality* on the literal value, like Alertmanager's
+      ``match:`` (``{code: "~x"}`` is ``code`` equal to ``~x``, never a regular expression).
+    """
     if isinstance(value, dict):
-        return tuple(Matcher.parse(f"{k}={v}") for k, v in value.items())
+        return tuple(Matcher(str(name), "=", _literal(name, v)) for name, v in value.items())
     if isinstance(value, list | tuple):
-        return tuple(v if isinstance(v, Matcher) else Matcher.parse(str(v)) for v in value)
+        found: list[Matcher] = []
+        for item in value:
+            if isinstance(item, Matcher):
+                found.append(item)
+            elif isinstance(item, str):
+                found.extend(parse_matchers(item))
+            else:
+                raise ValueError(f"a matcher is a string such as 'severity=critical', not {type(item).__name__}")
+        return tuple(found)
     return value
+
+
+def _literal(name: Any, value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str | int | float):
+        return str(value)
+    raise ValueError(f"matcher {name!r}: the value must be a string, not {type(value).__name__}")
 
 
 Matchers = Annotated[tuple[Matcher, ...], BeforeValidator(_matchers)]
@@ -228,17 +285,44 @@ class Route(_Model):
     receiver: str | None = None
     matchers: Matchers = ()
     continue_: bool = Field(default=False, alias="continue")
-    group_wait: Duration | None = None
-    group_interval: Duration | None = None
-    repeat_interval: Duration | None = None
+    group_wait: GroupWait | None = None
+    group_interval: GroupInterval | None = None
+    repeat_interval: RepeatInterval | None = None
     escalation: Escalation | None = None
     routes: tuple[Route, ...] = ()
 
 
+class RootRoute(Route):
+    """The root of the tree: it matches every alert (it is the fallback), so, as in Alertmanager, it has
+    no matchers and no ``continue``, and it names the default receiver."""
+
+    @field_validator("matchers")
+    @classmethod
+    def _no_matchers(cls, value: tuple[Matcher, ...]) -> tuple[Matcher, ...]:
+        if value:
+            raise ValueError("the root route matches every alert: it cannot have matchers (put them in a child route)")
+        return value
+
+    @field_validator("continue_")
+    @classmethod
+    def _no_continue(cls, value: bool) -> bool:
+        if value:
+            raise ValueError("the root route has no siblings: it cannot have continue: true")
+        return value
+
+
 class RoutesConfig(_Model):
     version: Literal[1] = 1
-    route: Route
-    receivers: tuple[Receiver, ...] = Field(min_length=1)
+    route: RootRoute
+    receivers: tuple[Receiver, ...]
+
+    @field_validator("receivers")
+    @classmethod
+    def _some_receivers(cls, value: tuple[Receiver, ...]) -> tuple[Receiver, ...]:
+        # checked after the items (not Field(min_length=1)): an invalid receiver is one error, not two
+        if not value:
+            raise ValueError("at least one receiver is needed")
+        return value
 
     @model_validator(mode="after")
     def _consistent(self) -> RoutesConfig:

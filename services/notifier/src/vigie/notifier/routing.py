@@ -57,8 +57,17 @@ def _walk(route: Route, inherited: RouteMatch, labels: dict[str, str]) -> list[R
 
 def route_alert(config: RoutesConfig, alert: AlertEvent) -> list[RouteMatch]:
     """The receivers of ``alert``, each once (the first route naming a receiver wins), in tree order."""
+    return route_labels(config, alert_labels(alert))
+
+
+def route_labels(config: RoutesConfig, labels: dict[str, str]) -> list[RouteMatch]:
+    """The receivers of an alert carrying ``labels``, each once, in tree order.
+
+    A receiver reached by several routes (through ``continue: true``) is notified once, with the timing
+    and escalation of the first of those routes in tree order; the later ones are ignored for it.
+    """
     root = RouteMatch(receiver=config.route.receiver or "", timing=Timing(), escalation=None)
-    matches = _walk(config.route, root, alert_labels(alert))
+    matches = _walk(config.route, root, labels)
     unique: dict[str, RouteMatch] = {}
     for match in matches:
         unique.setdefault(match.receiver, match)

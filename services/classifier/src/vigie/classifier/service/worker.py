@@ -80,6 +80,7 @@ def run_worker(settings: ClassifierSettings, *, create_topics: bool = True) -> i
         redirect_stdouts=False,
         loop=new_event_loop(settings.event_loop),
     )
+    worker.spinner = None  # faust's start-up spinner writes "\b\x1b[?25h" to stdout even when it is no terminal
     try:
         worker.execute_from_commandline()
     except SystemExit as exit_:
