@@ -13,6 +13,7 @@ from pathlib import Path
 
 from vigie.classifier.sentiment.accurate import EnsembleSentimentModel, load_accurate
 from vigie.classifier.sentiment.artifact import ModelArtifactError, load_model
+from vigie.classifier.sentiment.features import LANGUAGE_SLOTS
 from vigie.classifier.sentiment.language import DEFAULT_LANGUAGES, UNDETERMINED, Py3LangidIdentifier
 from vigie.classifier.sentiment.linear_model import LABELS, LinearSentimentModel
 from vigie.classifier.sentiment.protocol import LanguageGuess, LanguageIdentifier, Prediction, SentimentModel
@@ -22,6 +23,8 @@ MODELS_DIR = Path(__file__).resolve().parent / "models"
 #: Shipped presets: ``fast`` (default, tens of thousands of texts/s) and ``accurate`` (fast combined with a
 #: multilingual sentence-encoder head, a few hundred texts/s).
 PRESETS: tuple[str, ...] = ("fast", "accurate")
+#: The languages the shipped models were trained on (each has its own language-crossed features).
+MODEL_LANGUAGES: tuple[str, ...] = LANGUAGE_SLOTS[1:]
 DEFAULT_PRESET = "fast"
 
 
@@ -61,6 +64,7 @@ __all__ = [
     "DEFAULT_PRESET",
     "LABELS",
     "MODELS_DIR",
+    "MODEL_LANGUAGES",
     "PRESETS",
     "UNDETERMINED",
     "EnsembleSentimentModel",

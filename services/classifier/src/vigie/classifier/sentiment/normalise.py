@@ -8,6 +8,8 @@ The output is a lower-cased string of space-separated tokens:
   the ``HashtagSplitter`` finds the words, else ``# plagefermée``);
 - emoticons become shared sentiment tokens (``:-)`` -> ``emopos``, ``:(`` -> ``emoneg``) and every emoji is a
   token of its own, so that their signal is shared by every language;
+- the place-name placeholder (:data:`~vigie.classifier.sentiment.places.PLACEHOLDER`) is dropped: it only
+  separates the words around it;
 - negation scope: after ``not``/``no``/``never``/``n't``/``pas``/``jamais``/``ni``/``sans``/``nunca``/``nicht``/
   ``kein``/``non``/``nem``/``não``... the next words (up to punctuation, at most three) get a ``¬`` prefix, so
   ``not good`` and ``pas terrible`` are different features from ``good`` and ``terrible``.
@@ -19,6 +21,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+
+from vigie.classifier.sentiment.places import PLACEHOLDER
 
 _URL = re.compile(r"(?:https?://|www\.)\S+|\bhttps?\b")
 _MENTION = re.compile(r"@\w+")
@@ -79,6 +83,8 @@ def _mark_negation(tokens: list[str]) -> list[str]:
 
 def normalise_post(text: str, split_words: Callable[[str], str] | None = None) -> str:
     """The normalised token string of one post (see the module docstring)."""
+    if PLACEHOLDER in text:
+        text = text.replace(PLACEHOLDER, " ")
     if "http" in text or "www." in text:
         text = _URL.sub(" http ", text)
     if "@" in text:
