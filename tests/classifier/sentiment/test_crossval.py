@@ -18,6 +18,9 @@ from vigie.classifier.sentiment.crossval import (
     cross_fitted_offsets,
     cross_validate,
     cv_figures,
+    duplicate_key,
+    grouped_folds,
+    pools,
     select_rows,
     stack,
 )
@@ -117,3 +120,23 @@ def test_every_text_is_scored_by_a_model_that_never_saw_it(corpora: Path) -> Non
 def test_distillation_needs_an_encoder(corpora: Path) -> None:
     with pytest.raises(ValueError, match="encoder"):
         cross_validate(corpora, Recipe(), k=2)
+
+
+def test_a_tweet_in_two_pools_keeps_one_fold_and_leaves_semeval(tmp_path: Path) -> None:
+    rng = random.Random(3)
+    shared = _memorisable(rng, 30)
+    _write(tmp_path / "semeval-en", "train", LEARNABLE * 10 + [(f"@someone {shared[0][0]} http://x.y", 0)])
+    _write(tmp_path / "tweeteval-val", "val", [(f"@user {text.upper()} http", label) for text, label in shared])
+    for folder in XLMT_LANGUAGES:
+        rows = shared if folder == "english" else _memorisable(rng, 30)
+        _write(tmp_path / "xlmt" / folder, "train", rows[:20])
+        _write(tmp_path / "xlmt" / folder, "val", rows[20:])
+    corpora = pools(tmp_path)
+    folds = grouped_folds(corpora, 3)
+    english = next(i for i, c in enumerate(corpora) if c.name == "xlmt-english")
+    tweeteval = next(i for i, c in enumerate(corpora) if c.name == "tweeteval-val")
+    assert np.array_equal(folds[english], folds[tweeteval])
+    assert duplicate_key(r"@a Don\u2019t stop http://t.co/x") == duplicate_key("Dont STOP! @b")
+    messages: list[str] = []
+    cross_validate(tmp_path, _recipe(), k=3, progress=messages.append)
+    assert "1 SemEval texts also in a pool: left out of cross-validation" in messages
