@@ -4,6 +4,8 @@ Each output line is ``negative``, ``neutral`` or ``positive`` for the input line
 blank lines are ``neutral`` so that the alignment is kept. ``--format jsonl`` writes one JSON object per line
 instead: ``{"label", "negative", "neutral", "positive", "language", "language_confidence"}``.
 
+The default preset is ``cascade`` (see :data:`CLASSIFY_PRESET`); ``--preset fast`` is several times faster.
+
 ``--lang`` is ``auto`` (identify each line) or one of the languages the model was trained on
 (:data:`~vigie.classifier.sentiment.MODEL_LANGUAGES`); anything else stops with exit code 2 and the list.
 ``--territories FILE`` (a territories YAML file) replaces the names, aliases and hashtags of its territories

@@ -59,6 +59,8 @@ class PlaceNames:
             self._joined.setdefault("".join(key), _Phrase((phrase.capitals[0],)))
             self._first_words.add(key[0])
         self._longest = max((len(key) for key in self._phrases), default=0)
+        #: the folded words a term can start with (as a phrase or written without separators)
+        self._candidates = frozenset(self._first_words.union(self._joined))
 
     def __bool__(self) -> bool:
         return bool(self._phrases)
@@ -69,9 +71,15 @@ class PlaceNames:
             return text
         matches = list(_WORD.finditer(text))
         folded = [fold(match.group()) for match in matches]
+        candidates = self._candidates
+        if candidates.isdisjoint(folded):
+            return text
         spans: list[tuple[int, int]] = []
         index = 0
         while index < len(matches):
+            if folded[index] not in candidates:
+                index += 1
+                continue
             start = matches[index].start()
             tagged = start > 0 and text[start - 1] in "#@"
             end = self._phrase_end(matches, folded, index, tagged)
