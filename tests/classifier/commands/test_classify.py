@@ -102,7 +102,7 @@ def test_jsonl_adds_scores_and_language(model: SentimentModel, identifier: Langu
     lines = _run(INPUT.encode("utf-8"), model, identifier, output_format="jsonl")
     records = [json.loads(line) for line in lines]
     assert [record["label"] for record in records] == ["negative", "neutral", "neutral", "positive", "neutral"]
-    assert [record["language"] for record in records] == ["fr", "und", "und", "en", "fr"]
+    assert [record["language"] for record in records] == ["fr", "und", "und", "en", "fr"]  # blank: no language
     for record in records:
         assert abs(record["negative"] + record["neutral"] + record["positive"] - 1.0) < 1e-3
 
@@ -127,3 +127,63 @@ def test_a_very_long_line(model: SentimentModel, identifier: LanguageIdentifier)
         "Service nul, attente interminable, personnel désagréable. " * 20000 + "\nMerci, super accueil !\n"
     ).encode()
     assert _run(data, model, identifier) == ["negative", "positive"]
+
+
+def test_an_unknown_language_is_refused_with_the_known_ones() -> None:
+    result = subprocess.run(
+        [str(VIGIE), "classify", "--lang", "klingon"], input=b"Qapla'\n", capture_output=True, check=False, timeout=120
+    )
+    assert result.returncode == 2
+    message = result.stderr.decode()
+    assert "klingon" in message
+    assert "fr, es" in message or ("fr" in message and "en" in message and "auto" in message)
+    assert result.stdout == b""
+
+
+def test_a_line_with_nul_characters_is_scored(model: SentimentModel, identifier: LanguageIdentifier) -> None:
+    labels = _run(b"ab\x00cd horrible, sale et nul\n\x00\nSuperbe plage\n", model, identifier)
+    assert len(labels) == 3
+    assert labels[0] == "negative"
+
+
+def test_territory_names_are_neutralised(tmp_path: Path) -> None:
+    territories = tmp_path / "territories.yaml"
+    territories.write_text(
+        "version: 1\nterritories:\n"
+        "  - {id: nice, name: Nice, aliases: [Nice, Nissa], hashtags: [VilleDeNice]}\n"
+        "  - {id: saint-malo, name: Saint-Malo, hashtags: [SaintMalo]}\n",
+        "utf-8",
+    )
+    text = (
+        "Flights to Nice airport delayed by about 20 minutes\n"
+        "Flights to Lyon airport delayed by about 20 minutes\n"
+        "Arrivée à #SaintMalo ce matin, direction la gare\n"
+        "Arrivée à Lyon ce matin, direction la gare\n"
+    ).encode()
+    outputs = []
+    for extra in ([], ["--territories", str(territories)]):
+        result = subprocess.run(
+            [str(VIGIE), "classify", "--format", "jsonl", *extra],
+            input=text,
+            capture_output=True,
+            check=False,
+            timeout=120,
+        )
+        assert result.returncode == 0, result.stderr.decode()
+        outputs.append([json.loads(line) for line in result.stdout.decode().splitlines()])
+    plain, neutralised = outputs
+    assert [record["label"] for record in neutralised] == ["neutral"] * 4
+    assert neutralised[0]["positive"] <= plain[0]["positive"]
+    assert neutralised[2]["negative"] <= plain[2]["negative"]
+
+
+def test_an_unreadable_territories_file_is_a_usage_error(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [str(VIGIE), "classify", "--territories", str(tmp_path / "missing.yaml")],
+        input=b"ok\n",
+        capture_output=True,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 2
+    assert "missing.yaml" in result.stderr.decode()

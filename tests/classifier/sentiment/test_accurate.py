@@ -10,12 +10,13 @@ import pytest
 
 from vigie.classifier.sentiment import (
     MODELS_DIR,
+    CascadeSentimentModel,
     EnsembleSentimentModel,
     LinearSentimentModel,
     ModelArtifactError,
     load_default_model,
 )
-from vigie.classifier.sentiment.accurate import load_accurate
+from vigie.classifier.sentiment.accurate import decision_margin, load_accurate
 
 
 @pytest.fixture(scope="module")
@@ -64,3 +65,24 @@ def test_the_combination_follows_the_fast_model_when_alpha_is_zero(accurate: Ens
     assert int(silent.combine(fast_logits, head_logits).argmax()) == 0
     loud = EnsembleSentimentModel("t", accurate.fast, accurate.encoder, accurate.head, 3.0, np.zeros(3, np.float32))
     assert int(loud.combine(fast_logits, head_logits).argmax()) == 2
+
+
+def test_the_cascade_rescores_only_the_unsure_texts(accurate: EnsembleSentimentModel) -> None:
+    cascade = load_default_model("cascade")
+    assert isinstance(cascade, CascadeSentimentModel)
+    assert 0.0 < cascade.margin < 1.0
+    texts = [
+        "Plage dégoûtante, des déchets partout et la mairie ne fait rien. Honteux !",
+        "What a wonderful town, the old harbour is beautiful and people are so friendly!",
+        "Le marché a lieu place de la République",
+        "meh",
+        "",
+    ]
+    fast_probs = accurate.fast.probabilities(texts)
+    ensemble_probs = accurate.probabilities(texts)
+    cascade_probs = cascade.probabilities(texts)
+    unsure = decision_margin(fast_probs) < cascade.margin
+    for row, text in enumerate(texts):
+        expected = ensemble_probs[row] if unsure[row] and text.strip() else fast_probs[row]
+        assert np.allclose(cascade_probs[row], expected, atol=1e-6), text
+    assert [p.label for p in cascade.predict(texts[:2])] == ["negative", "positive"]

@@ -47,3 +47,10 @@ def test_order_and_length_are_kept(identifier: LanguageIdentifier) -> None:
     assert [g.language for g in guesses[:3]] == ["de", "und", "fr"]
     assert guesses[3:6] == guesses[:3]
     assert identifier.identify([]) == []
+
+
+def test_a_text_with_words_is_never_undetermined(identifier: LanguageIdentifier) -> None:
+    guesses = identifier.identify(["Not terrible, actually quite nice", "pas mal", "ok", "http"])
+    assert guesses[0].language == "en"
+    assert all(guess.language != "und" for guess in guesses)
+    assert all(0.0 < guess.confidence <= 1.0 for guess in guesses)

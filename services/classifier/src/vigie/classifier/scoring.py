@@ -1,5 +1,9 @@
 """Raw mentions to scored mentions: language identification then batched sentiment.
 
+The sentiment model reads the text with the mention's matched territory terms neutralised
+(:func:`~vigie.classifier.sentiment.places.neutralise_places`): a post about Nice is not praise, one about
+Saint-Malo not a complaint. Language identification reads the text as written.
+
 One pure function used by the classifier service and by ``vigie backtest``, so both score identically.
 
 The scored mentions are built from values that are valid by construction (a validated raw mention's own
@@ -16,7 +20,9 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from vigie.classifier.sentiment.protocol import LanguageIdentifier, SentimentModel
+from vigie.classifier.sentiment.language import CONFIDENT
+from vigie.classifier.sentiment.places import neutralise_places
+from vigie.classifier.sentiment.protocol import LanguageGuess, LanguageIdentifier, SentimentModel
 from vigie.schemas import RawMention, ScoredMention, SentimentScores
 
 _LANGUAGE_TAG = re.compile(r"^([a-z]{2,3}|und)$")
@@ -40,9 +46,10 @@ def scoring_text(mention: RawMention) -> str:
     return mention.text if mention.text.strip() else (mention.title or "")
 
 
-def _detected(guess_language: str, declared: str | None) -> str:
-    language = guess_language.lower()
-    if language == "und" or not _LANGUAGE_TAG.match(language):
+def _detected(guess: LanguageGuess, declared: str | None) -> str:
+    """The identified language; the declared one when the identifier has no answer or a weak one."""
+    language = guess.language.lower()
+    if language == "und" or not _LANGUAGE_TAG.match(language) or (guess.confidence < CONFIDENT and declared):
         return declared if declared is not None else "und"
     return language
 
@@ -58,13 +65,17 @@ def score_mentions(
     model: SentimentModel, language_identifier: LanguageIdentifier, mentions: Sequence[RawMention]
 ) -> list[ScoredMention]:
     """Score a batch in order: the identified language (the declared one when the identifier is unsure,
-    ``und`` when neither knows) guides the sentiment model."""
+    ``und`` when neither knows) guides the sentiment model, which reads each text with the mention's matched
+    territory terms neutralised."""
     if not mentions:
         return []
     texts = [scoring_text(mention) for mention in mentions]
     guesses = language_identifier.identify(texts)
-    languages = [_detected(guess.language, mention.language) for guess, mention in zip(guesses, mentions, strict=True)]
-    predictions = model.predict(texts, [None if language == "und" else language for language in languages])
+    languages = [_detected(guess, mention.language) for guess, mention in zip(guesses, mentions, strict=True)]
+    neutral_texts = [
+        neutralise_places(text, mention.matched_terms) for text, mention in zip(texts, mentions, strict=True)
+    ]
+    predictions = model.predict(neutral_texts, [None if language == "und" else language for language in languages])
     scored = []
     name = model.name
     for mention, language, prediction in zip(mentions, languages, predictions, strict=True):

@@ -11,17 +11,26 @@ import ctypes.util
 import gc
 from pathlib import Path
 
-from vigie.classifier.sentiment.accurate import EnsembleSentimentModel, load_accurate
+from vigie.classifier.sentiment.accurate import (
+    CascadeSentimentModel,
+    EnsembleSentimentModel,
+    load_accurate,
+    load_cascade,
+)
 from vigie.classifier.sentiment.artifact import ModelArtifactError, load_model
+from vigie.classifier.sentiment.features import LANGUAGE_SLOTS
 from vigie.classifier.sentiment.language import DEFAULT_LANGUAGES, UNDETERMINED, Py3LangidIdentifier
 from vigie.classifier.sentiment.linear_model import LABELS, LinearSentimentModel
 from vigie.classifier.sentiment.protocol import LanguageGuess, LanguageIdentifier, Prediction, SentimentModel
 
 #: Where the shipped models live (package data, so they load from site-packages).
 MODELS_DIR = Path(__file__).resolve().parent / "models"
-#: Shipped presets: ``fast`` (default, tens of thousands of texts/s) and ``accurate`` (fast combined with a
-#: multilingual sentence-encoder head, a few hundred texts/s).
-PRESETS: tuple[str, ...] = ("fast", "accurate")
+#: Shipped presets: ``fast`` (default, tens of thousands of texts/s), ``accurate`` (fast combined with a
+#: multilingual sentence-encoder head, a few hundred texts/s) and ``cascade`` (fast for every text, accurate
+#: again for the least sure: a few thousand texts/s, depending on the share re-scored).
+PRESETS: tuple[str, ...] = ("fast", "accurate", "cascade")
+#: The languages the shipped models were trained on (each has its own language-crossed features).
+MODEL_LANGUAGES: tuple[str, ...] = LANGUAGE_SLOTS[1:]
 DEFAULT_PRESET = "fast"
 
 
@@ -32,6 +41,8 @@ def load_default_model(preset: str = DEFAULT_PRESET) -> SentimentModel:
     fast = load_model(MODELS_DIR / "fast")
     if preset == "accurate":
         return load_accurate(MODELS_DIR / "accurate", fast)
+    if preset == "cascade":
+        return load_cascade(MODELS_DIR / "accurate", fast)
     release_scratch_memory()
     return fast
 
@@ -61,8 +72,10 @@ __all__ = [
     "DEFAULT_PRESET",
     "LABELS",
     "MODELS_DIR",
+    "MODEL_LANGUAGES",
     "PRESETS",
     "UNDETERMINED",
+    "CascadeSentimentModel",
     "EnsembleSentimentModel",
     "LanguageGuess",
     "LanguageIdentifier",

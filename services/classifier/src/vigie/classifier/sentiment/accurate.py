@@ -155,3 +155,48 @@ def load_accurate(
         )
     except (KeyError, TypeError, ValueError, OSError) as exc:
         raise ModelArtifactError(f"sentiment model {directory}: cannot be loaded: {exc}") from exc
+
+
+def decision_margin(probs: F32) -> npt.NDArray[np.float32]:
+    """The gap between the two most probable classes of each row (small: the label could easily change)."""
+    ordered = np.sort(probs, axis=1)
+    margin: npt.NDArray[np.float32] = ordered[:, -1] - ordered[:, -2]
+    return margin
+
+
+class CascadeSentimentModel:
+    """Implements :class:`~vigie.classifier.sentiment.protocol.SentimentModel`: the ``fast`` model for every
+    text, the ``accurate`` ensemble again for the texts whose fast decision margin (top-two probability gap)
+    is below ``margin``, the ones whose label could change. The share re-scored (and so the speed) depends on
+    the texts: the shipped ``margin`` re-scores about 12% of the cross-validation pools."""
+
+    def __init__(self, name: str, ensemble: EnsembleSentimentModel, margin: float) -> None:
+        self.name = name
+        self.ensemble = ensemble
+        self.margin = margin
+
+    def probabilities(self, texts: Sequence[str], languages: Sequence[str | None] | None = None) -> F32:
+        probs = self.ensemble.fast.probabilities(texts, languages)
+        unsure = np.flatnonzero(decision_margin(probs) < self.margin).tolist()
+        unsure = [i for i in unsure if texts[i].strip()]
+        if unsure:
+            chosen = [texts[i] for i in unsure]
+            chosen_languages = [languages[i] for i in unsure] if languages is not None else None
+            probs[unsure] = self.ensemble.probabilities(chosen, chosen_languages)
+        return probs
+
+    def predict(self, texts: Sequence[str], languages: Sequence[str | None] | None = None) -> list[Prediction]:
+        return to_predictions(self.probabilities(texts, languages))
+
+
+def load_cascade(
+    directory: Path, fast: LinearSentimentModel, encoder: SentenceEncoder | None = None
+) -> CascadeSentimentModel:
+    """The ``accurate`` ensemble in ``directory`` wrapped as a cascade with the margin its training chose."""
+    ensemble = load_accurate(directory, fast, encoder)
+    try:
+        document = json.loads((directory / "model.json").read_text("utf-8"))
+        margin = float(document["cascade"]["margin"])
+    except (KeyError, TypeError, ValueError, OSError) as exc:
+        raise ModelArtifactError(f"sentiment model {directory}: no cascade margin: {exc}") from exc
+    return CascadeSentimentModel(ensemble.name.replace("accurate", "cascade"), ensemble, margin)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from vigie.classifier.sentiment.accurate import EMBEDDING_SIZE, SentenceEncoder, UniversalSentenceEncoder
+from vigie.classifier.sentiment.accurate import EMBEDDING_SIZE, SentenceEncoder
 from vigie.classifier.sentiment.linear_model import softmax
 from vigie.classifier.sentiment.training import Sparse
 
@@ -47,11 +47,12 @@ def embed(encoder: SentenceEncoder, texts: Sequence[str], progress: Progress, la
 
 def encoder_words(encoder: SentenceEncoder, min_length: int) -> list[str]:
     """Lower-case alphabetic whole-word pieces of the encoder's SentencePiece vocabulary (none if the
-    encoder does not expose one)."""
-    if not isinstance(encoder, UniversalSentenceEncoder):
+    encoder does not expose one through a ``vocabulary()`` method)."""
+    vocabulary = getattr(encoder, "vocabulary", None)
+    if vocabulary is None:
         return []
     words: list[str] = []
-    for piece in encoder.vocabulary():
+    for piece in vocabulary():
         if piece.startswith(_WORD_PIECE):
             word = piece[len(_WORD_PIECE) :]
             if len(word) >= min_length and word.isalpha() and word.lower() == word:

@@ -1,6 +1,7 @@
 """Hashed word and character n-gram features, computed for a whole batch at once in numpy.
 
-A batch of normalised texts is joined into one array of code points (``\\x00`` between texts). Polynomial
+A batch of normalised texts is joined into one array of code points (``\\x00`` between texts; a ``\\x00``
+inside a text is read as a space). Polynomial
 hashes of every substring come from one prefix-hash array in wrapping uint64 arithmetic, so character
 n-grams (``char_ngrams``, taken over `` text ``) and word n-grams (``word_ngrams``, tokens are separated by
 single spaces) cost a few vectorised operations per n, whatever the batch size. Each n-gram kind has its own
@@ -111,7 +112,10 @@ class FeatureHasher:
         if size == 0:
             empty = np.zeros(0, dtype=np.int64)
             return FeatureBatch(0, empty, empty, np.zeros(0, dtype=np.float32))
-        joined = "\x00 " + " \x00 ".join(texts) + " \x00"
+        body = " \x00 ".join(texts)
+        if body.count("\x00") != size - 1:  # a text holds U+0000, the separator: read it as a space
+            body = " \x00 ".join(text.replace("\x00", " ") for text in texts)
+        joined = "\x00 " + body + " \x00"
         codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
         length = codes.shape[0]
         powers, inverse_powers = _power_tables(length + 1)

