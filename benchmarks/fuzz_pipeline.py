@@ -30,6 +30,7 @@ import contextlib
 import json
 import os
 import random
+import re
 import secrets
 import signal
 import tempfile
@@ -86,7 +87,19 @@ class Record:
 class FuzzReport:
     sent: Counter[tuple[str, Fate]] = field(default_factory=Counter)
     kinds: Counter[str] = field(default_factory=Counter)
+    #: dead letters written by the consumers of the fuzzed topics, per topic (the collector's dead letters of
+    #: refused webhook bodies are counted apart, in ``webhook_dead_letters``)
     dead_letters: Counter[str] = field(default_factory=Counter)
+    webhook_dead_letters: int = 0
+    #: poison records of the raw and alerts topics that were scored or delivered as if valid (kind:id)
+    poison_through: list[str] = field(default_factory=list)
+    #: (topic, partition, offset) of the dead-lettered records: a record re-processed after a kill -9 may be
+    #: dead-lettered again (at least once), so records are counted, not dead letters
+    _dead_lettered: set[tuple[str, int, int]] = field(default_factory=set)
+    #: a few dead-letter reasons per topic, to read a failure
+    reasons: dict[str, list[str]] = field(default_factory=dict)
+    #: kinds of the poison bodies the webhook accepted (should be empty)
+    webhook_accepted_kinds: list[str] = field(default_factory=list)
     crashes: list[str] = field(default_factory=list)
     restarted: list[str] = field(default_factory=list)
     lost_raw: list[str] = field(default_factory=list)
@@ -214,6 +227,11 @@ def alert_payload(serial: int, now: datetime, incident: str | None = None) -> di
     return data
 
 
+def _with_lone_surrogate(text: str) -> str:
+    """The JSON text with a lone surrogate escape at the start of its first string value."""
+    return re.sub(r'(:\s*")', lambda match: match.group(1) + "\\ud800", text, count=1)
+
+
 def poison_values(rng: random.Random, valid_json: bytes) -> list[tuple[str, bytes | None]]:
     """Every kind of poison, built around a valid JSON value of the topic where that helps."""
     text = valid_json.decode("utf-8")
@@ -222,12 +240,9 @@ def poison_values(rng: random.Random, valid_json: bytes) -> list[tuple[str, byte
         ("not-json", valid_json[: max(1, len(valid_json) // 2)]),
         ("deep-array", b"[" * depth + b"]" * (depth if rng.random() < 0.5 else 0)),
         ("deep-object", b'{"a":' * depth + b"1" + b"}" * depth),
-        ("huge-int", text.replace('"mention_id"', '"big": ' + "9" * 5_000 + ', "mention_id"', 1).encode()),
+        ("huge-int", text.replace("{", '{"big": ' + "9" * 5_000 + ", ", 1).encode()),
         ("huge-int-field", ('{"followers": ' + "7" * rng.choice([5_000, 50_000]) + "}").encode()),
-        (
-            "lone-surrogate",
-            text.replace('"text": "', '"text": "\\ud800', 1).replace('"reason": "', '"reason": "\\udfff', 1).encode(),
-        ),
+        ("lone-surrogate", _with_lone_surrogate(text).encode()),
         ("invalid-utf8", b"\xff\xfe" + valid_json[:40] + b"\xc3\x28"),
         ("nan", text.replace("{", '{"nan": NaN, "inf": Infinity, ', 1).encode()),
         ("wrong-model", b'{"hello": "world"}'),
@@ -284,7 +299,9 @@ class ReceiverStandIn:
         return web.json_response({"ok": True})
 
     def received(self, incident: str) -> bool:
-        return any(incident in body for body in self.bodies)
+        """Whether a notification named ``incident`` (not merely an id it is a prefix of) arrived."""
+        pattern = re.compile(re.escape(incident) + r"(?![0-9A-Za-z])")
+        return any(pattern.search(body) for body in self.bodies)
 
     async def stop(self) -> None:
         if self._runner is not None:
@@ -342,12 +359,12 @@ def build_records(count: int, rng: random.Random) -> dict[str, list[Record]]:
             plan[target].append(Record("edge", kind, value, good.key))
         else:
             if rng.random() < 0.002:
-                plan[target].append(Record("invalid", "oversize", oversize(valid), good.key))
+                plan[target].append(Record("invalid", "oversize", oversize(valid), good.key, good.expect))
                 continue
             kind, poison = rng.choice(poison_values(rng, good.value or b"{}"))
             if target == WEBHOOK and poison is None:
                 poison = b""
-            plan[target].append(Record("invalid", kind, poison, good.key))
+            plan[target].append(Record("invalid", kind, poison, good.key, good.expect))
     return plan
 
 
@@ -357,7 +374,7 @@ async def _produce(bootstrap: str, plan: dict[str, list[Record]], report: FuzzRe
     try:
         pending = []
         for topic in FUZZED_TOPICS:
-            for record in plan[topic]:
+            for record in plan.get(topic, ()):
                 report.sent[(topic, record.fate)] += 1
                 report.kinds[record.kind] += 1
                 pending.append(await producer.send(topic, record.value, key=record.key))
@@ -382,6 +399,7 @@ async def _post_webhook(url: str, token: str, records: list[Record], report: Fuz
             report.webhook_status[answer.status_code] += 1
             if record.fate == "invalid" and answer.status_code < 300:
                 report.webhook_poison_accepted += 1
+                report.webhook_accepted_kinds.append(record.kind)
 
 
 async def _read_topic(bootstrap: str, topic: str, on_value: Callable[[bytes], None]) -> None:
@@ -418,14 +436,23 @@ async def _ids_on(bootstrap: str, topic: str) -> set[str]:
     return found
 
 
-async def _count_dead_letters(bootstrap: str) -> Counter[str]:
-    counts: Counter[str] = Counter()
-
+async def _count_dead_letters(bootstrap: str, report: FuzzReport) -> None:
     def collect(value: bytes) -> None:
-        counts[str(json.loads(value).get("topic"))] += 1
+        letter = json.loads(value)
+        if letter.get("service") == "collector":
+            report.webhook_dead_letters += 1
+            return
+        topic = str(letter.get("topic"))
+        where = (topic, int(letter.get("partition", -1)), int(letter.get("offset", -1)))
+        if where in report._dead_lettered:
+            return
+        report._dead_lettered.add(where)
+        report.dead_letters[topic] += 1
+        reasons = report.reasons.setdefault(topic, [])
+        if len(reasons) < 50:
+            reasons.append(f"{letter.get('error_class')}: {str(letter.get('reason'))[:160]}")
 
     await _read_topic(bootstrap, DEADLETTER, collect)
-    return counts
 
 
 async def _start_all(
@@ -497,7 +524,7 @@ async def run_fuzz(records: int, seed: int = 1, *, settle_timeout_s: float = 180
                     plan[topic].append(record)
             await _settle(broker.bootstrap_servers, plan, receiver, report, settle_timeout_s)
             report.crashes += [name for name in processes.crashed() if name not in report.crashes]
-            report.dead_letters = await _count_dead_letters(broker.bootstrap_servers)
+            await _count_dead_letters(broker.bootstrap_servers, report)
         finally:
             _keep_logs(directory / "logs")
             processes.stop_all()
@@ -543,8 +570,15 @@ async def _settle(
         report.lost_alerts = sorted(i for i in alerts_expected if not receiver.received(i))
         report.lost_webhook = sorted(i for i in webhook_expected if not any(m.endswith(f":{i}") for m in raw))
         if report.valid_lost == 0 or time.monotonic() > deadline:
-            return
+            break
         await asyncio.sleep(2)
+    # poison that came out the other end as if it were valid
+    report.poison_through = sorted(
+        f"{r.kind}:{r.expect}"
+        for topic, came_out in ((MENTIONS_RAW, lambda i: i in scored), (ALERTS, receiver.received))
+        for r in plan[topic]
+        if r.fate == "invalid" and r.expect and came_out(r.expect)
+    )
 
 
 def print_report(report: FuzzReport) -> None:
@@ -564,8 +598,15 @@ def print_report(report: FuzzReport) -> None:
     print(f"invalid without a dead letter: {sum(report.missing_dead_letters().values())} "
           f"{report.missing_dead_letters() or ''}")  # fmt: skip
     print(f"valid or edge records dead-lettered beyond the hostile ones: {report.excess_dead_letters() or 0}")
+    print(f"poison scored or delivered as if valid: {len(report.poison_through)} {report.poison_through[:10] or ''}")
+    if report.valid_lost:
+        print(f"lost: {(report.lost_raw + report.lost_alerts + report.lost_webhook)[:10]}")
+    if report.excess_dead_letters() or report.valid_lost:
+        for topic, reasons in report.reasons.items():
+            print(f"dead-letter reasons on {topic}: {sorted(set(reasons))[:12]}")
     print(f"webhook answers: {dict(sorted(report.webhook_status.items()))}; 5xx {report.webhook_5xx}; "
-          f"poison accepted {report.webhook_poison_accepted}")  # fmt: skip
+          f"poison accepted {report.webhook_poison_accepted} {report.webhook_accepted_kinds or ''}; "
+          f"dead letters of refused bodies {report.webhook_dead_letters}")  # fmt: skip
 
 
 def main() -> None:
@@ -576,7 +617,15 @@ def main() -> None:
     args = parser.parse_args()
     report = asyncio.run(run_fuzz(args.records, args.seed, settle_timeout_s=args.settle_timeout))
     print_report(report)
-    failed = report.crashes or report.valid_lost or report.missing_dead_letters() or report.webhook_5xx
+    failed = (
+        report.crashes
+        or report.valid_lost
+        or report.missing_dead_letters()
+        or report.excess_dead_letters()
+        or report.poison_through
+        or report.webhook_5xx
+        or report.webhook_poison_accepted
+    )
     raise SystemExit(1 if failed else 0)
 
 

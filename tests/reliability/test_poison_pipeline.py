@@ -41,4 +41,5 @@ def test_poison_on_every_topic_stops_nothing_and_loses_nothing(tmp_path: Path) -
     assert report.lost_raw == [] and report.lost_alerts == [] and report.lost_webhook == []
     assert report.missing_dead_letters() == {}
     assert report.excess_dead_letters() == {}
+    assert report.poison_through == []
     assert report.webhook_5xx == 0 and report.webhook_poison_accepted == 0
