@@ -100,13 +100,16 @@ def moment_estimate(
     at ``dispersion_clip_sd`` standard deviations of the current model, so a burst that raised nothing barely
     moves it. The sums start from ``dispersion_prior_weight`` units of ``mu^2`` at ``prior_dispersion``: a quiet
     territory, whose buckets carry almost no ``mu^2``, stays near the prior (close to Poisson) instead of
-    following its noise; a busy one leaves it within hours. The estimate is bounded by ``min_dispersion`` and
+    following its noise; a busy one leaves it within hours (the upper clip is rounded up to a whole count). The estimate is bounded by ``min_dispersion`` and
     ``max_dispersion``."""
     weight = settings.dispersion_prior_weight
     if sums is None:
         sums = [settings.prior_dispersion * weight, weight]
     sd = math.sqrt(mean + phi * mean * mean)
-    residual = min(abs(observed - mean), settings.dispersion_clip_sd * sd)
+    # Counts are integers: the upper clip is rounded up, so that at low means a single mention is not clipped
+    # (it would bias the estimate far below Poisson).
+    upper = math.ceil(mean + settings.dispersion_clip_sd * sd) - mean
+    residual = min(observed - mean, upper) if observed >= mean else min(mean - observed, settings.dispersion_clip_sd * sd)
     decay = 1.0 - 1.0 / settings.level_time_constant_buckets
     prior_excess = settings.prior_dispersion * weight / settings.level_time_constant_buckets
     prior_mass = weight / settings.level_time_constant_buckets

@@ -77,7 +77,7 @@ class DetectorSettings:
     #: True: the method-of-moments ratio of sums (:func:`baseline.moment_estimate`); False: the volume mode's
     #: average of per-window moments floored at 0, with which its thresholds were chosen on NAB.
     dispersion_moment_sums: bool = True
-    dispersion_prior_weight: float = 100.0
+    dispersion_prior_weight: float = 1000.0
     min_dispersion: float = 0.01
     #: Dispersion floor of a territory still learning its rhythm, fading linearly to 0 over its first
     #: ``cold_days``: the hour-of-day and hour-of-week shapes take days to learn, and until then an ordinary
