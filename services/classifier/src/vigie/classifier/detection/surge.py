@@ -122,6 +122,10 @@ class SurgeDetector:
         self._peaked = settings.unprecedented_windows
         self._cusum = settings.cusum_ratio > 1.0
         self._log_ratio = math.log(settings.cusum_ratio) if self._cusum else 0.0
+        #: The CUSUM is held at its raise threshold (in nats): past it, more evidence says nothing new, and a
+        #: statistic left to climb through a long crisis would take hours to drain after it ended, holding the
+        #: incident open on its memory alone.
+        self._cusum_cap = settings.cusum_raise_score * math.log(10.0)
 
     @property
     def recent_buckets(self) -> int:
@@ -191,7 +195,8 @@ class SurgeDetector:
             if peaks and bucket <= ring["head"]:
                 self._record_peaks(state, bucket)
             if cusum:
-                state["cu"] = round(max(0.0, state.get("cu", 0.0) + self._cusum_step(state, bucket, 1.0)), 4)
+                value = state.get("cu", 0.0) + self._cusum_step(state, bucket, 1.0)
+                state["cu"] = round(min(max(0.0, value), self._cusum_cap), 4)
             if frozen_until is not None and start < frozen_until:
                 if reestimated:
                     bl.record_first_week(base, start, None, settings)
@@ -246,6 +251,8 @@ class SurgeDetector:
         for bucket in range(state["closed"] + 1, current + 1):
             elapsed = 1.0 if bucket < current else min(1.0, (clock - current * seconds + 1) / seconds)
             value = max(0.0, value + self._cusum_step(state, bucket, elapsed))
+            if bucket < current:
+                value = min(value, self._cusum_cap)
         return value
 
     def _record_peaks(self, state: State, bucket: int) -> None:
