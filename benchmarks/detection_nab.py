@@ -217,7 +217,7 @@ def main(argv: Sequence[str]) -> int:
         print(f"  whole corpus       {summary(scores, names)}")
         if tweets:
             print(f"  realTweets         {summary(scores, tweets)}")
-        for category in categories:
+        for category in (c for c in categories if c != "realTweets"):
             members = [n for n in names if n.startswith(category + "/")]
             if any(scores[n]["standard"].perfect for n in members):
                 print(f"  {category:<18} {summary(scores, members)}")

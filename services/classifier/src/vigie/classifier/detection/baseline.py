@@ -158,7 +158,7 @@ def level_uncertainty(base: Baseline, settings: DetectorSettings) -> float:
     level = 1.0 / (settings.prior_level_shape + learnt)
     if settings.cold_dispersion <= 0.0:
         return level
-    days = base["n"] / settings.buckets_per_day
+    days: float = base["n"] / settings.buckets_per_day
     return max(level, settings.cold_dispersion * max(0.0, 1.0 - days / settings.cold_days))
 
 

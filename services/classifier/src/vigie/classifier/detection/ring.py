@@ -64,6 +64,14 @@ def roll_to(ring: Ring, bucket: int, expect: Callable[[int], float], first: int 
         _append_history(ring, entries)
 
 
+def forget_expectations(ring: Ring, buckets: range) -> None:
+    """Expect nothing in the recent ``buckets`` (no data came for them: a window's sums leave them out)."""
+    expected = ring["e"]
+    length = len(expected)
+    for bucket in range(max(buckets.start, ring["head"] - length + 1), min(buckets.stop, ring["head"] + 1)):
+        expected[bucket % length] = 0
+
+
 def _append_history(ring: Ring, entries: list[str]) -> None:
     text = " ".join(entries) if not ring["hist"] else ring["hist"] + " " + " ".join(entries)
     count = ring["hn"] + len(entries)

@@ -152,8 +152,11 @@ class SurgeDetector:
         clock = state["clock"]
         return clock is not None and event_time < clock - self.settings.allowed_lateness_seconds
 
-    def advance(self, state: State, event_time: int) -> list[Decision]:
-        """Move the clock forward to ``event_time``: close and learn buckets, resolve a quiet incident."""
+    def advance(self, state: State, event_time: int, missing: range = range(0)) -> list[Decision]:
+        """Move the clock forward to ``event_time``: close and learn buckets, resolve a quiet incident.
+
+        ``missing``: buckets with no data at all (volume mode: a series' row that never came), neither learnt
+        from nor expected in the test windows; a bucket merely without records is an observed zero."""
         seconds = self.settings.bucket_seconds
         clock = state["clock"]
         if clock is None:
@@ -168,15 +171,17 @@ class SurgeDetector:
         incident = state["inc"]
         if incident is not None and event_time >= incident["active"] + self.settings.hold_quiet_seconds:
             resolved_at = incident["active"] + self.settings.hold_quiet_seconds
-            self._close_until(state, resolved_at)
+            self._close_until(state, resolved_at, missing)
             decisions.append(self._resolve(state, resolved_at))
-        self._close_until(state, event_time)
+        self._close_until(state, event_time, missing)
         if event_time // seconds > state["ring"]["head"]:  # else roll_to has nothing to do (no closure built)
             rg.roll_to(state["ring"], event_time // seconds, self._expectation(state))
+            if missing:
+                rg.forget_expectations(state["ring"], missing)
         state["clock"] = event_time
         return decisions
 
-    def _close_until(self, state: State, clock: int) -> None:
+    def _close_until(self, state: State, clock: int, missing: range = range(0)) -> None:
         settings = self.settings
         seconds = settings.bucket_seconds
         last_closed = (clock - settings.allowed_lateness_seconds) // seconds - 1
@@ -197,7 +202,7 @@ class SurgeDetector:
             if cusum:
                 value = state.get("cu", 0.0) + self._cusum_step(state, bucket, 1.0)
                 state["cu"] = round(min(max(0.0, value), self._cusum_cap), 4)
-            if frozen_until is not None and start < frozen_until:
+            if bucket in missing or (frozen_until is not None and start < frozen_until):
                 if reestimated:
                     bl.record_first_week(base, start, None, settings)
                 continue
