@@ -229,7 +229,11 @@ class _Generator:
             "native_id": str(self.serial),
             "source": {"kind": "replay", "instance": "scenarios"},
             "text": form.format(text=text, name=place.name, tag=place.tag)[:2000],
-            "author": {"id": f"{place.id}-{author}", "handle": f"{place.id}{author}", "followers": int(followers[author])},
+            "author": {
+                "id": f"{place.id}-{author}",
+                "handle": f"{place.id}{author}",
+                "followers": int(followers[author]),
+            },
             "published_at": moment.isoformat(),
             "collected_at": (moment + timedelta(seconds=30)).isoformat(),
             "territory_id": place.id,

@@ -109,7 +109,9 @@ def moment_estimate(
     # Counts are integers: the upper clip is rounded up, so that at low means a single mention is not clipped
     # (it would bias the estimate far below Poisson).
     upper = math.ceil(mean + settings.dispersion_clip_sd * sd) - mean
-    residual = min(observed - mean, upper) if observed >= mean else min(mean - observed, settings.dispersion_clip_sd * sd)
+    residual = (
+        min(observed - mean, upper) if observed >= mean else min(mean - observed, settings.dispersion_clip_sd * sd)
+    )
     decay = 1.0 - 1.0 / settings.level_time_constant_buckets
     prior_excess = settings.prior_dispersion * weight / settings.level_time_constant_buckets
     prior_mass = weight / settings.level_time_constant_buckets

@@ -136,17 +136,23 @@ class SurgeDetector:
     # -- state and clock -------------------------------------------------------------------------------------
 
     def new_state(self) -> State:
-        return {
-            "v": STATE_VERSION,
-            "clock": None,
-            "closed": None,
-            "base": bl.new_baseline(
-                self.prior_per_bucket, len(self.settings.window_buckets), first_week=bool(self._reestimated)
-            ),
-            "ring": rg.new_ring(self.recent_buckets, max(self.settings.buckets_per_day - self.recent_buckets, 0), 0),
-            "inc": None,
-            "resolved": None,
-        } | ({"peaks": None} if self._peaked else {}) | ({"cu": 0.0} if self._cusum else {})
+        return (
+            {
+                "v": STATE_VERSION,
+                "clock": None,
+                "closed": None,
+                "base": bl.new_baseline(
+                    self.prior_per_bucket, len(self.settings.window_buckets), first_week=bool(self._reestimated)
+                ),
+                "ring": rg.new_ring(
+                    self.recent_buckets, max(self.settings.buckets_per_day - self.recent_buckets, 0), 0
+                ),
+                "inc": None,
+                "resolved": None,
+            }
+            | ({"peaks": None} if self._peaked else {})
+            | ({"cu": 0.0} if self._cusum else {})
+        )
 
     def is_late(self, state: State, event_time: int) -> bool:
         clock = state["clock"]
@@ -385,9 +391,9 @@ class SurgeDetector:
             and volume >= 4.0
         ):
             return "critical"
-        if (evaluation.score >= settings.major_score and evaluation.ratio >= settings.major_ratio and volume >= 2.0) or (
-            max_reach >= settings.major_reach_followers
-        ):
+        if (
+            evaluation.score >= settings.major_score and evaluation.ratio >= settings.major_ratio and volume >= 2.0
+        ) or (max_reach >= settings.major_reach_followers):
             return "major"
         return "warning"
 
