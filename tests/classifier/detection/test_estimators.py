@@ -137,3 +137,25 @@ def test_a_few_posts_at_night_are_never_critical(sc: ModuleType) -> None:
     events = sc.run(sc.merged(normal, angry), sc.config(sc.territory("ploumanach", "village")))
     assert raised(events)
     assert all(e.severity == "warning" for e in events)
+
+
+def test_a_state_checkpointed_before_the_new_estimators_restores(sc: ModuleType) -> None:
+    # States written by the previous detector lack the moment sums, the share correlation, the CUSUM and the
+    # ring's largest weights: they restore, each estimate starting from its prior.
+    engine = DetectionEngine(sc.config())
+    driver = PartitionDriver(engine, 0)
+    states: dict[str, Any] = {}
+    normal = list(sc.background("saint-malo", 3, 6, seed=3))
+    for item in normal[: len(normal) // 2]:
+        driver.on_mention(item, states)
+    state = states["saint-malo"]
+    for key in ("ps", "pws", "rs", "rho"):
+        state["base"].pop(key, None)
+    state.pop("cu", None)
+    state["ring"].pop("wx", None)
+    later = sc.START + timedelta(days=3, hours=12)
+    crisis = [sc.mention("saint-malo", later + timedelta(minutes=i), "negative", followers=90_000) for i in range(30)]
+    events = []
+    for item in normal[len(normal) // 2 :] + crisis:
+        events.extend(driver.on_mention(item, states))
+    assert raised(events)

@@ -100,14 +100,16 @@ def add(ring: Ring, bucket: int, negative: float, total: float, weighted: float)
     if weighted:
         units = round(weighted * WEIGHT_UNIT)
         ring["w"][slot] += units
-        top = ring["wx"]
+        top = ring.get("wx") or ring.setdefault("wx", [0] * len(ring["neg"]))  # a state from before "wx"
         if units > top[slot]:
             top[slot] = units
 
 
 def top_weight(ring: Ring, last: int, width: int) -> float:
     """The largest single weight counted in the ``width`` recent buckets ending with ``last``."""
-    top = ring["wx"]
+    top = ring.get("wx")
+    if top is None:
+        return 0.0
     length = len(top)
     return max((top[b % length] for b in _recent_range(ring, last, width)), default=0) / WEIGHT_UNIT
 
