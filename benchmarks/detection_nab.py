@@ -1,6 +1,16 @@
-"""NAB score of ``vigie detect-series`` on the realTweets dev series (our own implementation of NAB scoring).
+"""NAB score of ``vigie detect-series`` over the whole NAB corpus we have (our own implementation of NAB scoring).
 
-Usage: ``.venv/bin/python benchmarks/detection_nab.py [DATA_DIR]`` (default ``../shared/data/nab-dev``).
+Usage: ``.venv/bin/python benchmarks/detection_nab.py [DATA_DIR] [--grid] [-v]`` (default
+``../shared/data/nab-full``: 53 of NAB's 58 series, every category; ``nab-dev`` is its realTweets subset).
+
+Prints the normalised scores of the whole corpus, of the realTweets category on its own and of each category.
+``--grid`` also scores the candidate settings of :data:`CANDIDATES` and a **leave-one-series-out** figure: for
+each series, the candidate with the best normalised score on the *other* series is chosen (per profile) and only
+the held-out series is scored with it; the held-out scores are summed like any corpus. A setting is worth keeping
+only if it wins across the corpus, and the leave-one-out figure says what choosing it is worth on unseen series.
+
+A series that ``vigie detect-series`` rejects (one NAB series has negative values: the command reads counts)
+is scored as a detector that never alerts (every window missed), and reported.
 
 Scoring rules (Numenta Anomaly Benchmark, ``nab/sweeper.py``, ``nab/scorer.py``, ``config/profiles.json``):
 
@@ -21,24 +31,36 @@ Detections are the rows where ``vigie detect-series`` writes ``alert = 1`` (the 
 
 from __future__ import annotations
 
+import argparse
 import io
 import json
 import math
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
 from vigie.classifier.commands.detect_series import detect, read_series
+from vigie.classifier.detection import DetectorSettings, InvalidSeriesError
+from vigie.classifier.detection.series import VOLUME_SETTINGS
 
 PROFILES: dict[str, tuple[float, float, float]] = {
     "standard": (1.0, 0.11, 1.0),
     "reward_low_FP_rate": (1.0, 0.22, 1.0),
     "reward_low_FN_rate": (1.0, 0.11, 2.0),
 }
-DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "nab-dev"
+DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "nab-full"
+#: Candidate volume-mode settings compared by ``--grid`` (the first is the shipped default).
+CANDIDATES: dict[str, DetectorSettings] = {
+    "default": VOLUME_SETTINGS,
+    "short raise 12": replace(VOLUME_SETTINGS, raise_score=12.0, window_raise_scores=(12.0, 12.0, 3.0)),
+    "short raise 24": replace(VOLUME_SETTINGS, raise_score=24.0, window_raise_scores=(24.0, 24.0, 3.0)),
+    "long raise 4": replace(VOLUME_SETTINGS, window_raise_scores=(16.0, 16.0, 4.0)),
+    "no 14-day rule": replace(VOLUME_SETTINGS, unprecedented_days=0),
+    "moment sums": replace(VOLUME_SETTINGS, dispersion_moment_sums=True),
+}
 
 
 def scaled_sigmoid(relative_position: float) -> float:
@@ -113,12 +135,19 @@ def window_rows(timestamps: Sequence[datetime], windows: Sequence[Sequence[str]]
     return sorted(rows)
 
 
-def run_series(path: Path) -> tuple[list[datetime], list[bool], float]:
-    """Detections of ``vigie detect-series`` on one file, and the seconds it took."""
+def run_series(path: Path, settings: DetectorSettings | None = None) -> tuple[list[datetime], list[bool], float]:
+    """Detections of ``vigie detect-series`` on one file, and the seconds it took (no detection at all, on
+    the series' own timestamps, when the command rejects the series)."""
     began = time.perf_counter()
     out = io.StringIO()
-    with path.open(encoding="utf-8", newline="") as stream:
-        detect(read_series(stream), out)
+    try:
+        with path.open(encoding="utf-8", newline="") as stream:
+            detect(read_series(stream), out, settings)
+    except InvalidSeriesError as error:
+        print(f"  {path.name}: rejected by detect-series ({error}): scored as never alerting")
+        with path.open(encoding="utf-8") as stream:
+            stamps = [datetime.fromisoformat(line.split(",")[0]) for line in stream.read().splitlines()[1:] if line]
+        return stamps, [False] * len(stamps), time.perf_counter() - began
     elapsed = time.perf_counter() - began
     lines = out.getvalue().splitlines()[1:]
     timestamps = [datetime.fromisoformat(line.split(",")[0]) for line in lines]
@@ -126,30 +155,79 @@ def run_series(path: Path) -> tuple[list[datetime], list[bool], float]:
     return timestamps, detections, elapsed
 
 
-def main(argv: Sequence[str]) -> int:
-    data = Path(argv[1]) if len(argv) > 1 else DEFAULT_DATA
-    labels: dict[str, list[list[str]]] = json.loads((data / "windows.json").read_text())
-    per_profile: dict[str, list[SeriesScore]] = {name: [] for name in PROFILES}
-    print(f"NAB scoring of vigie detect-series on {data}")
+Scores = dict[str, dict[str, SeriesScore]]  # series -> profile -> score
+
+
+def score_corpus(data: Path, labels: dict[str, list[list[str]]], settings: DetectorSettings, verbose: bool) -> Scores:
+    """Every labelled series scored under every profile."""
+    scores: Scores = {}
     rows_total = 0
     seconds_total = 0.0
     for name in sorted(labels):
-        timestamps, detections, elapsed = run_series(data / name)
+        timestamps, detections, elapsed = run_series(data / name, settings)
         rows_total += len(detections)
         seconds_total += elapsed
         windows = window_rows(timestamps, labels[name])
-        scores = {profile: score_series(detections, windows, weights) for profile, weights in PROFILES.items()}
-        for profile, score in scores.items():
-            per_profile[profile].append(score)
-        standard = scores["standard"]
-        print(
-            f"  {name}: {len(detections)} rows in {elapsed:.2f} s, {sum(detections)} alerts, "
-            f"windows {len(windows)}: detected {standard.true_positives}, missed {standard.missed}, "
-            f"false positives {standard.false_positives}, raw standard score {standard.score:+.3f}"
-        )
-    print(f"speed: {rows_total / seconds_total:,.0f} rows/s ({seconds_total:.2f} s for {rows_total} rows)")
-    for profile in PROFILES:
-        print(f"{profile:>20}: {normalised(per_profile[profile]):6.1f}")
+        scores[name] = {profile: score_series(detections, windows, weights) for profile, weights in PROFILES.items()}
+        standard = scores[name]["standard"]
+        if verbose:
+            print(
+                f"  {name}: {len(detections)} rows in {elapsed:.2f} s, {sum(detections)} alerts, "
+                f"windows {len(windows)}: detected {standard.true_positives}, missed {standard.missed}, "
+                f"false positives {standard.false_positives}, raw standard score {standard.score:+.3f}"
+            )
+    print(f"  speed: {rows_total / max(seconds_total, 1e-9):,.0f} rows/s ({seconds_total:.1f} s for {rows_total} rows)")
+    return scores
+
+
+def summary(scores: Scores, names: Sequence[str]) -> str:
+    return " / ".join(f"{normalised([scores[n][p] for n in names]):5.1f}" for p in PROFILES)
+
+
+def leave_one_out(grid: dict[str, Scores], profile: str) -> tuple[dict[str, SeriesScore], dict[str, int]]:
+    """Each series' score with the candidate whose normalised score is best on all the *other* series; and how
+    often each candidate was chosen."""
+    names = sorted(next(iter(grid.values())))
+    held_out: dict[str, SeriesScore] = {}
+    chosen: dict[str, int] = {}
+    for name in names:
+        others = [n for n in names if n != name]
+        best = max(grid, key=lambda c: normalised([grid[c][n][profile] for n in others]))
+        chosen[best] = chosen.get(best, 0) + 1
+        held_out[name] = grid[best][name][profile]
+    return held_out, chosen
+
+
+def main(argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(description="NAB score of vigie detect-series")
+    parser.add_argument("data", nargs="?", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--grid", action="store_true", help="score the candidate settings and leave-one-out")
+    parser.add_argument("-v", "--verbose", action="store_true", help="one line per series")
+    args = parser.parse_args(argv[1:])
+    labels: dict[str, list[list[str]]] = json.loads((args.data / "windows.json").read_text())
+    names = sorted(labels)
+    tweets = [n for n in names if n.startswith("realTweets/")]
+    categories = sorted({n.split("/")[0] for n in names})
+    print(f"NAB scoring of vigie detect-series on {args.data} ({len(names)} series)")
+    print(f"profiles: {' / '.join(PROFILES)}")
+    grid: dict[str, Scores] = {}
+    for candidate, settings in CANDIDATES.items() if args.grid else [("default", VOLUME_SETTINGS)]:
+        print(f"{candidate}:")
+        scores = grid[candidate] = score_corpus(args.data, labels, settings, args.verbose)
+        print(f"  whole corpus       {summary(scores, names)}")
+        if tweets:
+            print(f"  realTweets         {summary(scores, tweets)}")
+        for category in (c for c in categories if c != "realTweets"):
+            members = [n for n in names if n.startswith(category + "/")]
+            if any(scores[n]["standard"].perfect for n in members):
+                print(f"  {category:<18} {summary(scores, members)}")
+    if args.grid:
+        print("leave-one-series-out (the candidate best on the other series scores the held-out one):")
+        for profile in PROFILES:
+            held_out, chosen = leave_one_out(grid, profile)
+            figure = normalised(list(held_out.values()))
+            tweet_figure = normalised([held_out[n] for n in tweets]) if tweets else math.nan
+            print(f"  {profile:>20}: whole corpus {figure:5.1f}, realTweets {tweet_figure:5.1f}  chosen {chosen}")
     return 0
 
 

@@ -244,3 +244,19 @@ def test_the_peaks_kept_are_one_per_short_window_and_day() -> None:
     assert day == (START + timedelta(days=24)).toordinal() - datetime(1970, 1, 1).toordinal()
     assert [len(m) for m in maxima] == [VOLUME_SETTINGS.unprecedented_days + 1] * 2
     assert all(maximum >= 600 for maximum in maxima[0][:-1]) and maxima[1][-1] < 600  # today: no burst yet
+
+
+def test_intervals_without_a_row_are_missing_data_not_zero_counts() -> None:
+    # An ordinary series whose rows come only one interval in three for days (a gappy sensor, an irregular feed):
+    # the absent intervals teach the baseline nothing, so the rows that do come are not read as a tripling.
+    rng = random.Random(5)
+    detector = SeriesDetector.for_interval(300)
+    raised = []
+    for i in range(6 * 288):
+        if i >= 2 * 288 and i % 3:
+            continue
+        value = sum(1 for _ in range(150) if rng.random() < 1 / 3)
+        if detector.step(START + timedelta(minutes=5 * i), value).alert:
+            raised.append(i)
+    assert raised == []
+    assert detector.state["base"]["level"] > 40  # about 50 a row, not a third of it

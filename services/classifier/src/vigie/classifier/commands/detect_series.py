@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from vigie.classifier.detection import InvalidSeriesError
+from vigie.classifier.detection import DetectorSettings, InvalidSeriesError
 from vigie.classifier.detection.series import SeriesDetector
 
 
@@ -70,10 +70,13 @@ def _interval(rows: list[tuple[str, datetime, str, float]]) -> int:
     return interval
 
 
-def detect(rows: Iterable[tuple[str, datetime, str, float]], out: TextIO) -> int:
-    """Write the output CSV; returns the number of alert rows."""
+def detect(
+    rows: Iterable[tuple[str, datetime, str, float]], out: TextIO, settings: DetectorSettings | None = None
+) -> int:
+    """Write the output CSV; returns the number of alert rows. ``settings``: the volume mode's defaults
+    (:data:`~vigie.classifier.detection.series.VOLUME_SETTINGS`) unless given (benchmarks compare others)."""
     materialised = list(rows)
-    detector = SeriesDetector.for_interval(_interval(materialised))
+    detector = SeriesDetector.for_interval(_interval(materialised), settings)
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["timestamp", "value", "anomaly_score", "alert"])
     alerts = 0

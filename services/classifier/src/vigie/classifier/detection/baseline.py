@@ -9,8 +9,9 @@ Expected count of a bucket = ``level x hour_of_day[h] x hour_of_week[w] x event_
 * every observation is winsorised at ``robust_clip_sd`` standard deviations of the count model before it
   teaches anything, so a surge barely moves the baseline (robust), and buckets closed under an open incident do
   not teach it at all (the caller skips them);
-* the dispersion ``phi`` of the negative-binomial model (variance = mu + phi mu^2) is learnt from residuals, at
-  each test window's scale; the long windows' dispersions may be estimated again from the first week's hourly
+* the dispersion ``phi`` of the negative-binomial model (variance = mu + phi mu^2) is learnt from clipped
+  residuals by the method of moments (ratio of decayed sums, a prior that shrinks to near-Poisson), at each
+  test window's scale (:func:`moment_estimate`); the long windows' dispersions may be estimated again from the first week's hourly
   counts once that week is learnt (``reestimated_window_hours``);
 * decayed sums give the baseline negative share and the mean reach weight of negative mentions.
 
@@ -76,6 +77,7 @@ def expected(base: Baseline, calendar: LocalCalendar, bucket_start: int) -> floa
 
 
 def dispersion(base: Baseline, settings: DetectorSettings) -> float:
+    """Dispersion of one bucket's count (the prior until anything is learnt)."""
     phi = base["phi"]
     return settings.prior_dispersion if phi is None else float(phi)
 
@@ -87,10 +89,56 @@ def window_dispersion(base: Baseline, index: int, settings: DetectorSettings) ->
     return dispersion(base, settings) if phi is None else float(phi)
 
 
+def moment_estimate(
+    sums: list[float] | None, observed: float, mean: float, phi: float, settings: DetectorSettings
+) -> tuple[list[float], float]:
+    """One more residual for a method-of-moments dispersion estimate; returns the updated sums and estimate.
+
+    Under the model, ``E[(x - mu)^2] = mu + phi mu^2``, so ``phi = sum((x - mu)^2 - mu) / sum(mu^2)``: a ratio
+    of decayed sums, not an average of per-bucket moments (those are floored at 0 one by one, which biases a
+    Poisson series at low counts upwards, and weigh a near-empty bucket like a full one). The residual is clipped
+    at ``dispersion_clip_sd`` standard deviations of the current model, so a burst that raised nothing barely
+    moves it. The sums start from ``dispersion_prior_weight`` units of ``mu^2`` at ``prior_dispersion``: a quiet
+    territory, whose buckets carry almost no ``mu^2``, stays near the prior (close to Poisson) instead of
+    following its noise; a busy one leaves it within hours (the upper clip is rounded up to a whole count). The estimate is bounded by ``min_dispersion`` and
+    ``max_dispersion``."""
+    weight = settings.dispersion_prior_weight
+    if sums is None:
+        sums = [settings.prior_dispersion * weight, weight]
+    sd = math.sqrt(mean + phi * mean * mean)
+    # Counts are integers: the upper clip is rounded up, so that at low means a single mention is not clipped
+    # (it would bias the estimate far below Poisson).
+    upper = math.ceil(mean + settings.dispersion_clip_sd * sd) - mean
+    residual = (
+        min(observed - mean, upper) if observed >= mean else min(mean - observed, settings.dispersion_clip_sd * sd)
+    )
+    decay = 1.0 - 1.0 / settings.level_time_constant_buckets
+    prior_excess = settings.prior_dispersion * weight / settings.level_time_constant_buckets
+    prior_mass = weight / settings.level_time_constant_buckets
+    excess = sums[0] * decay + prior_excess + residual * residual - mean
+    mass = sums[1] * decay + prior_mass + mean * mean
+    estimate = min(max(excess / mass, settings.min_dispersion), settings.max_dispersion)
+    return [_sig(excess), _sig(mass)], estimate
+
+
 def learn_window_dispersion(
     base: Baseline, index: int, observed: float, mean: float, settings: DetectorSettings
 ) -> None:
     """Teach the dispersion of window ``index`` one residual (window sum ending at a closed bucket)."""
+    if not settings.dispersion_moment_sums:
+        _learn_mean_moment(base, index, observed, mean, settings)
+        return
+    if mean <= 0.0:
+        return
+    sums = base.setdefault("pws", [None] * len(base["phiw"]))
+    phi = window_dispersion(base, index, settings)
+    sums[index], estimate = moment_estimate(sums[index], observed, mean, phi, settings)
+    base["phiw"][index] = round(estimate, 5)
+
+
+def _learn_mean_moment(base: Baseline, index: int, observed: float, mean: float, settings: DetectorSettings) -> None:
+    """The volume mode's estimator: an exponential average of per-window moments, each floored at 0 (biased
+    upwards at low counts, which the volume mode's thresholds were chosen with)."""
     if mean < 1.0:
         return
     phi = window_dispersion(base, index, settings)
@@ -106,15 +154,49 @@ def learn_window_dispersion(
 def level_uncertainty(base: Baseline, settings: DetectorSettings) -> float:
     """Dispersion that the uncertainty of the level itself adds (Poisson-gamma: the level is known as well as
     ``prior_level_shape`` pseudo-mentions plus the negatives it has learnt from). Large at a cold start, so a
-    territory whose size class is wrong does not alarm on its first ordinary hour; negligible once learnt."""
+    territory whose size class is wrong does not alarm on its first ordinary hour; negligible once learnt. At
+    least ``cold_dispersion`` fading over the first ``cold_days`` (the shapes are not learnt yet)."""
     learnt: float = base["sn"]
-    return 1.0 / (settings.prior_level_shape + learnt)
+    level = 1.0 / (settings.prior_level_shape + learnt)
+    if settings.cold_dispersion <= 0.0:
+        return level
+    days: float = base["n"] / settings.buckets_per_day
+    return max(level, settings.cold_dispersion * max(0.0, 1.0 - days / settings.cold_days))
 
 
 def baseline_share(base: Baseline, settings: DetectorSettings) -> float:
     weight = settings.share_prior_weight
     share: float = (base["sn"] + weight * settings.prior_negative_share) / (base["st"] + weight)
     return min(max(share, 1e-3), 0.999)
+
+
+def share_rho(base: Baseline, settings: DetectorSettings) -> float:
+    """Intra-story correlation of the share test, learnt (the prior until anything is)."""
+    rho = base.get("rho")
+    return settings.share_design_rho if rho is None else float(rho)
+
+
+def learn_share_rho(base: Baseline, negative: float, total: float, settings: DetectorSettings) -> None:
+    """Teach the share test's correlation one window (negatives among ``total`` mentions ending at a closed
+    bucket): under the quasi-binomial model ``Var(neg - p n) = n p (1 - p) (1 + rho (n - 1))``, so by the
+    method of moments ``rho = sum((neg - p n)^2 - n p (1 - p)) / sum(n p (1 - p) (n - 1))``, residuals clipped at
+    three standard deviations, decayed sums started from ``share_rho_prior_weight`` units at
+    ``share_design_rho``; bounded to [0, 0.5]."""
+    if total < 2:
+        return
+    p = baseline_share(base, settings)
+    variance = total * p * (1.0 - p)
+    rho = share_rho(base, settings)
+    weight = settings.share_rho_prior_weight
+    sums = base.get("rs") or [rho * weight, weight]
+    bound = 3.0 * math.sqrt(variance * (1.0 + rho * (total - 1.0)))
+    residual = min(abs(negative - p * total), bound)
+    decay = 1.0 - 1.0 / settings.level_time_constant_buckets
+    prior = weight / settings.level_time_constant_buckets
+    excess = sums[0] * decay + settings.share_design_rho * prior + residual * residual - variance
+    mass = sums[1] * decay + prior + variance * (total - 1.0)
+    base["rs"] = [_sig(excess), _sig(mass)]
+    base["rho"] = round(min(max(excess / mass, 0.0), 0.5), 6)
 
 
 def mean_reach_weight(base: Baseline) -> float:
@@ -164,12 +246,17 @@ def learn(
     base["hx"] = _sig(base["hx"] + clipped)
     base["he"] = _sig(base["he"] + mean)
     # Dispersion from residuals (clipped far out so that a surge does not inflate it).
-    if mean >= 1.0:
-        residual = min(abs(negative - mean), settings.dispersion_clip_sd * sd)
-        moment = min(max((residual * residual - mean) / (mean * mean), 0.0), settings.max_dispersion)
-        previous = settings.prior_dispersion if base["phi"] is None else base["phi"]
-        phi_alpha = max(1.0 / settings.level_time_constant_buckets, 1.0 / (informed + 1.0))
-        base["phi"] = round(min(max(previous + phi_alpha * (moment - previous), settings.min_dispersion), 10.0), 5)
+    if not settings.dispersion_moment_sums:
+        if mean >= 1.0:
+            residual = min(abs(negative - mean), settings.dispersion_clip_sd * sd)
+            moment = min(max((residual * residual - mean) / (mean * mean), 0.0), settings.max_dispersion)
+            previous = settings.prior_dispersion if base["phi"] is None else base["phi"]
+            phi_alpha = max(1.0 / settings.level_time_constant_buckets, 1.0 / (informed + 1.0))
+            updated = previous + phi_alpha * (moment - previous)
+            base["phi"] = round(min(max(updated, settings.min_dispersion), 10.0), 5)
+    elif mean > 0.0:
+        base["ps"], estimate = moment_estimate(base.get("ps"), negative, mean, phi, settings)
+        base["phi"] = round(estimate, 5)
     decay = 1.0 - 1.0 / settings.level_time_constant_buckets
     # A surging bucket teaches the share and the reach weight with a weight cut like its count, never with a
     # distorted share (cutting only the negatives would make a surge look like an unusually calm bucket).
@@ -275,4 +362,8 @@ def reestimate_window_dispersions(
         if len(deviations) < 24:
             continue
         phi = (_SD_PER_MAD * statistics.median(deviations)) ** 2 - 1.0 / statistics.median(means)
-        base["phiw"][index] = round(min(max(phi, settings.min_dispersion), settings.max_dispersion), 5)
+        phi = round(min(max(phi, settings.min_dispersion), settings.max_dispersion), 5)
+        base["phiw"][index] = phi
+        sums = base.setdefault("pws", [None] * len(base["phiw"]))
+        if sums[index] is not None:  # the moments go on from the new estimate, with the mass they had
+            sums[index] = [_sig(phi * sums[index][1]), sums[index][1]]

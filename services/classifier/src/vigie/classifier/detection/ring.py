@@ -4,7 +4,8 @@ and the count the baseline expected in each bucket when the bucket began.
 Two parts, so the state stays small and fast to (de)serialise on every mention:
 
 * ``recent``: the newest buckets (enough for the longest test window and the allowed lateness), as dense
-  lists of integers indexed by ``bucket % length`` (weights in hundredths, expectations in 1/10,000);
+  lists of integers indexed by ``bucket % length`` (weights in hundredths, with each bucket's largest single
+  weight, expectations in 1/10,000);
 * ``hist``: the older buckets of the day, as one compact string ``"neg,tot,expected neg,tot,expected ..."``
   (oldest first), only read to draw the evidence series.
 """
@@ -26,6 +27,7 @@ def new_ring(recent: int, history: int, head: int) -> Ring:
         "neg": [0] * recent,
         "tot": [0] * recent,
         "w": [0] * recent,
+        "wx": [0] * recent,
         "e": [0] * recent,
         "hist": "",
         "hn": 0,
@@ -40,6 +42,7 @@ def roll_to(ring: Ring, bucket: int, expect: Callable[[int], float], first: int 
     if bucket <= head:
         return
     neg, tot, weighted, expected = ring["neg"], ring["tot"], ring["w"], ring["e"]
+    top = ring.setdefault("wx", [0] * len(neg))
     length = len(neg)
     entries: list[str] = []
     if first is None:
@@ -54,10 +57,19 @@ def roll_to(ring: Ring, bucket: int, expect: Callable[[int], float], first: int 
         neg[slot] = 0
         tot[slot] = 0
         weighted[slot] = 0
+        top[slot] = 0
         expected[slot] = round(expect(index) * EXPECTED_UNIT)
     ring["head"] = bucket
     if entries:
         _append_history(ring, entries)
+
+
+def forget_expectations(ring: Ring, buckets: range) -> None:
+    """Expect nothing in the recent ``buckets`` (no data came for them: a window's sums leave them out)."""
+    expected = ring["e"]
+    length = len(expected)
+    for bucket in range(max(buckets.start, ring["head"] - length + 1), min(buckets.stop, ring["head"] + 1)):
+        expected[bucket % length] = 0
 
 
 def _append_history(ring: Ring, entries: list[str]) -> None:
@@ -86,7 +98,20 @@ def add(ring: Ring, bucket: int, negative: float, total: float, weighted: float)
     ring["neg"][slot] += negative
     ring["tot"][slot] += total
     if weighted:
-        ring["w"][slot] += round(weighted * WEIGHT_UNIT)
+        units = round(weighted * WEIGHT_UNIT)
+        ring["w"][slot] += units
+        top = ring.get("wx") or ring.setdefault("wx", [0] * len(ring["neg"]))  # a state from before "wx"
+        if units > top[slot]:
+            top[slot] = units
+
+
+def top_weight(ring: Ring, last: int, width: int) -> float:
+    """The largest single weight counted in the ``width`` recent buckets ending with ``last``."""
+    top = ring.get("wx")
+    if top is None:
+        return 0.0
+    length = len(top)
+    return max((top[b % length] for b in _recent_range(ring, last, width)), default=0) / WEIGHT_UNIT
 
 
 def counts(ring: Ring, bucket: int) -> tuple[int, int, float]:

@@ -1,7 +1,8 @@
 """Volume mode: the same surge detector over a plain count series (one value per fixed interval, as in NAB).
 
 There is no sentiment here: every count is treated as "negative volume", there is no share test and no reach
-weighting, and the series is judged in UTC. A cold series learns its level from its first values (running
+weighting, and the series is judged in UTC. An interval with no row (an irregular or gappy series) is missing
+data: it teaches the baseline nothing and the test windows expect nothing in it (it is not a zero count). A cold series learns its level from its first values (running
 mean) and raises nothing during ``warmup_buckets``. A row *alerts* exactly when the detector raises an
 incident or escalates one on it.
 """
@@ -50,6 +51,10 @@ VOLUME_SETTINGS = DetectorSettings(
     escalation_grace_seconds=3600,
     ongoing_buckets=12,
     min_dispersion=0.04,
+    prior_dispersion=0.25,
+    cusum_ratio=0.0,
+    cold_dispersion=0.0,
+    dispersion_moment_sums=False,
     level_time_constant_buckets=1728.0,
     hour_of_week_time_constant_buckets=4032.0,
     reestimated_window_hours=12.0,
@@ -105,9 +110,12 @@ class SeriesDetector:
             self.state["offset"] = moment % seconds
         start = moment - self.state["offset"]
         end = start + seconds - 1
-        if self.state["clock"] is not None and end <= self.state["clock"]:
+        clock = self.state["clock"]
+        if clock is not None and end <= clock:
             return SeriesStep(0.0, False, ())
-        decisions = detector.advance(self.state, end)
+        # Intervals between the previous row and this one have no row: missing data, not zero counts.
+        missing = range(0) if clock is None else range(clock // seconds + 1, start // seconds)
+        decisions = detector.advance(self.state, end, missing)
         count: float = int(value) if float(value).is_integer() else float(value)
         detector.add(self.state, start, count, count, float(count))
         evaluation = detector.evaluation(self.state)

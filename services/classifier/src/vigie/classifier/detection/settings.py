@@ -70,15 +70,35 @@ class DetectorSettings:
     prior_weight_buckets: float = 288.0
     #: Confidence in the size-class prior, in pseudo-mentions (shape of the gamma prior of the level).
     prior_level_shape: float = 2.0
-    #: Dispersion of the count model before it is learnt (variance = mu + dispersion * mu^2).
-    prior_dispersion: float = 0.25
-    min_dispersion: float = 0.02
+    #: Dispersion of the count model before it is learnt (variance = mu + dispersion * mu^2), and the weight of
+    #: that prior in the method-of-moments sums, in units of mu^2 (a bucket of mean mu adds mu^2): a territory
+    #: that sees a mention an hour barely leaves it, one that sees a hundred does within hours.
+    prior_dispersion: float = 0.05
+    #: True: the method-of-moments ratio of sums (:func:`baseline.moment_estimate`); False: the volume mode's
+    #: average of per-window moments floored at 0, with which its thresholds were chosen on NAB.
+    dispersion_moment_sums: bool = True
+    dispersion_prior_weight: float = 1000.0
+    min_dispersion: float = 0.01
+    #: Dispersion floor of a territory still learning its rhythm, fading linearly to 0 over its first
+    #: ``cold_days``: the hour-of-day and hour-of-week shapes take days to learn, and until then an ordinary
+    #: evening peak looks like a surge against a flat expectation (the level's own uncertainty is covered apart).
+    cold_dispersion: float = 0.4
+    cold_days: float = 7.0
     max_dispersion: float = 2.0
     #: Baseline negative share before it is learnt, and its weight in mentions.
     prior_negative_share: float = 0.2
     share_prior_weight: float = 20.0
-    #: Intra-story correlation of the quasi-binomial share test.
-    share_design_rho: float = 0.01
+    #: Intra-story correlation of the quasi-binomial share test before it is learnt (design effect
+    #: ``1 + rho (n - 1)``), and the weight of that prior in the moment sums (units of ``n^2 p (1 - p)``): learnt
+    #: from the territory's own hourly shares, so the test's effective sample size grows with volume as far as the
+    #: territory's stories really are independent draws.
+    share_design_rho: float = 0.003
+    share_rho_prior_weight: float = 2000.0
+    #: CUSUM for build-ups (0: off): the quasi-likelihood ratio of a rate ``cusum_ratio`` times the baseline
+    #: against the baseline, summed over buckets (reset at 0 from below); it raises at ``cusum_raise_score``
+    #: (in -log10 units: ``h = score x ln 10`` nats), beside the windowed tests.
+    cusum_ratio: float = 4.0
+    cusum_raise_score: float = 6.0
     #: Reach weight of a negative mention: 1 + log10(1 + followers / reach_scale_followers).
     reach_scale_followers: float = 1000.0
     #: Severity: major needs both thresholds, critical both of its own; or reach alone makes it major.

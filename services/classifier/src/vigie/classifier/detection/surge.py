@@ -20,6 +20,7 @@ shortly after a resolution, raising again needs more significance.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -119,6 +120,12 @@ class SurgeDetector:
         self.min_level = min_level
         self._reestimated = settings.reestimated_windows
         self._peaked = settings.unprecedented_windows
+        self._cusum = settings.cusum_ratio > 1.0
+        self._log_ratio = math.log(settings.cusum_ratio) if self._cusum else 0.0
+        #: The CUSUM is held at its raise threshold (in nats): past it, more evidence says nothing new, and a
+        #: statistic left to climb through a long crisis would take hours to drain after it ended, holding the
+        #: incident open on its memory alone.
+        self._cusum_cap = settings.cusum_raise_score * math.log(10.0)
 
     @property
     def recent_buckets(self) -> int:
@@ -129,24 +136,33 @@ class SurgeDetector:
     # -- state and clock -------------------------------------------------------------------------------------
 
     def new_state(self) -> State:
-        return {
-            "v": STATE_VERSION,
-            "clock": None,
-            "closed": None,
-            "base": bl.new_baseline(
-                self.prior_per_bucket, len(self.settings.window_buckets), first_week=bool(self._reestimated)
-            ),
-            "ring": rg.new_ring(self.recent_buckets, max(self.settings.buckets_per_day - self.recent_buckets, 0), 0),
-            "inc": None,
-            "resolved": None,
-        } | ({"peaks": None} if self._peaked else {})
+        return (
+            {
+                "v": STATE_VERSION,
+                "clock": None,
+                "closed": None,
+                "base": bl.new_baseline(
+                    self.prior_per_bucket, len(self.settings.window_buckets), first_week=bool(self._reestimated)
+                ),
+                "ring": rg.new_ring(
+                    self.recent_buckets, max(self.settings.buckets_per_day - self.recent_buckets, 0), 0
+                ),
+                "inc": None,
+                "resolved": None,
+            }
+            | ({"peaks": None} if self._peaked else {})
+            | ({"cu": 0.0} if self._cusum else {})
+        )
 
     def is_late(self, state: State, event_time: int) -> bool:
         clock = state["clock"]
         return clock is not None and event_time < clock - self.settings.allowed_lateness_seconds
 
-    def advance(self, state: State, event_time: int) -> list[Decision]:
-        """Move the clock forward to ``event_time``: close and learn buckets, resolve a quiet incident."""
+    def advance(self, state: State, event_time: int, missing: range = range(0)) -> list[Decision]:
+        """Move the clock forward to ``event_time``: close and learn buckets, resolve a quiet incident.
+
+        ``missing``: buckets with no data at all (volume mode: a series' row that never came), neither learnt
+        from nor expected in the test windows; a bucket merely without records is an observed zero."""
         seconds = self.settings.bucket_seconds
         clock = state["clock"]
         if clock is None:
@@ -161,15 +177,17 @@ class SurgeDetector:
         incident = state["inc"]
         if incident is not None and event_time >= incident["active"] + self.settings.hold_quiet_seconds:
             resolved_at = incident["active"] + self.settings.hold_quiet_seconds
-            self._close_until(state, resolved_at)
+            self._close_until(state, resolved_at, missing)
             decisions.append(self._resolve(state, resolved_at))
-        self._close_until(state, event_time)
+        self._close_until(state, event_time, missing)
         if event_time // seconds > state["ring"]["head"]:  # else roll_to has nothing to do (no closure built)
             rg.roll_to(state["ring"], event_time // seconds, self._expectation(state))
+            if missing:
+                rg.forget_expectations(state["ring"], missing)
         state["clock"] = event_time
         return decisions
 
-    def _close_until(self, state: State, clock: int) -> None:
+    def _close_until(self, state: State, clock: int, missing: range = range(0)) -> None:
         settings = self.settings
         seconds = settings.bucket_seconds
         last_closed = (clock - settings.allowed_lateness_seconds) // seconds - 1
@@ -182,11 +200,15 @@ class SurgeDetector:
         frozen_until = None if incident is None else incident["opened"] + settings.relearn_after_seconds
         reestimated = self._reestimated
         peaks = bool(self._peaked)
+        cusum = self._cusum
         for bucket in range(first, last_closed + 1):
             start = bucket * seconds
             if peaks and bucket <= ring["head"]:
                 self._record_peaks(state, bucket)
-            if frozen_until is not None and start < frozen_until:
+            if cusum:
+                value = state.get("cu", 0.0) + self._cusum_step(state, bucket, 1.0)
+                state["cu"] = round(min(max(0.0, value), self._cusum_cap), 4)
+            if bucket in missing or (frozen_until is not None and start < frozen_until):
                 if reestimated:
                     bl.record_first_week(base, start, None, settings)
                 continue
@@ -211,9 +233,38 @@ class SurgeDetector:
     def _learn_window_dispersions(self, state: State, bucket: int) -> None:
         ring = state["ring"]
         for index, width in enumerate(self.widths):
-            observed = rg.window(ring, bucket, width)[0]
+            observed, total, _ = rg.window(ring, bucket, width)
             mean = rg.expected_window(ring, bucket, width)
             bl.learn_window_dispersion(state["base"], index, observed, mean, self.settings)
+        if self.share_test:
+            bl.learn_share_rho(state["base"], observed, total, self.settings)
+
+    def _cusum_step(self, state: State, bucket: int, elapsed: float) -> float:
+        """Quasi-log-likelihood ratio (nats) of ``bucket``'s count under a rate ``cusum_ratio`` times the baseline
+        against the baseline (its ``elapsed`` fraction only): ``(x ln k - (k - 1) mu) / (1 + phi mu)``, the
+        Poisson ratio scaled down by the count model's variance inflation (with the cold-start floor). Its drift
+        is negative below ``(k - 1) / ln k`` times the baseline (x2.16 for k = 4), so an ordinary misfit of the
+        seasonal shape does not accumulate."""
+        ring = state["ring"]
+        negative = rg.counts(ring, bucket)[0]
+        mean = self.expected_in(state, bucket) * elapsed
+        base = state["base"]
+        phi = max(bl.dispersion(base, self.settings), bl.level_uncertainty(base, self.settings))
+        ratio = self.settings.cusum_ratio
+        return (negative * self._log_ratio - (ratio - 1.0) * mean) / (1.0 + phi * mean)
+
+    def cusum(self, state: State) -> float:
+        """The CUSUM at the clock, in nats: the closed buckets' value carried over the open ones."""
+        seconds = self.settings.bucket_seconds
+        clock: int = state["clock"]
+        current = clock // seconds
+        value: float = state.get("cu", 0.0)
+        for bucket in range(state["closed"] + 1, current + 1):
+            elapsed = 1.0 if bucket < current else min(1.0, (clock - current * seconds + 1) / seconds)
+            value = max(0.0, value + self._cusum_step(state, bucket, elapsed))
+            if bucket < current:
+                value = min(value, self._cusum_cap)
+        return value
 
     def _record_peaks(self, state: State, bucket: int) -> None:
         """Fold the sums of the windows that must be unprecedented ending at closed ``bucket`` into today's maxima
@@ -278,7 +329,7 @@ class SurgeDetector:
         ring = state["ring"]
         current = clock // seconds
         sums = rg.windows(ring, current, self.widths)  # the longest window last
-        if state["inc"] is None and sums[-1][2] < settings.min_negative:
+        if state["inc"] is None and sums[-1][0] < settings.min_negative:
             return None
         base = state["base"]
         elapsed = min(1.0, (clock - current * seconds + 1) / seconds)
@@ -294,6 +345,8 @@ class SurgeDetector:
             mean = max(expected - unelapsed, 1e-9)
             score = negative_binomial_score(negative, mean, phi)
             if weighted > negative:
+                # The largest single post counts as an ordinary one: one account never makes a surge alone.
+                weighted -= max(rg.top_weight(ring, current, width) - 1.0, 0.0)
                 score = max(score, negative_binomial_score(weighted, mean * weight, phi))
             threshold = settings.raise_score_of(index)
             # With no incident open, the window furthest above its own raise threshold decides; while one is
@@ -304,20 +357,43 @@ class SurgeDetector:
                 else score > best.score
             ):
                 best = Evaluation(negative, mean, score, weighted, total, 0.0, share0, 0.0, threshold, width)
+        if self._cusum and base["n"] >= settings.cold_days * settings.buckets_per_day:
+            # The CUSUM reports the longest window's figures with its own significance; not while the seasonal
+            # shapes are still being learnt (a ratio summed over hours accumulates every misfit of the shape).
+            score = self.cusum(state) / math.log(10.0)
+            threshold = settings.cusum_raise_score
+            if best is None or (
+                score - threshold > best.score - best.threshold
+                if incident_closed and threshold != best.threshold
+                else score > best.score
+            ):
+                negative, total, weighted, expected = sums[-1]
+                mean = max(expected - unelapsed, 1e-9)
+                best = Evaluation(
+                    negative, mean, min(score, 100.0), weighted, total, 0.0, share0, 0.0, threshold, self.widths[-1]
+                )
         if best is None:
             return None
         # The share and its test only for the deciding window (the share test is an incomplete beta too).
         observed, trials = best.observed, best.total
-        s_share = share_score(observed, trials, share0, settings.share_design_rho) if self.share_test else 0.0
+        rho = bl.share_rho(base, settings)
+        s_share = share_score(observed, trials, share0, rho) if self.share_test else 0.0
         return replace(best, share=observed / trials if trials else 0.0, share_score=s_share)
 
     def severity(self, evaluation: Evaluation, max_reach: int) -> Severity:
+        """Critical and major need their significance and ratio, and a volume of distinct negative mentions
+        (4 and 2 times the minimum volume): a few posts at night are never critical, whatever their ratio."""
         settings = self.settings
-        if evaluation.score >= settings.critical_score and evaluation.ratio >= settings.critical_ratio:
-            return "critical"
-        if (evaluation.score >= settings.major_score and evaluation.ratio >= settings.major_ratio) or (
-            max_reach >= settings.major_reach_followers
+        volume = evaluation.observed / max(settings.min_negative, 1e-9)
+        if (
+            evaluation.score >= settings.critical_score
+            and evaluation.ratio >= settings.critical_ratio
+            and volume >= 4.0
         ):
+            return "critical"
+        if (
+            evaluation.score >= settings.major_score and evaluation.ratio >= settings.major_ratio and volume >= 2.0
+        ) or (max_reach >= settings.major_reach_followers):
             return "major"
         return "warning"
 
@@ -342,14 +418,16 @@ class SurgeDetector:
                 threshold += settings.flap_extra_score
             if (
                 evaluation.score >= threshold
-                and evaluation.weighted >= settings.min_negative
+                and evaluation.observed >= settings.min_negative
                 and (not self.share_test or evaluation.share_score >= settings.min_share_score)
                 and self.ongoing(state, evaluation)
                 and self.unprecedented(state, evaluation)
             ):
                 return [self._raise(state, event_time, evaluation, max_reach)]
             return []
-        if evaluation.score < settings.sustain_score:
+        # Stragglers (fewer distinct negative mentions than the minimum volume) neither keep an incident active
+        # nor update or escalate it.
+        if evaluation.score < settings.sustain_score or evaluation.observed < settings.min_negative:
             return []
         incident["active"] = max(incident["active"], clock)
         incident["sig"] = evaluation.to_list()
@@ -396,6 +474,8 @@ class SurgeDetector:
             "sig": evaluation.to_list(),
         }
         state["inc"] = incident
+        if self._cusum:
+            state["cu"] = 0.0
         return self._step(incident, "raised", event_time, evaluation)
 
     def _step(self, incident: dict[str, Any], transition: Transition, at: float, evaluation: Evaluation) -> Decision:
@@ -419,6 +499,8 @@ class SurgeDetector:
         decision = self._step(incident, "resolved", float(resolved_at), Evaluation.from_list(incident["sig"]))
         state["inc"] = None
         state["resolved"] = resolved_at
+        if self._cusum:
+            state["cu"] = 0.0
         return Decision(
             transition="resolved",
             incident_id=decision.incident_id,
