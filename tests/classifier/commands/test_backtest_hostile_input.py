@@ -83,17 +83,25 @@ def reference(
     return events
 
 
-def hostile(territory_id: str, published_at: datetime, collected_at: datetime, n: int) -> RawMention:
-    return RawMention(
-        mention_id=f"mastodon:hostile.example:{n}",
-        native_id=str(n),
-        source=Source(kind="mastodon", instance="hostile.example"),
-        text=f"{territory_id}: honte, scandale, c'est dégoûtant",
-        author=Author(handle="hostile", followers=10),
-        published_at=published_at,
-        collected_at=collected_at,
-        territory_id=territory_id,
-    )
+def hostile(
+    territory_id: str, published_at: datetime, collected_at: datetime, n: int, *, validate: bool = True
+) -> RawMention:
+    """A hostile mention; ``validate=False`` builds one the contract would refuse, as a record that bypassed it."""
+    fields = {
+        "mention_id": f"mastodon:hostile.example:{n}",
+        "native_id": str(n),
+        "source": Source(kind="mastodon", instance="hostile.example"),
+        "text": f"{territory_id}: honte, scandale, c'est dégoûtant",
+        "author": Author(handle="hostile", followers=10),
+        "published_at": published_at,
+        "collected_at": collected_at,
+        "territory_id": territory_id,
+    }
+    if validate:
+        return RawMention(**fields)  # type: ignore[arg-type]
+    plausible = datetime(2026, 1, 1, tzinfo=UTC)
+    base = RawMention(**{**fields, "published_at": plausible, "collected_at": plausible})  # type: ignore[arg-type]
+    return base.model_copy(update={"published_at": published_at, "collected_at": collected_at})
 
 
 def test_one_mention_dated_2099_before_the_day_changes_no_alert(
@@ -130,12 +138,18 @@ def test_mentions_dated_at_the_ends_of_the_calendar_are_late_or_clamped(
     demo_day: list[RawMention],
     reference: list[AlertEvent],
 ) -> None:
+    # The contract refuses instants outside 1970-9000 at decoding (tests/schemas/test_codec_hostile.py); the
+    # driver still bounds them, for a record that bypassed the contract (defence in depth).
     at = CRISIS_START.astimezone(UTC)
+    year_one = datetime.fromisoformat("0001-01-01T00:00:00+14:00")
+    last_second = datetime.fromisoformat("9999-12-31T23:59:59-14:00")
+    with pytest.raises(ValueError, match="published_at"):
+        hostile("saint-malo", year_one, at, 3)
     extremes = [
-        hostile("saint-malo", datetime.fromisoformat("0001-01-01T00:00:00+14:00"), at, 3),
-        hostile("tours", datetime.fromisoformat("9999-12-31T23:59:59-14:00"), at, 4),
+        hostile("saint-malo", year_one, at, 3, validate=False),
+        hostile("tours", last_second, at, 4, validate=False),
         # Both dates absurd: not counted at all.
-        hostile("tours", datetime.fromisoformat("9999-12-31T23:59:59-14:00"), datetime(9999, 12, 31, tzinfo=UTC), 5),
+        hostile("tours", last_second, datetime(9999, 12, 31, tzinfo=UTC), 5, validate=False),
     ]
     index = next(i for i, m in enumerate(demo_day) if m.published_at >= DAY + timedelta(hours=9))
     backtest = Backtest(territories, *models)
