@@ -13,20 +13,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import Literal, Protocol
 
+from vigie.notifier.clock import Clock, SystemClock
+from vigie.notifier.dead_letters import dead_letter_record, describe_failure
 from vigie.notifier.dispatch import Dispatcher
-from vigie.notifier.engine import LogSink, retry_write
+from vigie.notifier.engine import LogSink
 from vigie.notifier.metrics import NotifierMetrics
 from vigie.notifier.offsets import OffsetTracker, RecordRef
-from vigie.schemas import ALERTS, AlertEvent, DeadLetter, DecodeError, ErrorClass, decode
+from vigie.schemas import ALERTS, AlertEvent, DecodeError, ErrorClass, decode
 
 log = logging.getLogger(__name__)
 
 Verdict = Literal["accepted", "dead-lettered"]
-#: Characters of an exception's message kept in the dead letter's reason.
-MAX_MESSAGE_CHARS = 1000
 
 
 class IncomingRecord(Protocol):
@@ -51,15 +50,6 @@ class IncomingRecord(Protocol):
     def headers(self) -> Sequence[tuple[str, bytes]]: ...
 
 
-def describe_failure(exc: BaseException) -> str:
-    """``"<ErrorClass>: <message>"``, bounded; never raises (a message that cannot be shown is named so)."""
-    try:
-        message = str(exc)
-    except Exception:  # a hostile __str__, or an int too long to print
-        message = "(message could not be rendered)"
-    return f"{type(exc).__name__}: {message[:MAX_MESSAGE_CHARS]}"
-
-
 class AlertIntake:
     """Decode one alert record, hand it to the dispatcher, or dead-letter it (see the module docstring)."""
 
@@ -70,8 +60,10 @@ class AlertIntake:
         sink: LogSink,
         metrics: NotifierMetrics,
         service: str = "notifier",
+        clock: Clock | None = None,
     ) -> None:
         self.dispatcher = dispatcher
+        self.clock = clock or SystemClock()
         self.tracker = tracker
         self.sink = sink
         self.metrics = metrics
@@ -104,21 +96,8 @@ class AlertIntake:
             self.tracker.release(ref)
 
     async def _dead_letter(self, record: IncomingRecord, error_class: ErrorClass, reason: str) -> None:
-        dead = DeadLetter.for_record(
-            topic=record.topic,
-            partition=record.partition,
-            offset=record.offset,
-            key=record.key,
-            value=record.value,
-            error_class=error_class,
-            reason=reason,
-            service=self.service,
-            failed_at=datetime.now(UTC),
-        )
-        await retry_write(lambda: self.sink.write_dead_letter(dead))
-        self.metrics.deadletters.labels(error_class).inc()
-        log.warning(
-            "alert dead-lettered",
-            extra={"error_class": error_class, "reason": reason[:300], "partition": record.partition,
-                   "offset": record.offset},
+        await dead_letter_record(
+            self.sink, self.metrics, topic=record.topic, partition=record.partition, offset=record.offset,
+            key=record.key, value=record.value, error_class=error_class, reason=reason, service=self.service,
+            failed_at=self.clock.now(), what="alert",
         )  # fmt: skip

@@ -6,7 +6,7 @@ import logging
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from vigie.notifier.alert_intake import describe_failure
+from vigie.notifier.dead_letters import describe_failure
 from vigie.notifier.notification_log import NotificationLog
 from vigie.schemas import DEADLETTER, DELIVERIES, DeadLetter, DecodeError, DeliveryReceipt, decode, encode
 

@@ -204,7 +204,7 @@ class NotifierService:
             )  # fmt: skip
             self._engine = engine
             self._sink = KafkaLogSink(producer, settings.source)
-            intake = AlertIntake(self.dispatcher, self.tracker, self._sink, self.metrics)
+            intake = AlertIntake(self.dispatcher, self.tracker, self._sink, self.metrics, clock=self.clock)
             consumer = AIOKafkaConsumer(
                 bootstrap_servers=kafka.bootstrap_servers,
                 group_id=settings.group_id,

@@ -19,12 +19,12 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 
-from vigie.notifier.alert_intake import describe_failure
 from vigie.notifier.clock import Clock
+from vigie.notifier.dead_letters import dead_letter_record, describe_failure
 from vigie.notifier.digests.store import DigestStore
-from vigie.notifier.engine import LogSink, retry_write
+from vigie.notifier.engine import LogSink
 from vigie.notifier.metrics import NotifierMetrics
-from vigie.schemas import DIGESTS, DeadLetter, DecodeError, DigestEvent, ErrorClass, decode
+from vigie.schemas import DIGESTS, DecodeError, DigestEvent, ErrorClass, decode
 
 log = logging.getLogger(__name__)
 #: Digests of periods that ended longer ago than this are forgotten.
@@ -115,17 +115,8 @@ class DigestIntake:
         self.metrics.digest_events.labels(digest.period).inc()
 
     async def _dead_letter(self, tp: TopicPartition, record: Any, error_class: ErrorClass, reason: str) -> None:
-        dead = DeadLetter.for_record(
-            topic=tp.topic,
-            partition=tp.partition,
-            offset=record.offset,
-            key=record.key,
-            value=record.value,
-            error_class=error_class,
-            reason=reason,
-            service=self.service,
-            failed_at=self.clock.now(),
-        )
-        await retry_write(lambda: self.sink.write_dead_letter(dead))
-        self.metrics.deadletters.labels(error_class).inc()
-        log.warning("digest dead-lettered", extra={"reason": reason[:300], "offset": record.offset})
+        await dead_letter_record(
+            self.sink, self.metrics, topic=tp.topic, partition=tp.partition, offset=record.offset, key=record.key,
+            value=record.value, error_class=error_class, reason=reason, service=self.service,
+            failed_at=self.clock.now(), what="digest",
+        )  # fmt: skip
