@@ -10,6 +10,7 @@ still waiting are redelivered to the next process and deduplicated by the log.
 from __future__ import annotations
 
 import asyncio
+import secrets
 import contextlib
 import logging
 import time
@@ -37,6 +38,7 @@ from vigie.notifier.integrations.email import EmailDelivery
 from vigie.notifier.integrations.slack import SlackDelivery
 from vigie.notifier.integrations.teams import TeamsDelivery
 from vigie.notifier.integrations.webhook import WebhookDelivery
+from vigie.notifier.links import IncidentLinks
 from vigie.notifier.kafka_io import KafkaLogSink, replay_notification_log
 from vigie.notifier.metrics import NotifierMetrics
 from vigie.notifier.notification_log import NotificationLog
@@ -62,13 +64,26 @@ def build_digest_senders(
     }
 
 
+def incident_links(settings: NotifierSettings) -> IncidentLinks:
+    """The signer of incident-page links: the configured secret, or a random one for this process."""
+    secret = (
+        settings.link_secret.get_secret_value().encode() if settings.link_secret is not None else secrets.token_bytes(32)
+    )
+    base = settings.public_url or f"http://{settings.http_host}:{settings.http_port}"
+    return IncidentLinks(secret, base, timedelta(seconds=settings.link_ttl_s))
+
+
 def build_integrations(
-    settings: NotifierSettings, client: httpx.AsyncClient, clock: Clock, charts: ChartRenderer | None = None
+    settings: NotifierSettings,
+    client: httpx.AsyncClient,
+    clock: Clock,
+    charts: ChartRenderer | None = None,
+    links: IncidentLinks | None = None,
 ) -> dict[str, Integration]:
     return {
-        "email": EmailDelivery(clock, settings.smtp_password, charts),
-        "slack": SlackDelivery(client, clock, settings.slack_token),
-        "teams": TeamsDelivery(client, clock),
+        "email": EmailDelivery(clock, settings.smtp_password, charts, links),
+        "slack": SlackDelivery(client, clock, settings.slack_token, links),
+        "teams": TeamsDelivery(client, clock, links),
         "webhook": WebhookDelivery(client, clock, settings.webhook_secret),
     }
 

@@ -1,10 +1,11 @@
 """Slack: an incoming webhook (one message per notification, no threads) or a bot token on the Web API
-(``chat.postMessage`` opens the thread; updates are replies with ``thread_ts``; the resolution updates the
-first message to RESOLVED with ``chat.update`` and is posted in the thread). 429 ``Retry-After`` is honoured."""
+(``chat.postMessage`` opens the thread; updates and the resolution are replies with ``thread_ts``, the
+escalations and the resolution broadcast to the channel too; the first message is never rewritten, so its
+evidence stays). 429 ``Retry-After`` is honoured. With incident links, messages carry the chart (the page's
+signed chart URL) and the buttons."""
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
 import httpx
@@ -13,6 +14,7 @@ from pydantic import SecretStr
 from vigie.notifier.clock import Clock
 from vigie.notifier.errors import PermanentDeliveryError, RetryableDeliveryError
 from vigie.notifier.integrations.base import post_json
+from vigie.notifier.links import IncidentLinks
 from vigie.notifier.notification import Notification
 from vigie.notifier.rendering.slack import slack_blocks, slack_text
 from vigie.notifier.rendering.view import build_view
@@ -27,16 +29,26 @@ RETRYABLE_API_ERRORS = frozenset(
 class SlackDelivery:
     name: IntegrationName = "slack"
 
-    def __init__(self, client: httpx.AsyncClient, clock: Clock, token: SecretStr | None = None) -> None:
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        clock: Clock,
+        token: SecretStr | None = None,
+        links: IncidentLinks | None = None,
+    ) -> None:
         self._client = client
+        self._links = links
         self._clock = clock
         self._token = token
 
     async def notify(self, notification: Notification) -> str | None:
         config = notification.receiver.slack
         assert config is not None
-        view = build_view(notification, self._clock.now())
-        payload: dict[str, Any] = {"text": slack_text(view), "blocks": slack_blocks(view)}
+        view = build_view(notification, self._clock.now(), self._links)
+        payload: dict[str, Any] = {
+            "text": slack_text(view),
+            "blocks": slack_blocks(view, notification.alert.incident_id),
+        }
         if config.mode == "webhook":
             assert config.webhook_url is not None
             await self.post(config.webhook_url, "slack webhook", payload, None)
@@ -47,12 +59,8 @@ class SlackDelivery:
             answer = await self.call_api(config.api_url, "chat.postMessage", {"channel": config.channel, **payload})
             return f"{answer.get('channel', config.channel)}/{answer['ts']}"
         channel, ts = ref.rsplit("/", 1)
-        if notification.kind == "resolve":
-            # A first message deleted or too old to edit is no reason to fail: the reply below still tells.
-            with contextlib.suppress(PermanentDeliveryError):
-                await self.call_api(config.api_url, "chat.update", {"channel": channel, "ts": ts, **payload})
         reply = {"channel": channel, "thread_ts": ts, **payload}
-        if notification.alert.transition == "escalated":
+        if notification.alert.transition in ("escalated", "resolved") or notification.kind == "resolve":
             reply["reply_broadcast"] = True
         await self.call_api(config.api_url, "chat.postMessage", reply)
         return ref
