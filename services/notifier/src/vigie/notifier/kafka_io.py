@@ -8,7 +8,17 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from vigie.notifier.alert_intake import describe_failure
 from vigie.notifier.notification_log import NotificationLog
-from vigie.schemas import DEADLETTER, DELIVERIES, DeadLetter, DecodeError, DeliveryReceipt, decode, encode
+from vigie.schemas import (
+    DEADLETTER,
+    DELIVERIES,
+    FEEDBACK,
+    DeadLetter,
+    DecodeError,
+    DeliveryReceipt,
+    FeedbackEvent,
+    decode,
+    encode,
+)
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +37,18 @@ class KafkaLogSink:
 
     async def write_dead_letter(self, dead_letter: DeadLetter) -> None:
         record = encode(DEADLETTER, dead_letter, source=self._source)
+        await self._producer.send_and_wait(record.topic, record.value, key=record.key, headers=record.headers)
+
+
+class KafkaFeedbackSink:
+    """Publishes accepted incident actions on ``vigie.feedback.v1`` (acks=all, awaited)."""
+
+    def __init__(self, producer: AIOKafkaProducer, source: str) -> None:
+        self._producer = producer
+        self._source = source
+
+    async def publish(self, event: FeedbackEvent) -> None:
+        record = encode(FEEDBACK, event, source=self._source)
         await self._producer.send_and_wait(record.topic, record.value, key=record.key, headers=record.headers)
 
 

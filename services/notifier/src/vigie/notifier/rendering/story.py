@@ -14,10 +14,12 @@ from vigie.notifier.rendering.catalog import CATALOG
 from vigie.notifier.rendering.escaping import one_line
 from vigie.notifier.rendering.numbers import format_count, format_duration, format_number
 from vigie.notifier.routes_config import Locale
-from vigie.schemas import AlertEvent, Evidence, PostCluster, SeriesPoint
+from vigie.schemas import AlertEvent, Evidence, EvidenceMention, PostCluster, SeriesPoint
 
 QUOTE_CHARS = 160
 _STORY_TERMS = 6
+#: A cluster smaller than this is no storyline: the most reached post tells the story better.
+STORYLINE_MIN_SIZE = 5
 
 
 def _who(handle: str | None, source: str) -> str:
@@ -32,6 +34,7 @@ def storyline(evidence: Evidence, locale: Locale) -> str | None:
     """The dominant storyline: the largest cluster (else the most reached post) in one sentence."""
     words = CATALOG[locale]
     clusters = [c for c in evidence.clusters if not c.campaign] or list(evidence.clusters)
+    clusters = [c for c in clusters if c.size >= STORYLINE_MIN_SIZE]
     if clusters:
         lead: PostCluster = max(clusters, key=lambda c: (c.size, -c.first_published_at.timestamp()))
         return words["story_storyline"].format(
@@ -40,10 +43,26 @@ def storyline(evidence: Evidence, locale: Locale) -> str | None:
             size=format_count(lead.size, locale),
             authors=format_count(lead.authors, locale),
         )
-    if evidence.top_mentions:
-        top = evidence.top_mentions[0]
+    relevant = relevant_mentions(evidence)
+    if relevant:
+        top = relevant[0]
         return words["story_single"].format(quote=_quote(top.text), who=_who(top.author_handle, top.source))
     return None
+
+
+def _words(text: str) -> set[str]:
+    return {w.strip("#.,;:!?«»\"'()") for w in text.casefold().split()}
+
+
+def relevant_mentions(evidence: Evidence) -> tuple[EvidenceMention, ...]:
+    """The top posts that share a dominant term or hashtag with the incident (all of them when there are no
+    terms, or when fewer than two would be left): an unrelated complaint that happened to reach many people
+    during the incident is not one of the posts that matter."""
+    keys = {t.term.casefold() for t in evidence.terms} | {h.term.casefold().lstrip("#") for h in evidence.hashtags}
+    if not keys:
+        return evidence.top_mentions
+    kept = tuple(m for m in evidence.top_mentions if _words(m.text) & keys)
+    return kept if len(kept) >= 2 else evidence.top_mentions
 
 
 def story_lines(evidence: Evidence, locale: Locale, zone: ZoneInfo) -> tuple[str, ...]:

@@ -15,7 +15,7 @@ from vigie.notifier.links import IncidentLinks
 from vigie.notifier.notification import Notification
 from vigie.notifier.rendering.catalog import CATALOG
 from vigie.notifier.rendering.numbers import format_count, format_duration, format_number, zone_name
-from vigie.notifier.rendering.story import figures, story_lines
+from vigie.notifier.rendering.story import figures, relevant_mentions, story_lines
 from vigie.notifier.routes_config import Locale
 from vigie.schemas import AlertEvent, SeriesPoint
 
@@ -134,7 +134,7 @@ def build_view(
             reach=f"{words['reach']} {format_count(m.reach, locale)}",
             published=format_time(m.published_at, zone, locale),
         )
-        for m in alert.evidence.top_mentions[:5]
+        for m in relevant_mentions(alert.evidence)[:5]
     )
 
     def counts(items: tuple[object, ...]) -> str:
