@@ -38,8 +38,12 @@ $(TOOLS)/bin/promtool:
 	rm -rf $(TOOLS)/deb
 	$@ --version | head -1
 
-install-tools: ## tools the test suite needs besides Python packages (promtool)
+install-tools: ## tools the test suite needs besides Python packages (promtool, chromium + chromedriver)
 	@command -v promtool >/dev/null 2>&1 || $(MAKE) --no-print-directory $(TOOLS)/bin/promtool
+	@# The incident page's browser test: Debian's chromium and its driver (root, as in CI).
+	@{ command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; } || \
+		{ apt-get install -y -qq chromium chromium-driver >/dev/null 2>&1 || \
+		  { apt-get update -qq && apt-get install -y -qq chromium chromium-driver; }; }
 
 lint: install ## ruff and mypy --strict
 	$(VENV)/bin/ruff check .

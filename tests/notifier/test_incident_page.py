@@ -78,7 +78,7 @@ async def test_a_signed_link_opens_the_page_and_a_tampered_or_expired_one_does_n
     async with httpx.AsyncClient() as client:
         page = await client.get(url)
         assert page.status_code == 200
-        assert "no-referrer" in page.headers["Referrer-Policy"]
+        assert page.headers["Referrer-Policy"] == "same-origin"  # posts' sites never see the signed link
         assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
         assert "Saint-Malo" in page.text and "<script>alert" not in page.text
         assert 'id="timeline"' in page.text and page.text.count("<tr>") >= 2
@@ -116,6 +116,8 @@ async def test_acknowledge_through_the_form_is_idempotent_audited_and_published(
         assert len(history.get(INCIDENT).audit) == 1
         # Another site's form, a forged token, and a form without the link's signature are refused.
         assert (await client.post(action, data=data, headers={"Origin": "http://evil.example"})).status_code == 403
+        null_origin = {"Origin": "null", "Sec-Fetch-Site": "cross-site"}
+        assert (await client.post(action, data=data, headers=null_origin)).status_code == 403
         forged = {**data, "csrf": "0" * 64, "nonce": "other"}
         assert (await client.post(action, data=forged, headers={"Origin": origin})).status_code == 403
         unsigned = urlsplit(action).path
@@ -137,7 +139,7 @@ async def test_acknowledge_through_the_form_is_idempotent_audited_and_published(
 
 
 async def test_the_json_api_behind_the_page_needs_the_token(site: object) -> None:
-    server, links, clock, history, silences, feedback, changes = site  # type: ignore[misc]
+    server, _links, _clock, _history, _silences, feedback, _changes = site  # type: ignore[misc]
     path = f"/api/v1/incidents/{INCIDENT}/actions"
     body = {"action": "real_crisis", "actor": "ops", "action_id": "k1"}
     async with httpx.AsyncClient(base_url=server.url) as client:
@@ -155,7 +157,7 @@ async def test_the_json_api_behind_the_page_needs_the_token(site: object) -> Non
 
 async def test_a_page_of_ten_thousand_mentions_renders_fast(site: object) -> None:
     """Not a timing assertion (see benchmarks): the page of a long incident stays one request of bounded work."""
-    server, links, clock, history, *_ = site  # type: ignore[misc]
+    _server, links, clock, history, *_ = site  # type: ignore[misc]
     for sequence in range(2, 200):
         history.alert(make_alert(sequence, transition="updated", severity="critical"))
     url = links.url(INCIDENT, clock.now())
@@ -179,3 +181,60 @@ def test_links_sign_one_incident_until_expiry() -> None:
     assert links.url(INCIDENT, OPENED).startswith("https://vigie.example/incidents/saint-malo%3Anegative_surge")
     with pytest.raises(ValueError):
         IncidentLinks(b"short", "https://x")
+
+
+async def test_slack_buttons_need_a_fresh_valid_signature_and_are_idempotent(site: object) -> None:
+    import json as json_
+    from urllib.parse import urlencode
+
+    from aiohttp import web
+
+    from vigie.notifier.slack_interactions import add_slack_routes, slack_signature
+
+    _, links, clock, history, silences, feedback, changes = site  # type: ignore[misc]
+    replies: list[dict[str, object]] = []
+
+    async def response_url(request: web.Request) -> web.Response:
+        replies.append(await request.json())
+        return web.Response(text="ok")
+
+    pages = IncidentPages(
+        history, silences, lambda: changes.append(1), links, clock, feedback, ThreadChartRenderer(),
+        {"127.0.0.1"}, None,
+    )  # fmt: skip
+    routes = web.RouteTableDef()
+    add_slack_routes(routes, pages, SecretStr("slack-signing-secret"))
+    routes.post("/respond")(response_url)
+    server = OpsServer(build_app(CollectorRegistry(), lambda: None, routes))
+    await server.start()
+    try:
+        payload = {
+            "type": "block_actions",
+            "user": {"id": "U024BE7LH"},
+            "response_url": server.url.rstrip("/") + "/respond",
+            "actions": [{"action_id": "vigie_acknowledge", "value": INCIDENT, "action_ts": "1700000000.1"}],
+        }
+        body = urlencode({"payload": json_.dumps(payload)}).encode()
+        stamp = str(int(clock.now().timestamp()))
+        good = {
+            "X-Slack-Request-Timestamp": stamp,
+            "X-Slack-Signature": slack_signature("slack-signing-secret", stamp, body),
+        }
+        async with httpx.AsyncClient(base_url=server.url) as client:
+            post = lambda headers, content=body: client.post("/slack/interactions", content=content, headers=headers)  # noqa: E731
+            assert (await post({**good, "X-Slack-Signature": "v0=" + "0" * 64})).status_code == 401
+            assert (await post(good, body + b"x")).status_code == 401
+            old = str(int(clock.now().timestamp()) - 600)
+            stale = {
+                "X-Slack-Request-Timestamp": old,
+                "X-Slack-Signature": slack_signature("slack-signing-secret", old, body),
+            }
+            assert (await post(stale)).status_code == 401
+            assert (await post(good)).status_code == 200
+            assert (await post(good)).status_code == 200  # Slack retries the same click
+    finally:
+        await server.stop()
+    assert [(e.action, e.actor, e.channel) for e in feedback.events] == [("acknowledged", "U024BE7LH", "slack")]
+    assert replies == [
+        {"response_type": "in_channel", "replace_original": False, "text": "Pris en charge par <@U024BE7LH>."}
+    ]

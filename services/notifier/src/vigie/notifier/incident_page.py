@@ -54,7 +54,8 @@ DEFAULT_SILENCE_HOURS = 4
 _HEADERS = {
     "Content-Security-Policy": "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-    "Referrer-Policy": "no-referrer",
+    # Posts' sites never see the signed link; the page's own forms keep a real Origin header.
+    "Referrer-Policy": "same-origin",
     "X-Content-Type-Options": "nosniff",
     "Cache-Control": "no-store",
 }
@@ -147,15 +148,22 @@ def _forbidden(locale: Locale) -> web.Response:
 
 
 def _cross_site(request: web.Request) -> bool:
+    """Whether a browser sent this request from another site: an ``Origin`` naming another host and port, or
+    ``Sec-Fetch-Site`` other than ``same-origin``/``none``. ``Origin: null`` (sent under some referrer
+    policies and by sandboxed frames) is accepted only with ``Sec-Fetch-Site: same-origin``."""
     origin = request.headers.get("Origin")
     host = request.headers.get("Host", "").strip().lower()
-    if origin is not None:
-        try:
-            if urlsplit(origin).netloc.lower() != host:
-                return True
-        except ValueError:
-            return True
-    return request.headers.get("Sec-Fetch-Site", "").lower() == "cross-site"
+    fetch_site = request.headers.get("Sec-Fetch-Site", "").lower()
+    if fetch_site in ("cross-site", "same-site"):
+        return True
+    if origin is None:
+        return False
+    if origin == "null":
+        return fetch_site != "same-origin"
+    try:
+        return urlsplit(origin).netloc.lower() != host
+    except ValueError:
+        return True
 
 
 def _query(link: SignedLink, locale: Locale, zone: ZoneInfo, **extra: str) -> str:

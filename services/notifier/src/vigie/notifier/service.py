@@ -52,6 +52,7 @@ from vigie.notifier.retry import RetryPolicy
 from vigie.notifier.routes_config import RoutesConfig
 from vigie.notifier.settings import NotifierSettings, allowed_api_hosts, api_token_problem
 from vigie.notifier.silence_file import load_silences, save_silences
+from vigie.notifier.slack_interactions import add_slack_routes
 from vigie.runtime.health import OpsServer, build_app
 from vigie.schemas import ALERTS, FeedbackEvent
 
@@ -209,13 +210,13 @@ class NotifierService:
             )  # fmt: skip
         routes = api if api is not None else web.RouteTableDef()
         page_charts = ThreadChartRenderer()
-        add_incident_routes(
-            routes,
-            IncidentPages(
-                self.history, self.silences, self._silences_changed, self.links, self.clock, self.feedback,
-                page_charts, allowed_api_hosts(settings) | _public_host(settings), settings.api_token if settings.api_enabled else None,
-            ),
+        pages = IncidentPages(
+            self.history, self.silences, self._silences_changed, self.links, self.clock, self.feedback, page_charts,
+            allowed_api_hosts(settings) | _public_host(settings), settings.api_token if settings.api_enabled else None,
         )  # fmt: skip
+        add_incident_routes(routes, pages)
+        if settings.slack_signing_secret is not None:
+            add_slack_routes(routes, pages, settings.slack_signing_secret)
         api = routes
         producer = AIOKafkaProducer(
             bootstrap_servers=kafka.bootstrap_servers,

@@ -3,7 +3,7 @@ the posts that matter, who received what, what people did, and the action forms.
 
 Untrusted text (posts, handles, actors' names, reasons) is autoescaped by Jinja and defanged; post links
 open with ``rel="noopener noreferrer nofollow"`` and the page is served with ``Referrer-Policy:
-no-referrer``, so the signed link never leaks to the sites it links to.
+same-origin``, so the signed link never leaks to the sites it links to.
 """
 
 from __future__ import annotations
