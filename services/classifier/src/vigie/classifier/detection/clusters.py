@@ -4,7 +4,7 @@ Two posts are near-duplicates when their first words match once case, accents' c
 of hashtags and punctuation are set aside: a copy-paste campaign and a post quoted with a different link
 fall together, a post that merely shares a topic does not.
 
-A cluster row is JSON-serialisable and bounded: ``[signature, size, author_bitmap_hex, first_epoch,
+A cluster row is JSON-serialisable and bounded: ``[signature, size, author_bitmap (32-bit words), first_epoch,
 last_epoch, recent_epochs, campaign, representative]``. Distinct authors are counted by linear counting over
 a 256-bit bitmap (exact in practice below a few dozen, within a few percent up to several hundred).
 A cluster becomes a *campaign* (for good) when :data:`CAMPAIGN_COPIES` of its copies arrive within
@@ -45,9 +45,9 @@ def author_bit(author: str) -> int:
     return int.from_bytes(digest, "big") % _BITMAP_BITS
 
 
-def distinct_authors(bitmap_hex: str) -> int:
-    """Linear-counting estimate of the distinct authors whose bits are set in ``bitmap_hex``."""
-    ones = int(bitmap_hex, 16).bit_count()
+def distinct_authors(bitmap: list[int]) -> int:
+    """Linear-counting estimate of the distinct authors whose bits are set in ``bitmap`` (32-bit words)."""
+    ones = sum(word.bit_count() for word in bitmap)
     zeros = _BITMAP_BITS - ones
     if zeros == 0:
         return round(_BITMAP_BITS * math.log(_BITMAP_BITS))
@@ -62,12 +62,16 @@ def add(clusters: list[Row], key: str, author: str, epoch: float, representative
     row = next((row for row in clusters if row[SIGNATURE] == key), None)
     if row is None:
         if len(clusters) >= CAPACITY:
-            weakest = min(range(len(clusters)), key=lambda i: (clusters[i][SIZE], clusters[i][LAST]))
+            weakest, lowest = 0, (clusters[0][SIZE], clusters[0][LAST])
+            for index, candidate in enumerate(clusters):
+                if candidate[SIZE] <= lowest[0] and (candidate[SIZE], candidate[LAST]) < lowest:
+                    weakest, lowest = index, (candidate[SIZE], candidate[LAST])
             del clusters[weakest]
-        row = [key, 0, "0", epoch, epoch, [], False, representative]
+        row = [key, 0, [0] * (_BITMAP_BITS // 32), epoch, epoch, [], False, representative]
         clusters.append(row)
     row[SIZE] += 1
-    row[AUTHORS] = format(int(row[AUTHORS], 16) | (1 << author_bit(author)), "x")
+    bit = author_bit(author)
+    row[AUTHORS][bit >> 5] |= 1 << (bit & 31)
     row[FIRST] = min(row[FIRST], epoch)
     row[LAST] = max(row[LAST], epoch)
     recent: list[float] = row[RECENT]

@@ -11,7 +11,8 @@ Kept in the territory state under ``"ev"``, bounded:
 * ``cl``: clusters of near-duplicate negative or neutral posts (:mod:`.clusters`: a copy-paste campaign is
   often worded without negative words), same periods as ``top``;
 * ``first``: the earliest negative post of the incident (outside an incident: of the recent window);
-* ``seen``: the authors of the baseline period, in two generations of a 4096-bit Bloom filter (hex), the older
+* ``seen``: the authors of the baseline period, in two generations of a 4096-bit Bloom filter (128 words of
+  32 bits), the older
   generation dropped when the newer has taken 500 authors: "new authors" are those it does not know;
 * ``neg``: ``[negative posts, of which by new authors]``, same periods as ``inc``.
 
@@ -49,7 +50,7 @@ _BLOOM_BITS = 4096
 _BLOOM_GENERATION = 500
 
 # Positions in a stored top-mention row.
-_REACH, _EPOCH, _ID, _URL, _TEXT, _HANDLE, _SOURCE, _LANGUAGE, _SENTIMENT, _PUBLISHED = range(10)
+_REACH, _EPOCH, _ID, _URL, _TEXT, _HANDLE, _SOURCE, _LANGUAGE, _SENTIMENT, _PUBLISHED, _SIGNATURE = range(11)
 
 
 def new_evidence() -> dict[str, Any]:
@@ -61,32 +62,41 @@ def new_evidence() -> dict[str, Any]:
         "lang": {},
         "cl": [],
         "first": None,
-        "seen": ["0", "0", 0],
+        "seen": [[0] * (_BLOOM_BITS // 32), [0] * (_BLOOM_BITS // 32), 0],
         "neg": [0.0, 0.0],
     }
 
 
-def _bloom_bits(author: str) -> int:
+def _bloom_bits(author: str) -> tuple[int, int, int]:
     digest = hashlib.blake2b(author.encode("utf-8", "surrogatepass"), digest_size=12).digest()
-    mask = 0
-    for i in range(3):
-        mask |= 1 << (int.from_bytes(digest[4 * i : 4 * i + 4], "big") % _BLOOM_BITS)
-    return mask
+    return tuple(int.from_bytes(digest[4 * i : 4 * i + 4], "big") % _BLOOM_BITS for i in range(3))  # type: ignore[return-value]
 
 
-def _known_author(evidence: dict[str, Any], bits: int) -> bool:
-    current, previous, _ = evidence.setdefault("seen", ["0", "0", 0])
-    return (int(current, 16) & bits) == bits or (int(previous, 16) & bits) == bits
+def _has(words: list[int], bits: tuple[int, int, int]) -> bool:
+    return all(words[bit >> 5] >> (bit & 31) & 1 for bit in bits)
 
 
-def _remember_author(evidence: dict[str, Any], bits: int) -> None:
-    seen = evidence.setdefault("seen", ["0", "0", 0])
-    current = int(seen[0], 16)
-    if current & bits == bits:
+def _seen(evidence: dict[str, Any]) -> list[Any]:
+    seen: list[Any] = evidence.get("seen") or []
+    if len(seen) != 3 or not isinstance(seen[0], list):  # absent, or written by an older version
+        seen = [[0] * (_BLOOM_BITS // 32), [0] * (_BLOOM_BITS // 32), 0]
+        evidence["seen"] = seen
+    return seen
+
+
+def _known_author(evidence: dict[str, Any], bits: tuple[int, int, int]) -> bool:
+    current, previous, _ = _seen(evidence)
+    return _has(current, bits) or _has(previous, bits)
+
+
+def _remember_author(evidence: dict[str, Any], bits: tuple[int, int, int]) -> None:
+    seen = _seen(evidence)
+    if _has(seen[0], bits):
         return
     if seen[2] >= _BLOOM_GENERATION:
-        seen[1], current, seen[2] = seen[0], 0, 0
-    seen[0] = format(current | bits, "x")
+        seen[1], seen[0], seen[2] = seen[0], [0] * (_BLOOM_BITS // 32), 0
+    for bit in bits:
+        seen[0][bit >> 5] |= 1 << (bit & 31)
     seen[2] += 1
 
 
@@ -111,7 +121,7 @@ def record(state: State, mention: ScoredMention, negative: bool, settings: Detec
     row = _row(mention, settings)
     cl.add(
         evidence.setdefault("cl", []),
-        cl.signature(mention.text or mention.title or ""),
+        row[_SIGNATURE],
         mention.author.id or mention.author.handle or mention.mention_id,
         row[_EPOCH],
         row,
@@ -145,7 +155,8 @@ def _count_by(counts: dict[str, float], key: str, horizon: float, capacity: int)
 
 
 def _row(mention: ScoredMention, settings: DetectorSettings) -> list[Any]:
-    text = _preview(mention.text or mention.title or "", settings.preview_chars)
+    full_text = mention.text or mention.title or ""
+    text = _preview(full_text, settings.preview_chars)
     return [
         mention.reach,
         mention.published_at.timestamp(),
@@ -157,11 +168,17 @@ def _row(mention: ScoredMention, settings: DetectorSettings) -> list[Any]:
         mention.detected_language,
         mention.sentiment,
         mention.published_at.astimezone(UTC).isoformat(),
+        cl.signature(full_text),
     ]
 
 
 def _rank_by_time(row: list[Any]) -> tuple[float, str]:
     return (row[_EPOCH], row[_ID])
+
+
+def _signature_of(row: list[Any]) -> str:
+    """The near-duplicate signature of a stored row (computed for rows stored by an older version)."""
+    return str(row[_SIGNATURE]) if len(row) > _SIGNATURE else cl.signature(row[_TEXT])
 
 
 def _keep_top(state: State, mention: ScoredMention, settings: DetectorSettings, row: list[Any]) -> None:
@@ -170,8 +187,8 @@ def _keep_top(state: State, mention: ScoredMention, settings: DetectorSettings, 
     # would be sorted last and cut, or lose to its same-text row (which ranks no lower than the last).
     if top and len(top) == settings.top_mentions and _rank(row) >= _rank(top[-1]):
         return
-    key = cl.signature(row[_TEXT])
-    same_text = next((i for i, kept in enumerate(top) if cl.signature(kept[_TEXT]) == key), None)
+    key = row[_SIGNATURE]
+    same_text = next((i for i, kept in enumerate(top) if _signature_of(kept) == key), None)
     if same_text is not None:
         if _rank(row) >= _rank(top[same_text]):
             return

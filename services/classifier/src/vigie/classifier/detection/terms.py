@@ -1,8 +1,8 @@
 """Terms and hashtags of short posts, and bounded decayed term tables to compare an incident with its baseline.
 
 A table is ``{"n": documents, "t": {term: documents containing it}}``. It keeps at most ``capacity`` terms with
-the Space-Saving rule: a new term of a full table replaces the least frequent one (ties by term order, so it is
-deterministic) and inherits its count plus one. A term that rises during an incident therefore climbs into the
+the Space-Saving rule: a new term of a full table replaces the least frequent one (ties: the oldest entry, so
+it is deterministic) and inherits its count plus one. A term that rises during an incident therefore climbs into the
 table instead of being evicted again by the next new term (the counts of a full table are over-estimates by at
 most the evicted count). Every count is halved when the document count passes ``horizon``: an exponentially
 fading memory at constant size.
@@ -52,8 +52,10 @@ STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 
 
 def _word(token: str) -> str:
-    token = _POSSESSIVE.sub("", token.strip("'’-"))
-    return _ELISION.sub("", token)
+    token = token.strip("'’-")
+    if "'" not in token and "’" not in token:
+        return token
+    return _ELISION.sub("", _POSSESSIVE.sub("", token))
 
 
 def tokens(text: str) -> tuple[set[str], set[str]]:
@@ -88,10 +90,10 @@ def count(table: Table, terms: set[str], capacity: int, horizon: float) -> None:
             continue
         inherited = 0.0
         if len(counts) >= capacity:
-            # The least frequent term, ties by term order (min over the values first: no key function call
-            # per term, as every new term of a full table evicts one).
+            # The least frequent term, ties by table order (the oldest entry first: the order survives the
+            # state's JSON round trip, so it is deterministic); the scan stops at the first tie.
             inherited = min(counts.values())
-            del counts[min(name for name, value in counts.items() if value == inherited)]
+            del counts[next(name for name, value in counts.items() if value == inherited)]
         counts[term] = inherited + 1.0
     table["n"] += 1.0
     if table["n"] > horizon:
