@@ -18,6 +18,8 @@ from vigie.schemas import AlertEvent, Evidence, EvidenceMention, PostCluster, Se
 
 QUOTE_CHARS = 160
 _STORY_TERMS = 6
+#: Below this many negative posts the dominant terms are too few to judge which top posts are on topic.
+RELEVANCE_MIN_MENTIONS = 50
 #: A cluster smaller than this is no storyline: the most reached post tells the story better.
 STORYLINE_MIN_SIZE = 5
 
@@ -56,10 +58,11 @@ def _words(text: str) -> set[str]:
 
 def relevant_mentions(evidence: Evidence) -> tuple[EvidenceMention, ...]:
     """The top posts that share a dominant term or hashtag with the incident (all of them when there are no
-    terms, or when fewer than two would be left): an unrelated complaint that happened to reach many people
+    terms, in an incident of fewer than :data:`RELEVANCE_MIN_MENTIONS` negative posts, or when fewer than two
+    would be left): an unrelated complaint that happened to reach many people
     during the incident is not one of the posts that matter."""
     keys = {t.term.casefold() for t in evidence.terms} | {h.term.casefold().lstrip("#") for h in evidence.hashtags}
-    if not keys:
+    if not keys or (evidence.negative_mentions or 0) < RELEVANCE_MIN_MENTIONS:
         return evidence.top_mentions
     kept = tuple(m for m in evidence.top_mentions if _words(m.text) & keys)
     return kept if len(kept) >= 2 else evidence.top_mentions
