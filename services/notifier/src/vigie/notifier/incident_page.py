@@ -35,10 +35,9 @@ from pydantic import SecretStr
 from vigie.notifier.api import host_name, refusal
 from vigie.notifier.clock import Clock
 from vigie.notifier.incident_history import ActionError, IncidentHistory
-from vigie.notifier.integrations.email import chart_request_for
 from vigie.notifier.links import IncidentLinks, SignedLink
 from vigie.notifier.matchers import Matcher
-from vigie.notifier.rendering.chart import ChartRenderer
+from vigie.notifier.rendering.chart import ChartRenderer, chart_request_for
 from vigie.notifier.rendering.page import PAGE_WORDS, PageForm, render_forbidden, render_page
 from vigie.notifier.routes_config import Locale
 from vigie.notifier.silences import Silences

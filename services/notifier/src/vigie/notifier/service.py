@@ -96,7 +96,7 @@ def build_integrations(
 ) -> dict[str, Integration]:
     return {
         "email": EmailDelivery(clock, settings.smtp_password, charts, links),
-        "slack": SlackDelivery(client, clock, settings.slack_token, links),
+        "slack": SlackDelivery(client, clock, settings.slack_token, links, charts or ThreadChartRenderer()),
         "teams": TeamsDelivery(client, clock, links),
         "webhook": WebhookDelivery(client, clock, settings.webhook_secret),
     }

@@ -14,7 +14,6 @@ from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import cast
-from zoneinfo import ZoneInfo
 
 import aiosmtplib
 from pydantic import SecretStr
@@ -24,15 +23,12 @@ from vigie.notifier.errors import PermanentDeliveryError, RetryableDeliveryError
 from vigie.notifier.integrations.headers import header_token
 from vigie.notifier.links import IncidentLinks
 from vigie.notifier.notification import Notification
-from vigie.notifier.rendering.catalog import CATALOG
-from vigie.notifier.rendering.chart import ChartRenderer, ChartRequest, ThreadChartRenderer
+from vigie.notifier.rendering.chart import ChartRenderer, ChartRequest, ThreadChartRenderer, chart_request_for
 from vigie.notifier.rendering.escaping import header_text
-from vigie.notifier.rendering.numbers import zone_name
 from vigie.notifier.rendering.templates import render_email_html, render_email_text
 from vigie.notifier.rendering.view import build_view
-from vigie.notifier.routes_config import Locale, SmtpServer
+from vigie.notifier.routes_config import SmtpServer
 from vigie.schemas import Integration as IntegrationName
-from vigie.schemas import SeriesPoint
 
 #: A Message-ID as this module writes them (what a thread reference must look like to be reused).
 _MESSAGE_ID = re.compile(r"<[A-Za-z0-9._-]{1,200}@[A-Za-z0-9.-]{1,253}>")
@@ -60,22 +56,6 @@ def chart_request(notification: Notification) -> ChartRequest | None:
         return None
     return chart_request_for(
         notification.alert.evidence.series, notification.receiver.timezone, notification.receiver.locale
-    )
-
-
-def chart_request_for(series: tuple[SeriesPoint, ...], timezone: str, locale: Locale) -> ChartRequest:
-    """The chart of ``series`` in the words of ``locale`` (the email and the incident page draw the same)."""
-    words = CATALOG[locale]
-    return ChartRequest(
-        series,
-        timezone,
-        words["chart_title"],
-        words["legend_observed"],
-        words["legend_expected"],
-        words["legend_partial"],
-        words["chart_unit"],
-        zone_name(ZoneInfo(timezone), locale),
-        locale,
     )
 
 

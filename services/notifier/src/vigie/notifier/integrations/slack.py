@@ -6,6 +6,8 @@ signed chart URL) and the buttons."""
 
 from __future__ import annotations
 
+import json
+import logging
 from typing import Any
 
 import httpx
@@ -16,9 +18,13 @@ from vigie.notifier.errors import PermanentDeliveryError, RetryableDeliveryError
 from vigie.notifier.integrations.base import post_json
 from vigie.notifier.links import IncidentLinks
 from vigie.notifier.notification import Notification
+from vigie.notifier.rendering.catalog import CATALOG
+from vigie.notifier.rendering.chart import ChartRenderer, chart_request_for
 from vigie.notifier.rendering.slack import slack_blocks, slack_text
 from vigie.notifier.rendering.view import build_view
 from vigie.schemas import Integration as IntegrationName
+
+log = logging.getLogger(__name__)
 
 #: Web API errors worth retrying; every other ``ok: false`` error is permanent.
 RETRYABLE_API_ERRORS = frozenset(
@@ -35,9 +41,11 @@ class SlackDelivery:
         clock: Clock,
         token: SecretStr | None = None,
         links: IncidentLinks | None = None,
+        charts: ChartRenderer | None = None,
     ) -> None:
         self._client = client
         self._links = links
+        self._charts = charts
         self._clock = clock
         self._token = token
 
@@ -57,13 +65,53 @@ class SlackDelivery:
         ref = notification.thread_ref
         if notification.kind == "open" or ref is None or "/" not in ref:
             answer = await self.call_api(config.api_url, "chat.postMessage", {"channel": config.channel, **payload})
-            return f"{answer.get('channel', config.channel)}/{answer['ts']}"
+            channel = str(answer.get("channel", config.channel))
+            await self._upload_chart(config.api_url, channel, str(answer["ts"]), notification)
+            return f"{channel}/{answer['ts']}"
         channel, ts = ref.rsplit("/", 1)
         reply = {"channel": channel, "thread_ts": ts, **payload}
         if notification.alert.transition in ("escalated", "resolved") or notification.kind == "resolve":
             reply["reply_broadcast"] = True
         await self.call_api(config.api_url, "chat.postMessage", reply)
         return ref
+
+    async def _upload_chart(self, api_url: str, channel: str, thread_ts: str, notification: Notification) -> None:
+        """Best effort: the chart as a file in the new thread (files.getUploadURLExternal, the upload,
+        files.completeUploadExternal). The message is already posted, so no failure here may fail (and
+        resend) the notification: errors are logged and dropped."""
+        if self._charts is None or self._token is None:
+            return
+        try:
+            request = chart_request_for(
+                notification.alert.evidence.series, notification.receiver.timezone, notification.receiver.locale
+            )
+            png = await self._charts.render(request)
+            if png is None:
+                return
+            base = api_url.rstrip("/")
+            auth = {"Authorization": f"Bearer {self._token.get_secret_value()}"}
+            answer = (
+                await self._client.post(
+                    f"{base}/files.getUploadURLExternal",
+                    data={"filename": "chart.png", "length": str(len(png))},
+                    headers=auth,
+                )
+            ).json()
+            if not answer.get("ok"):
+                raise RuntimeError(str(answer.get("error", "unknown_error"))[:200])
+            uploaded = await self._client.post(str(answer["upload_url"]), content=png)
+            uploaded.raise_for_status()
+            title = CATALOG[notification.receiver.locale]["chart_title"]
+            files = json.dumps([{"id": str(answer["file_id"]), "title": title}])
+            done = await self._client.post(
+                f"{base}/files.completeUploadExternal",
+                data={"files": files, "channel_id": channel, "thread_ts": thread_ts},
+                headers=auth,
+            )
+            if not done.json().get("ok"):
+                raise RuntimeError(str(done.json().get("error", "unknown_error"))[:200])
+        except Exception as exc:  # the chart is a bonus: the message with its evidence is already there
+            log.warning("slack chart upload failed", extra={"error": f"{type(exc).__name__}: {exc}"[:300]})
 
     async def call_api(self, api_url: str, method: str, body: dict[str, Any]) -> dict[str, Any]:
         """Call a Web API method with the bot token; ``ok: false`` errors are classified (retryable or not)."""

@@ -22,6 +22,9 @@ from functools import cache
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from vigie.notifier.rendering.catalog import CATALOG
+from vigie.notifier.rendering.numbers import zone_name
+from vigie.notifier.routes_config import Locale
 from vigie.schemas import SeriesPoint
 
 #: matplotlib's font cache and text layout are not thread-safe: every drawing in a thread holds this.
@@ -105,6 +108,22 @@ def draw_chart(request: ChartRequest) -> bytes | None:
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png", pil_kwargs={"compress_level": 1})  # speed over bytes
     return buffer.getvalue()
+
+
+def chart_request_for(series: tuple[SeriesPoint, ...], timezone: str, locale: Locale) -> ChartRequest:
+    """The chart of ``series`` in the words of ``locale`` (the email and the incident page draw the same)."""
+    words = CATALOG[locale]
+    return ChartRequest(
+        series,
+        timezone,
+        words["chart_title"],
+        words["legend_observed"],
+        words["legend_expected"],
+        words["legend_partial"],
+        words["chart_unit"],
+        zone_name(ZoneInfo(timezone), locale),
+        locale,
+    )
 
 
 class ChartRenderer(Protocol):
