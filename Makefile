@@ -41,12 +41,19 @@ $(TOOLS)/bin/promtool:
 # Where promtool cannot be had (no apt-get: not Debian/Ubuntu; or the download fails), outside CI the promtool
 # tests are skipped with a message saying so; in CI (CI set) a missing promtool fails the run instead.
 PROMTOOL_MISSING := promtool not found (PATH, PROMTOOL, $(TOOLS)/bin) and not fetched from Debian's prometheus package
-install-tools: ## tools the test suite needs besides Python packages (promtool)
+install-tools: ## tools the test suite needs besides Python packages (promtool, chromium + chromedriver)
 	@if [ -n "$$PROMTOOL" ] || command -v promtool >/dev/null 2>&1 || [ -x $(TOOLS)/bin/promtool ]; then :; \
 	elif command -v apt-get >/dev/null 2>&1 && $(MAKE) --no-print-directory $(TOOLS)/bin/promtool; then :; \
 	elif [ -n "$$CI" ]; then echo "$(PROMTOOL_MISSING): CI must run the promtool tests" >&2; exit 1; \
 	else echo "warning: $(PROMTOOL_MISSING) (needs apt-get): the promtool tests will be SKIPPED;" \
 		"install promtool or set PROMTOOL=/path/to/promtool to run them" >&2; fi
+	@# The incident page's browser test: Debian's chromium and its driver (root, as in CI); skipped with a message
+	@# where they cannot be installed.
+	@{ command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; } || \
+		{ command -v apt-get >/dev/null 2>&1 && \
+		  { apt-get install -y -qq chromium chromium-driver >/dev/null 2>&1 || \
+		    { apt-get update -qq && apt-get install -y -qq chromium chromium-driver; }; }; } || \
+		echo "warning: chromium and chromedriver could not be installed: the incident page's browser test will be SKIPPED" >&2
 
 lint: install ## ruff and mypy --strict
 	$(VENV)/bin/ruff check .

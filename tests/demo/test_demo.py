@@ -80,7 +80,16 @@ def test_demo_records_slack_thread(demo_run: tuple[subprocess.CompletedProcess[s
     posts = [r for r in requests if r["endpoint"].endswith("chat.postMessage")]
     assert posts and "thread_ts" not in posts[0]["body"]
     assert all("thread_ts" in r["body"] for r in posts[1:]), "updates and resolution are threaded"
-    assert any(r["endpoint"].endswith("chat.update") for r in requests), "the original message shows RESOLVED"
+    assert not any(r["endpoint"].endswith("chat.update") for r in requests), "the first message keeps its evidence"
+    assert posts[-1]["body"].get("reply_broadcast") is True, "the resolution is told in the channel too"
+    assert any(b["type"] == "actions" for b in posts[0]["body"]["blocks"]), "buttons: open, acknowledge, silence"
+
+
+def test_demo_keeps_the_acknowledged_incident_page(demo_run: tuple[subprocess.CompletedProcess[str], Path]) -> None:
+    _, output = demo_run
+    page = (output / "incident-page.html").read_text(encoding="utf-8")
+    assert "Pris en charge par" in page and "Campagne de copier-coller" in page
+    assert (output / "incident-page-chart.png").read_bytes().startswith(b"\x89PNG")
 
 
 def test_backtest_of_what_the_collector_emitted_equals_the_live_alerts(

@@ -93,9 +93,11 @@ async def test_email_thread_and_resolution_reply(smtp: SmtpServer) -> None:
         rig.accept(make_alert(1, "resolved", severity="critical"))
         await rig.drive(rig.clock.now() + timedelta(minutes=1))
     first, resolution = smtp.inbox.messages
-    assert first["Subject"] == "[CRITIQUE] Saint-Malo — mentions négatives 6× la normale"
+    # One subject for the whole incident (clients thread on it); the status is in the body.
+    assert first["Subject"] == "Saint-Malo\u00a0: vague de mentions négatives (incident du 27/11/2026 09:00)"
     assert first["In-Reply-To"] is None
-    assert resolution["Subject"].startswith("[RÉSOLU] Saint-Malo")
+    assert resolution["Subject"] == first["Subject"]
+    assert resolution.get_body(("plain",)).get_content().startswith("RÉSOLU")
     assert resolution["In-Reply-To"] == first["Message-ID"] == resolution["References"]
     assert smtp.inbox.envelopes[0] == ("vigie@example.org", ["mairie@example.org"])
     assert [p.get_content_type() for p in first.walk()][:3] == [
@@ -137,17 +139,13 @@ async def test_slack_bot_threads_updates_and_marks_the_first_message_resolved(sl
         rig.accept(make_alert(2, "resolved", severity="critical"))
         await rig.drive(rig.clock.now())
     calls = [(r.path, r.json()) for r in slack.requests]
-    assert [path for path, _ in calls] == [
-        "/api/chat.postMessage",
-        "/api/chat.postMessage",
-        "/api/chat.update",
-        "/api/chat.postMessage",
-    ]
+    # The resolution is a reply broadcast to the channel: the first message (and its evidence) is never rewritten.
+    assert [path for path, _ in calls] == ["/api/chat.postMessage", "/api/chat.postMessage", "/api/chat.postMessage"]
     opener_ts = "1764230400.000001"
     assert "thread_ts" not in calls[0][1]
     assert calls[1][1]["thread_ts"] == opener_ts and calls[1][1]["reply_broadcast"] is True
-    assert calls[2][1]["ts"] == opener_ts and calls[2][1]["text"].startswith("[RESOLVED] Saint-Malo")
-    assert calls[3][1]["thread_ts"] == opener_ts
+    assert calls[2][1]["thread_ts"] == opener_ts and calls[2][1]["reply_broadcast"] is True
+    assert calls[2][1]["text"].startswith("RÉSOLU") or calls[2][1]["text"].startswith("RESOLVED")
     assert all(r.headers["Authorization"] == "Bearer xoxb-test-token" for r in slack.requests)
     assert {r.thread_ref for r in rig.sink.receipts} == {f"C0VIGIE/{opener_ts}"}
 

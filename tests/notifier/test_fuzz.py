@@ -178,7 +178,7 @@ hostile_alerts = st.builds(
 LIVE_SLACK = re.compile(r"<[!@#]|<(?!https?://[^\s|<>]*\|)")
 POST_LINK_URL = re.compile(r"<https?://[^\s|<>]*\|")
 PINGS = re.compile(r"(?<![\w\u2060])@(here|channel|everyone)\b")
-ALLOWED_TAGS = {"html", "head", "meta", "title", "body", "h2", "h3", "p", "table", "tr", "th", "td", "img", "ul",
+ALLOWED_TAGS = {"html", "head", "meta", "title", "body", "h2", "h3", "p", "span", "table", "tr", "th", "td", "img", "ul",
                 "li", "blockquote", "small", "a", "b", "br", "hr"}  # fmt: skip
 
 

@@ -38,14 +38,21 @@ def notification(
 def test_subjects_and_locales() -> None:
     fr = build_view(notification("fr", severity="critical"), NOW)
     en = build_view(notification("en", severity="critical"), NOW)
-    assert fr.subject == "[CRITIQUE] Saint-Malo — mentions négatives 6× la normale"
-    assert en.subject == "[CRITICAL] Saint-Malo — negative mentions 6× expected"
+    # One subject per incident (mail clients thread on it): severity and status are in the body.
+    assert fr.subject == "Saint-Malo\u00a0: vague de mentions négatives (incident du 27/11/2026 09:00)"
+    assert en.subject == "Saint-Malo: surge of negative mentions (incident of 2026-11-27 03:00)"
+    assert fr.status == "CRITIQUE — nouvel incident"
     assert "Une vague de mentions négatives sur Saint-Malo" in fr.intro
     assert "A surge of negative mentions about Saint-Malo" in en.intro
-    assert ("Début", "27/11/2026 09:00 CET") in fr.facts  # 08:00 UTC in Paris
-    assert ("Started", "2026-11-27 03:00 EST") in en.facts  # and in New York
+    assert ("Début", "27/11/2026 09:00") in fr.facts  # 08:00 UTC in Paris
+    assert ("Heures", "heure de Paris") in fr.facts
+    assert ("Started", "2026-11-27 03:00") in en.facts  # and in New York
+    assert ("Times", "New York time") in en.facts
     resolved = build_view(notification("fr", "resolve", sequence=4, transition="resolved", ratio=2.5), NOW)
-    assert resolved.subject == "[RÉSOLU] Saint-Malo — mentions négatives 2,5× la normale"
+    assert resolved.subject == fr.subject
+    assert resolved.status.startswith("RÉSOLU")
+    # The resolution quotes the peak, not the last window's ratio next to "back to normal".
+    assert "× la normale" not in resolved.figures and "Pic" in resolved.figures
 
 
 def _no_live_markup(text: str, markup: bool = True) -> None:

@@ -19,10 +19,12 @@ from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 
+import aiohttp
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from rich.console import Console
 from rich.table import Table
 
+from vigie.demo.incident_page import incident_link, visit
 from vigie.demo.processes import ServiceNotReadyError, ServiceProcesses, embedded_broker_env
 from vigie.demo.scenario import as_replay_record, generate
 from vigie.demo.stand_ins import SlackStandIn, SmtpStandIn
@@ -144,6 +146,21 @@ def _verdict(timeline: Timeline, smtp: SmtpStandIn, slack: SlackStandIn) -> list
     return problems
 
 
+async def _visit_incident_page(smtp: SmtpStandIn, output: Path, console: Console) -> Path | None:
+    """Open the first email's incident link, acknowledge there, and keep the page (None: no link)."""
+    link = next((found for m in smtp.received if (found := incident_link(m.path)) is not None), None)
+    if link is None:
+        console.print("[yellow]no incident link in the emails[/]")
+        return None
+    try:
+        page = await visit(link, output)
+    except (aiohttp.ClientError, OSError) as exc:
+        console.print(f"[yellow]incident page not reached: {exc}[/]")
+        return None
+    console.print(f"incident page (acknowledged by the demo): {page}")
+    return page
+
+
 async def run_demo(options: DemoOptions, console: Console | None = None) -> int:
     console = console or Console()
     started = time.monotonic()
@@ -215,6 +232,7 @@ async def run_demo(options: DemoOptions, console: Console | None = None) -> int:
                     break
             else:
                 console.print(f"[yellow]stopped waiting after {options.timeout_s:.0f}s[/]")
+        page = await _visit_incident_page(smtp, output, console)
         elapsed = time.monotonic() - started
         console.print(_summary(timeline, smtp, slack, len(posts), elapsed))
         problems = _verdict(timeline, smtp, slack)
@@ -231,6 +249,7 @@ async def run_demo(options: DemoOptions, console: Console | None = None) -> int:
                     "incidents": {k: [e.transition for e in v] for k, v in timeline.incidents().items()},
                     "emails": [m.path.name for m in smtp.received],
                     "slack_requests": [r.path.name for r in slack.received],
+                    "incident_page": page.name if page is not None else None,
                     "problems": problems,
                     "wall_time_s": round(elapsed, 1),
                 },

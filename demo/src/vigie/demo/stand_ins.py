@@ -134,11 +134,24 @@ class SlackStandIn:
         return f"http://127.0.0.1:{self.port}"
 
     async def _handle(self, request: web.Request) -> web.Response:
-        try:
-            body = await request.json()
-        except json.JSONDecodeError:
-            body = {"_raw": (await request.text())[:10_000]}
         endpoint = request.path
+        if endpoint.startswith("/upload/"):  # a file upload (files.getUploadURLExternal's URL): kept as is
+            number = next(self._counter)
+            (self.outdir / f"slack-{number:03d}-upload-{_safe_name(endpoint.rsplit('/', 1)[-1])}.png").write_bytes(
+                await request.read()
+            )
+            return web.Response(text="OK")
+        if request.content_type == "application/x-www-form-urlencoded":
+            body: dict[str, Any] = {k: str(v) for k, v in (await request.post()).items()}
+        else:
+            try:
+                body = await request.json()
+            except json.JSONDecodeError:
+                body = {"_raw": (await request.text())[:10_000]}
+        if endpoint == "/api/files.getUploadURLExternal":
+            file_id = f"F{next(self._ts):08d}"
+            self._record(endpoint, body)
+            return web.json_response({"ok": True, "upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id})
         number = next(self._counter)
         path = self.outdir / f"slack-{number:03d}-{_safe_name(endpoint.rsplit('/', 1)[-1])}.json"
         path.write_text(json.dumps({"endpoint": endpoint, "body": body}, indent=2, ensure_ascii=False), "utf-8")
@@ -149,6 +162,14 @@ class SlackStandIn:
             ts = body.get("ts") or f"1765000000.{next(self._ts):06d}"
             return web.json_response({"ok": True, "channel": body.get("channel", "C0DEMO"), "ts": ts})
         return web.Response(text="ok")
+
+    def _record(self, endpoint: str, body: dict[str, Any]) -> None:
+        number = next(self._counter)
+        path = self.outdir / f"slack-{number:03d}-{_safe_name(endpoint.rsplit('/', 1)[-1])}.json"
+        path.write_text(json.dumps({"endpoint": endpoint, "body": body}, indent=2, ensure_ascii=False), "utf-8")
+        received = SlackRequest(path=path, endpoint=endpoint, body=body)
+        self.received.append(received)
+        self.on_request(received)
 
     async def start(self) -> None:
         app = web.Application()

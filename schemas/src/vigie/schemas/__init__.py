@@ -12,6 +12,7 @@ from vigie.schemas.alert import (
     Evidence,
     EvidenceMention,
     IncidentKind,
+    PostCluster,
     SeriesPoint,
     Severity,
     Significance,
@@ -36,6 +37,7 @@ from vigie.schemas.digest import (
     Volume,
 )
 from vigie.schemas.errors import ConfigError, DecodeError, VigieSchemaError
+from vigie.schemas.feedback import FeedbackAction, FeedbackEvent
 from vigie.schemas.mention import (
     Author,
     Engagement,
@@ -51,6 +53,7 @@ from vigie.schemas.registry import (
     DEADLETTER,
     DELIVERIES,
     DIGESTS,
+    FEEDBACK,
     MENTIONS_RAW,
     MENTIONS_SCORED,
     TOPICS,
@@ -71,6 +74,7 @@ __all__ = [
     "DEADLETTER",
     "DELIVERIES",
     "DIGESTS",
+    "FEEDBACK",
     "MAX_VALUE_BYTES",
     "MENTIONS_RAW",
     "MENTIONS_SCORED",
@@ -94,11 +98,14 @@ __all__ = [
     "ErrorClass",
     "Evidence",
     "EvidenceMention",
+    "FeedbackAction",
+    "FeedbackEvent",
     "IncidentKind",
     "IncidentOutcome",
     "Integration",
     "KnownEvent",
     "Outcome",
+    "PostCluster",
     "RawMention",
     "ScoredMention",
     "Sentiment",

@@ -58,6 +58,22 @@ class CountBy(Contract):
     count: Count
 
 
+class PostCluster(Contract):
+    """Near-duplicate negative posts (same words once links, handles and punctuation are set aside).
+
+    ``campaign`` flags a copy-paste campaign: many copies by distinct accounts within a short time."""
+
+    text: Annotated[str, Field(max_length=1000)] = Field(description="Preview of the most reached post.")
+    url: Url | None = None
+    author_handle: ShortText | None = None
+    source: SourceKind
+    reach: Count = Field(default=0, description="Reach of the representative (most reached) post.")
+    size: Count = Field(description="Posts of the cluster counted in the incident (or the window that raised it).")
+    authors: Count = Field(description="Distinct authors of those posts (estimated beyond a few hundred).")
+    campaign: bool = False
+    first_published_at: AwareDatetime
+
+
 class Significance(Contract):
     """Why the detector decided: the figures at the time of the event."""
 
@@ -78,6 +94,18 @@ class Evidence(Contract):
     hashtags: tuple[TermWeight, ...] = Field(default=(), max_length=30)
     sources: tuple[CountBy, ...] = Field(default=(), max_length=16)
     languages: tuple[CountBy, ...] = Field(default=(), max_length=32)
+    clusters: tuple[PostCluster, ...] = Field(
+        default=(), max_length=10, description="Largest clusters of near-duplicate posts, largest first."
+    )
+    first_mention: EvidenceMention | None = Field(
+        default=None, description="The earliest negative post of the incident (or of the window that raised it)."
+    )
+    negative_mentions: Count | None = Field(
+        default=None, description="Negative posts counted in the incident (or in the window that raised it)."
+    )
+    new_author_share: Annotated[float, Field(ge=0, le=1)] | None = Field(
+        default=None, description="Share of those posts whose author the territory's baseline had not seen."
+    )
 
 
 class AlertEvent(Contract):

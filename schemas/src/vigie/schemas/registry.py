@@ -15,6 +15,7 @@ from vigie.schemas.alert import AlertEvent
 from vigie.schemas.deadletter import DeadLetter
 from vigie.schemas.delivery import DeliveryReceipt
 from vigie.schemas.digest import DigestEvent
+from vigie.schemas.feedback import FeedbackEvent
 from vigie.schemas.mention import RawMention, ScoredMention
 
 Service = Literal["collector", "classifier", "notifier", "integrators"]
@@ -56,6 +57,7 @@ MENTIONS_SCORED = "vigie.mentions.scored.v1"
 ALERTS = "vigie.alerts.v1"
 DELIVERIES = "vigie.deliveries.v1"
 DIGESTS = "vigie.digests.v1"
+FEEDBACK = "vigie.feedback.v1"
 
 _TRANSITIONS = ("raised", "updated", "escalated", "resolved")
 _OUTCOMES = ("delivered", "failed", "silenced", "suppressed")
@@ -67,6 +69,7 @@ _EVENT_TYPES: dict[str, tuple[str, ...]] = {
     DELIVERIES: tuple(f"org.vigie.delivery.{o}.v1" for o in _OUTCOMES),
     DIGESTS: tuple(f"org.vigie.digest.{p}.v1" for p in _DIGEST_PERIODS),
     DEADLETTER: ("org.vigie.deadletter.v1",),
+    FEEDBACK: tuple(f"org.vigie.feedback.{a}.v1" for a in ("acknowledged", "silenced", "false_alarm", "real_crisis")),
 }
 
 TOPICS: dict[str, TopicSpec] = {
@@ -145,6 +148,24 @@ TOPICS: dict[str, TopicSpec] = {
             event_id=lambda d: d.digest_id,
             subject=lambda d: d.territory_id,
             retention_ms=30 * 24 * 3600 * 1000,
+        ),
+        TopicSpec(
+            name=FEEDBACK,
+            description=(
+                "What people did about incidents (acknowledged, silenced, false alarm, real crisis), from the "
+                "incident page, Slack or the API; one record per action (action_id is the idempotency key); "
+                "keyed by incident."
+            ),
+            value_model=FeedbackEvent,
+            key_field="incident_id",
+            partitions=3,
+            producers=("notifier",),
+            consumers=("classifier", "integrators"),
+            dead_letter=DEADLETTER,
+            event_type=lambda f: f"org.vigie.feedback.{f.action}.v1",
+            event_id=lambda f: f.action_id,
+            subject=lambda f: f.territory_id,
+            retention_ms=365 * 24 * 3600 * 1000,
         ),
         TopicSpec(
             name=DEADLETTER,

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from vigie.notifier.clock import Clock
+from vigie.notifier.incident_history import IncidentHistory
 from vigie.notifier.notification import MessageKind, Notification
 from vigie.notifier.notification_log import NotificationLog, ThreadRecord
 from vigie.notifier.offsets import OffsetTracker, RecordRef
@@ -110,8 +111,11 @@ class Dispatcher:
         tracker: OffsetTracker,
         clock: Clock,
         stages: Sequence[Stage] | None = None,
+        history: IncidentHistory | None = None,
     ) -> None:
         self.config = config
+        #: Timeline and deliveries of each incident, for its page.
+        self.history = history if history is not None else IncidentHistory()
         self.stages = stages if stages is not None else default_stages(silences)
         self.silences = silences
         self.log = log
@@ -126,6 +130,7 @@ class Dispatcher:
         """Route one alert event; schedule a message per receiver unless the log shows it was handled."""
         if record is not None:
             self.tracker.hold(record)  # seen: its offset counts even when nothing is scheduled for it
+        self.history.alert(alert)
         try:
             return self._accept(alert, record)
         finally:
@@ -304,6 +309,7 @@ class Dispatcher:
     def complete(self, job: Job, receipt: DeliveryReceipt) -> None:
         """The job ended with ``receipt`` (already written to the log topic): release its records."""
         self.log.record(receipt)
+        self.history.delivery(receipt)
         thread = self._threads.get(job.key)
         if thread is None or thread.in_flight is None:
             return

@@ -3,12 +3,26 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from vigie.notifier.dead_letters import describe_failure
+from vigie.notifier.incident_history import IncidentHistory
 from vigie.notifier.notification_log import NotificationLog
-from vigie.schemas import DEADLETTER, DELIVERIES, DeadLetter, DecodeError, DeliveryReceipt, decode, encode
+from vigie.schemas import (
+    ALERTS,
+    DEADLETTER,
+    DELIVERIES,
+    FEEDBACK,
+    DeadLetter,
+    DecodeError,
+    DeliveryReceipt,
+    FeedbackEvent,
+    decode,
+    encode,
+)
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +44,41 @@ class KafkaLogSink:
         await self._producer.send_and_wait(record.topic, record.value, key=record.key, headers=record.headers)
 
 
-async def replay_notification_log(bootstrap_servers: str, log_: NotificationLog, idle_ms: int = 300) -> int:
-    """Read ``vigie.deliveries.v1`` from the beginning into ``log_``; return the number of receipts.
+class KafkaFeedbackSink:
+    """Publishes accepted incident actions on ``vigie.feedback.v1`` (acks=all, awaited)."""
+
+    def __init__(self, producer: AIOKafkaProducer, source: str) -> None:
+        self._producer = producer
+        self._source = source
+
+    async def publish(self, event: FeedbackEvent) -> None:
+        record = encode(FEEDBACK, event, source=self._source)
+        await self._producer.send_and_wait(record.topic, record.value, key=record.key, headers=record.headers)
+
+
+async def replay_notification_log(
+    bootstrap_servers: str, log_: NotificationLog, idle_ms: int = 300, history: IncidentHistory | None = None
+) -> int:
+    """Read ``vigie.deliveries.v1`` from the beginning into ``log_`` (and the incident pages' ``history``);
+    return the number of receipts. See :func:`replay_topic`."""
+
+    def record(receipt: Any) -> None:
+        log_.record(receipt)
+        if history is not None:
+            history.delivery(receipt)
+
+    return await replay_topic(bootstrap_servers, DELIVERIES, record, idle_ms)
+
+
+async def replay_alert_history(bootstrap_servers: str, history: IncidentHistory, idle_ms: int = 300) -> int:
+    """Read ``vigie.alerts.v1`` from the beginning into the incident pages' history (its timeline and latest
+    evidence), so that a page link keeps working after a restart. See :func:`replay_topic`."""
+    return await replay_topic(bootstrap_servers, ALERTS, history.alert, idle_ms)
+
+
+async def replay_topic(bootstrap_servers: str, topic: str, on_record: Callable[[Any], None], idle_ms: int = 300) -> int:
+    """Read ``topic`` from the beginning, decoding each record and passing it to ``on_record``; return the
+    number of records passed.
 
     A record that cannot be decoded or recorded is skipped with a log line: it can never stop start-up.
     Reads until every partition reached the end offset seen at start, then until a poll of ``idle_ms``
@@ -41,11 +88,11 @@ async def replay_notification_log(bootstrap_servers: str, log_: NotificationLog,
     await consumer.start()
     count = 0
     try:
-        partitions = consumer.partitions_for_topic(DELIVERIES)
+        partitions = consumer.partitions_for_topic(topic)
         if not partitions:
             await consumer.topics()
-            partitions = consumer.partitions_for_topic(DELIVERIES) or set()
-        tps = [TopicPartition(DELIVERIES, p) for p in sorted(partitions)]
+            partitions = consumer.partitions_for_topic(topic) or set()
+        tps = [TopicPartition(topic, p) for p in sorted(partitions)]
         if not tps:
             return 0
         consumer.assign(tps)
@@ -57,13 +104,14 @@ async def replay_notification_log(bootstrap_servers: str, log_: NotificationLog,
             for records in batches.values():
                 for record in records:
                     try:
-                        receipt = decode(DELIVERIES, record.value, record.headers)
-                        log_.record(receipt)
+                        on_record(decode(topic, record.value, record.headers))
                     except DecodeError as exc:
-                        log.warning("skipping an undecodable receipt", extra={"reason": exc.reason})
+                        log.warning("skipping an undecodable record", extra={"topic": topic, "reason": exc.reason})
                         continue
                     except Exception as exc:  # a hostile value (RecursionError, ...) must not stop start-up
-                        log.warning("skipping an unusable receipt", extra={"reason": describe_failure(exc)})
+                        log.warning(
+                            "skipping an unusable record", extra={"topic": topic, "reason": describe_failure(exc)}
+                        )
                         continue
                     count += 1
             if not reached_end:

@@ -12,10 +12,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 import time
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import httpx
+from aiohttp import web
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import KafkaError
 from prometheus_client import CollectorRegistry
@@ -32,22 +35,26 @@ from vigie.notifier.digests.store import DigestStore
 from vigie.notifier.dispatch import Dispatcher
 from vigie.notifier.engine import DeliveryEngine
 from vigie.notifier.errors import StartupError
+from vigie.notifier.incident_history import IncidentHistory
+from vigie.notifier.incident_page import FeedbackSink, IncidentPages, add_incident_routes
 from vigie.notifier.integrations.base import Integration
 from vigie.notifier.integrations.email import EmailDelivery
 from vigie.notifier.integrations.slack import SlackDelivery
 from vigie.notifier.integrations.teams import TeamsDelivery
 from vigie.notifier.integrations.webhook import WebhookDelivery
-from vigie.notifier.kafka_io import KafkaLogSink, replay_notification_log
+from vigie.notifier.kafka_io import KafkaFeedbackSink, KafkaLogSink, replay_alert_history, replay_notification_log
+from vigie.notifier.links import IncidentLinks
 from vigie.notifier.metrics import NotifierMetrics
 from vigie.notifier.notification_log import NotificationLog
 from vigie.notifier.offsets import OffsetTracker
-from vigie.notifier.rendering.chart import ChartRenderer, ProcessChartRenderer
+from vigie.notifier.rendering.chart import ChartRenderer, ProcessChartRenderer, ThreadChartRenderer
 from vigie.notifier.retry import RetryPolicy
 from vigie.notifier.routes_config import RoutesConfig
 from vigie.notifier.settings import NotifierSettings, allowed_api_hosts, api_token_problem
 from vigie.notifier.silence_file import load_silences, save_silences
+from vigie.notifier.slack_interactions import add_slack_routes
 from vigie.runtime.health import OpsServer, build_app
-from vigie.schemas import ALERTS
+from vigie.schemas import ALERTS, FeedbackEvent
 
 log = logging.getLogger(__name__)
 
@@ -62,15 +69,49 @@ def build_digest_senders(
     }
 
 
+def incident_links(settings: NotifierSettings) -> IncidentLinks:
+    """The signer of incident-page links: the configured secret, or a random one for this process. Without
+    ``public_url`` the base is the bind address (set again once the server knows its port)."""
+    secret = (
+        settings.link_secret.get_secret_value().encode()
+        if settings.link_secret is not None
+        else secrets.token_bytes(32)
+    )
+    base = settings.public_url or f"http://{settings.http_host}:{settings.http_port}"
+    return IncidentLinks(secret, base, timedelta(seconds=settings.link_ttl_s))
+
+
+def _public_host(settings: NotifierSettings) -> frozenset[str]:
+    """The host of ``public_url`` (readers reach the incident pages by it)."""
+    host = urlsplit(settings.public_url).hostname if settings.public_url else None
+    return frozenset({host.lower()}) if host else frozenset()
+
+
 def build_integrations(
-    settings: NotifierSettings, client: httpx.AsyncClient, clock: Clock, charts: ChartRenderer | None = None
+    settings: NotifierSettings,
+    client: httpx.AsyncClient,
+    clock: Clock,
+    charts: ChartRenderer | None = None,
+    links: IncidentLinks | None = None,
 ) -> dict[str, Integration]:
     return {
-        "email": EmailDelivery(clock, settings.smtp_password, charts),
-        "slack": SlackDelivery(client, clock, settings.slack_token),
-        "teams": TeamsDelivery(client, clock),
+        "email": EmailDelivery(clock, settings.smtp_password, charts, links),
+        "slack": SlackDelivery(client, clock, settings.slack_token, links, charts or ThreadChartRenderer()),
+        "teams": TeamsDelivery(client, clock, links),
         "webhook": WebhookDelivery(client, clock, settings.webhook_secret),
     }
+
+
+class _LateFeedbackSink:
+    """The feedback sink of the page, bound to the producer once it has started."""
+
+    def __init__(self) -> None:
+        self.target: FeedbackSink | None = None
+
+    async def publish(self, event: FeedbackEvent) -> None:
+        if self.target is None:
+            raise RuntimeError("the feedback producer is not started")
+        await self.target.publish(event)
 
 
 class _Revocations(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -103,7 +144,10 @@ class NotifierService:
         self.tracker = OffsetTracker()
         self.log = NotificationLog()
         self.silences = load_silences(settings.silences_path)
-        self.dispatcher = Dispatcher(config, self.silences, self.log, self.tracker, self.clock)
+        self.history = IncidentHistory()
+        self.dispatcher = Dispatcher(config, self.silences, self.log, self.tracker, self.clock, history=self.history)
+        self.links = incident_links(settings)
+        self.feedback = _LateFeedbackSink()
         self._integrations = integrations
         self.assigned = False
         self.replayed = False
@@ -164,6 +208,16 @@ class NotifierService:
                 self.dispatcher, self.silences, self.clock, self._silences_changed, settings.api_token,
                 allowed_api_hosts(settings),
             )  # fmt: skip
+        routes = api if api is not None else web.RouteTableDef()
+        page_charts = ThreadChartRenderer()
+        pages = IncidentPages(
+            self.history, self.silences, self._silences_changed, self.links, self.clock, self.feedback, page_charts,
+            allowed_api_hosts(settings) | _public_host(settings), settings.api_token if settings.api_enabled else None,
+        )  # fmt: skip
+        add_incident_routes(routes, pages)
+        if settings.slack_signing_secret is not None:
+            add_slack_routes(routes, pages, settings.slack_signing_secret)
+        api = routes
         producer = AIOKafkaProducer(
             bootstrap_servers=kafka.bootstrap_servers,
             client_id=f"{kafka.client_id_prefix}-notifier",
@@ -176,7 +230,10 @@ class NotifierService:
         self.ops = OpsServer(app, settings.http_host, settings.http_port)
         await self.ops.start()
         log.info("notifier listening", extra={"url": self.ops.url})
+        if not settings.public_url:
+            self.links.base_url = self.ops.url.rstrip("/")
         await producer.start()
+        self.feedback.target = KafkaFeedbackSink(producer, settings.source)
         consumer: AIOKafkaConsumer | None = None
         digest_consumer: AIOKafkaConsumer | None = None
         charts: ProcessChartRenderer | None = None
@@ -185,14 +242,16 @@ class NotifierService:
         digest_tasks: list[asyncio.Task[None]] = []
         tasks: list[asyncio.Task[None]] = []
         try:
-            replayed = await replay_notification_log(kafka.bootstrap_servers, self.log)
+            pages_known = await replay_alert_history(kafka.bootstrap_servers, self.history)
+            log.info("incident pages rebuilt from the alerts", extra={"alert_events": pages_known})
+            replayed = await replay_notification_log(kafka.bootstrap_servers, self.log, history=self.history)
             self.replayed = True
             self.metrics.log_size.set(len(self.log))
             log.info("notification log replayed", extra={"receipts": replayed})
             if settings.chart_processes > 0 and self._integrations is None:
                 charts = ProcessChartRenderer(settings.chart_processes)
                 await charts.warm_up()
-            integrations = self._integrations or build_integrations(settings, client, self.clock, charts)
+            integrations = self._integrations or build_integrations(settings, client, self.clock, charts, self.links)
             retry = RetryPolicy(
                 base=timedelta(seconds=settings.retry_base_s),
                 max_delay=timedelta(seconds=settings.retry_max_s),

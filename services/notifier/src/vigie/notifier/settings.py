@@ -72,6 +72,20 @@ class NotifierSettings(ServiceSettings):
     digest_max_defer_s: float = Field(
         default=300.0, ge=0, description="How long a due digest waits at most for the alerts in flight."
     )
+    public_url: str = Field(
+        default="",
+        description="How readers reach this notifier (https://vigie.example.org): the base of the incident-page "
+        "links every alert carries. Empty: http://<http_host>:<http_port>.",
+    )
+    link_secret: SecretStr | None = Field(
+        default=None,
+        description="Secret (at least 16 characters) signing incident-page links. None: a random one per process "
+        "(links die with the process; set it for links that survive restarts and replicas).",
+    )
+    link_ttl_s: float = Field(default=7 * 24 * 3600.0, gt=0, description="How long an incident-page link opens.")
+    slack_signing_secret: SecretStr | None = Field(
+        default=None, description="Slack app signing secret: verifies the buttons' interactivity requests."
+    )
 
 
 def api_token_problem(settings: NotifierSettings) -> str | None:

@@ -3,36 +3,101 @@
 Kept in the territory state under ``"ev"``, bounded:
 
 * ``top``: the negative mentions with the largest reach, at most ``top_mentions``, text cut to a preview,
-  identical texts kept once (a copy-paste campaign shows one representative); outside an incident only the
+  near-duplicate texts kept once (a copy-paste campaign shows one representative); outside an incident only the
   mentions of the long test window are kept, so the raising event shows the posts that made it;
 * ``base``/``inc``: term tables of every mention outside incidents (the baseline period) and of negative
   mentions (recent ones before an incident, then the whole incident), compared by lift;
-* ``src``/``lang``: negative mentions by source kind and language, same periods as ``inc``.
+* ``src``/``lang``: negative mentions by source kind and language, same periods as ``inc``;
+* ``cl``: clusters of near-duplicate negative or neutral posts (:mod:`.clusters`: a copy-paste campaign is
+  often worded without negative words), same periods as ``top``;
+* ``first``: the earliest negative post of the incident (outside an incident: of the recent window);
+* ``seen``: the authors of the baseline period, in two generations of a 4096-bit Bloom filter (128 words of
+  32 bits), the older
+  generation dropped when the newer has taken 500 authors: "new authors" are those it does not know;
+* ``neg``: ``[negative posts, of which by new authors]``, same periods as ``inc``.
+
+Keys added after the first release are created on first use, so a state saved by an older version loads.
 """
 
 from __future__ import annotations
 
+import hashlib
 from bisect import insort
 from datetime import UTC, datetime
 from typing import Any
 
+from vigie.classifier.detection import clusters as cl
 from vigie.classifier.detection import ring as rg
 from vigie.classifier.detection import terms as tm
 from vigie.classifier.detection.settings import DetectorSettings
 from vigie.classifier.detection.surge import State, SurgeDetector
-from vigie.schemas import CountBy, Evidence, EvidenceMention, ScoredMention, SeriesPoint, TermWeight
+from vigie.schemas import (
+    CountBy,
+    Evidence,
+    EvidenceMention,
+    PostCluster,
+    ScoredMention,
+    SeriesPoint,
+    TermWeight,
+)
 
 _BASELINE_HORIZON = 4000.0
 _RECENT_HORIZON = 60.0
 _INCIDENT_HORIZON = 100_000.0
 _MAX_LANGUAGES = 32
+_MAX_CLUSTERS = 5
+_BLOOM_BITS = 4096
+_BLOOM_GENERATION = 500
 
 # Positions in a stored top-mention row.
-_REACH, _EPOCH, _ID, _URL, _TEXT, _HANDLE, _SOURCE, _LANGUAGE, _SENTIMENT, _PUBLISHED = range(10)
+_REACH, _EPOCH, _ID, _URL, _TEXT, _HANDLE, _SOURCE, _LANGUAGE, _SENTIMENT, _PUBLISHED, _SIGNATURE = range(11)
 
 
 def new_evidence() -> dict[str, Any]:
-    return {"top": [], "base": tm.new_table(), "inc": tm.new_table(), "src": {}, "lang": {}}
+    return {
+        "top": [],
+        "base": tm.new_table(),
+        "inc": tm.new_table(),
+        "src": {},
+        "lang": {},
+        "cl": [],
+        "first": None,
+        "seen": [[0] * (_BLOOM_BITS // 32), [0] * (_BLOOM_BITS // 32), 0],
+        "neg": [0.0, 0.0],
+    }
+
+
+def _bloom_bits(author: str) -> tuple[int, int, int]:
+    digest = hashlib.blake2b(author.encode("utf-8", "surrogatepass"), digest_size=12).digest()
+    return tuple(int.from_bytes(digest[4 * i : 4 * i + 4], "big") % _BLOOM_BITS for i in range(3))  # type: ignore[return-value]
+
+
+def _has(words: list[int], bits: tuple[int, int, int]) -> bool:
+    return all(words[bit >> 5] >> (bit & 31) & 1 for bit in bits)
+
+
+def _seen(evidence: dict[str, Any]) -> list[Any]:
+    seen: list[Any] = evidence.get("seen") or []
+    if len(seen) != 3 or not isinstance(seen[0], list):  # absent, or written by an older version
+        seen = [[0] * (_BLOOM_BITS // 32), [0] * (_BLOOM_BITS // 32), 0]
+        evidence["seen"] = seen
+    return seen
+
+
+def _known_author(evidence: dict[str, Any], bits: tuple[int, int, int]) -> bool:
+    current, previous, _ = _seen(evidence)
+    return _has(current, bits) or _has(previous, bits)
+
+
+def _remember_author(evidence: dict[str, Any], bits: tuple[int, int, int]) -> None:
+    seen = _seen(evidence)
+    if _has(seen[0], bits):
+        return
+    if seen[2] >= _BLOOM_GENERATION:
+        seen[1], seen[0], seen[2] = seen[0], [0] * (_BLOOM_BITS // 32), 0
+    for bit in bits:
+        seen[0][bit >> 5] |= 1 << (bit & 31)
+    seen[2] += 1
 
 
 def _preview(text: str, limit: int) -> str:
@@ -46,15 +111,38 @@ def record(state: State, mention: ScoredMention, negative: bool, settings: Detec
     in_incident = state["inc"] is not None
     words, hashtags = tm.tokens(f"{mention.title or ''} {mention.text}")
     found = words | {f"#{tag}" for tag in hashtags}
+    author_bits = _bloom_bits(mention.author.id or mention.author.handle or mention.mention_id)
+    known = _known_author(evidence, author_bits)
     if not in_incident:
         tm.count(evidence["base"], found, settings.baseline_terms_kept, _BASELINE_HORIZON)
+        _remember_author(evidence, author_bits)
+    if not negative and mention.sentiment == "positive":
+        return
+    row = _row(mention, settings)
+    cl.add(
+        evidence.setdefault("cl", []),
+        row[_SIGNATURE],
+        mention.author.id or mention.author.handle or mention.mention_id,
+        row[_EPOCH],
+        row,
+        mention.reach,
+    )
     if not negative:
         return
     horizon = _INCIDENT_HORIZON if in_incident else _RECENT_HORIZON
     tm.count(evidence["inc"], found, settings.incident_terms_kept, horizon)
     _count_by(evidence["src"], mention.source.kind, horizon, 16)
     _count_by(evidence["lang"], mention.detected_language, horizon, _MAX_LANGUAGES)
-    _keep_top(state, mention, settings)
+    negatives = evidence.setdefault("neg", [0.0, 0.0])
+    negatives[0] += 1.0
+    negatives[1] += 0.0 if known else 1.0
+    if negatives[0] > horizon:
+        negatives[0] /= 2.0
+        negatives[1] /= 2.0
+    first = evidence.get("first")
+    if first is None or _rank_by_time(row) < _rank_by_time(first):
+        evidence["first"] = row
+    _keep_top(state, mention, settings, row)
 
 
 def _count_by(counts: dict[str, float], key: str, horizon: float, capacity: int) -> None:
@@ -66,18 +154,12 @@ def _count_by(counts: dict[str, float], key: str, horizon: float, capacity: int)
             counts[name] /= 2.0
 
 
-def _keep_top(state: State, mention: ScoredMention, settings: DetectorSettings) -> None:
-    top: list[list[Any]] = state["ev"]["top"]
-    epoch = mention.published_at.timestamp()
-    # A full list (sorted by rank) whose last row ranks no lower than this mention stays as it is: the mention
-    # would be sorted last and cut, or lose to its same-text row (which ranks no lower than the last). Most
-    # mentions of a busy territory stop here, before their row is built.
-    if top and len(top) == settings.top_mentions and (-mention.reach, epoch, mention.mention_id) >= _rank(top[-1]):
-        return
-    text = _preview(mention.text or mention.title or "", settings.preview_chars)
-    row = [
+def _row(mention: ScoredMention, settings: DetectorSettings) -> list[Any]:
+    full_text = mention.text or mention.title or ""
+    text = _preview(full_text, settings.preview_chars)
+    return [
         mention.reach,
-        epoch,
+        mention.published_at.timestamp(),
         mention.mention_id,
         mention.url,
         text,
@@ -86,9 +168,27 @@ def _keep_top(state: State, mention: ScoredMention, settings: DetectorSettings) 
         mention.detected_language,
         mention.sentiment,
         mention.published_at.astimezone(UTC).isoformat(),
+        cl.signature(full_text),
     ]
-    folded = text.casefold()
-    same_text = next((i for i, kept in enumerate(top) if kept[_TEXT].casefold() == folded), None)
+
+
+def _rank_by_time(row: list[Any]) -> tuple[float, str]:
+    return (row[_EPOCH], row[_ID])
+
+
+def _signature_of(row: list[Any]) -> str:
+    """The near-duplicate signature of a stored row (computed for rows stored by an older version)."""
+    return str(row[_SIGNATURE]) if len(row) > _SIGNATURE else cl.signature(row[_TEXT])
+
+
+def _keep_top(state: State, mention: ScoredMention, settings: DetectorSettings, row: list[Any]) -> None:
+    top: list[list[Any]] = state["ev"]["top"]
+    # A full list (sorted by rank) whose last row ranks no lower than this mention stays as it is: the mention
+    # would be sorted last and cut, or lose to its same-text row (which ranks no lower than the last).
+    if top and len(top) == settings.top_mentions and _rank(row) >= _rank(top[-1]):
+        return
+    key = row[_SIGNATURE]
+    same_text = next((i for i, kept in enumerate(top) if _signature_of(kept) == key), None)
     if same_text is not None:
         if _rank(row) >= _rank(top[same_text]):
             return
@@ -102,13 +202,21 @@ def _rank(row: list[Any]) -> tuple[int, float, str]:
 
 
 def prune(state: State, settings: DetectorSettings) -> None:
-    """Outside an incident, forget top mentions older than the long test window."""
+    """Outside an incident, forget top mentions, clusters not seen and a first post older than the long test
+    window (a cluster seen again keeps its older copies in its size)."""
     if state["inc"] is not None:
         return
     horizon = state["clock"] - settings.longest_window * settings.bucket_seconds
-    top = state["ev"]["top"]
+    evidence = state["ev"]
+    top = evidence["top"]
     if top and min(row[_EPOCH] for row in top) < horizon:
-        state["ev"]["top"] = [row for row in top if row[_EPOCH] >= horizon]
+        evidence["top"] = [row for row in top if row[_EPOCH] >= horizon]
+    clusters = evidence.get("cl")
+    if clusters and min(row[cl.LAST] for row in clusters) < horizon:
+        evidence["cl"] = cl.forget_before(clusters, horizon)
+    first = evidence.get("first")
+    if first is not None and first[_EPOCH] < horizon:
+        evidence["first"] = None
 
 
 def max_recent_reach(state: State, settings: DetectorSettings) -> int:
@@ -123,6 +231,9 @@ def forget_incident(state: State) -> None:
     evidence["src"] = {}
     evidence["lang"] = {}
     evidence["top"] = []
+    evidence["cl"] = []
+    evidence["first"] = None
+    evidence["neg"] = [0.0, 0.0]
 
 
 def build(state: State, detector: SurgeDetector) -> Evidence:
@@ -136,29 +247,51 @@ def build(state: State, detector: SurgeDetector) -> Evidence:
         for bucket, negative, total, expected in rg.day(state["ring"])[-settings.buckets_per_day :]
     ]
     evidence = state["ev"]
-    lifted = tm.lifted(evidence["inc"], evidence["base"], limit=4 * settings.top_terms)
-    words = [TermWeight(term=t, count=c, lift=lift) for t, c, lift in lifted if not t.startswith("#")]
-    tags = [TermWeight(term=t[1:], count=c, lift=lift) for t, c, lift in lifted if t.startswith("#")]
+    key = tm.keyness(evidence["inc"], evidence["base"], limit=4 * settings.top_terms)
+    words = [TermWeight(term=t, count=c, lift=lift) for t, c, lift in key if not t.startswith("#")]
+    tags = [TermWeight(term=t[1:], count=c, lift=lift) for t, c, lift in key if t.startswith("#")]
+    negatives = evidence.get("neg", [0.0, 0.0])
+    first = evidence.get("first")
     return Evidence(
         series=tuple(series),
-        top_mentions=tuple(
-            EvidenceMention(
-                mention_id=row[_ID],
-                url=row[_URL],
-                text=row[_TEXT],
-                author_handle=row[_HANDLE],
-                reach=row[_REACH],
-                source=row[_SOURCE],
-                language=row[_LANGUAGE],
-                sentiment=row[_SENTIMENT],
-                published_at=datetime.fromisoformat(row[_PUBLISHED]),
-            )
-            for row in evidence["top"]
-        ),
+        top_mentions=tuple(_mention(row) for row in evidence["top"]),
         terms=tuple(words[: settings.top_terms]),
         hashtags=tuple(tags[: settings.top_terms]),
         sources=_count_rows(evidence["src"]),
         languages=_count_rows(evidence["lang"]),
+        clusters=tuple(_cluster(row) for row in cl.largest(evidence.get("cl", []), _MAX_CLUSTERS)[:10]),
+        first_mention=_mention(first) if first is not None else None,
+        negative_mentions=round(negatives[0]) if negatives[0] >= 1 else None,
+        new_author_share=round(negatives[1] / negatives[0], 3) if negatives[0] >= 1 else None,
+    )
+
+
+def _mention(row: list[Any]) -> EvidenceMention:
+    return EvidenceMention(
+        mention_id=row[_ID],
+        url=row[_URL],
+        text=row[_TEXT],
+        author_handle=row[_HANDLE],
+        reach=row[_REACH],
+        source=row[_SOURCE],
+        language=row[_LANGUAGE],
+        sentiment=row[_SENTIMENT],
+        published_at=datetime.fromisoformat(row[_PUBLISHED]),
+    )
+
+
+def _cluster(row: cl.Row) -> PostCluster:
+    representative = row[cl.REPRESENTATIVE]
+    return PostCluster(
+        text=representative[_TEXT],
+        url=representative[_URL],
+        author_handle=representative[_HANDLE],
+        source=representative[_SOURCE],
+        reach=representative[_REACH],
+        size=row[cl.SIZE],
+        authors=min(row[cl.SIZE], cl.distinct_authors(row[cl.AUTHORS])),
+        campaign=row[cl.CAMPAIGN],
+        first_published_at=datetime.fromtimestamp(row[cl.FIRST], UTC),
     )
 
 

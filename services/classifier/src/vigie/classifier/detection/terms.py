@@ -1,12 +1,20 @@
 """Terms and hashtags of short posts, and bounded decayed term tables to compare an incident with its baseline.
 
-A table is ``{"n": documents, "t": {term: documents containing it}}``. It keeps at most ``capacity`` terms
-(the least frequent is evicted, ties by term order, so it is deterministic) and halves every count when its
-document count passes ``horizon``: an exponentially fading memory at constant size.
+A table is ``{"n": documents, "t": {term: documents containing it}}``. It keeps at most ``capacity`` terms with
+the Space-Saving rule: a new term of a full table replaces the least frequent one (ties: the oldest entry, so
+it is deterministic) and inherits its count plus one. A term that rises during an incident therefore climbs into the
+table instead of being evicted again by the next new term (the counts of a full table are over-estimates by at
+most the evicted count). Every count is halved when the document count passes ``horizon``: an exponentially
+fading memory at constant size.
+
+Keyness (:func:`keyness`) ranks the terms of an incident by Dunning's log-likelihood G² against the
+territory's own baseline, over-represented terms only: frequent and specific terms first (``fioul``,
+``#plagefermée``), rather than the rare terms that a plain lift puts first.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -14,26 +22,58 @@ Table = dict[str, Any]
 
 _TOKEN = re.compile(r"#?[^\W\d_][\w'’-]{2,}")
 _MAX_TOKENS = 48
+_ELISION = re.compile(r"^(?:[cdjlmnst]|qu|jusqu|lorsqu|puisqu)['’]")
+_POSSESSIVE = re.compile(r"['’]s$")
+
+# French and English function words and the most frequent verbs, adverbs and fillers of social posts: they are
+# frequent in any incident and say nothing about it.
 _STOPWORDS_TEXT = """
-    les des une est pas pour que qui dans sur avec plus par mais ont son ses aux ces cette tout tous
-    sont été être avoir fait comme nous vous ils elles leur leurs très bien aussi encore déjà donc alors
+    les des une est pas pour que qui dans sur avec plus par mais ont son ses aux ces cette tout tous toute toutes
+    sont été être avoir fait faire comme nous vous ils elles leur leurs très bien aussi encore déjà donc alors
     quand car rien sans sous entre depuis vers chez même elle lui moi toi notre votre mes tes nos vos
-    c'est n'est qu'il j'ai the and for that this with are was were have has had not but you your our
-    they them their from what when where which who will would there here about just been than then
-    into over only also more most some any all can could should its it's http https www com
+    c'est n'est qu'il j'ai était étaient sera seront serait peut peuvent pourrait doit doivent faut veut
+    veulent vont allez aller avons avez suis êtes fais font dit dire voir vois vu toujours jamais
+    personne quelque quelques chose choses autre autres ici là ceci cela ça cet ceux celle celles
+    celui quoi dont où après avant pendant contre selon chaque plusieurs beaucoup peu trop moins
+    tellement vraiment juste enfin puis ensuite maintenant aujourd'hui hier demain ans jour jours fois
+    non oui merci voilà bon bonne grand grande petit petite nouveau nouvelle premier première
+    aucun aucune tant ainsi lorsque parce puisque chaque via etc lors afin
+    the and for that this with are was were have has had not but you your our they them their from what
+    when where which who will would there here about just been than then into over only also more most
+    some any all can could should its it's http https www com does did doing done being get got gets
+    make makes made know tell tells told such very really still even much many every other another
+    these those because while after before again ever never nothing anything something someone
+    anyone everyone nobody everything today yesterday tomorrow now like one two out off why how
+    him his her hers she he we us me my mine i'm i've don't can't won't isn't wasn't didn't
+    doesn't aren't it's that's there's let's going want wants need needs said says say see seen
+    look looks way back well good new first last came come comes went go goes
 """
 STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 
 
+def _word(token: str) -> str:
+    token = token.strip("'’-")
+    if "'" not in token and "’" not in token:
+        return token
+    return _ELISION.sub("", _POSSESSIVE.sub("", token))
+
+
 def tokens(text: str) -> tuple[set[str], set[str]]:
-    """(words, hashtags) of a text, lowercased; hashtags without their ``#``."""
+    """(words, hashtags) of a text, lowercased; hashtags without their ``#``, words without elisions
+    (``l'odeur`` → ``odeur``) nor possessives (``saint-malo's`` → ``saint-malo``) and without stop-words."""
     words: set[str] = set()
     hashtags: set[str] = set()
     for token in _TOKEN.findall(text.lower())[:_MAX_TOKENS]:
         if token.startswith("#"):
-            hashtags.add(token[1:])
-        elif token not in STOPWORDS and len(token) >= 4:
-            words.add(token.strip("'’-"))
+            tag = token[1:].strip("'’-")
+            if tag:
+                hashtags.add(tag)
+            continue
+        if token in STOPWORDS:
+            continue
+        word = _word(token)
+        if len(word) >= 4 and word not in STOPWORDS:
+            words.add(word)
     return words, hashtags
 
 
@@ -42,34 +82,58 @@ def new_table() -> Table:
 
 
 def count(table: Table, terms: set[str], capacity: int, horizon: float) -> None:
-    """Count one document containing ``terms``."""
+    """Count one document containing ``terms`` (Space-Saving replacement when the table is full)."""
     counts: dict[str, float] = table["t"]
     for term in sorted(terms):
         if term in counts:
             counts[term] += 1.0
             continue
+        inherited = 0.0
         if len(counts) >= capacity:
-            # The least frequent term, ties by term order (min over the values first: no key function call
-            # per term, as every new term of a full table evicts one).
-            lowest = min(counts.values())
-            del counts[min(name for name, value in counts.items() if value == lowest)]
-        counts[term] = 1.0
+            # The least frequent term, ties by table order (the oldest entry first: the order survives the
+            # state's JSON round trip, so it is deterministic); the scan stops at the first tie.
+            inherited = min(counts.values())
+            del counts[next(name for name, value in counts.items() if value == inherited)]
+        counts[term] = inherited + 1.0
     table["n"] += 1.0
     if table["n"] > horizon:
         table["n"] /= 2.0
         table["t"] = {term: value / 2.0 for term, value in counts.items() if value >= 1.0}
 
 
-def lifted(incident: Table, baseline: Table, limit: int, min_count: float = 2.0) -> list[tuple[str, int, float]]:
-    """(term, count, lift) of the terms over-represented in ``incident`` vs ``baseline``, best first."""
+def _log_likelihood(a: float, n1: float, b: float, n2: float) -> float:
+    """Dunning's G² of a term seen in ``a`` of ``n1`` incident documents and ``b`` of ``n2`` baseline ones."""
+    total = n1 + n2
+    expected_a = n1 * (a + b) / total
+    expected_b = n2 * (a + b) / total
+    g2 = 0.0
+    if a > 0:
+        g2 += a * math.log(a / expected_a)
+    if b > 0:
+        g2 += b * math.log(b / expected_b)
+    return 2.0 * g2
+
+
+def keyness(incident: Table, baseline: Table, limit: int, min_count: float = 2.0) -> list[tuple[str, int, float]]:
+    """(term, count, lift) of the terms over-represented in ``incident`` vs ``baseline``, by G² keyness, best
+    first. ``lift`` is the smoothed ratio of frequencies (incident / baseline)."""
     documents = max(incident["n"], 1.0)
-    base_documents = baseline["n"] + 1.0
-    rows: list[tuple[str, int, float]] = []
+    base_documents = max(baseline["n"], 1.0)
+    base_counts: dict[str, float] = baseline["t"]
+    scored: list[tuple[float, str, int, float]] = []
     for term, value in incident["t"].items():
         if value < min_count:
             continue
-        lift = (value / documents) / ((baseline["t"].get(term, 0.0) + 0.5) / base_documents)
-        if lift >= 1.5:
-            rows.append((term, round(value), round(lift, 3)))
-    rows.sort(key=lambda row: (-row[2], -row[1], row[0]))
-    return rows[:limit]
+        value = min(value, documents)
+        base = min(base_counts.get(term, 0.0), base_documents)
+        lift = (value / documents) / ((base + 0.5) / (base_documents + 1.0))
+        if lift < 1.5:
+            continue
+        scored.append((_log_likelihood(value, documents, base, base_documents), term, round(value), round(lift, 3)))
+    scored.sort(key=lambda row: (-row[0], row[1]))
+    return [(term, value, lift) for _, term, value, lift in scored[:limit]]
+
+
+def lifted(incident: Table, baseline: Table, limit: int, min_count: float = 2.0) -> list[tuple[str, int, float]]:
+    """The same rows as :func:`keyness` (kept for callers that name it by its former ranking)."""
+    return keyness(incident, baseline, limit, min_count)

@@ -21,9 +21,9 @@ from pydantic import SecretStr
 from vigie.notifier.clock import Clock
 from vigie.notifier.errors import PermanentDeliveryError, RetryableDeliveryError
 from vigie.notifier.integrations.headers import header_token
+from vigie.notifier.links import IncidentLinks
 from vigie.notifier.notification import Notification
-from vigie.notifier.rendering.catalog import CATALOG
-from vigie.notifier.rendering.chart import ChartRenderer, ChartRequest, ThreadChartRenderer
+from vigie.notifier.rendering.chart import ChartRenderer, ChartRequest, ThreadChartRenderer, chart_request_for
 from vigie.notifier.rendering.escaping import header_text
 from vigie.notifier.rendering.templates import render_email_html, render_email_text
 from vigie.notifier.rendering.view import build_view
@@ -54,21 +54,20 @@ def chart_request(notification: Notification) -> ChartRequest | None:
     config = notification.receiver.email
     if config is None or not config.chart:
         return None
-    words = CATALOG[notification.receiver.locale]
-    return ChartRequest(
-        notification.alert.evidence.series,
-        notification.receiver.timezone,
-        words["chart_title"],
-        words["legend_observed"],
-        words["legend_expected"],
+    return chart_request_for(
+        notification.alert.evidence.series, notification.receiver.timezone, notification.receiver.locale
     )
 
 
-def build_message(notification: Notification, now: datetime, chart: bytes | None = None) -> EmailMessage:
-    """The whole email, with ``chart`` (a PNG) inline in the HTML part when given (pure)."""
+def build_message(
+    notification: Notification, now: datetime, chart: bytes | None = None, links: IncidentLinks | None = None
+) -> EmailMessage:
+    """The whole email, with ``chart`` (a PNG) inline in the HTML part when given (pure). The subject is the
+    same for every message of the incident (clients thread on it); with ``links``, the body links to the
+    incident page."""
     config = notification.receiver.email
     assert config is not None
-    view = build_view(notification, now)
+    view = build_view(notification, now, links)
     message = EmailMessage()
     message["Subject"] = header_text(view.subject)
     message["From"] = config.sender
@@ -89,7 +88,9 @@ def build_message(notification: Notification, now: datetime, chart: bytes | None
     message.add_alternative(render_email_html(view, chart_cid), subtype="html", charset="utf-8")
     if chart is not None and chart_cid is not None:
         html_part = cast(EmailMessage, next(p for p in message.iter_parts() if p.get_content_type() == "text/html"))
-        html_part.add_related(chart, maintype="image", subtype="png", cid=f"<{chart_cid}>", filename="chart.png")
+        html_part.add_related(
+            chart, maintype="image", subtype="png", cid=f"<{chart_cid}>", filename="chart.png", disposition="inline"
+        )
     return message
 
 
@@ -128,8 +129,15 @@ class EmailDelivery:
 
     name: IntegrationName = "email"
 
-    def __init__(self, clock: Clock, password: SecretStr | None = None, charts: ChartRenderer | None = None) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        password: SecretStr | None = None,
+        charts: ChartRenderer | None = None,
+        links: IncidentLinks | None = None,
+    ) -> None:
         self._clock = clock
+        self._links = links
         self._password = password
         self._charts = charts or ThreadChartRenderer()
 
@@ -138,6 +146,6 @@ class EmailDelivery:
         assert config is not None
         request = chart_request(notification)
         chart = await self._charts.render(request) if request is not None else None
-        message = build_message(notification, self._clock.now(), chart)
+        message = build_message(notification, self._clock.now(), chart, self._links)
         await send_smtp(message, config.smtp, self._password)
         return thread_message_id(notification.receiver.name, notification.alert.incident_id, config.message_id_domain)

@@ -1,10 +1,13 @@
 """Slack: an incoming webhook (one message per notification, no threads) or a bot token on the Web API
-(``chat.postMessage`` opens the thread; updates are replies with ``thread_ts``; the resolution updates the
-first message to RESOLVED with ``chat.update`` and is posted in the thread). 429 ``Retry-After`` is honoured."""
+(``chat.postMessage`` opens the thread; updates and the resolution are replies with ``thread_ts``, the
+escalations and the resolution broadcast to the channel too; the first message is never rewritten, so its
+evidence stays). 429 ``Retry-After`` is honoured. With incident links, messages carry the chart (the page's
+signed chart URL) and the buttons."""
 
 from __future__ import annotations
 
-import contextlib
+import json
+import logging
 from typing import Any
 
 import httpx
@@ -13,10 +16,15 @@ from pydantic import SecretStr
 from vigie.notifier.clock import Clock
 from vigie.notifier.errors import PermanentDeliveryError, RetryableDeliveryError
 from vigie.notifier.integrations.base import post_json
+from vigie.notifier.links import IncidentLinks
 from vigie.notifier.notification import Notification
+from vigie.notifier.rendering.catalog import CATALOG
+from vigie.notifier.rendering.chart import ChartRenderer, chart_request_for
 from vigie.notifier.rendering.slack import slack_blocks, slack_text
 from vigie.notifier.rendering.view import build_view
 from vigie.schemas import Integration as IntegrationName
+
+log = logging.getLogger(__name__)
 
 #: Web API errors worth retrying; every other ``ok: false`` error is permanent.
 RETRYABLE_API_ERRORS = frozenset(
@@ -27,16 +35,28 @@ RETRYABLE_API_ERRORS = frozenset(
 class SlackDelivery:
     name: IntegrationName = "slack"
 
-    def __init__(self, client: httpx.AsyncClient, clock: Clock, token: SecretStr | None = None) -> None:
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        clock: Clock,
+        token: SecretStr | None = None,
+        links: IncidentLinks | None = None,
+        charts: ChartRenderer | None = None,
+    ) -> None:
         self._client = client
+        self._links = links
+        self._charts = charts
         self._clock = clock
         self._token = token
 
     async def notify(self, notification: Notification) -> str | None:
         config = notification.receiver.slack
         assert config is not None
-        view = build_view(notification, self._clock.now())
-        payload: dict[str, Any] = {"text": slack_text(view), "blocks": slack_blocks(view)}
+        view = build_view(notification, self._clock.now(), self._links)
+        payload: dict[str, Any] = {
+            "text": slack_text(view),
+            "blocks": slack_blocks(view, notification.alert.incident_id),
+        }
         if config.mode == "webhook":
             assert config.webhook_url is not None
             await self.post(config.webhook_url, "slack webhook", payload, None)
@@ -45,17 +65,53 @@ class SlackDelivery:
         ref = notification.thread_ref
         if notification.kind == "open" or ref is None or "/" not in ref:
             answer = await self.call_api(config.api_url, "chat.postMessage", {"channel": config.channel, **payload})
-            return f"{answer.get('channel', config.channel)}/{answer['ts']}"
+            channel = str(answer.get("channel", config.channel))
+            await self._upload_chart(config.api_url, channel, str(answer["ts"]), notification)
+            return f"{channel}/{answer['ts']}"
         channel, ts = ref.rsplit("/", 1)
-        if notification.kind == "resolve":
-            # A first message deleted or too old to edit is no reason to fail: the reply below still tells.
-            with contextlib.suppress(PermanentDeliveryError):
-                await self.call_api(config.api_url, "chat.update", {"channel": channel, "ts": ts, **payload})
         reply = {"channel": channel, "thread_ts": ts, **payload}
-        if notification.alert.transition == "escalated":
+        if notification.alert.transition in ("escalated", "resolved") or notification.kind == "resolve":
             reply["reply_broadcast"] = True
         await self.call_api(config.api_url, "chat.postMessage", reply)
         return ref
+
+    async def _upload_chart(self, api_url: str, channel: str, thread_ts: str, notification: Notification) -> None:
+        """Best effort: the chart as a file in the new thread (files.getUploadURLExternal, the upload,
+        files.completeUploadExternal). The message is already posted, so no failure here may fail (and
+        resend) the notification: errors are logged and dropped."""
+        if self._charts is None or self._token is None:
+            return
+        try:
+            request = chart_request_for(
+                notification.alert.evidence.series, notification.receiver.timezone, notification.receiver.locale
+            )
+            png = await self._charts.render(request)
+            if png is None:
+                return
+            base = api_url.rstrip("/")
+            auth = {"Authorization": f"Bearer {self._token.get_secret_value()}"}
+            answer = (
+                await self._client.post(
+                    f"{base}/files.getUploadURLExternal",
+                    data={"filename": "chart.png", "length": str(len(png))},
+                    headers=auth,
+                )
+            ).json()
+            if not answer.get("ok"):
+                raise RuntimeError(str(answer.get("error", "unknown_error"))[:200])
+            uploaded = await self._client.post(str(answer["upload_url"]), content=png)
+            uploaded.raise_for_status()
+            title = CATALOG[notification.receiver.locale]["chart_title"]
+            files = json.dumps([{"id": str(answer["file_id"]), "title": title}])
+            done = await self._client.post(
+                f"{base}/files.completeUploadExternal",
+                data={"files": files, "channel_id": channel, "thread_ts": thread_ts},
+                headers=auth,
+            )
+            if not done.json().get("ok"):
+                raise RuntimeError(str(done.json().get("error", "unknown_error"))[:200])
+        except Exception as exc:  # the chart is a bonus: the message with its evidence is already there
+            log.warning("slack chart upload failed", extra={"error": f"{type(exc).__name__}: {exc}"[:300]})
 
     async def call_api(self, api_url: str, method: str, body: dict[str, Any]) -> dict[str, Any]:
         """Call a Web API method with the bot token; ``ok: false`` errors are classified (retryable or not)."""

@@ -6,6 +6,7 @@ import httpx
 
 from vigie.notifier.clock import Clock
 from vigie.notifier.integrations.base import post_json
+from vigie.notifier.links import IncidentLinks
 from vigie.notifier.notification import Notification
 from vigie.notifier.rendering.teams import teams_message
 from vigie.notifier.rendering.view import build_view
@@ -15,13 +16,14 @@ from vigie.schemas import Integration as IntegrationName
 class TeamsDelivery:
     name: IntegrationName = "teams"
 
-    def __init__(self, client: httpx.AsyncClient, clock: Clock) -> None:
+    def __init__(self, client: httpx.AsyncClient, clock: Clock, links: IncidentLinks | None = None) -> None:
         self._client = client
+        self._links = links
         self._clock = clock
 
     async def notify(self, notification: Notification) -> str | None:
         config = notification.receiver.teams
         assert config is not None
-        body = teams_message(build_view(notification, self._clock.now()))
+        body = teams_message(build_view(notification, self._clock.now(), self._links))
         await post_json(self._client, config.url, "teams workflow", json_body=body)
         return None

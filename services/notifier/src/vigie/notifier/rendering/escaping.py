@@ -21,6 +21,7 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>])")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 #: Lone surrogates (JSON allows ``"\ud800"``): no UTF-8 encoder accepts them, so they are replaced.
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_BREAKING_SPACE = re.compile(r"[^\S\u00a0\u202f]+")
 _HEADER_UNSAFE = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\x85]")
 
 
@@ -67,6 +68,7 @@ def header_text(text: str, limit: int = 250) -> str:
 
 
 def one_line(text: str, limit: int = 280) -> str:
-    """Collapse whitespace and cut to ``limit`` characters (with an ellipsis)."""
-    flat = " ".join(text.split())
+    """Collapse whitespace and cut to ``limit`` characters (with an ellipsis). No-break spaces (French
+    typography: ``Gravité :``, ``3 200``) are kept as they are."""
+    flat = _BREAKING_SPACE.sub(" ", text).strip(" ")
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"

@@ -1,5 +1,13 @@
 """Slack Block Kit messages with a plain-text fallback (pure). Untrusted text goes through
-:func:`~vigie.notifier.rendering.escaping.slack_mrkdwn`: no ``<!channel>``, ``<!here>``, links or pings."""
+:func:`~vigie.notifier.rendering.escaping.slack_mrkdwn`: no ``<!channel>``, ``<!here>``, links or pings.
+
+Every untrusted piece is cut to its budget *before* it is escaped, so no cut ever falls inside an escape
+(``&amp;``) or a link (``<url|label>``), and every block stays under Slack's 3,000 characters.
+
+The message leads with the story and the figures, then the chart (the incident page's signed chart URL)
+and the actions: open the incident (a link button), acknowledge and silence (interactive buttons whose
+``value`` is the incident id; see :mod:`vigie.notifier.slack_interactions`).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +18,11 @@ from vigie.notifier.rendering.escaping import link_url, one_line, slack_mrkdwn, 
 from vigie.notifier.rendering.view import MessageView
 
 _EMOJI = {"warning": ":warning:", "major": ":large_orange_circle:", "critical": ":red_circle:"}
+#: Action ids of the interactive buttons (the interactivity endpoint dispatches on them).
+ACKNOWLEDGE_ACTION = "vigie_acknowledge"
+SILENCE_ACTION = "vigie_silence"
+_TERM_CHARS = 40
+_STORY_CHARS = 400
 
 
 def _link(url: str, label: str) -> str:
@@ -21,39 +34,96 @@ def _link(url: str, label: str) -> str:
 
 def slack_text(view: MessageView) -> str:
     """The notification fallback text (shown in push notifications and by clients without blocks)."""
-    return slack_plain(f"{view.subject} — {view.intro}")
+    return slack_plain(one_line(f"{view.status} — {view.subject} — {view.intro} {view.figures}", 1000))
 
 
-def slack_blocks(view: MessageView) -> list[dict[str, Any]]:
+def _terms(items: tuple[str, ...]) -> str:
+    return ", ".join(slack_mrkdwn(one_line(t, _TERM_CHARS)) for t in items)
+
+
+def slack_actions(view: MessageView, incident_id: str) -> dict[str, Any] | None:
+    """The buttons: open the incident page (when there is a link), acknowledge, silence."""
     words = CATALOG[view.locale]
+    elements: list[dict[str, Any]] = []
+    if view.incident_url:
+        elements.append(
+            {
+                "type": "button",
+                "text": {"type": "plain_text", "text": words["incident_page"]},
+                "url": view.incident_url[:3000],
+                "style": "primary",
+                "action_id": "vigie_open",
+            }
+        )
+    if not view.resolved:
+        value = incident_id[:2000]
+        elements.append(
+            {
+                "type": "button",
+                "text": {"type": "plain_text", "text": words["acknowledge"]},
+                "action_id": ACKNOWLEDGE_ACTION,
+                "value": value,
+            }
+        )
+        elements.append(
+            {
+                "type": "button",
+                "text": {"type": "plain_text", "text": words["silence"]},
+                "action_id": SILENCE_ACTION,
+                "value": value,
+            }
+        )
+    return {"type": "actions", "block_id": "vigie_actions", "elements": elements} if elements else None
+
+
+def slack_blocks(view: MessageView, incident_id: str = "") -> list[dict[str, Any]]:
+    words = CATALOG[view.locale]
+    colon = words["colon"]
     emoji = ":white_check_mark:" if view.resolved else _EMOJI.get(view.severity, ":red_circle:")
+    story = "\n".join(f"• {slack_mrkdwn(one_line(line, _STORY_CHARS))}" for line in view.story)
+    lead = f"{emoji} *{slack_mrkdwn(view.status)}* — {slack_mrkdwn(view.intro)}"
     blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": {"type": "plain_text", "text": slack_plain(view.subject)[:150], "emoji": False}},
-        {"type": "section", "text": {"type": "mrkdwn", "text": f"{emoji} {slack_mrkdwn(view.intro)}"}},
+        {
+            "type": "header",
+            "text": {"type": "plain_text", "text": one_line(slack_plain(view.subject), 150), "emoji": False},
+        },
+        {"type": "section", "text": {"type": "mrkdwn", "text": lead}},
+    ]
+    if story:
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": story}})
+    blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": slack_mrkdwn(view.figures)}})
+    actions = slack_actions(view, incident_id)
+    if actions is not None:
+        blocks.append(actions)
+    if view.chart_url:
+        blocks.append({"type": "image", "image_url": view.chart_url[:3000], "alt_text": words["chart_alt"]})
+    blocks.append(
         {
             "type": "section",
             "fields": [
-                {"type": "mrkdwn", "text": f"*{slack_mrkdwn(label)}*\n{slack_mrkdwn(value)}"}
+                {"type": "mrkdwn", "text": f"*{slack_mrkdwn(label)}*\n{slack_mrkdwn(one_line(value, 200))}"}
                 for label, value in view.facts[:10]
             ],
-        },
-    ]
+        }
+    )
     if view.mentions and not view.resolved:
         blocks.append({"type": "divider"})
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"*{words['top_mentions']}*"}})
         for mention in view.mentions:
-            meta = [slack_mrkdwn(mention.author)] if mention.author else []
+            meta = [slack_mrkdwn(one_line(mention.author, 80))] if mention.author else []
             meta += [slack_mrkdwn(mention.source), slack_mrkdwn(mention.reach), slack_mrkdwn(mention.published)]
-            if mention.url:
+            if mention.url and len(mention.url) <= 1000:
                 meta.append(_link(mention.url, words["view_post"]))
-            text = f"> {slack_mrkdwn(one_line(mention.text))}\n" + " · ".join(meta)
-            blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}})
+            text = f"> {slack_mrkdwn(one_line(mention.text, 280))}\n" + " · ".join(meta)
+            blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})
     context = [
-        f"*{words['terms']}:* {', '.join(slack_mrkdwn(t) for t in view.terms) or words['none']}",
-        f"*{words['hashtags']}:* {', '.join(slack_mrkdwn(h) for h in view.hashtags) or words['none']}",
-        f"*{words['sources']}:* {slack_mrkdwn(view.sources)}",
-        f"*{words['languages']}:* {slack_mrkdwn(view.languages)}",
+        f"*{words['terms']}{colon}* {_terms(view.terms) or words['none']}",
+        f"*{words['hashtags']}{colon}* {_terms(view.hashtags) or words['none']}",
+        f"*{words['sources']}{colon}* {slack_mrkdwn(one_line(view.sources, 300))}",
+        f"*{words['languages']}{colon}* {slack_mrkdwn(one_line(view.languages, 300))}",
     ]
-    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": c[:3000]} for c in context]})
-    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": slack_plain(view.footer)}]})
+    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": c} for c in context]})
+    blocks.append(
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": slack_plain(one_line(view.footer, 600))}]}
+    )
     return blocks

@@ -14,15 +14,20 @@ def adaptive_card(view: MessageView) -> dict[str, Any]:
     words = CATALOG[view.locale]
     colour = "Good" if view.resolved else ("Attention" if view.severity == "critical" else "Warning")
     body: list[dict[str, Any]] = [
+        {"type": "TextBlock", "text": teams_markdown(view.status), "weight": "Bolder", "color": colour, "wrap": True},
         {
             "type": "TextBlock",
             "text": teams_markdown(view.subject),
             "weight": "Bolder",
             "size": "Medium",
-            "color": colour,
             "wrap": True,
         },
         {"type": "TextBlock", "text": teams_markdown(view.intro), "wrap": True},
+        *(
+            {"type": "TextBlock", "text": "- " + teams_markdown(one_line(line, 400)), "wrap": True}
+            for line in view.story
+        ),
+        {"type": "TextBlock", "text": teams_markdown(view.figures), "wrap": True, "weight": "Bolder"},
         {
             "type": "FactSet",
             "facts": [{"title": teams_markdown(k), "value": teams_markdown(v)} for k, v in view.facts],
@@ -49,19 +54,32 @@ def adaptive_card(view: MessageView) -> dict[str, Any]:
                 }
             )
     facts = [
-        (words["terms"], ", ".join(view.terms) or words["none"]),
-        (words["hashtags"], ", ".join(view.hashtags) or words["none"]),
+        (words["terms"], ", ".join(one_line(t, 40) for t in view.terms) or words["none"]),
+        (words["hashtags"], ", ".join(one_line(t, 40) for t in view.hashtags) or words["none"]),
         (words["sources"], view.sources),
         (words["languages"], view.languages),
     ]
     body.append({"type": "FactSet", "facts": [{"title": k, "value": teams_markdown(v)} for k, v in facts]})
+    if view.chart_url:
+        body.insert(4 + len(view.story), {"type": "Image", "url": view.chart_url, "altText": words["chart_alt"]})
     body.append({"type": "TextBlock", "text": teams_markdown(view.footer), "isSubtle": True, "size": "Small"})
+    card_actions: list[dict[str, Any]] = []
+    if view.incident_url:
+        card_actions.append({"type": "Action.OpenUrl", "title": words["incident_page"], "url": view.incident_url})
+        if not view.resolved:
+            card_actions.append(
+                {"type": "Action.OpenUrl", "title": words["acknowledge"], "url": view.incident_url + "#actions"}
+            )
+            card_actions.append(
+                {"type": "Action.OpenUrl", "title": words["silence"], "url": view.incident_url + "#actions"}
+            )
     return {
         "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
         "type": "AdaptiveCard",
         "version": "1.4",
         "msteams": {"width": "Full"},
         "body": body,
+        **({"actions": card_actions} if card_actions else {}),
     }
 
 

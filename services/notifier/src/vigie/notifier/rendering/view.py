@@ -1,7 +1,8 @@
 """The localised view of a notification: every figure formatted, every time in the receiver's zone (pure).
 
 Fields marked *untrusted* come from the internet and must be escaped by each renderer; the others are
-built from our catalogue and numbers.
+built from our catalogue and numbers. The subject is the same for every message of an incident to a
+receiver (mail clients thread on it); what changed (severity, resolution) is in ``status`` and the body.
 """
 
 from __future__ import annotations
@@ -10,8 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from vigie.notifier.links import IncidentLinks
 from vigie.notifier.notification import Notification
 from vigie.notifier.rendering.catalog import CATALOG
+from vigie.notifier.rendering.numbers import format_count, format_duration, format_number, zone_name
+from vigie.notifier.rendering.story import figures, relevant_mentions, story_lines
 from vigie.notifier.routes_config import Locale
 from vigie.schemas import AlertEvent, SeriesPoint
 
@@ -36,7 +40,10 @@ class MessageView:
     severity_label: str
     tag: str
     subject: str
+    status: str
     intro: str
+    story: tuple[str, ...]  # untrusted (quotes posts)
+    figures: str
     territory: str  # from our configuration, escaped anyway
     facts: tuple[tuple[str, str], ...]
     mentions: tuple[MentionView, ...]
@@ -47,73 +54,91 @@ class MessageView:
     footer: str
     series: tuple[SeriesPoint, ...]
     labels: dict[str, str]
+    colon: str
+    incident_url: str | None = None  # ours: a signed link to the incident page
+    chart_url: str | None = None  # ours: the chart PNG of the incident page (signed)
 
 
-def format_number(value: float, locale: Locale) -> str:
-    text = f"{value:.0f}" if value >= 10 or float(value).is_integer() else f"{value:.1f}"
-    return text.replace(".", ",") if locale == "fr" else text
+__all__ = ["MentionView", "MessageView", "build_view", "format_duration", "format_number", "format_time"]
 
 
-def format_time(when: datetime, zone: ZoneInfo, locale: Locale) -> str:
+def format_time(when: datetime, zone: ZoneInfo, locale: Locale, with_zone: bool = False) -> str:
+    """``06/12/2026 10:48`` (fr) or ``2026-12-06 10:48`` (en) in ``zone``; with the zone's name on demand
+    (``heure de Paris``)."""
     local = when.astimezone(zone)
-    pattern = "%d/%m/%Y %H:%M %Z" if locale == "fr" else "%Y-%m-%d %H:%M %Z"
-    return local.strftime(pattern)
+    pattern = "%d/%m/%Y %H:%M" if locale == "fr" else "%Y-%m-%d %H:%M"
+    text = local.strftime(pattern)
+    return f"{text} ({zone_name(zone, locale)})" if with_zone else text
 
 
-def build_view(notification: Notification, now: datetime | None = None) -> MessageView:
+def _intro_key(notification: Notification, resolved: bool) -> str:
+    alert = notification.alert
+    if notification.kind == "resolve" or resolved:
+        return "intro_resolve"
+    if notification.escalated and notification.kind == "open":
+        return "intro_escalation_receiver"
+    if notification.kind == "reminder":
+        return "intro_reminder"
+    if notification.kind == "open":
+        return "intro_open"
+    return "intro_escalated" if alert.transition == "escalated" else "intro_update"
+
+
+def _status_key(notification: Notification, resolved: bool) -> str:
+    if resolved or notification.kind == "resolve":
+        return "status_resolve"
+    if notification.kind == "open":
+        return "status_open"
+    if notification.kind == "reminder":
+        return "status_reminder"
+    return "status_escalated" if notification.alert.transition == "escalated" else "status_update"
+
+
+def build_view(
+    notification: Notification,
+    now: datetime | None = None,
+    links: IncidentLinks | None = None,
+) -> MessageView:
+    """The view of one notification; with ``links``, signed links to the incident page and its chart."""
     alert: AlertEvent = notification.alert
     receiver = notification.receiver
     locale = receiver.locale
     words = CATALOG[locale]
     zone = receiver.zone
-    sig = alert.significance
-    ratio = format_number(sig.ratio, locale)
     severity_label = words[alert.severity]
     resolved = alert.transition == "resolved"
     tag = words["resolved_tag"] if resolved else severity_label
-    subject = f"[{tag}] {alert.territory_name} — " + words["subject"].format(ratio=ratio)
-    critical_for = (now or alert.event_time) - alert.opened_at
-    minutes = max(0, int(critical_for.total_seconds() // 60))
-    if notification.kind == "resolve" or resolved:
-        intro_key = "intro_resolve"
-    elif notification.escalated and notification.kind == "open":
-        intro_key = "intro_escalation_receiver"
-    elif notification.kind == "reminder":
-        intro_key = "intro_reminder"
-    elif notification.kind == "open":
-        intro_key = "intro_open"
-    elif alert.transition == "escalated":
-        intro_key = "intro_escalated"
-    else:
-        intro_key = "intro_update"
-    intro = words[intro_key].format(
-        territory=alert.territory_name, severity=severity_label, duration=words["minutes"].format(n=minutes)
+    subject = words["subject"].format(territory=alert.territory_name, opened=format_time(alert.opened_at, zone, locale))
+    signing_time = now or alert.event_time
+    critical_for = signing_time - alert.opened_at
+    intro = words[_intro_key(notification, resolved)].format(
+        territory=alert.territory_name, severity=severity_label, duration=format_duration(critical_for, locale)
     )
-    facts: list[tuple[str, str]] = [
-        (words["severity"], severity_label),
-        (words["observed"], format_number(sig.observed, locale)),
-        (words["expected"], format_number(sig.expected, locale)),
-        (words["ratio"], f"{ratio}×"),
+    status = words[_status_key(notification, resolved)].format(severity=severity_label)
+    facts: list[tuple[str, str]] = [(words["severity"], severity_label)] if not resolved else []
+    facts += [
         (words["peak"], words[alert.peak_severity]),
         (words["opened_at"], format_time(alert.opened_at, zone, locale)),
         (words["event_time"], format_time(alert.event_time, zone, locale)),
     ]
     if alert.resolved_at is not None:
+        facts = [f for f in facts if f[0] != words["event_time"]]
         facts.append((words["resolved_at"], format_time(alert.resolved_at, zone, locale)))
+    facts.append((words["time_zone"], zone_name(zone, locale)))
     mentions = tuple(
         MentionView(
             text=m.text,
             author=m.author_handle,
             url=m.url,
             source=m.source,
-            reach=f"{words['reach']} {m.reach}",
+            reach=f"{words['reach']} {format_count(m.reach, locale)}",
             published=format_time(m.published_at, zone, locale),
         )
-        for m in alert.evidence.top_mentions[:5]
+        for m in relevant_mentions(alert.evidence)[:5]
     )
 
     def counts(items: tuple[object, ...]) -> str:
-        parts = [f"{getattr(i, 'key', '')} {getattr(i, 'count', 0)}" for i in items]
+        parts = [f"{getattr(i, 'key', '')} {format_count(getattr(i, 'count', 0), locale)}" for i in items]
         return ", ".join(parts) or words["none"]
 
     return MessageView(
@@ -125,7 +150,10 @@ def build_view(notification: Notification, now: datetime | None = None) -> Messa
         severity_label=severity_label,
         tag=tag,
         subject=subject,
+        status=status,
         intro=intro,
+        story=story_lines(alert.evidence, locale, zone),
+        figures=figures(alert, locale),
         territory=alert.territory_name,
         facts=tuple(facts),
         mentions=mentions,
@@ -136,4 +164,7 @@ def build_view(notification: Notification, now: datetime | None = None) -> Messa
         footer=words["footer"].format(incident=alert.incident_id, notification=notification.notification_id),
         series=alert.evidence.series,
         labels=dict(alert.labels),
+        colon=words["colon"],
+        incident_url=links.url(alert.incident_id, signing_time) if links is not None else None,
+        chart_url=links.url(alert.incident_id, signing_time, "/chart.png") if links is not None else None,
     )
