@@ -71,7 +71,7 @@ class PostCluster(Contract):
     size: Count = Field(description="Posts of the cluster counted in the incident (or the window that raised it).")
     authors: Count = Field(description="Distinct authors of those posts (estimated beyond a few hundred).")
     campaign: bool = False
-    first_published_at: AwareDatetime
+    first_published_at: Timestamp
 
 
 class Significance(Contract):

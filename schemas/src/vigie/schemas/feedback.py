@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
-from vigie.schemas._base import Contract, Identifier, ShortText, TerritoryId
+from vigie.schemas._base import Contract, Identifier, ShortText, TerritoryId, Timestamp
 
 FeedbackAction = Literal["acknowledged", "silenced", "false_alarm", "real_crisis"]
 FeedbackChannel = Literal["page", "slack", "api"]
@@ -27,8 +27,8 @@ class FeedbackEvent(Contract):
     action: FeedbackAction
     actor: ShortText = Field(description="Who acted, as they named themselves (page, API) or their Slack user id.")
     channel: FeedbackChannel
-    at: AwareDatetime
+    at: Timestamp
     reason: Annotated[str, Field(max_length=2000)] | None = Field(
         default=None, description="Why (a false alarm's reason, a comment)."
     )
-    silence_until: AwareDatetime | None = Field(default=None, description="For 'silenced': when the silence ends.")
+    silence_until: Timestamp | None = Field(default=None, description="For 'silenced': when the silence ends.")
