@@ -140,3 +140,19 @@ def test_vigie_backtest_end_to_end(tmp_path: Path) -> None:
         timeout=120,
     )
     assert again.stdout == result.stdout
+
+
+def test_vigie_backtest_fails_when_no_line_is_a_raw_mention(tmp_path: Path) -> None:
+    territories = tmp_path / "territories.yaml"
+    territories.write_text(json.dumps(TERRITORIES))
+    wrong = tmp_path / "alerts.jsonl"  # e.g. the alerts file given where the raw mentions were meant
+    wrong.write_text('{"incident_id": "x"}\n{not json\n', encoding="utf-8")
+    result = subprocess.run(
+        [VIGIE, "backtest", "--territories", str(territories), str(wrong)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert "2 invalid lines" in result.stderr and "no valid raw mention" in result.stderr

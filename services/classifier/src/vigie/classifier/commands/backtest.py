@@ -3,7 +3,8 @@ JSON lines (the payload of ``vigie.mentions.raw.v1``) and write the alert events
 ``vigie.alerts.v1``) as JSON lines, exactly as the classifier service would produce them for the same records.
 
 Lines that are not valid raw mentions, and mentions of territories absent from the file, are skipped and
-counted on stderr (the service dead-letters them). A mention published more than ``--max-future-skew-s``
+counted on stderr (the service dead-letters them); the exit status is 1 when the input had lines but not one
+valid raw mention (a wrong file), 2 for a bad territory file or an unreadable input. A mention published more than ``--max-future-skew-s``
 after its ``collected_at`` is counted at its ``collected_at``; a mention id seen again for its territory is
 counted once (as in the service: see ``vigie.classifier.detection.partition``).
 """
@@ -118,4 +119,7 @@ def run(args: argparse.Namespace) -> int:
         f"{totals.implausible} with implausible dates, {totals.unscorable} the model failed on",
         file=sys.stderr,
     )
+    if totals.mentions == 0 and reader.invalid > 0:
+        print("vigie backtest: no valid raw mention in the input: nothing was replayed", file=sys.stderr)
+        return 1
     return 0
