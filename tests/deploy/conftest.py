@@ -145,3 +145,9 @@ def promql_metric_names(expr: str) -> set[str]:
 def metric_names_in() -> Any:
     """:func:`promql_metric_names`, for the tests (helpers reach tests as fixtures under importlib mode)."""
     return promql_metric_names
+
+
+@pytest.fixture(scope="session")
+def metrics_classes() -> dict[str, tuple[str, str]]:
+    """Service -> (module, class) of its ``<Service>Metrics(registry)``."""
+    return METRICS_CLASSES

@@ -32,8 +32,8 @@ def test_messages_and_offsets_reach_the_series_at_each_scrape_once() -> None:
     assert first[("t_faust_messages_received_total", ())] == 7
     assert first[("t_faust_messages_received_per_topic_total", (("topic", "raw"),))] == 6
     assert first[("t_faust_messages_received_per_topic_total", (("topic", "scored"),))] == 1
-    assert first[("t_faust_messages_received_per_topics_partition", (("partition", "0"), ("topic", "raw")))] == 4
-    assert first[("t_faust_messages_received_per_topics_partition", (("partition", "1"), ("topic", "raw")))] == 7
+    assert first[("t_faust_topic_partition_read_offset", (("partition", "0"), ("topic", "raw")))] == 4
+    assert first[("t_faust_topic_partition_read_offset", (("partition", "1"), ("topic", "raw")))] == 7
     assert first[("t_faust_topic_partition_end_offset", (("partition", "0"), ("topic", "raw")))] == 100
     # faust's own bookkeeping (its slow-processing diagnostics read stream_inbound_time) follows too
     assert monitor.messages_received_total == 7
@@ -46,5 +46,5 @@ def test_messages_and_offsets_reach_the_series_at_each_scrape_once() -> None:
     monitor.track_tp_end_offset(raw0, 120)
     later = scrape(registry)
     assert later[("t_faust_messages_received_total", ())] == 8
-    assert later[("t_faust_messages_received_per_topics_partition", (("partition", "0"), ("topic", "raw")))] == 5
+    assert later[("t_faust_topic_partition_read_offset", (("partition", "0"), ("topic", "raw")))] == 5
     assert later[("t_faust_topic_partition_end_offset", (("partition", "0"), ("topic", "raw")))] == 120

@@ -10,8 +10,8 @@ put into the take buffer) and the service has its own batch, progress and lag me
 :class:`BatchedPrometheusMonitor` keeps every other faust metric (commits, rebalances, assignments, sends,
 tables) and, per message, only counts messages and keeps the last read and end offset per partition in plain
 dictionaries; :meth:`~BatchedPrometheusMonitor.flush` moves them into the same Prometheus series
-(``messages_received``, ``messages_received_per_topic``, ``messages_received_per_topics_partition``,
-``topic_partition_end_offset``): the registry flushes at every scrape through :class:`FlushOnCollect`. It also
+(``messages_received``, ``messages_received_per_topic``, ``topic_partition_read_offset``,
+``topic_partition_end_offset``; names from :mod:`vigie.classifier.service.faust_metrics`): the registry flushes at every scrape through :class:`FlushOnCollect`. It also
 keeps ``stream_inbound_time``, which faust's slow-processing diagnostics read. Not updated: active messages and
 events, events per stream, event latency.
 """
@@ -26,6 +26,8 @@ from faust.sensors.prometheus import FaustMetrics, PrometheusMonitor
 from faust.types import TP
 from prometheus_client import CollectorRegistry
 from prometheus_client.registry import Collector
+
+from vigie.classifier.service.faust_metrics import conventional_faust_metrics
 
 
 class BatchedPrometheusMonitor(PrometheusMonitor):
@@ -91,6 +93,6 @@ def batched_prometheus_monitor(registry: CollectorRegistry, prefix: str) -> Batc
     """The monitor, its metrics ``<prefix>_*`` registered in ``registry`` after the collector that flushes it."""
     flusher = FlushOnCollect()
     registry.register(flusher)
-    monitor = BatchedPrometheusMonitor(metrics=FaustMetrics.create(registry, prefix))
+    monitor = BatchedPrometheusMonitor(metrics=conventional_faust_metrics(registry, prefix))
     flusher.monitor = monitor
     return monitor
