@@ -41,6 +41,23 @@ def slack_mrkdwn(text: str) -> str:
     return _MRKDWN_SPECIAL.sub(lambda m: m.group(1) + _WORD_JOINER, text)
 
 
+def slack_mrkdwn_within(text: str, limit: int) -> str:
+    """``slack_mrkdwn(one_line(text, n))`` for the largest ``n`` whose escaped form has at most ``limit``
+    characters. Escaping can make a text five times longer (``&`` -> ``&amp;``), so the cut is searched on the
+    source: it never falls inside an escape or a link, and the result always fits its Block Kit budget."""
+    escaped = slack_mrkdwn(one_line(text, limit))
+    if len(escaped) <= limit:
+        return escaped
+    low, high = 0, limit  # the longest source cut that fits lies in [low, high]
+    while low < high:
+        middle = (low + high + 1) // 2
+        if len(slack_mrkdwn(one_line(text, middle))) <= limit:
+            low = middle
+        else:
+            high = middle - 1
+    return slack_mrkdwn(one_line(text, low)) if low else ""
+
+
 def slack_plain(text: str) -> str:
     """Untrusted text in Slack's plain ``text`` fallback (also parsed for ``<...>``)."""
     return defang(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -1,8 +1,10 @@
 """Slack Block Kit messages with a plain-text fallback (pure). Untrusted text goes through
 :func:`~vigie.notifier.rendering.escaping.slack_mrkdwn`: no ``<!channel>``, ``<!here>``, links or pings.
 
-Every untrusted piece is cut to its budget *before* it is escaped, so no cut ever falls inside an escape
-(``&amp;``) or a link (``<url|label>``), and every block stays under Slack's 3,000 characters.
+Every untrusted piece is cut *before* it is escaped, to the longest length whose escaped form fits its budget
+(:func:`~vigie.notifier.rendering.escaping.slack_mrkdwn_within`), so no cut ever falls inside an escape
+(``&amp;``) or a link (``<url|label>``), and every text stays within Block Kit's limits (3,000 characters a
+section or context element, 2,000 a field, 150 a header) whatever the input.
 
 The message leads with the story and the figures, then the chart (the incident page's signed chart URL)
 and the actions: open the incident (a link button), acknowledge and silence (interactive buttons whose
@@ -14,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from vigie.notifier.rendering.catalog import CATALOG
-from vigie.notifier.rendering.escaping import link_url, one_line, slack_mrkdwn, slack_plain
+from vigie.notifier.rendering.escaping import link_url, one_line, slack_mrkdwn, slack_mrkdwn_within, slack_plain
 from vigie.notifier.rendering.view import MessageView
 
 _EMOJI = {"warning": ":warning:", "major": ":large_orange_circle:", "critical": ":red_circle:"}
@@ -23,6 +25,9 @@ ACKNOWLEDGE_ACTION = "vigie_acknowledge"
 SILENCE_ACTION = "vigie_silence"
 _TERM_CHARS = 40
 _STORY_CHARS = 400
+#: Block Kit's limits: a section's or context element's text, a section field.
+_SECTION_CHARS = 3000
+_FIELD_CHARS = 2000
 
 
 def _link(url: str, label: str) -> str:
@@ -37,8 +42,8 @@ def slack_text(view: MessageView) -> str:
     return slack_plain(one_line(f"{view.status} — {view.subject} — {view.intro} {view.figures}", 1000))
 
 
-def _terms(items: tuple[str, ...]) -> str:
-    return ", ".join(slack_mrkdwn(one_line(t, _TERM_CHARS)) for t in items)
+def _terms(items: tuple[str, ...], limit: int) -> str:
+    return slack_mrkdwn_within(", ".join(one_line(t, _TERM_CHARS) for t in items), limit)
 
 
 def slack_actions(view: MessageView, incident_id: str) -> dict[str, Any] | None:
@@ -80,8 +85,10 @@ def slack_blocks(view: MessageView, incident_id: str = "") -> list[dict[str, Any
     words = CATALOG[view.locale]
     colon = words["colon"]
     emoji = ":white_check_mark:" if view.resolved else _EMOJI.get(view.severity, ":red_circle:")
-    story = "\n".join(f"• {slack_mrkdwn(one_line(line, _STORY_CHARS))}" for line in view.story)
-    lead = f"{emoji} *{slack_mrkdwn(view.status)}* — {slack_mrkdwn(view.intro)}"
+    per_line = _SECTION_CHARS // max(1, len(view.story)) - 3
+    story = "\n".join(f"• {slack_mrkdwn_within(one_line(line, _STORY_CHARS), per_line)}" for line in view.story)
+    status = slack_mrkdwn_within(view.status, 300)
+    lead = f"{emoji} *{status}* — {slack_mrkdwn_within(view.intro, _SECTION_CHARS - len(status) - 40)}"
     blocks: list[dict[str, Any]] = [
         {
             "type": "header",
@@ -91,7 +98,9 @@ def slack_blocks(view: MessageView, incident_id: str = "") -> list[dict[str, Any
     ]
     if story:
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": story}})
-    blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": slack_mrkdwn(view.figures)}})
+    blocks.append(
+        {"type": "section", "text": {"type": "mrkdwn", "text": slack_mrkdwn_within(view.figures, _SECTION_CHARS)}}
+    )
     actions = slack_actions(view, incident_id)
     if actions is not None:
         blocks.append(actions)
@@ -101,7 +110,10 @@ def slack_blocks(view: MessageView, incident_id: str = "") -> list[dict[str, Any
         {
             "type": "section",
             "fields": [
-                {"type": "mrkdwn", "text": f"*{slack_mrkdwn(label)}*\n{slack_mrkdwn(one_line(value, 200))}"}
+                {
+                    "type": "mrkdwn",
+                    "text": f"*{slack_mrkdwn_within(label, 200)}*\n{slack_mrkdwn_within(one_line(value, 200), 1500)}",
+                }
                 for label, value in view.facts[:10]
             ],
         }
@@ -110,17 +122,18 @@ def slack_blocks(view: MessageView, incident_id: str = "") -> list[dict[str, Any
         blocks.append({"type": "divider"})
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"*{words['top_mentions']}*"}})
         for mention in view.mentions:
-            meta = [slack_mrkdwn(one_line(mention.author, 80))] if mention.author else []
+            meta = [slack_mrkdwn_within(mention.author, 400)] if mention.author else []
             meta += [slack_mrkdwn(mention.source), slack_mrkdwn(mention.reach), slack_mrkdwn(mention.published)]
             if mention.url and len(mention.url) <= 1000:
                 meta.append(_link(mention.url, words["view_post"]))
-            text = f"> {slack_mrkdwn(one_line(mention.text, 280))}\n" + " · ".join(meta)
+            line = " · ".join(meta)
+            text = f"> {slack_mrkdwn_within(one_line(mention.text, 280), _SECTION_CHARS - len(line) - 3)}\n" + line
             blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})
     context = [
-        f"*{words['terms']}{colon}* {_terms(view.terms) or words['none']}",
-        f"*{words['hashtags']}{colon}* {_terms(view.hashtags) or words['none']}",
-        f"*{words['sources']}{colon}* {slack_mrkdwn(one_line(view.sources, 300))}",
-        f"*{words['languages']}{colon}* {slack_mrkdwn(one_line(view.languages, 300))}",
+        f"*{words['terms']}{colon}* {_terms(view.terms, _SECTION_CHARS - 100) or words['none']}",
+        f"*{words['hashtags']}{colon}* {_terms(view.hashtags, _SECTION_CHARS - 100) or words['none']}",
+        f"*{words['sources']}{colon}* {slack_mrkdwn_within(one_line(view.sources, 300), 1500)}",
+        f"*{words['languages']}{colon}* {slack_mrkdwn_within(one_line(view.languages, 300), 1500)}",
     ]
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": c} for c in context]})
     blocks.append(

@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 from vigie.notifier.rendering.catalog import CATALOG
@@ -56,8 +59,8 @@ def adaptive_card(view: MessageView) -> dict[str, Any]:
     facts = [
         (words["terms"], ", ".join(one_line(t, 40) for t in view.terms) or words["none"]),
         (words["hashtags"], ", ".join(one_line(t, 40) for t in view.hashtags) or words["none"]),
-        (words["sources"], view.sources),
-        (words["languages"], view.languages),
+        (words["sources"], one_line(view.sources, 300)),
+        (words["languages"], one_line(view.languages, 300)),
     ]
     body.append({"type": "FactSet", "facts": [{"title": k, "value": teams_markdown(v)} for k, v in facts]})
     if view.chart_url:
@@ -83,8 +86,45 @@ def adaptive_card(view: MessageView) -> dict[str, Any]:
     }
 
 
+#: Largest body sent to a Teams webhook, in UTF-8 bytes of its JSON. Microsoft documents 28 KB for a message
+#: sent through a webhook (larger ones are refused with 413); a margin stays for what the gateway adds.
+MAX_TEAMS_BYTES = 26 * 1024
+
+
 def teams_message(view: MessageView) -> dict[str, Any]:
-    """The body a Teams Workflows webhook expects: a message with one Adaptive Card attachment."""
+    """The body a Teams Workflows webhook expects: a message with one Adaptive Card attachment, within
+    :data:`MAX_TEAMS_BYTES`: quoted posts are dropped from the last, then the story's lines, the terms and the
+    footer shortened, until it fits (the card keeps its status, figures, facts and the link to the incident)."""
+    message = _message(view)
+    for smaller in _smaller_views(view):
+        if _size(message) <= MAX_TEAMS_BYTES:
+            break
+        message = _message(smaller)
+    return message
+
+
+def _size(message: dict[str, Any]) -> int:
+    return len(json.dumps(message, ensure_ascii=False).encode("utf-8"))
+
+
+def _smaller_views(view: MessageView) -> Iterator[MessageView]:
+    """Ever smaller versions of ``view``: fewer quoted posts, then shorter untrusted texts."""
+    for keep in range(len(view.mentions) - 1, -1, -1):
+        yield replace(view, mentions=view.mentions[:keep])
+    short = replace(
+        view,
+        mentions=(),
+        story=tuple(one_line(line, 200) for line in view.story[:3]),
+        terms=view.terms[:5],
+        hashtags=view.hashtags[:5],
+        facts=tuple((one_line(k, 80), one_line(v, 200)) for k, v in view.facts[:12]),
+        footer=one_line(view.footer, 300),
+    )
+    yield short
+    yield replace(short, story=(), facts=short.facts[:4], intro=one_line(view.intro, 300))
+
+
+def _message(view: MessageView) -> dict[str, Any]:
     return {
         "type": "message",
         "summary": teams_markdown(view.subject),
