@@ -13,7 +13,7 @@ ifneq ($(wildcard /etc/ssl/certs/ca-certificates.crt),)
 export SSL_CERT_FILE ?= /etc/ssl/certs/ca-certificates.crt
 endif
 
-.PHONY: install install-tools lint typecheck test demo bench broker clean schemas
+.PHONY: install install-tools install-promtool install-browser lint typecheck test demo bench broker clean schemas
 
 $(TOOLS)/bin/uv:
 	$(PYTHON) -m venv $(TOOLS)
@@ -41,14 +41,17 @@ $(TOOLS)/bin/promtool:
 # Where promtool cannot be had (no apt-get: not Debian/Ubuntu; or the download fails), outside CI the promtool
 # tests are skipped with a message saying so; in CI (CI set) a missing promtool fails the run instead.
 PROMTOOL_MISSING := promtool not found (PATH, PROMTOOL, $(TOOLS)/bin) and not fetched from Debian's prometheus package
-install-tools: ## tools the test suite needs besides Python packages (promtool, chromium + chromedriver)
+install-tools: install-promtool install-browser ## tools the test suite needs besides Python packages
+
+install-promtool: ## promtool, for the tests of the alert rules and metric names
 	@if [ -n "$$PROMTOOL" ] || command -v promtool >/dev/null 2>&1 || [ -x $(TOOLS)/bin/promtool ]; then :; \
 	elif command -v apt-get >/dev/null 2>&1 && $(MAKE) --no-print-directory $(TOOLS)/bin/promtool; then :; \
 	elif [ -n "$$CI" ]; then echo "$(PROMTOOL_MISSING): CI must run the promtool tests" >&2; exit 1; \
 	else echo "warning: $(PROMTOOL_MISSING) (needs apt-get): the promtool tests will be SKIPPED;" \
 		"install promtool or set PROMTOOL=/path/to/promtool to run them" >&2; fi
-	@# The incident page's browser test: Debian's chromium and its driver (root, as in CI); skipped with a message
-	@# where they cannot be installed.
+# The incident page's browser test: Debian's chromium and its driver (root, as in CI); skipped with a message
+# where they cannot be installed.
+install-browser: ## chromium and chromedriver, for the incident page's browser test
 	@{ command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; } || \
 		{ command -v apt-get >/dev/null 2>&1 && \
 		  { apt-get install -y -qq chromium chromium-driver >/dev/null 2>&1 || \

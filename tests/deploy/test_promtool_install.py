@@ -1,4 +1,4 @@
-"""`make install-tools` where promtool cannot be had (no promtool, no apt-get): outside CI it says the promtool
+"""`make install-promtool` (part of `make install-tools`) where promtool cannot be had (no promtool, no apt-get): outside CI it says the promtool
 tests will be skipped and lets `make test` go on; in CI it fails (CI must never skip them silently)."""
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ def _install_tools(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[st
     environment = {k: v for k, v in os.environ.items() if k not in ("CI", "PROMTOOL")}
     environment.update(PATH=str(bare), **env)
     return subprocess.run(
-        [make, "--no-print-directory", "-C", str(REPO), "install-tools", f"TOOLS={tmp_path / 'tools'}"],
+        [make, "--no-print-directory", "-C", str(REPO), "install-promtool", f"TOOLS={tmp_path / 'tools'}"],
         capture_output=True,
         text=True,
         env=environment,
