@@ -268,8 +268,10 @@ def edge_values(valid: dict[str, Any]) -> list[tuple[str, bytes]]:
     return out
 
 
-def oversize(valid: dict[str, Any]) -> bytes:
-    return json.dumps({**valid, "text": "x" * (600 * 1024)}).encode()
+def oversize(valid: dict[str, Any], limit: int = 600 * 1024) -> bytes:
+    """A value above the topics' 512 KiB limit (``limit``); the webhook gets one above its 1 MiB body limit,
+    since it cuts a long text to the contract's 20,000 characters rather than refusing it."""
+    return json.dumps({**valid, "text": "x" * limit}).encode()
 
 
 # -- the stand-in receiver -------------------------------------------------------------------------------
@@ -359,7 +361,8 @@ def build_records(count: int, rng: random.Random) -> dict[str, list[Record]]:
             plan[target].append(Record("edge", kind, value, good.key))
         else:
             if rng.random() < 0.002:
-                plan[target].append(Record("invalid", "oversize", oversize(valid), good.key, good.expect))
+                big = oversize(valid, 1_100 * 1024 if target == WEBHOOK else 600 * 1024)
+                plan[target].append(Record("invalid", "oversize", big, good.key, good.expect))
                 continue
             kind, poison = rng.choice(poison_values(rng, good.value or b"{}"))
             if target == WEBHOOK and poison is None:
