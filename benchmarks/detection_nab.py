@@ -64,7 +64,8 @@ def _real(**changes: float | int) -> VolumeModeSettings:
 #: real-valued detector and the count test.
 CANDIDATES: dict[str, VolumeModeSettings] = {
     "default": DEFAULT,
-    "counts: integers only": replace(DEFAULT, counts_overdispersed=False),
+    "counts: any dispersion": replace(DEFAULT, counts_overdispersed=False),
+    "counts: off-grid rows too": replace(DEFAULT, counts_on_grid=False),
 }
 
 
@@ -160,7 +161,7 @@ def window_rows(timestamps: Sequence[datetime], windows: Sequence[Sequence[str]]
 
 #: Outputs of series decided to be counts, by (file, count settings, count test): the real-valued settings of a
 #: candidate cannot change them, so the grid runs the surge detector once per series.
-_COUNT_RUNS: dict[tuple[Path, object, bool], tuple[list[datetime], list[bool], float]] = {}
+_COUNT_RUNS: dict[tuple[Path, object, bool, bool], tuple[list[datetime], list[bool], float]] = {}
 
 
 def run_series(
@@ -169,7 +170,7 @@ def run_series(
     """Detections of ``vigie detect-series`` on one file, and the seconds it took (no detection at all, on
     the series' own timestamps, when the command rejects the series)."""
     settings = settings or DEFAULT
-    key = (path, settings.count, settings.counts_overdispersed)
+    key = (path, settings.count, settings.counts_overdispersed, settings.counts_on_grid)
     if key in _COUNT_RUNS:
         return _COUNT_RUNS[key]
     began = time.perf_counter()

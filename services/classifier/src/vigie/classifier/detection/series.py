@@ -139,19 +139,22 @@ REAL_VALUED_SETTINGS = LevelShiftSettings()
 @dataclass(frozen=True, slots=True)
 class VolumeModeSettings:
     """Volume mode: the surge detector's settings for a count series, the level-shift detector's for a real-valued
-    one, and whether a count series must also be overdispersed (variance >= mean over its first day)."""
+    one, whether a count series must also be overdispersed (variance >= mean over its first day) and whether its
+    rows must lie on the grid of its interval."""
 
     count: DetectorSettings = VOLUME_SETTINGS
     real: LevelShiftSettings = REAL_VALUED_SETTINGS
     counts_overdispersed: bool = True
+    counts_on_grid: bool = True
 
 
 class VolumeModeDetector:
     """Volume mode over one series: the surge detector while the series looks like a count, the two-sided
     level-shift detector once it does not.
 
-    The kind is decided online from the rows seen so far, never ahead: a row that is negative or not an integer
-    makes the series real-valued at once and for good; otherwise the series is decided at the end of the surge
+    The kind is decided online from the rows seen so far, never ahead: a row that is negative or not an integer,
+    or (with ``counts_on_grid``) whose time is off the grid of the series' interval (a count is a count per fixed
+    interval: a sensor read at irregular times is a measurement), makes the series real-valued at once and for good; otherwise the series is decided at the end of the surge
     detector's warm-up (its first day): a count when every row was a non-negative integer and (with
     ``counts_overdispersed``) their variance is at least their mean, as for counts of independent events (a
     speed or a percentage that happens to be written in integers varies far less than a count of its size).
@@ -166,6 +169,8 @@ class VolumeModeDetector:
         self._real = LevelShiftDetector(self.settings.real, rows_per_day=max(1, 86400 // interval_seconds))
         self._decide_after = max(1, self._count.settings.warmup_buckets)
         self.kind: str | None = None  # "count" or "real" once decided
+        self._interval = interval_seconds
+        self._origin: float | None = None
         self._rows = 0
         self._sum = 0.0
         self._sum_squares = 0.0
@@ -175,7 +180,11 @@ class VolumeModeDetector:
         ratio, real_alert = self._real.step(value)
         count_step: SeriesStep | None = None
         if self.kind != "real":
-            if value >= 0 and float(value).is_integer():
+            moment = timestamp.timestamp()
+            if self._origin is None:
+                self._origin = moment
+            on_grid = not self.settings.counts_on_grid or (moment - self._origin) % self._interval == 0
+            if value >= 0 and float(value).is_integer() and on_grid:
                 count_step = self._count.step(timestamp, value)
                 self._rows += 1
                 self._sum += value
