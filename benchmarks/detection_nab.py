@@ -70,18 +70,20 @@ CANDIDATES: dict[str, VolumeModeSettings] = {
 
 
 def _grid() -> None:
+    """One setting at a time around the default (a full product would take an hour)."""
     base = REAL_VALUED_SETTINGS
-    for spike in (6.0, 8.0, 10.0):
-        for shift in (3.0, 4.0, 6.0):
-            for refractory in (144, 288, 576):
-                changes = {"spike_z": spike, "shift_z": shift, "refractory_rows": refractory}
-                if all(getattr(base, k) == v for k, v in changes.items()):
-                    continue
-                CANDIDATES[f"spike {spike:g} shift {shift:g} refractory {refractory}"] = _real(**changes)
-    for seasonal in (4.0, 6.0):
-        CANDIDATES[f"seasonal {seasonal:g}"] = _real(seasonal_z=seasonal)
-    for rows in (72.0, 1152.0):
-        CANDIDATES[f"level and spread over {rows:g} rows"] = _real(level_rows=rows, spread_rows=rows)
+    values: dict[str, tuple[float, ...]] = {
+        "spike_z": (8.0, math.inf),
+        "shift_z": (2.0, 4.0),
+        "seasonal_z": (6.0, 12.0, math.inf),
+        "refractory_rows": (288,),
+        "level_rows": (72.0,),
+        "clip_z": (6.0,),
+    }
+    for name, options in values.items():
+        for option in options:
+            if getattr(base, name) != option:
+                CANDIDATES[f"{name} {option:g}"] = _real(**{name: option})
 
 
 _grid()
@@ -164,9 +166,7 @@ def window_rows(timestamps: Sequence[datetime], windows: Sequence[Sequence[str]]
 _COUNT_RUNS: dict[tuple[Path, object, bool, bool], tuple[list[datetime], list[bool], float]] = {}
 
 
-def run_series(
-    path: Path, settings: VolumeModeSettings | None = None
-) -> tuple[list[datetime], list[bool], float]:
+def run_series(path: Path, settings: VolumeModeSettings | None = None) -> tuple[list[datetime], list[bool], float]:
     """Detections of ``vigie detect-series`` on one file, and the seconds it took (no detection at all, on
     the series' own timestamps, when the command rejects the series)."""
     settings = settings or DEFAULT
@@ -195,9 +195,7 @@ def run_series(
 Scores = dict[str, dict[str, SeriesScore]]  # series -> profile -> score
 
 
-def score_corpus(
-    data: Path, labels: dict[str, list[list[str]]], settings: VolumeModeSettings, verbose: bool
-) -> Scores:
+def score_corpus(data: Path, labels: dict[str, list[list[str]]], settings: VolumeModeSettings, verbose: bool) -> Scores:
     """Every labelled series scored under every profile."""
     scores: Scores = {}
     rows_total = 0

@@ -64,7 +64,8 @@ def test_negative_values_make_a_real_valued_series_and_a_drop_below_zero_is_dete
 
 
 def test_the_anomaly_score_is_one_half_at_the_raise_threshold() -> None:
-    detector = LevelShiftDetector(LevelShiftSettings(warmup_rows=10, spread_rows=10, level_rows=10), rows_per_day=288)
+    settings = LevelShiftSettings(warmup_rows=10, spread_rows=10, level_rows=10, spike_z=8.0, shift_z=4.0)
+    detector = LevelShiftDetector(settings, rows_per_day=288)
     for i in range(40):
         detector.step(10.0 + (1.0 if i % 2 else -1.0))  # level 10, mean absolute deviation 1
     level, spread = detector.state.level, detector.state.spread

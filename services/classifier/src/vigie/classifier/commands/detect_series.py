@@ -1,8 +1,9 @@
-"""``vigie detect-series [FILE|-]``: the volume mode of the crisis detector over a NAB-style count series.
+"""``vigie detect-series [FILE|-]``: the volume mode of the crisis detector over a NAB-style series.
 
-Reads CSV ``timestamp,value`` (one count per fixed interval; naive timestamps are UTC) and writes CSV
-``timestamp,value,anomaly_score,alert`` with ``alert`` = 1 exactly on the rows where the detector raises an
-incident or escalates one.
+Reads CSV ``timestamp,value`` (one finite value per interval; naive timestamps are UTC) and writes CSV
+``timestamp,value,anomaly_score,alert`` with ``alert`` = 1 exactly on the rows where an alert is raised: by the
+surge detector (raise or escalation) on a count series, by the two-sided level-shift detector on a real-valued
+one (see :class:`~vigie.classifier.detection.series.VolumeModeDetector`).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from vigie.classifier.detection.series import VolumeModeDetector, VolumeModeSett
 def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "detect-series",
-        help="detect surges in a count series (CSV timestamp,value)",
+        help="detect surges in a count series, spikes and shifts in a real-valued one (CSV timestamp,value)",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

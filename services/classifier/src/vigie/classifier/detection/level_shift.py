@@ -22,7 +22,6 @@ of the seasonal test. Deterministic, no look-ahead.
 
 from __future__ import annotations
 
-import math
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -40,11 +39,11 @@ class LevelShiftSettings:
     spread_rows: float = 288.0
     fast_rows: float = 6.0
     clip_z: float = 4.0
-    spike_z: float = 8.0
-    shift_z: float = 4.0
-    seasonal_z: float = math.inf
+    spike_z: float = 10.0
+    shift_z: float = 3.0
+    seasonal_z: float = 8.0
     warmup_rows: int = 288
-    refractory_rows: int = 288
+    refractory_rows: int = 144
 
 
 @dataclass(slots=True)
@@ -79,7 +78,9 @@ class LevelShiftDetector:
         else:
             scale = max(state.spread, _RELATIVE_FLOOR * abs(state.level), _ABSOLUTE_FLOOR)
             fast = state.fast + (value - state.fast) / settings.fast_rows
-            ratio = max(abs(value - state.level) / scale / settings.spike_z, abs(fast - state.level) / scale / settings.shift_z)
+            ratio = max(
+                abs(value - state.level) / scale / settings.spike_z, abs(fast - state.level) / scale / settings.shift_z
+            )
             if len(state.day) == self.rows_per_day:
                 difference = abs(value - state.day[0])
                 if state.seasonal_rows >= self.rows_per_day:
@@ -88,7 +89,9 @@ class LevelShiftDetector:
                 bounded = difference
                 if state.seasonal_rows >= self.rows_per_day:
                     bounded = min(difference, settings.clip_z * max(state.seasonal_spread, scale))
-                state.seasonal_spread += (bounded - state.seasonal_spread) / min(state.seasonal_rows + 1, settings.spread_rows)
+                state.seasonal_spread += (bounded - state.seasonal_spread) / min(
+                    state.seasonal_rows + 1, settings.spread_rows
+                )
                 state.seasonal_rows += 1
             clipped = value  # the warm-up learns from every row
             if state.rows >= settings.warmup_rows:

@@ -5,6 +5,9 @@ weighting, and the series is judged in UTC. An interval with no row (an irregula
 data: it teaches the baseline nothing and the test windows expect nothing in it (it is not a zero count). A cold series learns its level from its first values (running
 mean) and raises nothing during ``warmup_buckets``. A row *alerts* exactly when the detector raises an
 incident or escalates one on it.
+
+A series that is not a count (negative or fractional values, rows off the interval's grid, or integers less
+dispersed than counts) is handed to the two-sided level-shift detector instead (:class:`VolumeModeDetector`).
 """
 
 from __future__ import annotations
