@@ -74,10 +74,11 @@ def _grid() -> None:
     base = REAL_VALUED_SETTINGS
     values: dict[str, tuple[float, ...]] = {
         "spike_z": (8.0, math.inf),
-        "shift_z": (2.0, 4.0),
+        "shift_z": (2.5, 4.0),
         "seasonal_z": (6.0, 12.0, math.inf),
         "refractory_rows": (288,),
-        "level_rows": (72.0,),
+        "level_rows": (36.0, 144.0, 288.0),
+        "spread_rows": (72.0, 1152.0),
         "clip_z": (6.0,),
     }
     for name, options in values.items():

@@ -35,7 +35,7 @@ class LevelShiftSettings:
     """Settings of :class:`LevelShiftDetector` (rows are the series' own interval). A threshold of ``inf``
     disables its test."""
 
-    level_rows: float = 288.0
+    level_rows: float = 72.0
     spread_rows: float = 288.0
     fast_rows: float = 6.0
     clip_z: float = 4.0
