@@ -72,3 +72,25 @@ def test_bad_input_is_reported_with_its_line() -> None:
     assert result.returncode == 2
     assert "line 3" in result.stderr
     assert detect("when,count\n").returncode == 2
+
+
+def test_a_real_valued_series_with_negative_values_is_read_and_its_drop_alerts() -> None:
+    rng = random.Random(5)
+    start = datetime(2014, 4, 1)
+    rows = []
+    for i in range(4 * 288):
+        value = -10.0 + 5.0 * math.sin(2 * math.pi * i / 288) + rng.gauss(0.0, 1.0)
+        if 3 * 288 <= i < 3 * 288 + 3:
+            value -= 60.0
+        rows.append(((start + timedelta(minutes=5 * i)).strftime("%Y-%m-%d %H:%M:%S"), f"{value:.3f}"))
+    result = detect("timestamp,value\n" + "".join(f"{t},{v}\n" for t, v in rows))
+    assert result.returncode == 0, result.stderr
+    out = list(csv.reader(io.StringIO(result.stdout)))[1:]
+    assert [(r[0], r[1]) for r in out] == rows
+    assert [i for i, r in enumerate(out) if r[3] == "1"] == [3 * 288]
+
+
+def test_a_value_that_is_not_finite_is_refused_with_its_line() -> None:
+    result = detect("timestamp,value\n2015-02-26 21:42:53,4\n2015-02-26 21:47:53,nan\n")
+    assert result.returncode == 2
+    assert "line 3" in result.stderr

@@ -1,8 +1,9 @@
-"""``vigie detect-series [FILE|-]``: the volume mode of the crisis detector over a NAB-style count series.
+"""``vigie detect-series [FILE|-]``: the volume mode of the crisis detector over a NAB-style series.
 
-Reads CSV ``timestamp,value`` (one count per fixed interval; naive timestamps are UTC) and writes CSV
-``timestamp,value,anomaly_score,alert`` with ``alert`` = 1 exactly on the rows where the detector raises an
-incident or escalates one.
+Reads CSV ``timestamp,value`` (one finite value per interval; naive timestamps are UTC) and writes CSV
+``timestamp,value,anomaly_score,alert`` with ``alert`` = 1 exactly on the rows where an alert is raised: by the
+surge detector (raise or escalation) on a count series, by the two-sided level-shift detector on a real-valued
+one (see :class:`~vigie.classifier.detection.series.VolumeModeDetector`).
 """
 
 from __future__ import annotations
@@ -10,20 +11,21 @@ from __future__ import annotations
 import argparse
 import csv
 import itertools
+import math
 import sys
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from vigie.classifier.detection import DetectorSettings, InvalidSeriesError
-from vigie.classifier.detection.series import SeriesDetector
+from vigie.classifier.detection import InvalidSeriesError
+from vigie.classifier.detection.series import VolumeModeDetector, VolumeModeSettings
 
 
 def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "detect-series",
-        help="detect surges in a count series (CSV timestamp,value)",
+        help="detect surges in a count series, spikes and shifts in a real-valued one (CSV timestamp,value)",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -54,8 +56,8 @@ def read_series(stream: TextIO) -> Iterator[tuple[str, datetime, str, float]]:
             value = float(row[1])
         except ValueError:
             raise InvalidSeriesError(f"line {line}: value {row[1]!r} is not a number") from None
-        if not value >= 0:
-            raise InvalidSeriesError(f"line {line}: value {row[1]!r} must be a count (>= 0)")
+        if not math.isfinite(value):
+            raise InvalidSeriesError(f"line {line}: value {row[1]!r} must be a finite number")
         yield row[0], _parse_time(row[0], line), row[1], value
 
 
@@ -71,12 +73,13 @@ def _interval(rows: list[tuple[str, datetime, str, float]]) -> int:
 
 
 def detect(
-    rows: Iterable[tuple[str, datetime, str, float]], out: TextIO, settings: DetectorSettings | None = None
-) -> int:
-    """Write the output CSV; returns the number of alert rows. ``settings``: the volume mode's defaults
-    (:data:`~vigie.classifier.detection.series.VOLUME_SETTINGS`) unless given (benchmarks compare others)."""
+    rows: Iterable[tuple[str, datetime, str, float]], out: TextIO, settings: VolumeModeSettings | None = None
+) -> tuple[int, str | None]:
+    """Write the output CSV; returns the number of alert rows and the series' kind (``count``, ``real``, or
+    ``None`` when too short to decide). ``settings``: the volume mode's defaults
+    (:class:`~vigie.classifier.detection.series.VolumeModeSettings`) unless given (benchmarks compare others)."""
     materialised = list(rows)
-    detector = SeriesDetector.for_interval(_interval(materialised), settings)
+    detector = VolumeModeDetector(_interval(materialised), settings)
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["timestamp", "value", "anomaly_score", "alert"])
     alerts = 0
@@ -84,7 +87,7 @@ def detect(
         step = detector.step(moment, value)
         alerts += step.alert
         writer.writerow([written, value_text, f"{step.anomaly_score:.6f}", int(step.alert)])
-    return alerts
+    return alerts, detector.kind
 
 
 def run(args: argparse.Namespace) -> int:

@@ -5,6 +5,9 @@ weighting, and the series is judged in UTC. An interval with no row (an irregula
 data: it teaches the baseline nothing and the test windows expect nothing in it (it is not a zero count). A cold series learns its level from its first values (running
 mean) and raises nothing during ``warmup_buckets``. A row *alerts* exactly when the detector raises an
 incident or escalates one on it.
+
+A series that is not a count (negative or fractional values, rows off the interval's grid, or integers less
+dispersed than counts) is handed to the two-sided level-shift detector instead (:class:`VolumeModeDetector`).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import math
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from vigie.classifier.detection.level_shift import LevelShiftDetector, LevelShiftSettings
 from vigie.classifier.detection.local_time import LocalCalendar
 from vigie.classifier.detection.settings import DetectorSettings
 from vigie.classifier.detection.surge import State, SurgeDetector
@@ -129,3 +133,76 @@ class SeriesDetector:
             alert=any(t in ("raised", "escalated") for t in transitions),
             transitions=transitions,
         )
+
+
+#: Real-valued volume-mode defaults (see :mod:`~vigie.classifier.detection.level_shift`), chosen on the NAB corpus.
+REAL_VALUED_SETTINGS = LevelShiftSettings()
+
+
+@dataclass(frozen=True, slots=True)
+class VolumeModeSettings:
+    """Volume mode: the surge detector's settings for a count series, the level-shift detector's for a real-valued
+    one, whether a count series must also be overdispersed (variance >= mean over its first day) and whether its
+    rows must lie on the grid of its interval."""
+
+    count: DetectorSettings = VOLUME_SETTINGS
+    real: LevelShiftSettings = REAL_VALUED_SETTINGS
+    counts_overdispersed: bool = True
+    counts_on_grid: bool = True
+
+
+class VolumeModeDetector:
+    """Volume mode over one series: the surge detector while the series looks like a count, the two-sided
+    level-shift detector once it does not.
+
+    The kind is decided online from the rows seen so far, never ahead: a row that is negative or not an integer,
+    or (with ``counts_on_grid``) whose time is off the grid of the series' interval (a count is a count per fixed
+    interval: a sensor read at irregular times is a measurement), makes the series real-valued at once and for good; otherwise the series is decided at the end of the surge
+    detector's warm-up (its first day): a count when every row was a non-negative integer and (with
+    ``counts_overdispersed``) their variance is at least their mean, as for counts of independent events (a
+    speed or a percentage that happens to be written in integers varies far less than a count of its size).
+    Until then the surge detector's verdicts are reported (it is warming up: it raises nothing). A count series
+    gets exactly the surge detector's output. Both detectors learn from the start (the surge detector only while
+    the series may still be a count), so a series that turns out real-valued has a warm level-shift detector.
+    """
+
+    def __init__(self, interval_seconds: int, settings: VolumeModeSettings | None = None) -> None:
+        self.settings = settings or VolumeModeSettings()
+        self._count = SeriesDetector.for_interval(interval_seconds, self.settings.count)
+        self._real = LevelShiftDetector(self.settings.real, rows_per_day=max(1, 86400 // interval_seconds))
+        self._decide_after = max(1, self._count.settings.warmup_buckets)
+        self.kind: str | None = None  # "count" or "real" once decided
+        self._interval = interval_seconds
+        self._origin: float | None = None
+        self._rows = 0
+        self._sum = 0.0
+        self._sum_squares = 0.0
+
+    def step(self, timestamp: datetime, value: float) -> SeriesStep:
+        """Account the row of the interval starting at ``timestamp`` (aware; rows in time order)."""
+        ratio, real_alert = self._real.step(value)
+        count_step: SeriesStep | None = None
+        if self.kind != "real":
+            moment = timestamp.timestamp()
+            if self._origin is None:
+                self._origin = moment
+            on_grid = not self.settings.counts_on_grid or (moment - self._origin) % self._interval == 0
+            if value >= 0 and float(value).is_integer() and on_grid:
+                count_step = self._count.step(timestamp, value)
+                self._rows += 1
+                self._sum += value
+                self._sum_squares += value * value
+                if self.kind is None and self._rows >= self._decide_after:
+                    self.kind = "count" if self._looks_like_counts() else "real"
+            else:
+                self.kind = "real"
+        if self.kind == "real" or count_step is None:
+            return SeriesStep(round(ratio / (ratio + 1.0), 6), real_alert, ("raised",) if real_alert else ())
+        return count_step
+
+    def _looks_like_counts(self) -> bool:
+        if not self.settings.counts_overdispersed:
+            return True
+        mean = self._sum / self._rows
+        variance = self._sum_squares / self._rows - mean * mean
+        return variance >= mean

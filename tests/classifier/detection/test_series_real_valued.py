@@ -1,0 +1,125 @@
+"""Volume mode on real-valued series: the two-sided level-shift detector; count series keep today's output."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import math
+import random
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from vigie.classifier.commands.detect_series import detect, read_series
+from vigie.classifier.detection.level_shift import LevelShiftDetector, LevelShiftSettings
+from vigie.classifier.detection.series import VolumeModeDetector
+
+START = datetime(2014, 4, 1, tzinfo=UTC)
+EVENT_AT = 3 * 288 + 50
+NAB_TWEETS = Path(__file__).resolve().parents[4] / "shared" / "data" / "nab-full" / "realTweets"
+
+
+def cpu_like(seed: int, event: str | None, days: int = 5) -> list[float]:
+    """A CPU-like percentage around 40 with a daily swing and noise; ``event`` from row ``EVENT_AT``."""
+    rng = random.Random(seed)
+    values = []
+    for i in range(days * 288):
+        value = 40.0 + 5.0 * math.sin(2 * math.pi * i / 288) + rng.gauss(0.0, 1.5)
+        if event == "spike" and i == EVENT_AT:
+            value += 30.0
+        elif event == "drop" and EVENT_AT <= i < EVENT_AT + 3:
+            value -= 35.0
+        elif event == "shift" and i >= EVENT_AT:
+            value += 20.0
+        values.append(round(value, 3))
+    return values
+
+
+def alert_rows(values: list[float]) -> list[int]:
+    detector = VolumeModeDetector(300)
+    rows = [i for i, v in enumerate(values) if detector.step(START + timedelta(minutes=5 * i), v).alert]
+    assert detector.kind == "real"
+    return rows
+
+
+@pytest.mark.parametrize("event", ["spike", "drop", "shift"])
+@pytest.mark.parametrize("seed", [1, 2])
+def test_a_spike_a_drop_or_a_level_shift_is_detected_once_and_early(event: str, seed: int) -> None:
+    rows = alert_rows(cpu_like(seed, event))
+    assert rows and EVENT_AT <= rows[0] <= EVENT_AT + 12
+    assert all(row >= EVENT_AT for row in rows)
+    assert len([row for row in rows if row < EVENT_AT + 288]) == 1  # one alert per anomaly (refractory)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_ordinary_days_of_a_real_valued_series_raise_nothing(seed: int) -> None:
+    assert alert_rows(cpu_like(seed, None)) == []
+
+
+def test_negative_values_make_a_real_valued_series_and_a_drop_below_zero_is_detected() -> None:
+    values = [v - 45.0 for v in cpu_like(4, "drop")]
+    assert min(values) < -30
+    assert alert_rows(values)[0] == EVENT_AT
+
+
+def test_the_anomaly_score_is_one_half_at_the_raise_threshold() -> None:
+    settings = LevelShiftSettings(warmup_rows=10, spread_rows=10, level_rows=10, spike_z=8.0, shift_z=4.0)
+    detector = LevelShiftDetector(settings, rows_per_day=288)
+    for i in range(40):
+        detector.step(10.0 + (1.0 if i % 2 else -1.0))  # level 10, mean absolute deviation 1
+    level, spread = detector.state.level, detector.state.spread
+    assert spread == pytest.approx(1.0, rel=0.1)
+    ratio, alert = detector.step(level + 8.01 * spread)  # the spike test's threshold is 8 spreads
+    assert alert and ratio == pytest.approx(1.0, rel=0.01)
+    assert ratio / (ratio + 1.0) == pytest.approx(0.5, rel=0.01)
+
+
+def count_series_csv() -> str:
+    """A seeded daily-rhythm count series of about 12 per 5 minutes with a x6 surge on day 5."""
+    rng = random.Random(15)
+    start = datetime(2015, 3, 2, 0, 0)
+    lines = ["timestamp,value"]
+    for i in range(5 * 288):
+        mean = 12.0 * (1.0 + 0.5 * math.sin(2 * math.pi * i / 288))
+        if 4 * 288 <= i < 4 * 288 + 24:
+            mean *= 6.0
+        value = sum(1 for _ in range(int(mean * 2)) if rng.random() < 0.5)
+        lines.append(f"{(start + timedelta(minutes=5 * i)).isoformat(sep=' ')},{value}")
+    return "\n".join(lines) + "\n"
+
+
+def output_digest(text: str) -> str:
+    out = io.StringIO()
+    detect(read_series(io.StringIO(text)), out)
+    return hashlib.sha256(out.getvalue().encode()).hexdigest()
+
+
+def test_a_count_series_gives_exactly_the_surge_detectors_output() -> None:
+    # Digest of the output of the count-only volume mode (before real-valued series had their detector).
+    assert output_digest(count_series_csv()) == "eef63e4f0ab16a44db7d58094709afd62d019ffaf5bddf3515d469cf742c5bd5"
+
+
+@pytest.mark.skipif(not NAB_TWEETS.is_dir(), reason="NAB data not on this machine")
+def test_a_realtweets_series_gives_exactly_todays_output() -> None:
+    text = (NAB_TWEETS / "Twitter_volume_CRM.csv").read_text(encoding="utf-8")
+    assert output_digest(text) == "730554f382395c030a4dedec9a6a8c3aacafd863fa58a51d63795ba2228dddd1"
+
+
+def test_a_fractional_row_turns_a_count_series_real_valued_for_good() -> None:
+    detector = VolumeModeDetector(300)
+    for i in range(10):
+        detector.step(START + timedelta(minutes=5 * i), 3.0)
+    assert detector.kind is None
+    detector.step(START + timedelta(minutes=50), 2.5)
+    assert detector.kind == "real"
+    detector.step(START + timedelta(minutes=55), 3.0)
+    assert detector.kind == "real"
+
+
+def test_an_underdispersed_integer_series_is_real_valued() -> None:
+    detector = VolumeModeDetector(300)
+    rng = random.Random(3)
+    for i in range(300):  # a speed around 60 written in integers: variance far below the mean
+        detector.step(START + timedelta(minutes=5 * i), float(round(rng.gauss(60.0, 2.0))))
+    assert detector.kind == "real"
