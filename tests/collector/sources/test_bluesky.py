@@ -12,7 +12,7 @@ import pytest
 from websockets.asyncio.server import ServerConnection, serve
 
 from vigie.collector.errors import FetchError
-from vigie.collector.items import Batch
+from vigie.collector.items import Batch, RejectedInput
 from vigie.collector.sources.bluesky import JetstreamSource
 
 
@@ -164,3 +164,45 @@ async def test_runner_persists_the_cursor_and_a_restart_resumes_from_it(
         await task
     assert "cursor" not in server.requests[0] and server.requests[1]["cursor"] == ["7000"]
     assert sorted(m.native_id.rsplit("/", 1)[1] for m in sink.mentions()) == ["r1", "r5", "r7"]  # r7 not re-emitted
+
+
+# Record shapes from the app.bsky Lexicon, as Jetstream commit events carry them.
+def test_links_cards_alt_text_replies_quotes_and_languages_are_kept(clock) -> None:
+    frame = post(9_000, "Crue à Nice : bsky.app/pro...", "r9")
+    record = frame["commit"]["record"]
+    start = len("Crue à Nice : ".encode())
+    record.update(
+        langs=["fr", "en", "oc"],
+        facets=[
+            {
+                "index": {"byteStart": start, "byteEnd": start + len("bsky.app/pro...")},
+                "features": [{"$type": "app.bsky.richtext.facet#link", "uri": "https://bsky.app/profile/full"}],
+            }
+        ],
+        reply={"parent": {"uri": "at://p", "cid": "c"}, "root": {"uri": "at://r", "cid": "c"}},
+        embed={
+            "$type": "app.bsky.embed.recordWithMedia",
+            "record": {"$type": "app.bsky.embed.record", "record": {"uri": "at://quoted", "cid": "c"}},
+            "media": {"$type": "app.bsky.embed.images", "images": [{"alt": "Le Paillon en crue", "image": {}}]},
+        },
+    )
+    source = JetstreamSource(clock, url="ws://127.0.0.1:9/subscribe")
+    item = source.item(frame, frame["commit"])
+    assert not isinstance(item, RejectedInput)
+    assert item.text == "Crue à Nice : https://bsky.app/profile/full\nLe Paillon en crue"
+    assert item.extra["reply_parent"] == "at://p" and item.extra["reply_root"] == "at://r"
+    assert item.extra["quote_uri"] == "at://quoted" and item.extra["other_languages"] == "en,oc"
+
+    card = post(9_001, "", "r10")
+    card["commit"]["record"]["embed"] = {
+        "$type": "app.bsky.embed.external",
+        "external": {"uri": "https://ex.org/a", "title": "Orange en alerte", "description": "Crue"},
+    }
+    carded = source.item(card, card["commit"])
+    assert not isinstance(carded, RejectedInput)
+    assert carded.text == "Orange en alerte\nCrue" and carded.extra["external_uri"] == "https://ex.org/a"
+
+    bare = post(9_002, "", "r11")
+    bare["commit"]["record"]["embed"] = {"$type": "app.bsky.embed.images", "images": [{"alt": "", "image": {}}]}
+    rejected = source.item(bare, bare["commit"])
+    assert isinstance(rejected, RejectedInput) and "nothing to match" in rejected.reason

@@ -10,6 +10,7 @@ import httpx
 import pytest
 from aiohttp import web
 
+from vigie.collector.items import RejectedInput
 from vigie.collector.sources.mastodon import MastodonSource
 
 
@@ -137,3 +138,25 @@ async def test_streaming_catches_up_then_follows_server_sent_events(stand_in, cl
     assert [r.error_class for r in rejected] == ["decode"]
     assert cursor == {"since": {"tag:SaintMalo": "8"}}
     assert mastodon.stream_auth == "Bearer t0ken-123"
+
+
+# Status fields as Mastodon.py's recorded statuses carry them (media_attachments, poll, card, replies, quotes).
+async def test_alt_text_polls_cards_replies_and_quotes_are_kept(clock) -> None:
+    record = status(9, "Regardez")
+    record.update(
+        media_attachments=[{"type": "image", "description": "La digue de Saint-Malo sous les vagues"}],
+        poll={"options": [{"title": "Oui", "votes_count": 1}, {"title": "Non", "votes_count": 0}]},
+        card={"url": "https://ex.org/a", "title": "Tempête Ciaran", "description": "Alerte rouge"},
+        in_reply_to_id="7",
+        quote={"state": "accepted", "quoted_status": {"id": "5", "url": "https://mastodon.example/@x/5"}},
+    )
+    async with httpx.AsyncClient() as client:
+        item = MastodonSource("http://127.0.0.1:9", client, clock).item(record)
+    assert not isinstance(item, RejectedInput)
+    assert item.text == "Regardez\nLa digue de Saint-Malo sous les vagues\nOui\nNon\nTempête Ciaran\nAlerte rouge"
+    assert item.extra == {
+        "card_url": "https://ex.org/a",
+        "reply_to_id": "7",
+        "quote_id": "5",
+        "quote_url": "https://mastodon.example/@x/5",
+    }

@@ -10,6 +10,7 @@ import pytest
 from aiohttp import web
 
 from vigie.collector.errors import FetchError
+from vigie.collector.items import RejectedInput
 from vigie.collector.sources.reddit import RedditSource
 
 
@@ -151,3 +152,40 @@ async def test_an_item_dated_in_the_future_does_not_carry_the_cursor_past_real_i
     restarted.restore(first.cursor)
     second = await restarted.poll()
     assert "t3_later" in [i.native_id for i in second.items]
+
+
+# Bodies as Reddit's listings carry them (praw's recorded cassettes: Markdown in ``selftext``/``body``,
+# ``&amp;``/``&lt;``/``&gt;`` escaped when ``raw_json`` is not honoured, ``is_self``/``url`` on posts).
+async def test_markdown_bodies_keep_angle_brackets_and_links(clock) -> None:
+    async with httpx.AsyncClient() as client:
+        source = make_source("http://127.0.0.1:9", client, clock)
+        comment = source.item(
+            child("t1", "t1_m", 1_795_000_000, body="Traceback, in <module>\n\nprix: 5<b>10 euros", link_title="Bug")
+        )
+        post = source.item(
+            child(
+                "t3",
+                "t3_m",
+                1_795_000_000,
+                title="Tom &amp; Jerry",
+                selftext="Voir [la mairie](https://www.nice.fr/a) &lt;vite&gt; &amp;lt;",
+                is_self=True,
+            )
+        )
+    assert not isinstance(comment, RejectedInput) and not isinstance(post, RejectedInput)
+    assert comment.text == "Traceback, in <module>\nprix: 5<b>10 euros"
+    assert post.text == "Voir la mairie (https://www.nice.fr/a) <vite> &lt;"
+    assert post.title == "Tom & Jerry"
+
+
+async def test_link_posts_keep_the_external_url_and_the_permalink(clock) -> None:
+    async with httpx.AsyncClient() as client:
+        source = make_source("http://127.0.0.1:9", client, clock)
+        link = source.item(
+            child("t3", "t3_l", 1_795_000_000, title="Article", selftext="", is_self=False, url="https://ex.org/a")
+        )
+        self_post = source.item(child("t3", "t3_s", 1_795_000_000, title="Q", selftext="?", is_self=True))
+    assert not isinstance(link, RejectedInput) and not isinstance(self_post, RejectedInput)
+    assert link.url == "https://ex.org/a"
+    assert link.extra["permalink"] == "https://www.reddit.com/r/france/comments/t3_l/"
+    assert self_post.url == "https://www.reddit.com/r/france/comments/t3_s/"

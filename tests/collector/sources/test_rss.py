@@ -205,3 +205,32 @@ async def test_a_failing_source_does_not_stop_the_others(serve, client, clock, m
     await asyncio.gather(*tasks)
     assert failing.batches_done == 0 and failing.backoff.failures >= 1
     assert len(sink.mentions()) == 2
+
+
+# feedparser's test feeds: xml:lang on an Atom entry's title/summary, a Google News RSS item with <source>,
+# an RSS <author> holding an e-mail address.
+LANG_ATOM = """<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><id>urn:f</id><updated>2026-11-27T06:00:00Z</updated>
+<entry><id>urn:e1</id><updated>2026-11-27T06:00:00Z</updated><title xml:lang="fr">Crue à Nice</title>
+<summary xml:lang="fr">Le Paillon déborde</summary></entry></feed>"""
+GOOGLE_NEWS = """<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>g</title><link>https://news.google.com</link><description>d</description>
+<item><title>Lyon\u00a0: la Saône monte - Le Progrès</title><link>https://news.example/1</link>
+<guid>g1</guid><author>jane@example.com (Jane Doe)</author>
+<description>Lyon\u00a0sous l'eau</description><source url="https://www.leprogres.fr">Le Progrès</source></item>
+</channel></rss>"""
+
+
+async def test_xml_lang_publisher_nbsp_and_author_email(serve, client, clock) -> None:
+    bodies = {"/a": (LANG_ATOM.encode(), "application/atom+xml"), "/g": (GOOGLE_NEWS.encode(), "application/rss+xml")}
+    base = await serve(feed_app(bodies, []))
+    atom = RssSource(f"{base}/a", client, clock)
+    atom.restore(None)
+    (entry,) = (await atom.poll()).items
+    assert entry.language == "fr"
+    news = RssSource(f"{base}/g", client, clock)
+    news.restore(None)
+    (item,) = (await news.poll()).items
+    assert item.text == "Lyon sous l'eau" and item.title == "Lyon : la Saône monte - Le Progrès"
+    assert item.extra["publisher"] == "Le Progrès"
+    assert item.author_handle == "Jane Doe" and "@" not in (item.author_name or "")

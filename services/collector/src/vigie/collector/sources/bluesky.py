@@ -3,8 +3,10 @@
 The source subscribes with ``wantedCollections=app.bsky.feed.post`` and, after a restart, with
 ``cursor=<time_us>`` — the microsecond timestamp of the last frame of the last acknowledged batch — so the
 firehose is replayed from there (frames seen twice are dropped by dedup). Frames are grouped into batches
-of at most ``batch_size`` or ``batch_window_s``. A frame that is not JSON, or a post without text or date,
-is dead-lettered; deletes, likes and identity events only move the cursor.
+of at most ``batch_size`` or ``batch_window_s``. A post's text has its links expanded and its images' alt
+text and link card appended; replies, quotes, card URL and extra languages go to ``extra``
+(:mod:`~vigie.collector.sources.bluesky_post`). A frame that is not JSON, or a post with no text at all
+(an image without alt text) or without date, is dead-lettered; deletes, likes and identity events only move the cursor.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from vigie.collector.errors import FetchError
 from vigie.collector.items import Batch, CollectedItem, Cursor, RejectedInput
 from vigie.collector.sources import payload
 from vigie.collector.sources.base import Source
+from vigie.collector.sources.bluesky_post import read_post
 
 POST = "app.bsky.feed.post"
 DEFAULT_URL = "wss://jetstream2.us-east.bsky.network/subscribe"
@@ -128,21 +131,21 @@ class JetstreamSource(Source):
             did = payload.identifier(event["did"], "did")
             rkey = payload.identifier(commit["rkey"], "rkey")
             record = commit["record"]
-            text = record["text"]
-            if not isinstance(text, str):
-                raise TypeError("text is not a string")
+            content = read_post(record)
+            if not content.text:
+                raise ValueError("post without text, alt text or link card: nothing to match")
             published = datetime.fromisoformat(str(payload.text(record["createdAt"])).replace("Z", "+00:00"))
             langs = record.get("langs") or []
             return CollectedItem(
                 kind="bluesky",
                 instance=self.instance,
                 native_id=f"at://{did}/{POST}/{rkey}",
-                text=text,
+                text=content.text,
                 url=f"https://bsky.app/profile/{did}/post/{rkey}",
                 language=langs[0] if isinstance(langs, list) and langs and isinstance(langs[0], str) else None,
                 published_at=published if published.tzinfo else published.replace(tzinfo=UTC),
                 author_id=did,
-                extra={"time_us": _time_us(event.get("time_us"))},
+                extra={"time_us": _time_us(event.get("time_us")), **content.extra},
             )
         except Exception as exc:  # a bad post fails only itself
             reason = f"invalid post: {type(exc).__name__}: {str(exc)[:300]}"

@@ -140,6 +140,7 @@ class MastodonSource(PollingSource):
             published = datetime.fromisoformat(str(payload.text(status["created_at"])).replace("Z", "+00:00"))
             text = html_to_text(payload.text(status.get("content")) or "")
             spoiler = html_to_text(payload.text(status.get("spoiler_text")) or "")
+            text, extra = _attachments(status, text)
             author_id = account.get("id")
             return CollectedItem(
                 kind="mastodon",
@@ -157,6 +158,7 @@ class MastodonSource(PollingSource):
                 likes=payload.count(status.get("favourites_count")) or 0,
                 shares=payload.count(status.get("reblogs_count")) or 0,
                 replies=payload.count(status.get("replies_count")) or 0,
+                extra=extra,
             )
         except Exception as exc:  # a bad status fails only itself
             reason = f"invalid status: {type(exc).__name__}: {str(exc)[:300]}"
@@ -236,3 +238,32 @@ class MastodonSource(PollingSource):
             await queue.put(FetchError("connection", f"{url}: {type(exc).__name__}: {exc}"))
         except FetchError as exc:
             await queue.put(exc)
+
+
+def _dicts(value: Any) -> list[dict[str, Any]]:
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def _attachments(status: dict[str, Any], text: str) -> tuple[str, dict[str, str | int | float | bool | None]]:
+    """``text`` followed by media alt text, poll options and the link card's title and description; the ids
+    of the status replied to and quoted, and the card's URL, as extra fields."""
+    lines = [text]
+    lines += [payload.text(m.get("description")) or "" for m in _dicts(status.get("media_attachments"))]
+    poll = status.get("poll")
+    if isinstance(poll, dict):
+        lines += [payload.text(o.get("title")) or "" for o in _dicts(poll.get("options"))]
+    extra: dict[str, str | int | float | bool | None] = {}
+    card = status.get("card")
+    if isinstance(card, dict):
+        lines += [payload.text(card.get("title")) or "", payload.text(card.get("description")) or ""]
+        if payload.text(card.get("url")):
+            extra["card_url"] = payload.text(card.get("url"))
+    for key, field in (("in_reply_to_id", "reply_to_id"), ("in_reply_to_account_id", "reply_to_account_id")):
+        if status.get(key) is not None:
+            extra[field] = str(status[key])[:1024]
+    quote = status.get("quote")
+    quoted = quote.get("quoted_status") if isinstance(quote, dict) and "quoted_status" in quote else quote
+    if isinstance(quoted, dict) and quoted.get("id") is not None:
+        extra["quote_id"] = str(quoted["id"])[:1024]
+        extra["quote_url"] = payload.text(quoted.get("url"))
+    return "\n".join(line.strip() for line in lines if line and line.strip()), extra

@@ -19,8 +19,8 @@ from vigie.collector.errors import FetchError
 from vigie.collector.items import Batch, CollectedItem, Cursor, RejectedInput
 from vigie.collector.sources import payload
 from vigie.collector.sources.base import PollingSource
-from vigie.collector.sources.html_text import html_to_text
 from vigie.collector.sources.http_fetch import fetch
+from vigie.collector.sources.markdown_text import markdown_to_text
 from vigie.collector.sources.rate_limit import RateLimitGate
 
 #: How far ahead of our clock a listing item's creation time may move the cursor.
@@ -161,22 +161,32 @@ class RedditSource(PollingSource):
             published = datetime.fromtimestamp(float(data["created_utc"]), UTC)
             subreddit = payload.text(data.get("subreddit")) or "reddit"
             if kind == "t1":
-                text, title = html_to_text(payload.text(data.get("body")) or ""), payload.text(data.get("link_title"))
+                body, title = payload.text(data.get("body")), payload.text(data.get("link_title"))
             elif kind == "t3":
-                text, title = html_to_text(payload.text(data.get("selftext")) or ""), payload.text(data.get("title"))
+                body, title = payload.text(data.get("selftext")), payload.text(data.get("title"))
             else:
                 raise ValueError(f"unexpected listing kind {str(kind)[:50]!r}")
+            text = markdown_to_text(body or "")
+            title = markdown_to_text(title) if title else None
             permalink = payload.text(data.get("permalink"))
+            permalink_url = f"https://www.reddit.com{permalink}" if permalink else None
+            link = payload.text(data.get("url")) if kind == "t3" and data.get("is_self") is False else None
+            extra: dict[str, str | int | float | bool | None] = {}
+            if permalink_url:
+                extra["permalink"] = permalink_url
+            if link:
+                extra["link_url"] = link
             return CollectedItem(
                 kind="reddit",
                 instance=f"r/{subreddit}",
                 native_id=payload.identifier(data["name"], "name"),
                 text=text or (title or ""),
                 title=title,
-                url=f"https://www.reddit.com{permalink}" if permalink else payload.text(data.get("url")),
+                url=link or permalink_url or payload.text(data.get("url")),
                 published_at=published,
                 author_handle=payload.text(data.get("author")),
                 author_id=payload.text(data.get("author_fullname")),
+                extra=extra,
                 likes=payload.count(data.get("score")) or 0,
                 replies=payload.count(data.get("num_comments")) or 0,
             )

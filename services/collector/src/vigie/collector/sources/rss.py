@@ -147,10 +147,10 @@ class RssSource(PollingSource):
         return batch
 
     def _item(self, entry: Any, language: str | None) -> CollectedItem | RejectedInput:
-        title = html_to_text(entry.get("title") or "")
+        title = html_to_text(entry.get("title") or "").replace("\u00a0", " ")
         content = entry.get("content") or []
         summary = entry.get("summary") or (content[0].get("value") if content else "") or ""
-        text = html_to_text(summary)
+        text = html_to_text(summary).replace("\u00a0", " ")
         link = entry.get("link")
         native_id = entry.get("id") or link
         if not native_id and (title or text):
@@ -158,7 +158,8 @@ class RssSource(PollingSource):
         if not native_id or not (title or text):
             reason = "feed entry without id, link, title or text"
             return RejectedInput(self.kind, self.url, "validation", reason, _preview(entry))
-        author = entry.get("author") or None
+        author = _author_name(entry.get("author"))
+        publisher = (entry.get("source") or {}).get("title")
         return CollectedItem(
             kind="rss",
             instance=self.url,
@@ -166,8 +167,32 @@ class RssSource(PollingSource):
             text=text or title,
             title=title or None,
             url=link,
-            language=entry.get("language") or language,
+            language=_entry_language(entry) or language,
             published_at=_when(entry) or self.clock.now(),
             author_handle=author,
             author_name=author,
+            extra={"publisher": str(publisher)[:1024]} if publisher else {},
         )
+
+
+_EMAIL = re.compile(r"\S+@\S+")
+
+
+def _author_name(author: Any) -> str | None:
+    """The author's name without any e-mail address (RSS writes ``jane@example.com (Jane)``)."""
+    if not isinstance(author, str):
+        return None
+    name = _EMAIL.sub(" ", author).replace("(", " ").replace(")", " ")
+    return " ".join(name.split()) or None
+
+
+def _entry_language(entry: Any) -> str | None:
+    """``xml:lang`` of the entry, or of its title, summary or content (feedparser's ``*_detail.language``)."""
+    if entry.get("language"):
+        return str(entry.get("language"))
+    details = [entry.get("title_detail"), entry.get("summary_detail"), *(entry.get("content") or [])]
+    for detail in details:
+        language = detail.get("language") if hasattr(detail, "get") else None
+        if isinstance(language, str) and language:
+            return language
+    return None
