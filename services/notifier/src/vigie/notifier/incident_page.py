@@ -34,7 +34,7 @@ from pydantic import SecretStr
 
 from vigie.notifier.api import host_name, refusal
 from vigie.notifier.clock import Clock
-from vigie.notifier.incident_history import ActionError, IncidentHistory
+from vigie.notifier.incident_history import ActionError, IncidentHistory, IncidentRecord
 from vigie.notifier.links import IncidentLinks, SignedLink
 from vigie.notifier.matchers import Matcher
 from vigie.notifier.rendering.chart import ChartRenderer, chart_request_for
@@ -137,6 +137,12 @@ class IncidentPages:
             incident_id, request.query.get("exp", ""), request.query.get("sig", ""), self.clock.now()
         )
 
+    def linked_record(self, request: web.Request) -> tuple[SignedLink, IncidentRecord] | None:
+        """The request's valid signed link and the incident it names, or None (then the answer is 403)."""
+        link = self.link(request)
+        record = self.history.get(request.match_info["incident_id"])
+        return None if link is None or record is None else (link, record)
+
 
 def _html(body: str, status: int = 200) -> web.Response:
     return web.Response(text=body, status=status, content_type="text/html", charset="utf-8", headers=_HEADERS)
@@ -188,10 +194,10 @@ def add_incident_routes(routes: web.RouteTableDef, pages: IncidentPages) -> None
     @page_guard
     async def page(request: web.Request) -> web.StreamResponse:
         locale, zone = pages.display(request)
-        link = pages.link(request)
-        record = pages.history.get(request.match_info["incident_id"])
-        if link is None or record is None:
+        linked = pages.linked_record(request)
+        if linked is None:
             return _forbidden(locale)
+        link, record = linked
         path = pages.links.path(link.incident_id)
         done = request.query.get("done")
         notice = {"1": PAGE_WORDS[locale]["done"], "0": PAGE_WORDS[locale]["already"]}.get(done or "")
@@ -210,10 +216,10 @@ def add_incident_routes(routes: web.RouteTableDef, pages: IncidentPages) -> None
     @page_guard
     async def chart(request: web.Request) -> web.StreamResponse:
         locale, zone = pages.display(request)
-        link = pages.link(request)
-        record = pages.history.get(request.match_info["incident_id"])
-        if link is None or record is None:
+        linked = pages.linked_record(request)
+        if linked is None:
             return _forbidden(locale)
+        _, record = linked
         png = await pages.charts.render(chart_request_for(record.latest.evidence.series, zone.key, locale))
         if png is None:
             return web.Response(status=404)
