@@ -32,7 +32,22 @@ from vigie.schemas._base import (
     Url,
 )
 
-SourceKind = Literal["rss", "mastodon", "bluesky", "reddit", "webhook", "replay"]
+SourceKind = Literal[
+    "rss",
+    "mastodon",
+    "bluesky",
+    "reddit",
+    "webhook",
+    "replay",
+    "youtube",
+    "facebook",
+    "instagram",
+    "threads",
+    "google_reviews",
+    "gdelt",
+    "x",
+]
+Rating = Annotated[float, Field(ge=1.0, le=5.0, allow_inf_nan=False)]
 Sentiment = Literal["negative", "neutral", "positive"]
 ExtraValue = str | int | float | bool | None
 
@@ -57,11 +72,12 @@ class Author(Contract):
 
 
 class Engagement(Contract):
-    """Interaction counts at collection time."""
+    """Interaction counts at collection time (0 when the source does not report them)."""
 
     likes: Count = 0
-    shares: Count = 0
-    replies: Count = 0
+    shares: Count = Field(default=0, description="Reposts, boosts, retweets, shares.")
+    replies: Count = Field(default=0, description="Replies or comments.")
+    views: Count | None = Field(default=None, description="Views or impressions, where the platform reports them.")
 
 
 class RawMention(Contract):
@@ -100,6 +116,23 @@ class RawMention(Contract):
     matched_terms: tuple[ShortText, ...] = Field(default=(), max_length=64)
     duplicate_of: Identifier | None = Field(
         default=None, description="mention_id of an earlier post with the same text by another author."
+    )
+    parent_id: Identifier | None = Field(
+        default=None,
+        description=(
+            "Source-native id of the post, video or article this one replies to or comments on (a reply's "
+            "parent, a comment's video or post), if any."
+        ),
+    )
+    quoted_id: Identifier | None = Field(
+        default=None, description="Source-native id of the post this one quotes or shares, if any."
+    )
+    rating: Rating | None = Field(
+        default=None,
+        description=(
+            "Star rating from 1 to 5 for a review (Google Business Profile, a page recommendation); absent "
+            "for posts. The classifier reads a rating of 2 or less as negative, 4 or more as positive."
+        ),
     )
     extra: dict[Annotated[str, StringConstraints(max_length=64)], ExtraValue] = Field(default_factory=dict)
 
