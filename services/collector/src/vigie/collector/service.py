@@ -24,6 +24,7 @@ from vigie.collector.clock import Clock, SystemClock
 from vigie.collector.dedup import Deduplicator
 from vigie.collector.kafka_sink import KafkaRecordSink
 from vigie.collector.matching import TerritoryMatcher
+from vigie.collector.media_sources import build_media_sources
 from vigie.collector.metrics import CollectorMetrics
 from vigie.collector.pipeline import MentionPipeline, RecordSink
 from vigie.collector.pseudonym import Pseudonymiser
@@ -49,7 +50,7 @@ def build_sources(
     client: httpx.AsyncClient,
     clock: Clock,
 ) -> list[Source]:
-    """One source object per configured feed, instance, firehose and Reddit account."""
+    """One source object per configured feed, instance, firehose, account and territory search."""
     sources: list[Source] = []
     for feed in config.rss:
         if feed.per_territory:
@@ -99,6 +100,7 @@ def build_sources(
             )
         else:
             log.warning("reddit configured without VIGIE_COLLECTOR_REDDIT_CLIENT_ID/SECRET: skipped")
+    sources += build_media_sources(config, territories, settings, client, clock)  # YouTube, GDELT, X
     return sources
 
 

@@ -67,6 +67,10 @@ class CollectorSettings(ServiceSettings):
     reddit_client_id: str | None = None
     reddit_client_secret: SecretStr | None = None
     reddit_user_agent: str = "vigie-collector/0.1 (territorial e-reputation monitoring)"
+    # --- YouTube, GDELT, X (issue 20, part A) ---
+    youtube_api_key: SecretStr | None = Field(default=None, description="YouTube Data API v3 key.")
+    x_bearer_token: SecretStr | None = Field(default=None, description="X API v2 app-only bearer token.")
+    # --- end YouTube, GDELT, X ---
     dedup_capacity: int = Field(default=200_000, ge=1000)
     http_timeout_s: float = Field(default=20.0, gt=0)
     backoff_base_s: float = Field(default=2.0, gt=0)
@@ -129,6 +133,66 @@ class RedditSection(_Section):
     api_url: HttpUrl = HttpUrl("https://oauth.reddit.com")
 
 
+# --- YouTube, GDELT, X (issue 20, part A) ---
+
+
+class YouTubeSection(_Section):
+    """YouTube Data API v3 (key in ``VIGIE_COLLECTOR_YOUTUBE_API_KEY``): one source per territory, each with its
+    own daily budget of quota units (Google's default quota is 10,000 units a day per project; a search
+    costs 100)."""
+
+    territories: tuple[str, ...] = Field(default=(), description="Territory ids to watch; empty: every one.")
+    channels: dict[str, str] = Field(default_factory=dict, description="Territory id -> its own channel id.")
+    daily_budget_units: int = Field(default=2000, ge=100, le=1_000_000)
+    budgets: dict[str, Annotated[int, Field(ge=100, le=1_000_000)]] = Field(
+        default_factory=dict, description="Territory id -> its daily budget, instead of daily_budget_units."
+    )
+    interval_s: Seconds = 1800
+    max_search_pages: int = Field(default=1, ge=1, le=10)
+    max_comment_pages: int = Field(default=2, ge=1, le=20)
+    comment_window_days: float = Field(default=7.0, gt=0, le=90)
+    max_videos: int = Field(default=25, ge=0, le=500)
+    region_code: Annotated[str, Field(pattern=r"^[A-Z]{2}$")] | None = None
+    api_url: HttpUrl = HttpUrl("https://www.googleapis.com/youtube/v3")
+
+
+class GdeltSection(_Section):
+    """The GDELT 2.0 DOC API (open, no key): one source, one query per territory, requests spaced."""
+
+    enabled: bool = True
+    territories: tuple[str, ...] = Field(default=(), description="Territory ids to watch; empty: every one.")
+    queries: dict[str, Annotated[str, Field(min_length=3, max_length=1000)]] = Field(
+        default_factory=dict, description="Territory id -> a GDELT query replacing the one built from its aliases."
+    )
+    query_suffix: Annotated[str, Field(max_length=200)] = Field(
+        default="", description="Appended to every built query, e.g. 'sourcecountry:france'."
+    )
+    interval_s: Seconds = 900
+    min_gap_s: float = Field(
+        default=5.0, ge=0.1, le=600, description="Seconds between requests; GDELT asks for 5 or more."
+    )
+    max_records: int = Field(default=250, ge=1, le=250)
+    max_pages: int = Field(default=4, ge=1, le=40)
+    lookback_s: Seconds = 86_400
+    tone: bool = Field(default=True, description="One ToneChart request per query and poll for the tones.")
+    api_url: HttpUrl = HttpUrl("https://api.gdeltproject.org/api/v2/doc/doc")
+
+
+class XSection(_Section):
+    """X API v2 recent search (bearer token in ``VIGIE_COLLECTOR_X_BEARER_TOKEN``; paid): off unless present."""
+
+    territories: tuple[str, ...] = Field(default=(), description="Territory ids to watch; empty: every one.")
+    query_suffix: Annotated[str, Field(max_length=200)] = "-is:retweet"
+    max_query_chars: int = Field(default=512, ge=64, le=4096, description="512 on most access levels.")
+    interval_s: Seconds = 300
+    max_results: int = Field(default=100, ge=10, le=100)
+    max_pages: int = Field(default=3, ge=1, le=50)
+    api_url: HttpUrl = HttpUrl("https://api.x.com")
+
+
+# --- end YouTube, GDELT, X ---
+
+
 class WebhookSection(_Section):
     enabled: bool = True
 
@@ -142,6 +206,11 @@ class SourcesConfig(_Section):
     bluesky: BlueskyJetstream | None = None
     reddit: RedditSection | None = None
     webhook: WebhookSection = WebhookSection()
+    # --- YouTube, GDELT, X (issue 20, part A) ---
+    youtube: YouTubeSection | None = None
+    gdelt: GdeltSection | None = None
+    x: XSection | None = None
+    # --- end YouTube, GDELT, X ---
 
 
 def load_sources(path: str | Path) -> SourcesConfig:
