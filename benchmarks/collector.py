@@ -2,6 +2,12 @@
 territory matching against 1,000 generated territories. Goal: >= 5,000 mentions/s on a 2-core machine.
 
     .venv/bin/python benchmarks/collector.py [--mentions 50000] [--territories 1000]
+    .venv/bin/python benchmarks/collector.py --platforms-only [--platform-items 20000]
+
+``--platforms-only`` measures the YouTube, GDELT and X connectors alone: a stand-in of each platform runs in a
+separate process on 127.0.0.1 and answers full pages as fast as it can; the connector reads them with no
+wait between requests (a clock whose sleep returns at once: what bounds the figure is Vigie, not the
+platform's quota or rate limit), then the pipeline matches and produces every item into the embedded broker.
 
 Prints one line per measurement. The webhook load generator runs in a separate process (its own core)
 and posts batches of ``--webhook-batch`` mentions with ``--webhook-concurrency`` requests in flight;
@@ -27,10 +33,14 @@ from vigie.collector.matching import TerritoryMatcher
 from vigie.collector.metrics import CollectorMetrics
 from vigie.collector.pipeline import MentionPipeline
 from vigie.collector.replay_command import replay_file
+from vigie.collector.sources.base import PollingSource
+from vigie.collector.sources.gdelt import GdeltSource, TerritoryQuery
+from vigie.collector.sources.x import XSource
+from vigie.collector.sources.youtube import YouTubeSource
 from vigie.collector.webhook import PATH, WebhookIngest
 from vigie.runtime.embedded_broker import EmbeddedBroker
 from vigie.runtime.health import OpsServer, build_app
-from vigie.schemas import ContextRule, Territory, TerritoryConfig
+from vigie.schemas import ContextRule, Territory, TerritoryConfig, load_territories
 
 SYLLABLES = ["bel", "mont", "ri", "va", "lon", "ste", "mar", "gne", "ville", "cour", "bour", "ter", "lan", "roc", "sai"]
 FILLER = [
@@ -223,13 +233,194 @@ async def measure_webhook(
     )
 
 
+class NoWaitClock(SystemClock):
+    """Real time, but sleeping returns at once: the platform's rate limits are not what is measured."""
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(0)
+
+
+def serve_platforms(items: int, ready: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+    """YouTube, GDELT and X stand-ins answering full pages (bodies built once, served from memory)."""
+    from aiohttp import web
+
+    videos_per_page, threads_per_video = 50, 40
+    video_count = max(videos_per_page, items // threads_per_video)
+    at = "2026-11-27T07:00:00Z"
+
+    def video(i: int) -> dict[str, object]:
+        snippet = {"publishedAt": at, "channelId": "UC-b", "title": f"Saint-Malo : vidéo {i}", "description": "d"}
+        return {"id": f"v{i}", "snippet": snippet, "statistics": {"viewCount": "10", "likeCount": "1"}}
+
+    def thread(v: str, j: int) -> dict[str, object]:
+        comment = {
+            "id": f"{v}c{j}",
+            "snippet": {"videoId": v, "textOriginal": f"Commentaire {j} sur la digue", "publishedAt": at},
+        }
+        return {"id": f"{v}c{j}", "snippet": {"videoId": v, "topLevelComment": comment, "totalReplyCount": 0}}
+
+    search_pages = [
+        json.dumps(
+            {
+                "items": [{"id": {"videoId": f"v{i}"}} for i in range(p, min(p + videos_per_page, video_count))],
+                **({"nextPageToken": str(p + videos_per_page)} if p + videos_per_page < video_count else {}),
+            }
+        ).encode()
+        for p in range(0, video_count, videos_per_page)
+    ]
+    articles = [
+        {
+            "url": f"https://www.example-news.fr/a/{i}",
+            "title": f"Saint-Malo : article {i}",
+            "seendate": f"20261127T{(i // 3600) % 24:02d}{(i // 60) % 60:02d}{i % 60:02d}Z",
+            "domain": "example-news.fr",
+            "language": "French",
+            "sourcecountry": "France",
+        }
+        for i in range(items)
+    ]
+    articles.sort(key=lambda a: str(a["seendate"]))
+    posts = [
+        {
+            "id": str(10**15 + i),
+            "text": f"Saint-Malo, post {i}",
+            "created_at": "2026-11-27T07:00:00.000Z",
+            "author_id": str(i % 500),
+            "lang": "fr",
+            "public_metrics": {"like_count": 1, "retweet_count": 0, "reply_count": 0, "impression_count": 9},
+        }
+        for i in reversed(range(items))
+    ]
+
+    async def youtube(request: web.Request) -> web.Response:
+        resource, query = request.match_info["resource"], request.query
+        if resource == "search":
+            return web.Response(
+                body=search_pages[int(query.get("pageToken", "0")) // videos_per_page], content_type="application/json"
+            )
+        if resource == "videos":
+            ids = query["id"].split(",")
+            return web.json_response({"items": [video(int(v[1:])) for v in ids]})
+        v = query["videoId"]
+        return web.json_response({"items": [thread(v, j) for j in range(threads_per_video)]})
+
+    async def gdelt(request: web.Request) -> web.Response:
+        start = request.query["startdatetime"]
+        low = next((k for k, a in enumerate(articles) if str(a["seendate"]).replace("T", "")[:-1] >= start), items)
+        return web.json_response({"articles": articles[low : low + 250]})
+
+    async def x(request: web.Request) -> web.Response:
+        offset = int(request.query.get("next_token", "0"))
+        page = posts[offset : offset + 100]
+        meta: dict[str, object] = {"newest_id": page[0]["id"], "result_count": len(page)}
+        if offset + 100 < len(posts):
+            meta["next_token"] = str(offset + 100)
+        return web.json_response({"data": page, "meta": meta})
+
+    async def main() -> None:
+        app = web.Application()
+        app.router.add_get("/youtube/v3/{resource}", youtube)
+        app.router.add_get("/gdelt", gdelt)
+        app.router.add_get("/2/tweets/search/recent", x)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        ready.put(site._server.sockets[0].getsockname()[1])  # type: ignore[union-attr]
+        await asyncio.Event().wait()
+
+    asyncio.run(main())
+
+
+EXAMPLE_TERRITORIES = Path(__file__).resolve().parents[1] / "config" / "territories.example.yaml"
+
+
+async def measure_platform(label: str, source: PollingSource, bootstrap: str) -> None:
+    territories = load_territories(EXAMPLE_TERRITORIES)
+    sink = KafkaRecordSink(bootstrap, linger_ms=10)
+    await sink.start()
+    pipeline = MentionPipeline(TerritoryMatcher(territories), sink, CollectorMetrics(CollectorRegistry()), source.clock)
+    source.restore(None)
+    started, cpu = time.perf_counter(), time.process_time()
+    batch = await source.poll()
+    read = time.perf_counter() - started
+    report = await pipeline.process(batch)
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    await sink.stop()
+    count = len(batch.items)
+    print(
+        f"{label} -> broker: {count / elapsed:,.0f} items/s ({count} items, {report.emitted} mentions emitted, "
+        f"{len(batch.rejected)} rejected, {elapsed:.2f}s of which {read:.2f}s reading the stand-in; "
+        f"{count / cpu:,.0f} items per CPU-second of the collector process)",
+        flush=True,
+    )
+
+
+def measure_platforms(items: int) -> None:
+    import httpx
+
+    context = multiprocessing.get_context("spawn")
+    ready: multiprocessing.Queue = context.Queue()  # type: ignore[type-arg]
+    server = context.Process(target=serve_platforms, args=(items, ready), daemon=True)
+    server.start()
+    base = f"http://127.0.0.1:{ready.get(timeout=60)}"
+    clock = NoWaitClock()
+
+    async def run(bootstrap: str) -> None:
+        async with httpx.AsyncClient(timeout=60) as client:
+            pages = max(1, items // 40 // 50)
+            youtube = YouTubeSource(
+                client,
+                clock,
+                api_key="k",
+                territory_id="saint-malo",
+                terms=("Saint-Malo",),
+                daily_budget=1_000_000,
+                max_search_pages=pages,
+                max_comment_pages=1,
+                max_videos=10**6,
+                comment_window_days=10**5,
+                api_url=f"{base}/youtube/v3",
+            )
+            await measure_platform("youtube (videos + comments)", youtube, bootstrap)
+            query = TerritoryQuery("saint-malo", '"Saint-Malo"', ("Saint-Malo",))
+            gdelt = GdeltSource(
+                client,
+                clock,
+                queries=(query,),
+                min_gap_s=0.0,
+                max_pages=items // 250 + 1,
+                tone=False,
+                lookback_s=86_400 * 89,
+                api_url=f"{base}/gdelt",
+            )
+            await measure_platform("gdelt (articles)", gdelt, bootstrap)
+            x = XSource(
+                client, clock, bearer_token="t", queries=('"Saint-Malo"',), max_pages=items // 100 + 1, api_url=base
+            )
+            await measure_platform("x (posts)", x, bootstrap)
+
+    try:
+        with EmbeddedBroker() as broker:
+            asyncio.run(run(broker.bootstrap_servers))
+    finally:
+        server.terminate()
+        server.join()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--mentions", type=int, default=50_000)
     parser.add_argument("--territories", type=int, default=1000)
     parser.add_argument("--webhook-batch", type=int, default=250)
     parser.add_argument("--webhook-concurrency", type=int, default=4)
+    parser.add_argument("--platforms-only", action="store_true", help="measure the YouTube, GDELT, X connectors")
+    parser.add_argument("--platform-items", type=int, default=20_000)
     args = parser.parse_args()
+    if args.platforms_only:
+        print(f"collector connectors benchmark: {args.platform_items} items per platform", flush=True)
+        measure_platforms(args.platform_items)
+        return
     rng = random.Random(42)
     config = make_territories(args.territories, rng)
     mentions = make_mentions(args.mentions, config, rng)
