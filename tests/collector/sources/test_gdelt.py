@@ -14,6 +14,7 @@ The stand-in's answers follow GDELT's documentation and recorded answers:
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -165,3 +166,28 @@ def test_queries_respect_gdelt_constraints() -> None:
     assert build_queries(("Saint-Malo", "St-Malo")) == ['("Saint-Malo" OR "St-Malo")']
     many = build_queries(tuple(f"Commune numéro {n}" for n in range(60)))
     assert len(many) > 1 and all(len(q) <= 500 and q.startswith("(") for q in many)
+
+
+async def test_raw_control_characters_and_stray_backslashes_are_repaired_and_a_broken_answer_skips_its_query(
+    serve, clock
+) -> None:
+    """GDELT's JSON carries raw control characters and invalid escapes in titles (the gdeltdoc client repairs
+    them); before, one such title made the whole source back off and retry the same window forever."""
+    good = json.dumps({"articles": [article(1, "20261127T070000Z")]}, ensure_ascii=False)
+    dirty = good.replace("épisode 1", "épisode\t1 \\o/ \x01")
+
+    async def handle(request: web.Request) -> web.Response:
+        if "Nissa" in request.query["query"]:
+            return web.Response(body=b'{"articles": [{"url": "https://a.fr/x", "tit', content_type="application/json")
+        return web.Response(text=dirty, content_type="application/json")
+
+    app = web.Application()
+    app.router.add_get("/doc", handle)
+    base = await serve(app)
+    nice = TerritoryQuery("nice", "Nissa", ("Nissa",))
+    async with httpx.AsyncClient(timeout=httpx.Timeout(2.0)) as client:
+        source = GdeltSource(client, clock, queries=(nice, SAINT_MALO), api_url=f"{base}/doc", tone=False)
+        source.restore(None)
+        batch = await source.poll()
+    assert [reason for reason, _ in batch.problems] == ["parse"]
+    assert [i.text for i in batch.items] == ["Saint-Malo : la digue du Sillon, épisode\t1  o/ \x01"]

@@ -10,7 +10,9 @@ whole window gives the tone bin of the articles GDELT lists in it (its ``toparts
 
 GDELT answers a query it refuses (a keyword too short, a phrase too short, too many terms) with HTTP 200 and
 a plain-text message: that query is skipped with a ``gdelt_query`` problem (log line and metric) and the
-other territories go on. 429 and 5xx are retried with backoff (``Retry-After`` honoured).
+other territories go on. Its JSON may carry raw control characters and stray backslashes in titles: they
+are repaired (see :func:`lenient_json`); an answer beyond repair skips the query with a ``parse`` problem.
+429 and 5xx are retried with backoff (``Retry-After`` honoured).
 
 An article becomes an item whose id is a hash of its URL (the same article found again, by any territory's
 query, is dropped by dedup), whose text is its title (the API gives no body), dated by ``seendate`` (when
@@ -21,6 +23,7 @@ The territory whose query found the article is the mention's territory.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -30,7 +33,6 @@ from urllib.parse import urlsplit
 import httpx
 
 from vigie.collector.clock import Clock
-from vigie.collector.errors import FetchError
 from vigie.collector.items import Batch, CollectedItem, Cursor, RejectedInput
 from vigie.collector.sources import payload
 from vigie.collector.sources.base import PollingSource
@@ -112,6 +114,31 @@ class TerritoryQuery:
     terms: tuple[str, ...] = ()
 
 
+class GdeltAnswerError(Exception):
+    """GDELT answered a query with something other than its results (``reason`` is a metric label)."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+def lenient_json(body: bytes, max_repairs: int = 100) -> Any:
+    """GDELT's JSON, repaired: it may hold raw control characters and stray backslashes in titles (the
+    gdeltdoc client repairs them the same way). Each character the parser stops at becomes a space, at most
+    ``max_repairs`` times; then ``ValueError``."""
+    text = body.decode("utf-8", errors="replace")
+    for _ in range(max_repairs):
+        try:
+            return json.loads(text, strict=False)
+        except json.JSONDecodeError as exc:
+            if exc.pos >= len(text):
+                raise ValueError(f"truncated JSON: {exc.msg}") from None
+            text = f"{text[: exc.pos]} {text[exc.pos + 1 :]}"
+        except RecursionError:
+            raise ValueError("JSON nested too deeply") from None
+    raise ValueError(f"more than {max_repairs} invalid characters")
+
+
 def _seen(value: Any) -> datetime:
     text = payload.text(value)
     if text is None:
@@ -172,8 +199,8 @@ class GdeltSource(PollingSource):
         return batch
 
     async def _request(self, params: dict[str, str]) -> Any:
-        """One request, no sooner than ``min_gap_s`` after the previous one; the parsed JSON, or a str
-        holding GDELT's message when it refused the query."""
+        """One request, no sooner than ``min_gap_s`` after the previous one: the parsed JSON, or
+        :class:`GdeltAnswerError` when GDELT refused the query or its answer cannot be repaired."""
         delay = self._next_request_at - self.clock.time()
         if delay > 0:
             await self.clock.sleep(delay)
@@ -182,11 +209,12 @@ class GdeltSource(PollingSource):
         finally:
             self._next_request_at = self.clock.time() + self.min_gap_s
         if "json" not in response.headers.get("content-type", "json") or body.strip()[:1] not in (b"{", b"["):
-            return body.decode("utf-8", errors="replace").strip()[:300] or "empty answer"
+            message = body.decode("utf-8", errors="replace").strip()[:300] or "empty answer"
+            raise GdeltAnswerError("gdelt_query", f"GDELT refused the query {params['query']!r}: {message}")
         try:
-            return payload.loads(body)
+            return lenient_json(body)
         except ValueError as exc:
-            raise FetchError("parse", f"GDELT answer is not JSON: {exc}") from None
+            raise GdeltAnswerError("parse", f"GDELT answer to {params['query']!r} is not JSON: {exc}") from None
 
     async def _read_query(self, batch: Batch, query: TerritoryQuery) -> None:
         key = f"{query.territory_id}:{query.query}"
@@ -197,13 +225,15 @@ class GdeltSource(PollingSource):
         articles: list[Any] = []
         for _ in range(self.max_pages):
             params = {"query": query.query, "mode": "ArtList", "sort": "DateAsc", "startdatetime": start}
-            answer = await self._request({**params, "maxrecords": str(self.max_records)})
-            if isinstance(answer, str):
-                batch.problems.append(("gdelt_query", f"GDELT refused the query {query.query!r}: {answer}"))
+            try:
+                answer = await self._request({**params, "maxrecords": str(self.max_records)})
+            except GdeltAnswerError as exc:  # this query only: the other territories go on
+                batch.problems.append((exc.reason, str(exc)))
                 return
             page = answer.get("articles", []) if isinstance(answer, dict) else None
             if not isinstance(page, list):
-                raise FetchError("parse", "GDELT ArtList answer without an articles list")
+                batch.problems.append(("parse", f"GDELT answer to {query.query!r} without an articles list"))
+                return
             articles += page
             last = max((_seen_key(a) for a in page), default=start)
             # a full page may hide more articles after it; a page all of one second cannot move on: stop
@@ -225,7 +255,10 @@ class GdeltSource(PollingSource):
 
     async def _tones(self, query: str, start: str) -> dict[str, float]:
         """URL -> tone bin, from ``mode=ToneChart`` over the same window (its ``toparts``)."""
-        answer = await self._request({"query": query, "mode": "ToneChart", "startdatetime": start})
+        try:
+            answer = await self._request({"query": query, "mode": "ToneChart", "startdatetime": start})
+        except GdeltAnswerError:
+            return {}  # the articles are kept without their tone
         tones: dict[str, float] = {}
         chart = answer.get("tonechart") if isinstance(answer, dict) else None
         for entry in chart if isinstance(chart, list) else []:
