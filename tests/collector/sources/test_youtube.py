@@ -10,6 +10,7 @@ The stand-in's answers follow the documented resources:
   ``snippet.topLevelComment`` a comment resource, ``snippet.totalReplyCount``, ``replies.comments``);
 * comments: https://developers.google.com/youtube/v3/docs/comments#resource (``snippet.textOriginal``,
   ``authorDisplayName``, ``authorChannelId.value``, ``parentId``, ``likeCount``, ``publishedAt``);
+* the key in the ``X-Goog-Api-Key`` header (https://cloud.google.com/docs/authentication/api-keys-use);
 * errors: https://developers.google.com/youtube/v3/docs/errors (``{"error": {"code": 403, "errors": [{"domain":
   "youtube.quota", "reason": "quotaExceeded"}]}}``; a bad key: 400 ``keyInvalid`` / ``API_KEY_INVALID``).
 """
@@ -137,7 +138,7 @@ class YouTubeStandIn:
     async def handle(self, request: web.Request) -> web.Response:
         resource, query = request.match_info["resource"], dict(request.query)
         self.requests.append((resource, query))
-        if query.get("key") != self.valid_key:
+        if request.headers.get("X-Goog-Api-Key") != self.valid_key or "key" in query:
             body = {
                 "error": {
                     "code": 400,
@@ -305,7 +306,7 @@ async def test_a_refused_key_is_a_clear_credentials_error(youtube, clock) -> Non
 
 
 async def test_comments_disabled_drops_the_video_not_the_source(youtube, clock) -> None:
-    stand_in, api, client = youtube
+    _, api, client = youtube
     source = make_source(api, client, clock)
     source.restore({"videos": {"v-disabled": {"at": "2026-11-27T05:00:00Z", "title": "x"}}})
     batch = await source.poll()

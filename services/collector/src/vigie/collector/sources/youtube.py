@@ -233,8 +233,14 @@ class YouTubeSource(PollingSource):
         if not self.quota.spend(cost, self.clock.now()):
             return None
         url = f"{self.api_url}/{resource}"
+        # the key goes in Google's X-Goog-Api-Key header, not the URL: URLs end up in proxy and access logs
         response, body = await fetch(
-            self.client, "GET", url, params={**params, "key": self._api_key}, ok_statuses=(200, 400, 401, 403, 404)
+            self.client,
+            "GET",
+            url,
+            params=params,
+            headers={"X-Goog-Api-Key": self._api_key},
+            ok_statuses=(200, 400, 401, 403, 404),
         )
         if response.status_code != 200:
             reasons = google_error_reasons(body)
