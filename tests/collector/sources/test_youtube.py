@@ -225,6 +225,7 @@ async def test_videos_comments_and_replies_keep_their_structure(youtube, clock, 
     assert [r.error_class for r in batch.rejected] == ["validation"]  # the broken thread, alone
     search = [q for r, q in stand_in.requests if r == "search"]
     assert search[0]["q"] == '"Saint-Malo"|"St-Malo"|#SaintMalo' and search[0]["type"] == "video"
+    assert search[0]["publishedAfter"] == "2026-11-20T08:00:00Z"  # the first run looks back a comment window
     assert search[1]["pageToken"] == "1"
     # 2 search pages (200) + videos.list (1) + 2 video threads + 1 channel thread + 1 comments.list (replies)
     assert source.quota.spent == 205

@@ -3,9 +3,10 @@ on the territory's own channel, within a daily quota budget.
 
 One source per territory. Each poll:
 
-1. ``search.list`` (type=video, order=date, ``publishedAfter`` = the newest video seen) with the territory's
-   aliases and hashtags OR-ed (``"Saint-Malo"|"St-Malo"|#SaintMalo``), following ``nextPageToken`` for at most
-   ``max_search_pages`` pages (100 units each);
+1. ``search.list`` (type=video, order=date, ``publishedAfter`` = the newest video seen, the first time
+   ``comment_window_days`` ago) with the territory's aliases and hashtags OR-ed
+   (``"Saint-Malo"|"St-Malo"|#SaintMalo``), following ``nextPageToken`` for at most ``max_search_pages``
+   pages (100 units each);
 2. ``videos.list`` (1 unit per 50 ids) for the new videos: each becomes a mention (title, description,
    views, likes, comment count, audio language) and is followed for ``comment_window_days``;
 3. ``commentThreads.list`` (1 unit per page, newest first) for every followed video, and with
@@ -269,8 +270,8 @@ class YouTubeSource(PollingSource):
 
     async def _search(self, batch: Batch) -> list[str]:
         params = {"part": "snippet", "type": "video", "order": "date", "q": self.query, "maxResults": "50"}
-        if self._published_after:
-            params["publishedAfter"] = self._published_after
+        # the first search looks back as far as comments are followed: older videos would cost quota for nothing
+        params["publishedAfter"] = self._published_after or _rfc3339(self.clock.now() - self.comment_window)
         if self.region_code:
             params["regionCode"] = self.region_code
         found: list[str] = []
