@@ -92,6 +92,7 @@ class YouTubeStandIn:
         self.valid_key = KEY
         self.requests: list[tuple[str, dict[str, str]]] = []
         self.quota_exceeded = False
+        self.search_items: list[Any] | None = None  # served instead of the search results when set
         self.videos = {
             "v1": video("v1", "Tempête à Saint-Malo : la digue submergée", "2026-11-27T06:00:00Z"),
             "v2": video("v2", "Saint-Malo, les remparts sous la pluie", "2026-11-27T06:30:00Z"),
@@ -164,6 +165,8 @@ class YouTubeStandIn:
                 }
                 for v in ids
             ]
+            if self.search_items is not None:
+                items = self.search_items
             body: dict[str, Any] = {
                 "kind": "youtube#searchListResponse",
                 "items": items,
@@ -241,6 +244,22 @@ async def test_videos_comments_and_replies_keep_their_structure(youtube, clock, 
     assert mentions["ch1"].territory_id == "saint-malo"  # on the territory's own channel: the territory's
     assert mentions["c2"].url == "https://www.youtube.com/watch?v=v1&lc=c2"
     assert KEY not in repr(source)
+
+
+async def test_malformed_search_results_are_dead_lettered_alone(youtube, clock) -> None:
+    """Before: a search result that was not an object, or whose id was a string, raised out of the poll."""
+    stand_in, api, client = youtube
+    stand_in.search_items = [
+        "v9",
+        {"id": "v9"},
+        {"id": {"kind": "youtube#channel", "channelId": "UC"}},
+        {"kind": "youtube#searchResult", "id": {"kind": "youtube#video", "videoId": "v1"}},
+    ]
+    source = make_source(api, client, clock)
+    source.restore(None)
+    batch = await source.poll()
+    assert [r.reason for r in batch.rejected][:3] == ["invalid search result: no id.videoId"] * 3
+    assert "v1" in [i.native_id for i in batch.items]
 
 
 async def test_cursor_asks_only_for_newer_videos_and_stops_at_seen_comments(youtube, clock) -> None:

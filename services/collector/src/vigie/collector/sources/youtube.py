@@ -280,8 +280,9 @@ class YouTubeSource(PollingSource):
             if data is None:
                 break
             for result in data.get("items", []):
-                video_id = result.get("id", {}).get("videoId") if isinstance(result, dict) else None
-                if isinstance(result.get("id"), dict) and isinstance(video_id, str) and video_id:
+                ident = result.get("id") if isinstance(result, dict) else None
+                video_id = ident.get("videoId") if isinstance(ident, dict) else None
+                if isinstance(video_id, str) and video_id:
                     found.append(video_id)
                 else:
                     reason = "invalid search result: no id.videoId"
