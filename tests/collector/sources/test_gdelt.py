@@ -97,6 +97,7 @@ async def test_pages_by_seendate_with_tones_languages_and_a_dead_letter(gdelt, c
     assert batch.cursor == {"since": {f"saint-malo:{SAINT_MALO.query}": "20261127070400"}}
 
     await make_pipeline().process(batch)
+    assert [d.error_class for d in sink.dead_letters()] == ["validation"] * 2
     mentions = sink.mentions()
     assert len(mentions) == 5 and {m.territory_id for m in mentions} == {"saint-malo"}
     zero = next(m for m in mentions if m.url and m.url.endswith("article-0"))

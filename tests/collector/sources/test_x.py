@@ -146,6 +146,8 @@ async def test_pages_expansions_replies_quotes_and_a_dead_letter(x_api, clock, m
     assert batch.cursor == {"since": {QUERY: "5"}}
 
     await make_pipeline().process(batch)
+    (letter,) = sink.dead_letters()
+    assert letter.reason.startswith("x x.com: invalid post")
     mentions = {m.native_id: m for m in sink.mentions()}
     assert mentions["5"].quoted_id == "1" and mentions["4"].parent_id == "2"
     five = mentions["5"]

@@ -93,6 +93,7 @@ class YouTubeStandIn:
         self.requests: list[tuple[str, dict[str, str]]] = []
         self.quota_exceeded = False
         self.search_items: list[Any] | None = None  # served instead of the search results when set
+        self.thread_page = 100  # comment threads per page (maxResults)
         self.videos = {
             "v1": video("v1", "Tempête à Saint-Malo : la digue submergée", "2026-11-27T06:00:00Z"),
             "v2": video("v2", "Saint-Malo, les remparts sous la pluie", "2026-11-27T06:30:00Z"),
@@ -187,7 +188,11 @@ class YouTubeStandIn:
                 return self.error(403, "commentsDisabled")
             else:
                 items = self.threads.get(query["videoId"], [])
-            return web.json_response({"kind": "youtube#commentThreadListResponse", "items": items})
+            start = int(query.get("pageToken", "0"))
+            body = {"kind": "youtube#commentThreadListResponse", "items": items[start : start + self.thread_page]}
+            if start + self.thread_page < len(items):
+                body["nextPageToken"] = str(start + self.thread_page)
+            return web.json_response(body)
         if resource == "comments":
             return web.json_response(
                 {"kind": "youtube#commentListResponse", "items": self.more_replies.get(query["parentId"], [])}
@@ -234,6 +239,8 @@ async def test_videos_comments_and_replies_keep_their_structure(youtube, clock, 
     assert source.quota.spent == 205
 
     await make_pipeline().process(batch)
+    (letter,) = sink.dead_letters()
+    assert "invalid comment thread" in letter.reason and letter.error_class == "validation"
     mentions = {m.native_id: m for m in sink.mentions()}
     v1 = mentions["v1"]
     assert v1.engagement.views == 1500 and v1.engagement.likes == 40 and v1.engagement.replies == 3
@@ -277,6 +284,28 @@ async def test_cursor_asks_only_for_newer_videos_and_stops_at_seen_comments(yout
     assert not [r for r, _ in stand_in.requests if r == "videos"]  # nothing new to describe
     assert {i.native_id for i in second.items} <= {"c2", "c2.r1", "c2.r2", "c1", "ch1"}  # dedup drops these
     assert restarted.quota.spent == first.cursor["quota"]["spent"] + 200 + 4  # the day's spending carries over
+
+
+async def test_comment_pages_are_read_down_to_the_newest_comment_already_seen(youtube, clock) -> None:
+    stand_in, api, client = youtube
+    stand_in.thread_page = 1
+    source = make_source(api, client, clock, max_comment_pages=5)
+    source.restore(None)
+    first = await source.poll()
+    v1_pages = [q for r, q in stand_in.requests if r == "commentThreads" and q.get("videoId") == "v1"]
+    assert len(v1_pages) == 2 and v1_pages[1]["pageToken"] == "1"
+    assert first.cursor is not None and first.cursor["comments"]["video:v1"] == "2026-11-27T07:10:00Z"
+
+    new = comment("c3", "Toujours fermée ce matin", "2026-11-27T07:40:00Z", video="v1")
+    stand_in.threads["v1"].insert(0, thread(new, []))
+    stand_in.requests.clear()
+    restarted = make_source(api, client, clock, max_comment_pages=5)
+    restarted.restore(first.cursor)
+    second = await restarted.poll()
+    v1_pages = [q for r, q in stand_in.requests if r == "commentThreads" and q.get("videoId") == "v1"]
+    assert len(v1_pages) == 2  # c3 is new, c2 was seen: no third page
+    assert "c3" in [i.native_id for i in second.items]
+    assert (second.cursor or {})["comments"]["video:v1"] == "2026-11-27T07:40:00Z"
 
 
 async def test_budget_spent_skips_the_search_and_says_so_once(youtube, clock, sample, make_pipeline) -> None:
