@@ -148,6 +148,7 @@ youtube:
   territories: [saint-malo]
   daily_budget_units: 1000000
   interval_s: 0.2
+  search_interval_s: 0.2
   api_url: "{base}/youtube/v3"
 gdelt:
   territories: [saint-malo]

@@ -60,6 +60,7 @@ def youtube_sources(
             channel_id=section.channels.get(territory.id),
             daily_budget=section.budgets.get(territory.id, section.daily_budget_units),
             interval_s=section.interval_s,
+            search_interval_s=section.search_interval_s,
             max_search_pages=section.max_search_pages,
             max_comment_pages=section.max_comment_pages,
             comment_window_days=section.comment_window_days,

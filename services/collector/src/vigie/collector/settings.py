@@ -147,7 +147,8 @@ class YouTubeSection(_Section):
     budgets: dict[str, Annotated[int, Field(ge=100, le=1_000_000)]] = Field(
         default_factory=dict, description="Territory id -> its daily budget, instead of daily_budget_units."
     )
-    interval_s: Seconds = 1800
+    interval_s: Seconds = Field(default=900, description="Between polls of the comments (1 unit a page).")
+    search_interval_s: Seconds = Field(default=2700, description="Between searches (100 units a page).")
     max_search_pages: int = Field(default=1, ge=1, le=10)
     max_comment_pages: int = Field(default=2, ge=1, le=20)
     comment_window_days: float = Field(default=7.0, gt=0, le=90)

@@ -1,9 +1,9 @@
 """YouTube Data API v3, with an API key: videos found by the territory's names, their comments, and the comments
 on the territory's own channel, within a daily quota budget.
 
-One source per territory. Each poll:
+One source per territory. Each poll (every ``interval_s``):
 
-1. ``search.list`` (type=video, order=date, ``publishedAfter`` = the newest video seen, the first time
+1. every ``search_interval_s`` only, ``search.list`` (type=video, order=date, ``publishedAfter`` = the newest video seen, the first time
    ``comment_window_days`` ago) with the territory's aliases and hashtags OR-ed
    (``"Saint-Malo"|"St-Malo"|#SaintMalo``), following ``nextPageToken`` for at most ``max_search_pages``
    pages (100 units each);
@@ -17,17 +17,17 @@ One source per territory. Each poll:
    comment is about; comments on the territory's own channel are attributed to the territory.
 
 Quota: every request is paid from a :class:`~vigie.collector.sources.quota.DailyQuota` before it is sent;
-a request the budget cannot pay is skipped. When the budget is spent, or Google answers ``quotaExceeded``,
-the batch carries a ``quota_spent`` / ``quota_exceeded`` problem (one log line and one
-``vigie_collector_fetch_errors_total{source="youtube"}`` increment per day) and the source sleeps until
-midnight Pacific time, when Google resets quotas — no retry in between. A rejected API key
+a request the budget cannot pay is skipped. When the budget is spent, or Google answers ``quotaExceeded``
+(then the budget counts as spent), the batch carries a ``quota_spent`` / ``quota_exceeded`` problem (one log
+line and one ``vigie_collector_fetch_errors_total{source="youtube"}`` increment per day) and the polls that
+follow send nothing until midnight Pacific time, when Google resets quotas: no retry in between. They still
+yield (empty) batches, so the source is seen alive, not stale. A rejected API key
 (``keyInvalid``, ``API_KEY_INVALID``, API not enabled, referrer or IP blocked) is a ``credentials`` fetch
 error whose message names the setting to fix; 429 and 5xx are retried with backoff by the runner.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -126,7 +126,8 @@ class YouTubeSource(PollingSource):
         hashtags: tuple[str, ...] = (),
         channel_id: str | None = None,
         daily_budget: int = 2000,
-        interval_s: float = 1800.0,
+        interval_s: float = 900.0,
+        search_interval_s: float = 2700.0,
         max_search_pages: int = 1,
         max_comment_pages: int = 2,
         comment_window_days: float = 7.0,
@@ -144,6 +145,7 @@ class YouTubeSource(PollingSource):
         self.query = "|".join(phrases)
         self.channel_id = channel_id
         self.quota = DailyQuota(daily_budget)
+        self.search_interval_s = search_interval_s
         self.max_search_pages = max_search_pages
         self.max_comment_pages = max_comment_pages
         self.comment_window = timedelta(days=comment_window_days)
@@ -152,6 +154,7 @@ class YouTubeSource(PollingSource):
         self.api_url = api_url.rstrip("/")
         self.name = name or f"youtube:{territory_id}"
         self._published_after: str | None = None
+        self._searched_at = float("-inf")
         self._videos: dict[str, dict[str, str]] = {}
         self._comments: dict[str, str] = {}
         self._days_reported: set[str] = set()
@@ -163,6 +166,8 @@ class YouTubeSource(PollingSource):
         cursor = cursor or {}
         after = cursor.get("published_after")
         self._published_after = after if isinstance(after, str) else None
+        searched = cursor.get("searched_at")
+        self._searched_at = float(searched) if isinstance(searched, int | float) else float("-inf")
         videos = cursor.get("videos")
         self._videos = (
             {str(k): {"at": str(v.get("at")), "title": str(v.get("title", ""))[:300]} for k, v in videos.items()}
@@ -182,25 +187,18 @@ class YouTubeSource(PollingSource):
     def _cursor(self) -> Cursor:
         return {
             "published_after": self._published_after,
+            "searched_at": self._searched_at if self._searched_at != float("-inf") else None,
             "videos": {k: dict(v) for k, v in self._videos.items()},
             "comments": dict(self._comments),
             "quota": self.quota.state(),
         }
 
-    async def batches(self) -> AsyncIterator[Batch]:
-        """Poll every ``interval_s``; once the day's budget is spent, sleep until Google's quota reset."""
-        while True:
-            yield await self.poll()
-            now = self.clock.now()
-            if self.quota.exhausted(now):
-                await self.clock.sleep((next_reset(now) - now).total_seconds() + 60.0)
-            else:
-                await self.clock.sleep(self.interval_s)
-
     async def poll(self) -> Batch:
         batch = Batch()
         try:
-            new_videos = await self._search(batch) if self.query else []
+            new_videos: list[str] = []
+            if self.query and self.clock.time() >= self._searched_at + self.search_interval_s:
+                new_videos = await self._search(batch)
             await self._read_videos(batch, new_videos)
             self._forget_old_videos()
             for video_id in sorted(self._videos, key=lambda v: self._videos[v]["at"], reverse=True):
@@ -279,6 +277,7 @@ class YouTubeSource(PollingSource):
             data = await self._get("search", params, SEARCH_COST)
             if data is None:
                 break
+            self._searched_at = self.clock.time()
             for result in data.get("items", []):
                 ident = result.get("id") if isinstance(result, dict) else None
                 video_id = ident.get("videoId") if isinstance(ident, dict) else None
