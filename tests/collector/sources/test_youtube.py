@@ -216,6 +216,7 @@ def make_source(api_url: str, client: httpx.AsyncClient, clock: Any, **kwargs: A
         "hashtags": ("SaintMalo",),
         "channel_id": "UC-own",
         "max_search_pages": 2,
+        "paced": False,
         "api_url": api_url,
         **kwargs,
     }
@@ -390,3 +391,27 @@ def test_the_quota_day_is_pacific_and_resets_at_its_midnight() -> None:
     assert next_reset(datetime(2026, 7, 1, 12, 0, tzinfo=UTC)) == datetime(2026, 7, 2, 7, 0, tzinfo=UTC)  # PDT
     quota = DailyQuota(150)
     assert quota.spend(100, before) and not quota.spend(100, before) and quota.spend(100, after)
+
+
+async def test_a_paced_source_defers_searches_not_the_reading_of_what_they_found(youtube, clock) -> None:
+    stand_in, api, client = youtube
+    stand_in.search_pages.append([])  # a third page, that the allowance cannot pay yet
+    source = make_source(api, client, clock, paced=True, daily_budget=800, max_search_pages=3)
+    source.restore(None)
+    batch = await source.poll()  # at midnight Pacific: an allowance of 200 units, two search pages
+    assert [r for r, _ in stand_in.requests].count("search") == 2
+    assert {"v1", "v2", "c1"} <= {i.native_id for i in batch.items} and batch.problems == []
+
+
+def test_a_paced_budget_is_spread_over_the_pacific_day() -> None:
+    quota = DailyQuota(4800, paced=True)  # 200 units an hour, plus a burst of 600
+    midnight = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
+    assert quota.allowance(midnight) == 600
+    searches = [quota.spend(100, midnight, deferrable=True) for _ in range(10)]
+    assert sum(searches) == 6  # the burst, then nothing more for now
+    assert quota.spend(1, midnight)  # reading what the searches found is not deferred
+    later = midnight + timedelta(hours=1)
+    assert not quota.spend(100, midnight + timedelta(minutes=20), deferrable=True)
+    assert quota.spend(100, later, deferrable=True)
+    assert quota.allowance(midnight + timedelta(hours=23, minutes=59)) == 4800
+    assert DailyQuota(150, paced=True).spend(100, midnight, deferrable=True)  # a small budget pays one search

@@ -59,6 +59,7 @@ def youtube_sources(
             hashtags=territory.hashtags,
             channel_id=section.channels.get(territory.id),
             daily_budget=section.budgets.get(territory.id, section.daily_budget_units),
+            paced=section.paced,
             interval_s=section.interval_s,
             search_interval_s=section.search_interval_s,
             max_search_pages=section.max_search_pages,

@@ -147,6 +147,7 @@ class YouTubeSection(_Section):
     budgets: dict[str, Annotated[int, Field(ge=100, le=1_000_000)]] = Field(
         default_factory=dict, description="Territory id -> its daily budget, instead of daily_budget_units."
     )
+    paced: bool = Field(default=True, description="Spread each day's budget over the day.")
     interval_s: Seconds = Field(default=900, description="Between polls of the comments (1 unit a page).")
     search_interval_s: Seconds = Field(default=2700, description="Between searches (100 units a page).")
     max_search_pages: int = Field(default=1, ge=1, le=10)

@@ -34,13 +34,28 @@ def next_reset(when: datetime) -> datetime:
     return midnight.astimezone(UTC)
 
 
-class DailyQuota:
-    """``budget`` units a day; what is spent today, and whether a request of some cost may still be made."""
+def day_elapsed(when: datetime) -> float:
+    """The fraction of its Pacific quota day elapsed at ``when`` (0 at midnight; days of 23 or 25 hours too)."""
+    end = next_reset(when)
+    local = when.astimezone(QUOTA_ZONE)
+    start = datetime(local.year, local.month, local.day, tzinfo=QUOTA_ZONE).astimezone(UTC)
+    return min(1.0, max(0.0, (when - start) / (end - start)))
 
-    def __init__(self, budget: int) -> None:
+
+class DailyQuota:
+    """``budget`` units a day; what is spent today, and whether a request of some cost may still be made.
+
+    ``paced``: deferrable spending is spread over the day — by a given instant, at most the share of the budget
+    that matches the share of the day elapsed, plus ``burst`` (an eighth of the budget, at least ``min_burst``).
+    Without it, a busy morning spends the day's budget and the territory is blind until midnight Pacific,
+    which is 09:00 in France."""
+
+    def __init__(self, budget: int, *, paced: bool = False, min_burst: int = 200) -> None:
         if budget <= 0:
             raise ValueError("the daily budget must be positive")
         self.budget = budget
+        self.paced = paced
+        self.burst = max(budget // 8, min_burst)
         self.day = ""
         self.spent = 0
 
@@ -61,9 +76,18 @@ class DailyQuota:
         self._roll(now)
         return max(0, self.budget - self.spent)
 
-    def spend(self, cost: int, now: datetime) -> bool:
-        """Count ``cost`` units and return True if today's budget can pay for them; else spend nothing."""
-        if self.remaining(now) < cost:
+    def allowance(self, now: datetime) -> int:
+        """Units that may have been spent by ``now`` (the whole budget unless paced)."""
+        if not self.paced:
+            return self.budget
+        return min(self.budget, int(self.budget * day_elapsed(now)) + self.burst)
+
+    def spend(self, cost: int, now: datetime, *, deferrable: bool = False) -> bool:
+        """Count ``cost`` units and return True if today's budget can pay for them; else spend nothing.
+
+        A ``deferrable`` request (a search, which a later poll can make) must also fit the paced allowance;
+        the others (reading what a search found) are bounded by the day's budget only."""
+        if self.remaining(now) < cost or (deferrable and self.spent + cost > self.allowance(now)):
             return False
         self.spent += cost
         return True

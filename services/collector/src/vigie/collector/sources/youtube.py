@@ -17,7 +17,9 @@ One source per territory. Each poll (every ``interval_s``):
    comment is about; comments on the territory's own channel are attributed to the territory.
 
 Quota: every request is paid from a :class:`~vigie.collector.sources.quota.DailyQuota` before it is sent;
-a request the budget cannot pay is skipped. When the budget is spent, or Google answers ``quotaExceeded``
+a request the budget cannot pay is skipped. With ``paced`` (the default) the budget is spread over the day,
+so that the evening is watched as well as the morning: a search beyond the share of the day elapsed waits
+for a later poll (reading what a search found is paid from the day's budget at once). When the budget is spent, or Google answers ``quotaExceeded``
 (then the budget counts as spent), the batch carries a ``quota_spent`` / ``quota_exceeded`` problem (one log
 line and one ``vigie_collector_fetch_errors_total{source="youtube"}`` increment per day) and the polls that
 follow send nothing until midnight Pacific time, when Google resets quotas: no retry in between. They still
@@ -126,6 +128,7 @@ class YouTubeSource(PollingSource):
         hashtags: tuple[str, ...] = (),
         channel_id: str | None = None,
         daily_budget: int = 2000,
+        paced: bool = True,
         interval_s: float = 900.0,
         search_interval_s: float = 2700.0,
         max_search_pages: int = 1,
@@ -144,7 +147,7 @@ class YouTubeSource(PollingSource):
         phrases += [f"#{h.lstrip('#')}" for h in dict.fromkeys(hashtags) if h.strip("# ")]
         self.query = "|".join(phrases)
         self.channel_id = channel_id
-        self.quota = DailyQuota(daily_budget)
+        self.quota = DailyQuota(daily_budget, paced=paced)
         self.search_interval_s = search_interval_s
         self.max_search_pages = max_search_pages
         self.max_comment_pages = max_comment_pages
@@ -177,7 +180,7 @@ class YouTubeSource(PollingSource):
         comments = cursor.get("comments")
         self._comments = {str(k): str(v) for k, v in comments.items()} if isinstance(comments, dict) else {}
         # the quota spent survives a failed poll: never hand out again what an unacknowledged poll spent
-        saved = DailyQuota(self.quota.budget)
+        saved = DailyQuota(self.quota.budget)  # only its day and units spent are read
         saved.restore(cursor.get("quota"))
         if saved.day == self.quota.day:
             self.quota.spent = max(self.quota.spent, saved.spent)
@@ -228,8 +231,8 @@ class YouTubeSource(PollingSource):
         )
 
     async def _get(self, resource: str, params: dict[str, str], cost: int) -> dict[str, Any] | None:
-        """One API read paid from the budget (None: the budget cannot pay for it)."""
-        if not self.quota.spend(cost, self.clock.now()):
+        """One API read paid from the budget (None: the budget cannot pay for it; a search, the paced share)."""
+        if not self.quota.spend(cost, self.clock.now(), deferrable=resource == "search"):
             return None
         url = f"{self.api_url}/{resource}"
         # the key goes in Google's X-Goog-Api-Key header, not the URL: URLs end up in proxy and access logs
