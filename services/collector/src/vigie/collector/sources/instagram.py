@@ -187,13 +187,14 @@ class InstagramAccountSource(GraphEdgeSource):
             return self._reject(raw, "media", exc)
 
     def comment_items(self, raw: Any, media_id: str) -> list[CollectedItem | RejectedInput]:
-        """A comment and its nested replies as items (a reply's parent is the comment)."""
-        out: list[CollectedItem | RejectedInput] = [self.comment_item(raw, media_id, media_id)]
+        """A comment and its nested replies as items (a reply's parent is the comment), newest first like the
+        edge: the replies (oldest first in the answer) in reverse, then the comment."""
+        comment = self.comment_item(raw, media_id, media_id)
         replies = raw.get("replies") if isinstance(raw, dict) else None
         data = replies.get("data") if isinstance(replies, dict) else None
-        if isinstance(data, list) and isinstance(out[0], CollectedItem):
-            out += [self.comment_item(reply, media_id, out[0].native_id) for reply in data]
-        return out
+        if not isinstance(data, list) or not isinstance(comment, CollectedItem):
+            return [comment]
+        return [*(self.comment_item(reply, media_id, comment.native_id) for reply in reversed(data)), comment]
 
     def comment_item(self, raw: Any, media_id: str, parent_id: str) -> CollectedItem | RejectedInput:
         try:
