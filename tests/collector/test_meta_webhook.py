@@ -22,11 +22,21 @@ PAGE, IG = "104857600", "17841400000000001"
 
 
 def page_event(*values: dict[str, Any]) -> dict[str, Any]:
-    return {"object": "page", "entry": [{"id": PAGE, "time": 1_795_770_000, "changes": [{"field": "feed", "value": v} for v in values]}]}
+    return {
+        "object": "page",
+        "entry": [{"id": PAGE, "time": 1_795_770_000, "changes": [{"field": "feed", "value": v} for v in values]}],
+    }
 
 
 def feed(item: str, verb: str = "add", **more: Any) -> dict[str, Any]:
-    return {"item": item, "verb": verb, "post_id": f"{PAGE}_1", "created_time": 1_795_770_000, "from": {"id": "42", "name": "Lou"}, **more}
+    return {
+        "item": item,
+        "verb": verb,
+        "post_id": f"{PAGE}_1",
+        "created_time": 1_795_770_000,
+        "from": {"id": "42", "name": "Lou"},
+        **more,
+    }
 
 
 async def start(serve, make_pipeline) -> tuple[str, MetaWebhook]:
@@ -34,14 +44,23 @@ async def start(serve, make_pipeline) -> tuple[str, MetaWebhook]:
         from datetime import UTC, datetime
 
         return CollectedItem(
-            kind="instagram", instance=ig_user_id, native_id=media_id, text="Merci @villedesaintmalo",
-            published_at=datetime(2026, 11, 27, 7, tzinfo=UTC), preset_territories=("saint-malo",),
+            kind="instagram",
+            instance=ig_user_id,
+            native_id=media_id,
+            text="Merci @villedesaintmalo",
+            published_at=datetime(2026, 11, 27, 7, tzinfo=UTC),
+            preset_territories=("saint-malo",),
         )
 
     pipeline = make_pipeline()
     hook = MetaWebhook(
-        pipeline, pipeline.metrics, app_secret=SECRET, verify_token="verify-me", pages={PAGE: "saint-malo"},
-        instagram_accounts={IG: "saint-malo"}, read_mention=read_mention,
+        pipeline,
+        pipeline.metrics,
+        app_secret=SECRET,
+        verify_token="verify-me",
+        pages={PAGE: "saint-malo"},
+        instagram_accounts={IG: "saint-malo"},
+        read_mention=read_mention,
     )
     app = web.Application()
     app.add_routes(hook.add_routes(web.RouteTableDef()))
@@ -62,8 +81,12 @@ async def post(url: str, body: dict[str, Any] | bytes, signature: str | None = "
 async def test_subscription_check_echoes_the_challenge_only_with_the_verify_token(serve, make_pipeline) -> None:
     url, _ = await start(serve, make_pipeline)
     async with httpx.AsyncClient() as client:
-        ok = await client.get(url, params={"hub.mode": "subscribe", "hub.verify_token": "verify-me", "hub.challenge": "1158201444"})
-        wrong = await client.get(url, params={"hub.mode": "subscribe", "hub.verify_token": "guess", "hub.challenge": "1"})
+        ok = await client.get(
+            url, params={"hub.mode": "subscribe", "hub.verify_token": "verify-me", "hub.challenge": "1158201444"}
+        )
+        wrong = await client.get(
+            url, params={"hub.mode": "subscribe", "hub.verify_token": "guess", "hub.challenge": "1"}
+        )
     assert ok.status_code == 200 and ok.text == "1158201444"
     assert wrong.status_code == 403
 
@@ -106,7 +129,15 @@ async def test_instagram_comments_and_mentions(serve, make_pipeline, sink) -> No
                 "id": IG,
                 "time": 1_795_770_000,
                 "changes": [
-                    {"field": "comments", "value": {"id": "k7", "text": "Quelle honte", "from": {"id": "9", "username": "alice"}, "media": {"id": "m1", "media_product_type": "FEED"}}},
+                    {
+                        "field": "comments",
+                        "value": {
+                            "id": "k7",
+                            "text": "Quelle honte",
+                            "from": {"id": "9", "username": "alice"},
+                            "media": {"id": "m1", "media_product_type": "FEED"},
+                        },
+                    },
                     {"field": "mentions", "value": {"media_id": "x9"}},
                 ],
             },

@@ -67,13 +67,21 @@ class PlatformStandIn:
     async def issue_token(self, request: web.Request) -> web.Response:
         form = await request.post()
         if form.get("grant_type") != "refresh_token" or form.get("refresh_token") != self.refresh_token:
-            return web.json_response({"error": "invalid_grant", "error_description": "Token has been expired or revoked."}, status=400)
+            return web.json_response(
+                {"error": "invalid_grant", "error_description": "Token has been expired or revoked."}, status=400
+            )
         self.tokens_issued += 1
         return web.json_response({"access_token": self.token, "expires_in": 3599, "token_type": "Bearer"})
 
     def _refused(self) -> web.Response:
         if self.style == "google":
-            body = {"error": {"code": 401, "message": "Request had invalid authentication credentials.", "status": "UNAUTHENTICATED"}}
+            body = {
+                "error": {
+                    "code": 401,
+                    "message": "Request had invalid authentication credentials.",
+                    "status": "UNAUTHENTICATED",
+                }
+            }
             return web.json_response(body, status=401)
         error = {
             "message": "Error validating access token: Session has expired on Thursday, 26-Nov-26 10:00:00 PST.",
@@ -89,8 +97,21 @@ class PlatformStandIn:
             body = {"error": {"code": 429, "message": "Quota exceeded", "status": "RESOURCE_EXHAUSTED"}}
             return web.json_response(body, status=429, headers={"Retry-After": "42"})
         error = {"message": "(#4) Application request limit reached", "type": "OAuthException", "code": 4}
-        usage = {"123": [{"type": "pages", "call_count": 100, "total_cputime": 20, "total_time": 30, "estimated_time_to_regain_access": 7}]}
-        headers = {"X-App-Usage": json.dumps({"call_count": 100, "total_cputime": 12, "total_time": 20}), "X-Business-Use-Case-Usage": json.dumps(usage)}
+        usage = {
+            "123": [
+                {
+                    "type": "pages",
+                    "call_count": 100,
+                    "total_cputime": 20,
+                    "total_time": 30,
+                    "estimated_time_to_regain_access": 7,
+                }
+            ]
+        }
+        headers = {
+            "X-App-Usage": json.dumps({"call_count": 100, "total_cputime": 12, "total_time": 20}),
+            "X-Business-Use-Case-Usage": json.dumps(usage),
+        }
         return web.json_response({"error": error}, status=400, headers=headers)
 
     async def get(self, request: web.Request) -> web.Response:

@@ -14,14 +14,16 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 CHILD = Path(__file__).with_name("account_sources_child.py")
 LOCATION = "accounts/1029384756/locations/5647382910"
 
 
 def fb(n: int) -> dict[str, Any]:
-    return {"id": f"104857600_{n}", "message": f"Message {n} de la ville", "created_time": f"2026-11-27T07:{n:02d}:00+0000"}
+    return {
+        "id": f"104857600_{n}",
+        "message": f"Message {n} de la ville",
+        "created_time": f"2026-11-27T07:{n:02d}:00+0000",
+    }
 
 
 def ig(n: int) -> dict[str, Any]:
@@ -34,7 +36,14 @@ def th(n: int) -> dict[str, Any]:
 
 def gr(n: int) -> dict[str, Any]:
     stamp = f"2026-11-27T07:{n:02d}:00Z"
-    return {"reviewId": f"r{n}", "name": f"{LOCATION}/reviews/r{n}", "starRating": "ONE", "comment": f"Avis {n}", "createTime": stamp, "updateTime": stamp}
+    return {
+        "reviewId": f"r{n}",
+        "name": f"{LOCATION}/reviews/r{n}",
+        "starRating": "ONE",
+        "comment": f"Avis {n}",
+        "createTime": stamp,
+        "updateTime": stamp,
+    }
 
 
 CASES: dict[str, dict[str, Any]] = {
@@ -43,7 +52,12 @@ CASES: dict[str, dict[str, Any]] = {
         "path": "/104857600/feed",
         "make": fb,
         "id": lambda n: f"facebook:104857600:104857600_{n}",
-        "sources": lambda base: {"meta": {"api_url": base, "pages": [{"page_id": "104857600", "territory": "saint-malo", "comments": False, "interval_s": 0.1}]}},
+        "sources": lambda base: {
+            "meta": {
+                "api_url": base,
+                "pages": [{"page_id": "104857600", "territory": "saint-malo", "comments": False, "interval_s": 0.1}],
+            }
+        },
         "settings": {"meta_tokens": {"saint-malo": "page-token-1"}},
     },
     "instagram": {
@@ -51,7 +65,20 @@ CASES: dict[str, dict[str, Any]] = {
         "path": "/17841400000000001/media",
         "make": ig,
         "id": lambda n: f"instagram:17841400000000001:m{n}",
-        "sources": lambda base: {"meta": {"api_url": base, "instagram": [{"ig_user_id": "17841400000000001", "territory": "saint-malo", "comments": False, "tags": False, "interval_s": 0.1}]}},
+        "sources": lambda base: {
+            "meta": {
+                "api_url": base,
+                "instagram": [
+                    {
+                        "ig_user_id": "17841400000000001",
+                        "territory": "saint-malo",
+                        "comments": False,
+                        "tags": False,
+                        "interval_s": 0.1,
+                    }
+                ],
+            }
+        },
         "settings": {"meta_tokens": {"saint-malo": "page-token-1"}},
     },
     "threads": {
@@ -67,7 +94,15 @@ CASES: dict[str, dict[str, Any]] = {
         "path": f"/{LOCATION}/reviews",
         "make": gr,
         "id": lambda n: f"google_reviews:{LOCATION}:r{n}",
-        "sources": lambda base: {"google_reviews": [{"locations": [{"name": LOCATION, "territory": "saint-malo", "place": "Plage"}], "interval_s": 0.1, "api_url": base}]},
+        "sources": lambda base: {
+            "google_reviews": [
+                {
+                    "locations": [{"name": LOCATION, "territory": "saint-malo", "place": "Plage"}],
+                    "interval_s": 0.1,
+                    "api_url": base,
+                }
+            ]
+        },
         "settings": {"google_access_tokens": {"default": "page-token-1"}},
     },
 }
@@ -88,7 +123,10 @@ def emitted(sink: Path) -> list[str]:
 async def test_kill_minus_nine_mid_poll_then_restart_loses_nothing_and_repeats_nothing(platform, tmp_path) -> None:
     """All four connectors in one collector process (a process start is the slow part of this test)."""
     meta = await platform("graph")  # Facebook and Instagram share the Graph API (one api_url)
-    stand_ins = {kind: meta if kind in ("facebook", "instagram") else await platform(case["style"]) for kind, case in CASES.items()}
+    stand_ins = {
+        kind: meta if kind in ("facebook", "instagram") else await platform(case["style"])
+        for kind, case in CASES.items()
+    }
     sources: dict[str, Any] = {}
     settings: dict[str, Any] = {}
     for kind, case in CASES.items():
@@ -102,12 +140,18 @@ async def test_kill_minus_nine_mid_poll_then_restart_loses_nothing_and_repeats_n
 
     async def start() -> asyncio.subprocess.Process:
         return await asyncio.create_subprocess_exec(
-            sys.executable, str(CHILD), str(tmp_path / "setup.json"), stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE
+            sys.executable,
+            str(CHILD),
+            str(tmp_path / "setup.json"),
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
         )
 
     child = await start()
     try:
-        await wait_for(lambda: len(emitted(sink)) >= 12 and len(list((tmp_path / "state" / "cursors").glob("*.json"))) == 4, 60)
+        await wait_for(
+            lambda: len(emitted(sink)) >= 12 and len(list((tmp_path / "state" / "cursors").glob("*.json"))) == 4, 60
+        )
         for kind, case in CASES.items():
             stand_ins[kind].hold_second_pages = True
             stand_ins[kind].add(case["path"], *(case["make"](n) for n in (4, 5, 6)))

@@ -54,7 +54,12 @@ async def graph(platform):
     stand_in = await platform("graph")
     stand_in.add(
         f"/{PAGE}/feed",
-        post(1, 10, "Fermeture de la plage du Sillon", attachments={"data": [{"title": "Arrêté", "description": "Pollution", "url": "https://saint-malo.fr/a"}]}),
+        post(
+            1,
+            10,
+            "Fermeture de la plage du Sillon",
+            attachments={"data": [{"title": "Arrêté", "description": "Pollution", "url": "https://saint-malo.fr/a"}]},
+        ),
         post(2, 20, "Marché de Noël ce week-end"),
         post(3, 30, "Travaux sur la digue"),
         {"id": "broken", "message": "pas de date"},
@@ -70,10 +75,14 @@ async def graph(platform):
 
 
 def source(stand_in: Any, client: httpx.AsyncClient, clock: Any, **kwargs: Any) -> FacebookPageSource:
-    return FacebookPageSource(client, clock, page_id=PAGE, token="page-token-1", territory="saint-malo", api_url=stand_in.base, **kwargs)
+    return FacebookPageSource(
+        client, clock, page_id=PAGE, token="page-token-1", territory="saint-malo", api_url=stand_in.base, **kwargs
+    )
 
 
-async def test_posts_and_comments_over_several_pages_with_replies_and_a_dead_letter(graph, clock, make_pipeline, sink) -> None:
+async def test_posts_and_comments_over_several_pages_with_replies_and_a_dead_letter(
+    graph, clock, make_pipeline, sink
+) -> None:
     stand_in, client = graph
     fb = source(stand_in, client, clock)
     fb.restore(None)

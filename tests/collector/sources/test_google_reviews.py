@@ -38,7 +38,13 @@ async def google(platform):
     stand_in = await platform("google", token="access-1")
     stand_in.add(
         f"/{LOCATION}/reviews",
-        review("r1", 10, "ONE", "Plage sale, aucune poubelle.", reviewReply={"comment": "Merci, nous intervenons.", "updateTime": "2026-11-27T09:00:00Z"}),
+        review(
+            "r1",
+            10,
+            "ONE",
+            "Plage sale, aucune poubelle.",
+            reviewReply={"comment": "Merci, nous intervenons.", "updateTime": "2026-11-27T09:00:00Z"},
+        ),
         review("r2", 11, "TWO"),
         review("r3", 12, "FIVE", "(Translated by Google) Great beach\n\n(Original)\nSuperbe plage"),
         review("r4", 13, "STAR_RATING_UNSPECIFIED", "??"),
@@ -50,7 +56,12 @@ async def google(platform):
 def source(stand_in: Any, client: httpx.AsyncClient, clock: Any, **kwargs: Any) -> GoogleReviewsSource:
     kwargs.setdefault("refresh", ("client-id", "client-secret", "refresh-1"))
     return GoogleReviewsSource(
-        client, clock, locations={LOCATION: ("saint-malo", "Plage du Sillon")}, api_url=stand_in.base, token_url=f"{stand_in.base}/token", **kwargs
+        client,
+        clock,
+        locations={LOCATION: ("saint-malo", "Plage du Sillon")},
+        api_url=stand_in.base,
+        token_url=f"{stand_in.base}/token",
+        **kwargs,
     )
 
 

@@ -35,22 +35,49 @@ def media(mid: str, minute: int, caption: str, **more: Any) -> dict[str, Any]:
 @pytest.fixture
 async def graph(platform):
     stand_in = await platform("graph")
-    stand_in.add(f"/{IG}/media", media("m1", 10, "La plage du Sillon ce matin"), media("m2", 20, "Concert ce soir"), {"id": "m-bad"})
-    reply = {"id": "r1", "text": "D'accord", "timestamp": "2026-11-27T07:13:00+0000", "username": "bob", "like_count": 0}
+    stand_in.add(
+        f"/{IG}/media",
+        media("m1", 10, "La plage du Sillon ce matin"),
+        media("m2", 20, "Concert ce soir"),
+        {"id": "m-bad"},
+    )
+    reply = {
+        "id": "r1",
+        "text": "D'accord",
+        "timestamp": "2026-11-27T07:13:00+0000",
+        "username": "bob",
+        "like_count": 0,
+    }
     stand_in.add(
         "/m1/comments",
-        {"id": "k1", "text": "Plage sale, quelle honte", "timestamp": "2026-11-27T07:12:00+0000", "username": "alice", "like_count": 4, "replies": {"data": [reply]}},
+        {
+            "id": "k1",
+            "text": "Plage sale, quelle honte",
+            "timestamp": "2026-11-27T07:12:00+0000",
+            "username": "alice",
+            "like_count": 4,
+            "replies": {"data": [reply]},
+        },
     )
     stand_in.add(f"/{IG}/tags", media("t1", 15, "Tempête sur les remparts @villedesaintmalo", username="visiteur"))
     stand_in.objects["/ig_hashtag_search"] = {"data": [{"id": "17843853986012965"}]}
-    stand_in.add("/17843853986012965/recent_media", media("h1", 25, "#saintmalo les remparts sous la pluie", username=None))
+    stand_in.add(
+        "/17843853986012965/recent_media", media("h1", 25, "#saintmalo les remparts sous la pluie", username=None)
+    )
     async with httpx.AsyncClient(timeout=httpx.Timeout(2.0)) as client:
         yield stand_in, client
 
 
 def source(stand_in: Any, client: httpx.AsyncClient, clock: Any, **kwargs: Any) -> InstagramAccountSource:
     return InstagramAccountSource(
-        client, clock, ig_user_id=IG, token="page-token-1", territory="saint-malo", api_url=stand_in.base, hashtags=("#SaintMalo",), **kwargs
+        client,
+        clock,
+        ig_user_id=IG,
+        token="page-token-1",
+        territory="saint-malo",
+        api_url=stand_in.base,
+        hashtags=("#SaintMalo",),
+        **kwargs,
     )
 
 
@@ -84,13 +111,21 @@ async def test_a_hashtag_id_is_looked_up_once_even_across_restarts(graph, clock)
 def test_more_than_thirty_hashtags_is_refused(clock) -> None:
     with pytest.raises(ValueError, match="30 hashtags"):
         InstagramAccountSource(
-            httpx.AsyncClient(), clock, ig_user_id=IG, token="t", territory="saint-malo", hashtags=tuple(f"t{i}" for i in range(31))
+            httpx.AsyncClient(),
+            clock,
+            ig_user_id=IG,
+            token="t",
+            territory="saint-malo",
+            hashtags=tuple(f"t{i}" for i in range(31)),
         )
 
 
 async def test_a_mentioning_caption_is_read_for_the_webhook(graph, clock) -> None:
     stand_in, client = graph
-    stand_in.objects[f"/{IG}"] = {"mentioned_media": media("x9", 50, "Merci @villedesaintmalo pour la fête", username="fan"), "id": IG}
+    stand_in.objects[f"/{IG}"] = {
+        "mentioned_media": media("x9", 50, "Merci @villedesaintmalo pour la fête", username="fan"),
+        "id": IG,
+    }
     item = await source(stand_in, client, clock).mentioned("x9", None)
     assert isinstance(item, CollectedItem) and item.native_id == "x9" and item.extra["origin"] == "mention"
     fields = next(q for p, q in stand_in.requests if p == f"/{IG}")["fields"]

@@ -49,7 +49,9 @@ def source(stand_in: Any, client: httpx.AsyncClient, clock: Any) -> ThreadsSearc
     return ThreadsSearchSource(client, clock, token="threads-token-1", queries=("Saint-Malo",), api_url=stand_in.base)
 
 
-async def test_recent_search_over_pages_with_replies_quotes_and_a_dead_letter(threads, clock, make_pipeline, sink) -> None:
+async def test_recent_search_over_pages_with_replies_quotes_and_a_dead_letter(
+    threads, clock, make_pipeline, sink
+) -> None:
     stand_in, client = threads
     src = source(stand_in, client, clock)
     src.restore(None)
@@ -61,7 +63,11 @@ async def test_recent_search_over_pages_with_replies_quotes_and_a_dead_letter(th
     first_query = stand_in.requests[0][1]
     assert first_query["search_type"] == "RECENT" and first_query["q"] == "Saint-Malo" and "since" not in first_query
     await make_pipeline().process(batch)
-    assert {(m.native_id, m.parent_id, m.quoted_id) for m in sink.mentions()} == {("1", None, None), ("2", "1", None), ("3", None, "1")}
+    assert {(m.native_id, m.parent_id, m.quoted_id) for m in sink.mentions()} == {
+        ("1", None, None),
+        ("2", "1", None),
+        ("3", None, "1"),
+    }
 
     stand_in.add("/keyword_search", thread("5", 20, "Saint-Malo rouvre la digue"))
     restarted = source(stand_in, client, clock)

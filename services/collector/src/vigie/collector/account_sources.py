@@ -41,9 +41,7 @@ def build_account_sources(
             key = page.token_key or page.territory
             token = settings.meta_tokens.get(key)
             if token is None:
-                log.warning(
-                    "facebook page skipped: no token", extra={"page": page.page_id, "setting": f"meta_tokens[{key}]"}
-                )
+                log.warning("facebook page %s skipped: no token in VIGIE_COLLECTOR_META_TOKENS[%s]", page.page_id, key)
                 continue
             sources.append(
                 FacebookPageSource(
@@ -64,8 +62,7 @@ def build_account_sources(
             token = settings.meta_tokens.get(key)
             if token is None:
                 log.warning(
-                    "instagram account skipped: no token",
-                    extra={"account": account.ig_user_id, "setting": f"meta_tokens[{key}]"},
+                    "instagram account %s skipped: no token in VIGIE_COLLECTOR_META_TOKENS[%s]", account.ig_user_id, key
                 )
                 continue
             sources.append(
@@ -89,7 +86,7 @@ def build_account_sources(
         if config.threads.queries_from_territories:
             queries += [territory.name for territory in territories.territories]
         if token is None:
-            log.warning("threads skipped: no token", extra={"setting": f"threads_tokens[{config.threads.token_key}]"})
+            log.warning("threads skipped: no token in VIGIE_COLLECTOR_THREADS_TOKENS[%s]", config.threads.token_key)
         elif queries:
             sources.append(
                 ThreadsSearchSource(
