@@ -51,9 +51,18 @@ class PlatformStandIn:
         self.base = ""
         self.tokens_issued = 0
         self.refresh_token = "refresh-1"
-        #: When set, a request for a second page waits until it is cleared (``hold_reached`` tells it arrived).
+        #: After :meth:`hold`, a request for a second page waits for :meth:`release` (``hold_reached``: one did).
         self.hold_second_pages = False
         self.hold_reached = asyncio.Event()
+        self._released = asyncio.Event()
+
+    def hold(self) -> None:
+        self.hold_second_pages = True
+        self._released.clear()
+
+    def release(self) -> None:
+        self.hold_second_pages = False
+        self._released.set()
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -131,8 +140,7 @@ class PlatformStandIn:
         start = int(query.get("after") or query.get("pageToken") or 0)
         if start > 0 and self.hold_second_pages:
             self.hold_reached.set()
-            while self.hold_second_pages:
-                await asyncio.sleep(0.01)
+            await self._released.wait()
         page = items[start : start + self.page_size]
         more = start + self.page_size < len(items)
         headers = {"X-App-Usage": json.dumps({"call_count": 3, "total_cputime": 1, "total_time": 1})}

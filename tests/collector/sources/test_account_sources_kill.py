@@ -153,7 +153,7 @@ async def test_kill_minus_nine_mid_poll_then_restart_loses_nothing_and_repeats_n
             lambda: len(emitted(sink)) >= 12 and len(list((tmp_path / "state" / "cursors").glob("*.json"))) == 4, 60
         )
         for kind, case in CASES.items():
-            stand_ins[kind].hold_second_pages = True
+            stand_ins[kind].hold()
             stand_ins[kind].add(case["path"], *(case["make"](n) for n in (4, 5, 6)))
         # while held, no poll can emit a new item: each edge has four (three new, one of the cursor's second)
         for stand_in in stand_ins.values():
@@ -161,7 +161,7 @@ async def test_kill_minus_nine_mid_poll_then_restart_loses_nothing_and_repeats_n
         child.send_signal(signal.SIGKILL)  # page 1 of the new items read, page 2 pending: nothing acknowledged
         await child.wait()
         for stand_in in stand_ins.values():
-            stand_in.hold_second_pages = False
+            stand_in.release()
         assert len(emitted(sink)) == 12
 
         child = await start()
