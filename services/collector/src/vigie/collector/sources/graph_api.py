@@ -193,11 +193,18 @@ def _same_origin(url: str | None, base_url: str) -> str | None:
 
 
 def graph_time(value: Any) -> datetime:
-    """A Graph API time (``2026-11-27T08:00:00+0000``, ISO 8601) or unix seconds, as an aware datetime."""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return datetime.fromtimestamp(float(value), UTC)
-    text = payload.text(value)
-    if text is None:
-        raise ValueError("time is missing or not a string")
-    parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    """A Graph API time (``2026-11-27T08:00:00+0000``, ISO 8601) or unix seconds, as an aware datetime whose
+    ``timestamp()`` works (the edge reader's cursor needs it); ``ValueError`` for any unreadable time."""
+    try:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            parsed = datetime.fromtimestamp(float(value), UTC)
+        else:
+            text = payload.text(value)
+            if text is None:
+                raise ValueError("time is missing or not a string")
+            parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        parsed.timestamp()
+    except (OverflowError, OSError) as exc:
+        raise ValueError(f"time out of range: {exc}") from None
+    return parsed
