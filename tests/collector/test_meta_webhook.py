@@ -156,3 +156,43 @@ async def test_a_signed_body_that_is_not_a_notification_is_dead_lettered(serve, 
     answer = await post(url, b"[1, 2]")
     assert answer.status_code == 200 and answer.json()["deadlettered"] == 1
     assert "not a Meta notification" in sink.dead_letters()[0].reason
+
+
+async def test_the_service_serves_the_meta_webhook_beside_the_ingest_webhook(territories, sink, tmp_path) -> None:
+    import asyncio
+
+    from vigie.collector.service import CollectorService
+    from vigie.collector.settings import CollectorSettings, SourcesConfig
+
+    settings = CollectorSettings(
+        state_dir=tmp_path / "state",
+        webhook_token="ingest-token",
+        meta_app_secret=SECRET.decode(),
+        meta_verify_token="verify-me",
+    )
+    sources = SourcesConfig.model_validate(
+        {
+            "meta": {"webhook": True, "pages": [{"page_id": PAGE, "territory": "saint-malo"}]},
+            "webhook": {"enabled": True},
+        }
+    )
+    service = CollectorService(settings, sources, territories, sink=sink)
+    task = asyncio.create_task(service.run())
+    try:
+        for _ in range(500):
+            if service.readiness() is None:
+                break
+            await asyncio.sleep(0.02)
+        assert service.ops is not None
+        url = f"{service.ops.url}{PATH}"
+        async with httpx.AsyncClient() as client:
+            check = await client.get(
+                url, params={"hub.mode": "subscribe", "hub.verify_token": "verify-me", "hub.challenge": "42"}
+            )
+            ingest = await client.post(f"{service.ops.url}/v1/mentions", json={"id": "1", "text": "x"})
+        assert check.text == "42" and ingest.status_code == 401  # both routes served, each with its credentials
+        answer = await post(url, page_event(feed("comment", comment_id="c1", parent_id=f"{PAGE}_1", message="Sale")))
+        assert answer.json()["emitted"] == 1 and sink.mentions()[0].parent_id == f"{PAGE}_1"
+    finally:
+        service.stop.set()
+        assert await task == 0

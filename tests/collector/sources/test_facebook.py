@@ -146,3 +146,22 @@ async def test_throttling_backs_off_for_the_time_meta_announces(graph, clock) ->
     before = clock.time()
     batch = await fb.poll()  # the gate waits out the announced time before asking again
     assert clock.time() - before >= 7 * 60 and len(batch.items) == 6
+
+
+async def test_usage_headers_near_the_budget_pause_the_source_before_it_is_throttled(clock) -> None:
+    import httpx as _httpx
+
+    from vigie.collector.sources.graph_api import USAGE_PAUSE_S, GraphUsageGate, graph_error
+
+    gate = GraphUsageGate(clock)
+    gate.observe(_httpx.Headers({"X-App-Usage": '{"call_count": 95, "total_cputime": 10, "total_time": 12}'}))
+    before = clock.time()
+    await gate.wait()
+    assert clock.time() - before == USAGE_PAUSE_S
+    gate.observe(_httpx.Headers({"X-Page-Usage": "not json", "X-App-Usage": '{"call_count": 10}'}))
+    await gate.wait()
+    assert clock.time() - before == USAGE_PAUSE_S  # below the ceiling (and garbage headers): no pause
+    throttled = graph_error(429, b"", _httpx.Headers({"Retry-After": "30"}), gate, "page feed")
+    assert throttled.reason == "rate_limited" and throttled.retry_after == 30
+    unknown = graph_error(400, b'{"error": {"code": 100, "message": "Unknown field"}}', _httpx.Headers(), gate, "x")
+    assert unknown.reason == "graph_100" and "Unknown field" in str(unknown)

@@ -7,8 +7,9 @@ Errors (https://developers.facebook.com/docs/graph-api/guides/error-handling) co
   with reason ``auth`` and a message that says to renew the territory's token; the runner backs off (up to its
   maximum delay) and tries again, so a renewed token in the secret mount is picked up without a restart;
 * codes 4 (application), 17 (user), 32 (page), 613 (calls within one hour) and 80001–80014 (business use
-  case) → reason ``rate_limited`` with a ``retry_after`` taken from ``X-Business-Use-Case-Usage``'s
-  ``estimated_time_to_regain_access`` (minutes) when given, else :data:`DEFAULT_RATE_LIMIT_PAUSE_S`;
+  case) and HTTP 429 → reason ``rate_limited`` with a ``retry_after`` taken from ``X-Business-Use-Case-Usage``'s
+  ``estimated_time_to_regain_access`` (minutes) or ``Retry-After`` when given, else
+  :data:`DEFAULT_RATE_LIMIT_PAUSE_S`;
 * codes 1 and 2 (temporary) and HTTP 5xx → retryable ``http_5xx``; anything else → ``graph_<code>``.
 
 Usage headers (https://developers.facebook.com/docs/graph-api/overview/rate-limiting): ``X-App-Usage`` and
@@ -25,6 +26,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
 
+from vigie.collector.backoff import parse_retry_after
 from vigie.collector.clock import Clock
 from vigie.collector.errors import FetchError
 from vigie.collector.sources import payload
@@ -132,6 +134,8 @@ def graph_error(status: int, body: bytes, headers: httpx.Headers, gate: GraphUsa
         )
     if code in RATE_LIMIT_CODES or status == 429:
         regain = gate.regain_after(headers)
+        if regain is None:
+            regain = parse_retry_after(headers.get("retry-after"))
         pause = regain if regain is not None else DEFAULT_RATE_LIMIT_PAUSE_S
         gate.not_before = max(gate.not_before, gate.clock.time() + pause)
         return FetchError("rate_limited", f"{detail} (throttled: pausing {pause:.0f}s)", retry_after=pause)
