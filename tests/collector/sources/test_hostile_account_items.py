@@ -77,7 +77,7 @@ def mutated(draw: st.DrawFn, base: dict[str, Any]) -> dict[str, Any]:
     return value
 
 
-_fuzz = settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+_fuzz = settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
 
 
 @pytest.fixture
