@@ -42,10 +42,11 @@ def test_every_secret_setting_is_hidden_without_being_listed() -> None:
         optional: SecretStr | None = None
         nested: _Nested = _Nested()
         keys: tuple[SecretStr, ...] = (SecretStr("key-in-a-tuple"),)
+        tokens: dict[str, SecretStr] = {"saint-malo": SecretStr("page-token-by-key")}  # noqa: RUF012
         short: SecretStr = SecretStr("abc")
 
     values = secret_values(_Service())
-    assert sorted(values) == ["abc", "key-in-a-tuple", "nested-secret-value", "top-level-secret"]
+    assert sorted(values) == ["abc", "key-in-a-tuple", "nested-secret-value", "page-token-by-key", "top-level-secret"]
     redact = Redactor(values)
     text = "top-level-secret nested-secret-value key-in-a-tuple abc"
     assert redact(text) == "*** *** *** abc"  # three characters are not a secret worth hiding every "abc" for
