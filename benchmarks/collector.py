@@ -25,6 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from aiohttp import web
 from prometheus_client import CollectorRegistry
 
 from vigie.collector.clock import SystemClock
@@ -34,7 +35,11 @@ from vigie.collector.metrics import CollectorMetrics
 from vigie.collector.pipeline import MentionPipeline
 from vigie.collector.replay_command import replay_file
 from vigie.collector.sources.base import PollingSource
+from vigie.collector.sources.facebook import FacebookPageSource
 from vigie.collector.sources.gdelt import GdeltSource, TerritoryQuery
+from vigie.collector.sources.google_reviews import GoogleReviewsSource
+from vigie.collector.sources.instagram import InstagramAccountSource
+from vigie.collector.sources.threads import ThreadsSearchSource
 from vigie.collector.sources.x import XSource
 from vigie.collector.sources.youtube import YouTubeSource
 from vigie.collector.webhook import PATH, WebhookIngest
@@ -242,8 +247,6 @@ class NoWaitClock(SystemClock):
 
 def serve_platforms(items: int, ready: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
     """YouTube, GDELT and X stand-ins answering full pages (bodies built once, served from memory)."""
-    from aiohttp import web
-
     videos_per_page, threads_per_video = 50, 40
     video_count = max(videos_per_page, items // threads_per_video)
     at = "2026-11-27T07:00:00Z"
@@ -408,6 +411,155 @@ def measure_platforms(items: int) -> None:
         server.join()
 
 
+# --- Sources read with the territory's own accounts (issue 20, part B): Facebook, Instagram, Threads, Google ---
+
+
+class PlatformPages:
+    """A loopback stand-in for the Graph API and Google Business Profile serving ``count`` generated items per
+    edge in the platform's largest page (Graph: ``limit`` as asked; Google: ``pageSize`` 50)."""
+
+    def __init__(self, items: dict[str, list[dict[str, object]]]) -> None:
+        self.items = items
+        self.base = ""
+        self.requests = 0
+
+    async def get(self, request: web.Request) -> web.Response:
+        self.requests += 1
+        path = "/" + request.match_info["path"]
+        items = self.items.get(path, [])
+        google = path.endswith("/reviews")
+        size = int(request.query.get("pageSize") or request.query.get("limit") or 50)
+        start = int(request.query.get("pageToken") or request.query.get("after") or 0)
+        page = items[start : start + size]
+        more = start + size < len(items)
+        if google:
+            return web.json_response({"reviews": page, **({"nextPageToken": str(start + size)} if more else {})})
+        following = f"{self.base}{path}?limit={size}&after={start + size}" if more else None
+        return web.json_response({"data": page, "paging": {"next": following} if following else {}})
+
+
+def account_items(count: int, names: list[str], rng: random.Random) -> dict[str, list[dict[str, object]]]:
+    """Newest first, as the platforms answer: page posts, Instagram media, Threads results, Google reviews."""
+
+    def text() -> str:
+        words = rng.choices(FILLER, k=rng.randint(8, 30))
+        words.insert(rng.randrange(len(words)), rng.choice(names))
+        return " ".join(words)
+
+    def stamp(index: int, google: bool = False) -> str:
+        seconds = 86_400 - index  # newest first
+        clock = f"2026-11-27T{seconds // 3600 % 24:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+        return f"{clock}Z" if google else f"{clock}+0000"
+
+    stars = ["ONE", "TWO", "THREE", "FOUR", "FIVE"]
+    return {
+        "/104857600/feed": [
+            {"id": f"104857600_{i}", "message": text(), "created_time": stamp(i), "from": {"id": str(i), "name": "x"}}
+            for i in range(count)
+        ],
+        "/17841400000000001/media": [
+            {"id": f"m{i}", "caption": text(), "timestamp": stamp(i), "like_count": i % 50, "username": "ville"}
+            for i in range(count)
+        ],
+        "/keyword_search": [
+            {"id": str(i), "text": text(), "timestamp": stamp(i), "username": f"user{i % 500}"} for i in range(count)
+        ],
+        "/accounts/1/locations/2/reviews": [
+            {
+                "reviewId": f"r{i}",
+                "starRating": rng.choice(stars),
+                "comment": text() if i % 4 else "",
+                "createTime": stamp(i, True),
+                "updateTime": stamp(i, True),
+            }
+            for i in range(count)
+        ],
+    }
+
+
+async def measure_account_sources(config: TerritoryConfig, bootstrap: str, count: int) -> None:
+    """Each source reads ``count`` items from the stand-in (many pages) into the broker, through the pipeline."""
+    import httpx
+
+    rng = random.Random(7)
+    territory = config.territories[0].id
+    stand_in = PlatformPages(account_items(count, [t.name for t in config.territories], rng))
+    app = web.Application()
+    app.router.add_get("/{path:.*}", stand_in.get)
+    server = OpsServer(app)
+    await server.start()
+    stand_in.base = server.url
+    sink = KafkaRecordSink(bootstrap, linger_ms=10)
+    await sink.start()
+    async with httpx.AsyncClient(timeout=30) as client:
+        clock = SystemClock()
+        sources: list[tuple[str, PollingSource]] = [
+            (
+                "facebook page (pages of 100)",
+                FacebookPageSource(
+                    client,
+                    clock,
+                    page_id="104857600",
+                    token="t",
+                    territory=territory,
+                    comments=False,
+                    api_url=server.url,
+                    max_pages=10_000,
+                    limit=100,
+                ),
+            ),
+            (
+                "instagram media (pages of 100)",
+                InstagramAccountSource(
+                    client,
+                    clock,
+                    ig_user_id="17841400000000001",
+                    token="t",
+                    territory=territory,
+                    comments=False,
+                    tags=False,
+                    api_url=server.url,
+                    max_pages=10_000,
+                    limit=100,
+                ),
+            ),
+            (
+                "threads search (pages of 100)",
+                ThreadsSearchSource(
+                    client, clock, token="t", queries=("q",), api_url=server.url, max_pages=10_000, limit=100
+                ),
+            ),
+            (
+                "google reviews (pages of 50)",
+                GoogleReviewsSource(
+                    client,
+                    clock,
+                    locations={"accounts/1/locations/2": (territory, "Plage")},
+                    access_token="t",
+                    api_url=server.url,
+                    page_size=50,
+                    max_pages=10_000,
+                ),
+            ),
+        ]
+        for label, source in sources:
+            pipeline = MentionPipeline(TerritoryMatcher(config), sink, CollectorMetrics(CollectorRegistry()), clock)
+            source.restore(None)
+            before = stand_in.requests
+            started, cpu = time.perf_counter(), time.process_time()
+            batch = await source.poll()
+            report = await pipeline.process(batch)
+            elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+            print(
+                f"{label} -> broker: {len(batch.items) / elapsed:,.0f} items/s ({len(batch.items)} items, "
+                f"{stand_in.requests - before} requests, {report.emitted} records, {elapsed:.2f}s; "
+                f"{len(batch.items) / cpu:,.0f} items per CPU-second, stand-in included)",
+                flush=True,
+            )
+    await sink.stop()
+    await server.stop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--mentions", type=int, default=50_000)
@@ -416,6 +568,7 @@ def main() -> None:
     parser.add_argument("--webhook-concurrency", type=int, default=4)
     parser.add_argument("--platforms-only", action="store_true", help="measure the YouTube, GDELT, X connectors")
     parser.add_argument("--platform-items", type=int, default=20_000)
+    parser.add_argument("--account-items", type=int, default=10_000, help="items per account source (0: skip)")
     args = parser.parse_args()
     if args.platforms_only:
         print(f"collector connectors benchmark: {args.platform_items} items per platform", flush=True)
@@ -434,6 +587,9 @@ def main() -> None:
         asyncio.run(
             measure_webhook(config, mentions, broker.bootstrap_servers, args.webhook_batch, args.webhook_concurrency)
         )
+    if args.account_items:
+        with EmbeddedBroker() as broker:
+            asyncio.run(measure_account_sources(config, broker.bootstrap_servers, args.account_items))
 
 
 if __name__ == "__main__":

@@ -10,21 +10,52 @@ import pytest
 from pydantic import SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from vigie.runtime.logs import JsonFormatter, redact
+from vigie.runtime.logs import ConsoleFormatter, JsonFormatter, Redactor, secret_values
 from vigie.runtime.settings import KafkaSettings, ServiceSettings
 
 
 def test_json_log_line_carries_extra_fields_and_hides_secrets() -> None:
-    redact("s3cr3t-token-value")
     record = logging.LogRecord(
         "vigie.test", logging.WARNING, __file__, 1, "auth with %s", ("s3cr3t-token-value",), None
     )
     record.source = "mastodon"
-    line = JsonFormatter().format(record)
+    line = JsonFormatter(Redactor(["s3cr3t-token-value"])).format(record)
     data = json.loads(line)
     assert data["level"] == "warning" and data["source"] == "mastodon"
     assert "s3cr3t-token-value" not in line
     assert data["message"] == "auth with ***"
+    # Secrets belong to the formatter they were given to, not to every formatter of the process.
+    assert "s3cr3t-token-value" in JsonFormatter().format(record)
+
+
+def test_every_secret_setting_is_hidden_without_being_listed() -> None:
+    """A secret setting added to a service is redacted from its logs with no list to keep up to date: the
+    notifier's link and Slack signing secrets were once missing from a hand-written list."""
+
+    class _Nested(ServiceSettings):
+        model_config = SettingsConfigDict(frozen=True, extra="ignore", env_prefix="VIGIE_NESTED_")
+        inner: SecretStr = SecretStr("nested-secret-value")
+
+    class _Service(ServiceSettings):
+        model_config = SettingsConfigDict(frozen=True, extra="ignore", env_prefix="VIGIE_SERVICE_")
+        token: SecretStr = SecretStr("top-level-secret")
+        optional: SecretStr | None = None
+        nested: _Nested = _Nested()
+        keys: tuple[SecretStr, ...] = (SecretStr("key-in-a-tuple"),)
+        tokens: dict[str, SecretStr] = {"saint-malo": SecretStr("page-token-by-key")}  # noqa: RUF012
+        short: SecretStr = SecretStr("abc")
+
+    values = secret_values(_Service())
+    assert sorted(values) == ["abc", "key-in-a-tuple", "nested-secret-value", "page-token-by-key", "top-level-secret"]
+    redact = Redactor(values)
+    text = "top-level-secret nested-secret-value key-in-a-tuple abc"
+    assert redact(text) == "*** *** *** abc"  # three characters are not a secret worth hiding every "abc" for
+    record = logging.LogRecord("vigie", logging.INFO, __file__, 1, text, None, None)
+    assert ConsoleFormatter(redact).format(record).endswith("*** *** *** abc")
+
+
+def test_a_secret_inside_another_is_hidden_whole() -> None:
+    assert Redactor(["token", "token-and-more"])("x token-and-more y") == "x *** y"
 
 
 def test_kafka_bootstrap_comes_from_the_standard_variable(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,6 +1,9 @@
 """Logging: one JSON object per line (or a readable console format), never a secret.
 
-Secrets are registered with :func:`redact`; any log line that contains one has it replaced by ``***``.
+The secrets are given to :func:`configure_logging` (:func:`secret_values` collects every ``SecretStr`` of a
+settings model, so a secret setting added later is hidden without anyone remembering to list it); any log line
+that contains one has it replaced by ``***``. They live in the formatter of the handler that writes the lines,
+not in a module global: two configurations in one process (tests, the demo) do not leak into each other.
 """
 
 from __future__ import annotations
@@ -8,29 +11,61 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+from pydantic import BaseModel, SecretStr
+
 from vigie.runtime.settings import LogFormat
 
-_SECRETS: set[str] = set()
 _RESERVED = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
+#: Shorter values are not treated as secrets: replacing every "abc" in every line would hide the logs, not
+#: the secret (and a three-character secret is not one).
+MIN_SECRET_CHARS = 4
 
 
-def redact(*secrets: str | None) -> None:
-    """Register secret values that must never appear in a log line."""
-    _SECRETS.update(s for s in secrets if s and len(s) >= 4)
+class Redactor:
+    """Replaces every occurrence of the given secret values in a text by ``***``."""
+
+    def __init__(self, secrets: Iterable[str | None] = ()) -> None:
+        # Longest first, so a secret that contains another is hidden whole.
+        self._secrets = sorted({s for s in secrets if s and len(s) >= MIN_SECRET_CHARS}, key=len, reverse=True)
+
+    def __call__(self, text: str) -> str:
+        for secret in self._secrets:
+            if secret in text:
+                text = text.replace(secret, "***")
+        return text
 
 
-def scrub(text: str) -> str:
-    for secret in _SECRETS:
-        if secret in text:
-            text = text.replace(secret, "***")
-    return text
+def secret_values(settings: BaseModel) -> list[str]:
+    """The values of every ``SecretStr`` field of ``settings``, nested models included."""
+    found: list[str] = []
+    for name in type(settings).model_fields:
+        _collect_secrets(getattr(settings, name), found)
+    return found
+
+
+def _collect_secrets(value: object, found: list[str]) -> None:
+    if isinstance(value, SecretStr):
+        found.append(value.get_secret_value())
+    elif isinstance(value, BaseModel):
+        found.extend(secret_values(value))
+    elif isinstance(value, list | tuple | set | frozenset):
+        for item in value:
+            _collect_secrets(item, found)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _collect_secrets(item, found)
 
 
 class JsonFormatter(logging.Formatter):
-    """``{"time", "level", "logger", "message", ...extra}`` per line."""
+    """``{"time", "level", "logger", "message", ...extra}`` per line, secrets replaced by ``***``."""
+
+    def __init__(self, redactor: Redactor | None = None) -> None:
+        super().__init__()
+        self._redact = redactor or Redactor()
 
     def format(self, record: logging.LogRecord) -> str:
         data: dict[str, Any] = {
@@ -44,19 +79,23 @@ class JsonFormatter(logging.Formatter):
                 data[key] = value
         if record.exc_info:
             data["exception"] = self.formatException(record.exc_info)
-        return scrub(json.dumps(data, default=str, ensure_ascii=False))
+        return self._redact(json.dumps(data, default=str, ensure_ascii=False))
 
 
 class ConsoleFormatter(logging.Formatter):
-    def __init__(self) -> None:
+    """A readable line for a terminal, secrets replaced by ``***``."""
+
+    def __init__(self, redactor: Redactor | None = None) -> None:
         super().__init__("%(asctime)s %(levelname)-7s %(name)s: %(message)s", "%H:%M:%S")
+        self._redact = redactor or Redactor()
 
     def format(self, record: logging.LogRecord) -> str:
-        return scrub(super().format(record))
+        return self._redact(super().format(record))
 
 
-def configure_logging(level: str = "INFO", fmt: LogFormat = "json") -> None:
-    """Send every log record to stderr in the chosen format (idempotent).
+def configure_logging(level: str = "INFO", fmt: LogFormat = "json", secrets: Iterable[str | None] = ()) -> None:
+    """Send every log record to stderr in the chosen format, ``secrets`` never written (idempotent: the
+    previous handler and its secrets are replaced).
 
     With ``json``, what Python itself would write to stderr goes through the same handler, so every line is
     one JSON object: ``warnings.warn`` (``logger: py.warnings``) and an uncaught exception (``level:
@@ -66,7 +105,8 @@ def configure_logging(level: str = "INFO", fmt: LogFormat = "json") -> None:
     if fmt == "json":
         sys.excepthook = _log_uncaught
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter() if fmt == "json" else ConsoleFormatter())
+    redactor = Redactor(secrets)
+    handler.setFormatter(JsonFormatter(redactor) if fmt == "json" else ConsoleFormatter(redactor))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

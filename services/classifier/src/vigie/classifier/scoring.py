@@ -6,6 +6,11 @@ Saint-Malo not a complaint. Language identification reads the text as written.
 
 One pure function used by the classifier service and by ``vigie backtest``, so both score identically.
 
+A mention with a star rating (a place review) takes its sentiment from the rating (:func:`rated`): one or
+two stars is negative and four or five positive whatever the text says, so that a surge of one-star reviews
+reads as a negative surge even when they say no more than "nul" or nothing at all; three stars keep the
+text's reading.
+
 The scored mentions are built from values that are valid by construction (a validated raw mention's own
 field values, an identified language tag, clamped probabilities), so they are assembled the way pydantic's
 ``model_construct`` assembles a model whose every field is given, without its per-field look-ups: a fifth
@@ -22,7 +27,7 @@ from pydantic import BaseModel
 
 from vigie.classifier.sentiment.language import CONFIDENT
 from vigie.classifier.sentiment.places import neutralise_places
-from vigie.classifier.sentiment.protocol import LanguageGuess, LanguageIdentifier, SentimentModel
+from vigie.classifier.sentiment.protocol import LanguageGuess, LanguageIdentifier, Prediction, SentimentModel
 from vigie.schemas import RawMention, ScoredMention, SentimentScores
 
 _LANGUAGE_TAG = re.compile(r"^([a-z]{2,3}|und)$")
@@ -61,12 +66,35 @@ def _probability(value: float) -> float:
     return min(max(probability, 0.0), 1.0)
 
 
+#: The class probabilities a rating stands for (negative, neutral, positive), by whole stars.
+RATED_SCORES: dict[int, tuple[float, float, float]] = {
+    1: (0.9, 0.08, 0.02),
+    2: (0.75, 0.2, 0.05),
+    4: (0.05, 0.2, 0.75),
+    5: (0.02, 0.08, 0.9),
+}
+
+
+def rated(prediction: Prediction, rating: float | None) -> Prediction:
+    """The sentiment of a mention given its star rating (1 to 5; None for posts).
+
+    A rating of 2.5 or less is ``negative``, 3.5 or more ``positive``, each with the probabilities of
+    :data:`RATED_SCORES` for the nearest whole star; between them (three stars) and without a rating, the
+    text's ``prediction`` stands. The reviewer's own rating is a stronger signal of their sentiment than a
+    model's reading of a few words."""
+    if rating is None or rating != rating or 2.5 < rating < 3.5:
+        return prediction
+    stars = min(5, max(1, round(rating)))
+    negative, neutral, positive = RATED_SCORES[stars]
+    return Prediction("negative" if stars <= 2 else "positive", negative, neutral, positive)
+
+
 def score_mentions(
     model: SentimentModel, language_identifier: LanguageIdentifier, mentions: Sequence[RawMention]
 ) -> list[ScoredMention]:
     """Score a batch in order: the identified language (the declared one when the identifier is unsure,
     ``und`` when neither knows) guides the sentiment model, which reads each text with the mention's matched
-    territory terms neutralised."""
+    territory terms neutralised; a star rating overrides the text's sentiment (:func:`rated`)."""
     if not mentions:
         return []
     texts = [scoring_text(mention) for mention in mentions]
@@ -79,6 +107,8 @@ def score_mentions(
     scored = []
     name = model.name
     for mention, language, prediction in zip(mentions, languages, predictions, strict=True):
+        if mention.rating is not None:
+            prediction = rated(prediction, mention.rating)
         fields = dict(mention.__dict__)  # a model's dict holds exactly its fields (extra fields are forbidden)
         fields["detected_language"] = language
         fields["sentiment"] = prediction.label

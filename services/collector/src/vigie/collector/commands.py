@@ -89,7 +89,7 @@ def run_service(args: argparse.Namespace) -> int:
     from vigie.collector.errors import SinkError
     from vigie.collector.service import CollectorService
     from vigie.collector.settings import CollectorSettings, describe_settings_error, load_sources
-    from vigie.runtime.logs import configure_logging, redact
+    from vigie.runtime.logs import configure_logging, secret_values
 
     overrides: dict[str, Any] = {}
     for option, name in (
@@ -105,15 +105,7 @@ def run_service(args: argparse.Namespace) -> int:
     except ValidationError as exc:
         print(f"vigie collector run: invalid settings\n{describe_settings_error(exc)}", file=sys.stderr)
         return 2
-    configure_logging(settings.log_level, settings.log_format)
-    for secret in (
-        settings.webhook_token,
-        settings.webhook_hmac_secret,
-        settings.pseudonymisation_key,
-        settings.mastodon_token,
-        settings.reddit_client_secret,
-    ):
-        redact(secret.get_secret_value() if secret is not None else None)
+    configure_logging(settings.log_level, settings.log_format, secrets=secret_values(settings))
     try:
         territories = load_territories(settings.territories_file)
         sources = load_sources(settings.sources_file)
@@ -145,14 +137,18 @@ def run_replay(args: argparse.Namespace) -> int:
         return 2
     from vigie.collector.replay_command import replay_file
     from vigie.collector.settings import CollectorSettings, describe_settings_error
-    from vigie.runtime.logs import configure_logging
+    from vigie.runtime.logs import configure_logging, secret_values
 
     try:
         settings = CollectorSettings()
     except ValidationError as exc:
         print(f"vigie collector replay: invalid settings\n{describe_settings_error(exc)}", file=sys.stderr)
         return 2
-    configure_logging(settings.log_level, "console" if sys.stderr.isatty() else settings.log_format)
+    configure_logging(
+        settings.log_level,
+        "console" if sys.stderr.isatty() else settings.log_format,
+        secrets=secret_values(settings),
+    )
 
     return asyncio.run(
         replay_file(

@@ -35,13 +35,13 @@ class CollectedItem:
     likes: int = 0
     shares: int = 0
     replies: int = 0
-    #: Views or impressions, where the platform reports them (None: unknown, not zero).
+    #: Views or impressions, where the platform reports them.
     views: int | None = None
-    #: Native id of what this item replies to or comments on (a comment's video, a reply's comment).
+    #: Source-native id of what this item replies to or comments on (a reply's parent, a comment's post).
     parent_id: str | None = None
-    #: Native id of the post this item quotes or shares.
+    #: Source-native id of the post this item quotes or shares.
     quoted_id: str | None = None
-    #: Star rating from 1 to 5 (reviews only).
+    #: Star rating of a review, 1 to 5 (None for posts).
     rating: float | None = None
     #: Territories decided upstream (a replayed raw mention, a webhook client that matched already):
     #: matching is skipped and these are used with ``preset_terms``.

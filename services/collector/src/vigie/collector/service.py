@@ -17,8 +17,10 @@ from dataclasses import dataclass, field
 from urllib.parse import quote_plus
 
 import httpx
+from aiohttp import web
 from prometheus_client import CollectorRegistry
 
+from vigie.collector.account_sources import build_account_sources, build_meta_webhook
 from vigie.collector.backoff import Backoff
 from vigie.collector.clock import Clock, SystemClock
 from vigie.collector.dedup import Deduplicator
@@ -100,6 +102,7 @@ def build_sources(
             )
         else:
             log.warning("reddit configured without VIGIE_COLLECTOR_REDDIT_CLIENT_ID/SECRET: skipped")
+    sources += build_account_sources(config, territories, settings, client, clock)
     sources += build_media_sources(config, territories, settings, client, clock)  # YouTube, GDELT, X
     return sources
 
@@ -179,7 +182,11 @@ class CollectorService:
             sources = build_sources(self.sources_config, self.territories, self.settings, client, self.clock)
             sources += self.extra_sources
             webhook = self._webhook(pipeline)
-            app = build_app(self.registry, self.readiness, webhook.routes() if webhook else None)
+            routes = webhook.routes() if webhook else None
+            meta_webhook = build_meta_webhook(self.sources_config, self.settings, pipeline, self.metrics, sources)
+            if meta_webhook is not None:
+                routes = meta_webhook.add_routes(routes if routes is not None else web.RouteTableDef())
+            app = build_app(self.registry, self.readiness, routes)
             self.ops = OpsServer(app, self.settings.http_host, self.settings.http_port)
             await self.ops.start()
             log.info("collector started", extra={"sources": [s.name for s in sources], "http": self.ops.url})

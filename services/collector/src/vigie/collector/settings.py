@@ -71,6 +71,23 @@ class CollectorSettings(ServiceSettings):
     youtube_api_key: SecretStr | None = Field(default=None, description="YouTube Data API v3 key.")
     x_bearer_token: SecretStr | None = Field(default=None, description="X API v2 app-only bearer token.")
     # --- end YouTube, GDELT, X ---
+    # --- Meta (Facebook pages, Instagram accounts, Threads) and Google Business Profile (issue 20, part B) ---
+    meta_tokens: dict[str, SecretStr] = Field(
+        default_factory=dict,
+        description='Page access tokens by token key (JSON: {"saint-malo": "EAA..."}); the key is the page\'s '
+        "or Instagram account's token_key in the sources file (default: its territory id).",
+    )
+    meta_app_secret: SecretStr | None = Field(default=None, description="Verifies X-Hub-Signature-256 of webhooks.")
+    meta_verify_token: SecretStr | None = Field(default=None, description="hub.verify_token of the subscription.")
+    threads_tokens: dict[str, SecretStr] = Field(default_factory=dict, description="Threads tokens by token key.")
+    google_client_id: str | None = None
+    google_client_secret: SecretStr | None = None
+    google_refresh_tokens: dict[str, SecretStr] = Field(
+        default_factory=dict, description="OAuth refresh tokens (scope business.manage) by Google account key."
+    )
+    google_access_tokens: dict[str, SecretStr] = Field(
+        default_factory=dict, description="Static OAuth access tokens by account key (short-lived; tests, trials)."
+    )
     dedup_capacity: int = Field(default=200_000, ge=1000)
     http_timeout_s: float = Field(default=20.0, gt=0)
     backoff_base_s: float = Field(default=2.0, gt=0)
@@ -193,6 +210,71 @@ class XSection(_Section):
 
 
 # --- end YouTube, GDELT, X ---
+# --- Meta, Threads and Google Business Profile sources (issue 20, part B) -----------------------------------
+
+GRAPH_URL = "https://graph.facebook.com/v21.0"
+TerritoryRef = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
+GraphId = Annotated[str, Field(pattern=r"^[0-9]{1,32}$")]
+
+
+class FacebookPage(_Section):
+    """A page of the territory, read with its page token (``meta_tokens[token_key or territory]``)."""
+
+    page_id: GraphId
+    territory: TerritoryRef
+    token_key: str | None = None
+    edge: Literal["feed", "published_posts"] = Field(
+        default="feed", description="feed: the page's and visitors' posts; published_posts: the page's own."
+    )
+    comments: bool = True
+    comments_lookback_s: Annotated[float, Field(gt=0, le=90 * 86_400)] = 7 * 86_400
+    interval_s: Seconds = 300
+
+
+class InstagramAccount(_Section):
+    """An Instagram professional account of the territory (the token of the page it is linked to)."""
+
+    ig_user_id: GraphId
+    territory: TerritoryRef
+    token_key: str | None = None
+    comments: bool = True
+    tags: bool = Field(default=True, description="Media the account is tagged in (/tags).")
+    hashtags: tuple[str, ...] = Field(default=(), max_length=30, description="At most 30 per rolling 7 days.")
+    comments_lookback_s: Annotated[float, Field(gt=0, le=90 * 86_400)] = 7 * 86_400
+    interval_s: Seconds = 300
+
+
+class MetaSection(_Section):
+    api_url: HttpUrl = HttpUrl(GRAPH_URL)
+    pages: tuple[FacebookPage, ...] = ()
+    instagram: tuple[InstagramAccount, ...] = ()
+    webhook: bool = Field(
+        default=False, description="Serve /v1/meta/webhook (needs meta_app_secret and meta_verify_token)."
+    )
+
+
+class ThreadsSection(_Section):
+    token_key: str = "threads"
+    queries: tuple[str, ...] = ()
+    queries_from_territories: bool = Field(default=False, description="Also search every territory's name.")
+    interval_s: Seconds = 600
+    api_url: HttpUrl = HttpUrl("https://graph.threads.net/v1.0")
+
+
+class GoogleLocation(_Section):
+    name: Annotated[str, Field(pattern=r"^accounts/[A-Za-z0-9_-]{1,64}/locations/[A-Za-z0-9_-]{1,64}$")]
+    territory: TerritoryRef
+    place: Annotated[str, Field(max_length=256)] = ""
+
+
+class GoogleReviewsAccount(_Section):
+    """The places one Google account manages; its token is ``google_refresh_tokens[account_key]``."""
+
+    account_key: str = "default"
+    locations: tuple[GoogleLocation, ...] = Field(min_length=1)
+    interval_s: Seconds = 900
+    api_url: HttpUrl = HttpUrl("https://mybusiness.googleapis.com/v4")
+    token_url: HttpUrl = HttpUrl("https://oauth2.googleapis.com/token")
 
 
 class WebhookSection(_Section):
@@ -213,6 +295,9 @@ class SourcesConfig(_Section):
     gdelt: GdeltSection | None = None
     x: XSection | None = None
     # --- end YouTube, GDELT, X ---
+    meta: MetaSection | None = None
+    threads: ThreadsSection | None = None
+    google_reviews: tuple[GoogleReviewsAccount, ...] = ()
 
 
 def load_sources(path: str | Path) -> SourcesConfig:

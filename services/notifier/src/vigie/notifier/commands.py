@@ -177,7 +177,7 @@ def _run(args: argparse.Namespace) -> int:
     from vigie.notifier.routes_config import load_routes
     from vigie.notifier.service import NotifierService
     from vigie.notifier.settings import NotifierSettings, missing_secrets
-    from vigie.runtime.logs import configure_logging, redact
+    from vigie.runtime.logs import configure_logging, secret_values
     from vigie.schemas import ConfigError
 
     overrides: dict[str, Any] = {}
@@ -190,14 +190,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.silences is not None:
         overrides["silences_path"] = args.silences
     settings = NotifierSettings(_secrets_dir=args.secrets_dir, **overrides)
-    configure_logging(settings.log_level, settings.log_format)
-    redact(
-        *(
-            s.get_secret_value()
-            for s in (settings.smtp_password, settings.slack_token, settings.webhook_secret, settings.api_token)
-            if s is not None
-        )
-    )
+    configure_logging(settings.log_level, settings.log_format, secrets=secret_values(settings))
     try:
         config = load_routes(settings.routes)
     except ConfigError as exc:

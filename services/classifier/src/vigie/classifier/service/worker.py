@@ -21,7 +21,7 @@ from vigie.classifier.service.components import admission_settings, digest_optio
 from vigie.classifier.service.ops import OpsService
 from vigie.classifier.service.topology import worker_topics
 from vigie.classifier.settings import ClassifierSettings
-from vigie.runtime.logs import configure_logging
+from vigie.runtime.logs import configure_logging, secret_values
 from vigie.runtime.topics import ensure_topics
 from vigie.schemas import RawMention, ScoredMention, load_territories
 
@@ -39,7 +39,7 @@ def new_event_loop(kind: str) -> asyncio.AbstractEventLoop:
 
 def run_worker(settings: ClassifierSettings, *, create_topics: bool = True) -> int:
     """Run the worker until a signal stops it; return the exit code."""
-    configure_logging(settings.log_level, settings.log_format)
+    configure_logging(settings.log_level, settings.log_format, secrets=secret_values(settings))
     # Fewer young-generation collections: every batch allocates tens of thousands of short-lived objects
     # (decoded records, states' working copies), and each collection also walks what survived the last ones
     # (in-process detection of 60k mentions over 1,000 territories: ~20 % of the CPU in the collector with
