@@ -94,6 +94,8 @@ class YouTubeStandIn:
         self.quota_exceeded = False
         self.search_items: list[Any] | None = None  # served instead of the search results when set
         self.thread_page = 100  # comment threads per page (maxResults)
+        self.rate_limited = False
+        self.forbidden: set[str] = set()  # resources answering 403 forbidden
         self.videos = {
             "v1": video("v1", "Tempête à Saint-Malo : la digue submergée", "2026-11-27T06:00:00Z"),
             "v2": video("v2", "Saint-Malo, les remparts sous la pluie", "2026-11-27T06:30:00Z"),
@@ -153,6 +155,10 @@ class YouTubeStandIn:
             return web.json_response(body, status=400)
         if self.quota_exceeded:
             return self.error(403, "quotaExceeded", "youtube.quota")
+        if self.rate_limited:
+            return self.error(403, "rateLimitExceeded", "youtube.quota")
+        if resource in self.forbidden:
+            return self.error(403, "forbidden")
         if resource == "search":
             page = int(query.get("pageToken", "0"))
             ids = self.search_pages[page] if page < len(self.search_pages) else []
@@ -357,6 +363,31 @@ async def test_a_refused_key_is_a_clear_credentials_error(youtube, clock) -> Non
     assert failure.value.reason == "credentials"
     assert "VIGIE_COLLECTOR_YOUTUBE_API_KEY" in str(failure.value) and "API_KEY_INVALID" in str(failure.value)
     assert "wrong" not in str(failure.value)
+
+
+async def test_forbidden_on_one_video_drops_it_forbidden_on_the_search_is_the_key(youtube, clock) -> None:
+    stand_in, api, client = youtube
+    stand_in.threads["v1"] = []
+    stand_in.forbidden = {"commentThreads"}
+    source = make_source(api, client, clock)
+    source.restore(None)
+    batch = await source.poll()  # the comments of v1 and v2 are forbidden: both dropped, the videos kept
+    assert {"v1", "v2"} <= {i.native_id for i in batch.items} and (batch.cursor or {})["videos"] == {}
+    stand_in.forbidden = {"search"}
+    with pytest.raises(FetchError) as failure:
+        await make_source(api, client, clock).poll()
+    assert failure.value.reason == "credentials"
+
+
+async def test_a_per_minute_rate_limit_is_retried_and_leaves_the_day_budget(youtube, clock) -> None:
+    stand_in, api, client = youtube
+    stand_in.rate_limited = True
+    source = make_source(api, client, clock)
+    source.restore(None)
+    with pytest.raises(FetchError) as failure:
+        await source.poll()
+    assert failure.value.reason == "http_429" and failure.value.retry_after == 60
+    assert not source.quota.exhausted(clock.now(), 100)
 
 
 async def test_comments_disabled_drops_the_video_not_the_source(youtube, clock) -> None:

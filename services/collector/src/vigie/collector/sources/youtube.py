@@ -25,7 +25,8 @@ line and one ``vigie_collector_fetch_errors_total{source="youtube"}`` increment 
 follow send nothing until midnight Pacific time, when Google resets quotas: no retry in between. They still
 yield (empty) batches, so the source is seen alive, not stale. A rejected API key
 (``keyInvalid``, ``API_KEY_INVALID``, API not enabled, referrer or IP blocked) is a ``credentials`` fetch
-error whose message names the setting to fix; 429 and 5xx are retried with backoff by the runner.
+error whose message names the setting to fix; 429, a 403 ``rateLimitExceeded`` (a per-minute limit, not the
+day's quota) and 5xx are retried with backoff by the runner.
 """
 
 from __future__ import annotations
@@ -65,7 +66,12 @@ CREDENTIAL_REASONS = frozenset(
         "unauthorized",
     }
 )
-QUOTA_REASONS = frozenset({"quotaExceeded", "dailyLimitExceeded", "RATE_LIMIT_EXCEEDED"})
+#: The project's daily quota is spent: nothing more until midnight Pacific.
+QUOTA_REASONS = frozenset({"quotaExceeded", "dailyLimitExceeded"})
+#: A per-minute limit: retried with backoff, the day's budget is untouched.
+RATE_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded", "RATE_LIMIT_EXCEEDED"})
+#: Seconds before retrying after a per-minute limit (Google sends no Retry-After with these 403s).
+RATE_LIMIT_RETRY_S = 60.0
 #: Per-resource refusals on a comment read: the video is dropped, the source goes on.
 RESOURCE_REASONS = frozenset({"commentsDisabled", "videoNotFound", "channelNotFound", "forbidden", "notFound"})
 #: How far ahead of our clock a video's publication time may move the search cursor.
@@ -248,6 +254,9 @@ class YouTubeSource(PollingSource):
             reasons = google_error_reasons(body)
             if reasons & QUOTA_REASONS:
                 raise QuotaExceededError
+            if reasons & RATE_REASONS:
+                message = f"GET {url}: rate limited ({', '.join(sorted(reasons))})"
+                raise FetchError("http_429", message, retry_after=RATE_LIMIT_RETRY_S)
             if response.status_code in (401, 400, 403) and (
                 reasons & CREDENTIAL_REASONS and (resource != "commentThreads" or "forbidden" not in reasons)
             ):
