@@ -98,7 +98,7 @@ def build_integrations(
         "email": EmailDelivery(clock, settings.smtp_password, charts, links),
         "slack": SlackDelivery(client, clock, settings.slack_token, links, charts or ThreadChartRenderer()),
         "teams": TeamsDelivery(client, clock, links),
-        "webhook": WebhookDelivery(client, clock, settings.webhook_secret),
+        "webhook": WebhookDelivery(client, clock, settings.webhook_secret, links),
     }
 
 
