@@ -127,8 +127,11 @@ async def test_acknowledge_through_the_form_is_idempotent_audited_and_published(
         silenced = await client.post(
             action, data={**fields, "actor": "Camille", "hours": "2"}, headers={"Origin": origin}
         )
-        assert silenced.status_code == 303
+        assert silenced.status_code == 303 and "done=1" in silenced.headers["Location"]
+        again = await client.post(action, data={**fields, "actor": "Camille", "hours": "2"}, headers={"Origin": origin})
+        assert again.status_code == 303 and "done=0" in again.headers["Location"]  # the same form, resent
         assert silences.silencing(make_alert(2), clock.now()) is not None and changes == [1]
+        assert len(silences.all()) == 1
         action, fields = _form(page, "form-false-alarm")
         no_reason = await client.post(action, data={**fields, "actor": "Camille"}, headers={"Origin": origin})
         assert no_reason.status_code == 400
@@ -136,6 +139,16 @@ async def test_acknowledge_through_the_form_is_idempotent_audited_and_published(
         assert (await client.post(action, data=with_reason, headers={"Origin": origin})).status_code == 303
     assert [e.action for e in feedback.events] == ["acknowledged", "silenced", "false_alarm"]
     assert feedback.events[1].silence_until == clock.now() + timedelta(hours=2)
+    # The audit trail: every accepted action once, in order, with who, when and where; shown on the page.
+    audit = history.get(INCIDENT).audit
+    assert [(a.action, a.actor, a.channel, a.at) for a in audit] == [
+        (action, "Camille", "page", clock.now()) for action in ("acknowledged", "silenced", "false_alarm")
+    ]
+    assert audit[2].reason == "exercice annoncé"
+    async with httpx.AsyncClient() as client:
+        shown = (await client.get(url)).text
+    trail = shown.split('id="audit"', 1)[1].split("</table>", 1)[0]
+    assert trail.count("Camille") == 3 and "exercice annoncé" in trail
 
 
 async def test_the_json_api_behind_the_page_needs_the_token(site: object) -> None:
@@ -232,9 +245,25 @@ async def test_slack_buttons_need_a_fresh_valid_signature_and_are_idempotent(sit
             assert (await post(stale)).status_code == 401
             assert (await post(good)).status_code == 200
             assert (await post(good)).status_code == 200  # Slack retries the same click
+            silence = {**payload, "actions": [{"action_id": "vigie_silence", "value": INCIDENT, "action_ts": "2.5"}]}
+            silence_body = urlencode({"payload": json_.dumps(silence)}).encode()
+            signed = {
+                "X-Slack-Request-Timestamp": stamp,
+                "X-Slack-Signature": slack_signature("slack-signing-secret", stamp, silence_body),
+            }
+            assert (await post(signed, silence_body)).status_code == 200
+            assert (await post(signed, silence_body)).status_code == 200  # the same click, retried
     finally:
         await server.stop()
-    assert [(e.action, e.actor, e.channel) for e in feedback.events] == [("acknowledged", "U024BE7LH", "slack")]
-    assert replies == [
-        {"response_type": "in_channel", "replace_original": False, "text": "Pris en charge par <@U024BE7LH>."}
+    assert [(e.action, e.actor, e.channel) for e in feedback.events] == [
+        ("acknowledged", "U024BE7LH", "slack"),
+        ("silenced", "U024BE7LH", "slack"),
     ]
+    assert len(silences.all()) == 1 and changes == [1]
+    assert [a.action for a in history.get(INCIDENT).audit] == ["acknowledged", "silenced"]
+    assert replies[0] == {
+        "response_type": "in_channel",
+        "replace_original": False,
+        "text": "Pris en charge par <@U024BE7LH>.",
+    }
+    assert len(replies) == 2 and "sourdine" in str(replies[1]["text"])

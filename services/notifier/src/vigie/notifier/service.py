@@ -42,7 +42,13 @@ from vigie.notifier.integrations.email import EmailDelivery
 from vigie.notifier.integrations.slack import SlackDelivery
 from vigie.notifier.integrations.teams import TeamsDelivery
 from vigie.notifier.integrations.webhook import WebhookDelivery
-from vigie.notifier.kafka_io import KafkaFeedbackSink, KafkaLogSink, replay_alert_history, replay_notification_log
+from vigie.notifier.kafka_io import (
+    KafkaFeedbackSink,
+    KafkaLogSink,
+    replay_alert_history,
+    replay_feedback_history,
+    replay_notification_log,
+)
 from vigie.notifier.links import IncidentLinks
 from vigie.notifier.metrics import NotifierMetrics
 from vigie.notifier.notification_log import NotificationLog
@@ -244,6 +250,8 @@ class NotifierService:
         try:
             pages_known = await replay_alert_history(kafka.bootstrap_servers, self.history)
             log.info("incident pages rebuilt from the alerts", extra={"alert_events": pages_known})
+            actions = await replay_feedback_history(kafka.bootstrap_servers, self.history)
+            log.info("incident actions rebuilt from the feedback", extra={"actions": actions})
             replayed = await replay_notification_log(kafka.bootstrap_servers, self.log, history=self.history)
             self.replayed = True
             self.metrics.log_size.set(len(self.log))
