@@ -75,7 +75,7 @@ def _form(page: str, form_id: str) -> tuple[str, dict[str, str]]:
 async def test_a_signed_link_opens_the_page_and_a_tampered_or_expired_one_does_not(site: object) -> None:
     server, links, clock, *_ = site  # type: ignore[misc]
     url = links.url(INCIDENT, clock.now())
-    async with httpx.AsyncClient() as client:
+    async with httpx.AsyncClient(timeout=60) as client:  # the first chart imports matplotlib: slow on a busy machine
         page = await client.get(url)
         assert page.status_code == 200
         assert page.headers["Referrer-Policy"] == "same-origin"  # posts' sites never see the signed link
@@ -149,6 +149,11 @@ async def test_acknowledge_through_the_form_is_idempotent_audited_and_published(
         shown = (await client.get(url)).text
     trail = shown.split('id="audit"', 1)[1].split("</table>", 1)[0]
     assert trail.count("Camille") == 3 and "exercice annoncé" in trail
+    # In the reader's language, not the contract's identifiers.
+    assert "prise en charge" in trail and "fausse alerte" in trail and "page de l&#39;incident" in trail
+    assert "acknowledged" not in trail and "false_alarm" not in trail
+    timeline = shown.split('id="timeline"', 1)[1].split("</table>", 1)[0]
+    assert "mentions négatives" in timeline and "attendues" in timeline
 
 
 async def test_the_json_api_behind_the_page_needs_the_token(site: object) -> None:

@@ -45,14 +45,14 @@ def test_subjects_and_locales() -> None:
     assert "Une vague de mentions négatives sur Saint-Malo" in fr.intro
     assert "A surge of negative mentions about Saint-Malo" in en.intro
     assert ("Début", "27/11/2026 09:00") in fr.facts  # 08:00 UTC in Paris
-    assert ("Heures", "heure de Paris") in fr.facts
+    assert ("Fuseau horaire", "heure de Paris") in fr.facts
     assert ("Started", "2026-11-27 03:00") in en.facts  # and in New York
-    assert ("Times", "New York time") in en.facts
+    assert ("Time zone", "New York time") in en.facts
     resolved = build_view(notification("fr", "resolve", sequence=4, transition="resolved", ratio=2.5), NOW)
     assert resolved.subject == fr.subject
     assert resolved.status.startswith("RÉSOLU")
     # The resolution quotes the peak, not the last window's ratio next to "back to normal".
-    assert "× la normale" not in resolved.figures and "Pic" in resolved.figures
+    assert "fois la normale" not in resolved.figures and "Au plus fort" in resolved.figures
 
 
 def _no_live_markup(text: str, markup: bool = True) -> None:
