@@ -73,7 +73,11 @@ class SlackDelivery:
             return f"{channel}/{answer['ts']}"
         channel, ts = ref.rsplit("/", 1)
         reply = {"channel": channel, "thread_ts": ts, **payload}
-        if notification.alert.transition in ("escalated", "resolved") or notification.kind == "resolve":
+        if (
+            notification.alert.transition in ("escalated", "resolved")
+            or notification.kind == "resolve"
+            or notification.worsened
+        ):
             reply["reply_broadcast"] = True
         await self.call_api(config.api_url, "chat.postMessage", reply)
         return ref

@@ -39,7 +39,7 @@ CATALOG: dict[Locale, dict[str, str]] = {
         "within minutes.",
         "story_terms": "Words that keep coming up: {terms}.",
         "story_first": "First post: {when} ({who}).",
-        "story_new_authors": "{share} % of the authors were never seen about this territory before.",
+        "story_new_authors": "{share}% of the authors had never posted about this territory before.",
         "what_next": "Open the incident page to acknowledge it, silence it or say whether it is a real crisis:",
         "what_next_resolved": "Open the incident page to review it and say whether it was a real crisis or a false "
         "alarm:",
@@ -69,7 +69,7 @@ CATALOG: dict[Locale, dict[str, str]] = {
         "none": "none",
         "minutes": "{n} min",
         "hours": "{h} h",
-        "hours_minutes": "{h} h {m:02d}",
+        "hours_minutes": "{h} h {m:02d} min",
         "zone": "{city} time",
     },
     "fr": {
@@ -85,7 +85,7 @@ CATALOG: dict[Locale, dict[str, str]] = {
         "status_reminder": "{severity} — toujours en cours",
         "status_resolve": "RÉSOLU — terminé",
         "intro_open": "Une vague de mentions négatives sur {territory} a été détectée.",
-        "intro_update": "L'incident concernant {territory} a de nouveaux éléments.",
+        "intro_update": "Du nouveau sur l'incident concernant {territory}.",
         "intro_escalated": "L'incident concernant {territory} s'aggrave" + NBSP + ": niveau {severity}.",
         "intro_reminder": "Rappel" + NBSP + ": l'incident concernant {territory} est toujours ouvert.",
         "intro_resolve": "L'incident concernant {territory} est terminé" + NBSP + ": les mentions négatives sont "
@@ -104,7 +104,7 @@ CATALOG: dict[Locale, dict[str, str]] = {
         "par {authors} comptes différents en quelques minutes.",
         "story_terms": "Mots qui reviennent" + NBSP + ": {terms}.",
         "story_first": "Première publication" + NBSP + ": {when} ({who}).",
-        "story_new_authors": "{share}" + NBSP + "% des auteurs n'avaient jamais parlé de ce territoire.",
+        "story_new_authors": "{share}" + NBSP + "% des auteurs n'avaient encore jamais parlé de ce territoire.",
         "what_next": "Ouvrez la page de l'incident pour le prendre en charge, le mettre en sourdine ou dire s'il "
         "s'agit d'une vraie crise" + NBSP + ":",
         "what_next_resolved": "Ouvrez la page de l'incident pour revoir son déroulé et dire s'il s'agissait d'une "
