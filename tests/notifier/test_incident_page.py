@@ -156,6 +156,23 @@ async def test_acknowledge_through_the_form_is_idempotent_audited_and_published(
     assert "mentions négatives" in timeline and "attendues" in timeline
 
 
+def test_the_resolution_row_of_the_timeline_contradicts_nothing() -> None:
+    from zoneinfo import ZoneInfo
+
+    from vigie.notifier.rendering.page import PageForm, render_page
+
+    history = IncidentHistory()
+    history.alert(make_alert(0, severity="critical"))
+    history.alert(make_alert(1, "resolved", severity="critical"))
+    record = history.get(INCIDENT)
+    assert record is not None
+    form = PageForm("/incidents/x/actions?exp=1&sig=0", "csrf", "nonce", None, OPENED)
+    page = render_page(record, "fr", ZoneInfo("Europe/Paris"), form)
+    rows = page.split('id="timeline"', 1)[1].split("</table>", 1)[0].split("<tr>")[1:]
+    assert "CRITIQUE" in rows[0] and "mentions négatives" in rows[0]
+    assert "Résolu" in rows[1] and "CRITIQUE" not in rows[1] and "attendues" not in rows[1]
+
+
 async def test_the_json_api_behind_the_page_needs_the_token(site: object) -> None:
     server, _links, _clock, _history, _silences, feedback, _changes = site  # type: ignore[misc]
     path = f"/api/v1/incidents/{INCIDENT}/actions"

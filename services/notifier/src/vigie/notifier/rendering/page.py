@@ -140,12 +140,16 @@ def render_page(
     def when(at: datetime) -> str:
         return format_time(at, zone, locale)
 
+    # A resolution row shows neither a severity nor the last window's figures: next to "resolved" they would
+    # read as a crisis still going on (the peak and the total are in the figures above).
     timeline = [
         {
             "label": page.get(entry.transition, entry.transition),
-            "severity": words.get(entry.severity, entry.severity),
+            "severity": "" if entry.transition == "resolved" else words.get(entry.severity, entry.severity),
             "when": when(entry.event_time),
-            "figures": page["timeline_figures"].format(
+            "figures": ""
+            if entry.transition == "resolved"
+            else page["timeline_figures"].format(
                 observed=format_number(entry.observed, locale), expected=format_number(entry.expected, locale)
             ),
         }
