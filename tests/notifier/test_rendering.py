@@ -109,7 +109,9 @@ def test_teams_card_and_webhook_escape_or_carry_hostile_text(locale: str) -> Non
 def test_escapers() -> None:
     assert defang("see https://evil.example/x @here") == "see https[:]//evil[.]example/x @\u2060here"
     assert slack_mrkdwn("<!channel> *x*") == "&lt;!\u2060channel&gt; *\u2060x*\u2060"
-    assert teams_markdown("[a](b)") == "\\[a\\]\\(b\\)"
+    assert teams_markdown("[a](b)") == "\\[a\\](b)"  # brackets escaped: no link
+    assert teams_markdown("Saint-Malo (06/12) !") == "Saint-Malo (06/12) !"  # Teams mobile shows escapes
+    assert teams_markdown("- x") == "\\- x" and teams_markdown("12. x") == "12\\. x"
     body = b'{"a":1}'
     assert verify("s3cret", sign("s3cret", 1764230400, body), body)
     assert not verify("s3cret", sign("other", 1764230400, body), body)
