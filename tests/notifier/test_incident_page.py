@@ -289,3 +289,45 @@ async def test_slack_buttons_need_a_fresh_valid_signature_and_are_idempotent(sit
         "text": "Pris en charge par <@U024BE7LH>.",
     }
     assert len(replies) == 2 and "sourdine" in str(replies[1]["text"])
+
+
+async def test_an_acknowledgement_on_the_page_is_told_in_the_slack_thread(slack: object) -> None:
+    """Issue 17: who acknowledged, and when, is shown in the thread, not only on the page."""
+    from notifier_standins import routes
+
+    from vigie.notifier.integrations.slack import SlackDelivery
+    from vigie.notifier.notification_log import NotificationLog
+    from vigie.notifier.thread_notes import SlackThreadNotes
+    from vigie.schemas import DeliveryReceipt
+
+    server = slack  # an HttpStandIn answering chat.postMessage
+    config = routes(
+        "route: {receiver: crise}\nreceivers:\n  - name: crise\n    locale: fr\n"
+        f"    slack: {{mode: bot, channel: '#crise', api_url: '{server.url}/api'}}\n"  # type: ignore[attr-defined]
+    )
+    log = NotificationLog()
+    log.record(
+        DeliveryReceipt(
+            notification_id=f"crise:{INCIDENT}:0", incident_id=INCIDENT, alert_event_id=f"{INCIDENT}:0",
+            territory_id="saint-malo", receiver="crise", integration="slack", transition="raised",
+            outcome="delivered", at=OPENED, thread_ref="C0VIGIE/1764230400.000001",
+        )
+    )  # fmt: skip
+    clock = FakeClock(OPENED + timedelta(minutes=30))
+    history = IncidentHistory()
+    history.alert(make_alert(0))
+    async with httpx.AsyncClient() as client:
+        pages = IncidentPages(
+            history, Silences(), lambda: None, IncidentLinks(b"0123456789abcdef", "https://v.example"), clock,
+            Recorded(), ThreadChartRenderer(), {"127.0.0.1"}, None,
+            on_action=SlackThreadNotes(config, log, SlackDelivery(client, clock, SecretStr("xoxb-t"))),
+        )  # fmt: skip
+        assert await pages.act(INCIDENT, "acknowledged", "Camille <!channel>", "page", "page:n1") is not None
+        assert await pages.act(INCIDENT, "acknowledged", "Camille <!channel>", "page", "page:n1") is None  # resent
+        await pages.act(INCIDENT, "acknowledged", "U024BE7LH", "slack", "slack:1.1")  # answered in Slack already
+        await pages.act(INCIDENT, "real_crisis", "Camille", "api", "k1")
+    [note] = server.posted("/api/chat.postMessage")  # type: ignore[attr-defined]
+    body = note.json()
+    assert (body["channel"], body["thread_ts"]) == ("C0VIGIE", "1764230400.000001")
+    assert body["text"].startswith("Pris en charge par Camille &lt;!\u2060channel&gt; le 27/11/2026 09:30")
+    assert body["text"].endswith("(heure de Paris).")

@@ -50,6 +50,7 @@ from vigie.notifier.kafka_io import (
     replay_notification_log,
 )
 from vigie.notifier.links import IncidentLinks
+from vigie.notifier.thread_notes import SlackThreadNotes
 from vigie.notifier.metrics import NotifierMetrics
 from vigie.notifier.notification_log import NotificationLog
 from vigie.notifier.offsets import OffsetTracker
@@ -260,6 +261,9 @@ class NotifierService:
                 charts = ProcessChartRenderer(settings.chart_processes)
                 await charts.warm_up()
             integrations = self._integrations or build_integrations(settings, client, self.clock, charts, self.links)
+            slack = integrations.get("slack")
+            if isinstance(slack, SlackDelivery):
+                pages.on_action = SlackThreadNotes(self.config, self.log, slack)
             retry = RetryPolicy(
                 base=timedelta(seconds=settings.retry_base_s),
                 max_delay=timedelta(seconds=settings.retry_max_s),
