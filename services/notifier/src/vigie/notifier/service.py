@@ -50,7 +50,6 @@ from vigie.notifier.kafka_io import (
     replay_notification_log,
 )
 from vigie.notifier.links import IncidentLinks
-from vigie.notifier.thread_notes import SlackThreadNotes
 from vigie.notifier.metrics import NotifierMetrics
 from vigie.notifier.notification_log import NotificationLog
 from vigie.notifier.offsets import OffsetTracker
@@ -60,6 +59,7 @@ from vigie.notifier.routes_config import RoutesConfig
 from vigie.notifier.settings import NotifierSettings, allowed_api_hosts, api_token_problem
 from vigie.notifier.silence_file import load_silences, save_silences
 from vigie.notifier.slack_interactions import add_slack_routes
+from vigie.notifier.thread_notes import SlackThreadNotes
 from vigie.runtime.health import OpsServer, build_app
 from vigie.schemas import ALERTS, FeedbackEvent
 
