@@ -131,7 +131,9 @@ def test_demo_emails_keep_the_goals_of_issue_17(demo_run: tuple[subprocess.Compl
 def test_demo_records_slack_thread(demo_run: tuple[subprocess.CompletedProcess[str], Path]) -> None:
     _, output = demo_run
     requests = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(output.glob("slack-*.json"))]
-    posts = [r for r in requests if r["endpoint"].endswith("chat.postMessage")]
+    every_post = [r for r in requests if r["endpoint"].endswith("chat.postMessage")]
+    posts = [r for r in every_post if "blocks" in r["body"]]  # the notifications
+    notes = [r for r in every_post if "blocks" not in r["body"]]  # what people did, told in the thread
     assert posts and "thread_ts" not in posts[0]["body"]
     assert all("thread_ts" in r["body"] for r in posts[1:]), "updates and resolution are threaded"
     assert not any(r["endpoint"].endswith("chat.update") for r in requests), "the first message keeps its evidence"
@@ -142,6 +144,10 @@ def test_demo_records_slack_thread(demo_run: tuple[subprocess.CompletedProcess[s
         assert "/incidents/saint-malo%3Anegative_surge%3A" in actions["elements"][0]["url"]
     assert any(r["endpoint"].endswith("files.completeUploadExternal") for r in requests), "the chart in the thread"
     assert len({b["text"]["text"] for p in posts for b in p["body"]["blocks"] if b["type"] == "header"}) == 1
+    # The demo acknowledges on the incident page: the thread is told who took the incident.
+    [note] = notes
+    assert note["body"]["text"].startswith("Pris en charge par Camille (cellule de crise) le ")
+    assert note["body"]["thread_ts"] == posts[1]["body"]["thread_ts"]
 
 
 def test_demo_keeps_the_acknowledged_incident_page(demo_run: tuple[subprocess.CompletedProcess[str], Path]) -> None:
