@@ -88,6 +88,8 @@ def incident_evidence(mentions: int) -> Evidence:
     engine = DetectionEngine(territories, DetectorSettings())
     state = engine.new_state("saint-malo")
     state["inc"] = {"bench": True}  # inside an incident: the incident evidence accumulates
+    # The ring's buckets are never filled here (the page gets its own series below); only anchor them in time.
+    state["ring"]["head"] = int(START.timestamp()) // engine.settings.bucket_seconds
     for i in range(mentions):
         mention = _mention(i, rng, texts)
         ev.record(state, mention, mention.sentiment == "negative", engine.settings)

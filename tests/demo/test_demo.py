@@ -6,6 +6,7 @@ import email
 import email.policy
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -63,9 +64,10 @@ def test_demo_writes_emails_with_chart_and_threading(demo_run: tuple[subprocess.
     emls = sorted(output.glob("email-*.eml"))
     assert len(emls) >= 2
     messages = [email.message_from_bytes(p.read_bytes(), policy=email.policy.default) for p in emls]
-    first = messages[0]
-    assert "Saint-Malo" in str(first["Subject"])
-    assert all(m["In-Reply-To"] == first["Message-ID"] for m in messages[1:] if "Saint-Malo" in str(m["Subject"]))
+    assert "Saint-Malo" in str(messages[0]["Subject"])
+    for recipient in {str(m["To"]) for m in messages}:  # one thread per receiver (French comms, English desk)
+        first, *rest = [m for m in messages if str(m["To"]) == recipient]
+        assert first["In-Reply-To"] is None and all(m["In-Reply-To"] == first["Message-ID"] for m in rest)
     for path in emls:
         html = path.with_suffix(".html")
         assert html.exists()
@@ -74,15 +76,78 @@ def test_demo_writes_emails_with_chart_and_threading(demo_run: tuple[subprocess.
         assert pngs[0].name in html.read_text(encoding="utf-8"), "inline chart rewritten to the file beside it"
 
 
+def _emails_to(output: Path, address: str) -> list[email.message.EmailMessage]:
+    messages = [
+        email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+        for p in sorted(output.glob("email-*.eml"))
+    ]
+    return [m for m in messages if m["To"] == address]  # type: ignore[misc]
+
+
+def _text(message: email.message.EmailMessage) -> str:
+    body = message.get_body(("plain",))
+    assert body is not None
+    return str(body.get_content())
+
+
+def test_demo_emails_keep_the_goals_of_issue_17(demo_run: tuple[subprocess.CompletedProcess[str], Path]) -> None:
+    """The Saint-Malo thread names what happened (fioul or hydrocarbures from the first message, #plagefermée and
+    the copy-paste campaign); every message has one subject, the link to the incident page and the chart
+    inline; the resolution contradicts nothing; French and English read as their readers write."""
+    _, output = demo_run
+    french = _emails_to(output, "communication@saint-malo.demo")
+    english = _emails_to(output, "watch-desk@vigie.demo")
+    assert len(french) >= 2 and len(english) >= 2
+    for thread in (french, english):
+        assert len({m["Subject"] for m in thread}) == 1, "one subject per incident"
+        for message in thread:
+            assert "/incidents/saint-malo%3Anegative_surge%3A" in _text(message), "every message links to the page"
+            html = message.get_body(("html",))
+            assert html is not None and "/incidents/saint-malo%3Anegative_surge%3A" in str(html.get_content())
+            [chart] = [p for p in message.walk() if p.get_content_type() == "image/png"]
+            assert str(chart["Content-Disposition"]).startswith("inline")
+            assert f"cid:{str(chart['Content-ID']).strip('<>')}" in str(html.get_content())
+    texts = [_text(m) for m in french]
+    assert "fioul" in texts[0] or "hydrocarbures" in texts[0], "the first message says what happened"
+    assert any("#plagefermée" in t for t in texts) and any("Campagne de copier-coller" in t for t in texts)
+    resolution = texts[-1]
+    assert (
+        resolution.startswith("RÉSOLU") and "#plagefermée" in resolution and "Campagne de copier-coller" in resolution
+    )
+    # Nothing contradicts "back to normal": no current ratio, no current severity, no acknowledgement to give.
+    assert "fois la normale" not in resolution and "\nGravité\u00a0:" not in resolution
+    assert "Au plus fort\u00a0: CRITIQUE" in resolution and "accuser réception" not in resolution
+    for text in texts:  # French typography in our words (posts are quoted as written)
+        assert "Fuseau horaire\u00a0: heure de Paris" in text and "Gravité maximale\u00a0:" in text
+        assert "Gravité :" not in text and "CET" not in text and "×" not in text
+        assert re.search(r"portée \d{1,3}(\u202f\d{3})+\b", text), "thousands as French readers write them"
+    english_texts = [_text(m) for m in english]
+    assert english_texts[-1].startswith("RESOLVED") and "At its worst: CRITICAL" in english_texts[-1]
+    for text in english_texts:
+        assert "Time zone: London time" in text and "\u00a0:" not in text
+        assert re.search(r"reach \d{1,3}(,\d{3})+\b", text)
+
+
 def test_demo_records_slack_thread(demo_run: tuple[subprocess.CompletedProcess[str], Path]) -> None:
     _, output = demo_run
     requests = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(output.glob("slack-*.json"))]
-    posts = [r for r in requests if r["endpoint"].endswith("chat.postMessage")]
+    every_post = [r for r in requests if r["endpoint"].endswith("chat.postMessage")]
+    posts = [r for r in every_post if "blocks" in r["body"]]  # the notifications
+    notes = [r for r in every_post if "blocks" not in r["body"]]  # what people did, told in the thread
     assert posts and "thread_ts" not in posts[0]["body"]
     assert all("thread_ts" in r["body"] for r in posts[1:]), "updates and resolution are threaded"
     assert not any(r["endpoint"].endswith("chat.update") for r in requests), "the first message keeps its evidence"
     assert posts[-1]["body"].get("reply_broadcast") is True, "the resolution is told in the channel too"
     assert any(b["type"] == "actions" for b in posts[0]["body"]["blocks"]), "buttons: open, acknowledge, silence"
+    for post in posts:  # every message, the resolution included, opens the incident page
+        [actions] = [b for b in post["body"]["blocks"] if b["type"] == "actions"]
+        assert "/incidents/saint-malo%3Anegative_surge%3A" in actions["elements"][0]["url"]
+    assert any(r["endpoint"].endswith("files.completeUploadExternal") for r in requests), "the chart in the thread"
+    assert len({b["text"]["text"] for p in posts for b in p["body"]["blocks"] if b["type"] == "header"}) == 1
+    # The demo acknowledges on the incident page: the thread is told who took the incident.
+    [note] = notes
+    assert note["body"]["text"].startswith("Pris en charge par Camille (cellule de crise) le ")
+    assert note["body"]["thread_ts"] == posts[1]["body"]["thread_ts"]
 
 
 def test_demo_keeps_the_acknowledged_incident_page(demo_run: tuple[subprocess.CompletedProcess[str], Path]) -> None:

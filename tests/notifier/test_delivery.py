@@ -20,6 +20,7 @@ from vigie.notifier.integrations.email import EmailDelivery
 from vigie.notifier.integrations.slack import SlackDelivery
 from vigie.notifier.integrations.teams import TeamsDelivery
 from vigie.notifier.integrations.webhook import SIGNATURE_HEADER, WebhookDelivery, verify
+from vigie.notifier.links import IncidentLinks
 from vigie.notifier.metrics import NotifierMetrics
 from vigie.notifier.notification_log import NotificationLog
 from vigie.notifier.offsets import OffsetTracker, RecordRef
@@ -33,17 +34,17 @@ SECRET = "webhook-s3cret"
 class Rig:
     """Dispatcher + engine + real integrations on a fake clock, receipts kept in memory."""
 
-    def __init__(self, config: RoutesConfig, client: httpx.AsyncClient) -> None:
+    def __init__(self, config: RoutesConfig, client: httpx.AsyncClient, links: IncidentLinks | None = None) -> None:
         self.clock = FakeClock()
         self.sink = MemorySink()
         self.tracker = OffsetTracker()
         self.registry = CollectorRegistry()
         self.dispatcher = Dispatcher(config, Silences(), NotificationLog(), self.tracker, self.clock)
         integrations: dict[str, Integration] = {
-            "email": EmailDelivery(self.clock),
-            "slack": SlackDelivery(client, self.clock, SecretStr("xoxb-test-token")),
-            "teams": TeamsDelivery(client, self.clock),
-            "webhook": WebhookDelivery(client, self.clock, SecretStr(SECRET)),
+            "email": EmailDelivery(self.clock, links=links),
+            "slack": SlackDelivery(client, self.clock, SecretStr("xoxb-test-token"), links),
+            "teams": TeamsDelivery(client, self.clock, links),
+            "webhook": WebhookDelivery(client, self.clock, SecretStr(SECRET), links),
         }
         retry = RetryPolicy(rng=random.Random(7))
         self.engine = DeliveryEngine(
@@ -186,6 +187,60 @@ async def test_teams_card_and_signed_webhook(http_receiver: HttpStandIn) -> None
     assert verify(SECRET, hook.headers[SIGNATURE_HEADER], hook.body)
     assert not verify("wrong", hook.headers[SIGNATURE_HEADER], hook.body)
     assert hook.json()["id"] == hook.headers["Idempotency-Key"] == "hook:saint-malo:negative_surge:20261127T0800:0"
+
+
+async def test_every_message_of_every_channel_links_to_the_incident_page(
+    smtp: SmtpServer, slack: HttpStandIn, http_receiver: HttpStandIn
+) -> None:
+    """Issue 17: every alert links to the incident page: email, Slack, Teams and the webhook's CloudEvent,
+    when the incident is raised, updated, escalated and resolved."""
+    config = routes(
+        "route:\n  receiver: mail\n  group_wait: 0s\n  group_interval: 1m\n  routes:\n"
+        "    - {receiver: mail, continue: true}\n    - {receiver: slack, continue: true}\n"
+        "    - {receiver: teams, continue: true}\n    - {receiver: hook}\n"
+        "receivers:\n"
+        + email_receiver("mail", smtp.inbox.port)
+        + f"  - name: slack\n    locale: en\n    slack: {{mode: bot, channel: '#crise', api_url: '{slack.url}/api'}}\n"
+        f"  - name: teams\n    locale: fr\n    teams: {{url: '{http_receiver.url}/workflows/x'}}\n"
+        f"  - name: hook\n    locale: en\n    webhook: {{url: '{http_receiver.url}/hook'}}\n"
+    )
+    links = IncidentLinks(b"incident-link-secret-0123", "https://vigie.example.org")
+    async with httpx.AsyncClient() as client:
+        rig = Rig(config, client, links)
+        for sequence, (transition, severity) in enumerate(
+            [("raised", "major"), ("updated", "major"), ("escalated", "critical"), ("resolved", "critical")]
+        ):
+            rig.accept(make_alert(sequence, transition, severity=severity))  # type: ignore[arg-type]
+            await rig.drive(rig.clock.now())
+            rig.clock.advance(120)
+    page = "https://vigie.example.org/incidents/saint-malo%3Anegative_surge%3A20261127T0800?exp="
+    emails = smtp.inbox.messages
+    posts = slack.posted("/api/chat.postMessage")
+    cards = [r.json() for r in http_receiver.posted("/workflows/x")]
+    events = [r.json() for r in http_receiver.posted("/hook")]
+    assert len(emails) == len(posts) == len(cards) == len(events) == 4
+    for message in emails:
+        assert page in message.get_body(("plain",)).get_content()
+        assert page.replace("&", "&amp;") in message.get_body(("html",)).get_content()
+    for post in posts:
+        assert any(e.get("url", "").startswith(page) for b in post.json()["blocks"] for e in b.get("elements", []))
+    for card in cards:
+        actions = card["attachments"][0]["content"]["actions"]
+        assert actions[0]["type"] == "Action.OpenUrl" and actions[0]["url"].startswith(page)
+    assert [e["type"].split(".")[3] for e in events] == ["raised", "updated", "escalated", "resolved"]
+    for event in events:
+        assert event["data"]["incident_url"].startswith(page)
+        assert event["data"]["chart_url"].startswith(page.replace("?exp=", "/chart.png?exp="))
+        incident, expires, signature = _signed(event["data"]["incident_url"])
+        assert links.verify(incident, expires, signature, rig.clock.now()) is not None
+
+
+def _signed(url: str) -> tuple[str, str, str]:
+    from urllib.parse import parse_qs, unquote, urlsplit
+
+    parts = urlsplit(url)
+    query = parse_qs(parts.query)
+    return unquote(parts.path.rsplit("/", 1)[1]), query["exp"][0], query["sig"][0]
 
 
 async def test_ten_minute_outage_loses_nothing(slack: HttpStandIn) -> None:

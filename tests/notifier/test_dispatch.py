@@ -86,6 +86,32 @@ def test_group_interval_rate_limits_updates_but_not_the_resolution() -> None:
     assert tracker.committable() == {("vigie.alerts.v1", 0): 4}
 
 
+def test_an_escalation_folded_into_a_later_update_still_reads_as_worsened() -> None:
+    """The receiver's last message said MAJOR; an escalation and a later update fold into one message: it must
+    say the incident worsened, not merely that there is new evidence."""
+    from vigie.notifier.rendering.view import build_view
+
+    dispatcher, clock, _, _ = setup()
+    dispatcher.accept(make_alert(0), record(0))
+    clock.advance(30)
+    finish(dispatcher, clock, dispatcher.take_due())
+    clock.advance(10)
+    dispatcher.accept(make_alert(1, "escalated", severity="critical"), record(1))
+    dispatcher.accept(make_alert(2, "updated", severity="critical"), record(2))
+    clock.advance(timedelta(minutes=5))
+    [job] = dispatcher.take_due()
+    assert (job.notification.alert.transition, job.notification.worsened) == ("updated", True)
+    view = build_view(job.notification, clock.now())
+    assert view.status == "CRITIQUE — aggravation" and "s'aggrave" in view.intro
+    finish(dispatcher, clock, [job])
+    clock.advance(timedelta(minutes=10))
+    dispatcher.accept(make_alert(3, "updated", severity="critical"), record(3))
+    clock.advance(timedelta(minutes=5))
+    [later] = dispatcher.take_due()
+    assert not later.notification.worsened
+    assert build_view(later.notification, clock.now()).status == "CRITIQUE — mise à jour"
+
+
 def test_repeat_interval_reminds_while_the_incident_stays_open() -> None:
     dispatcher, clock, _, _ = setup()
     dispatcher.accept(make_alert(0), record(0))

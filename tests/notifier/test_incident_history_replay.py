@@ -11,9 +11,9 @@ from aiokafka import AIOKafkaProducer
 from notifier_standins import OPENED, make_alert
 
 from vigie.notifier.incident_history import IncidentHistory
-from vigie.notifier.kafka_io import replay_alert_history, replay_notification_log
+from vigie.notifier.kafka_io import replay_alert_history, replay_feedback_history, replay_notification_log
 from vigie.notifier.notification_log import NotificationLog
-from vigie.schemas import ALERTS, DELIVERIES, DeliveryReceipt, encode
+from vigie.schemas import ALERTS, DELIVERIES, FEEDBACK, DeliveryReceipt, FeedbackEvent, encode
 
 pytestmark = pytest.mark.broker
 
@@ -29,10 +29,22 @@ async def test_the_history_of_the_pages_is_rebuilt_from_the_topics(kafka: Any, u
         territory_id="saint-malo", receiver="mairie", integration="email", transition="raised",
         outcome="delivered", at=OPENED + timedelta(minutes=1),
     )  # fmt: skip
+    acknowledged = FeedbackEvent(
+        action_id=f"page:{incident}:n1:acknowledged", incident_id=incident, territory_id="saint-malo",
+        action="acknowledged", actor="Camille", channel="page", at=OPENED + timedelta(minutes=3),
+    )  # fmt: skip
+    false_alarm = acknowledged.model_copy(
+        update={"action_id": "slack:1700000000.1", "action": "false_alarm", "channel": "slack", "reason": "exercice"}
+    )
+    elsewhere = acknowledged.model_copy(update={"incident_id": f"nice:negative_surge:{unique}", "action_id": "x"})
     producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap_servers)
     await producer.start()
     try:
         await producer.send_and_wait(ALERTS, b'{"a":' * 3000, key=b"poison")
+        await producer.send_and_wait(FEEDBACK, b"not json", key=b"poison")
+        for event in (acknowledged, acknowledged, false_alarm, elsewhere):  # a redelivered record, an unknown incident
+            record = encode(FEEDBACK, event, source="/tests")
+            await producer.send_and_wait(record.topic, record.value, key=record.key, headers=record.headers)
         for alert in alerts:
             record = encode(ALERTS, alert, source="/tests")
             await producer.send_and_wait(record.topic, record.value, key=record.key, headers=record.headers)
@@ -48,3 +60,12 @@ async def test_the_history_of_the_pages_is_rebuilt_from_the_topics(kafka: Any, u
     assert [e.transition for e in page.timeline] == ["raised", "escalated"]
     assert page.latest.severity == "critical"
     assert [(d.receiver, d.outcome) for d in page.deliveries] == [("mairie", "delivered")]
+    # The audit trail survives the restart, and so does idempotency: the same action retried does nothing.
+    assert await replay_feedback_history(kafka.bootstrap_servers, history) >= 3
+    assert [(a.action, a.actor, a.channel) for a in page.audit] == [
+        ("acknowledged", "Camille", "page"),
+        ("false_alarm", "Camille", "slack"),
+    ]
+    assert page.acknowledged == acknowledged and page.verdict == false_alarm
+    assert history.act(incident, "acknowledged", "Camille", "page", OPENED, acknowledged.action_id) is None
+    assert history.get(f"nice:negative_surge:{unique}") is None

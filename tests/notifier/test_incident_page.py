@@ -75,7 +75,7 @@ def _form(page: str, form_id: str) -> tuple[str, dict[str, str]]:
 async def test_a_signed_link_opens_the_page_and_a_tampered_or_expired_one_does_not(site: object) -> None:
     server, links, clock, *_ = site  # type: ignore[misc]
     url = links.url(INCIDENT, clock.now())
-    async with httpx.AsyncClient() as client:
+    async with httpx.AsyncClient(timeout=60) as client:  # the first chart imports matplotlib: slow on a busy machine
         page = await client.get(url)
         assert page.status_code == 200
         assert page.headers["Referrer-Policy"] == "same-origin"  # posts' sites never see the signed link
@@ -127,8 +127,11 @@ async def test_acknowledge_through_the_form_is_idempotent_audited_and_published(
         silenced = await client.post(
             action, data={**fields, "actor": "Camille", "hours": "2"}, headers={"Origin": origin}
         )
-        assert silenced.status_code == 303
+        assert silenced.status_code == 303 and "done=1" in silenced.headers["Location"]
+        again = await client.post(action, data={**fields, "actor": "Camille", "hours": "2"}, headers={"Origin": origin})
+        assert again.status_code == 303 and "done=0" in again.headers["Location"]  # the same form, resent
         assert silences.silencing(make_alert(2), clock.now()) is not None and changes == [1]
+        assert len(silences.all()) == 1
         action, fields = _form(page, "form-false-alarm")
         no_reason = await client.post(action, data={**fields, "actor": "Camille"}, headers={"Origin": origin})
         assert no_reason.status_code == 400
@@ -136,6 +139,38 @@ async def test_acknowledge_through_the_form_is_idempotent_audited_and_published(
         assert (await client.post(action, data=with_reason, headers={"Origin": origin})).status_code == 303
     assert [e.action for e in feedback.events] == ["acknowledged", "silenced", "false_alarm"]
     assert feedback.events[1].silence_until == clock.now() + timedelta(hours=2)
+    # The audit trail: every accepted action once, in order, with who, when and where; shown on the page.
+    audit = history.get(INCIDENT).audit
+    assert [(a.action, a.actor, a.channel, a.at) for a in audit] == [
+        (action, "Camille", "page", clock.now()) for action in ("acknowledged", "silenced", "false_alarm")
+    ]
+    assert audit[2].reason == "exercice annoncé"
+    async with httpx.AsyncClient() as client:
+        shown = (await client.get(url)).text
+    trail = shown.split('id="audit"', 1)[1].split("</table>", 1)[0]
+    assert trail.count("Camille") == 3 and "exercice annoncé" in trail
+    # In the reader's language, not the contract's identifiers.
+    assert "prise en charge" in trail and "fausse alerte" in trail and "page de l&#39;incident" in trail
+    assert "acknowledged" not in trail and "false_alarm" not in trail
+    timeline = shown.split('id="timeline"', 1)[1].split("</table>", 1)[0]
+    assert "mentions négatives" in timeline and "attendues" in timeline
+
+
+def test_the_resolution_row_of_the_timeline_contradicts_nothing() -> None:
+    from zoneinfo import ZoneInfo
+
+    from vigie.notifier.rendering.page import PageForm, render_page
+
+    history = IncidentHistory()
+    history.alert(make_alert(0, severity="critical"))
+    history.alert(make_alert(1, "resolved", severity="critical"))
+    record = history.get(INCIDENT)
+    assert record is not None
+    form = PageForm("/incidents/x/actions?exp=1&sig=0", "csrf", "nonce", None, OPENED)
+    page = render_page(record, "fr", ZoneInfo("Europe/Paris"), form)
+    rows = page.split('id="timeline"', 1)[1].split("</table>", 1)[0].split("<tr>")[1:]
+    assert "CRITIQUE" in rows[0] and "mentions négatives" in rows[0]
+    assert "Résolu" in rows[1] and "CRITIQUE" not in rows[1] and "attendues" not in rows[1]
 
 
 async def test_the_json_api_behind_the_page_needs_the_token(site: object) -> None:
@@ -232,9 +267,67 @@ async def test_slack_buttons_need_a_fresh_valid_signature_and_are_idempotent(sit
             assert (await post(stale)).status_code == 401
             assert (await post(good)).status_code == 200
             assert (await post(good)).status_code == 200  # Slack retries the same click
+            silence = {**payload, "actions": [{"action_id": "vigie_silence", "value": INCIDENT, "action_ts": "2.5"}]}
+            silence_body = urlencode({"payload": json_.dumps(silence)}).encode()
+            signed = {
+                "X-Slack-Request-Timestamp": stamp,
+                "X-Slack-Signature": slack_signature("slack-signing-secret", stamp, silence_body),
+            }
+            assert (await post(signed, silence_body)).status_code == 200
+            assert (await post(signed, silence_body)).status_code == 200  # the same click, retried
     finally:
         await server.stop()
-    assert [(e.action, e.actor, e.channel) for e in feedback.events] == [("acknowledged", "U024BE7LH", "slack")]
-    assert replies == [
-        {"response_type": "in_channel", "replace_original": False, "text": "Pris en charge par <@U024BE7LH>."}
+    assert [(e.action, e.actor, e.channel) for e in feedback.events] == [
+        ("acknowledged", "U024BE7LH", "slack"),
+        ("silenced", "U024BE7LH", "slack"),
     ]
+    assert len(silences.all()) == 1 and changes == [1]
+    assert [a.action for a in history.get(INCIDENT).audit] == ["acknowledged", "silenced"]
+    assert replies[0] == {
+        "response_type": "in_channel",
+        "replace_original": False,
+        "text": "Pris en charge par <@U024BE7LH>.",
+    }
+    assert len(replies) == 2 and "sourdine" in str(replies[1]["text"])
+
+
+async def test_an_acknowledgement_on_the_page_is_told_in_the_slack_thread(slack: object) -> None:
+    """Issue 17: who acknowledged, and when, is shown in the thread, not only on the page."""
+    from notifier_standins import routes
+
+    from vigie.notifier.integrations.slack import SlackDelivery
+    from vigie.notifier.notification_log import NotificationLog
+    from vigie.notifier.thread_notes import SlackThreadNotes
+    from vigie.schemas import DeliveryReceipt
+
+    server = slack  # an HttpStandIn answering chat.postMessage
+    config = routes(
+        "route: {receiver: crise}\nreceivers:\n  - name: crise\n    locale: fr\n"
+        f"    slack: {{mode: bot, channel: '#crise', api_url: '{server.url}/api'}}\n"  # type: ignore[attr-defined]
+    )
+    log = NotificationLog()
+    log.record(
+        DeliveryReceipt(
+            notification_id=f"crise:{INCIDENT}:0", incident_id=INCIDENT, alert_event_id=f"{INCIDENT}:0",
+            territory_id="saint-malo", receiver="crise", integration="slack", transition="raised",
+            outcome="delivered", at=OPENED, thread_ref="C0VIGIE/1764230400.000001",
+        )
+    )  # fmt: skip
+    clock = FakeClock(OPENED + timedelta(minutes=30))
+    history = IncidentHistory()
+    history.alert(make_alert(0))
+    async with httpx.AsyncClient() as client:
+        pages = IncidentPages(
+            history, Silences(), lambda: None, IncidentLinks(b"0123456789abcdef", "https://v.example"), clock,
+            Recorded(), ThreadChartRenderer(), {"127.0.0.1"}, None,
+            on_action=SlackThreadNotes(config, log, SlackDelivery(client, clock, SecretStr("xoxb-t"))),
+        )  # fmt: skip
+        assert await pages.act(INCIDENT, "acknowledged", "Camille <!channel>", "page", "page:n1") is not None
+        assert await pages.act(INCIDENT, "acknowledged", "Camille <!channel>", "page", "page:n1") is None  # resent
+        await pages.act(INCIDENT, "acknowledged", "U024BE7LH", "slack", "slack:1.1")  # answered in Slack already
+        await pages.act(INCIDENT, "real_crisis", "Camille", "api", "k1")
+    [note] = server.posted("/api/chat.postMessage")  # type: ignore[attr-defined]
+    body = note.json()
+    assert (body["channel"], body["thread_ts"]) == ("C0VIGIE", "1764230400.000001")
+    assert body["text"].startswith("Pris en charge par Camille &lt;!\u2060channel&gt; le 27/11/2026 09:30")
+    assert body["text"].endswith("(heure de Paris).")

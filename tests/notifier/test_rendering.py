@@ -45,14 +45,14 @@ def test_subjects_and_locales() -> None:
     assert "Une vague de mentions négatives sur Saint-Malo" in fr.intro
     assert "A surge of negative mentions about Saint-Malo" in en.intro
     assert ("Début", "27/11/2026 09:00") in fr.facts  # 08:00 UTC in Paris
-    assert ("Heures", "heure de Paris") in fr.facts
+    assert ("Fuseau horaire", "heure de Paris") in fr.facts
     assert ("Started", "2026-11-27 03:00") in en.facts  # and in New York
-    assert ("Times", "New York time") in en.facts
+    assert ("Time zone", "New York time") in en.facts
     resolved = build_view(notification("fr", "resolve", sequence=4, transition="resolved", ratio=2.5), NOW)
     assert resolved.subject == fr.subject
     assert resolved.status.startswith("RÉSOLU")
     # The resolution quotes the peak, not the last window's ratio next to "back to normal".
-    assert "× la normale" not in resolved.figures and "Pic" in resolved.figures
+    assert "fois la normale" not in resolved.figures and "Au plus fort" in resolved.figures
 
 
 def _no_live_markup(text: str, markup: bool = True) -> None:
@@ -109,7 +109,9 @@ def test_teams_card_and_webhook_escape_or_carry_hostile_text(locale: str) -> Non
 def test_escapers() -> None:
     assert defang("see https://evil.example/x @here") == "see https[:]//evil[.]example/x @\u2060here"
     assert slack_mrkdwn("<!channel> *x*") == "&lt;!\u2060channel&gt; *\u2060x*\u2060"
-    assert teams_markdown("[a](b)") == "\\[a\\]\\(b\\)"
+    assert teams_markdown("[a](b)") == "\\[a\\](b)"  # brackets escaped: no link
+    assert teams_markdown("Saint-Malo (06/12) !") == "Saint-Malo (06/12) !"  # Teams mobile shows escapes
+    assert teams_markdown("- x") == "\\- x" and teams_markdown("12. x") == "12\\. x"
     body = b'{"a":1}'
     assert verify("s3cret", sign("s3cret", 1764230400, body), body)
     assert not verify("s3cret", sign("other", 1764230400, body), body)

@@ -66,11 +66,11 @@ def test_the_first_notification_tells_the_story_the_figures_and_where_to_go() ->
     assert "Campagne de copier-coller" in story and "18 fois par 17 comptes" in story
     assert "#plagefermée" in story and "fioul" in story
     assert "40\u00a0% des auteurs" in story
-    assert view.figures == "69 mentions négatives en 15\u00a0min, 0,3 attendues (230× la normale)."
+    assert view.figures == "69 mentions négatives en 15\u00a0min, 0,3 attendues (230 fois la normale)."
     assert view.incident_url is not None and view.incident_url.startswith("https://vigie.example/incidents/")
     english = build_view(_note(_alert(severity="critical"), locale="en"), NOW, LINKS)
     assert "Copy-paste campaign" in "\n".join(english.story)
-    assert english.figures == "69 negative mentions in 15 min, 0.3 expected (230× the usual level)."
+    assert english.figures == "69 negative mentions in 15 min, 0.3 expected (230 times the usual level)."
 
 
 def test_one_subject_per_incident_inline_chart_and_a_resolution_without_contradiction() -> None:
@@ -85,7 +85,7 @@ def test_one_subject_per_incident_inline_chart_and_a_resolution_without_contradi
     [chart] = [p for p in opened.walk() if p.get_content_type() == "image/png"]
     assert chart["Content-Disposition"].startswith("inline")
     text = resolved.get_body(("plain",)).get_content()  # type: ignore[union-attr]
-    assert "RÉSOLU" in text and "× la normale" not in text and "444 publications négatives" in text
+    assert "RÉSOLU" in text and "fois la normale" not in text and "444 mentions négatives" in text
     assert "https://vigie.example/incidents/" in text
 
 
@@ -123,4 +123,39 @@ def test_numbers_zones_and_windows_in_each_locale() -> None:
     assert window_minutes(series, 12 + 11 + 10) == 15
     assert window_minutes(series, 999) is None
     no_series = _alert().model_copy(update={"evidence": _alert().evidence.model_copy(update={"series": ()})})
-    assert figures(no_series, "fr") == "69 mentions négatives, 0,3 attendues (230× la normale)."
+    assert figures(no_series, "fr") == "69 mentions négatives, 0,3 attendues (230 fois la normale)."
+
+
+def test_the_first_post_is_named_only_when_it_is_about_the_incident() -> None:
+    from vigie.schemas import EvidenceMention
+
+    def first(text: str) -> AlertEvent:
+        alert = _alert(severity="critical")
+        post = EvidenceMention(
+            mention_id="m-first", text=text, author_handle="@early", reach=10, source="reddit", language="fr",
+            sentiment="negative", published_at=datetime(2026, 11, 27, 7, 54, tzinfo=UTC),
+        )  # fmt: skip
+        return alert.model_copy(update={"evidence": alert.evidence.model_copy(update={"first_mention": post})})
+
+    unrelated = build_view(_note(first("Crêpes trop chères à Saint-Malo, décevant")), NOW, LINKS)
+    assert not any("Première publication" in line for line in unrelated.story)
+    related = build_view(_note(first("Du fioul sur la plage du Sillon ?")), NOW, LINKS)
+    assert "Première publication\u00a0: 27/11 08:54 (@early, reddit)." in related.story  # Paris time
+    english = build_view(_note(first("Du fioul sur la plage du Sillon ?"), locale="en"), NOW, LINKS)
+    assert "First post: 27 Nov 08:54 (@early, reddit)." in english.story
+
+
+def test_the_resolution_invites_a_verdict_not_an_acknowledgement() -> None:
+    resolved_alert = _alert(sequence=2, transition="resolved", severity="critical")
+    resolved_alert = resolved_alert.model_copy(update={"resolved_at": resolved_alert.event_time})
+    for locale, invitation, figures_text in (
+        ("fr", "revoir son déroulé et dire s'il s'agissait d'une vraie crise ou d'une fausse alerte\u00a0:",
+         "Au plus fort\u00a0: CRITIQUE. En tout\u00a0: 444 mentions négatives en"),
+        ("en", "review it and say whether it was a real crisis or a false alarm:",
+         "At its worst: CRITICAL. In all: 444 negative mentions over"),
+    ):  # fmt: skip
+        message = build_message(_note(resolved_alert, "resolve", locale), NOW, None, LINKS)
+        text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+        assert invitation in text and figures_text in text
+        assert "accuser réception" not in text and "acknowledge" not in text
+        assert "sourdine" not in text and "silence" not in text

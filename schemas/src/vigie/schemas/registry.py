@@ -154,13 +154,15 @@ TOPICS: dict[str, TopicSpec] = {
             description=(
                 "What people did about incidents (acknowledged, silenced, false alarm, real crisis), from the "
                 "incident page, Slack or the API; one record per action (action_id is the idempotency key); "
-                "keyed by incident."
+                "keyed by incident. The notifier reads it back at start-up (audit trail, idempotency). A "
+                "false_alarm is a verdict on the whole incident that changes nothing by itself; the classifier "
+                "may learn from it (bounded, temporary, per territory; not wired yet): see docs/feedback.md."
             ),
             value_model=FeedbackEvent,
             key_field="incident_id",
             partitions=3,
             producers=("notifier",),
-            consumers=("classifier", "integrators"),
+            consumers=("notifier", "integrators"),
             dead_letter=DEADLETTER,
             event_type=lambda f: f"org.vigie.feedback.{f.action}.v1",
             event_id=lambda f: f.action_id,

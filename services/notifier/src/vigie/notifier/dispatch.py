@@ -44,6 +44,8 @@ class _Pending:
     reminder: bool = False
     attempts: int = 0
     first_attempt_at: datetime | None = None
+    #: An escalation is among the events this message carries (folded into a later update, it still worsened).
+    worsened: bool = False
 
 
 @dataclass
@@ -188,12 +190,13 @@ class Dispatcher:
         for held in records:
             self.tracker.hold(held)
         pending = thread.pending
+        worsened = alert.transition == "escalated"
         if pending is not None and not pending.reminder:
             due = now if alert.transition == "resolved" else pending.due_at
             thread.pending = _Pending(alert, pending.records + records, due, False, pending.attempts,
-                                      pending.first_attempt_at)  # fmt: skip
+                                      pending.first_attempt_at, pending.worsened or worsened)  # fmt: skip
             return "scheduled"
-        thread.pending = _Pending(alert, records, self._due(thread, alert, now))
+        thread.pending = _Pending(alert, records, self._due(thread, alert, now), worsened=worsened)
         return "scheduled"
 
     @staticmethod
@@ -291,7 +294,7 @@ class Dispatcher:
         if pending.reminder:
             notification_id += f":repeat:{int(pending.due_at.timestamp())}"
         notification = Notification(notification_id, thread.receiver, alert, kind, thread.log.opener_ref,
-                                    thread.escalated)  # fmt: skip
+                                    thread.escalated, pending.worsened)  # fmt: skip
         verdict = first_verdict(self.stages, notification, now)
         action: JobAction = "send"
         reason: str | None = None
@@ -330,6 +333,7 @@ class Dispatcher:
         newer = thread.pending
         if newer is not None and not newer.reminder:
             newer.records = failed.records + newer.records
+            newer.worsened = newer.worsened or failed.worsened
             newer.attempts, newer.first_attempt_at = failed.attempts, failed.first_attempt_at
             newer.due_at = max(newer.due_at, at)
         else:

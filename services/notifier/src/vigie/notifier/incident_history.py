@@ -8,7 +8,8 @@ accepted action is kept in the audit trail in order. The first acknowledgement i
 
 Bounded: at most ``capacity`` incidents (the least recently touched forgotten first), each with at most
 :data:`MAX_ENTRIES` timeline, delivery and audit entries. Kept in memory: after a restart the page knows the
-incidents whose alerts and receipts it sees again.
+incidents whose alerts and receipts it sees again, and their audit trail from the feedback it published
+(:meth:`IncidentHistory.recorded`), so an action retried after a restart is still recognised.
 """
 
 from __future__ import annotations
@@ -140,7 +141,7 @@ class IncidentHistory:
         reason = " ".join((reason or "").split())[:_MAX_REASON_CHARS] or None
         if action == "false_alarm" and reason is None:
             raise ActionError("a false alarm needs a reason")
-        if action_id in record.action_ids:
+        if action_id[:512] in record.action_ids:
             return None
         event = FeedbackEvent(
             action_id=action_id[:512],
@@ -153,11 +154,24 @@ class IncidentHistory:
             reason=reason,
             silence_until=silence_until,
         )
-        record.action_ids.add(action_id)
+        self._apply(record, event)
+        return event
+
+    def recorded(self, event: FeedbackEvent) -> None:
+        """Account an action already accepted and published (the feedback topic read back at start-up): its
+        audit entry, acknowledgement or verdict, and its ``action_id``; an id already seen, or an incident this
+        history does not know, changes nothing."""
+        record = self._records.get(event.incident_id)
+        if record is None or event.action_id in record.action_ids:
+            return
+        self._apply(record, event)
+
+    @staticmethod
+    def _apply(record: IncidentRecord, event: FeedbackEvent) -> None:
+        record.action_ids.add(event.action_id)
         record.audit.append(event)
         del record.audit[:-MAX_ENTRIES]
-        if action == "acknowledged" and record.acknowledged is None:
+        if event.action == "acknowledged" and record.acknowledged is None:
             record.acknowledged = event
-        if action in ("false_alarm", "real_crisis"):
+        if event.action in ("false_alarm", "real_crisis"):
             record.verdict = event
-        return event

@@ -86,6 +86,8 @@ class IncidentPages:
     token: SecretStr | None
     locale: Locale = "fr"
     timezone: str = "Europe/Paris"
+    #: Told of every accepted action after it is published (e.g. :class:`~vigie.notifier.thread_notes.SlackThreadNotes`).
+    on_action: Callable[[FeedbackEvent], Awaitable[None]] | None = None
 
     async def act(
         self,
@@ -120,6 +122,11 @@ class IncidentPages:
             await self.feedback.publish(event)
         except Exception as exc:  # the action stands; the audit trail on the page has it
             log.warning("feedback not published", extra={"error": f"{type(exc).__name__}: {exc}"[:300]})
+        if self.on_action is not None:
+            try:
+                await self.on_action(event)
+            except Exception as exc:  # told best effort: the action stands
+                log.warning("action not told", extra={"error": f"{type(exc).__name__}: {exc}"[:300]})
         return event
 
     def display(self, request: web.Request) -> tuple[Locale, ZoneInfo]:

@@ -76,6 +76,13 @@ async def replay_alert_history(bootstrap_servers: str, history: IncidentHistory,
     return await replay_topic(bootstrap_servers, ALERTS, history.alert, idle_ms)
 
 
+async def replay_feedback_history(bootstrap_servers: str, history: IncidentHistory, idle_ms: int = 300) -> int:
+    """Read ``vigie.feedback.v1`` from the beginning into the incident pages' history (audit trail,
+    acknowledgement, verdict, and the action ids that make a retried action a no-op). Call it after
+    :func:`replay_alert_history`: feedback on an incident the history does not know is ignored."""
+    return await replay_topic(bootstrap_servers, FEEDBACK, history.recorded, idle_ms)
+
+
 async def replay_topic(bootstrap_servers: str, topic: str, on_record: Callable[[Any], None], idle_ms: int = 300) -> int:
     """Read ``topic`` from the beginning, decoding each record and passing it to ``on_record``; return the
     number of records passed.

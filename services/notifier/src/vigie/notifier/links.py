@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 _MAX_EXP_DIGITS = 12
 
@@ -38,6 +39,17 @@ class IncidentLinks:
         self._secret = secret
         self.base_url = base_url.rstrip("/")
         self.ttl = ttl
+
+    def public(self) -> bool:
+        """Whether third parties (Slack's image fetcher) may reach ``base_url``: False for ``localhost`` and for
+        loopback, private and link-local addresses; a DNS name is taken as public."""
+        host = (urlsplit(self.base_url).hostname or "").rstrip(".").lower()
+        if not host or host == "localhost" or host.endswith(".localhost"):
+            return False
+        try:
+            return ipaddress.ip_address(host).is_global
+        except ValueError:
+            return True
 
     def _mac(self, purpose: str, incident_id: str, expires: int) -> str:
         message = f"{purpose}|{incident_id}|{expires}".encode("utf-8", "surrogatepass")

@@ -22,3 +22,6 @@ class Notification:
     thread_ref: str | None
     #: True when this receiver hears about the incident because it was escalated to them.
     escalated: bool = False
+    #: True when the incident escalated since this receiver's previous message, even if later events were folded
+    #: into this one (an update that carries an escalation reads as "worsened").
+    worsened: bool = False

@@ -42,7 +42,13 @@ from vigie.notifier.integrations.email import EmailDelivery
 from vigie.notifier.integrations.slack import SlackDelivery
 from vigie.notifier.integrations.teams import TeamsDelivery
 from vigie.notifier.integrations.webhook import WebhookDelivery
-from vigie.notifier.kafka_io import KafkaFeedbackSink, KafkaLogSink, replay_alert_history, replay_notification_log
+from vigie.notifier.kafka_io import (
+    KafkaFeedbackSink,
+    KafkaLogSink,
+    replay_alert_history,
+    replay_feedback_history,
+    replay_notification_log,
+)
 from vigie.notifier.links import IncidentLinks
 from vigie.notifier.metrics import NotifierMetrics
 from vigie.notifier.notification_log import NotificationLog
@@ -53,6 +59,7 @@ from vigie.notifier.routes_config import RoutesConfig
 from vigie.notifier.settings import NotifierSettings, allowed_api_hosts, api_token_problem
 from vigie.notifier.silence_file import load_silences, save_silences
 from vigie.notifier.slack_interactions import add_slack_routes
+from vigie.notifier.thread_notes import SlackThreadNotes
 from vigie.runtime.health import OpsServer, build_app
 from vigie.schemas import ALERTS, FeedbackEvent
 
@@ -98,7 +105,7 @@ def build_integrations(
         "email": EmailDelivery(clock, settings.smtp_password, charts, links),
         "slack": SlackDelivery(client, clock, settings.slack_token, links, charts or ThreadChartRenderer()),
         "teams": TeamsDelivery(client, clock, links),
-        "webhook": WebhookDelivery(client, clock, settings.webhook_secret),
+        "webhook": WebhookDelivery(client, clock, settings.webhook_secret, links),
     }
 
 
@@ -244,6 +251,8 @@ class NotifierService:
         try:
             pages_known = await replay_alert_history(kafka.bootstrap_servers, self.history)
             log.info("incident pages rebuilt from the alerts", extra={"alert_events": pages_known})
+            actions = await replay_feedback_history(kafka.bootstrap_servers, self.history)
+            log.info("incident actions rebuilt from the feedback", extra={"actions": actions})
             replayed = await replay_notification_log(kafka.bootstrap_servers, self.log, history=self.history)
             self.replayed = True
             self.metrics.log_size.set(len(self.log))
@@ -252,6 +261,9 @@ class NotifierService:
                 charts = ProcessChartRenderer(settings.chart_processes)
                 await charts.warm_up()
             integrations = self._integrations or build_integrations(settings, client, self.clock, charts, self.links)
+            slack = integrations.get("slack")
+            if isinstance(slack, SlackDelivery):
+                pages.on_action = SlackThreadNotes(self.config, self.log, slack)
             retry = RetryPolicy(
                 base=timedelta(seconds=settings.retry_base_s),
                 max_delay=timedelta(seconds=settings.retry_max_s),

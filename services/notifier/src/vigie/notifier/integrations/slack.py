@@ -1,8 +1,10 @@
 """Slack: an incoming webhook (one message per notification, no threads) or a bot token on the Web API
 (``chat.postMessage`` opens the thread; updates and the resolution are replies with ``thread_ts``, the
 escalations and the resolution broadcast to the channel too; the first message is never rewritten, so its
-evidence stays). 429 ``Retry-After`` is honoured. With incident links, messages carry the chart (the page's
-signed chart URL) and the buttons."""
+evidence stays). 429 ``Retry-After`` is honoured. With incident links, messages carry the buttons and the
+chart: in bot mode the chart is uploaded into the new thread; through an incoming webhook it is an image block
+of the page's signed chart URL, only when that URL is public (Slack fetches the image and rejects the whole
+message with ``invalid_blocks`` when it cannot, e.g. for a notifier on a loopback or private address)."""
 
 from __future__ import annotations
 
@@ -53,9 +55,10 @@ class SlackDelivery:
         config = notification.receiver.slack
         assert config is not None
         view = build_view(notification, self._clock.now(), self._links)
+        chart_image = config.mode == "webhook" and self._links is not None and self._links.public()
         payload: dict[str, Any] = {
             "text": slack_text(view),
-            "blocks": slack_blocks(view, notification.alert.incident_id),
+            "blocks": slack_blocks(view, notification.alert.incident_id, chart_image),
         }
         if config.mode == "webhook":
             assert config.webhook_url is not None
@@ -70,7 +73,11 @@ class SlackDelivery:
             return f"{channel}/{answer['ts']}"
         channel, ts = ref.rsplit("/", 1)
         reply = {"channel": channel, "thread_ts": ts, **payload}
-        if notification.alert.transition in ("escalated", "resolved") or notification.kind == "resolve":
+        if (
+            notification.alert.transition in ("escalated", "resolved")
+            or notification.kind == "resolve"
+            or notification.worsened
+        ):
             reply["reply_broadcast"] = True
         await self.call_api(config.api_url, "chat.postMessage", reply)
         return ref

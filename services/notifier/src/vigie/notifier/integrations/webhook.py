@@ -5,6 +5,11 @@ encoded where it holds anything but letters, digits and ``:@._~-+=/``: see
 :func:`~vigie.notifier.integrations.headers.header_token`) and, when
 a secret is configured, ``X-Vigie-Signature: t=<unix seconds>,v1=<hex>`` where ``v1`` is
 HMAC-SHA256(secret, ``"<t>." + body``). Receivers verify the signature and reject old timestamps.
+
+``data`` holds the notification (``notification_id``, ``receiver``, ``kind``, ``escalated``, ``locale``), a
+one-line ``summary`` (the email subject, the same for every message of an incident), the signed
+``incident_url`` of the incident page and ``chart_url`` of its chart (both null when the notifier has no link
+signer), and the whole ``alert`` event as published on ``vigie.alerts.v1``.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from pydantic import SecretStr
 from vigie.notifier.clock import Clock
 from vigie.notifier.integrations.base import post_json
 from vigie.notifier.integrations.headers import header_token
+from vigie.notifier.links import IncidentLinks
 from vigie.notifier.notification import Notification
 from vigie.notifier.rendering.view import build_view
 from vigie.schemas import Integration as IntegrationName
@@ -41,9 +47,10 @@ def verify(secret: str, header: str, body: bytes) -> bool:
     return hmac.compare_digest(sign(secret, int(parts["t"]), body), f"t={parts['t']},v1={parts['v1']}")
 
 
-def cloud_event(notification: Notification, now: datetime) -> dict[str, Any]:
+def cloud_event(notification: Notification, now: datetime, links: IncidentLinks | None = None) -> dict[str, Any]:
+    """The CloudEvent of one notification; with ``links``, it carries the signed link to the incident page."""
     alert = notification.alert
-    view = build_view(notification, now)
+    view = build_view(notification, now, links)
     return {
         "specversion": "1.0",
         "id": notification.notification_id,
@@ -59,6 +66,8 @@ def cloud_event(notification: Notification, now: datetime) -> dict[str, Any]:
             "escalated": notification.escalated,
             "locale": view.locale,
             "summary": view.subject,
+            "incident_url": view.incident_url,
+            "chart_url": view.chart_url,
             "alert": alert.model_dump(mode="json"),
         },
     }
@@ -67,16 +76,25 @@ def cloud_event(notification: Notification, now: datetime) -> dict[str, Any]:
 class WebhookDelivery:
     name: IntegrationName = "webhook"
 
-    def __init__(self, client: httpx.AsyncClient, clock: Clock, secret: SecretStr | None = None) -> None:
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        clock: Clock,
+        secret: SecretStr | None = None,
+        links: IncidentLinks | None = None,
+    ) -> None:
         self._client = client
         self._clock = clock
         self._secret = secret
+        self._links = links
 
     async def notify(self, notification: Notification) -> str | None:
         config = notification.receiver.webhook
         assert config is not None
         now = self._clock.now()
-        body = json.dumps(cloud_event(notification, now), ensure_ascii=False, separators=(",", ":")).encode()
+        body = json.dumps(
+            cloud_event(notification, now, self._links), ensure_ascii=False, separators=(",", ":")
+        ).encode()
         headers = {
             "Content-Type": "application/cloudevents+json; charset=utf-8",
             "Idempotency-Key": header_token(notification.notification_id),

@@ -17,7 +17,11 @@ _SCHEME = re.compile(r"\b([a-zA-Z][a-zA-Z0-9+.-]{1,15}):(//)")
 _DOMAIN = re.compile(r"\b((?:[A-Za-z0-9-]+\.)+)([A-Za-z]{2,24})\b")
 _PING = re.compile(r"([@!])(?=[A-Za-z0-9_])")
 _MRKDWN_SPECIAL = re.compile(r"([*_~`>|])")
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>])")
+#: What the Adaptive Cards Markdown subset interprets: emphasis (``*`` ``_``), links (``[..](..)``) and the escape
+#: itself; lists only at the start of a line (:data:`_TEAMS_LIST`). Nothing else is escaped: Teams mobile shows
+#: backslash escapes literally (microsoft/AdaptiveCards#5590), so ``Saint\-Malo`` would reach readers.
+_TEAMS_INLINE = re.compile(r"([\\*_\[\]])")
+_TEAMS_LIST = re.compile(r"^(\s*)([-+]|\d+\.)(?=\s|$)", re.MULTILINE)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 #: Lone surrogates (JSON allows ``"\ud800"``): no UTF-8 encoder accepts them, so they are replaced.
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -64,10 +68,16 @@ def slack_plain(text: str) -> str:
 
 
 def teams_markdown(text: str) -> str:
-    """Untrusted text inside an Adaptive Card ``TextBlock`` (Markdown subset): defanged, every Markdown
-    character backslash-escaped, angle brackets replaced (Teams reads ``<at>`` as a mention)."""
+    """Untrusted text inside an Adaptive Card ``TextBlock`` (Markdown subset): defanged, the characters that
+    subset interprets backslash-escaped (emphasis, links, a list marker opening a line) and nothing else, angle
+    brackets replaced (Teams reads ``<at>`` as a mention)."""
     text = defang(text).replace("<", "‹").replace(">", "›")
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    return _TEAMS_LIST.sub(_escape_list_marker, _TEAMS_INLINE.sub(r"\\\1", text))
+
+
+def _escape_list_marker(match: re.Match[str]) -> str:
+    marker = match.group(2)
+    return match.group(1) + (marker[:-1] + "\\." if marker.endswith(".") else "\\" + marker)
 
 
 def link_url(url: str) -> str:

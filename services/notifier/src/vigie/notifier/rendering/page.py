@@ -34,7 +34,7 @@ PAGE_WORDS: dict[Locale, dict[str, str]] = {
         "no_deliveries": "Aucun envoi enregistré par ce notificateur.",
         "actions": "Actions",
         "who": "Votre nom",
-        "acknowledge": "J'en prends note",
+        "acknowledge": "Je prends en charge",
         "acknowledged_by": "Pris en charge par {actor} le {when}.",
         "not_acknowledged": "Personne n'a encore accusé réception.",
         "silence": "Mettre {territory} en sourdine",
@@ -54,6 +54,18 @@ PAGE_WORDS: dict[Locale, dict[str, str]] = {
         "forbidden": "Ce lien vers un incident est invalide ou a expiré. Ouvrez le lien du dernier message reçu.",
         "done": "Action enregistrée.",
         "already": "Cette action était déjà enregistrée.",
+        "timeline_figures": "{observed} mentions négatives, {expected} attendues",
+        "outcome_delivered": "envoyé",
+        "outcome_failed": "échec",
+        "outcome_silenced": "mise en sourdine (envoi retenu)",
+        "outcome_suppressed": "non envoyé",
+        "action_acknowledged": "prise en charge",
+        "action_silenced": "mise en sourdine",
+        "action_false_alarm": "fausse alerte",
+        "action_real_crisis": "crise réelle",
+        "channel_page": "page de l'incident",
+        "channel_slack": "Slack",
+        "channel_api": "API",
     },
     "en": {
         "title": "Incident",
@@ -88,6 +100,18 @@ PAGE_WORDS: dict[Locale, dict[str, str]] = {
         "forbidden": "This incident link is invalid or has expired. Open the link of the latest message you received.",
         "done": "Action recorded.",
         "already": "This action was already recorded.",
+        "timeline_figures": "{observed} negative mentions, {expected} expected",
+        "outcome_delivered": "delivered",
+        "outcome_failed": "failed",
+        "outcome_silenced": "silenced (held back)",
+        "outcome_suppressed": "not sent",
+        "action_acknowledged": "acknowledged",
+        "action_silenced": "silenced",
+        "action_false_alarm": "false alarm",
+        "action_real_crisis": "real crisis",
+        "channel_page": "incident page",
+        "channel_slack": "Slack",
+        "channel_api": "API",
     },
 }
 
@@ -116,12 +140,18 @@ def render_page(
     def when(at: datetime) -> str:
         return format_time(at, zone, locale)
 
+    # A resolution row shows neither a severity nor the last window's figures: next to "resolved" they would
+    # read as a crisis still going on (the peak and the total are in the figures above).
     timeline = [
         {
             "label": page.get(entry.transition, entry.transition),
-            "severity": words.get(entry.severity, entry.severity),
+            "severity": "" if entry.transition == "resolved" else words.get(entry.severity, entry.severity),
             "when": when(entry.event_time),
-            "figures": f"{format_number(entry.observed, locale)} / {format_number(entry.expected, locale)}",
+            "figures": ""
+            if entry.transition == "resolved"
+            else page["timeline_figures"].format(
+                observed=format_number(entry.observed, locale), expected=format_number(entry.expected, locale)
+            ),
         }
         for entry in record.timeline
     ]
@@ -131,7 +161,7 @@ def render_page(
             "receiver": d.receiver,
             "integration": d.integration,
             "transition": page.get(d.transition or "", d.transition or ""),
-            "outcome": d.outcome,
+            "outcome": page.get(f"outcome_{d.outcome}", d.outcome),
             "error": d.error,
         }
         for d in record.deliveries
@@ -166,7 +196,13 @@ def render_page(
         for c in evidence.clusters
     ]
     audit = [
-        {"when": when(a.at), "action": a.action, "actor": a.actor, "channel": a.channel, "reason": a.reason or ""}
+        {
+            "when": when(a.at),
+            "action": page.get(f"action_{a.action}", a.action),
+            "actor": a.actor,
+            "channel": page.get(f"channel_{a.channel}", a.channel),
+            "reason": a.reason or "",
+        }
         for a in record.audit
     ]
     return (

@@ -81,7 +81,9 @@ def slack_actions(view: MessageView, incident_id: str) -> dict[str, Any] | None:
     return {"type": "actions", "block_id": "vigie_actions", "elements": elements} if elements else None
 
 
-def slack_blocks(view: MessageView, incident_id: str = "") -> list[dict[str, Any]]:
+def slack_blocks(view: MessageView, incident_id: str = "", chart_image: bool = True) -> list[dict[str, Any]]:
+    """The Block Kit message; with ``chart_image``, an image block of the page's signed chart URL (Slack fetches
+    it, and refuses the whole message when it cannot: only for a notifier that Slack can reach)."""
     words = CATALOG[view.locale]
     colon = words["colon"]
     emoji = ":white_check_mark:" if view.resolved else _EMOJI.get(view.severity, ":red_circle:")
@@ -104,7 +106,7 @@ def slack_blocks(view: MessageView, incident_id: str = "") -> list[dict[str, Any
     actions = slack_actions(view, incident_id)
     if actions is not None:
         blocks.append(actions)
-    if view.chart_url:
+    if view.chart_url and chart_image:
         blocks.append({"type": "image", "image_url": view.chart_url[:3000], "alt_text": words["chart_alt"]})
     blocks.append(
         {

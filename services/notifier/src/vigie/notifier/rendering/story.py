@@ -56,12 +56,23 @@ def _words(text: str) -> set[str]:
     return {w.strip("#.,;:!?«»\"'()") for w in text.casefold().split()}
 
 
+def _incident_keys(evidence: Evidence) -> set[str]:
+    return {t.term.casefold() for t in evidence.terms} | {h.term.casefold().lstrip("#") for h in evidence.hashtags}
+
+
+def on_topic(mention: EvidenceMention, evidence: Evidence) -> bool:
+    """Whether ``mention`` shares a dominant term or hashtag with the incident (True when there are none to
+    judge by)."""
+    keys = _incident_keys(evidence)
+    return not keys or bool(_words(mention.text) & keys)
+
+
 def relevant_mentions(evidence: Evidence) -> tuple[EvidenceMention, ...]:
     """The top posts that share a dominant term or hashtag with the incident (all of them when there are no
     terms, in an incident of fewer than :data:`RELEVANCE_MIN_MENTIONS` negative posts, or when fewer than two
     would be left): an unrelated complaint that happened to reach many people
     during the incident is not one of the posts that matter."""
-    keys = {t.term.casefold() for t in evidence.terms} | {h.term.casefold().lstrip("#") for h in evidence.hashtags}
+    keys = _incident_keys(evidence)
     if not keys or (evidence.negative_mentions or 0) < RELEVANCE_MIN_MENTIONS:
         return evidence.top_mentions
     kept = tuple(m for m in evidence.top_mentions if _words(m.text) & keys)
@@ -69,7 +80,8 @@ def relevant_mentions(evidence: Evidence) -> tuple[EvidenceMention, ...]:
 
 
 def story_lines(evidence: Evidence, locale: Locale, zone: ZoneInfo) -> tuple[str, ...]:
-    """Storyline, campaigns, what people talk about, first post and new authors: the sentences that apply."""
+    """Storyline, campaigns, what people talk about, first post (when on topic) and new authors: the sentences
+    that apply."""
     words = CATALOG[locale]
     lines: list[str] = []
     lead = storyline(evidence, locale)
@@ -96,9 +108,10 @@ def story_lines(evidence: Evidence, locale: Locale, zone: ZoneInfo) -> tuple[str
     if talked:
         lines.append(words["story_terms"].format(terms=", ".join(talked)))
     first = evidence.first_mention
-    if first is not None:
+    # The earliest negative post of the window may be an unrelated complaint: named only when on topic.
+    if first is not None and on_topic(first, evidence):
         local = first.published_at.astimezone(zone)
-        when = local.strftime("%d/%m %H:%M" if locale == "fr" else "%m-%d %H:%M")
+        when = local.strftime("%d/%m %H:%M") if locale == "fr" else f"{local.day} {local.strftime('%b %H:%M')}"
         lines.append(words["story_first"].format(when=when, who=_who(first.author_handle, first.source)))
     if evidence.new_author_share is not None and evidence.negative_mentions:
         share = format_count(100 * evidence.new_author_share, locale)
@@ -127,7 +140,7 @@ def _window_text(minutes: int, locale: Locale) -> str:
 
 
 def figures(alert: AlertEvent, locale: Locale) -> str:
-    """``69 mentions négatives en 1 h, 0,3 attendues (230× la normale).``; at resolution, the peak and the
+    """``69 mentions négatives en 1 h, 0,3 attendues (230 fois la normale).``; at resolution, the peak and the
     size of the incident instead of the last figures (which would contradict "back to normal")."""
     words = CATALOG[locale]
     if alert.transition == "resolved":

@@ -81,7 +81,7 @@ def _intro_key(notification: Notification, resolved: bool) -> str:
         return "intro_reminder"
     if notification.kind == "open":
         return "intro_open"
-    return "intro_escalated" if alert.transition == "escalated" else "intro_update"
+    return "intro_escalated" if alert.transition == "escalated" or notification.worsened else "intro_update"
 
 
 def _status_key(notification: Notification, resolved: bool) -> str:
@@ -91,7 +91,8 @@ def _status_key(notification: Notification, resolved: bool) -> str:
         return "status_open"
     if notification.kind == "reminder":
         return "status_reminder"
-    return "status_escalated" if notification.alert.transition == "escalated" else "status_update"
+    worsened = notification.alert.transition == "escalated" or notification.worsened
+    return "status_escalated" if worsened else "status_update"
 
 
 def build_view(
