@@ -7,7 +7,7 @@ fall together, a post that merely shares a topic does not.
 A cluster row is JSON-serialisable and bounded: ``[signature, size, author_bitmap (32-bit words), first_epoch,
 last_epoch, recent_epochs, campaign, representative]``. Distinct authors are counted by linear counting over
 a 256-bit bitmap (exact in practice below a few dozen, within a few percent up to several hundred).
-A cluster becomes a *campaign* (for good) when :data:`CAMPAIGN_COPIES` of its copies arrive within
+A cluster becomes a *campaign* (for good) when :data:`CAMPAIGN_COPIES` (six) of its copies arrive within
 :data:`CAMPAIGN_SECONDS` and it has at least as many distinct authors.
 
 The list keeps at most :data:`CAPACITY` clusters: a new signature of a full list replaces the smallest cluster,
@@ -22,7 +22,7 @@ import re
 from typing import Any
 
 CAPACITY = 48
-CAMPAIGN_COPIES = 12
+CAMPAIGN_COPIES = 6
 CAMPAIGN_SECONDS = 1200.0
 _SIGNATURE_WORDS = 14
 _BITMAP_BITS = 256
