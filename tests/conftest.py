@@ -17,7 +17,6 @@ import os
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
 
@@ -40,38 +39,6 @@ class ExternalBroker:
 
 
 KafkaBroker = EmbeddedBroker | ExternalBroker
-
-
-#: The longest modules (``pytest --durations``), in the order they are handed out to workers: xdist's loadscope
-#: scheduler gives each worker two modules at first, so these alternate long and shorter ones, and no long
-#: module is left to run alone at the end. Only the order of modules changes; a serial run keeps its order.
-LONGEST_MODULES_FIRST = (
-    "demo/test_demo.py",
-    "reliability/test_poison_pipeline.py",
-    "classifier/service/test_worker_crash_replay.py",
-    "classifier/service/test_worker_pipeline.py",
-    "classifier/detection/test_series.py",
-    "notifier/test_service.py",
-    "notifier/test_digest_delivery.py",
-    "notifier/test_fuzz.py",
-    "classifier/detection/test_properties.py",
-    "classifier/detection/test_estimators.py",
-    "classifier/detection/test_scenarios.py",
-    "classifier/commands/test_classify.py",
-    "classifier/service/test_worker_hostile_input.py",
-    "classifier/commands/test_backtest.py",
-    "classifier/service/test_digest_checkpoint.py",
-    "runtime/test_service_logs_are_json.py",
-)
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """On xdist workers, start with the longest modules (see :data:`LONGEST_MODULES_FIRST`)."""
-    if not hasattr(config, "workerinput"):
-        return
-    tests = Path(__file__).parent
-    rank = {(tests / name).resolve(): index for index, name in enumerate(LONGEST_MODULES_FIRST)}
-    items.sort(key=lambda item: rank.get(Path(item.path).resolve(), len(rank)))
 
 
 @pytest.fixture
