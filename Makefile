@@ -63,8 +63,8 @@ lint: install ## ruff and mypy --strict
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy schemas/src runtime/src services/collector/src services/classifier/src services/notifier/src demo/src $(wildcard benchmarks/*.py)
 
-test: lint install-tools ## lint, then the whole pytest suite (integration tests start their own broker)
-	$(VENV)/bin/pytest
+test: lint install-tools ## lint, then the whole pytest suite on every core (integration tests start their own broker)
+	$(VENV)/bin/pytest -n auto --dist loadscope
 
 schemas: install ## regenerate the committed JSON Schemas and AsyncAPI document from the models
 	$(VENV)/bin/python -m vigie.schemas.generate

@@ -4,6 +4,10 @@
 a fresh embedded Tansu (in memory, ~20 ms to start) per test, or, when ``KAFKA_BOOTSTRAP_SERVERS`` is set,
 that external broker (Apache Kafka) shared by all tests — so tests always use their own consumer group
 ids and filter on keys they produced themselves.
+
+``make test`` runs the suite on one worker per core (pytest-xdist, ``--dist loadscope``: a module's tests stay
+on one worker, so module fixtures such as the demo run once). Every broker, HTTP and SMTP server a test starts
+listens on a free port and every file it writes is under its own ``tmp_path``, so workers never share one.
 """
 
 from __future__ import annotations

@@ -61,10 +61,30 @@ def test_match_command_prints_territories_and_terms(capsys) -> None:
     parser = argparse.ArgumentParser(prog="vigie")
     register(parser.add_subparsers())
     territories = str(ROOT / "config" / "territories.example.yaml")
-    args = parser.parse_args(["collector", "match", "--territories", territories, "Bouchons à St-Malo", "nice day"])
+    texts = ["Bouchons à St-Malo", "nice day"]
+    args = parser.parse_args(["collector", "match", "--json", "--territories", territories, *texts])
     assert args.func(args) == 0
     first, second = (json.loads(line) for line in capsys.readouterr().out.splitlines())
     assert first["territories"] == {"saint-malo": ["St-Malo"]} and second["outcome"] == "rejected"
+    [nice] = second["explanation"]
+    assert nice["occurrences"][0]["reason"] == "inside the exclusion 'nice day' ('nice day' at 0-8)"
+
+
+def test_match_command_says_why_in_words(capsys) -> None:
+    parser = argparse.ArgumentParser(prog="vigie")
+    register(parser.add_subparsers())
+    territories = str(ROOT / "config" / "territories.example.yaml")
+    text = "Very nice weather in Nice today, the beach is lovely"
+    args = parser.parse_args(["collector", "match", "--territories", territories, text])
+    assert args.func(args) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        text,
+        "  matched: nice",
+        "  nice: matched",
+        "    - 'nice' (alias 'Nice') at 5-9: inside the exclusion 'very nice' ('Very nice' at 0-9)",
+        "    + 'Nice' (alias 'Nice') at 21-25: counts",
+        "    exclusion 'very nice' at 0-9: removed 1 occurrence(s)",
+    ]
 
 
 @pytest.mark.broker

@@ -80,6 +80,13 @@ TABLE: list[tuple[str, set[str]]] = [
     ("Grève SNCF : Lyon et Saint-Malo sans trains", {"lyon", "saint-malo"}),
     ("Fête à Fourvière puis départ vers Nice, plage et promenade", {"lyon", "nice"}),
     ("Le Crédit Lyonnais ferme une agence", set()),
+    # an exclusion removes only the occurrences inside it (issue 18)
+    ("Le Crédit Lyonnais ferme une agence à Lyon", {"lyon"}),
+    ("Very nice weather in Nice today, the beach is lovely", {"nice"}),
+    ("Je suis allé à Nice", {"nice"}),
+    ("Nice to meet you, very nice beach", set()),
+    ("Mon forfait Orange et ma box Orange, la mairie ne répond pas", set()),
+    ("Mon forfait #Orange a augmenté, Vaucluse", set()),
     ("A lovely stay, nothing to report", set()),
 ]
 
@@ -134,3 +141,42 @@ def test_one_index_for_a_thousand_territories() -> None:
     assert {m.territory_id for m in results[5].matches} == {"t5", "t6", "t7"}
     # generous bound: the index makes a text cost microseconds, a loop over 1,000 territories would not
     assert elapsed < 2.0, f"{len(texts)} texts took {elapsed:.2f}s"
+
+
+def test_an_exclusion_removes_only_the_occurrences_it_covers(matcher: TerritoryMatcher) -> None:
+    explanation = matcher.explain("Very nice weather in Nice today, the beach is lovely")
+    (nice,) = explanation.territories
+    assert nice.matched
+    assert [(o.written, o.start, o.counted) for o in nice.occurrences] == [("nice", 5, False), ("Nice", 21, True)]
+    assert nice.occurrences[0].reason == "inside the exclusion 'very nice' ('Very nice' at 0-9)"
+    assert [(hit.phrase, hit.start, hit.end, hit.removed) for hit in nice.exclusions] == [("very nice", 0, 9, 1)]
+
+
+def test_an_exclusion_without_an_occurrence_inside_removes_nothing(matcher: TerritoryMatcher) -> None:
+    (lyon,) = matcher.explain("Le Crédit Lyonnais ferme une agence à Lyon").territories
+    assert [(o.written, o.counted) for o in lyon.occurrences] == [("Lyon", True)]
+    assert [(hit.phrase, hit.removed) for hit in lyon.exclusions] == [("Crédit Lyonnais", 0)]
+
+
+def test_explanations_name_the_context_rule_that_refused(matcher: TerritoryMatcher) -> None:
+    def reasons(text: str) -> list[str]:
+        return [o.reason for t in matcher.explain(text).territories for o in t.occurrences]
+
+    assert reasons("nice weather in the city") == [
+        "the context rule of 'Nice' is case-sensitive: written 'nice', not 'Nice'"
+    ]
+    assert reasons("Bouchons sur la route de Vienne")[0].startswith(
+        "the context rule of 'Vienne' needs one of these in the text, and none is: Isère, 38"
+    )
+    assert reasons("Orange (Vaucluse) : coupure de la fibre") == [
+        "the context rule of 'Orange' rejects it: 'fibre' is in the text"
+    ]
+    assert reasons("Trois Tours de magie à la mairie") == [
+        "the context rule of 'Tours' rejects it here: part of 'tours de magie' ('Tours de magie' at 6-20)"
+    ]
+    assert matcher.explain("bonjour").territories == ()
+
+
+def test_a_reject_phrase_spelling_the_term_rejects_only_the_occurrence_it_covers(matcher: TerritoryMatcher) -> None:
+    assert {m.territory_id for m in matcher.match("La mairie de Tours annule les tours de magie").matches} == {"tours"}
+    assert matcher.match("Tours de magie à la mairie").outcome == "rejected"

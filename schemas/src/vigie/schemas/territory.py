@@ -3,7 +3,9 @@
 A territory is matched by its name, aliases, hashtags, official accounts and landmarks (accent- and
 case-insensitive). Names that are also common words or brands (Nice, Tours, Orange, Vienne) carry
 ``context_rules``: such an alias counts only when a context term is near and no veto term is.
-``exclusions`` veto the whole territory when a phrase occurs ("nice to meet you").
+``exclusions`` remove the occurrences of the territory's terms that lie inside them, and only those: "very nice"
+removes the first "nice" of "Very nice weather in Nice", not the city; an exclusion covering no occurrence
+removes nothing. ``vigie collector match`` shows, occurrence by occurrence, what counted and what removed the rest.
 ``events`` raise the expected volume over known dates, so that a festival is not mistaken for a crisis.
 ``labels`` are copied onto every alert and digest of the territory, for the notifier's routes: their names are
 matcher names (letters, digits, ``_``, ``:``, ``.``, ``-``) and cannot be one the alert sets itself (``severity``).
@@ -41,13 +43,17 @@ SIZE_CLASS_PRIOR_PER_HOUR: dict[SizeClass, float] = {
 
 
 class ContextRule(Contract):
-    """An ambiguous alias counts only with context: a required term near it and no veto term in the text."""
+    """An ambiguous alias counts only with context: a required term in the text and no veto term against it."""
 
     term: Term = Field(description="The ambiguous alias, as written in `aliases` or the name.")
     require_any: tuple[Term, ...] = Field(
         default=(), description="At least one of these must appear in the text (e.g. 'plage', 'Côte d'Azur')."
     )
-    reject_any: tuple[Term, ...] = Field(default=(), description="None of these may appear (e.g. 'forfait').")
+    reject_any: tuple[Term, ...] = Field(
+        default=(),
+        description="None of these may appear (e.g. 'forfait'); one that spells the term ('very nice' for 'Nice') "
+        "rejects only the occurrences of the term it covers.",
+    )
     case_sensitive: bool = Field(
         default=False,
         description="Match only when written with the configured capitalisation ('Nice', not 'nice').",

@@ -3,7 +3,8 @@
 * ``vigie collector run --config SOURCES.yaml --territories TERRITORIES.yaml`` — the service.
 * ``vigie collector replay FILE --territories T.yaml --speed max|FACTOR`` — a JSON-lines or CSV file of
   mentions (format: :mod:`vigie.collector.record_format`) into ``vigie.mentions.raw.v1``, with a progress bar.
-* ``vigie collector match --territories T.yaml [TEXT ...]`` — which territories a text matches, and why.
+* ``vigie collector match --territories T.yaml [--json] [TEXT ...]`` — which territories a text matches, and
+  why: every occurrence of a territory's terms, counted or removed by an exclusion or a context rule.
 """
 
 from __future__ import annotations
@@ -67,12 +68,14 @@ def register(subparsers: Any) -> None:
 
     match = commands.add_parser(
         "match",
-        help="show which territories texts match (one JSON line per text)",
-        description="Match TEXT arguments, or stdin lines when none, against the territories file.",
+        help="show which territories texts match, and why",
+        description="Match TEXT arguments, or stdin lines when none, against the territories file: per territory, "
+        "each occurrence of its terms and whether it counted (or which exclusion or context rule removed it).",
     )
     match.add_argument("texts", nargs="*", metavar="TEXT")
     match.add_argument("--territories", type=Path, required=True, help="territories YAML file")
     match.add_argument("--author", help="author handle (an official account matches its territory)")
+    match.add_argument("--json", action="store_true", help="one JSON object per text instead of text")
     match.set_defaults(func=run_match)
 
 
@@ -164,6 +167,7 @@ def run_replay(args: argparse.Namespace) -> int:
 
 
 def run_match(args: argparse.Namespace) -> int:
+    from vigie.collector.match_command import as_json, render
     from vigie.collector.matching import TerritoryMatcher
 
     try:
@@ -173,7 +177,9 @@ def run_match(args: argparse.Namespace) -> int:
         return 2
     texts = args.texts or (line.rstrip("\n") for line in sys.stdin)
     for text in texts:
-        result = matcher.match(text, author_handle=args.author)
-        matches = {m.territory_id: list(m.terms) for m in result.matches}
-        print(json.dumps({"text": text, "outcome": result.outcome, "territories": matches}, ensure_ascii=False))
+        explanation = matcher.explain(text, author_handle=args.author)
+        if args.json:
+            print(json.dumps(as_json(text, explanation), ensure_ascii=False))
+        else:
+            print(render(text, explanation))
     return 0
