@@ -10,10 +10,10 @@ from aiohttp import web
 from notifier_standins import make_alert, routes
 from pydantic import SecretStr
 
-from vigie.notifier.clock import FakeClock
 from vigie.notifier.integrations.slack import SlackDelivery
 from vigie.notifier.notification import Notification
 from vigie.notifier.rendering.chart import ThreadChartRenderer
+from vigie.runtime.clock import FakeClock
 
 
 async def _notify(upload_ok: bool) -> list[tuple[str, Any]]:

@@ -15,12 +15,12 @@ import logging
 from collections.abc import Sequence
 from typing import Literal, Protocol
 
-from vigie.notifier.clock import Clock, SystemClock
 from vigie.notifier.dead_letters import dead_letter_record, describe_failure
 from vigie.notifier.dispatch import Dispatcher
 from vigie.notifier.engine import LogSink
 from vigie.notifier.metrics import NotifierMetrics
 from vigie.notifier.offsets import OffsetTracker, RecordRef
+from vigie.runtime.clock import Clock, SystemClock
 from vigie.schemas import ALERTS, AlertEvent, DecodeError, ErrorClass, decode
 
 log = logging.getLogger(__name__)

@@ -19,11 +19,11 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 
-from vigie.notifier.clock import Clock
 from vigie.notifier.dead_letters import dead_letter_record, describe_failure
 from vigie.notifier.digests.store import DigestStore
 from vigie.notifier.engine import LogSink
 from vigie.notifier.metrics import NotifierMetrics
+from vigie.runtime.clock import Clock
 from vigie.schemas import DIGESTS, DecodeError, DigestEvent, ErrorClass, decode
 
 log = logging.getLogger(__name__)
