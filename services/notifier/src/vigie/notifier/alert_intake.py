@@ -15,13 +15,13 @@ import logging
 from collections.abc import Sequence
 from typing import Literal, Protocol
 
-from vigie.notifier.dead_letters import dead_letter_record, describe_failure
+from vigie.notifier.dead_letters import dead_letter_record
 from vigie.notifier.dispatch import Dispatcher
 from vigie.notifier.engine import LogSink
 from vigie.notifier.metrics import NotifierMetrics
 from vigie.notifier.offsets import OffsetTracker, RecordRef
 from vigie.runtime.clock import Clock, SystemClock
-from vigie.schemas import ALERTS, AlertEvent, DecodeError, ErrorClass, decode
+from vigie.schemas import ALERTS, AlertEvent, DeadLetterBuilder, DecodeError, ErrorClass, decode, describe_failure
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +97,6 @@ class AlertIntake:
 
     async def _dead_letter(self, record: IncomingRecord, error_class: ErrorClass, reason: str) -> None:
         await dead_letter_record(
-            self.sink, self.metrics, topic=record.topic, partition=record.partition, offset=record.offset,
-            key=record.key, value=record.value, error_class=error_class, reason=reason, service=self.service,
+            self.sink, self.metrics, DeadLetterBuilder(self.service), record, error_class, reason,
             failed_at=self.clock.now(), what="alert",
         )  # fmt: skip
