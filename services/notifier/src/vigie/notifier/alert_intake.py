@@ -21,30 +21,25 @@ from vigie.notifier.engine import LogSink
 from vigie.notifier.metrics import NotifierMetrics
 from vigie.notifier.offsets import OffsetTracker, RecordRef
 from vigie.runtime.clock import Clock, SystemClock
-from vigie.schemas import ALERTS, AlertEvent, DeadLetterBuilder, DecodeError, ErrorClass, decode, describe_failure
+from vigie.schemas import (
+    ALERTS,
+    AlertEvent,
+    ConsumedRecord,
+    DeadLetterBuilder,
+    DecodeError,
+    ErrorClass,
+    decode,
+    describe_failure,
+)
 
 log = logging.getLogger(__name__)
 
 Verdict = Literal["accepted", "dead-lettered"]
 
 
-class IncomingRecord(Protocol):
-    """What intake needs of a consumed record (aiokafka's ``ConsumerRecord`` has it)."""
-
-    @property
-    def topic(self) -> str: ...
-
-    @property
-    def partition(self) -> int: ...
-
-    @property
-    def offset(self) -> int: ...
-
-    @property
-    def key(self) -> bytes | None: ...
-
-    @property
-    def value(self) -> bytes | None: ...
+class IncomingRecord(ConsumedRecord, Protocol):
+    """What intake needs of a consumed record (aiokafka's ``ConsumerRecord`` has it): its position, key and
+    value, and its headers."""
 
     @property
     def headers(self) -> Sequence[tuple[str, bytes]]: ...

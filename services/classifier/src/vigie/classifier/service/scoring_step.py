@@ -34,7 +34,7 @@ from vigie.schemas.codec import EncodedRecord
 
 #: Scores a batch of mentions: one scored mention per mention, in order.
 ScoreBatch = Callable[[Sequence[RawMention]], Sequence[ScoredMention]]
-#: Processing time, injected.
+#: Processing time, injected: a clock's reading (``vigie.runtime.clock.Clock.now``).
 Clock = Callable[[], datetime]
 #: The header naming a raw record by (partition, offset).
 UpstreamHeader = Callable[[int, int], tuple[str, bytes]]
