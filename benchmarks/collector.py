@@ -28,7 +28,6 @@ from pathlib import Path
 from aiohttp import web
 from prometheus_client import CollectorRegistry
 
-from vigie.collector.clock import SystemClock
 from vigie.collector.kafka_sink import KafkaRecordSink
 from vigie.collector.matching import TerritoryMatcher
 from vigie.collector.metrics import CollectorMetrics
@@ -43,6 +42,7 @@ from vigie.collector.sources.threads import ThreadsSearchSource
 from vigie.collector.sources.x import XSource
 from vigie.collector.sources.youtube import YouTubeSource
 from vigie.collector.webhook import PATH, WebhookIngest
+from vigie.runtime.clock import SystemClock
 from vigie.runtime.embedded_broker import EmbeddedBroker
 from vigie.runtime.health import OpsServer, build_app
 from vigie.schemas import ContextRule, Territory, TerritoryConfig, load_territories

@@ -60,6 +60,9 @@ class FixedClock:
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(0)
 
+    async def sleep_until(self, when: datetime) -> None:
+        await asyncio.sleep(0)
+
 
 class ListSink:
     """Keeps what the pipeline produces until the benchmark takes it."""

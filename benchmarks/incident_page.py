@@ -29,13 +29,13 @@ from prometheus_client import CollectorRegistry
 from vigie.classifier.detection import DetectionEngine
 from vigie.classifier.detection import evidence as ev
 from vigie.classifier.detection.settings import DetectorSettings
-from vigie.notifier.clock import FakeClock
 from vigie.notifier.incident_history import IncidentHistory
 from vigie.notifier.incident_page import DiscardFeedback, IncidentPages, add_incident_routes
 from vigie.notifier.links import IncidentLinks
 from vigie.notifier.rendering.chart import ThreadChartRenderer
 from vigie.notifier.rendering.page import PageForm, render_page
 from vigie.notifier.silences import Silences
+from vigie.runtime.clock import FakeClock
 from vigie.runtime.health import OpsServer, build_app
 from vigie.schemas import (
     AlertEvent,

@@ -42,6 +42,9 @@ class ManualClock:
         self.current += timedelta(seconds=max(0.0, seconds))
         await asyncio.sleep(0)
 
+    async def sleep_until(self, when: datetime) -> None:
+        await self.sleep((when - self.current).total_seconds())
+
 
 class MemorySink:
     """A broker stand-in for unit tests: keeps acknowledged records; can be told to fail."""

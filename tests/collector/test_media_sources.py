@@ -7,12 +7,12 @@ from pathlib import Path
 import httpx
 from pydantic import SecretStr
 
-from vigie.collector.clock import SystemClock
 from vigie.collector.service import build_sources
 from vigie.collector.settings import CollectorSettings, SourcesConfig, XSection, load_sources
 from vigie.collector.sources.gdelt import GdeltSource
 from vigie.collector.sources.x import XSource
 from vigie.collector.sources.youtube import YouTubeSource
+from vigie.runtime.clock import SystemClock
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -245,7 +245,7 @@ def _classifier_worker(
     pod of Deployment ``name``: from the container's environment, as the worker reads it."""
     from prometheus_client import CollectorRegistry
 
-    from vigie.classifier.app import build_service, utc_now
+    from vigie.classifier.app import SYSTEM_CLOCK, build_service
     from vigie.classifier.metrics import ClassifierMetrics
     from vigie.classifier.service.components import digest_options, load_detection_step
     from vigie.classifier.settings import ClassifierSettings
@@ -270,7 +270,7 @@ def _classifier_worker(
     service = build_service(
         settings,
         score=_unused_scorer,
-        detection=load_detection_step(territories, utc_now, digests=digest_options(settings)),
+        detection=load_detection_step(territories, SYSTEM_CLOCK.now, digests=digest_options(settings)),
         metrics=ClassifierMetrics(CollectorRegistry()),
     )
     return settings, service.app

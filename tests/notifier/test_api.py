@@ -8,11 +8,11 @@ from prometheus_client import CollectorRegistry
 from pydantic import SecretStr
 
 from vigie.notifier.api import api_routes
-from vigie.notifier.clock import FakeClock
 from vigie.notifier.dispatch import Dispatcher
 from vigie.notifier.notification_log import NotificationLog
 from vigie.notifier.offsets import OffsetTracker
 from vigie.notifier.silences import Silences
+from vigie.runtime.clock import FakeClock
 from vigie.runtime.health import OpsServer, build_app
 
 

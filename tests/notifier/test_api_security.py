@@ -18,7 +18,6 @@ from prometheus_client import CollectorRegistry
 from pydantic import SecretStr
 
 from vigie.notifier.api import api_routes
-from vigie.notifier.clock import FakeClock
 from vigie.notifier.commands import register
 from vigie.notifier.dispatch import Dispatcher
 from vigie.notifier.errors import StartupError
@@ -27,6 +26,7 @@ from vigie.notifier.offsets import OffsetTracker
 from vigie.notifier.service import NotifierService
 from vigie.notifier.settings import NotifierSettings, allowed_api_hosts
 from vigie.notifier.silences import SilenceLimits, Silences
+from vigie.runtime.clock import FakeClock
 from vigie.runtime.health import OpsServer, build_app
 
 TOKEN = "api-token-for-tests-0123456789"

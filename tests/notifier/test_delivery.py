@@ -12,7 +12,6 @@ from notifier_standins import HttpStandIn, MemorySink, SmtpServer, email_receive
 from prometheus_client import CollectorRegistry
 from pydantic import SecretStr
 
-from vigie.notifier.clock import FakeClock
 from vigie.notifier.dispatch import Dispatcher
 from vigie.notifier.engine import DeliveryEngine
 from vigie.notifier.integrations.base import Integration
@@ -24,9 +23,10 @@ from vigie.notifier.links import IncidentLinks
 from vigie.notifier.metrics import NotifierMetrics
 from vigie.notifier.notification_log import NotificationLog
 from vigie.notifier.offsets import OffsetTracker, RecordRef
-from vigie.notifier.retry import RetryPolicy
 from vigie.notifier.routes_config import RoutesConfig
 from vigie.notifier.silences import Silences
+from vigie.runtime.backoff import RetryPolicy
+from vigie.runtime.clock import FakeClock
 
 SECRET = "webhook-s3cret"
 

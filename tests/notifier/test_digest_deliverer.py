@@ -10,7 +10,6 @@ from notifier_standins import HttpStandIn, MemorySink, make_digest, routes
 from prometheus_client import CollectorRegistry
 from pydantic import SecretStr
 
-from vigie.notifier.clock import FakeClock
 from vigie.notifier.digests.deliverer import DigestDeliverer
 from vigie.notifier.digests.planner import DigestPlanner
 from vigie.notifier.digests.rendering import ThreadDigestRenderer
@@ -20,10 +19,11 @@ from vigie.notifier.engine import DeliveryEngine
 from vigie.notifier.metrics import NotifierMetrics
 from vigie.notifier.notification_log import NotificationLog
 from vigie.notifier.offsets import OffsetTracker
-from vigie.notifier.retry import RetryPolicy
 from vigie.notifier.service import build_digest_senders
 from vigie.notifier.settings import NotifierSettings
 from vigie.notifier.silences import Silences
+from vigie.runtime.backoff import RetryPolicy
+from vigie.runtime.clock import FakeClock
 
 DUE = datetime(2026, 7, 15, 6, 0, tzinfo=UTC)  # 08:00 in Paris
 

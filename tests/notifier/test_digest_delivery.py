@@ -18,10 +18,10 @@ from aiokafka import AIOKafkaProducer
 from notifier_kafka import eventually, kafka_settings, read_topic
 from notifier_standins import HttpStandIn, SmtpInbox, SmtpServer, email_receiver, make_alert, make_digest, routes
 
-from vigie.notifier.clock import FakeClock
 from vigie.notifier.routes_config import RoutesConfig
 from vigie.notifier.service import NotifierService
 from vigie.notifier.settings import NotifierSettings
+from vigie.runtime.clock import FakeClock
 from vigie.schemas import ALERTS, DEADLETTER, DELIVERIES, DIGESTS, encode
 from vigie.schemas._base import Contract
 

@@ -7,12 +7,12 @@ from datetime import UTC, datetime, timedelta
 
 from notifier_standins import email_receiver, make_alert, routes
 
-from vigie.notifier.clock import FakeClock
 from vigie.notifier.dispatch import Dispatcher, Job
 from vigie.notifier.matchers import Matcher
 from vigie.notifier.notification_log import NotificationLog
 from vigie.notifier.offsets import OffsetTracker, RecordRef
 from vigie.notifier.silences import Silences
+from vigie.runtime.clock import FakeClock
 
 T0 = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)  # 10:00 in Paris
 

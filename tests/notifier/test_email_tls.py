@@ -14,10 +14,10 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from notifier_standins import SmtpInbox, make_alert, routes
 from pydantic import SecretStr
 
-from vigie.notifier.clock import FakeClock
 from vigie.notifier.errors import PermanentDeliveryError
 from vigie.notifier.integrations.email import EmailDelivery
 from vigie.notifier.notification import Notification
+from vigie.runtime.clock import FakeClock
 from vigie.runtime.embedded_broker import free_port
 
 TLS = Path(__file__).parent / "tls"

@@ -30,7 +30,6 @@ from pydantic import SecretStr
 
 from vigie.notifier.alert_intake import AlertIntake
 from vigie.notifier.api import api_routes
-from vigie.notifier.clock import FakeClock
 from vigie.notifier.dispatch import Dispatcher
 from vigie.notifier.integrations.email import build_message
 from vigie.notifier.integrations.headers import header_token
@@ -45,6 +44,7 @@ from vigie.notifier.rendering.slack import slack_blocks, slack_text
 from vigie.notifier.rendering.teams import teams_message
 from vigie.notifier.rendering.view import build_view
 from vigie.notifier.silences import Silences
+from vigie.runtime.clock import FakeClock
 from vigie.runtime.health import OpsServer, build_app
 from vigie.schemas import ALERTS, AlertEvent, encode
 

@@ -17,12 +17,12 @@ from notifier_standins import OPENED, make_alert
 from prometheus_client import CollectorRegistry
 from pydantic import SecretStr
 
-from vigie.notifier.clock import FakeClock
 from vigie.notifier.incident_history import IncidentHistory
 from vigie.notifier.incident_page import IncidentPages, add_incident_routes
 from vigie.notifier.links import IncidentLinks
 from vigie.notifier.rendering.chart import ThreadChartRenderer
 from vigie.notifier.silences import Silences
+from vigie.runtime.clock import FakeClock
 from vigie.runtime.health import OpsServer, build_app
 from vigie.schemas import FeedbackEvent
 

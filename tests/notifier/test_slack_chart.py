@@ -11,11 +11,11 @@ from aiohttp import web
 from notifier_standins import make_alert, routes
 from pydantic import SecretStr
 
-from vigie.notifier.clock import FakeClock
 from vigie.notifier.integrations.slack import SlackDelivery
 from vigie.notifier.links import IncidentLinks
 from vigie.notifier.notification import Notification
 from vigie.notifier.rendering.chart import ThreadChartRenderer
+from vigie.runtime.clock import FakeClock
 
 
 async def _notify(upload_ok: bool, mode: str = "bot", links: IncidentLinks | None = None) -> list[tuple[str, Any]]:

@@ -15,7 +15,6 @@ from pathlib import Path
 import httpx
 from prometheus_client import CollectorRegistry
 
-from vigie.collector.clock import SystemClock
 from vigie.collector.dedup import Deduplicator
 from vigie.collector.matching import TerritoryMatcher
 from vigie.collector.metrics import CollectorMetrics
@@ -24,6 +23,7 @@ from vigie.collector.runner import SourceRunner
 from vigie.collector.service import build_sources
 from vigie.collector.settings import CollectorSettings, SourcesConfig
 from vigie.collector.state import StateStore
+from vigie.runtime.clock import SystemClock
 from vigie.schemas import MENTIONS_RAW, EncodedRecord, load_territories
 
 TERRITORIES = Path(__file__).resolve().parents[3] / "config" / "territories.example.yaml"

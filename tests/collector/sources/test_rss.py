@@ -9,10 +9,10 @@ import httpx
 import pytest
 from aiohttp import web
 
-from vigie.collector.backoff import Backoff
 from vigie.collector.errors import FetchError
 from vigie.collector.runner import SourceRunner
 from vigie.collector.sources.rss import RssSource
+from vigie.runtime.backoff import Backoff
 
 RSS = """<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0"><channel><title>Ouest-France Saint-Malo</title><language>fr</language>

@@ -1,2 +1,3 @@
-"""Runtime shared by the Vigie services: settings base, logging, metrics/health server, Kafka clients,
-the embedded broker and the ``vigie`` command."""
+"""Runtime shared by the Vigie services: settings base, logging, metrics/health server, Kafka clients, the
+injected clock, retry timing (backoff with full jitter, ``Retry-After``), the embedded broker and the ``vigie``
+command."""

@@ -20,6 +20,7 @@ from vigie.schemas.alert import (
     Transition,
 )
 from vigie.schemas.codec import MAX_VALUE_BYTES, EncodedRecord, decode, decode_as, encode, header_value, load_json
+from vigie.schemas.dead_letter_builder import ConsumedRecord, DeadLetterBuilder, describe_failure
 from vigie.schemas.deadletter import DeadLetter, ErrorClass
 from vigie.schemas.delivery import DeliveryReceipt, Integration, Outcome
 from vigie.schemas.digest import (
@@ -83,9 +84,11 @@ __all__ = [
     "AlertEvent",
     "Author",
     "ConfigError",
+    "ConsumedRecord",
     "ContextRule",
     "CountBy",
     "DeadLetter",
+    "DeadLetterBuilder",
     "DecodeError",
     "DeliveryReceipt",
     "DigestAuthor",
@@ -131,6 +134,7 @@ __all__ = [
     "Volume",
     "decode",
     "decode_as",
+    "describe_failure",
     "encode",
     "header_value",
     "load_json",

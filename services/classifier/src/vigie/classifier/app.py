@@ -29,7 +29,7 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any, cast
 
 import faust
@@ -50,6 +50,7 @@ from vigie.classifier.service.progress import Progress
 from vigie.classifier.service.scoring_step import Clock, ScoreBatch, ScoringOutcome, publishable, score_records
 from vigie.classifier.service.topology import DETECTOR_TABLE
 from vigie.classifier.settings import ClassifierSettings
+from vigie.runtime.clock import SystemClock
 from vigie.schemas import (
     ALERTS,
     DEADLETTER,
@@ -66,10 +67,8 @@ log = logging.getLogger(__name__)
 
 #: CloudEvents source of every record the classifier produces.
 SOURCE = "/vigie/classifier"
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
+#: The real clock, read when no other is injected.
+SYSTEM_CLOCK = SystemClock()
 
 
 @dataclass
@@ -185,7 +184,7 @@ def build_service(
     score: ScoreBatch,
     detection: DetectionStep,
     metrics: ClassifierMetrics,
-    clock: Clock = utc_now,
+    clock: Clock = SYSTEM_CLOCK.now,
 ) -> ClassifierService:
     """The faust app with its topics, table and agents, wired to the pure steps given."""
     app = faust_app(settings)

@@ -10,7 +10,6 @@ import logging
 
 import httpx
 
-from vigie.collector.clock import Clock
 from vigie.collector.items import CollectedItem, RejectedInput
 from vigie.collector.meta_webhook import MetaWebhook
 from vigie.collector.metrics import CollectorMetrics
@@ -21,6 +20,7 @@ from vigie.collector.sources.facebook import FacebookPageSource
 from vigie.collector.sources.google_reviews import GoogleReviewsSource
 from vigie.collector.sources.instagram import InstagramAccountSource
 from vigie.collector.sources.threads import ThreadsSearchSource
+from vigie.runtime.clock import Clock
 from vigie.schemas import TerritoryConfig
 
 log = logging.getLogger(__name__)

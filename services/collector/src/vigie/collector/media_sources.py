@@ -15,7 +15,6 @@ import logging
 
 import httpx
 
-from vigie.collector.clock import Clock
 from vigie.collector.settings import CollectorSettings, GdeltSection, SourcesConfig, XSection, YouTubeSection
 from vigie.collector.sources.base import Source
 from vigie.collector.sources.gdelt import GdeltSource, TerritoryQuery
@@ -23,6 +22,7 @@ from vigie.collector.sources.gdelt import build_queries as gdelt_queries
 from vigie.collector.sources.x import XSource
 from vigie.collector.sources.x import build_queries as x_queries
 from vigie.collector.sources.youtube import YouTubeSource
+from vigie.runtime.clock import Clock
 from vigie.schemas import Territory, TerritoryConfig
 
 log = logging.getLogger(__name__)

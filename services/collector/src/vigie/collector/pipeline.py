@@ -31,7 +31,6 @@ from typing import Protocol
 
 from pydantic import ValidationError
 
-from vigie.collector.clock import Clock
 from vigie.collector.dedup import Deduplicator, SeenEntry
 from vigie.collector.errors import RejectedBatchError, SinkError
 from vigie.collector.event_time import EventTimeBounds
@@ -40,6 +39,7 @@ from vigie.collector.matching import TerritoryMatch, TerritoryMatcher
 from vigie.collector.metrics import CollectorMetrics
 from vigie.collector.pseudonym import Pseudonymiser
 from vigie.collector.state import StateStore
+from vigie.runtime.clock import Clock
 from vigie.schemas import (
     DEADLETTER,
     MENTIONS_RAW,

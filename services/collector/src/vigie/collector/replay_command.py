@@ -13,7 +13,6 @@ from prometheus_client import CollectorRegistry
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from vigie.collector.clock import SystemClock
 from vigie.collector.errors import SinkError
 from vigie.collector.kafka_sink import KafkaRecordSink
 from vigie.collector.matching import TerritoryMatcher
@@ -23,6 +22,7 @@ from vigie.collector.pseudonym import Pseudonymiser
 from vigie.collector.settings import CollectorSettings
 from vigie.collector.sources.replay import ReplaySource
 from vigie.collector.state import StateStore
+from vigie.runtime.clock import SystemClock
 from vigie.schemas import TerritoryConfig
 
 #: Batches produced concurrently: matching the next batch overlaps the acknowledgement of the previous ones.

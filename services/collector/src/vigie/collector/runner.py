@@ -14,14 +14,14 @@ import logging
 from collections.abc import AsyncIterator, Awaitable
 from typing import TypeVar
 
-from vigie.collector.backoff import Backoff
-from vigie.collector.clock import Clock
 from vigie.collector.errors import FetchError, SinkError
 from vigie.collector.items import Batch
 from vigie.collector.metrics import CollectorMetrics
 from vigie.collector.pipeline import MentionPipeline
 from vigie.collector.sources.base import Source
 from vigie.collector.state import StateStore
+from vigie.runtime.backoff import Backoff
+from vigie.runtime.clock import Clock
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

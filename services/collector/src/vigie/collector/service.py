@@ -21,8 +21,6 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry
 
 from vigie.collector.account_sources import build_account_sources, build_meta_webhook
-from vigie.collector.backoff import Backoff
-from vigie.collector.clock import Clock, SystemClock
 from vigie.collector.dedup import Deduplicator
 from vigie.collector.kafka_sink import KafkaRecordSink
 from vigie.collector.matching import TerritoryMatcher
@@ -39,6 +37,8 @@ from vigie.collector.sources.reddit import RedditSource
 from vigie.collector.sources.rss import RssSource
 from vigie.collector.state import StateStore
 from vigie.collector.webhook import WebhookIngest
+from vigie.runtime.backoff import Backoff
+from vigie.runtime.clock import Clock, SystemClock
 from vigie.runtime.health import OpsServer, build_app
 from vigie.schemas import TerritoryConfig
 

@@ -15,36 +15,31 @@ import logging
 from collections.abc import Sequence
 from typing import Literal, Protocol
 
-from vigie.notifier.clock import Clock, SystemClock
-from vigie.notifier.dead_letters import dead_letter_record, describe_failure
+from vigie.notifier.dead_letters import dead_letter_record
 from vigie.notifier.dispatch import Dispatcher
 from vigie.notifier.engine import LogSink
 from vigie.notifier.metrics import NotifierMetrics
 from vigie.notifier.offsets import OffsetTracker, RecordRef
-from vigie.schemas import ALERTS, AlertEvent, DecodeError, ErrorClass, decode
+from vigie.runtime.clock import Clock, SystemClock
+from vigie.schemas import (
+    ALERTS,
+    AlertEvent,
+    ConsumedRecord,
+    DeadLetterBuilder,
+    DecodeError,
+    ErrorClass,
+    decode,
+    describe_failure,
+)
 
 log = logging.getLogger(__name__)
 
 Verdict = Literal["accepted", "dead-lettered"]
 
 
-class IncomingRecord(Protocol):
-    """What intake needs of a consumed record (aiokafka's ``ConsumerRecord`` has it)."""
-
-    @property
-    def topic(self) -> str: ...
-
-    @property
-    def partition(self) -> int: ...
-
-    @property
-    def offset(self) -> int: ...
-
-    @property
-    def key(self) -> bytes | None: ...
-
-    @property
-    def value(self) -> bytes | None: ...
+class IncomingRecord(ConsumedRecord, Protocol):
+    """What intake needs of a consumed record (aiokafka's ``ConsumerRecord`` has it): its position, key and
+    value, and its headers."""
 
     @property
     def headers(self) -> Sequence[tuple[str, bytes]]: ...
@@ -97,7 +92,6 @@ class AlertIntake:
 
     async def _dead_letter(self, record: IncomingRecord, error_class: ErrorClass, reason: str) -> None:
         await dead_letter_record(
-            self.sink, self.metrics, topic=record.topic, partition=record.partition, offset=record.offset,
-            key=record.key, value=record.value, error_class=error_class, reason=reason, service=self.service,
+            self.sink, self.metrics, DeadLetterBuilder(self.service), record, error_class, reason,
             failed_at=self.clock.now(), what="alert",
         )  # fmt: skip

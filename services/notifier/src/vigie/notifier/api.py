@@ -30,11 +30,11 @@ from urllib.parse import urlsplit
 from aiohttp import web
 from pydantic import SecretStr
 
-from vigie.notifier.clock import Clock
 from vigie.notifier.dispatch import Dispatcher
 from vigie.notifier.matchers import Matcher
 from vigie.notifier.routes_config import parse_duration
 from vigie.notifier.silences import SilenceError, Silences
+from vigie.runtime.clock import Clock
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 

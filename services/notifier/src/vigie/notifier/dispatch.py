@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from vigie.notifier.clock import Clock
 from vigie.notifier.incident_history import IncidentHistory
 from vigie.notifier.notification import MessageKind, Notification
 from vigie.notifier.notification_log import NotificationLog, ThreadRecord
@@ -28,6 +27,7 @@ from vigie.notifier.routes_config import Escalation, Receiver, RoutesConfig
 from vigie.notifier.routing import RouteMatch, Timing, route_alert
 from vigie.notifier.silences import Silences
 from vigie.notifier.stages import Stage, default_stages, first_verdict
+from vigie.runtime.clock import Clock
 from vigie.schemas import AlertEvent, DeliveryReceipt, Outcome
 
 JobAction = Literal["send", "silenced", "suppressed"]

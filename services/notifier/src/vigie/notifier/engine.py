@@ -15,12 +15,12 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol
 
-from vigie.notifier.clock import Clock
 from vigie.notifier.dispatch import Dispatcher, Job
 from vigie.notifier.errors import DeliveryError, PermanentDeliveryError, RetryableDeliveryError
 from vigie.notifier.integrations.base import Integration
 from vigie.notifier.metrics import NotifierMetrics
-from vigie.notifier.retry import RetryPolicy
+from vigie.runtime.backoff import RetryPolicy
+from vigie.runtime.clock import Clock
 from vigie.schemas import ALERTS, DeadLetter, DeliveryReceipt
 
 log = logging.getLogger(__name__)

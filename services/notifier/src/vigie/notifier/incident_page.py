@@ -33,7 +33,6 @@ from aiohttp import web
 from pydantic import SecretStr
 
 from vigie.notifier.api import host_name, refusal
-from vigie.notifier.clock import Clock
 from vigie.notifier.incident_history import ActionError, IncidentHistory, IncidentRecord
 from vigie.notifier.links import IncidentLinks, SignedLink
 from vigie.notifier.matchers import Matcher
@@ -41,6 +40,7 @@ from vigie.notifier.rendering.chart import ChartRenderer, chart_request_for
 from vigie.notifier.rendering.page import PAGE_WORDS, PageForm, render_forbidden, render_page
 from vigie.notifier.routes_config import Locale
 from vigie.notifier.silences import Silences
+from vigie.runtime.clock import Clock
 from vigie.schemas import FeedbackAction, FeedbackEvent
 from vigie.schemas.feedback import FeedbackChannel
 

@@ -8,7 +8,6 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from vigie.notifier.dead_letters import describe_failure
 from vigie.notifier.incident_history import IncidentHistory
 from vigie.notifier.notification_log import NotificationLog
 from vigie.schemas import (
@@ -21,6 +20,7 @@ from vigie.schemas import (
     DeliveryReceipt,
     FeedbackEvent,
     decode,
+    describe_failure,
     encode,
 )
 

@@ -25,7 +25,6 @@ from prometheus_client import CollectorRegistry
 
 from vigie.notifier.alert_intake import AlertIntake
 from vigie.notifier.api import api_routes
-from vigie.notifier.clock import Clock, SystemClock
 from vigie.notifier.digests.channels import DigestSender, EmailDigestSender, SlackDigestSender, TeamsDigestSender
 from vigie.notifier.digests.deliverer import DigestDeliverer
 from vigie.notifier.digests.intake import DigestIntake
@@ -54,12 +53,13 @@ from vigie.notifier.metrics import NotifierMetrics
 from vigie.notifier.notification_log import NotificationLog
 from vigie.notifier.offsets import OffsetTracker
 from vigie.notifier.rendering.chart import ChartRenderer, ProcessChartRenderer, ThreadChartRenderer
-from vigie.notifier.retry import RetryPolicy
 from vigie.notifier.routes_config import RoutesConfig
 from vigie.notifier.settings import NotifierSettings, allowed_api_hosts, api_token_problem
 from vigie.notifier.silence_file import load_silences, save_silences
 from vigie.notifier.slack_interactions import add_slack_routes
 from vigie.notifier.thread_notes import SlackThreadNotes
+from vigie.runtime.backoff import RetryPolicy
+from vigie.runtime.clock import Clock, SystemClock
 from vigie.runtime.health import OpsServer, build_app
 from vigie.schemas import ALERTS, FeedbackEvent
 

@@ -39,7 +39,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 
-from vigie.classifier.dead_letters import dead_letter, from_decode_error, from_decode_failure, from_processing_error
 from vigie.classifier.detection import (
     AdmissionSettings,
     DetectionEngine,
@@ -51,7 +50,7 @@ from vigie.classifier.detection.partition import Admission
 from vigie.classifier.service.checkpoint import BatchView, DecodedStates
 from vigie.classifier.service.detection_outcome import DetectionOutcome, EmittedAlert, Stage, StateWrite
 from vigie.classifier.service.digest_checkpoint import DIGEST_KEY_PREFIX, CheckpointedDigests
-from vigie.classifier.service.records import InboundRecord
+from vigie.classifier.service.records import DEAD_LETTERS, InboundRecord
 from vigie.classifier.service.scoring_step import Clock
 from vigie.schemas import (
     MENTIONS_SCORED,
@@ -210,7 +209,9 @@ class EngineDetectionStep:
                         outcome.digests.extend(closed)
             except Exception as error:
                 outcome.failures[stage] = outcome.failures.get(stage, 0) + 1
-                outcome.dead_letters.append(from_processing_error(record, error, failed_at=self._clock(), stage=stage))
+                outcome.dead_letters.append(
+                    DEAD_LETTERS.for_processing_error(record, error, failed_at=self._clock(), stage=stage)
+                )
         if last_offset > previous_offset:
             if self.digests is not None:
                 self.digests.end(partition, last_offset)
@@ -244,7 +245,7 @@ class EngineDetectionStep:
             admission = driver.apply(mention, view)
         except UnknownTerritoryError as error:
             outcome.dead_letters.append(
-                dead_letter(record, "validation", f"unknown territory: {error}", failed_at=self._clock())
+                DEAD_LETTERS.for_record(record, "validation", f"unknown territory: {error}", failed_at=self._clock())
             )
             return None
         if admission.verdict == "implausible":
@@ -252,7 +253,7 @@ class EngineDetectionStep:
                 f"implausible dates: published_at {mention.published_at.isoformat()}, "
                 f"collected_at {mention.collected_at.isoformat()}"
             )
-            outcome.dead_letters.append(dead_letter(record, "validation", reason, failed_at=self._clock()))
+            outcome.dead_letters.append(DEAD_LETTERS.for_record(record, "validation", reason, failed_at=self._clock()))
             return None
         if admission.verdict == "duplicate":
             outcome.duplicate_mentions += 1
@@ -270,10 +271,10 @@ class EngineDetectionStep:
         try:
             mention: ScoredMention = decode(MENTIONS_SCORED, record.value, record.headers)
         except DecodeError as error:
-            outcome.dead_letters.append(from_decode_error(record, error, failed_at=self._clock()))
+            outcome.dead_letters.append(DEAD_LETTERS.for_decode_error(record, error, failed_at=self._clock()))
             return None
         except Exception as error:
             outcome.failures["decode"] = outcome.failures.get("decode", 0) + 1
-            outcome.dead_letters.append(from_decode_failure(record, error, failed_at=self._clock()))
+            outcome.dead_letters.append(DEAD_LETTERS.for_undecodable(record, error, failed_at=self._clock()))
             return None
         return mention

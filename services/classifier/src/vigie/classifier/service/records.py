@@ -5,6 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from vigie.schemas import DeadLetterBuilder
+
+#: The classifier's dead letters (``service: classifier``).
+DEAD_LETTERS = DeadLetterBuilder("classifier")
+
 
 @dataclass(frozen=True, slots=True)
 class InboundRecord:

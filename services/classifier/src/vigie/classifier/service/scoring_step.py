@@ -19,8 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from vigie.classifier.dead_letters import from_decode_error, from_decode_failure, from_processing_error
-from vigie.classifier.service.records import InboundRecord
+from vigie.classifier.service.records import DEAD_LETTERS, InboundRecord
 from vigie.schemas import (
     MENTIONS_RAW,
     MENTIONS_SCORED,
@@ -35,7 +34,7 @@ from vigie.schemas.codec import EncodedRecord
 
 #: Scores a batch of mentions: one scored mention per mention, in order.
 ScoreBatch = Callable[[Sequence[RawMention]], Sequence[ScoredMention]]
-#: Processing time, injected.
+#: Processing time, injected: a clock's reading (``vigie.runtime.clock.Clock.now``).
 Clock = Callable[[], datetime]
 #: The header naming a raw record by (partition, offset).
 UpstreamHeader = Callable[[int, int], tuple[str, bytes]]
@@ -52,7 +51,7 @@ class ScoringOutcome:
 
     def failed(self, record: InboundRecord, error: Exception, stage: str, failed_at: datetime) -> None:
         """``record`` raised ``error`` at ``stage``: a dead letter, counted."""
-        self.dead_letters.append(from_processing_error(record, error, failed_at=failed_at, stage=stage))
+        self.dead_letters.append(DEAD_LETTERS.for_processing_error(record, error, failed_at=failed_at, stage=stage))
         self.failures[stage] = self.failures.get(stage, 0) + 1
 
 
@@ -69,10 +68,10 @@ def decode_raw(
             if max_clock_skew is not None and record.timestamp is not None:
                 mention = restamped(mention, record.timestamp, max_clock_skew)
         except DecodeError as error:
-            rejected.append(from_decode_error(record, error, failed_at=clock()))
+            rejected.append(DEAD_LETTERS.for_decode_error(record, error, failed_at=clock()))
             continue
         except Exception as error:
-            rejected.append(from_decode_failure(record, error, failed_at=clock()))
+            rejected.append(DEAD_LETTERS.for_undecodable(record, error, failed_at=clock()))
             continue
         valid.append((record, mention))
     return valid, rejected
@@ -132,7 +131,7 @@ def _score_one_by_one(
         try:
             (scored,) = score([mention])
         except Exception as error:
-            outcome.dead_letters.append(from_processing_error(record, error, failed_at=clock()))
+            outcome.dead_letters.append(DEAD_LETTERS.for_processing_error(record, error, failed_at=clock()))
             outcome.failures["scoring"] = outcome.failures.get("scoring", 0) + 1
             continue
         outcome.scored.append((record, scored))

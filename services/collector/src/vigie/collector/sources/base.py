@@ -5,8 +5,8 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
 
-from vigie.collector.clock import Clock
 from vigie.collector.items import Batch, Cursor
+from vigie.runtime.clock import Clock
 from vigie.schemas import SourceKind
 
 

@@ -19,12 +19,12 @@ from urllib.parse import urlencode
 
 import websockets
 
-from vigie.collector.clock import Clock
 from vigie.collector.errors import FetchError
 from vigie.collector.items import Batch, CollectedItem, Cursor, RejectedInput
 from vigie.collector.sources import payload
 from vigie.collector.sources.base import Source
 from vigie.collector.sources.bluesky_post import read_post
+from vigie.runtime.clock import Clock
 
 POST = "app.bsky.feed.post"
 DEFAULT_URL = "wss://jetstream2.us-east.bsky.network/subscribe"

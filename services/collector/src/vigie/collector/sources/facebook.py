@@ -21,11 +21,11 @@ from typing import Any
 
 import httpx
 
-from vigie.collector.clock import Clock
 from vigie.collector.items import Batch, CollectedItem, Cursor, RejectedInput
 from vigie.collector.sources import payload
 from vigie.collector.sources.graph_api import GRAPH_URL, graph_time
 from vigie.collector.sources.graph_edges import GraphEdgeSource
+from vigie.runtime.clock import Clock
 
 POST_FIELDS = (
     "id,message,created_time,permalink_url,from{id,name},status_type,shares,"

@@ -32,11 +32,11 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from vigie.collector.clock import Clock
 from vigie.collector.items import Batch, CollectedItem, Cursor, RejectedInput
 from vigie.collector.sources import payload
 from vigie.collector.sources.base import PollingSource
 from vigie.collector.sources.http_fetch import fetch
+from vigie.runtime.clock import Clock
 
 API_URL = "https://api.gdeltproject.org/api/v2/doc/doc"
 #: GDELT refuses single keywords shorter than this ("keyword that was too short").

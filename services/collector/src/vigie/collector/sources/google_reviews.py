@@ -30,7 +30,6 @@ from typing import Any
 
 import httpx
 
-from vigie.collector.clock import Clock
 from vigie.collector.errors import FetchError
 from vigie.collector.items import Batch, CollectedItem, Cursor, RejectedInput
 from vigie.collector.sources import payload
@@ -38,6 +37,7 @@ from vigie.collector.sources.base import PollingSource
 from vigie.collector.sources.graph_api import graph_time
 from vigie.collector.sources.http_fetch import fetch
 from vigie.collector.sources.time_cursor import TimeCursor
+from vigie.runtime.clock import Clock
 
 API_URL = "https://mybusiness.googleapis.com/v4"
 TOKEN_URL = "https://oauth2.googleapis.com/token"

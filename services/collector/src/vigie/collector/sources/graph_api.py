@@ -26,11 +26,11 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
 
-from vigie.collector.backoff import parse_retry_after
-from vigie.collector.clock import Clock
 from vigie.collector.errors import FetchError
 from vigie.collector.sources import payload
 from vigie.collector.sources.http_fetch import fetch
+from vigie.runtime.clock import Clock
+from vigie.runtime.retry_after import parse_retry_after
 
 GRAPH_URL = "https://graph.facebook.com/v21.0"
 THREADS_URL = "https://graph.threads.net/v1.0"

@@ -13,11 +13,11 @@ from typing import Any
 
 import httpx
 
-from vigie.collector.clock import Clock
 from vigie.collector.items import Batch, CollectedItem, RejectedInput
 from vigie.collector.sources.base import PollingSource
 from vigie.collector.sources.graph_api import GraphUsageGate, edge_page, graph_get
 from vigie.collector.sources.time_cursor import TimeCursor
+from vigie.runtime.clock import Clock
 
 Convert = Callable[[Any], CollectedItem | RejectedInput | list[CollectedItem | RejectedInput]]
 

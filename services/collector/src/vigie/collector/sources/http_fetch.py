@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import httpx
 
-from vigie.collector.backoff import parse_retry_after
 from vigie.collector.errors import FetchError
+from vigie.runtime.retry_after import parse_retry_after
 
 #: Largest body a source reads; larger answers are abandoned (reason ``oversize``).
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024

@@ -27,12 +27,12 @@ from urllib.parse import quote
 
 import httpx
 
-from vigie.collector.clock import Clock
 from vigie.collector.errors import FetchError
 from vigie.collector.items import Batch, CollectedItem, Cursor, RejectedInput
 from vigie.collector.sources import payload
 from vigie.collector.sources.graph_api import GRAPH_URL, graph_time
 from vigie.collector.sources.graph_edges import GraphEdgeSource
+from vigie.runtime.clock import Clock
 
 #: Unique hashtags an Instagram account may query per rolling 7 days.
 MAX_HASHTAGS = 30

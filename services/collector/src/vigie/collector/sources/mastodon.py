@@ -17,7 +17,6 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
-from vigie.collector.clock import Clock
 from vigie.collector.errors import FetchError
 from vigie.collector.items import Batch, CollectedItem, Cursor, RejectedInput
 from vigie.collector.sources import payload
@@ -26,6 +25,7 @@ from vigie.collector.sources.html_text import html_to_text
 from vigie.collector.sources.http_fetch import fetch
 from vigie.collector.sources.rate_limit import RateLimitGate
 from vigie.collector.sources.sse import SseParser
+from vigie.runtime.clock import Clock
 
 
 def _decimal(value: str) -> tuple[int, str] | None:

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import httpx
 
-from vigie.collector.clock import Clock
+from vigie.runtime.clock import Clock
 
 
 class RateLimitGate:

@@ -14,7 +14,6 @@ from urllib.parse import quote
 
 import httpx
 
-from vigie.collector.clock import Clock
 from vigie.collector.errors import FetchError
 from vigie.collector.items import Batch, CollectedItem, Cursor, RejectedInput
 from vigie.collector.sources import payload
@@ -22,6 +21,7 @@ from vigie.collector.sources.base import PollingSource
 from vigie.collector.sources.http_fetch import fetch
 from vigie.collector.sources.markdown_text import markdown_to_text
 from vigie.collector.sources.rate_limit import RateLimitGate
+from vigie.runtime.clock import Clock
 
 #: How far ahead of our clock a listing item's creation time may move the cursor.
 MAX_CURSOR_SKEW_S = 300.0

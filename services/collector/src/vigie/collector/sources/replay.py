@@ -16,10 +16,10 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 
-from vigie.collector.clock import Clock
 from vigie.collector.items import Batch, CollectedItem, Cursor, RejectedInput
 from vigie.collector.record_format import InvalidRecordError, item_from_record, record_from_csv_row
 from vigie.collector.sources.base import Source
+from vigie.runtime.clock import Clock
 from vigie.schemas import DecodeError, load_json
 
 #: Longest wait for one record when pacing: a larger jump in event time (a bogus date) restarts the pacing

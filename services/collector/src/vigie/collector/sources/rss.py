@@ -21,11 +21,11 @@ from typing import Any
 import feedparser
 import httpx
 
-from vigie.collector.clock import Clock
 from vigie.collector.items import Batch, CollectedItem, Cursor, RejectedInput
 from vigie.collector.sources.base import PollingSource
 from vigie.collector.sources.html_text import html_to_text
 from vigie.collector.sources.http_fetch import DEFAULT_MAX_BYTES, fetch
+from vigie.runtime.clock import Clock
 
 
 def _when(entry: Any) -> datetime | None:

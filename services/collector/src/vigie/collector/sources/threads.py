@@ -18,11 +18,11 @@ from typing import Any
 
 import httpx
 
-from vigie.collector.clock import Clock
 from vigie.collector.items import Batch, CollectedItem, Cursor, RejectedInput
 from vigie.collector.sources import payload
 from vigie.collector.sources.graph_api import THREADS_URL, graph_time
 from vigie.collector.sources.graph_edges import GraphEdgeSource
+from vigie.runtime.clock import Clock
 
 FIELDS = (
     "id,text,media_type,permalink,timestamp,username,has_replies,is_quote_post,is_reply,"

@@ -27,12 +27,12 @@ from typing import Any
 
 import httpx
 
-from vigie.collector.clock import Clock
 from vigie.collector.errors import FetchError
 from vigie.collector.items import Batch, CollectedItem, Cursor, RejectedInput
 from vigie.collector.sources import payload
 from vigie.collector.sources.base import PollingSource
 from vigie.collector.sources.http_fetch import fetch
+from vigie.runtime.clock import Clock
 
 API_URL = "https://api.x.com"
 INSTANCE = "x.com"

@@ -36,13 +36,13 @@ from typing import Any
 
 import httpx
 
-from vigie.collector.clock import Clock
 from vigie.collector.errors import FetchError
 from vigie.collector.items import Batch, CollectedItem, Cursor, RejectedInput
 from vigie.collector.sources import payload
 from vigie.collector.sources.base import PollingSource
 from vigie.collector.sources.http_fetch import fetch
 from vigie.collector.sources.quota import DailyQuota, next_reset
+from vigie.runtime.clock import Clock
 
 API_URL = "https://www.googleapis.com/youtube/v3"
 INSTANCE = "youtube.com"

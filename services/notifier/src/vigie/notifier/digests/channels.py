@@ -12,12 +12,12 @@ from pydantic import SecretStr
 
 from vigie.classifier.digest.render import Locale, slack_payload, teams_payload
 from vigie.classifier.digest.render.email import email_message
-from vigie.notifier.clock import Clock
 from vigie.notifier.digests.rendering import DigestRenderer
 from vigie.notifier.integrations.base import post_json
 from vigie.notifier.integrations.email import send_smtp
 from vigie.notifier.integrations.slack import SlackDelivery
 from vigie.notifier.routes_config import Receiver
+from vigie.runtime.clock import Clock
 from vigie.schemas import DigestEvent
 
 

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from vigie.notifier.clock import Clock
 from vigie.notifier.digests.channels import DigestSender
 from vigie.notifier.digests.planner import DigestPlanner
 from vigie.notifier.digests.store import DigestStore
@@ -30,8 +29,9 @@ from vigie.notifier.engine import LogSink, retry_write
 from vigie.notifier.errors import DeliveryError, PermanentDeliveryError, RetryableDeliveryError
 from vigie.notifier.metrics import NotifierMetrics
 from vigie.notifier.notification_log import NotificationLog
-from vigie.notifier.retry import RetryPolicy
 from vigie.notifier.routes_config import Receiver
+from vigie.runtime.backoff import RetryPolicy
+from vigie.runtime.clock import Clock
 from vigie.schemas import DIGESTS, DeadLetter, DeliveryReceipt, DigestEvent, Outcome
 
 log = logging.getLogger(__name__)

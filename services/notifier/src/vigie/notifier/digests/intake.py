@@ -19,12 +19,12 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 
-from vigie.notifier.clock import Clock
-from vigie.notifier.dead_letters import dead_letter_record, describe_failure
+from vigie.notifier.dead_letters import dead_letter_record
 from vigie.notifier.digests.store import DigestStore
 from vigie.notifier.engine import LogSink
 from vigie.notifier.metrics import NotifierMetrics
-from vigie.schemas import DIGESTS, DecodeError, DigestEvent, ErrorClass, decode
+from vigie.runtime.clock import Clock
+from vigie.schemas import DIGESTS, DeadLetterBuilder, DecodeError, DigestEvent, ErrorClass, decode, describe_failure
 
 log = logging.getLogger(__name__)
 #: Digests of periods that ended longer ago than this are forgotten.
@@ -116,7 +116,6 @@ class DigestIntake:
 
     async def _dead_letter(self, tp: TopicPartition, record: Any, error_class: ErrorClass, reason: str) -> None:
         await dead_letter_record(
-            self.sink, self.metrics, topic=tp.topic, partition=tp.partition, offset=record.offset, key=record.key,
-            value=record.value, error_class=error_class, reason=reason, service=self.service,
+            self.sink, self.metrics, DeadLetterBuilder(self.service), record, error_class, reason,
             failed_at=self.clock.now(), what="digest",
         )  # fmt: skip

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any, Protocol
 
 import httpx
 
 from vigie.notifier.errors import PermanentDeliveryError, RetryableDeliveryError
 from vigie.notifier.notification import Notification
+from vigie.runtime.retry_after import parse_retry_after
 from vigie.schemas import Integration as IntegrationName
 
 
@@ -27,24 +26,6 @@ class Integration(Protocol):
     def name(self) -> IntegrationName: ...
 
     async def notify(self, notification: Notification) -> str | None: ...
-
-
-def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """``Retry-After`` in seconds (delta-seconds or HTTP-date), or None."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 def check_response(response: httpx.Response, what: str) -> None:

@@ -18,7 +18,6 @@ from typing import cast
 import aiosmtplib
 from pydantic import SecretStr
 
-from vigie.notifier.clock import Clock
 from vigie.notifier.errors import PermanentDeliveryError, RetryableDeliveryError
 from vigie.notifier.integrations.headers import header_token
 from vigie.notifier.links import IncidentLinks
@@ -28,6 +27,7 @@ from vigie.notifier.rendering.escaping import header_text
 from vigie.notifier.rendering.templates import render_email_html, render_email_text
 from vigie.notifier.rendering.view import build_view
 from vigie.notifier.routes_config import SmtpServer
+from vigie.runtime.clock import Clock
 from vigie.schemas import Integration as IntegrationName
 
 #: A Message-ID as this module writes them (what a thread reference must look like to be reused).

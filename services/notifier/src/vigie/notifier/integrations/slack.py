@@ -15,7 +15,6 @@ from typing import Any
 import httpx
 from pydantic import SecretStr
 
-from vigie.notifier.clock import Clock
 from vigie.notifier.errors import PermanentDeliveryError, RetryableDeliveryError
 from vigie.notifier.integrations.base import post_json
 from vigie.notifier.links import IncidentLinks
@@ -24,6 +23,7 @@ from vigie.notifier.rendering.catalog import CATALOG
 from vigie.notifier.rendering.chart import ChartRenderer, chart_request_for
 from vigie.notifier.rendering.slack import slack_blocks, slack_text
 from vigie.notifier.rendering.view import build_view
+from vigie.runtime.clock import Clock
 from vigie.schemas import Integration as IntegrationName
 
 log = logging.getLogger(__name__)

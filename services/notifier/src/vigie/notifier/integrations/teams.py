@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import httpx
 
-from vigie.notifier.clock import Clock
 from vigie.notifier.integrations.base import post_json
 from vigie.notifier.links import IncidentLinks
 from vigie.notifier.notification import Notification
 from vigie.notifier.rendering.teams import teams_message
 from vigie.notifier.rendering.view import build_view
+from vigie.runtime.clock import Clock
 from vigie.schemas import Integration as IntegrationName
 
 

@@ -23,12 +23,12 @@ from typing import Any
 import httpx
 from pydantic import SecretStr
 
-from vigie.notifier.clock import Clock
 from vigie.notifier.integrations.base import post_json
 from vigie.notifier.integrations.headers import header_token
 from vigie.notifier.links import IncidentLinks
 from vigie.notifier.notification import Notification
 from vigie.notifier.rendering.view import build_view
+from vigie.runtime.clock import Clock
 from vigie.schemas import Integration as IntegrationName
 
 SIGNATURE_HEADER = "X-Vigie-Signature"
