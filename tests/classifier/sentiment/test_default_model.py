@@ -75,6 +75,18 @@ def test_not_bad_is_less_negative_than_bad(model: LinearSentimentModel) -> None:
     assert not_bad.negative < bad.negative
 
 
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [("en", "not bad"), ("en", "Not terrible, actually quite nice"), ("fr", "pas mal"), ("de", "Nicht schlecht")],
+)
+def test_litotes_are_positive(model: LinearSentimentModel, language: str, text: str) -> None:
+    assert _labels(model, [(language, text)]) == ["positive"]
+
+
+def test_pas_terrible_stays_negative(model: LinearSentimentModel) -> None:
+    assert _labels(model, [("fr", "Le nouveau musée, franchement pas terrible")]) == ["negative"]
+
+
 def test_french_negation(model: LinearSentimentModel) -> None:
     bon, pas_bon = model.predict(["Le service est bon", "Le service n'est pas bon"], ["fr", "fr"])
     assert bon.label == "positive"
