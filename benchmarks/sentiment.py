@@ -70,7 +70,8 @@ def recorded_cross_validation(preset: str) -> dict[str, dict[str, float]]:
 
 def recomputed_cross_validation(data: Path, preset: str, cache: Path | None) -> dict[str, dict[str, float]]:
     """Cross-validate the shipped recipe again (trains it once per fold)."""
-    from vigie.classifier.sentiment.accurate import SentenceEncoder, UniversalSentenceEncoder, decision_margin
+    from vigie.classifier.commands.train_sentiment import heads_cross_validated
+    from vigie.classifier.sentiment.accurate import SentenceEncoder, decision_margin, make_encoder
     from vigie.classifier.sentiment.crossval import (
         cross_fitted_ensemble,
         cross_fitted_offsets,
@@ -81,17 +82,20 @@ def recomputed_cross_validation(data: Path, preset: str, cache: Path | None) -> 
     from vigie.classifier.sentiment.linear_model import softmax
     from vigie.classifier.sentiment.recipe import AccurateRecipe, Recipe
 
-    encoder: SentenceEncoder = UniversalSentenceEncoder()
-    if cache is not None:
-        encoder = CachedEncoder(encoder, cache)
+    recipe = AccurateRecipe()
+    encoders: dict[str, SentenceEncoder] = {}
+    for kind in dict.fromkeys(["use", *(spec.encoder for spec in recipe.heads)]):
+        encoders[kind] = make_encoder(kind)
+        if cache is not None:  # as vigie train-sentiment --cache: USE at the top, the others in sub-folders
+            encoders[kind] = CachedEncoder(encoders[kind], cache if kind == "use" else cache / kind)
     cv = cross_validate(
-        data, Recipe(), progress=lambda m: print(f"  cross-validation: {m}", flush=True), encoder=encoder
+        data, Recipe(), progress=lambda m: print(f"  cross-validation: {m}", flush=True), encoder=encoders["use"]
     )
     fast, offsets, _ = cross_fitted_offsets(cv, cv.fast_logits)
     if preset == "fast":
         return cv_figures(cv.pools, fast)
-    recipe = AccurateRecipe()
-    combined, _, _ = cross_fitted_ensemble(cv, offsets, recipe.alphas)
+    heads = [heads_cross_validated(cv, spec, encoders[spec.encoder], recipe) for spec in recipe.heads]
+    combined, _, _ = cross_fitted_ensemble(cv, offsets, recipe.alphas, head_logits=heads)
     if preset == "accurate":
         return cv_figures(cv.pools, combined)
     margins = [decision_margin(softmax(logits)) for logits in fast]
