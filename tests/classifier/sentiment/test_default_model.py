@@ -6,7 +6,14 @@ import math
 
 import pytest
 
-from vigie.classifier.sentiment import LinearSentimentModel
+from vigie.classifier.sentiment import (
+    DEFAULT_PRESET,
+    CascadeSentimentModel,
+    EnsembleSentimentModel,
+    LinearSentimentModel,
+    ModelArtifactError,
+    load_default_model,
+)
 
 NEGATIVE = [
     ("fr", "Plage dégoûtante, des déchets partout et la mairie ne fait rien. Honteux !"),
@@ -139,3 +146,11 @@ def test_mismatched_languages_are_refused(model: LinearSentimentModel) -> None:
 
 def test_the_model_has_a_versioned_name(model: LinearSentimentModel) -> None:
     assert model.name.startswith("vigie-sentiment-fast-")
+
+
+def test_presets_load_the_model_they_name() -> None:
+    assert DEFAULT_PRESET == "fast"
+    assert isinstance(load_default_model("accurate"), EnsembleSentimentModel)
+    assert isinstance(load_default_model("cascade"), CascadeSentimentModel)
+    with pytest.raises(ModelArtifactError, match="unknown sentiment preset"):
+        load_default_model("turbo")
