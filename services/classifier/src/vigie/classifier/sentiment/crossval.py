@@ -270,14 +270,14 @@ def cross_validated_head(
     embeddings: Sequence[F32],
     parameters: HeadParameters,
     corpus_weights: dict[str, float] | None = None,
-    trained_on: str = "xlmt-",
+    trained_on: Callable[[str], bool] = lambda name: name.startswith("xlmt-"),
 ) -> list[F32]:
     """Out-of-fold logits of a softmax head over sentence ``embeddings`` (one array per pool, rows aligned
     with its texts): for each fold, a class-balanced head is trained on the other folds of the pools whose
-    name starts with ``trained_on`` (UMSAB train + val: the shipped head trains on UMSAB train) and scores
-    the held-out fold of every pool."""
+    name ``trained_on`` accepts (by default the UMSAB pools, train + val: the shipped head trains on UMSAB
+    train) and scores the held-out fold of every pool."""
     logits = [np.zeros((len(c), 3), dtype=np.float32) for c in cv.pools]
-    chosen = [index for index, corpus in enumerate(cv.pools) if corpus.name.startswith(trained_on)]
+    chosen = [index for index, corpus in enumerate(cv.pools) if trained_on(corpus.name)]
     for fold in range(cv.k):
         kept = {index: np.flatnonzero(cv.folds[index] != fold) for index in chosen}
         train_sets = [subset(cv.pools[index], rows) for index, rows in kept.items()]
