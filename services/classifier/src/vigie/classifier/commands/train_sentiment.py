@@ -3,14 +3,16 @@ and write their artifacts with sha256 manifests. Reproducible: fixed seeds and f
 weights.
 
 Settings are chosen by k-fold cross-validation over train + val, per language (``sentiment/crossval.py``):
-the ``fast`` model's decision offsets and the ``accurate`` preset's α and offsets maximise the
+the ``fast`` model's decision offsets and the ``accurate`` preset's αs and offsets maximise the
 cross-validated objective, and the cross-validated figures (each fold scored with settings chosen on the
 other folds) are written into each ``model.json``. Then ``fast`` is trained on the train splits (SemEval
-English + UMSAB train) with a sentence-encoder teacher (distillation), and ``accurate``'s head on the same
-texts; the val splits are only scored.
+English + UMSAB train) with a sentence-encoder teacher (multilingual USE v3, distillation), and
+``accurate``'s heads (multilingual-e5-small: UMSAB train of the six European languages) on the train splits;
+the val splits are only scored.
 
-The sentence encoder (multilingual USE v3) embeds some 150,000 texts and words: minutes on one core.
-``--cache DIR`` keeps those embeddings between runs (a training aid; nothing shipped reads it).
+USE embeds some 150,000 texts and words (minutes on one core), e5 the 19,000 pool texts (about 16 minutes of
+an idle core). ``--cache DIR`` keeps those embeddings between runs (USE in DIR, e5 in DIR/e5; a training
+aid, nothing shipped reads it).
 """
 
 from __future__ import annotations

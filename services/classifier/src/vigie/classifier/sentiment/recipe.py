@@ -2,9 +2,8 @@
 offsets are tuned. ``vigie train-sentiment`` runs them; MODEL_CARD.md documents them.
 
 Training data: SemEval 2013-2016 English tweets and the UMSAB train splits of all eight languages (one
-multilingual model; word features are also crossed with the text's language). Validation (UMSAB val splits
-and TweetEval val) is used only to choose hyper-parameters and to tune the decision offsets (and, for
-``accurate``, the weight of the sentence-encoder head).
+multilingual model; word features are also crossed with the text's language). Settings are chosen by
+cross-validation over train + val (:mod:`crossval`); the val splits are otherwise only scored.
 """
 
 from __future__ import annotations
