@@ -5,7 +5,7 @@ blank lines are ``neutral`` so that the alignment is kept. ``--format jsonl`` wr
 instead: ``{"label", "negative", "neutral", "positive", "language", "language_confidence"}``.
 
 The default preset is ``accurate`` (see :data:`CLASSIFY_PRESET`), about 20 lines/s a core; ``--preset cascade``
-is about four times faster, ``--preset fast`` a thousand times faster and less accurate.
+is about three times faster, ``--preset fast`` hundreds of times faster and less accurate.
 
 ``--lang`` is ``auto`` (identify each line) or one of the languages the model was trained on
 (:data:`~vigie.classifier.sentiment.MODEL_LANGUAGES`); anything else stops with exit code 2 and the list.
@@ -75,7 +75,7 @@ def register(subparsers: Any) -> None:
         "--preset",
         choices=PRESETS,
         default=CLASSIFY_PRESET,
-        help=f"sentiment model preset (default {CLASSIFY_PRESET}, ~20 lines/s; cascade ~80 lines/s; fast: thousands "
+        help=f"sentiment model preset (default {CLASSIFY_PRESET}, ~20 lines/s; cascade ~60 lines/s; fast: thousands "
         "of lines/s, less accurate)",
     )
     parser.add_argument(
