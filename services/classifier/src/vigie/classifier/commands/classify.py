@@ -4,7 +4,8 @@ Each output line is ``negative``, ``neutral`` or ``positive`` for the input line
 blank lines are ``neutral`` so that the alignment is kept. ``--format jsonl`` writes one JSON object per line
 instead: ``{"label", "negative", "neutral", "positive", "language", "language_confidence"}``.
 
-The default preset is ``cascade`` (see :data:`CLASSIFY_PRESET`); ``--preset fast`` is several times faster.
+The default preset is ``accurate`` (see :data:`CLASSIFY_PRESET`), about 20 lines/s a core; ``--preset cascade``
+is about three times faster, ``--preset fast`` hundreds of times faster and less accurate.
 
 ``--lang`` is ``auto`` (identify each line) or one of the languages the model was trained on
 (:data:`~vigie.classifier.sentiment.MODEL_LANGUAGES`); anything else stops with exit code 2 and the list.
@@ -40,11 +41,11 @@ from vigie.classifier.sentiment.places import PlaceNames
 from vigie.schemas import ConfigError, TerritoryConfig, load_territories
 
 BATCH_LINES = 4096
-#: ``cascade``: the fast model for every line, the sentence-encoder ensemble again for the least sure ones
-#: (about 12% of tweets; ~3,800 lines/s on one core against ~10,000 for ``fast``, cross-validated French
-#: macro-F1 0.627 against 0.619, TweetEval macro-recall 0.683 against 0.677: see MODEL_CARD.md). The
-#: classifier service keeps ``fast`` (its throughput and memory budgets leave no room for the encoder).
-CLASSIFY_PRESET = "cascade"
+#: ``accurate``: the fast model combined with the multilingual-e5-small head (cross-validated French macro-F1
+#: 0.69 and TweetEval macro-recall 0.71 against 0.62 and 0.68 for ``fast``: see MODEL_CARD.md), about 20
+#: lines/s a core. The classifier service keeps ``fast`` by default (5,000 mentions/s on 2 cores leave no room
+#: for the encoder).
+CLASSIFY_PRESET = "accurate"
 
 
 class InvalidInputError(Exception):
@@ -74,7 +75,8 @@ def register(subparsers: Any) -> None:
         "--preset",
         choices=PRESETS,
         default=CLASSIFY_PRESET,
-        help=f"sentiment model preset (default {CLASSIFY_PRESET}; fast: several times faster, a little less accurate)",
+        help=f"sentiment model preset (default {CLASSIFY_PRESET}, ~20 lines/s; cascade ~60 lines/s; fast: thousands "
+        "of lines/s, less accurate)",
     )
     parser.add_argument(
         "--errors",

@@ -3,14 +3,16 @@ and write their artifacts with sha256 manifests. Reproducible: fixed seeds and f
 weights.
 
 Settings are chosen by k-fold cross-validation over train + val, per language (``sentiment/crossval.py``):
-the ``fast`` model's decision offsets and the ``accurate`` preset's α and offsets maximise the
+the ``fast`` model's decision offsets and the ``accurate`` preset's αs and offsets maximise the
 cross-validated objective, and the cross-validated figures (each fold scored with settings chosen on the
 other folds) are written into each ``model.json``. Then ``fast`` is trained on the train splits (SemEval
-English + UMSAB train) with a sentence-encoder teacher (distillation), and ``accurate``'s head on the same
-texts; the val splits are only scored.
+English + UMSAB train) with a sentence-encoder teacher (multilingual USE v3, distillation), and
+``accurate``'s heads (multilingual-e5-small: UMSAB train of the six European languages) on the train splits;
+the val splits are only scored.
 
-The sentence encoder (multilingual USE v3) embeds some 150,000 texts and words: minutes on one core.
-``--cache DIR`` keeps those embeddings between runs (a training aid; nothing shipped reads it).
+USE embeds some 150,000 texts and words (minutes on one core), e5 the 19,000 pool texts (about 16 minutes of
+an idle core). ``--cache DIR`` keeps those embeddings between runs (USE in DIR, e5 in DIR/e5; a training
+aid, nothing shipped reads it).
 """
 
 from __future__ import annotations
@@ -25,20 +27,23 @@ from typing import Any
 import numpy as np
 
 from vigie.classifier.sentiment import MODELS_DIR
-from vigie.classifier.sentiment.accurate import SentenceEncoder, UniversalSentenceEncoder, decision_margin, save_head
+from vigie.classifier.sentiment.accurate import SentenceEncoder, decision_margin, make_encoder, save_head
 from vigie.classifier.sentiment.artifact import ModelArtifactError, save_model
 from vigie.classifier.sentiment.crossval import (
     CV_OBJECTIVE,
     DEFAULT_FOLDS,
+    CrossValidation,
     cross_fitted_ensemble,
     cross_fitted_offsets,
     cross_validate,
+    cross_validated_head,
     cv_figures,
 )
 from vigie.classifier.sentiment.datasets import DatasetError
+from vigie.classifier.sentiment.distillation import F32, embed
 from vigie.classifier.sentiment.embedding_cache import CachedEncoder
-from vigie.classifier.sentiment.linear_model import softmax
-from vigie.classifier.sentiment.recipe import AccurateRecipe, Recipe, train, train_accurate
+from vigie.classifier.sentiment.linear_model import LinearSentimentModel, softmax
+from vigie.classifier.sentiment.recipe import AccurateRecipe, HeadRecipe, Recipe, train, train_accurate
 
 
 def register(subparsers: Any) -> None:
@@ -62,6 +67,84 @@ def _progress(message: str) -> None:
     print(f"train-sentiment: {message}", file=sys.stderr, flush=True)
 
 
+def heads_cross_validated(
+    cv: CrossValidation, spec: HeadRecipe, encoder: SentenceEncoder, accurate: AccurateRecipe
+) -> list[F32]:
+    """Out-of-fold logits of one ``accurate`` head: the USE head's come with the cross-validation of the
+    ``fast`` teacher (trained on SemEval and the other folds of every pool); another encoder's head is
+    trained on the other folds of the UMSAB pools of its languages (as the shipped one on their train splits)."""
+    if spec.encoder == "use" and spec.with_semeval and cv.head_logits is not None:
+        return cv.head_logits
+    embeddings = [embed(encoder, corpus.texts, _progress, f"{spec.encoder} {corpus.name}") for corpus in cv.pools]
+    return cross_validated_head(cv, embeddings, spec.parameters, accurate.corpus_weights, spec.learns_from)
+
+
+def train_from_cross_validation(
+    data: Path,
+    out: Path,
+    cv: CrossValidation,
+    recipe: Recipe,
+    accurate: AccurateRecipe,
+    encoders: dict[str, SentenceEncoder],
+    command: str,
+    cv_seconds: float,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Choose the settings on the cross-validation ``cv`` of ``recipe`` (see the module docstring), train
+    both presets and write them into ``out``; returns their metadata."""
+    started = time.perf_counter()
+    fast_cv, offsets, objective = cross_fitted_offsets(cv, cv.fast_logits)
+    protocol = {
+        "folds": cv.k,
+        "pools": "UMSAB train+val per language, TweetEval val; SemEval English always in training",
+        "objective": CV_OBJECTIVE,
+        "seconds": round(cv_seconds + time.perf_counter() - started, 1),
+    }
+    fast, metadata = train(data, recipe, _progress, encoders["use"], offsets)
+    metadata["cross_validation"] = {
+        **protocol,
+        "objective_value": round(objective, 4),
+        "figures": cv_figures(cv.pools, fast_cv),
+    }
+    save_model(fast, out / "fast", {"training_command": command, **metadata})
+    accurate_metadata = train_accurate_from_cross_validation(
+        data, out, cv, fast_cv, fast, offsets, accurate, encoders, command, protocol
+    )
+    return metadata, accurate_metadata
+
+
+def train_accurate_from_cross_validation(
+    data: Path,
+    out: Path,
+    cv: CrossValidation,
+    fast_cv: list[F32],
+    fast: LinearSentimentModel,
+    fast_offsets: F32,
+    accurate: AccurateRecipe,
+    encoders: dict[str, SentenceEncoder],
+    command: str,
+    protocol: dict[str, Any],
+) -> dict[str, Any]:
+    """The ``accurate`` heads and the ``cascade`` margin: αs and offsets chosen on ``cv`` (``fast_cv``: the
+    fast model's cross-fitted out-of-fold logits, ``fast_offsets`` its offsets), heads trained on the train
+    splits around ``fast``, written into ``out / "accurate"``; returns the metadata written."""
+    head_cv = [heads_cross_validated(cv, spec, encoders[spec.encoder], accurate) for spec in accurate.heads]
+    accurate_cv, alphas, accurate_offsets = cross_fitted_ensemble(
+        cv, fast_offsets, accurate.alphas, head_logits=head_cv
+    )
+    ensemble, metadata = train_accurate(data, fast, accurate, alphas, accurate_offsets, _progress, encoders)
+    metadata["cross_validation"] = {**protocol, "figures": cv_figures(cv.pools, accurate_cv)}
+    margins = [decision_margin(softmax(logits)) for logits in fast_cv]
+    margin = float(np.quantile(np.concatenate(margins), accurate.cascade_share))
+    cascade_cv = [np.where((m < margin)[:, None], a, f) for m, a, f in zip(margins, accurate_cv, fast_cv, strict=True)]
+    metadata["cascade"] = {
+        "margin": round(margin, 4),
+        "share": accurate.cascade_share,
+        "cross_validation": {**protocol, "figures": cv_figures(cv.pools, cascade_cv)},
+    }
+    save_head(ensemble, out / "accurate", {"training_command": command, **metadata})
+    return metadata
+
+
 def run(args: argparse.Namespace) -> int:
     command = f"vigie train-sentiment --data {args.data} --out {args.out} --folds {args.folds}"
     recipe = Recipe()
@@ -69,44 +152,22 @@ def run(args: argparse.Namespace) -> int:
     if args.seed is not None:
         command += f" --seed {args.seed}"
         recipe = replace(recipe, parameters=replace(recipe.parameters, seed=args.seed))
-        accurate = replace(accurate, head=replace(accurate.head, seed=args.seed))
-    encoder: SentenceEncoder = UniversalSentenceEncoder()
-    if args.cache is not None:
-        encoder = CachedEncoder(encoder, args.cache)
+        accurate = replace(
+            accurate,
+            heads=tuple(replace(h, parameters=replace(h.parameters, seed=args.seed)) for h in accurate.heads),
+        )
+    encoders: dict[str, SentenceEncoder] = {}
+    for kind in dict.fromkeys(["use", *(spec.encoder for spec in accurate.heads)]):
+        encoders[kind] = make_encoder(kind)
+        if args.cache is not None:  # the USE cache at the top for compatibility, the others in sub-folders
+            encoders[kind] = CachedEncoder(encoders[kind], args.cache if kind == "use" else args.cache / kind)
     try:
         started = time.perf_counter()
         _progress(f"cross-validating over {args.folds} folds")
-        cv = cross_validate(args.data, recipe, args.folds, _progress, encoder)
-        fast_cv, offsets, objective = cross_fitted_offsets(cv, cv.fast_logits)
-        accurate_cv, alpha, accurate_offsets = cross_fitted_ensemble(cv, offsets, accurate.alphas)
-        protocol = {
-            "folds": args.folds,
-            "pools": "UMSAB train+val per language, TweetEval val; SemEval English always in training",
-            "objective": CV_OBJECTIVE,
-            "seconds": round(time.perf_counter() - started, 1),
-        }
-        fast, metadata = train(args.data, recipe, _progress, encoder, offsets)
-        metadata["cross_validation"] = {
-            **protocol,
-            "objective_value": round(objective, 4),
-            "figures": cv_figures(cv.pools, fast_cv),
-        }
-        save_model(fast, args.out / "fast", {"training_command": command, **metadata})
-        ensemble, accurate_metadata = train_accurate(
-            args.data, fast, accurate, alpha, accurate_offsets, _progress, encoder
+        cv = cross_validate(args.data, recipe, args.folds, _progress, encoders["use"])
+        metadata, accurate_metadata = train_from_cross_validation(
+            args.data, args.out, cv, recipe, accurate, encoders, command, time.perf_counter() - started
         )
-        accurate_metadata["cross_validation"] = {**protocol, "figures": cv_figures(cv.pools, accurate_cv)}
-        margins = [decision_margin(softmax(logits)) for logits in fast_cv]
-        margin = float(np.quantile(np.concatenate(margins), accurate.cascade_share))
-        cascade_cv = [
-            np.where((m < margin)[:, None], a, f) for m, a, f in zip(margins, accurate_cv, fast_cv, strict=True)
-        ]
-        accurate_metadata["cascade"] = {
-            "margin": round(margin, 4),
-            "share": accurate.cascade_share,
-            "cross_validation": {**protocol, "figures": cv_figures(cv.pools, cascade_cv)},
-        }
-        save_head(ensemble, args.out / "accurate", {"training_command": command, **accurate_metadata})
     except (DatasetError, ModelArtifactError) as exc:
         _progress(str(exc))
         return 1

@@ -25,9 +25,9 @@ from vigie.classifier.sentiment.protocol import LanguageGuess, LanguageIdentifie
 
 #: Where the shipped models live (package data, so they load from site-packages).
 MODELS_DIR = Path(__file__).resolve().parent / "models"
-#: Shipped presets: ``fast`` (default, tens of thousands of texts/s), ``accurate`` (fast combined with a
-#: multilingual sentence-encoder head, a few hundred texts/s) and ``cascade`` (fast for every text, accurate
-#: again for the least sure: a few thousand texts/s, depending on the share re-scored).
+#: Shipped presets: ``fast`` (the service's default, tens of thousands of texts/s), ``accurate`` (fast combined
+#: with a head over multilingual-e5-small embeddings, about 20 texts/s a core) and ``cascade`` (fast for every
+#: text, accurate again for the least sure quarter: about 60 texts/s a core). See MODEL_CARD.md.
 PRESETS: tuple[str, ...] = ("fast", "accurate", "cascade")
 #: The languages the shipped models were trained on (each has its own language-crossed features).
 MODEL_LANGUAGES: tuple[str, ...] = LANGUAGE_SLOTS[1:]

