@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time
 
 import pytest
 
-from vigie.classifier.digest import DigestSchedule, DueDigest, next_due
+from vigie.digest import DigestSchedule, DueDigest, next_due
 
 
 def test_daily_at_eight_local_follows_the_spring_change() -> None:

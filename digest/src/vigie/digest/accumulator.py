@@ -22,16 +22,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from vigie.classifier.digest.aggregate import MentionFacts, PeriodAggregate, PeriodSummary, mention_fingerprint
-from vigie.classifier.digest.build import build_digest
-from vigie.classifier.digest.identity import author_identity
-from vigie.classifier.digest.incidents import RETENTION, IncidentLedger
-from vigie.classifier.digest.options import DigestOptions
-from vigie.classifier.digest.periods import Period, in_range, period_containing
-from vigie.classifier.digest.themes import TermBaseline, ThemeExtractor
+from vigie.digest.aggregate import MentionFacts, PeriodAggregate, PeriodSummary, mention_fingerprint
+from vigie.digest.build import build_digest
+from vigie.digest.identity import author_identity
+from vigie.digest.incidents import RETENTION, IncidentLedger
+from vigie.digest.options import DigestOptions
+from vigie.digest.periods import Period, in_range, period_containing
+from vigie.digest.themes import TermBaseline, ThemeExtractor
 from vigie.schemas import AlertEvent, DigestEvent, DigestPeriod, ScoredMention, Territory
 
-#: ``out_of_range``: an instant without periods (see :mod:`vigie.classifier.digest.periods`): counted nowhere.
+#: ``out_of_range``: an instant without periods (see :mod:`vigie.digest.periods`): counted nowhere.
 Observation = Literal["counted", "duplicate", "late", "out_of_range"]
 #: 2: timelines flat, top posts as lists, author tallies as columns (version 1, still read: objects per bucket,
 #: post and author, twice the JSON). Each territory's state says its version (a checkpoint rewrites only the
@@ -173,7 +173,7 @@ class DigestAccumulator:
 
     def close_periods(self, watermark: datetime) -> list[DigestEvent]:
         """Advance the watermark (it never goes back) and return the digests of the periods it closes. A watermark
-        without periods (see :func:`~vigie.classifier.digest.periods.in_range`) closes nothing."""
+        without periods (see :func:`~vigie.digest.periods.in_range`) closes nothing."""
         if not in_range(watermark):
             return []
         if self.watermark is None or watermark > self.watermark:

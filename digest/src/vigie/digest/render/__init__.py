@@ -6,8 +6,8 @@ neutralisation). The chart-drawing modules (``render.html``, ``render.email``, `
 matplotlib, which takes a while: they are not imported here, import them where charts are drawn.
 """
 
-from vigie.classifier.digest.render.chat import neutralise, slack_payload, teams_payload, text_summary
-from vigie.classifier.digest.render.locale import LANGUAGES, Language, Locale
+from vigie.digest.render.chat import neutralise, slack_payload, teams_payload, text_summary
+from vigie.digest.render.locale import LANGUAGES, Language, Locale
 
 __all__ = [
     "LANGUAGES",

@@ -11,7 +11,7 @@ import io
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from vigie.classifier.digest.render.locale import Locale
+from vigie.digest.render.locale import Locale
 from vigie.schemas import DigestEvent
 
 COLOURS = {"negative": "#c0392b", "neutral": "#95a5a6", "positive": "#27ae60", "net": "#2c3e50"}

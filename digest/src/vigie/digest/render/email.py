@@ -11,9 +11,9 @@ from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
 
-from vigie.classifier.digest.render.chat import text_summary
-from vigie.classifier.digest.render.html import InlineImage, chart_images, render_html
-from vigie.classifier.digest.render.locale import Locale
+from vigie.digest.render.chat import text_summary
+from vigie.digest.render.html import InlineImage, chart_images, render_html
+from vigie.digest.render.locale import Locale
 from vigie.schemas import DigestEvent
 
 

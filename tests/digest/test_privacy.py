@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from vigie.classifier.digest import DigestAccumulator, DigestOptions
+from vigie.digest import DigestAccumulator, DigestOptions
 from vigie.schemas import ScoredMention, Territory
 
 RAW_IDENTITIES = ("alice", "Alice", "dave", "Dave", "user19", "walker")

@@ -9,8 +9,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from vigie.classifier.digest import DigestAccumulator, DigestOptions
-from vigie.classifier.digest.themes import ThemeExtractor
+from vigie.digest import DigestAccumulator, DigestOptions
+from vigie.digest.themes import ThemeExtractor
 from vigie.schemas import DigestEvent, ScoredMention, Territory
 
 
@@ -151,8 +151,8 @@ def test_incidents_with_their_outcome_as_of_the_period_end(stream: list[ScoredMe
 
 
 def test_many_languages_fold_into_other() -> None:
-    from vigie.classifier.digest.aggregate import PeriodSummary
-    from vigie.classifier.digest.build import shares
+    from vigie.digest.aggregate import PeriodSummary
+    from vigie.digest.build import shares
 
     counts = {f"l{i:02d}": 40 - i for i in range(40)}
     previous = PeriodSummary("2026-07-13", 10, {}, {"l00": 10}, {})

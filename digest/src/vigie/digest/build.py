@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from vigie.classifier.digest.aggregate import SENTIMENTS, AuthorTally, PeriodAggregate, PeriodSummary
-from vigie.classifier.digest.options import DigestOptions
-from vigie.classifier.digest.themes import TermBaseline, select_themes
+from vigie.digest.aggregate import SENTIMENTS, AuthorTally, PeriodAggregate, PeriodSummary
+from vigie.digest.options import DigestOptions
+from vigie.digest.themes import TermBaseline, select_themes
 from vigie.schemas import (
     DigestAuthor,
     DigestEvent,

@@ -5,14 +5,14 @@ are), computed from scored mentions and alert events in event time. Pure: no Kaf
   event-time watermark passes a period's end; JSON state for a changelog table.
 - :class:`DigestStreamStep` — the same, per partition of the scored mentions, for the classifier's agent.
 - :func:`next_due` — when a receiver's digests are due, in its time zone, across daylight-saving changes.
-- :mod:`vigie.classifier.digest.render` — HTML (with PNG charts), plain text, Slack and Teams payloads.
+- :mod:`vigie.digest.render` — HTML (with PNG charts), plain text, Slack and Teams payloads.
 """
 
-from vigie.classifier.digest.accumulator import DigestAccumulator, Observation
-from vigie.classifier.digest.options import DigestOptions
-from vigie.classifier.digest.periods import Period, period_containing, period_starting
-from vigie.classifier.digest.schedule import DigestSchedule, DueDigest, next_due
-from vigie.classifier.digest.stream_step import DigestStreamStep
+from vigie.digest.accumulator import DigestAccumulator, Observation
+from vigie.digest.options import DigestOptions
+from vigie.digest.periods import Period, period_containing, period_starting
+from vigie.digest.schedule import DigestSchedule, DueDigest, next_due
+from vigie.digest.stream_step import DigestStreamStep
 
 __all__ = [
     "DigestAccumulator",

@@ -12,8 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from vigie.classifier.digest.accumulator import DigestAccumulator
-from vigie.classifier.digest.options import DigestOptions
+from vigie.digest.accumulator import DigestAccumulator
+from vigie.digest.options import DigestOptions
 from vigie.schemas import AlertEvent, DigestEvent, ScoredMention, Territory
 
 

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from vigie.classifier.digest import DigestAccumulator, DigestStreamStep
-from vigie.classifier.digest.periods import (
+from vigie.digest import DigestAccumulator, DigestStreamStep
+from vigie.digest.periods import (
     FIRST_INSTANT,
     LAST_INSTANT,
     PeriodOutOfRangeError,

@@ -3,7 +3,7 @@
 Counts are document frequencies (how many mentions of the period contain the term), so one post repeating
 a word does not make a theme. The baseline is the decayed sum of the territory's previous periods; the lift
 compares the period's frequency with the baseline's, smoothed towards the period's own frequency (see
-:class:`~vigie.classifier.digest.options.DigestOptions`).
+:class:`~vigie.digest.options.DigestOptions`).
 """
 
 from __future__ import annotations

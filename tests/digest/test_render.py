@@ -10,10 +10,10 @@ from email.parser import BytesParser
 
 import pytest
 
-from vigie.classifier.digest import DigestAccumulator
-from vigie.classifier.digest.render import Locale, slack_payload, teams_payload, text_summary
-from vigie.classifier.digest.render.email import email_message, render_email
-from vigie.classifier.digest.render.html import render_html
+from vigie.digest import DigestAccumulator
+from vigie.digest.render import Locale, slack_payload, teams_payload, text_summary
+from vigie.digest.render.email import email_message, render_email
+from vigie.digest.render.html import render_html
 from vigie.schemas import DigestEvent, ScoredMention
 
 HOSTILE = "<script>alert(1)</script> <!channel> @here <@U123> voir https://evil.example/x et evil.example"

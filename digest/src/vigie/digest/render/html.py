@@ -10,14 +10,14 @@ from typing import Literal
 
 import jinja2
 
-from vigie.classifier.digest.render.charts import sentiment_chart, sources_chart
-from vigie.classifier.digest.render.locale import Locale
+from vigie.digest.render.charts import sentiment_chart, sources_chart
+from vigie.digest.render.locale import Locale
 from vigie.schemas import DigestEvent
 
 ImageMode = Literal["data", "cid", "none"]
 
 _ENVIRONMENT = jinja2.Environment(
-    loader=jinja2.PackageLoader("vigie.classifier.digest.render", "templates"),
+    loader=jinja2.PackageLoader("vigie.digest.render", "templates"),
     autoescape=True,
     undefined=jinja2.StrictUndefined,
     trim_blocks=True,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from vigie.classifier.digest.render.locale import Locale
+from vigie.digest.render.locale import Locale
 from vigie.schemas import DigestEvent, DigestPost
 
 WORD_JOINER = "\u2060"

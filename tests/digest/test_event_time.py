@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from vigie.classifier.digest import DigestAccumulator, DigestOptions
+from vigie.digest import DigestAccumulator, DigestOptions
 from vigie.schemas import DigestEvent, ScoredMention, Territory
 
 

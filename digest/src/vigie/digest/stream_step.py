@@ -17,9 +17,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from vigie.classifier.digest.accumulator import DigestAccumulator
-from vigie.classifier.digest.options import DigestOptions
-from vigie.classifier.digest.periods import in_range
+from vigie.digest.accumulator import DigestAccumulator
+from vigie.digest.options import DigestOptions
+from vigie.digest.periods import in_range
 from vigie.schemas import AlertEvent, DigestEvent, ScoredMention, Territory
 
 #: No digest (shared: never appended to).
@@ -34,7 +34,7 @@ class DigestStreamStep:
         self.options = options or DigestOptions()
         self.partitions: dict[int, DigestAccumulator] = {}
         self.late_mentions = 0
-        #: Mentions dated where no period exists (see :mod:`vigie.classifier.digest.periods`): counted nowhere.
+        #: Mentions dated where no period exists (see :mod:`vigie.digest.periods`): counted nowhere.
         self.out_of_range_mentions = 0
 
     def accumulator(self, partition: int) -> DigestAccumulator:

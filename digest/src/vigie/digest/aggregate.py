@@ -16,8 +16,8 @@ from typing import Any, NamedTuple, get_args
 
 from pydantic_core import to_jsonable_python
 
-from vigie.classifier.digest.identity import Identity, mask_handles
-from vigie.classifier.digest.periods import Period, period_starting
+from vigie.digest.identity import Identity, mask_handles
+from vigie.digest.periods import Period, period_starting
 from vigie.schemas import DigestPost, ScoredMention, Sentiment, SourceKind
 
 SENTIMENTS: tuple[Sentiment, ...] = ("negative", "neutral", "positive")

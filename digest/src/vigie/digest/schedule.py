@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from vigie.classifier.digest.periods import local_instant
+from vigie.digest.periods import local_instant
 from vigie.schemas import DigestPeriod
 
 

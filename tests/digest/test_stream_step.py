@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from vigie.classifier.digest import DigestAccumulator, DigestOptions, DigestStreamStep
+from vigie.digest import DigestAccumulator, DigestOptions, DigestStreamStep
 from vigie.schemas import DigestEvent, ScoredMention
 
 
