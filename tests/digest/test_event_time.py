@@ -150,7 +150,9 @@ def _restart_stream(kit: type) -> list[ScoredMention]:
 def test_a_version_1_state_still_restores(kit: type, territory: Territory) -> None:
     """A state written before the compact format (version 1: an object per timeline bucket, top post and
     author) resumes into the digests of an uninterrupted run, also next to a version 2 territory in the same
-    state (a checkpoint rewrites only the territories it changed), and is written back as version 2."""
+    state (a checkpoint rewrites only the territories it changed), and is written back as version 2. What the
+    old state never kept is unknown for the mentions counted before the restart: the stories (near-duplicate
+    clusters), the model's confidence and the copies of its top posts."""
     stream = _restart_stream(kit)
     state = json.loads((Path(__file__).parent / "state_v1.json").read_text())
     assert state["version"] == 1 and "version" not in state["territories"]["saint-malo"]
@@ -159,7 +161,7 @@ def test_a_version_1_state_still_restores(kit: type, territory: Territory) -> No
     uninterrupted = DigestAccumulator([territory, other])
     for mention in [*stream, elsewhere]:
         uninterrupted.observe(mention)
-    expected = [digest.model_dump_json() for digest in uninterrupted.flush()]
+    expected = [_without_story(digest) for digest in uninterrupted.flush()]
 
     current = DigestAccumulator([other])
     current.observe(elsewhere)
@@ -170,7 +172,15 @@ def test_a_version_1_state_still_restores(kit: type, territory: Territory) -> No
     assert written["version"] == 2 and all(t["version"] == 2 for t in written["territories"].values())
     for mention in stream[4:]:
         assert restored.observe(mention) == "counted"
-    assert [digest.model_dump_json() for digest in restored.flush()] == expected
+    assert [_without_story(digest) for digest in restored.flush()] == expected
+
+
+def _without_story(digest: DigestEvent) -> dict[str, object]:
+    """The digest without what a version 1 state does not keep (see the test above)."""
+    data = digest.model_dump(mode="json", exclude={"stories"})
+    for key in ("top_positive", "top_negative"):
+        data[key] = [{k: v for k, v in post.items() if k not in {"confidence", "copies"}} for post in data[key]]
+    return data
 
 
 def test_an_unknown_state_version_is_refused(kit: type, territory: Territory) -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from vigie.digest import DigestAccumulator, DigestOptions
 from vigie.digest.themes import ThemeExtractor
-from vigie.schemas import DigestEvent, ScoredMention, Territory
+from vigie.schemas import DigestEvent, ScoredMention, SentimentScores, Territory
 
 
 def digest_of_the_day(stream: list[ScoredMention], territory: Territory, **options: object) -> DigestEvent:
@@ -67,50 +67,197 @@ def test_sentiment_mix_and_timeline(stream: list[ScoredMention], territory: Terr
     assert sum(p.negative + p.neutral + p.positive for p in digest.timeline) == 20
 
 
-def test_planted_themes_lead_with_their_lift(stream: list[ScoredMention], territory: Territory) -> None:
+def test_planted_themes_lead_by_keyness_and_new_terms_have_no_ratio(
+    stream: list[ScoredMention], territory: Territory
+) -> None:
     digest = digest_of_the_day(stream, territory)
     themes = {(t.kind, t.term): t for t in digest.themes}
-    # Baseline: 30 mentions, none with these terms; smoothing 20: lift = (30 + 20) / 20 = 2.5.
+    assert digest.themes_basis == "baseline"
     assert themes[("term", "pollution")].count == 7
     assert themes[("hashtag", "plagefermée")].count == 5
     assert themes[("landmark", "plage du Sillon")].count == 4
+    # The baseline day never had them: new, no ratio (not a made-up "2,5 × la normale").
     for key in [("term", "pollution"), ("hashtag", "plagefermée"), ("landmark", "plage du Sillon")]:
-        assert themes[key].lift == pytest.approx(2.5)
-    assert [(t.kind, t.term) for t in digest.themes[:2]] == [("term", "pollution"), ("hashtag", "plagefermée")]
-    # Words in every mention of both days have lift 1: not themes. The territory's own names never are.
+        assert themes[key].lift is None
+    assert [(t.kind, t.term) for t in digest.themes] == [
+        ("term", "pollution"),
+        ("hashtag", "plagefermée"),
+        ("landmark", "plage du Sillon"),
+    ]
+    # Words in every mention of both days are at their baseline share: not themes. Nor the territory's names.
     assert ("term", "balade") not in themes and ("term", "tranquille") not in themes
     assert not any(t.term.casefold() in {"saint", "malo", "saintmalo"} for t in digest.themes)
 
 
-def test_first_period_without_baseline_lists_frequent_terms(stream: list[ScoredMention], territory: Territory) -> None:
+def test_first_period_without_baseline_lists_frequent_terms_without_a_ratio(
+    stream: list[ScoredMention], territory: Territory
+) -> None:
     accumulator = DigestAccumulator([territory], DigestOptions(periods=("day",)))
     for mention in stream:
         accumulator.observe(mention)
     first = accumulator.flush()[0]
-    assert [(t.term, t.count, t.lift) for t in first.themes] == [("balade", 30, 1.0), ("tranquille", 30, 1.0)]
+    assert first.themes_basis == "frequency"
+    assert [(t.term, t.count, t.lift) for t in first.themes] == [("balade", 30, None), ("tranquille", 30, None)]
     assert first.volume.previous_total is None and first.sources[0].change is None
 
 
-def test_lift_formula_with_a_baseline(kit: type, territory: Territory) -> None:
-    accumulator = DigestAccumulator([territory], DigestOptions(periods=("day",), theme_min_count=1, theme_min_lift=1.0))
+def test_a_themes_lift_is_the_real_ratio_of_shares(kit: type, territory: Territory) -> None:
+    accumulator = DigestAccumulator([territory], DigestOptions(periods=("day",), theme_min_count=1))
     day1 = [kit.scored(f"a{i}", text="marée" if i < 2 else "vent", published_at=kit.day) for i in range(10)]
-    day2 = [kit.scored(f"b{i}", text="marée", published_at=kit.day.replace(day=15)) for i in range(4)]
+    day2 = [kit.scored(f"b{i}", text="marée", published_at=kit.day.replace(day=15)) for i in range(8)]
     for mention in day1 + day2:
         accumulator.observe(mention)
-    theme = accumulator.flush()[1].themes[0]
-    frequency = 4 / 4
-    background = (2 + 20 * frequency) / (10 + 20)
-    assert (theme.term, theme.count) == ("marée", 4)
-    assert theme.lift == pytest.approx(frequency / background, abs=1e-4)
-    assert math.isclose(theme.lift, 30 / 22, rel_tol=1e-4)
+    themes = accumulator.flush()[1].themes
+    # 8 of 8 mentions against 2 of 10: five times its baseline share.
+    assert [(t.term, t.count, t.lift) for t in themes] == [("marée", 8, 5.0)]
 
 
-def test_most_engaged_posts(stream: list[ScoredMention], territory: Territory) -> None:
+def test_a_term_not_above_its_baseline_is_not_a_theme(kit: type, territory: Territory) -> None:
+    """At its baseline share, below it, or above it by chance (not significant): never a theme."""
+    accumulator = DigestAccumulator([territory], DigestOptions(periods=("day",), theme_min_count=1))
+    day1 = [kit.scored(f"a{i}", text="marée vent" if i < 10 else "marée", published_at=kit.day) for i in range(20)]
+    # marée: 20/20 then 10/10 (same share); vent: 10/20 then 2/10 (fell); houle: 0 then 1/10 (one post).
+    day2 = [
+        kit.scored(
+            f"b{i}",
+            text="marée" + (" vent" if i < 2 else "") + (" houle" if i == 5 else ""),
+            published_at=kit.day.replace(day=15),
+        )
+        for i in range(10)
+    ]
+    for mention in day1 + day2:
+        accumulator.observe(mention)
+    digest = accumulator.flush()[1]
+    assert digest.themes_basis == "baseline"
+    assert digest.themes == ()
+
+
+def test_french_and_english_stop_words_are_never_themes(kit: type, territory: Territory) -> None:
+    texts = [
+        "Mes enfants ne peuvent plus aller à la plage, aucune information, jusqu'à quand ?",
+        "Nobody tells tourists anything, they really should, it's such a shame about the fioul",
+    ]
+    accumulator = DigestAccumulator([territory], DigestOptions(periods=("day",)))
+    for i in range(12):
+        accumulator.observe(kit.scored(f"m{i}", text=texts[i % 2], published_at=kit.day))
+    terms = {t.term for t in accumulator.flush()[0].themes}
+    assert {"enfants", "plage", "information", "fioul", "tourists", "shame"} <= terms
+    stop_words = {
+        "aller",
+        "aucune",
+        "peuvent",
+        "plus",
+        "jusqu'à",
+        "quand",
+        "nobody",
+        "tells",
+        "really",
+        "should",
+        "such",
+    }
+    assert not terms & stop_words
+
+
+def test_top_posts_one_per_story_by_confidence_and_reach(stream: list[ScoredMention], territory: Territory) -> None:
+    """Nine positive posts of the day read "Balade tranquille": one top post for them (the one the most
+    people saw: alice's 5,000 followers), with its copies; then the one with other words."""
     digest = digest_of_the_day(stream, territory)
-    assert [p.mention_id for p in digest.top_positive] == ["day-19", "day-18", "day-17", "day-16", "day-15"]
-    assert [p.mention_id for p in digest.top_negative] == ["day-5", "day-4", "day-3", "day-2", "day-1"]
-    assert digest.top_positive[0].engagement == 19 and digest.top_positive[0].author == "@user19"
-    assert digest.top_positive[0].url == "https://piaille.fr/user19/day-19"
+    assert [(p.mention_id, p.copies) for p in digest.top_positive] == [("day-12", 10), ("day-19", 1)]
+    assert [(p.mention_id, p.copies) for p in digest.top_negative] == [("day-4", 5), ("day-5", 2)]
+    assert digest.top_positive[0].confidence == 0.8 and digest.top_positive[0].author == "@alice"
+    assert digest.top_positive[0].url == "https://piaille.fr/alice/day-12"
+
+
+def test_copies_of_one_text_are_one_top_post_however_they_differ_in_links_handles_and_case(kit: type) -> None:
+    """The same text posted four times (other links, handles, case) was four of the five top posts."""
+    text = "Lumière incroyable sur la Promenade des Anglais ce matin ☀️ #Nice06"
+    copies = [f"{text} https://example.org/{i}" if i % 2 else f"@user{i} {text.upper()}" for i in range(4)]
+    mentions = [
+        kit.scored(f"c{i}", text=copy, published_at=kit.day, sentiment="positive", handle=f"u{i}", likes=50 + i)
+        for i, copy in enumerate(copies)
+    ] + [
+        kit.scored(
+            f"o{i}", text=f"Le Vieux-Nice, toujours un bonheur {i}", published_at=kit.day, sentiment="positive", likes=i
+        )
+        for i in range(4)
+    ]
+    accumulator = DigestAccumulator([kit.territory], DigestOptions(periods=("day",)))
+    for mention in mentions:
+        accumulator.observe(mention)
+    top = accumulator.flush()[0].top_positive
+    assert [(p.mention_id, p.copies) for p in top] == [("c3", 4), ("o3", 1), ("o2", 1), ("o1", 1), ("o0", 1)]
+
+
+def test_a_post_the_model_is_unsure_of_is_never_a_top_post(kit: type) -> None:
+    """A flight-delay complaint labelled positive at 0.42 (0.38 negative), seen by many, is not the period's
+    top positive post; posts the model is sure of rank by confidence and reach."""
+
+    def post(mention_id: str, text: str, scores: dict[str, float], followers: int, likes: int) -> ScoredMention:
+        mention = kit.scored(mention_id, text=text, published_at=kit.day, sentiment="positive", followers=followers)
+        return mention.model_copy(
+            update={
+                "scores": SentimentScores(**scores),
+                "engagement": mention.engagement.model_copy(update={"likes": likes}),
+            }
+        )
+
+    mentions = [
+        post(
+            "delay",
+            "Flights to Nice airport delayed by about 20 minutes",
+            {"negative": 0.38, "neutral": 0.2, "positive": 0.42},
+            90000,
+            400,
+        ),
+        post(
+            "sure",
+            "Nice beach in December, loving the Côte d'Azur",
+            {"negative": 0.02, "neutral": 0.03, "positive": 0.95},
+            800,
+            12,
+        ),
+        post(
+            "fair",
+            "Le Vieux-Nice un samedi, toujours un bonheur",
+            {"negative": 0.1, "neutral": 0.3, "positive": 0.6},
+            800,
+            12,
+        ),
+    ]
+    accumulator = DigestAccumulator([kit.territory], DigestOptions(periods=("day",)))
+    for mention in mentions:
+        accumulator.observe(mention)
+    digest = accumulator.flush()[0]
+    assert [(p.mention_id, p.confidence) for p in digest.top_positive] == [("sure", 0.95), ("fair", 0.6)]
+    assert digest.sentiment.positive == 3  # still counted: only the showcase leaves it out
+
+
+def test_the_period_stories_flag_a_copy_paste_campaign_with_its_authors(kit: type) -> None:
+    campaign = "POLLUTION DU SILLON : la mairie doit rendre des comptes ! Partagez ! #plagefermée"
+    mentions = [
+        kit.scored(
+            f"c{i}",
+            text=f"{campaign} https://x.example/{i}",
+            published_at=kit.day + timedelta(minutes=i),
+            sentiment="negative",
+            handle=f"acct{i}",
+            followers=10 + i,
+        )
+        for i in range(15)
+    ] + [
+        kit.scored(f"b{i}", text="Des oiseaux mazoutés sur la plage", published_at=kit.day, handle="ana", followers=3)
+        for i in range(3)
+    ]
+    accumulator = DigestAccumulator([kit.territory], DigestOptions(periods=("day",)))
+    for mention in mentions:
+        accumulator.observe(mention)
+    stories = accumulator.flush()[0].stories
+    assert [(s.size, s.authors, s.campaign, s.sentiment) for s in stories] == [
+        (15, 15, True, "negative"),
+        (3, 1, False, "neutral"),
+    ]
+    assert stories[0].author == "@acct14" and stories[0].reach == 24  # the most reached copy
+    assert stories[0].first_published_at == kit.day
 
 
 def test_planted_ambassadors_and_detractors(stream: list[ScoredMention], territory: Territory) -> None:
@@ -184,8 +331,8 @@ def test_options_that_would_break_the_contract_are_refused(bad: dict[str, object
 
 
 def test_top_posts_are_the_best_ranked_offers_with_ties_and_a_restore_midway(kit: type) -> None:
-    """Most engaged, then widest reach, then earliest, then by id, whatever the arrival order; a state round
-    trip in the middle of the stream changes nothing."""
+    """Highest confidence × ln(e + engagement + reach), then most engaged, widest reach, earliest, then by id,
+    whatever the arrival order; a state round trip in the middle of the stream changes nothing."""
     rng = random.Random(3)
     offered = [
         kit.scored(
@@ -211,7 +358,13 @@ def test_top_posts_are_the_best_ranked_offers_with_ties_and_a_restore_midway(kit
     def best(sentiment: str) -> list[str]:
         ranked = sorted(
             (m for m in offered if m.sentiment == sentiment),
-            key=lambda m: (-m.engagement.likes, -m.reach, m.published_at, m.mention_id),
+            key=lambda m: (
+                -0.8 * math.log(math.e + m.engagement.likes + m.reach),
+                -m.engagement.likes,
+                -m.reach,
+                m.published_at,
+                m.mention_id,
+            ),
         )
         return [m.mention_id for m in ranked[:5]]
 

@@ -9,9 +9,11 @@ from email import policy
 from email.parser import BytesParser
 
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-from vigie.digest import DigestAccumulator
+from vigie.digest import DigestAccumulator, DigestOptions
 from vigie.digest.render import Locale, slack_payload, teams_payload, text_summary
+from vigie.digest.render.charts import sentiment_chart, sentiment_figure
 from vigie.digest.render.email import email_message, render_email
 from vigie.digest.render.html import render_html
 from vigie.schemas import DigestEvent, ScoredMention
@@ -28,6 +30,7 @@ def digest(stream: list[ScoredMention], kit: type) -> DigestEvent:
         published_at=datetime(2026, 7, 14, 15, 30, tzinfo=UTC),
         sentiment="negative",
         handle="troll",
+        followers=100_000,
         likes=1000,
     )
     accumulator = DigestAccumulator([kit.territory])
@@ -114,3 +117,47 @@ def test_email_message_is_multipart_with_related_charts(digest: DigestEvent) -> 
     assert types == ["multipart/alternative", "text/plain", "multipart/related", "text/html", "image/png", "image/png"]
     cids = {part["Content-ID"].strip("<>") for part in parsed.walk() if part.get_content_type() == "image/png"}
     assert cids == {image.content_id for image in email.images}
+
+
+def test_the_sentiment_chart_legend_is_outside_the_plot(digest: DigestEvent) -> None:
+    """The legend sat in the upper left corner of the plot, over the first bars and the net line."""
+    figure = sentiment_figure(digest, Locale("fr"))
+    renderer = FigureCanvasAgg(figure).get_renderer()
+    figure.draw(renderer)
+    (axes, _net_axes) = figure.axes
+    legend = axes.get_legend()
+    assert legend is not None
+    names = [text.get_text() for text in legend.get_texts()]
+    assert names == ["négatives", "neutres", "positives", "Sentiment net"]
+    plot_area = axes.get_window_extent(renderer)
+    assert not legend.get_window_extent(renderer).overlaps(plot_area)
+    assert sentiment_chart(digest, Locale("fr")).startswith(PNG)
+
+
+def test_html_tells_the_story_and_never_a_ratio_without_a_baseline(stream: list[ScoredMention], kit: type) -> None:
+    campaign = "POLLUTION DU SILLON : la mairie doit rendre des comptes ! Partagez ! #plagefermée"
+    copies = [
+        kit.scored(
+            f"c{i}",
+            text=campaign,
+            published_at=datetime(2026, 7, 13, 9, i, tzinfo=UTC),
+            sentiment="negative",
+            handle=f"acct{i}",
+        )
+        for i in range(40)
+    ]
+    accumulator = DigestAccumulator([kit.territory], DigestOptions(periods=("day",)))
+    for mention in [*copies, *stream]:
+        accumulator.observe(mention)
+    first, second = accumulator.flush()
+    french = render_html([first], Locale("fr"), images="none")
+    assert first.themes_basis == "frequency"
+    assert "× la normale" not in french and "Sujets les plus fréquents" in french
+    assert "Pas encore de période de référence" in french
+    assert "Récit dominant\u202f: « POLLUTION DU SILLON" in french
+    # 40 copies by 40 accounts (distinct authors are estimated: linear counting over 256 bits).
+    assert re.search("repris 40\u00a0fois par 3[89]\u00a0comptes — campagne de copier-coller", french)
+    english = text_summary(first, Locale("en"))
+    assert "Dominant storyline: “POLLUTION DU SILLON" in english and "copy-paste campaign" in english
+    # The next day has a baseline: the planted terms are new there, with no invented ratio.
+    assert "nouveau" in render_html([second], Locale("fr"), images="none")

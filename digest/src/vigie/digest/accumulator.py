@@ -157,6 +157,7 @@ class DigestAccumulator:
                 facts,
                 bisect_right(span.bucket_starts, instant) - 1,
                 top_posts=top_posts,
+                min_confidence=options.top_post_min_confidence,
                 fingerprint=fingerprint,
                 deduplicate=deduplicate,
             )

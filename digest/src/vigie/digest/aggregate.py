@@ -2,11 +2,17 @@
 
 A mention is counted once per period even when it is delivered again (at-least-once delivery, replays):
 the aggregate remembers a 64-bit hash of each mention id it has counted.
+
+Top posts: a positive or negative post is a candidate when the model gives its label a probability of at
+least the digest's minimum confidence; candidates are ranked by ``confidence × ln(e + engagement + reach)``
+(a post the model is sure of and many people saw first), and the list keeps one post per near-duplicate
+cluster (:func:`~vigie.digest.clusters.signature`): the best ranked copy.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 from array import array
 from bisect import bisect_right
 from collections.abc import Mapping, MutableSequence, Sequence
@@ -16,8 +22,10 @@ from typing import Any, NamedTuple, get_args
 
 from pydantic_core import to_jsonable_python
 
+from vigie.digest import clusters as cl
 from vigie.digest.identity import Identity, mask_handles
 from vigie.digest.periods import Period, period_starting
+from vigie.digest.stories import StoryTable, stories_from_state
 from vigie.schemas import DigestPost, ScoredMention, Sentiment, SourceKind
 
 SENTIMENTS: tuple[Sentiment, ...] = ("negative", "neutral", "positive")
@@ -26,6 +34,10 @@ SOURCE_KINDS: tuple[SourceKind, ...] = get_args(SourceKind)
 SOURCE_FLAGS: dict[str, int] = {kind: 1 << bit for bit, kind in enumerate(SOURCE_KINDS)}
 _SENTIMENT_INDEX: dict[str, int] = {label: index for index, label in enumerate(SENTIMENTS)}
 PREVIEW_CHARS = 280
+#: Near-duplicate clusters a period keeps (see :mod:`vigie.digest.stories`).
+STORY_CAPACITY = 64
+#: Characters of a post's text read for its near-duplicate signature (its first words).
+_SIGNATURE_CHARS = 1000
 
 
 def mention_fingerprint(mention_id: str) -> int:
@@ -52,30 +64,41 @@ class TopPost(NamedTuple):
     engagement: int
     reach: int
     published_at: datetime
+    confidence: float | None
 
-    def digest_post(self) -> DigestPost:
-        return DigestPost(**self._asdict())
+    def digest_post(self, copies: int = 1) -> DigestPost:
+        return DigestPost(**self._asdict(), copies=copies)
+
+    def signature(self) -> str:
+        return cl.signature(self.text[:_SIGNATURE_CHARS])
 
     def to_state(self) -> list[Any]:
         """The fields in order, the time as ``DigestPost`` writes it in JSON (state version 2)."""
-        return [*self[:-1], to_jsonable_python(self.published_at)]
+        return [*self[:-2], to_jsonable_python(self.published_at), self.confidence]
 
     @classmethod
     def from_state(cls, state: Sequence[Any] | Mapping[str, Any]) -> TopPost:
-        """A post of :meth:`to_state`, or of state version 1 (``DigestPost.model_dump(mode="json")``),
-        validated as the digest will validate it."""
-        post = DigestPost.model_validate(
-            state if isinstance(state, Mapping) else dict(zip(cls._fields, state, strict=True))
-        )
+        """A post of :meth:`to_state` (with or without its confidence, kept since), or of state version 1
+        (``DigestPost.model_dump(mode="json")``), validated as the digest will validate it."""
+        if not isinstance(state, Mapping):
+            state = dict(zip(cls._fields, state, strict=False))
+        post = DigestPost.model_validate(state)
         return cls(**{name: getattr(post, name) for name in cls._fields})
 
 
-Rank = tuple[int, int, float, str]
+Rank = tuple[float, int, int, float, str]
+
+
+def post_weight(confidence: float | None, engagement: int, reach: int) -> float:
+    """``confidence × ln(e + engagement + reach)``; a post of a state without its confidence counts as sure."""
+    return (1.0 if confidence is None else confidence) * math.log(math.e + engagement + reach)
 
 
 def _post_rank(post: TopPost) -> Rank:
-    """Most engaged first, then widest reach, then earliest, then by id (a total order: deterministic)."""
-    return (-post.engagement, -post.reach, post.published_at.timestamp(), post.mention_id)
+    """Highest weight first (:func:`post_weight`), then most engaged, widest reach, earliest, then by id (a
+    total order: deterministic)."""
+    weight = post_weight(post.confidence, post.engagement, post.reach)
+    return (-weight, -post.engagement, -post.reach, post.published_at.timestamp(), post.mention_id)
 
 
 class MentionFacts:
@@ -86,6 +109,8 @@ class MentionFacts:
         "_mention",
         "_post",
         "_rank",
+        "_signature",
+        "confidence",
         "engagement",
         "identity",
         "language",
@@ -113,6 +138,7 @@ class MentionFacts:
         self._mention = mention
         self._post: TopPost | None = None
         self._rank: Rank | None = None
+        self._signature: str | None = None
         self.mention_id = mention.mention_id
         self.identity = identity
         self.themes = themes
@@ -121,6 +147,7 @@ class MentionFacts:
         self.language = mention.detected_language
         self.sentiment: Sentiment = mention.sentiment
         self.sentiment_index = _SENTIMENT_INDEX[self.sentiment]
+        self.confidence: float = round(getattr(mention.scores, self.sentiment), 4)
         self.published_at = mention.published_at
         self.timestamp = timestamp
         engagement = mention.engagement
@@ -130,8 +157,22 @@ class MentionFacts:
     def rank(self) -> Rank:
         rank = self._rank
         if rank is None:
-            rank = self._rank = (-self.engagement, -self.reach, self.timestamp, self.mention_id)
+            weight = post_weight(self.confidence, self.engagement, self.reach)
+            rank = self._rank = (-weight, -self.engagement, -self.reach, self.timestamp, self.mention_id)
         return rank
+
+    def signature(self) -> str:
+        """Near-duplicate signature of the post's text (:func:`~vigie.digest.clusters.signature`)."""
+        signature = self._signature
+        if signature is None:
+            text = self._mention.text or self._mention.title or ""
+            signature = self._signature = cl.signature(text[:_SIGNATURE_CHARS])
+        return signature
+
+    def story_representative(self) -> cl.Row:
+        """The post as a story's representative (:mod:`vigie.digest.stories`)."""
+        post = self.post()
+        return [post.reach, post.text, post.url, post.author, post.source, post.sentiment, self.timestamp, self.mention_id]
 
     def post(self) -> TopPost:
         """The digest's view of the post; identity hashed, handles masked and URL dropped when pseudonymised."""
@@ -153,6 +194,7 @@ class MentionFacts:
                 self.engagement,
                 self.reach,
                 self.published_at,
+                self.confidence,
             )
         return post
 
@@ -353,13 +395,17 @@ class PeriodAggregate:
     top_negative: list[TopPost] = field(default_factory=list)
     authors: AuthorTallies = field(default_factory=AuthorTallies)
     seen: set[int] = field(default_factory=set)
+    stories: StoryTable = field(default_factory=lambda: StoryTable(STORY_CAPACITY))
 
     def __post_init__(self) -> None:
         if not self.timeline:
             self.timeline = [0] * (3 * len(self.period.bucket_starts()))
-        # The rank of each top post, aligned with the lists (kept sorted by it): not recomputed per offer.
+        # The rank and signature of each top post, aligned with the lists (kept sorted by rank): not recomputed
+        # per offer.
         self._positive_ranks = [_post_rank(post) for post in self.top_positive]
         self._negative_ranks = [_post_rank(post) for post in self.top_negative]
+        self._positive_signatures = [post.signature() for post in self.top_positive]
+        self._negative_signatures = [post.signature() for post in self.top_negative]
 
     def observe(
         self,
@@ -367,6 +413,7 @@ class PeriodAggregate:
         bucket: int,
         *,
         top_posts: int,
+        min_confidence: float = 0.0,
         fingerprint: int | None = None,
         deduplicate: bool = True,
     ) -> bool:
@@ -394,28 +441,58 @@ class PeriodAggregate:
         themes = self.themes
         for key in mention.themes:
             themes[key] = themes.get(key, 0) + 1
-        if label == "positive":
-            self._offer_post(mention, self.top_positive, self._positive_ranks, top_posts)
-        elif label == "negative":
-            self._offer_post(mention, self.top_negative, self._negative_ranks, top_posts)
+        if mention.confidence >= min_confidence:
+            if label == "positive":
+                self._offer_post(mention, self.top_positive, self._positive_ranks, self._positive_signatures, top_posts)
+            elif label == "negative":
+                self._offer_post(mention, self.top_negative, self._negative_ranks, self._negative_signatures, top_posts)
         identity = mention.identity
         if identity is not None:
             self.authors.count(identity, label, mention.reach, mention.engagement, source)
+        self.stories.add(
+            mention.signature(),
+            identity.key if identity is not None else "",
+            mention.timestamp,
+            mention.reach,
+            mention.story_representative,
+        )
         return True
 
     @staticmethod
-    def _offer_post(mention: MentionFacts, posts: list[TopPost], ranks: list[Rank], limit: int) -> None:
-        if len(posts) >= limit and (
-            not posts or mention.engagement < posts[-1].engagement or mention.rank() >= ranks[-1]
-        ):
+    def _offer_post(
+        mention: MentionFacts, posts: list[TopPost], ranks: list[Rank], signatures: list[str], limit: int
+    ) -> None:
+        if limit <= 0:
             return
-        # Where appending and a stable sort by rank would put it (after equal ranks), then cut to ``limit``.
         rank = mention.rank()
+        if len(posts) >= limit and rank >= ranks[-1]:
+            return
+        signature = mention.signature()
+        if signature in signatures:
+            # One post per near-duplicate cluster: the better ranked copy stays.
+            copy = signatures.index(signature)
+            if rank >= ranks[copy]:
+                return
+            del ranks[copy], posts[copy], signatures[copy]
+        # Where appending and a stable sort by rank would put it (after equal ranks), then cut to ``limit``.
         at = bisect_right(ranks, rank)
         ranks.insert(at, rank)
         posts.insert(at, mention.post())
+        signatures.insert(at, signature)
         del ranks[limit:]
         del posts[limit:]
+        del signatures[limit:]
+
+    def top_posts(self, label: Sentiment) -> tuple[DigestPost, ...]:
+        """The period's top posts of ``label`` (positive or negative), each with its number of copies."""
+        posts, signatures = (
+            (self.top_positive, self._positive_signatures)
+            if label == "positive"
+            else (self.top_negative, self._negative_signatures)
+        )
+        return tuple(
+            post.digest_post(self.stories.size_of(signature)) for post, signature in zip(posts, signatures, strict=True)
+        )
 
     def timeline_rows(self) -> list[list[int]]:
         """``[negative, neutral, positive]`` per timeline bucket."""
@@ -445,6 +522,7 @@ class PeriodAggregate:
             "top_negative": [post.to_state() for post in self.top_negative],
             "authors": self.authors.to_state(),
             "seen": sorted(self.seen),
+            "stories": self.stories.to_state(),
         }
 
     @classmethod
@@ -466,6 +544,7 @@ class PeriodAggregate:
             top_negative=[TopPost.from_state(post) for post in state["top_negative"]],
             authors=AuthorTallies.from_state(state["authors"], version),
             seen=set(state["seen"]),
+            stories=stories_from_state(state, STORY_CAPACITY),
         )
 
 

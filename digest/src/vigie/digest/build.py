@@ -137,13 +137,12 @@ def build_digest(
         )
         for start, (negative, neutral, positive) in zip(period.bucket_starts(), aggregate.timeline_rows(), strict=True)
     )
-    themes = select_themes(
+    themes, themes_basis = select_themes(
         aggregate.themes,
         total,
         baseline,
         min_count=options.theme_min_count,
         min_lift=options.theme_min_lift,
-        smoothing=options.theme_smoothing,
         limit=options.max_themes,
     )
     pseudonymised = options.pseudonymise or any(aggregate.authors.pseudonymised)
@@ -169,8 +168,10 @@ def build_digest(
         sentiment=sentiment_mix(aggregate.sentiment),
         timeline=timeline,
         themes=themes,
-        top_positive=tuple(post.digest_post() for post in aggregate.top_positive),
-        top_negative=tuple(post.digest_post() for post in aggregate.top_negative),
+        themes_basis=themes_basis,
+        top_positive=aggregate.top_posts("positive"),
+        top_negative=aggregate.top_posts("negative"),
+        stories=aggregate.stories.stories(options.max_stories),
         incidents=incidents,
         ambassadors=ambassadors(aggregate, options),
         detractors=detractors(aggregate, options),

@@ -54,21 +54,14 @@ def distinct_authors(bitmap: list[int]) -> int:
     return round(-_BITMAP_BITS * math.log(zeros / _BITMAP_BITS))
 
 
-def add(clusters: list[Row], key: str, author: str, epoch: float, representative: Row, reach_of: int) -> None:
-    """Count one post of signature ``key``; ``representative`` (a top-mention row whose reach is
-    ``reach_of``) replaces the cluster's representative when it reaches more people."""
-    if not key:
-        return
-    row = next((row for row in clusters if row[SIGNATURE] == key), None)
-    if row is None:
-        if len(clusters) >= CAPACITY:
-            weakest, lowest = 0, (clusters[0][SIZE], clusters[0][LAST])
-            for index, candidate in enumerate(clusters):
-                if candidate[SIZE] <= lowest[0] and (candidate[SIZE], candidate[LAST]) < lowest:
-                    weakest, lowest = index, (candidate[SIZE], candidate[LAST])
-            del clusters[weakest]
-        row = [key, 0, [0] * (_BITMAP_BITS // 32), epoch, epoch, [], False, representative]
-        clusters.append(row)
+def new_row(key: str, epoch: float, representative: Row) -> Row:
+    """An empty cluster of signature ``key`` (count its first post with :func:`count_post`)."""
+    return [key, 0, [0] * (_BITMAP_BITS // 32), epoch, epoch, [], False, representative]
+
+
+def count_post(row: Row, author: str, epoch: float, representative: Row, reach_of: int) -> None:
+    """Count one post of the cluster ``row``: size, author bit, first and last times, the campaign flag;
+    ``representative`` (whose reach is ``reach_of``) replaces the cluster's when it reaches more people."""
     row[SIZE] += 1
     bit = author_bit(author)
     row[AUTHORS][bit >> 5] |= 1 << (bit & 31)
@@ -87,6 +80,24 @@ def add(clusters: list[Row], key: str, author: str, epoch: float, representative
         row[CAMPAIGN] = True
     if reach_of > row[REPRESENTATIVE][0]:
         row[REPRESENTATIVE] = representative
+
+
+def add(clusters: list[Row], key: str, author: str, epoch: float, representative: Row, reach_of: int) -> None:
+    """Count one post of signature ``key``; ``representative`` (a top-mention row whose reach is
+    ``reach_of``) replaces the cluster's representative when it reaches more people."""
+    if not key:
+        return
+    row = next((row for row in clusters if row[SIGNATURE] == key), None)
+    if row is None:
+        if len(clusters) >= CAPACITY:
+            weakest, lowest = 0, (clusters[0][SIZE], clusters[0][LAST])
+            for index, candidate in enumerate(clusters):
+                if candidate[SIZE] <= lowest[0] and (candidate[SIZE], candidate[LAST]) < lowest:
+                    weakest, lowest = index, (candidate[SIZE], candidate[LAST])
+            del clusters[weakest]
+        row = new_row(key, epoch, representative)
+        clusters.append(row)
+    count_post(row, author, epoch, representative, reach_of)
 
 
 def largest(clusters: list[Row], limit: int) -> list[Row]:

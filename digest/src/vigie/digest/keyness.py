@@ -24,6 +24,7 @@ _STOPWORDS_TEXT = """
     tellement vraiment juste enfin puis ensuite maintenant aujourd'hui hier demain ans jour jours fois
     non oui merci voilà bon bonne grand grande petit petite nouveau nouvelle premier première
     aucun aucune tant ainsi lorsque parce puisque chaque via etc lors afin mon ton sa ta ma avoir
+    jusqu'à vaut valait coup année années semaine matin soir heure heures minutes
     the and for that this with are was were have has had not but you your our they them their from what
     when where which who will would there here about just been than then into over only also more most
     some any all can could should its it's http https www com does did doing done being get got gets
@@ -33,6 +34,7 @@ _STOPWORDS_TEXT = """
     him his her hers she he we us me my mine i'm i've don't can't won't isn't wasn't didn't
     doesn't aren't it's that's there's let's going want wants need needs said says say see seen
     look looks way back well good new first last came come comes went go goes too
+    totally morning afternoon evening tonight week year hours minutes
 """
 STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 #: G² above which a term's over-representation is significant at the 5 % level.

@@ -13,11 +13,11 @@ class DigestOptions:
     """Knobs of the digest; the defaults are what the service and ``vigie digest`` use.
 
     Themes: a term, hashtag or landmark is a theme when at least ``theme_min_count`` mentions of the period
-    contain it and its lift (period frequency over the smoothed baseline frequency) is at least
-    ``theme_min_lift``; themes are ranked by ``count × ln(lift)``. The baseline of a territory is the decayed
-    sum of its previous periods' counts (``baseline_decay`` per period); ``theme_smoothing`` pseudo-mentions
-    at the period's own frequency are added to it, so that a territory without history has lift 1 everywhere
-    (its themes are then simply its most frequent terms).
+    contain it, it is significantly more frequent than in the baseline (G² keyness ≥ 3.84, the ranking) and
+    its share is at least ``theme_min_lift`` times its baseline share (or the baseline never had it). The
+    baseline of a territory is the decayed sum of its previous periods' counts (``baseline_decay`` per
+    period); a territory without a baseline yet gets its most frequent terms, without a ratio (see
+    :mod:`vigie.digest.themes`).
 
     Ambassadors: authors with at least ``ambassador_min_positive`` positive mentions, at least twice as many
     positive as negative ones, and a reach (followers) of at least ``ambassador_min_reach``. Detractors:
@@ -33,10 +33,13 @@ class DigestOptions:
     #: Event-time delay after a period's end before it closes, for slightly late mentions.
     grace: timedelta = timedelta(minutes=30)
     top_posts: int = 5
+    #: A post is a top post only when the model gives its label at least this probability.
+    top_post_min_confidence: float = 0.5
+    #: Near-duplicate clusters (stories) listed, largest first; campaigns beyond them are listed too.
+    max_stories: int = 5
     max_themes: int = 15
     theme_min_count: int = 3
     theme_min_lift: float = 1.5
-    theme_smoothing: float = 20.0
     baseline_decay: float = 0.85
     #: Baseline terms kept per territory and period kind (the most frequent).
     baseline_max_terms: int = 5000
@@ -53,11 +56,12 @@ class DigestOptions:
     def __post_init__(self) -> None:
         # The contract bounds these lists (DigestEvent): refuse options that would build an invalid digest.
         limits = {"top_posts": (self.top_posts, 10), "max_themes": (self.max_themes, 30)}
+        limits["max_stories"] = (self.max_stories, 5)
         limits["max_authors"] = (self.max_authors, 20)
         for name, (value, most) in limits.items():
             if not 0 <= value <= most:
                 raise ValueError(f"{name} must be between 0 and {most}, not {value}")
         if not self.periods or len(set(self.periods)) != len(self.periods):
             raise ValueError(f"periods must be distinct and not empty: {self.periods}")
-        if not 0 < self.baseline_decay <= 1 or self.theme_smoothing <= 0:
-            raise ValueError("baseline_decay must be in (0, 1] and theme_smoothing positive")
+        if not 0 < self.baseline_decay <= 1:
+            raise ValueError("baseline_decay must be in (0, 1]")

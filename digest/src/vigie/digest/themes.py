@@ -1,15 +1,17 @@
 """Themes: the terms, hashtags and landmarks that characterise a period against the territory's baseline.
 
 Counts are document frequencies (how many mentions of the period contain the term), so one post repeating
-a word does not make a theme. The baseline is the decayed sum of the territory's previous periods; the lift
-compares the period's frequency with the baseline's, smoothed towards the period's own frequency (see
-:class:`~vigie.digest.options.DigestOptions`).
+a word does not make a theme. The baseline is the decayed sum of the territory's previous periods. A theme
+is a term significantly more frequent in the period than in the baseline (Dunning's G², see
+:mod:`vigie.digest.keyness`, ranked by it) whose real ratio of shares (``lift``) is at least the option's
+minimum; a term the baseline never had is new (no ratio). A territory without a baseline yet gets its most
+frequent terms, without a ratio: nothing is "above normal" before there is a normal. French and English
+stop-words are never themes.
 """
 
 from __future__ import annotations
 
 import functools
-import math
 import re
 import sys
 import unicodedata
@@ -17,7 +19,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from vigie.schemas import Territory, Theme, ThemeKind
+from vigie.digest.keyness import SIGNIFICANT_G2, log_likelihood
+from vigie.digest.keyness import STOPWORDS as KEYNESS_STOPWORDS
+from vigie.schemas import Territory, Theme, ThemeKind, ThemesBasis
 
 _URL = re.compile(r"https?://\S+|www\.\S+")
 _HANDLE = re.compile(r"@[\w.\-]+")
@@ -32,18 +36,8 @@ def _words(text: str) -> list[str]:
     return [run for run in _LETTER_RUNS.findall(text) if len(run) >= 2]
 
 
-_STOPWORD_TEXT = """
-les des une est pas que qui dans pour sur avec par plus mais comme tout tous toute toutes cette ces son ses
-sont ont ete etre avoir fait faire elle elles ils nous vous leur leurs lui aux aussi tres bien deja encore
-alors donc car quand sans sous entre vers chez ici meme quoi dont moi toi mon ton notre votre cela ceci celui
-celle etait sera the and for are was were with this that from have has had not but you your they their them
-our its all can will just about what when where who why how out get got very too more than then there here
-also into over only some any one two been being did does would could should aujourd'hui hier demain
-"""
-#: Words too common to characterise anything (French and English), compared after accent folding.
-STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 #: French elisions stripped from the front of a word (l'eau -> eau, qu'il -> il).
-_ELISION = re.compile(r"^(?:qu|[cdjlmnst])['’]")
+_ELISION = re.compile(r"^(?:[cdjlmnst]|qu|jusqu|lorsqu|puisqu)['’]")
 
 
 def fold(text: str) -> str:
@@ -53,6 +47,10 @@ def fold(text: str) -> str:
         return lowered
     decomposed = unicodedata.normalize("NFKD", lowered)
     return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+#: :data:`~vigie.digest.keyness.STOPWORDS` as words are compared here: accents folded, elisions stripped.
+STOPWORDS = frozenset(fold(_ELISION.sub("", word)) for word in KEYNESS_STOPWORDS)
 
 
 @functools.lru_cache(maxsize=65536)
@@ -144,13 +142,6 @@ class TermBaseline:
         return cls(mentions=float(state["mentions"]), counts={k: float(v) for k, v in state["counts"].items()})
 
 
-def lift(count: int, total: int, baseline: TermBaseline, term: str, smoothing: float) -> float:
-    """Period frequency over the baseline frequency smoothed towards the period's own frequency."""
-    frequency = count / total
-    background = (baseline.counts.get(term, 0.0) + smoothing * frequency) / (baseline.mentions + smoothing)
-    return frequency / background
-
-
 def select_themes(
     counts: Mapping[str, int],
     total: int,
@@ -158,27 +149,32 @@ def select_themes(
     *,
     min_count: int,
     min_lift: float,
-    smoothing: float,
     limit: int,
-) -> tuple[Theme, ...]:
-    """The period's themes, ranked by ``count × ln(lift)`` (by count when the territory has no baseline)."""
+) -> tuple[tuple[Theme, ...], ThemesBasis]:
+    """The period's themes and their basis (see the module's docstring): by G² keyness against ``baseline``,
+    best first, or by count when the territory has no baseline yet (ties by count, then term)."""
     if total == 0:
-        return ()
-    has_baseline = baseline.mentions > 0
-    ranked: list[tuple[float, int, str, float]] = []
+        return (), "baseline"
+    if baseline.mentions <= 0:
+        frequent = sorted((item for item in counts.items() if item[1] >= min_count), key=lambda i: (-i[1], i[0]))
+        return tuple(_theme(term, count, None) for term, count in frequent[:limit]), "frequency"
+    ranked: list[tuple[float, int, str, float | None]] = []
     for term, count in counts.items():
         if count < min_count:
             continue
-        term_lift = lift(count, total, baseline, term, smoothing)
-        if has_baseline and term_lift < min_lift:
+        base = baseline.counts.get(term, 0.0)
+        ratio = (count / total) / (base / baseline.mentions) if base > 0 else None
+        if ratio is not None and ratio < min_lift:
             continue
-        score = count * math.log(term_lift) if has_baseline else float(count)
-        ranked.append((score, count, term, term_lift))
+        keyness = log_likelihood(count, total, base, baseline.mentions)
+        if keyness < SIGNIFICANT_G2:
+            continue
+        ranked.append((keyness, count, term, ratio))
     ranked.sort(key=lambda row: (-row[0], -row[1], row[2]))
-    return tuple(_theme(term, count, term_lift) for _, count, term, term_lift in ranked[:limit])
+    return tuple(_theme(term, count, ratio) for _, count, term, ratio in ranked[:limit]), "baseline"
 
 
-def _theme(key: str, count: int, term_lift: float) -> Theme:
+def _theme(key: str, count: int, ratio: float | None) -> Theme:
     kind, _, term = key.partition(":")
     theme_kind: ThemeKind = "hashtag" if kind == "hashtag" else "landmark" if kind == "landmark" else "term"
-    return Theme(term=term, kind=theme_kind, count=count, lift=round(term_lift, 4))
+    return Theme(term=term, kind=theme_kind, count=count, lift=None if ratio is None else round(ratio, 4))

@@ -25,7 +25,12 @@ def _png(figure: Figure) -> bytes:
 
 def sentiment_chart(digest: DigestEvent, locale: Locale) -> bytes:
     """Stacked mentions by sentiment per bucket (hours of a day, days of a week), with the net sentiment."""
-    figure = Figure(figsize=(7.5, 3.0))
+    return _png(sentiment_figure(digest, locale))
+
+
+def sentiment_figure(digest: DigestEvent, locale: Locale) -> Figure:
+    """The figure of :func:`sentiment_chart`; its legend is a row under the plot, never over the bars."""
+    figure = Figure(figsize=(7.5, 3.3))
     axes = figure.subplots()
     if digest.period == "day":
         labels = [locale.local(point.start).strftime("%H") for point in digest.timeline]
@@ -37,18 +42,30 @@ def sentiment_chart(digest: DigestEvent, locale: Locale) -> bytes:
         values = [getattr(point, label) for point in digest.timeline]
         axes.bar(positions, values, bottom=bottom, color=COLOURS[label], label=locale.t(label), width=0.8)
         bottom = [b + v for b, v in zip(bottom, values, strict=True)]
+    axes.set_ylim(0, max(max(bottom, default=0), 1) * 1.08)
     axes.set_xticks(list(positions), labels, fontsize=7)
     axes.set_ylabel(locale.t("count"))
     net_axes = axes.twinx()
     axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     # No net sentiment where there is no mention: a gap in the line, not a misleading 0.
     nets = [point.net if point.negative + point.neutral + point.positive else float("nan") for point in digest.timeline]
-    net_axes.plot(list(positions), nets, color=COLOURS["net"], marker=".")
+    net_axes.plot(list(positions), nets, color=COLOURS["net"], marker=".", label=locale.t("net"))
     net_axes.set_ylim(-1.05, 1.05)
     net_axes.set_ylabel(locale.t("net"))
-    axes.legend(loc="upper left", fontsize=7, frameon=False)
+    handles, names = axes.get_legend_handles_labels()
+    net_handles, net_names = net_axes.get_legend_handles_labels()
+    # Below the tick labels, outside the axes: the legend hides no bar and no point of the line.
+    axes.legend(
+        handles + net_handles,
+        names + net_names,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.1),
+        ncols=4,
+        fontsize=8,
+        frameon=False,
+    )
     axes.set_title(locale.t("chart_sentiment"), fontsize=10)
-    return _png(figure)
+    return figure
 
 
 def sources_chart(digest: DigestEvent, locale: Locale) -> bytes:

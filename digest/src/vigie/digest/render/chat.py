@@ -14,7 +14,7 @@ import re
 from typing import Any
 
 from vigie.digest.render.locale import Locale
-from vigie.schemas import DigestEvent, DigestPost
+from vigie.schemas import DigestEvent, DigestPost, DigestStory
 
 WORD_JOINER = "\u2060"
 _BROADCAST = re.compile(r"@(?=(?:channel|here|everyone)\b)", re.IGNORECASE)
@@ -33,9 +33,23 @@ def neutralise(text: str) -> str:
     return _DOT.sub("." + WORD_JOINER, text)
 
 
-def _preview(post: DigestPost) -> str:
+def _preview(post: DigestPost | DigestStory) -> str:
     text = " ".join(post.text.split())
     return text if len(text) <= PREVIEW_CHARS else text[: PREVIEW_CHARS - 1] + "…"
+
+
+def storyline(story: DigestStory, locale: Locale, *, inert: bool) -> str:
+    """The dominant storyline in one sentence: the largest cluster's most reached post, its source, how many
+    times and by how many accounts it was posted, and whether it is a copy-paste campaign."""
+    clean = neutralise if inert else (lambda text: text)
+    sentence = locale.t(
+        "storyline",
+        text=clean(_preview(story)),
+        source=story.source,
+        size=locale.number(story.size),
+        authors=locale.number(story.authors),
+    )
+    return f"{sentence} — {locale.t('campaign')}" if story.campaign else sentence
 
 
 def summary_lines(digest: DigestEvent, locale: Locale, *, inert: bool) -> list[str]:
@@ -52,9 +66,12 @@ def summary_lines(digest: DigestEvent, locale: Locale, *, inert: bool) -> list[s
         f"{locale.number(mix.positive)} {t('positive')} · {locale.number(mix.neutral)} {t('neutral')} · "
         f"{locale.number(mix.negative)} {t('negative')} — {t('net')}{t('colon')} {locale.signed(mix.net)}",
     ]
+    if digest.stories:
+        lines.append(storyline(digest.stories[0], locale, inert=inert))
     if digest.themes:
         themes = ", ".join(("#" if theme.kind == "hashtag" else "") + theme.term for theme in digest.themes[:5])
-        lines.append(f"{t('themes')}{t('colon')} {clean(themes)}")
+        heading = t("themes") if digest.themes_basis == "baseline" else t("themes_frequent")
+        lines.append(f"{heading}{t('colon')} {clean(themes)}")
     if digest.incidents:
         resolved = sum(incident.outcome == "resolved" for incident in digest.incidents)
         ongoing = len(digest.incidents) - resolved

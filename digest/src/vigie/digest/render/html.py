@@ -11,6 +11,7 @@ from typing import Literal
 import jinja2
 
 from vigie.digest.render.charts import sentiment_chart, sources_chart
+from vigie.digest.render.chat import storyline
 from vigie.digest.render.locale import Locale
 from vigie.schemas import DigestEvent
 
@@ -23,6 +24,7 @@ _ENVIRONMENT = jinja2.Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+_ENVIRONMENT.globals["storyline"] = lambda story, locale: storyline(story, locale, inert=False)
 
 
 @dataclass(frozen=True, slots=True)
