@@ -80,9 +80,7 @@ def locked_closure(package: str) -> dict[str, list[str]]:
     """Every package ``package`` installs (runtime dependencies, extras excluded), each with the path of
     package names that brings it in first (breadth-first, so a shortest one)."""
     lock = tomllib.loads((ROOT / "uv.lock").read_text(encoding="utf-8"))
-    dependencies = {
-        entry["name"]: [dep["name"] for dep in entry.get("dependencies", [])] for entry in lock["package"]
-    }
+    dependencies = {entry["name"]: [dep["name"] for dep in entry.get("dependencies", [])] for entry in lock["package"]}
     paths = {package: [package]}
     queue = [package]
     while queue:
@@ -97,9 +95,7 @@ def locked_closure(package: str) -> dict[str, list[str]]:
 def all_routes(package: str, target: str) -> list[list[str]]:
     """Every simple dependency path from ``package`` to ``target`` in the lock file."""
     lock = tomllib.loads((ROOT / "uv.lock").read_text(encoding="utf-8"))
-    dependencies = {
-        entry["name"]: [dep["name"] for dep in entry.get("dependencies", [])] for entry in lock["package"]
-    }
+    dependencies = {entry["name"]: [dep["name"] for dep in entry.get("dependencies", [])] for entry in lock["package"]}
     routes: list[list[str]] = []
 
     def walk(path: list[str]) -> None:
@@ -128,6 +124,9 @@ def test_numpy_reaches_the_notifier_only_through_matplotlib() -> None:
 
 def test_the_notifier_declares_the_digest_not_the_classifier() -> None:
     project = tomllib.loads((ROOT / "services" / "notifier" / "pyproject.toml").read_text(encoding="utf-8"))
-    declared = {requirement.split(">")[0].split("=")[0].split("[")[0].strip() for requirement in project["project"]["dependencies"]}
+    declared = {
+        requirement.split(">")[0].split("=")[0].split("[")[0].strip()
+        for requirement in project["project"]["dependencies"]
+    }
     assert "vigie-digest" in declared
     assert "vigie-classifier" not in declared

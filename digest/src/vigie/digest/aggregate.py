@@ -172,7 +172,16 @@ class MentionFacts:
     def story_representative(self) -> cl.Row:
         """The post as a story's representative (:mod:`vigie.digest.stories`)."""
         post = self.post()
-        return [post.reach, post.text, post.url, post.author, post.source, post.sentiment, self.timestamp, self.mention_id]
+        return [
+            post.reach,
+            post.text,
+            post.url,
+            post.author,
+            post.source,
+            post.sentiment,
+            self.timestamp,
+            self.mention_id,
+        ]
 
     def post(self) -> TopPost:
         """The digest's view of the post; identity hashed, handles masked and URL dropped when pseudonymised."""

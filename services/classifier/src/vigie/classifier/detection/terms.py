@@ -27,7 +27,6 @@ _ELISION = re.compile(r"^(?:[cdjlmnst]|qu|jusqu|lorsqu|puisqu)['’]")
 _POSSESSIVE = re.compile(r"['’]s$")
 
 
-
 def _word(token: str) -> str:
     token = token.strip("'’-")
     if "'" not in token and "’" not in token:

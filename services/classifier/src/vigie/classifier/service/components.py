@@ -69,9 +69,9 @@ def load_detection_step(
 ) -> DetectionStep:
     """Detection with the default detector settings over the configured territories; with digest
     options, the territory digests too."""
-    from vigie.digest import DigestStreamStep
     from vigie.classifier.service.detection_step import EngineDetectionStep
     from vigie.classifier.service.digest_checkpoint import CheckpointedDigests
+    from vigie.digest import DigestStreamStep
 
     checkpointed = None
     if digests is not None:

@@ -29,9 +29,9 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
+from vigie.classifier.service.checkpoint import BatchView, Deferred
 from vigie.digest import DigestStreamStep
 from vigie.digest.accumulator import STATE_VERSION
-from vigie.classifier.service.checkpoint import BatchView, Deferred
 from vigie.schemas import AlertEvent, DigestEvent, ScoredMention
 
 log = logging.getLogger(__name__)
