@@ -161,3 +161,25 @@ def test_html_tells_the_story_and_never_a_ratio_without_a_baseline(stream: list[
     assert "Dominant storyline: “POLLUTION DU SILLON" in english and "copy-paste campaign" in english
     # The next day has a baseline: the planted terms are new there, with no invented ratio.
     assert "nouveau" in render_html([second], Locale("fr"), images="none")
+
+
+def test_a_campaign_is_named_in_the_summary_even_when_another_story_is_larger(kit: type) -> None:
+    campaign = "POLLUTION DU SILLON : la mairie doit rendre des comptes ! Partagez ! #plagefermée"
+    mentions = [
+        kit.scored(f"c{i}", text=campaign, published_at=datetime(2026, 7, 13, 9, i, tzinfo=UTC), handle=f"a{i}")
+        for i in range(12)
+    ] + [
+        kit.scored(
+            f"h{i}",
+            text="Honte à la mairie, aucune information",
+            published_at=datetime(2026, 7, 13, 12, i * 3, tzinfo=UTC),
+            handle=f"h{i}",
+        )
+        for i in range(20)
+    ]
+    accumulator = DigestAccumulator([kit.territory], DigestOptions(periods=("day",)))
+    for mention in mentions:
+        accumulator.observe(mention)
+    summary = text_summary(accumulator.flush()[0], Locale("fr"))
+    assert "Récit dominant\u202f: « Honte à la mairie, aucune information »" in summary
+    assert "Campagne de copier-coller\u202f: « POLLUTION DU SILLON" in summary

@@ -68,6 +68,11 @@ def summary_lines(digest: DigestEvent, locale: Locale, *, inert: bool) -> list[s
     ]
     if digest.stories:
         lines.append(storyline(digest.stories[0], locale, inert=inert))
+        # A copy-paste campaign is news even when it is not the largest story.
+        for story in digest.stories[1:]:
+            if story.campaign:
+                detail = t("story", size=locale.number(story.size), authors=locale.number(story.authors))
+                lines.append(f"{t('campaign').capitalize()}{t('colon')} « {clean(_preview(story))} », {detail}")
     if digest.themes:
         themes = ", ".join(("#" if theme.kind == "hashtag" else "") + theme.term for theme in digest.themes[:5])
         heading = t("themes") if digest.themes_basis == "baseline" else t("themes_frequent")
