@@ -19,6 +19,10 @@ class DigestOptions:
     period); a territory without a baseline yet gets its most frequent terms, without a ratio (see
     :mod:`vigie.digest.themes`).
 
+    Top posts: positive and negative posts whose label the model gives with at least
+    ``top_post_min_confidence``, ranked by ``confidence × ln(e + engagement + reach)``, one per near-duplicate
+    story (see :mod:`vigie.digest.aggregate`); ``max_stories`` stories are listed, and any campaign beyond them.
+
     Ambassadors: authors with at least ``ambassador_min_positive`` positive mentions, at least twice as many
     positive as negative ones, and a reach (followers) of at least ``ambassador_min_reach``. Detractors:
     authors with at least ``detractor_min_negative`` negative mentions and at least twice as many negative
