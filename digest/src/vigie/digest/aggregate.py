@@ -110,6 +110,7 @@ class MentionFacts:
         "_post",
         "_rank",
         "_signature",
+        "author_bit",
         "confidence",
         "engagement",
         "identity",
@@ -139,6 +140,8 @@ class MentionFacts:
         self._post: TopPost | None = None
         self._rank: Rank | None = None
         self._signature: str | None = None
+        #: The author's bit in a story's author bitmap (the same for every period of the mention).
+        self.author_bit = cl.author_bit(identity.key if identity is not None else "")
         self.mention_id = mention.mention_id
         self.identity = identity
         self.themes = themes
@@ -460,7 +463,7 @@ class PeriodAggregate:
             self.authors.count(identity, label, mention.reach, mention.engagement, source)
         self.stories.add(
             mention.signature(),
-            identity.key if identity is not None else "",
+            mention.author_bit,
             mention.timestamp,
             mention.reach,
             mention.story_representative,

@@ -59,11 +59,19 @@ def new_row(key: str, epoch: float, representative: Row) -> Row:
     return [key, 0, [0] * (_BITMAP_BITS // 32), epoch, epoch, [], False, representative]
 
 
-def count_post(row: Row, author: str, epoch: float, representative: Row, reach_of: int) -> None:
-    """Count one post of the cluster ``row``: size, author bit, first and last times, the campaign flag;
-    ``representative`` (whose reach is ``reach_of``) replaces the cluster's when it reaches more people."""
+def first_post_row(key: str, bit: int, epoch: float, representative: Row) -> Row:
+    """The cluster of signature ``key`` with its first post counted (what :func:`new_row` then
+    :func:`count_post` make, in one step)."""
+    authors = [0] * (_BITMAP_BITS // 32)
+    authors[bit >> 5] = 1 << (bit & 31)
+    return [key, 1, authors, epoch, epoch, [epoch], CAMPAIGN_COPIES <= 1, representative]
+
+
+def count_post(row: Row, bit: int, epoch: float, representative: Row, reach_of: int) -> None:
+    """Count one post of the cluster ``row`` by the author of :func:`author_bit` ``bit``: size, author bit,
+    first and last times, the campaign flag; ``representative`` (whose reach is ``reach_of``) replaces the
+    cluster's when it reaches more people."""
     row[SIZE] += 1
-    bit = author_bit(author)
     row[AUTHORS][bit >> 5] |= 1 << (bit & 31)
     row[FIRST] = min(row[FIRST], epoch)
     row[LAST] = max(row[LAST], epoch)
@@ -97,7 +105,7 @@ def add(clusters: list[Row], key: str, author: str, epoch: float, representative
             del clusters[weakest]
         row = new_row(key, epoch, representative)
         clusters.append(row)
-    count_post(row, author, epoch, representative, reach_of)
+    count_post(row, author_bit(author), epoch, representative, reach_of)
 
 
 def largest(clusters: list[Row], limit: int) -> list[Row]:

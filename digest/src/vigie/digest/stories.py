@@ -14,6 +14,7 @@ does not depend on the order posts arrive in).
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -28,36 +29,44 @@ MAX_STORIES = 10
 
 
 class StoryTable:
-    """Bounded near-duplicate clusters of one period (see the module's docstring)."""
+    """Bounded near-duplicate clusters of one period (see the module's docstring). A cluster of one post is
+    kept as ``(author bit, epoch, representative)`` until a second copy comes: most posts are never copied."""
 
     __slots__ = ("capacity", "rows", "singletons")
 
     def __init__(self, capacity: int, rows: Sequence[cl.Row] = ()) -> None:
         self.capacity = capacity
-        #: Signature -> cluster row (:mod:`vigie.digest.clusters` layout), in insertion order.
-        self.rows: dict[str, cl.Row] = {row[cl.SIGNATURE]: row for row in rows}
-        #: Signatures of the clusters of one post, oldest first (a dict as an ordered set).
-        self.singletons: dict[str, None] = {key: None for key, row in self.rows.items() if row[cl.SIZE] == 1}
+        #: Signature -> cluster row (:mod:`vigie.digest.clusters` layout) of the clusters of two posts or more.
+        self.rows: dict[str, cl.Row] = {}
+        #: Signature -> (author bit, epoch, representative) of the clusters of one post, oldest first (an
+        #: OrderedDict: taking the first key of a plain dict after many deletions at its front walks over their
+        #: empty slots).
+        self.singletons: OrderedDict[str, tuple[int, float, cl.Row]] = OrderedDict()
+        for row in rows:
+            if row[cl.SIZE] == 1:
+                bit = next(i * 32 + word.bit_length() - 1 for i, word in enumerate(row[cl.AUTHORS]) if word)
+                self.singletons[row[cl.SIGNATURE]] = (bit, row[cl.FIRST], row[cl.REPRESENTATIVE])
+            else:
+                self.rows[row[cl.SIGNATURE]] = row
 
-    def add(self, key: str, author: str, epoch: float, reach: int, representative: Callable[[], cl.Row]) -> None:
-        """Count one post of signature ``key`` by ``author`` at ``epoch`` whose reach is ``reach``
-        (``representative`` makes its representative row, called only when it may become the cluster's); no-op
-        for an empty signature."""
+    def add(self, key: str, author_bit: int, epoch: float, reach: int, representative: Callable[[], cl.Row]) -> None:
+        """Count one post of signature ``key`` by the author of ``author_bit`` (:func:`~vigie.digest.clusters.
+        author_bit`) at ``epoch`` whose reach is ``reach`` (``representative`` makes its representative row,
+        called only when it may become the cluster's); no-op for an empty signature."""
         if not key:
             return
         row = self.rows.get(key)
         if row is None:
-            if len(self.rows) >= self.capacity:
-                self._evict()
-            made = representative()
-            row = self.rows[key] = cl.new_row(key, epoch, made)
-            self.singletons[key] = None
-            cl.count_post(row, author, epoch, made, reach)
-            return
-        if row[cl.SIZE] == 1:
-            del self.singletons[key]
+            first = self.singletons.pop(key, None)
+            if first is None:
+                if len(self.rows) + len(self.singletons) >= self.capacity:
+                    self._evict()
+                self.singletons[key] = (author_bit, epoch, representative())
+                return
+            first_bit, first_epoch, first_representative = first
+            row = self.rows[key] = cl.first_post_row(key, first_bit, first_epoch, first_representative)
         current = row[cl.REPRESENTATIVE]
-        cl.count_post(row, author, epoch, current, -1)
+        cl.count_post(row, author_bit, epoch, current, -1)
         if reach >= current[REACH]:
             made = representative()
             if (-made[REACH], made[EPOCH], made[MENTION_ID]) < (-current[REACH], current[EPOCH], current[MENTION_ID]):
@@ -65,9 +74,7 @@ class StoryTable:
 
     def _evict(self) -> None:
         if self.singletons:
-            oldest = next(iter(self.singletons))
-            del self.singletons[oldest]
-            del self.rows[oldest]
+            self.singletons.popitem(last=False)
             return
         weakest = min(self.rows.values(), key=lambda row: (row[cl.SIZE], row[cl.LAST]))
         del self.rows[weakest[cl.SIGNATURE]]
@@ -75,14 +82,16 @@ class StoryTable:
     def size_of(self, key: str) -> int:
         """Posts counted in the cluster of signature ``key`` (1 when it is not, or no longer, in the table)."""
         row = self.rows.get(key)
-        return max(1, row[cl.SIZE]) if row is not None else 1
+        return row[cl.SIZE] if row is not None else 1
 
     def stories(self, limit: int) -> tuple[DigestStory, ...]:
         """The ``limit`` largest clusters of more than one post, then the campaigns among the others."""
         return tuple(_story(row) for row in cl.largest(list(self.rows.values()), limit)[:MAX_STORIES])
 
     def to_state(self) -> list[cl.Row]:
-        return list(self.rows.values())
+        """Every cluster as a row, those of one post first (oldest first)."""
+        singles = [cl.first_post_row(key, *first) for key, first in self.singletons.items()]
+        return [*singles, *self.rows.values()]
 
     @classmethod
     def from_state(cls, state: Sequence[Any], capacity: int) -> StoryTable:
