@@ -24,7 +24,7 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-from vigie.classifier.digest import DigestAccumulator, DigestOptions
+from vigie.digest import DigestAccumulator, DigestOptions
 from vigie.schemas import ScoredMention, Territory, decode_as
 
 WEEK_START = datetime(2026, 7, 12, 22, 0, tzinfo=UTC)  # Monday 13 July 00:00 in Paris
@@ -115,8 +115,8 @@ def main() -> int:
     cpu = cpu_finished - cpu_started - generator.cpu_seconds
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
-    from vigie.classifier.digest.render import Locale
-    from vigie.classifier.digest.render.html import render_html
+    from vigie.digest.render import Locale
+    from vigie.digest.render.html import render_html
 
     render_started = time.perf_counter()
     html = render_html([digests[-1]], Locale("fr"))

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from vigie.classifier.detection import clusters as cl
 from vigie.classifier.detection import terms as tm
+from vigie.digest import clusters as cl
 
 
 def _table(documents: list[str], capacity: int = 40, horizon: float = 1e9) -> tm.Table:

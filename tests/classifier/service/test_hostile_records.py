@@ -16,12 +16,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from vigie.classifier.digest import DigestOptions, DigestStreamStep
 from vigie.classifier.service.checkpoint import entry_offset
 from vigie.classifier.service.detection_outcome import DetectionOutcome
 from vigie.classifier.service.detection_step import EngineDetectionStep, upstream_header
 from vigie.classifier.service.digest_checkpoint import CheckpointedDigests
 from vigie.classifier.service.records import InboundRecord
+from vigie.digest import DigestOptions, DigestStreamStep
 from vigie.schemas import (
     MENTIONS_SCORED,
     Author,

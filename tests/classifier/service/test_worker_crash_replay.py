@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from vigie.classifier.digest import DigestOptions
-from vigie.classifier.digest.offline import digest_offline
 from vigie.classifier.service.topology import changelog_topic
+from vigie.digest import DigestOptions
+from vigie.digest.offline import digest_offline
 from vigie.schemas import (
     ALERTS,
     DIGESTS,

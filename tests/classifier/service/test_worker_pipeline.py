@@ -12,7 +12,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from prometheus_client.parser import text_string_to_metric_families
 
-from vigie.classifier.digest import DigestOptions, DigestStreamStep
+from vigie.digest import DigestOptions, DigestStreamStep
 from vigie.schemas import (
     ALERTS,
     DEADLETTER,

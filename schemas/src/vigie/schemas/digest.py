@@ -21,6 +21,7 @@ from vigie.schemas.mention import Sentiment, SourceKind
 
 DigestPeriod = Literal["day", "week"]
 ThemeKind = Literal["term", "hashtag", "landmark"]
+ThemesBasis = Literal["baseline", "frequency"]
 IncidentOutcome = Literal["resolved", "ongoing"]
 
 Share = Annotated[float, Field(ge=0, le=1)]
@@ -69,18 +70,27 @@ class Volume(Contract):
 
 
 class Theme(Contract):
-    """A term, hashtag or landmark that characterises the period against the territory's baseline."""
+    """A term, hashtag or landmark that characterises the period.
+
+    Against a baseline (``DigestEvent.themes_basis == "baseline"``), a theme is significantly more frequent
+    than in the territory's previous periods (Dunning's G² keyness, the ranking); ``lift`` is the real ratio
+    of its shares, null for a term the baseline never had (new). Without a baseline yet (``"frequency"``),
+    themes are the period's most frequent terms and ``lift`` is null."""
 
     term: ShortText
     kind: ThemeKind
     count: Count = Field(description="Mentions of the period containing the term.")
-    lift: Annotated[float, Field(ge=0)] = Field(
-        description="Smoothed frequency in the period / smoothed frequency in the baseline (previous periods)."
+    lift: Annotated[float, Field(ge=0)] | None = Field(
+        default=None,
+        description="Share of the period's mentions containing it / share in the baseline (previous periods); "
+        "null when the baseline never had it or there is no baseline.",
     )
 
 
 class DigestPost(Contract):
-    """A most-engaged post of the period, text cut to a preview; identity hashed when pseudonymised."""
+    """A top post of the period: among the posts whose label the model gives with at least the digest's
+    minimum confidence, the highest ``confidence × ln(e + engagement + reach)``, one per near-duplicate
+    cluster; text cut to a preview, identity hashed when pseudonymised."""
 
     mention_id: Identifier
     url: Url | None = None
@@ -92,6 +102,27 @@ class DigestPost(Contract):
     engagement: Count = Field(description="likes + shares + replies at collection time.")
     reach: Count = 0
     published_at: Timestamp
+    confidence: Share | None = Field(default=None, description="The model's probability for ``sentiment``.")
+    copies: Count = Field(
+        default=1, description="Near-duplicate posts of the period with the same text, this one included."
+    )
+
+
+class DigestStory(Contract):
+    """Near-duplicate posts of the period (same first words once links, handles, case and punctuation are set
+    aside), with the most reached one as representative; ``campaign`` flags a copy-paste campaign (many copies
+    by distinct accounts within minutes)."""
+
+    text: Annotated[str, Field(max_length=500)] = Field(description="Preview of the most reached post.")
+    url: Url | None = None
+    author: ShortText | None = Field(default=None, description="Handle, or 'anon-…' hash when pseudonymised.")
+    source: SourceKind
+    sentiment: Sentiment
+    reach: Count = 0
+    size: Count = Field(description="Posts of the period in the cluster.")
+    authors: Count = Field(description="Distinct authors of those posts (estimated beyond a few dozen).")
+    campaign: bool = False
+    first_published_at: Timestamp
 
 
 class DigestAuthor(Contract):
@@ -140,6 +171,13 @@ class DigestEvent(Contract):
     sentiment: SentimentMix
     timeline: tuple[SentimentPoint, ...] = Field(default=(), max_length=25)
     themes: tuple[Theme, ...] = Field(default=(), max_length=30)
+    themes_basis: ThemesBasis = Field(
+        default="baseline",
+        description="'baseline': themes by keyness against the previous periods; 'frequency': no baseline yet.",
+    )
+    stories: tuple[DigestStory, ...] = Field(
+        default=(), max_length=10, description="Largest clusters of near-duplicate posts, campaigns flagged."
+    )
     top_positive: tuple[DigestPost, ...] = Field(default=(), max_length=10)
     top_negative: tuple[DigestPost, ...] = Field(default=(), max_length=10)
     incidents: tuple[DigestIncident, ...] = Field(default=(), max_length=50)

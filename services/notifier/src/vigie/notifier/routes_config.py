@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
-from vigie.classifier.digest.schedule import DigestSchedule
+from vigie.digest.schedule import DigestSchedule
 from vigie.notifier.matchers import Matcher, digest_labels, matches_all, parse_matchers
 from vigie.schemas import DigestEvent, DigestPeriod, Severity, TimeZoneName
 from vigie.schemas.yaml_source import load_yaml_model, validate_yaml_text

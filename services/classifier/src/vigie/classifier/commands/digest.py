@@ -27,9 +27,9 @@ from datetime import date
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from vigie.classifier.digest.offline import OfflineTotals, digest_offline
-from vigie.classifier.digest.options import DigestOptions
-from vigie.classifier.digest.render import LANGUAGES, Locale
+from vigie.digest.offline import OfflineTotals, digest_offline
+from vigie.digest.options import DigestOptions
+from vigie.digest.render import LANGUAGES, Locale
 from vigie.schemas import (
     AlertEvent,
     ConfigError,
@@ -150,7 +150,7 @@ def _key() -> bytes:
 
 def _write(digests: list[DigestEvent], args: argparse.Namespace) -> None:
     # Imported only for HTML: matplotlib takes a while to load.
-    from vigie.classifier.digest.render.html import render_html
+    from vigie.digest.render.html import render_html
 
     def locale_for(digest: DigestEvent) -> Locale:
         return Locale(args.locale, args.timezone or digest.timezone)

@@ -26,11 +26,11 @@ from bisect import insort
 from datetime import UTC, datetime
 from typing import Any
 
-from vigie.classifier.detection import clusters as cl
 from vigie.classifier.detection import ring as rg
 from vigie.classifier.detection import terms as tm
 from vigie.classifier.detection.settings import DetectorSettings
 from vigie.classifier.detection.surge import State, SurgeDetector
+from vigie.digest import clusters as cl
 from vigie.schemas import (
     CountBy,
     Evidence,

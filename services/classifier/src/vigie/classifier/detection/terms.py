@@ -14,9 +14,10 @@ territory's own baseline, over-represented terms only: frequent and specific ter
 
 from __future__ import annotations
 
-import math
 import re
 from typing import Any
+
+from vigie.digest.keyness import STOPWORDS, log_likelihood
 
 Table = dict[str, Any]
 
@@ -24,31 +25,6 @@ _TOKEN = re.compile(r"#?[^\W\d_][\w'’-]{2,}")
 _MAX_TOKENS = 48
 _ELISION = re.compile(r"^(?:[cdjlmnst]|qu|jusqu|lorsqu|puisqu)['’]")
 _POSSESSIVE = re.compile(r"['’]s$")
-
-# French and English function words and the most frequent verbs, adverbs and fillers of social posts: they are
-# frequent in any incident and say nothing about it.
-_STOPWORDS_TEXT = """
-    les des une est pas pour que qui dans sur avec plus par mais ont son ses aux ces cette tout tous toute toutes
-    sont été être avoir fait faire comme nous vous ils elles leur leurs très bien aussi encore déjà donc alors
-    quand car rien sans sous entre depuis vers chez même elle lui moi toi notre votre mes tes nos vos
-    c'est n'est qu'il j'ai était étaient sera seront serait peut peuvent pourrait doit doivent faut veut
-    veulent vont allez aller avons avez suis êtes fais font dit dire voir vois vu toujours jamais
-    personne quelque quelques chose choses autre autres ici là ceci cela ça cet ceux celle celles
-    celui quoi dont où après avant pendant contre selon chaque plusieurs beaucoup peu trop moins
-    tellement vraiment juste enfin puis ensuite maintenant aujourd'hui hier demain ans jour jours fois
-    non oui merci voilà bon bonne grand grande petit petite nouveau nouvelle premier première
-    aucun aucune tant ainsi lorsque parce puisque chaque via etc lors afin
-    the and for that this with are was were have has had not but you your our they them their from what
-    when where which who will would there here about just been than then into over only also more most
-    some any all can could should its it's http https www com does did doing done being get got gets
-    make makes made know tell tells told such very really still even much many every other another
-    these those because while after before again ever never nothing anything something someone
-    anyone everyone nobody everything today yesterday tomorrow now like one two out off why how
-    him his her hers she he we us me my mine i'm i've don't can't won't isn't wasn't didn't
-    doesn't aren't it's that's there's let's going want wants need needs said says say see seen
-    look looks way back well good new first last came come comes went go goes
-"""
-STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 
 
 def _word(token: str) -> str:
@@ -101,19 +77,6 @@ def count(table: Table, terms: set[str], capacity: int, horizon: float) -> None:
         table["t"] = {term: value / 2.0 for term, value in counts.items() if value >= 1.0}
 
 
-def _log_likelihood(a: float, n1: float, b: float, n2: float) -> float:
-    """Dunning's G² of a term seen in ``a`` of ``n1`` incident documents and ``b`` of ``n2`` baseline ones."""
-    total = n1 + n2
-    expected_a = n1 * (a + b) / total
-    expected_b = n2 * (a + b) / total
-    g2 = 0.0
-    if a > 0:
-        g2 += a * math.log(a / expected_a)
-    if b > 0:
-        g2 += b * math.log(b / expected_b)
-    return 2.0 * g2
-
-
 def keyness(incident: Table, baseline: Table, limit: int, min_count: float = 2.0) -> list[tuple[str, int, float]]:
     """(term, count, lift) of the terms over-represented in ``incident`` vs ``baseline``, by G² keyness, best
     first. ``lift`` is the smoothed ratio of frequencies (incident / baseline)."""
@@ -129,7 +92,7 @@ def keyness(incident: Table, baseline: Table, limit: int, min_count: float = 2.0
         lift = (value / documents) / ((base + 0.5) / (base_documents + 1.0))
         if lift < 1.5:
             continue
-        scored.append((_log_likelihood(value, documents, base, base_documents), term, round(value), round(lift, 3)))
+        scored.append((log_likelihood(value, documents, base, base_documents), term, round(value), round(lift, 3)))
     scored.sort(key=lambda row: (-row[0], row[1]))
     return [(term, value, lift) for _, term, value, lift in scored[:limit]]
 

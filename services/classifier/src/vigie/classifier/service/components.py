@@ -16,7 +16,7 @@ from vigie.schemas import RawMention, ScoredMention, TerritoryConfig
 
 if TYPE_CHECKING:
     from vigie.classifier.detection import AdmissionSettings
-    from vigie.classifier.digest import DigestOptions
+    from vigie.digest import DigestOptions
 
 
 def load_scorer(preset: str = "fast") -> ScoreBatch:
@@ -36,7 +36,7 @@ def load_scorer(preset: str = "fast") -> ScoreBatch:
 def digest_options(settings: ClassifierSettings) -> DigestOptions | None:
     """The digest options of the worker (None: digests off). No mention-id deduplication here: the detection
     step skips redelivered records by their offsets and duplicate mention ids before the digests see them."""
-    from vigie.classifier.digest import DigestOptions
+    from vigie.digest import DigestOptions
 
     if not settings.digests_enabled:
         return None
@@ -69,9 +69,9 @@ def load_detection_step(
 ) -> DetectionStep:
     """Detection with the default detector settings over the configured territories; with digest
     options, the territory digests too."""
-    from vigie.classifier.digest import DigestStreamStep
     from vigie.classifier.service.detection_step import EngineDetectionStep
     from vigie.classifier.service.digest_checkpoint import CheckpointedDigests
+    from vigie.digest import DigestStreamStep
 
     checkpointed = None
     if digests is not None:

@@ -1,7 +1,7 @@
 """The territory digests in the detection agent, checkpointed with the detector state; pure Python.
 
 Each input partition of ``vigie.mentions.scored.v1`` has one digest accumulator
-(:class:`~vigie.classifier.digest.DigestStreamStep`), fed record by record the mentions the detection step
+(:class:`~vigie.digest.DigestStreamStep`), fed record by record the mentions the detection step
 *counted* (in offset order, at their detection time: replayed, duplicate, undecodable and unknown-territory
 records are not counted) and the alert events it emitted for each. It is persisted in the detector table through the same batch view, hence the
 same redo/undo protocol (:mod:`vigie.classifier.service.checkpoint`): its entries are written with the
@@ -29,9 +29,9 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from vigie.classifier.digest import DigestStreamStep
-from vigie.classifier.digest.accumulator import STATE_VERSION
 from vigie.classifier.service.checkpoint import BatchView, Deferred
+from vigie.digest import DigestStreamStep
+from vigie.digest.accumulator import STATE_VERSION
 from vigie.schemas import AlertEvent, DigestEvent, ScoredMention
 
 log = logging.getLogger(__name__)

@@ -1,6 +1,6 @@
 """Digest senders: email (HTML and text with the charts inline, its own Message-ID, never threaded with
 incident emails), Slack (webhook or bot) and Teams summaries. Adapters only: the payloads come from
-:mod:`vigie.classifier.digest.render`."""
+:mod:`vigie.digest.render`."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from typing import Protocol
 import httpx
 from pydantic import SecretStr
 
-from vigie.classifier.digest.render import Locale, slack_payload, teams_payload
-from vigie.classifier.digest.render.email import email_message
+from vigie.digest.render import Locale, slack_payload, teams_payload
+from vigie.digest.render.email import email_message
 from vigie.notifier.digests.rendering import DigestRenderer
 from vigie.notifier.integrations.base import post_json
 from vigie.notifier.integrations.email import send_smtp

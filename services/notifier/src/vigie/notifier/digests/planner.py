@@ -1,6 +1,6 @@
 """Which digest periods are due for which receiver, and until when (pure; time is passed in).
 
-Each subscribed receiver has a :class:`~vigie.classifier.digest.schedule.DigestSchedule` in its own time
+Each subscribed receiver has a :class:`~vigie.digest.schedule.DigestSchedule` in its own time
 zone (daylight-saving safe). A due delivery stays *open* from its due time until the next one of the same
 receiver or ``late_limit`` after it, whichever comes first: a digest that reaches the notifier late (a
 lagging classifier) or a notifier restarted after the due time still delivers, but never a stale period
@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from vigie.classifier.digest.schedule import DigestSchedule, next_due
+from vigie.digest.schedule import DigestSchedule, next_due
 from vigie.notifier.routes_config import Receiver
 from vigie.schemas import DigestPeriod
 

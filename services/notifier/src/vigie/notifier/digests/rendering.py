@@ -13,8 +13,8 @@ import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from typing import Protocol
 
-from vigie.classifier.digest.render import Locale
-from vigie.classifier.digest.render.email import EmailDigest, render_email
+from vigie.digest.render import Locale
+from vigie.digest.render.email import EmailDigest, render_email
 from vigie.notifier.rendering.chart import MATPLOTLIB_LOCK, die_with_parent
 from vigie.schemas import DigestEvent
 
@@ -55,4 +55,4 @@ class ProcessDigestRenderer:
 
 
 def _import_rendering() -> None:  # pragma: no cover - runs in the worker
-    import vigie.classifier.digest.render.html  # noqa: F401  (matplotlib, jinja2 and the templates)
+    import vigie.digest.render.html  # noqa: F401  (matplotlib, jinja2 and the templates)

@@ -1,0 +1,291 @@
+"""The digest accumulator: mentions and alerts in, digest events out when event time passes a period's end.
+
+Event-time discipline: a mention belongs to the period that contains its ``published_at`` in its
+territory's time zone. The caller advances the watermark (the event time up to which it has seen
+everything, e.g. the largest ``published_at`` of its partition) with :meth:`DigestAccumulator.close_periods`;
+every period that ends at least ``grace`` before the watermark is closed, oldest first, and its digest
+returned. A mention whose period has already closed is *late*: it is not counted (the caller counts it in
+``vigie_classifier_late_mentions_total``). So a replay, at any speed, of the same mentions with the same
+watermark progression produces the same digests, and an offline run (``vigie digest``), which closes every
+period only at the end of its input, produces them whatever the order of the file.
+
+Digests are emitted for the periods in which a territory had at least one mention. The state
+(:meth:`to_state`) is plain JSON (lists, dicts, strings, numbers), so the service can keep it in a changelog
+table and restore it after a restart.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from vigie.digest.aggregate import MentionFacts, PeriodAggregate, PeriodSummary, mention_fingerprint
+from vigie.digest.build import build_digest
+from vigie.digest.identity import author_identity
+from vigie.digest.incidents import RETENTION, IncidentLedger
+from vigie.digest.options import DigestOptions
+from vigie.digest.periods import Period, in_range, period_containing
+from vigie.digest.themes import TermBaseline, ThemeExtractor
+from vigie.schemas import AlertEvent, DigestEvent, DigestPeriod, ScoredMention, Territory
+
+#: ``out_of_range``: an instant without periods (see :mod:`vigie.digest.periods`): counted nowhere.
+Observation = Literal["counted", "duplicate", "late", "out_of_range"]
+#: 2: timelines flat, top posts as lists, author tallies as columns (version 1, still read: objects per bucket,
+#: post and author, twice the JSON). Each territory's state says its version (a checkpoint rewrites only the
+#: territories it changed: version 1 entries stay next to version 2 ones until their territory is written).
+STATE_VERSION = 2
+READABLE_VERSIONS = (1, 2)
+
+
+@dataclass
+class TerritoryDigestState:
+    """Open periods, the last closed period's summary and the theme baseline, per period kind."""
+
+    aggregates: dict[str, PeriodAggregate] = field(default_factory=dict)
+    last_summary: dict[str, PeriodSummary] = field(default_factory=dict)
+    baselines: dict[str, TermBaseline] = field(default_factory=dict)
+
+    def to_state(self) -> dict[str, Any]:
+        return {
+            "version": STATE_VERSION,
+            "aggregates": {key: aggregate.to_state() for key, aggregate in self.aggregates.items()},
+            "last_summary": {kind: summary.to_state() for kind, summary in self.last_summary.items()},
+            "baselines": {kind: baseline.to_state() for kind, baseline in self.baselines.items()},
+        }
+
+    @classmethod
+    def from_state(cls, state: Mapping[str, Any]) -> TerritoryDigestState:
+        version = state.get("version", 1)
+        if version not in READABLE_VERSIONS:
+            raise ValueError(f"unsupported digest state version {version!r}")
+        return cls(
+            aggregates={key: PeriodAggregate.from_state(item, version) for key, item in state["aggregates"].items()},
+            last_summary={kind: PeriodSummary.from_state(item) for kind, item in state["last_summary"].items()},
+            baselines={kind: TermBaseline.from_state(item) for kind, item in state["baselines"].items()},
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _Span:
+    """A period and what :meth:`DigestAccumulator.observe` asks of it for every mention, computed once."""
+
+    period: Period
+    key: str
+    #: When the watermark closes it (its end plus the grace).
+    closes_at: datetime
+    #: The period's start and end, and its :meth:`~Period.bucket_starts` (where an instant bisects them is
+    #: its :meth:`~Period.bucket_index`), as POSIX timestamps: one ``timestamp()`` per mention, then float
+    #: comparisons (aware datetimes of different zones compare through two ``utcoffset`` calls). The same
+    #: order: distinct microseconds of these years are distinct floats, and the conversion is monotonic.
+    start: float
+    end: float
+    bucket_starts: tuple[float, ...]
+
+
+class DigestAccumulator:
+    """Builds the digests of many territories from a stream of scored mentions and alert events."""
+
+    def __init__(
+        self,
+        territories: Iterable[Territory],
+        options: DigestOptions | None = None,
+        state: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.options = options or DigestOptions()
+        self.territories: dict[str, Territory] = {territory.id: territory for territory in territories}
+        self._extractors: dict[str, ThemeExtractor] = {}
+        self._periods: dict[tuple[str, DigestPeriod], _Span] = {}
+        #: The period kinds, longest first (a week, then a day: a stable sort by length, whatever the day).
+        self._kinds = sorted(self.options.periods, key=lambda kind: kind != "week")
+        self.watermark: datetime | None = None
+        self.states: dict[str, TerritoryDigestState] = {}
+        self.incidents = IncidentLedger()
+        #: The earliest end of an open period (None: no open period), or unknown (``_earliest_known`` False):
+        #: :meth:`close_periods` scans every open period only when one may be due.
+        self._earliest_end: datetime | None = None
+        self._earliest_known = True
+        if state is not None:
+            self._restore(state)
+
+    # -- intake ---------------------------------------------------------------------------------------------
+
+    def observe(self, mention: ScoredMention) -> Observation:
+        """Count a scored mention in each of its periods that is still open."""
+        published_at = mention.published_at
+        if not in_range(published_at):
+            return "out_of_range"
+        territory = self._territory(mention.territory_id)
+        watermark = self.watermark
+        instant = published_at.timestamp()
+        timezone = territory.timezone
+        # Longest period first (see below): the kinds are in that order.
+        open_spans = [
+            span
+            for span in [self._span(kind, published_at, instant, timezone) for kind in self._kinds]
+            if watermark is None or span.closes_at > watermark
+        ]
+        if not open_spans:
+            return "late"
+        options = self.options
+        identity = author_identity(
+            mention.author, mention.source, pseudonymise=options.pseudonymise, key=options.pseudonymise_key
+        )
+        keys = self._extractor(territory).keys(
+            mention.text if not mention.title else f"{mention.title}\n{mention.text}"
+        )
+        facts = MentionFacts(mention, identity, keys, timestamp=instant, pseudonymise=options.pseudonymise)
+        state = self.states.get(territory.id)
+        if state is None:
+            state = self.states[territory.id] = TerritoryDigestState()
+        aggregates = state.aggregates
+        # Redeliveries are recognised by the longest open period only (a week contains its days, and closes
+        # with its last day), so each mention id is remembered once.
+        deduplicate = options.deduplicate
+        fingerprint = mention_fingerprint(mention.mention_id) if deduplicate else None
+        top_posts = options.top_posts
+        for span in open_spans:
+            aggregate = aggregates.get(span.key)
+            if aggregate is None:
+                period = span.period
+                aggregate = aggregates[span.key] = PeriodAggregate(territory.id, period)
+                if self._earliest_known and (self._earliest_end is None or period.end < self._earliest_end):
+                    self._earliest_end = period.end
+            counted = aggregate.observe(
+                facts,
+                bisect_right(span.bucket_starts, instant) - 1,
+                top_posts=top_posts,
+                min_confidence=options.top_post_min_confidence,
+                fingerprint=fingerprint,
+                deduplicate=deduplicate,
+            )
+            if not counted:
+                return "duplicate"
+            deduplicate = False
+        return "counted"
+
+    def observe_alert(self, alert: AlertEvent) -> bool:
+        """Record an incident lifecycle event; False if it was already recorded."""
+        return self.incidents.observe(alert)
+
+    # -- output ---------------------------------------------------------------------------------------------
+
+    def close_periods(self, watermark: datetime) -> list[DigestEvent]:
+        """Advance the watermark (it never goes back) and return the digests of the periods it closes. A watermark
+        without periods (see :func:`~vigie.digest.periods.in_range`) closes nothing."""
+        if not in_range(watermark):
+            return []
+        if self.watermark is None or watermark > self.watermark:
+            self.watermark = watermark
+        current = self.watermark
+        grace = self.options.grace
+        if self._earliest_known and (self._earliest_end is None or self._earliest_end + grace > current):
+            self.incidents.prune(current - RETENTION)
+            return []
+        due = []
+        earliest_open: datetime | None = None
+        for territory_id, state in self.states.items():
+            for aggregate in state.aggregates.values():
+                end = aggregate.period.end
+                if end + grace <= current:
+                    due.append((end, territory_id, aggregate.period.kind, aggregate.period.key))
+                elif earliest_open is None or end < earliest_open:
+                    earliest_open = end
+        digests = [self._close(territory_id, key) for _, territory_id, _, key in sorted(due)]
+        self._earliest_end, self._earliest_known = earliest_open, True
+        self.incidents.prune(current - RETENTION)
+        return digests
+
+    def flush(self) -> list[DigestEvent]:
+        """Close every open period (end of an offline input), oldest first."""
+        ends = [a.period.end for state in self.states.values() for a in state.aggregates.values()]
+        if not ends:
+            return []
+        return self.close_periods(max(ends) + self.options.grace)
+
+    def _close(self, territory_id: str, key: str) -> DigestEvent:
+        state = self.states[territory_id]
+        aggregate = state.aggregates.pop(key)
+        period = aggregate.period
+        kind = period.kind
+        baseline = state.baselines.setdefault(kind, TermBaseline())
+        digest = build_digest(
+            aggregate,
+            territory=self.territories.get(territory_id),
+            previous=self._previous(state, period),
+            baseline=baseline,
+            incidents=self.incidents.during(territory_id, period.start, period.end),
+            options=self.options,
+        )
+        baseline.absorb(aggregate.themes, aggregate.total, self.options.baseline_decay, self.options.baseline_max_terms)
+        state.last_summary[kind] = aggregate.summary()
+        return digest
+
+    @staticmethod
+    def _previous(state: TerritoryDigestState, period: Period) -> PeriodSummary | None:
+        last = state.last_summary.get(period.kind)
+        if last is None:
+            return None
+        previous_day = period.previous().day.isoformat()
+        return last if last.day == previous_day else PeriodSummary.empty(previous_day)
+
+    # -- helpers --------------------------------------------------------------------------------------------
+
+    def _span(self, kind: DigestPeriod, instant: datetime, timestamp: float, timezone: str) -> _Span:
+        """:func:`period_containing` of ``instant`` (whose ``timestamp()`` is ``timestamp``), remembering the last
+        period per zone and kind (streams are mostly in order)."""
+        cached = self._periods.get((timezone, kind))
+        if cached is not None and cached.start <= timestamp < cached.end:
+            return cached
+        period = period_containing(kind, instant, timezone)
+        span = self._periods[(timezone, kind)] = _Span(
+            period,
+            period.key,
+            period.end + self.options.grace,
+            period.start.timestamp(),
+            period.end.timestamp(),
+            tuple(start.timestamp() for start in period.bucket_starts()),
+        )
+        return span
+
+    def _territory(self, territory_id: str) -> Territory:
+        territory = self.territories.get(territory_id)
+        if territory is None:
+            # Not in the configuration (yet): digest it in the default time zone rather than lose it.
+            territory = self.territories[territory_id] = Territory(id=territory_id, name=territory_id)
+        return territory
+
+    def _extractor(self, territory: Territory) -> ThemeExtractor:
+        extractor = self._extractors.get(territory.id)
+        if extractor is None:
+            extractor = self._extractors[territory.id] = ThemeExtractor.for_territory(territory)
+        return extractor
+
+    def open_periods(self) -> list[tuple[str, DigestPeriod, str]]:
+        """(territory, kind, local start date) of every open period, sorted."""
+        return sorted(
+            (territory_id, aggregate.period.kind, aggregate.period.day.isoformat())
+            for territory_id, state in self.states.items()
+            for aggregate in state.aggregates.values()
+        )
+
+    # -- state ----------------------------------------------------------------------------------------------
+
+    def to_state(self) -> dict[str, Any]:
+        """Plain-JSON state; restore with ``DigestAccumulator(territories, options, state=...)``."""
+        return {
+            "version": STATE_VERSION,
+            "watermark": self.watermark.isoformat() if self.watermark else None,
+            "territories": {territory_id: state.to_state() for territory_id, state in self.states.items()},
+            "incidents": self.incidents.to_state(),
+        }
+
+    def _restore(self, state: Mapping[str, Any]) -> None:
+        if state.get("version") not in READABLE_VERSIONS:
+            raise ValueError(f"unsupported digest state version {state.get('version')!r}")
+        self.watermark = datetime.fromisoformat(state["watermark"]) if state["watermark"] else None
+        self.states = {tid: TerritoryDigestState.from_state(item) for tid, item in state["territories"].items()}
+        self._earliest_end, self._earliest_known = None, False
+        self.incidents = IncidentLedger.from_state(state["incidents"])

@@ -1,0 +1,119 @@
+"""The stories of a period: its posts grouped into near-duplicate clusters, copy-paste campaigns flagged
+(pure, JSON-serialisable).
+
+The clusters, their signature and the campaign rule are those of an incident's evidence
+(:mod:`vigie.digest.clusters`); here a cluster is found by its signature in a dictionary (a period sees
+far more posts than an incident window), and the table keeps at most ``capacity`` clusters: a new
+signature of a full table replaces the oldest cluster of one post, or the smallest cluster when none has
+one post (ties: least recently seen), so singletons rotate and a growing story stays.
+
+A representative row is ``[reach, text preview, url, author label, source kind, sentiment, epoch, mention
+id]``: the most reached post of the cluster (ties: the earliest, then the smallest id, so that the table
+does not depend on the order posts arrive in).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from vigie.digest import clusters as cl
+from vigie.schemas import DigestStory
+
+#: Representative row positions.
+REACH, TEXT, URL, AUTHOR, SOURCE, SENTIMENT, EPOCH, MENTION_ID = range(8)
+#: Stories a digest can carry (the contract's bound).
+MAX_STORIES = 10
+
+
+class StoryTable:
+    """Bounded near-duplicate clusters of one period (see the module's docstring). A cluster of one post is
+    kept as ``(author bit, epoch, representative)`` until a second copy comes: most posts are never copied."""
+
+    __slots__ = ("capacity", "rows", "singletons")
+
+    def __init__(self, capacity: int, rows: Sequence[cl.Row] = ()) -> None:
+        self.capacity = capacity
+        #: Signature -> cluster row (:mod:`vigie.digest.clusters` layout) of the clusters of two posts or more.
+        self.rows: dict[str, cl.Row] = {}
+        #: Signature -> (author bit, epoch, representative) of the clusters of one post, oldest first (an
+        #: OrderedDict: taking the first key of a plain dict after many deletions at its front walks over their
+        #: empty slots).
+        self.singletons: OrderedDict[str, tuple[int, float, cl.Row]] = OrderedDict()
+        for row in rows:
+            if row[cl.SIZE] == 1:
+                bit = next(i * 32 + word.bit_length() - 1 for i, word in enumerate(row[cl.AUTHORS]) if word)
+                self.singletons[row[cl.SIGNATURE]] = (bit, row[cl.FIRST], row[cl.REPRESENTATIVE])
+            else:
+                self.rows[row[cl.SIGNATURE]] = row
+
+    def add(self, key: str, author_bit: int, epoch: float, reach: int, representative: Callable[[], cl.Row]) -> None:
+        """Count one post of signature ``key`` by the author of ``author_bit`` (:func:`~vigie.digest.clusters.
+        author_bit`) at ``epoch`` whose reach is ``reach`` (``representative`` makes its representative row,
+        called only when it may become the cluster's); no-op for an empty signature."""
+        if not key:
+            return
+        row = self.rows.get(key)
+        if row is None:
+            first = self.singletons.pop(key, None)
+            if first is None:
+                if len(self.rows) + len(self.singletons) >= self.capacity:
+                    self._evict()
+                self.singletons[key] = (author_bit, epoch, representative())
+                return
+            first_bit, first_epoch, first_representative = first
+            row = self.rows[key] = cl.first_post_row(key, first_bit, first_epoch, first_representative)
+        current = row[cl.REPRESENTATIVE]
+        cl.count_post(row, author_bit, epoch, current, -1)
+        if reach >= current[REACH]:
+            made = representative()
+            if (-made[REACH], made[EPOCH], made[MENTION_ID]) < (-current[REACH], current[EPOCH], current[MENTION_ID]):
+                row[cl.REPRESENTATIVE] = made
+
+    def _evict(self) -> None:
+        if self.singletons:
+            self.singletons.popitem(last=False)
+            return
+        weakest = min(self.rows.values(), key=lambda row: (row[cl.SIZE], row[cl.LAST]))
+        del self.rows[weakest[cl.SIGNATURE]]
+
+    def size_of(self, key: str) -> int:
+        """Posts counted in the cluster of signature ``key`` (1 when it is not, or no longer, in the table)."""
+        row = self.rows.get(key)
+        return row[cl.SIZE] if row is not None else 1
+
+    def stories(self, limit: int) -> tuple[DigestStory, ...]:
+        """The ``limit`` largest clusters of more than one post, then the campaigns among the others."""
+        return tuple(_story(row) for row in cl.largest(list(self.rows.values()), limit)[:MAX_STORIES])
+
+    def to_state(self) -> list[cl.Row]:
+        """Every cluster as a row, those of one post first (oldest first)."""
+        singles = [cl.first_post_row(key, *first) for key, first in self.singletons.items()]
+        return [*singles, *self.rows.values()]
+
+    @classmethod
+    def from_state(cls, state: Sequence[Any], capacity: int) -> StoryTable:
+        return cls(capacity, [list(row) for row in state])
+
+
+def _story(row: cl.Row) -> DigestStory:
+    representative: Sequence[Any] = row[cl.REPRESENTATIVE]
+    return DigestStory(
+        text=representative[TEXT],
+        url=representative[URL],
+        author=representative[AUTHOR],
+        source=representative[SOURCE],
+        sentiment=representative[SENTIMENT],
+        reach=representative[REACH],
+        size=row[cl.SIZE],
+        authors=min(row[cl.SIZE], cl.distinct_authors(row[cl.AUTHORS])),
+        campaign=row[cl.CAMPAIGN],
+        first_published_at=datetime.fromtimestamp(row[cl.FIRST], UTC),
+    )
+
+
+def stories_from_state(state: Mapping[str, Any], capacity: int) -> StoryTable:
+    """The table of an aggregate's state; empty for a state written before stories were kept."""
+    return StoryTable.from_state(state.get("stories", ()), capacity)
