@@ -13,7 +13,7 @@ import pytest
 
 from vigie.classifier.commands.detect_series import detect, read_series
 from vigie.classifier.detection.level_shift import LevelShiftDetector, LevelShiftSettings
-from vigie.classifier.detection.series import VolumeModeDetector
+from vigie.classifier.detection.series import VolumeModeDetector, VolumeModeSettings
 
 START = datetime(2014, 4, 1, tzinfo=UTC)
 EVENT_AT = 3 * 288 + 50
@@ -98,21 +98,68 @@ def count_series_csv() -> str:
     return "\n".join(lines) + "\n"
 
 
-def output_digest(text: str) -> str:
+def detect_output(text: str, settings: VolumeModeSettings | None = None) -> str:
     out = io.StringIO()
-    detect(read_series(io.StringIO(text)), out)
-    return hashlib.sha256(out.getvalue().encode()).hexdigest()
+    detect(read_series(io.StringIO(text)), out, settings)
+    return out.getvalue()
 
 
-def test_a_count_series_gives_exactly_the_surge_detectors_output() -> None:
+def output_digest(text: str, settings: VolumeModeSettings | None = None) -> str:
+    return hashlib.sha256(detect_output(text, settings).encode()).hexdigest()
+
+
+WITHOUT_NOVELTY = VolumeModeSettings(count_novelty=False)
+
+
+def test_a_count_series_without_count_novelty_gives_exactly_the_surge_detectors_output() -> None:
     # Digest of the output of the count-only volume mode (before real-valued series had their detector).
-    assert output_digest(count_series_csv()) == "eef63e4f0ab16a44db7d58094709afd62d019ffaf5bddf3515d469cf742c5bd5"
+    digest = output_digest(count_series_csv(), WITHOUT_NOVELTY)
+    assert digest == "eef63e4f0ab16a44db7d58094709afd62d019ffaf5bddf3515d469cf742c5bd5"
+
+
+def novelty_only_differences(text: str, surge_output: str | None = None) -> list[int]:
+    """Rows where the default output differs from the surge detector's; asserts each is an added novelty alert
+    on an unprecedented value."""
+    surge_output = surge_output or detect_output(text, WITHOUT_NOVELTY)
+    surge = [line.split(",") for line in surge_output.splitlines()[1:]]
+    default = [line.split(",") for line in detect_output(text).splitlines()[1:]]
+    values = [float(row[1]) for row in surge]
+    changed = [i for i, (a, b) in enumerate(zip(surge, default, strict=True)) if a != b]
+    for i in changed:
+        assert surge[i][3] == "0" and default[i][3] == "1"
+        assert values[i] > max(values[:i]) or values[i] < min(values[:i])
+    return changed
+
+
+def test_a_count_series_alerts_as_the_surge_detector_does_plus_unprecedented_values() -> None:
+    changed = novelty_only_differences(count_series_csv())
+    assert len(changed) <= 1  # the day-5 surge is the series' record: the surge detector's raise or this one
 
 
 @pytest.mark.skipif(not NAB_TWEETS.is_dir(), reason="NAB data not on this machine")
-def test_a_realtweets_series_gives_exactly_todays_output() -> None:
+def test_a_realtweets_series_gives_exactly_todays_output_without_count_novelty() -> None:
     text = (NAB_TWEETS / "Twitter_volume_CRM.csv").read_text(encoding="utf-8")
-    assert output_digest(text) == "730554f382395c030a4dedec9a6a8c3aacafd863fa58a51d63795ba2228dddd1"
+    surge_output = detect_output(text, WITHOUT_NOVELTY)
+    digest = hashlib.sha256(surge_output.encode()).hexdigest()
+    assert digest == "730554f382395c030a4dedec9a6a8c3aacafd863fa58a51d63795ba2228dddd1"
+    assert 1 <= len(novelty_only_differences(text, surge_output)) <= 3  # new all-time highs the surge detector held back
+
+
+def test_an_all_time_low_of_a_count_series_alerts() -> None:
+    """A count series (a service's requests) that falls far below anything it ever did: the upward surge
+    detector cannot see it, the novelty test does."""
+    rng = random.Random(11)
+    detector = VolumeModeDetector(300)
+    alerts = []
+    for i in range(6 * 288):
+        mean = 200.0 * (1.0 + 0.3 * math.sin(2 * math.pi * i / 288))
+        if i >= 5 * 288:
+            mean = 3.0
+        value = float(max(0, round(rng.gauss(mean, 2.0 * math.sqrt(mean)))))
+        if detector.step(START + timedelta(minutes=5 * i), value).alert:
+            alerts.append(i)
+    assert detector.kind == "count"
+    assert 5 * 288 in alerts  # at once (earlier alerts, if any, are all-time highs of the noise)
 
 
 def test_a_fractional_row_turns_a_count_series_real_valued_for_good() -> None:
