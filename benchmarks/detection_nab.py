@@ -236,7 +236,7 @@ def leave_one_out(
     grid: dict[str, Scores], profile: str, group: Callable[[str], str] = lambda name: name
 ) -> tuple[dict[str, SeriesScore], dict[str, int]]:
     """Each series' score with the candidate whose normalised score is best on all the series of the *other*
-    groups (by default each series is its own group: leave-one-series-out; ``category`` gives
+    groups (by default each series is its own group: leave-one-series-out; ``category_of`` gives
     leave-one-category-out); and how often each candidate was chosen (per group)."""
     names = sorted(next(iter(grid.values())))
     held_out: dict[str, SeriesScore] = {}
@@ -250,7 +250,7 @@ def leave_one_out(
     return held_out, chosen
 
 
-def category(name: str) -> str:
+def category_of(name: str) -> str:
     return name.split("/")[0]
 
 
@@ -278,7 +278,11 @@ def main(argv: Sequence[str]) -> int:
             if any(scores[n]["standard"].perfect for n in members):
                 print(f"  {category:<18} {summary(scores, members)}")
     if args.grid:
-        for title, group in (("series", lambda name: name), ("category", category)):
+        groups: tuple[tuple[str, Callable[[str], str]], ...] = (
+            ("series", lambda name: name),
+            ("category", category_of),
+        )
+        for title, group in groups:
             print(f"leave-one-{title}-out (the candidate best on the other {title} scores the held-out one):")
             for profile in PROFILES:
                 held_out, chosen = leave_one_out(grid, profile, group)
@@ -287,9 +291,9 @@ def main(argv: Sequence[str]) -> int:
                 print(f"  {profile:>20}: whole corpus {figure:5.1f}, realTweets {tweet_figure:5.1f}  chosen {chosen}")
             held_out, _ = leave_one_out(grid, "standard", group)
             per_category = ", ".join(
-                f"{c} {normalised([held_out[n] for n in names if category(n) == c]):.1f}"
+                f"{c} {normalised([held_out[n] for n in names if category_of(n) == c]):.1f}"
                 for c in categories
-                if any(held_out[n].perfect for n in names if category(n) == c)
+                if any(held_out[n].perfect for n in names if category_of(n) == c)
             )
             print(f"  standard per category: {per_category}")
     return 0

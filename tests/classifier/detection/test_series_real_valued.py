@@ -142,7 +142,8 @@ def test_a_realtweets_series_gives_exactly_todays_output_without_count_novelty()
     surge_output = detect_output(text, WITHOUT_NOVELTY)
     digest = hashlib.sha256(surge_output.encode()).hexdigest()
     assert digest == "730554f382395c030a4dedec9a6a8c3aacafd863fa58a51d63795ba2228dddd1"
-    assert 1 <= len(novelty_only_differences(text, surge_output)) <= 3  # new all-time highs the surge detector held back
+    # New all-time highs the surge detector held back.
+    assert 1 <= len(novelty_only_differences(text, surge_output)) <= 3
 
 
 def test_an_all_time_low_of_a_count_series_alerts() -> None:
