@@ -66,6 +66,7 @@ def _real(**changes: float | int) -> VolumeModeSettings:
 CANDIDATES: dict[str, VolumeModeSettings] = {
     "default": DEFAULT,
     "counts: no novelty": replace(DEFAULT, count_novelty=False),
+    "counts: novelty from 2 spreads": replace(DEFAULT, count_novelty_min_z=2.0),
 }
 
 
@@ -172,7 +173,7 @@ def _novelty_of_counts(settings: VolumeModeSettings) -> object:
     """The part of the settings the count series' novelty alerts depend on (None without them)."""
     if not settings.count_novelty:
         return None
-    return replace(
+    return settings.count_novelty_min_z, replace(
         settings.real, record_days=0.0, record_factor=0.0, record_gap_rows=0, spike_z=0.0, shift_z=0.0, seasonal_z=0.0
     )
 

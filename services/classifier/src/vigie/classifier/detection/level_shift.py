@@ -90,8 +90,10 @@ class LevelShiftDetector:
         self.settings = settings
         self.rows_per_day = max(1, rows_per_day)
         self.state = LevelShiftState()
-        #: The novelty test's ratio on the last row (0 when not tested): the volume mode also reads it on counts.
+        #: The novelty test's ratio and the spike statistic (distance from the level in spreads) on the last row
+        #: (0 when not tested): the volume mode also reads them on counts.
         self.novelty = 0.0
+        self.spike_z = 0.0
 
     def step(self, value: float) -> tuple[float, bool]:
         """Account one row; returns (evidence ratio ``r``, whether this row alerts)."""
@@ -118,6 +120,7 @@ class LevelShiftDetector:
                 state.seasonal_rows += 1
             statistics = (abs(value - state.level) / scale, abs(fast - state.level) / scale, seasonal)
             ratio = self._against_records(statistics)
+            self.spike_z = statistics[0]
             self.novelty = self._novelty(value) if statistics[0] >= settings.novelty_min_z else 0.0
             ratio = max(ratio, self.novelty)
             clipped = value  # the warm-up learns from every row

@@ -144,13 +144,15 @@ class VolumeModeSettings:
     """Volume mode: the surge detector's settings for a count series, the level-shift detector's for a real-valued
     one, whether a count series must also be overdispersed (variance >= mean over its first day), whether its
     rows must lie on the grid of its interval, and whether a count series also alerts on an unprecedented value
-    (the level-shift detector's novelty test)."""
+    (the level-shift detector's novelty test) at least ``count_novelty_min_z`` spreads from its level (an all-time
+    high or low of a quiet count's noise, 2-3 spreads out in a few days of Poisson-like counts, is not news)."""
 
     count: DetectorSettings = VOLUME_SETTINGS
     real: LevelShiftSettings = REAL_VALUED_SETTINGS
     counts_overdispersed: bool = True
     counts_on_grid: bool = True
     count_novelty: bool = True
+    count_novelty_min_z: float = 4.0
 
 
 class VolumeModeDetector:
@@ -213,8 +215,10 @@ class VolumeModeDetector:
         range of every earlier row: the level-shift detector's novelty test), at most once per refractory."""
         novelty = self._real.novelty
         rows = self._real.state.rows
-        if novelty < 1.0 or (
-            self._last_novelty is not None and rows - self._last_novelty <= self.settings.real.refractory_rows
+        if (
+            novelty < 1.0
+            or self._real.spike_z < self.settings.count_novelty_min_z
+            or (self._last_novelty is not None and rows - self._last_novelty <= self.settings.real.refractory_rows)
         ):
             return count_step
         self._last_novelty = rows
