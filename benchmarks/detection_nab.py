@@ -6,7 +6,8 @@ Usage: ``.venv/bin/python benchmarks/detection_nab.py [DATA_DIR] [--grid] [-v]``
 Prints the normalised scores of the whole corpus, of the realTweets category on its own and of each category.
 ``--grid`` also scores the candidate settings of :data:`CANDIDATES` and a **leave-one-series-out** figure: for
 each series, the candidate with the best normalised score on the *other* series is chosen (per profile) and only
-the held-out series is scored with it; the held-out scores are summed like any corpus. A setting is worth keeping
+the held-out series is scored with it; the held-out scores are summed like any corpus. The same is printed
+**leave-one-category-out** (the candidate best on the other categories scores a whole held-out category). A setting is worth keeping
 only if it wins across the corpus, and the leave-one-out figure says what choosing it is worth on unseen series.
 
 A series that ``vigie detect-series`` rejects (one NAB series has negative values: the command reads counts)
@@ -37,7 +38,7 @@ import json
 import math
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -64,8 +65,8 @@ def _real(**changes: float | int) -> VolumeModeSettings:
 #: real-valued detector and the count test.
 CANDIDATES: dict[str, VolumeModeSettings] = {
     "default": DEFAULT,
-    "counts: any dispersion": replace(DEFAULT, counts_overdispersed=False),
-    "counts: off-grid rows too": replace(DEFAULT, counts_on_grid=False),
+    "counts: no novelty": replace(DEFAULT, count_novelty=False),
+    "counts: novelty from 2 spreads": replace(DEFAULT, count_novelty_min_z=2.0),
 }
 
 
@@ -73,13 +74,13 @@ def _grid() -> None:
     """One setting at a time around the default (a full product would take an hour)."""
     base = REAL_VALUED_SETTINGS
     values: dict[str, tuple[float, ...]] = {
-        "spike_z": (8.0, math.inf),
-        "shift_z": (2.5, 4.0),
-        "seasonal_z": (6.0, 12.0, math.inf),
-        "refractory_rows": (288,),
-        "level_rows": (36.0, 144.0, 288.0),
-        "spread_rows": (72.0, 1152.0),
-        "clip_z": (6.0,),
+        "record_days": (2.0, 8.0),
+        "record_factor": (0.0, 1.3, 2.0),
+        "novelty_margin": (0.05, math.inf),
+        "novelty_min_z": (0.0, 3.0),
+        "refractory_rows": (36, 144),
+        "spike_z": (8.0,),
+        "seasonal_z": (6.0,),
     }
     for name, options in values.items():
         for option in options:
@@ -162,16 +163,26 @@ def window_rows(timestamps: Sequence[datetime], windows: Sequence[Sequence[str]]
     return sorted(rows)
 
 
-#: Outputs of series decided to be counts, by (file, count settings, count test): the real-valued settings of a
-#: candidate cannot change them, so the grid runs the surge detector once per series.
-_COUNT_RUNS: dict[tuple[Path, object, bool, bool], tuple[list[datetime], list[bool], float]] = {}
+#: Outputs of series decided to be counts, by (file, count settings, count test, the real-valued settings the
+#: novelty test of counts reads): a candidate that changes only the other real-valued settings cannot change them,
+#: so the grid runs the surge detector once per series and novelty setting.
+_COUNT_RUNS: dict[tuple[Path, object, bool, bool, object], tuple[list[datetime], list[bool], float]] = {}
+
+
+def _novelty_of_counts(settings: VolumeModeSettings) -> object:
+    """The part of the settings the count series' novelty alerts depend on (None without them)."""
+    if not settings.count_novelty:
+        return None
+    return settings.count_novelty_min_z, replace(
+        settings.real, record_days=0.0, record_factor=0.0, record_gap_rows=0, spike_z=0.0, shift_z=0.0, seasonal_z=0.0
+    )
 
 
 def run_series(path: Path, settings: VolumeModeSettings | None = None) -> tuple[list[datetime], list[bool], float]:
     """Detections of ``vigie detect-series`` on one file, and the seconds it took (no detection at all, on
     the series' own timestamps, when the command rejects the series)."""
     settings = settings or DEFAULT
-    key = (path, settings.count, settings.counts_overdispersed, settings.counts_on_grid)
+    key = (path, settings.count, settings.counts_overdispersed, settings.counts_on_grid, _novelty_of_counts(settings))
     if key in _COUNT_RUNS:
         return _COUNT_RUNS[key]
     began = time.perf_counter()
@@ -222,18 +233,26 @@ def summary(scores: Scores, names: Sequence[str]) -> str:
     return " / ".join(f"{normalised([scores[n][p] for n in names]):5.1f}" for p in PROFILES)
 
 
-def leave_one_out(grid: dict[str, Scores], profile: str) -> tuple[dict[str, SeriesScore], dict[str, int]]:
-    """Each series' score with the candidate whose normalised score is best on all the *other* series; and how
-    often each candidate was chosen."""
+def leave_one_out(
+    grid: dict[str, Scores], profile: str, group: Callable[[str], str] = lambda name: name
+) -> tuple[dict[str, SeriesScore], dict[str, int]]:
+    """Each series' score with the candidate whose normalised score is best on all the series of the *other*
+    groups (by default each series is its own group: leave-one-series-out; ``category_of`` gives
+    leave-one-category-out); and how often each candidate was chosen (per group)."""
     names = sorted(next(iter(grid.values())))
     held_out: dict[str, SeriesScore] = {}
     chosen: dict[str, int] = {}
-    for name in names:
-        others = [n for n in names if n != name]
+    for held in sorted({group(n) for n in names}):
+        others = [n for n in names if group(n) != held]
         best = max(grid, key=lambda c: normalised([grid[c][n][profile] for n in others]))
         chosen[best] = chosen.get(best, 0) + 1
-        held_out[name] = grid[best][name][profile]
+        for name in (n for n in names if group(n) == held):
+            held_out[name] = grid[best][name][profile]
     return held_out, chosen
+
+
+def category_of(name: str) -> str:
+    return name.split("/")[0]
 
 
 def main(argv: Sequence[str]) -> int:
@@ -260,12 +279,24 @@ def main(argv: Sequence[str]) -> int:
             if any(scores[n]["standard"].perfect for n in members):
                 print(f"  {category:<18} {summary(scores, members)}")
     if args.grid:
-        print("leave-one-series-out (the candidate best on the other series scores the held-out one):")
-        for profile in PROFILES:
-            held_out, chosen = leave_one_out(grid, profile)
-            figure = normalised(list(held_out.values()))
-            tweet_figure = normalised([held_out[n] for n in tweets]) if tweets else math.nan
-            print(f"  {profile:>20}: whole corpus {figure:5.1f}, realTweets {tweet_figure:5.1f}  chosen {chosen}")
+        groups: tuple[tuple[str, Callable[[str], str]], ...] = (
+            ("series", lambda name: name),
+            ("category", category_of),
+        )
+        for title, group in groups:
+            print(f"leave-one-{title}-out (the candidate best on the other {title} scores the held-out one):")
+            for profile in PROFILES:
+                held_out, chosen = leave_one_out(grid, profile, group)
+                figure = normalised(list(held_out.values()))
+                tweet_figure = normalised([held_out[n] for n in tweets]) if tweets else math.nan
+                print(f"  {profile:>20}: whole corpus {figure:5.1f}, realTweets {tweet_figure:5.1f}  chosen {chosen}")
+            held_out, _ = leave_one_out(grid, "standard", group)
+            per_category = ", ".join(
+                f"{c} {normalised([held_out[n] for n in names if category_of(n) == c]):.1f}"
+                for c in categories
+                if any(held_out[n].perfect for n in names if category_of(n) == c)
+            )
+            print(f"  standard per category: {per_category}")
     return 0
 
 

@@ -142,13 +142,17 @@ REAL_VALUED_SETTINGS = LevelShiftSettings()
 @dataclass(frozen=True, slots=True)
 class VolumeModeSettings:
     """Volume mode: the surge detector's settings for a count series, the level-shift detector's for a real-valued
-    one, whether a count series must also be overdispersed (variance >= mean over its first day) and whether its
-    rows must lie on the grid of its interval."""
+    one, whether a count series must also be overdispersed (variance >= mean over its first day), whether its
+    rows must lie on the grid of its interval, and whether a count series also alerts on an unprecedented value
+    (the level-shift detector's novelty test) at least ``count_novelty_min_z`` spreads from its level (an all-time
+    high or low of a quiet count's noise, 2-3 spreads out in a few days of Poisson-like counts, is not news)."""
 
     count: DetectorSettings = VOLUME_SETTINGS
     real: LevelShiftSettings = REAL_VALUED_SETTINGS
     counts_overdispersed: bool = True
     counts_on_grid: bool = True
+    count_novelty: bool = True
+    count_novelty_min_z: float = 4.0
 
 
 class VolumeModeDetector:
@@ -164,6 +168,9 @@ class VolumeModeDetector:
     Until then the surge detector's verdicts are reported (it is warming up: it raises nothing). A count series
     gets exactly the surge detector's output. Both detectors learn from the start (the surge detector only while
     the series may still be a count), so a series that turns out real-valued has a warm level-shift detector.
+    With ``count_novelty`` a count row also alerts when its value is unprecedented (the level-shift detector's
+    novelty test: beyond the range of every earlier row), which the upward surge detector may hold back (a new
+    record below its "unprecedented over 14 days" sums) or cannot see (an all-time low: a service that stops).
     """
 
     def __init__(self, interval_seconds: int, settings: VolumeModeSettings | None = None) -> None:
@@ -177,6 +184,7 @@ class VolumeModeDetector:
         self._rows = 0
         self._sum = 0.0
         self._sum_squares = 0.0
+        self._last_novelty: int | None = None
 
     def step(self, timestamp: datetime, value: float) -> SeriesStep:
         """Account the row of the interval starting at ``timestamp`` (aware; rows in time order)."""
@@ -198,7 +206,24 @@ class VolumeModeDetector:
                 self.kind = "real"
         if self.kind == "real" or count_step is None:
             return SeriesStep(round(ratio / (ratio + 1.0), 6), real_alert, ("raised",) if real_alert else ())
+        if self.kind == "count" and self.settings.count_novelty and not count_step.alert:
+            return self._with_novelty(count_step)
         return count_step
+
+    def _with_novelty(self, count_step: SeriesStep) -> SeriesStep:
+        """A count row the surge detector does not alert on alerts when its value is unprecedented (beyond the
+        range of every earlier row: the level-shift detector's novelty test), at most once per refractory."""
+        novelty = self._real.novelty
+        rows = self._real.state.rows
+        if (
+            novelty < 1.0
+            or self._real.spike_z < self.settings.count_novelty_min_z
+            or (self._last_novelty is not None and rows - self._last_novelty <= self.settings.real.refractory_rows)
+        ):
+            return count_step
+        self._last_novelty = rows
+        score = max(count_step.anomaly_score, round(novelty / (novelty + 1.0), 6))
+        return SeriesStep(score, True, (*count_step.transitions, "novel"))
 
     def _looks_like_counts(self) -> bool:
         if not self.settings.counts_overdispersed:
