@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
+from typing import Generic, TypeVar
 
 from vigie.collector.items import Batch, Cursor
 from vigie.runtime.clock import Clock
 from vigie.schemas import SourceKind
+
+Query = TypeVar("Query")
 
 
 class Source(ABC):
@@ -64,3 +67,29 @@ class PollingSource(Source):
         while True:
             yield await self.poll()
             await self.clock.sleep(self.interval_s)
+
+
+class QueryPollingSource(PollingSource, Generic[Query]):
+    """A polling source that runs several queries, each resuming from its own ``since`` mark.
+
+    The cursor is ``{"since": {key: mark}}``; subclasses read one query in :meth:`_read_query`, add what they
+    found to the batch and move ``self._since[key]`` forward.
+    """
+
+    queries: tuple[Query, ...]
+    _since: dict[str, str]
+
+    def restore(self, cursor: Cursor | None) -> None:
+        since = (cursor or {}).get("since", {})
+        self._since = {str(k): str(v) for k, v in since.items()} if isinstance(since, dict) else {}
+
+    async def poll(self) -> Batch:
+        batch = Batch()
+        for query in self.queries:
+            await self._read_query(batch, query)
+        batch.cursor = {"since": dict(self._since)}
+        return batch
+
+    @abstractmethod
+    async def _read_query(self, batch: Batch, query: Query) -> None:
+        """Read one query from its ``since`` mark into ``batch``."""

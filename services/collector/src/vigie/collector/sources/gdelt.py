@@ -32,9 +32,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from vigie.collector.items import Batch, CollectedItem, Cursor, RejectedInput
+from vigie.collector.items import Batch, CollectedItem, RejectedInput
 from vigie.collector.sources import payload
-from vigie.collector.sources.base import PollingSource
+from vigie.collector.sources.base import QueryPollingSource
 from vigie.collector.sources.http_fetch import fetch
 from vigie.runtime.clock import Clock
 
@@ -154,7 +154,7 @@ def _seen_key(article: Any) -> str:
         return ""
 
 
-class GdeltSource(PollingSource):
+class GdeltSource(QueryPollingSource[TerritoryQuery]):
     """Articles of the world's online press naming the territories (see the module docstring)."""
 
     kind = "gdelt"
@@ -186,17 +186,6 @@ class GdeltSource(PollingSource):
         self.name = name
         self._since: dict[str, str] = {}
         self._next_request_at = 0.0
-
-    def restore(self, cursor: Cursor | None) -> None:
-        since = (cursor or {}).get("since", {})
-        self._since = {str(k): str(v) for k, v in since.items()} if isinstance(since, dict) else {}
-
-    async def poll(self) -> Batch:
-        batch = Batch()
-        for query in self.queries:
-            await self._read_query(batch, query)
-        batch.cursor = {"since": dict(self._since)}
-        return batch
 
     async def _request(self, params: dict[str, str]) -> Any:
         """One request, no sooner than ``min_gap_s`` after the previous one: the parsed JSON, or

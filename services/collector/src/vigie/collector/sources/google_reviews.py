@@ -35,7 +35,7 @@ from vigie.collector.items import Batch, CollectedItem, Cursor, RejectedInput
 from vigie.collector.sources import payload
 from vigie.collector.sources.base import PollingSource
 from vigie.collector.sources.graph_api import graph_time
-from vigie.collector.sources.http_fetch import fetch
+from vigie.collector.sources.http_fetch import fetch, oauth_access_token
 from vigie.collector.sources.time_cursor import TimeCursor
 from vigie.runtime.clock import Clock
 
@@ -116,12 +116,7 @@ class GoogleReviewsSource(PollingSource):
                 f"{self.name}: the OAuth refresh token was refused (HTTP {response.status_code}): authorise Vigie "
                 "again for the Google account with the business.manage scope and update the secret",
             )
-        try:
-            data = payload.loads(body)
-            token = str(data["access_token"])
-            expires_in = float(data.get("expires_in", 3600))
-        except (ValueError, KeyError, TypeError) as exc:
-            raise FetchError("auth", f"token endpoint answered without a token: {exc!r}") from None
+        token, expires_in = oauth_access_token(body)
         self._token, self._token_expires = token, self.clock.time() + expires_in
         return token
 

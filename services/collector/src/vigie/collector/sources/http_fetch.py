@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 
 from vigie.collector.errors import FetchError
+from vigie.collector.sources import payload
 from vigie.runtime.retry_after import parse_retry_after
 
 #: Largest body a source reads; larger answers are abandoned (reason ``oversize``).
@@ -46,3 +47,13 @@ async def fetch(
         raise FetchError("timeout", f"{method} {url}: {type(exc).__name__}") from None
     except httpx.HTTPError as exc:
         raise FetchError("connection", f"{method} {url}: {type(exc).__name__}: {exc}") from None
+
+
+def oauth_access_token(body: bytes) -> tuple[str, float]:
+    """The ``access_token`` of an OAuth token endpoint's JSON answer and its lifetime in seconds
+    (``expires_in``, one hour when absent); :class:`FetchError` ``auth`` when the answer holds no token."""
+    try:
+        data = payload.loads(body)
+        return str(data["access_token"]), float(data.get("expires_in", 3600))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise FetchError("auth", f"token endpoint answered without a token: {exc!r}") from None

@@ -18,7 +18,7 @@ from vigie.collector.errors import FetchError
 from vigie.collector.items import Batch, CollectedItem, Cursor, RejectedInput
 from vigie.collector.sources import payload
 from vigie.collector.sources.base import PollingSource
-from vigie.collector.sources.http_fetch import fetch
+from vigie.collector.sources.http_fetch import fetch, oauth_access_token
 from vigie.collector.sources.markdown_text import markdown_to_text
 from vigie.collector.sources.rate_limit import RateLimitGate
 from vigie.runtime.clock import Clock
@@ -97,12 +97,7 @@ class RedditSource(PollingSource):
             auth=(self._client_id, self._client_secret),
             headers={"User-Agent": self.user_agent},
         )
-        try:
-            data = payload.loads(body)
-            token = str(data["access_token"])
-            expires_in = float(data.get("expires_in", 3600))
-        except (ValueError, KeyError, TypeError) as exc:
-            raise FetchError("auth", f"token endpoint answered without a token: {exc!r}") from None
+        token, expires_in = oauth_access_token(body)
         self._token, self._token_expires = token, self.clock.time() + expires_in
         return token
 

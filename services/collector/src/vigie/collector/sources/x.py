@@ -28,9 +28,9 @@ from typing import Any
 import httpx
 
 from vigie.collector.errors import FetchError
-from vigie.collector.items import Batch, CollectedItem, Cursor, RejectedInput
+from vigie.collector.items import Batch, CollectedItem, RejectedInput
 from vigie.collector.sources import payload
-from vigie.collector.sources.base import PollingSource
+from vigie.collector.sources.base import QueryPollingSource
 from vigie.collector.sources.http_fetch import fetch
 from vigie.runtime.clock import Clock
 
@@ -60,7 +60,7 @@ def build_queries(terms: tuple[str, ...], hashtags: tuple[str, ...], suffix: str
     return [(f"({' OR '.join(g)})" if len(g) > 1 else g[0]) + tail for g in groups]
 
 
-class XSource(PollingSource):
+class XSource(QueryPollingSource[str]):
     """Recent-search queries of the X API v2 (see the module docstring)."""
 
     kind = "x"
@@ -91,17 +91,6 @@ class XSource(PollingSource):
 
     def __repr__(self) -> str:
         return f"XSource(name={self.name!r}, bearer_token=***)"
-
-    def restore(self, cursor: Cursor | None) -> None:
-        since = (cursor or {}).get("since", {})
-        self._since = {str(k): str(v) for k, v in since.items()} if isinstance(since, dict) else {}
-
-    async def poll(self) -> Batch:
-        batch = Batch()
-        for query in self.queries:
-            await self._read_query(batch, query)
-        batch.cursor = {"since": dict(self._since)}
-        return batch
 
     def _observe(self, headers: httpx.Headers) -> float | None:
         """Seconds until ``x-rate-limit-reset`` (None when absent); waits are scheduled when none remain."""
