@@ -40,6 +40,7 @@ from vigie.collector.metrics import CollectorMetrics
 from vigie.collector.pipeline import MentionPipeline
 from vigie.collector.sources import payload
 from vigie.collector.sources.graph_api import graph_time
+from vigie.collector.webhook import read_bounded_body
 from vigie.schemas import SourceKind
 
 log = logging.getLogger(__name__)
@@ -117,15 +118,7 @@ class MetaWebhook:
         return web.Response(text=challenge, content_type="text/plain")
 
     async def _read(self, request: web.Request) -> bytes | None:
-        if request.content_length is not None and request.content_length > self.max_body_bytes:
-            return None
-        body = await request.content.read(self.max_body_bytes + 1)
-        while len(body) <= self.max_body_bytes:
-            chunk = await request.content.read(self.max_body_bytes + 1 - len(body))
-            if not chunk:
-                break
-            body += chunk
-        return body if len(body) <= self.max_body_bytes else None
+        return await read_bounded_body(request, self.max_body_bytes)
 
     async def handle(self, request: web.Request) -> web.Response:
         body = await self._read(request)

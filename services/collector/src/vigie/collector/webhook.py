@@ -65,6 +65,20 @@ def signed_headers(body: bytes, secret: bytes, timestamp: int) -> dict[str, str]
     return {TIMESTAMP_HEADER: str(timestamp), SIGNATURE_HEADER: sign(body, secret, timestamp)}
 
 
+async def read_bounded_body(request: web.Request, max_bytes: int) -> bytes | None:
+    """The request body, or None when it is longer than ``max_bytes`` (read no further than one byte past
+    the limit, whatever Content-Length claims)."""
+    if request.content_length is not None and request.content_length > max_bytes:
+        return None
+    body = await request.content.read(max_bytes + 1)
+    while len(body) <= max_bytes:
+        chunk = await request.content.read(max_bytes + 1 - len(body))
+        if not chunk:
+            break
+        body += chunk
+    return body if len(body) <= max_bytes else None
+
+
 class WebhookIngest:
     """The ingest endpoint; at least one credential must be configured (the endpoint is never open)."""
 
@@ -142,15 +156,7 @@ class WebhookIngest:
         return None
 
     async def _read(self, request: web.Request) -> bytes | None:
-        if request.content_length is not None and request.content_length > self.max_body_bytes:
-            return None
-        body = await request.content.read(self.max_body_bytes + 1)
-        while len(body) <= self.max_body_bytes:
-            chunk = await request.content.read(self.max_body_bytes + 1 - len(body))
-            if not chunk:
-                break
-            body += chunk
-        return body if len(body) <= self.max_body_bytes else None
+        return await read_bounded_body(request, self.max_body_bytes)
 
     def _reject(self, body: bytes, reason: str) -> RejectedInput:
         return RejectedInput("webhook", self.instance, "validation", reason, body)
