@@ -7,12 +7,13 @@ records older than ``clock - allowed_lateness`` are late (the caller counts and 
 Evaluation happens at the clock, against the expectation for the *elapsed* part of the current bucket plus
 whole trailing buckets, in each test window (``window_buckets``: a short one for sudden surges, longer ones
 for build-ups); the most significant window decides. This is what makes the alert fire on the record that
-makes the surge significant rather than at the end of a bucket. Windows may need different significance to
+makes the surge significant rather than at the end of a bucket. In mention mode the expectation is share-aware:
+never below the negatives the window's other mentions imply at the baseline share (see :func:`volume_swing`). Windows may need different significance to
 raise (``window_raise_scores``: a long window's sums average bursts out, so its tail is closer to the count
 model's); with no incident open, the window furthest above its own threshold decides.
 
 Lifecycle of the one incident a series may have open at a time:
-``raised`` (significant, above the minimum volume, share test passed) -> ``escalated`` (severity up) or
+``raised`` (significant, above the minimum volume, share test passed if it gates) -> ``escalated`` (severity up) or
 ``updated`` (rate-limited, material growth of the negatives) -> ``resolved`` once no evaluation reached the
 sustain score for ``hold_quiet_seconds`` (event time of the resolution: last active time + hold). Flap damping:
 shortly after a resolution, raising again needs more significance.
