@@ -113,7 +113,11 @@ def test_one_mention_dated_2099_before_the_day_changes_no_alert(
     first = demo_day[0]
     poisoned = [hostile("saint-malo", FAR_FUTURE, first.collected_at, 1), *demo_day]
     backtest = Backtest(territories, *models)
-    assert signature(backtest.run(poisoned)) == signature(reference)
+    events = list(backtest.run(poisoned))
+    # The clamped mention counts (as one posted when it was collected): it teaches the baseline share that the
+    # count tests use, so a later step may move by seconds; the incidents, transitions and severities may not.
+    assert [s[:3] for s in signature(events)] == [s[:3] for s in signature(reference)]
+    assert all(abs(e.event_time - r.event_time) <= timedelta(minutes=1) for e, r in zip(events, reference, strict=True))
     assert backtest.totals.clamped == 1
 
 

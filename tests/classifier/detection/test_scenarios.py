@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 from collections import Counter
+from dataclasses import replace
 from datetime import timedelta
 from types import ModuleType
 from typing import Any
@@ -91,11 +92,24 @@ def test_a_festival_buzz_is_not_a_crisis(sc: ModuleType) -> None:
     buzz = sc.background("saint-malo", 1, 60, shape=sc.daily_rhythm, start=sc.START + timedelta(days=14), seed=7)
     stream = sc.merged(normal, buzz)
     assert not sc.run(stream, sc.config(town))
-    # The share test alone is enough (it sees no shift). The calendar (x5) alone is not: the day ran at ten times
-    # the usual volume, twice what the calendar expected, which a count test rightly finds significant.
+    # The share alone is enough: the count tests expect the negatives the buzz's other mentions imply at the
+    # usual share. The calendar (x5) alone is not: the day ran at ten times the usual volume, twice what the
+    # calendar expected, which a count test blind to the share rightly finds significant.
     assert not sc.run(stream, sc.config(sc.territory("saint-malo")))
-    # Without both, the same buzz would look like a surge of negative posts.
-    assert raised(sc.run(stream, sc.config(sc.territory("saint-malo")), DetectorSettings(min_share_score=0.0)))
+    # Without both, the same buzz would look like a surge of negative posts; the share gate of old blocked it too.
+    blind = DetectorSettings(share_conditioned_counts=False)
+    assert raised(sc.run(stream, sc.config(sc.territory("saint-malo")), blind))
+    assert not sc.run(stream, sc.config(sc.territory("saint-malo")), replace(blind, min_share_score=2.0))
+
+
+def test_a_crisis_during_a_buzz_is_raised(sc: ModuleType) -> None:
+    normal = sc.background("saint-malo", 14, 6, shape=sc.daily_rhythm)
+    buzz = sc.background("saint-malo", 1, 60, shape=sc.daily_rhythm, start=sc.START + timedelta(days=14), seed=7)
+    onset = sc.START + timedelta(days=14, hours=14)
+    crisis = sc.burst("saint-malo", onset, 60, 20)
+    # The buzz raises what the count tests expect, not so far that its own negatives' surge goes unseen.
+    [first] = raised(sc.run(sc.merged(normal, buzz, crisis), sc.config(sc.territory("saint-malo"))))
+    assert onset <= first.event_time <= onset + timedelta(minutes=20)
 
 
 def test_night_time_noise_in_a_village_is_below_the_minimum_volume(sc: ModuleType) -> None:

@@ -34,9 +34,16 @@ class DetectorSettings:
     #: Minimum absolute volume: reach-weighted negative mentions in the test window needed to raise.
     min_negative: float = 5.0
     #: Significance needed to raise an incident (-log10 p of the negative-binomial upper tail).
-    raise_score: float = 6.0
-    #: Significance of the negative share (vs the baseline share) also needed to raise, in mention mode.
-    min_share_score: float = 2.0
+    raise_score: float = 4.5
+    #: Significance of the negative share (vs the baseline share) also needed to raise, in mention mode (0: no
+    #: such gate; the share enters the count tests instead, see ``share_conditioned_counts``).
+    min_share_score: float = 0.0
+    #: Mention mode: the count tests expect at least the negatives that the non-negative mentions observed in
+    #: their window imply at the baseline share (``share0 / (1 - share0)`` per non-negative one), and the CUSUM
+    #: scales each bucket's expectation by its hour's volume swing measured the same way: a surge of the whole
+    #: volume (an ordinary busy hour, a buzz, a news story) is discounted in the significance itself rather than
+    #: by a share gate, and a crisis is not held back by a small window's share.
+    share_conditioned_counts: bool = True
     #: While an incident is open, an evaluation at or above this score keeps it active.
     sustain_score: float = 2.0
     #: An incident resolves after this long without an active evaluation (quiet hold).
@@ -98,7 +105,7 @@ class DetectorSettings:
     #: against the baseline, summed over buckets (reset at 0 from below); it raises at ``cusum_raise_score``
     #: (in -log10 units: ``h = score x ln 10`` nats), beside the windowed tests.
     cusum_ratio: float = 4.0
-    cusum_raise_score: float = 6.0
+    cusum_raise_score: float = 5.0
     #: Reach weight of a negative mention: 1 + log10(1 + followers / reach_scale_followers).
     reach_scale_followers: float = 1000.0
     #: Severity: major needs both thresholds, critical both of its own; or reach alone makes it major.

@@ -7,12 +7,13 @@ records older than ``clock - allowed_lateness`` are late (the caller counts and 
 Evaluation happens at the clock, against the expectation for the *elapsed* part of the current bucket plus
 whole trailing buckets, in each test window (``window_buckets``: a short one for sudden surges, longer ones
 for build-ups); the most significant window decides. This is what makes the alert fire on the record that
-makes the surge significant rather than at the end of a bucket. Windows may need different significance to
+makes the surge significant rather than at the end of a bucket. In mention mode the expectation is share-aware:
+never below the negatives the window's other mentions imply at the baseline share (see :func:`volume_swing`). Windows may need different significance to
 raise (``window_raise_scores``: a long window's sums average bursts out, so its tail is closer to the count
 model's); with no incident open, the window furthest above its own threshold decides.
 
 Lifecycle of the one incident a series may have open at a time:
-``raised`` (significant, above the minimum volume, share test passed) -> ``escalated`` (severity up) or
+``raised`` (significant, above the minimum volume, share test passed if it gates) -> ``escalated`` (severity up) or
 ``updated`` (rate-limited, material growth of the negatives) -> ``resolved`` once no evaluation reached the
 sustain score for ``hold_quiet_seconds`` (event time of the resolution: last active time + hold). Flap damping:
 shortly after a resolution, raising again needs more significance.
@@ -95,6 +96,15 @@ class Decision:
     evaluation: Evaluation
 
 
+def volume_swing(others: float, expected_negative: float, share0: float) -> float:
+    """How far a window's volume ran above the baseline, as its ``others`` (non-negative) mentions measure it:
+    ``max(1, odds0 x others / expected_negative)`` with ``odds0 = share0 / (1 - share0)``, i.e. the count test
+    expects at least the negatives those others imply at the baseline share (1 when nothing was expected)."""
+    if expected_negative <= 0.0:
+        return 1.0
+    return max(1.0, share0 / (1.0 - share0) * others / expected_negative)
+
+
 def incident_id(key: str, opened_at: float) -> str:
     return f"{key}:negative_surge:{datetime.fromtimestamp(opened_at, UTC):%Y%m%dT%H%MZ}"
 
@@ -121,6 +131,7 @@ class SurgeDetector:
         self._reestimated = settings.reestimated_windows
         self._peaked = settings.unprecedented_windows
         self._cusum = settings.cusum_ratio > 1.0
+        self._conditioned = share_test and settings.share_conditioned_counts
         self._log_ratio = math.log(settings.cusum_ratio) if self._cusum else 0.0
         #: The CUSUM is held at its raise threshold (in nats): past it, more evidence says nothing new, and a
         #: statistic left to climb through a long crisis would take hours to drain after it ended, holding the
@@ -249,9 +260,20 @@ class SurgeDetector:
         negative = rg.counts(ring, bucket)[0]
         mean = self.expected_in(state, bucket) * elapsed
         base = state["base"]
+        if self._conditioned:
+            mean *= self._hour_swing(state, bucket, elapsed)
         phi = max(bl.dispersion(base, self.settings), bl.level_uncertainty(base, self.settings))
         ratio = self.settings.cusum_ratio
         return (negative * self._log_ratio - (ratio - 1.0) * mean) / (1.0 + phi * mean)
+
+    def _hour_swing(self, state: State, bucket: int, elapsed: float) -> float:
+        """The volume swing of the longest test window ending with ``bucket`` (its ``elapsed`` fraction), as its
+        non-negative mentions measure it: see :func:`volume_swing`."""
+        ring = state["ring"]
+        width = self.settings.longest_window
+        negative, total, _ = rg.window(ring, bucket, width)
+        expected = rg.expected_window(ring, bucket, width) - self.expected_in(state, bucket) * (1.0 - elapsed)
+        return volume_swing(total - negative, expected, bl.baseline_share(state["base"], self.settings))
 
     def cusum(self, state: State) -> float:
         """The CUSUM at the clock, in nats: the closed buckets' value carried over the open ones."""
@@ -343,6 +365,8 @@ class SurgeDetector:
             phi = max(bl.window_dispersion(base, index, settings), uncertainty)
             negative, total, weighted, expected = sums[index]
             mean = max(expected - unelapsed, 1e-9)
+            if self._conditioned:
+                mean *= volume_swing(total - negative, mean, share0)
             score = negative_binomial_score(negative, mean, phi)
             if weighted > negative:
                 # The largest single post counts as an ordinary one: one account never makes a surge alone.
@@ -369,6 +393,8 @@ class SurgeDetector:
             ):
                 negative, total, weighted, expected = sums[-1]
                 mean = max(expected - unelapsed, 1e-9)
+                if self._conditioned:
+                    mean *= volume_swing(total - negative, mean, share0)
                 best = Evaluation(
                     negative, mean, min(score, 100.0), weighted, total, 0.0, share0, 0.0, threshold, self.widths[-1]
                 )
