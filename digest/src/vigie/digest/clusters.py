@@ -54,6 +54,12 @@ def distinct_authors(bitmap: list[int]) -> int:
     return round(-_BITMAP_BITS * math.log(zeros / _BITMAP_BITS))
 
 
+def author_count(row: Row) -> int:
+    """The distinct authors of a cluster, as reported: the estimate, never more than the cluster's copies."""
+    size: int = row[SIZE]
+    return min(size, distinct_authors(row[AUTHORS]))
+
+
 def new_row(key: str, epoch: float, representative: Row) -> Row:
     """An empty cluster of signature ``key`` (count its first post with :func:`count_post`)."""
     return [key, 0, [0] * (_BITMAP_BITS // 32), epoch, epoch, [], False, representative]

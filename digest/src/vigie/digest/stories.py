@@ -108,7 +108,7 @@ def _story(row: cl.Row) -> DigestStory:
         sentiment=representative[SENTIMENT],
         reach=representative[REACH],
         size=row[cl.SIZE],
-        authors=min(row[cl.SIZE], cl.distinct_authors(row[cl.AUTHORS])),
+        authors=cl.author_count(row),
         campaign=row[cl.CAMPAIGN],
         first_published_at=datetime.fromtimestamp(row[cl.FIRST], UTC),
     )

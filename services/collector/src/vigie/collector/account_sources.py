@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 
 import httpx
+from pydantic import SecretStr
 
 from vigie.collector.items import CollectedItem, RejectedInput
 from vigie.collector.meta_webhook import MetaWebhook
@@ -38,10 +39,8 @@ def build_account_sources(
     if config.meta is not None:
         api_url = str(config.meta.api_url)
         for page in config.meta.pages:
-            key = page.token_key or page.territory
-            token = settings.meta_tokens.get(key)
+            token = _meta_token(settings, page.token_key or page.territory, f"facebook page {page.page_id}")
             if token is None:
-                log.warning("facebook page %s skipped: no token in VIGIE_COLLECTOR_META_TOKENS[%s]", page.page_id, key)
                 continue
             sources.append(
                 FacebookPageSource(
@@ -58,12 +57,10 @@ def build_account_sources(
                 )
             )
         for account in config.meta.instagram:
-            key = account.token_key or account.territory
-            token = settings.meta_tokens.get(key)
+            token = _meta_token(
+                settings, account.token_key or account.territory, f"instagram account {account.ig_user_id}"
+            )
             if token is None:
-                log.warning(
-                    "instagram account %s skipped: no token in VIGIE_COLLECTOR_META_TOKENS[%s]", account.ig_user_id, key
-                )
                 continue
             sources.append(
                 InstagramAccountSource(
@@ -101,6 +98,14 @@ def build_account_sources(
     for google_account in config.google_reviews:
         sources += _google(google_account, settings, client, clock)
     return sources
+
+
+def _meta_token(settings: CollectorSettings, key: str, what: str) -> SecretStr | None:
+    """The page token under ``key``, or None with a warning naming the setting to fill (the source is skipped)."""
+    token = settings.meta_tokens.get(key)
+    if token is None:
+        log.warning("%s skipped: no token in VIGIE_COLLECTOR_META_TOKENS[%s]", what, key)
+    return token
 
 
 def _google(

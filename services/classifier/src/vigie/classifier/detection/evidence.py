@@ -289,7 +289,7 @@ def _cluster(row: cl.Row) -> PostCluster:
         source=representative[_SOURCE],
         reach=representative[_REACH],
         size=row[cl.SIZE],
-        authors=min(row[cl.SIZE], cl.distinct_authors(row[cl.AUTHORS])),
+        authors=cl.author_count(row),
         campaign=row[cl.CAMPAIGN],
         first_published_at=datetime.fromtimestamp(row[cl.FIRST], UTC),
     )
