@@ -19,7 +19,7 @@ $(TOOLS)/bin/uv:
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv
 
-$(VENV)/.installed: pyproject.toml uv.lock schemas/pyproject.toml runtime/pyproject.toml digest/pyproject.toml \
+$(VENV)/.installed: pyproject.toml uv.lock schemas/pyproject.toml runtime/pyproject.toml text/pyproject.toml digest/pyproject.toml \
 		services/collector/pyproject.toml services/classifier/pyproject.toml services/notifier/pyproject.toml demo/pyproject.toml \
 		| $(if $(filter $(TOOLS)/bin/uv,$(UV)),$(TOOLS)/bin/uv)
 	$(UV) sync --locked --all-packages
@@ -61,7 +61,7 @@ install-browser: ## chromium and chromedriver, for the incident page's browser t
 lint: install ## ruff and mypy --strict
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy schemas/src runtime/src digest/src services/collector/src services/classifier/src services/notifier/src demo/src $(wildcard benchmarks/*.py)
+	$(VENV)/bin/mypy schemas/src runtime/src text/src digest/src services/collector/src services/classifier/src services/notifier/src demo/src $(wildcard benchmarks/*.py)
 
 test: lint install-tools ## lint, then the whole pytest suite on every core (integration tests start their own broker)
 	$(VENV)/bin/pytest -n auto --dist loadscope

@@ -79,13 +79,14 @@ def test_email_has_cid_charts_and_a_text_part(digest: DigestEvent) -> None:
 
 @pytest.mark.parametrize("build", [slack_payload, teams_payload])
 @pytest.mark.parametrize("language", ["fr", "en"])
-def test_chat_payloads_neutralise_pings_and_links(digest: DigestEvent, build: object, language: str) -> None:
+def test_chat_payloads_carry_no_ping_or_link(digest: DigestEvent, build: object, language: str) -> None:
     payload = build(digest, Locale(language))  # type: ignore[operator]
     document = json.dumps(payload, ensure_ascii=False)
     assert "<!channel>" not in document and "<@U123>" not in document and "<script>" not in document
     assert not re.search(r"@here\b", document)
     assert "https://evil" not in document and "evil.example" not in document
-    assert "&lt;!channel&gt;" in document  # still readable, but inert
+    # Still readable, but inert: Slack's own escapes, Teams' look-alike angle brackets.
+    assert ("&lt;!\u2060channel&gt;" if build is slack_payload else "‹!\u2060channel›") in document
     assert ("Image de Saint-Malo" if language == "fr" else "Saint-Malo's image") in document
 
 
@@ -94,7 +95,7 @@ def test_slack_payload_shape(digest: DigestEvent) -> None:
     assert payload["unfurl_links"] is False and payload["unfurl_media"] is False
     assert [block["type"] for block in payload["blocks"]] == ["header", "section", "context"]
     section = payload["blocks"][1]["text"]["text"]
-    assert "• 21 mentions (-30%)" in section and "Ambassadors: @alice (3)" in section
+    assert "• 21 mentions (-30%)" in section and "Ambassadors: @\u2060alice (3)" in section  # no ping
 
 
 def test_unknown_language_is_refused() -> None:

@@ -1,7 +1,8 @@
 """The workspace's package boundaries, read from the source and the lock file (no import, no install).
 
 - No module of a service imports another service: what two services share lives in ``vigie-schemas``,
-  ``vigie-runtime`` or ``vigie-digest``.
+  ``vigie-runtime``, ``vigie-text`` or ``vigie-digest``.
+- The text package (escaping of untrusted text, locale) imports only the standard library and markupsafe.
 - The pure digest package imports no service, no Kafka client, faust or HTTP library.
 - The notifier's locked dependencies (``uv.lock``, runtime dependencies only) contain neither faust, the
   sentence encoder, the language identifier nor the classifier; numpy reaches it only through matplotlib
@@ -11,6 +12,7 @@
 from __future__ import annotations
 
 import ast
+import sys
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
@@ -64,6 +66,16 @@ def test_the_notifier_does_not_import_the_classifier() -> None:
 def test_the_digest_package_is_pure() -> None:
     forbidden = (*(f"vigie.{s}" for s in SERVICES), "vigie.runtime", "faust", "aiokafka", "httpx", "aiohttp")
     assert violations(ROOT / "digest" / "src", forbidden) == []
+
+
+def test_the_text_package_imports_only_the_standard_library_and_markupsafe() -> None:
+    allowed = {"vigie.text", "markupsafe", "__future__", *sys.stdlib_module_names}
+    found = [
+        f"{path.relative_to(ROOT)} imports {module}"
+        for path, module in imported_modules(ROOT / "text" / "src")
+        if not any(_within(module, package) for package in allowed)
+    ]
+    assert found == []
 
 
 def test_the_import_walk_catches_every_spelling(tmp_path: Path) -> None:

@@ -32,14 +32,12 @@ from vigie.notifier.alert_intake import AlertIntake
 from vigie.notifier.api import api_routes
 from vigie.notifier.dispatch import Dispatcher
 from vigie.notifier.integrations.email import build_message
-from vigie.notifier.integrations.headers import header_token
 from vigie.notifier.integrations.webhook import cloud_event
 from vigie.notifier.matchers import Matcher, MatcherError
 from vigie.notifier.metrics import NotifierMetrics
 from vigie.notifier.notification import Notification
 from vigie.notifier.notification_log import NotificationLog
 from vigie.notifier.offsets import OffsetTracker
-from vigie.notifier.rendering.escaping import link_url
 from vigie.notifier.rendering.slack import slack_blocks, slack_text
 from vigie.notifier.rendering.teams import teams_message
 from vigie.notifier.rendering.view import build_view
@@ -47,6 +45,8 @@ from vigie.notifier.silences import Silences
 from vigie.runtime.clock import FakeClock
 from vigie.runtime.health import OpsServer, build_app
 from vigie.schemas import ALERTS, AlertEvent, encode
+from vigie.text.defang import link_url
+from vigie.text.headers import header_token
 
 FAST = settings(max_examples=120, deadline=timedelta(milliseconds=500), suppress_health_check=[HealthCheck.too_slow])
 

@@ -14,7 +14,7 @@ from test_delivery import Rig
 
 from vigie.notifier.errors import PermanentDeliveryError, RetryableDeliveryError
 from vigie.notifier.integrations.base import post_json
-from vigie.notifier.integrations.headers import header_token
+from vigie.text.headers import header_token
 
 HOSTILE_INCIDENT = "saint-malo:negative_surge:x\r\nX-Injected: yes\r\n\r\nbody"
 

@@ -1,36 +1,26 @@
 """Compact digest summaries: plain text (email alternative), Slack (Block Kit, mrkdwn) and Teams (Adaptive
 Card) payloads for the notifier to send.
 
-Everything that comes from the outside (post texts, territory and author names, themes) is neutralised
-before it reaches a chat: ``&``, ``<`` and ``>`` are escaped (so ``<!channel>``, ``<!here>``, ``<@U123>``
-and ``<url|label>`` cannot be forged), ``@channel``/``@here``/``@everyone`` get a word joiner after the
-``@``, and links are defanged (``://`` and ``.`` before a letter get a word joiner), so nothing pings,
-links or unfurls. The word joiner (U+2060) is invisible.
+Everything that comes from the outside (post texts, territory and author names, themes) goes through the
+rule of its output format in :mod:`vigie.text` (the same as the incident notifications'): defanged in plain
+text, escaped for Slack ``mrkdwn`` or the Teams Markdown subset in chats, so nothing pings, links, unfurls or
+formats.
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable
 from typing import Any
 
 from vigie.digest.render.locale import Locale
 from vigie.schemas import DigestEvent, DigestPost, DigestStory
+from vigie.text.defang import defang
+from vigie.text.slack import slack_mrkdwn, slack_plain
+from vigie.text.teams import teams_markdown
 
-WORD_JOINER = "\u2060"
-_BROADCAST = re.compile(r"@(?=(?:channel|here|everyone)\b)", re.IGNORECASE)
-_SCHEME = re.compile(r"://")
-_DOT = re.compile(r"\.(?=[^\W\d_])")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+#: The rule that makes untrusted text safe in one output format.
+Escape = Callable[[str], str]
 PREVIEW_CHARS = 160
-
-
-def neutralise(text: str) -> str:
-    """Untrusted text made inert for Slack mrkdwn and Teams markdown (see the module docstring)."""
-    text = _CONTROL.sub(" ", text)
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    text = _BROADCAST.sub("@" + WORD_JOINER, text)
-    text = _SCHEME.sub(":" + WORD_JOINER + "//", text)
-    return _DOT.sub("." + WORD_JOINER, text)
 
 
 def _preview(post: DigestPost | DigestStory) -> str:
@@ -38,10 +28,10 @@ def _preview(post: DigestPost | DigestStory) -> str:
     return text if len(text) <= PREVIEW_CHARS else text[: PREVIEW_CHARS - 1] + "…"
 
 
-def storyline(story: DigestStory, locale: Locale, *, inert: bool) -> str:
+def storyline(story: DigestStory, locale: Locale, clean: Escape) -> str:
     """The dominant storyline in one sentence: the largest cluster's most reached post, its source, how many
-    times and by how many accounts it was posted, and whether it is a copy-paste campaign."""
-    clean = neutralise if inert else (lambda text: text)
+    times and by how many accounts it was posted, and whether it is a copy-paste campaign; ``clean`` is the
+    output format's rule for untrusted text."""
     sentence = locale.t(
         "storyline",
         text=clean(_preview(story)),
@@ -52,9 +42,8 @@ def storyline(story: DigestStory, locale: Locale, *, inert: bool) -> str:
     return f"{sentence} — {locale.t('campaign')}" if story.campaign else sentence
 
 
-def summary_lines(digest: DigestEvent, locale: Locale, *, inert: bool) -> list[str]:
-    """The summary as lines; ``inert`` neutralises untrusted text for chats (plain text keeps it as is)."""
-    clean = neutralise if inert else (lambda text: text)
+def summary_lines(digest: DigestEvent, locale: Locale, clean: Escape) -> list[str]:
+    """The summary as lines, untrusted text through ``clean`` (the output format's rule)."""
     t = locale.t
     volume = f"{locale.number(digest.volume.total)} {t('mentions')}"
     if digest.volume.previous_total is not None:
@@ -67,7 +56,7 @@ def summary_lines(digest: DigestEvent, locale: Locale, *, inert: bool) -> list[s
         f"{locale.number(mix.negative)} {t('negative')} — {t('net')}{t('colon')} {locale.signed(mix.net)}",
     ]
     if digest.stories:
-        lines.append(storyline(digest.stories[0], locale, inert=inert))
+        lines.append(storyline(digest.stories[0], locale, clean))
         # A copy-paste campaign is news even when it is not the largest story.
         for story in digest.stories[1:]:
             if story.campaign:
@@ -92,24 +81,24 @@ def summary_lines(digest: DigestEvent, locale: Locale, *, inert: bool) -> list[s
 
 
 def text_summary(digest: DigestEvent, locale: Locale) -> str:
-    """Plain text (the ``text/plain`` part of the email)."""
-    title = locale.title(digest)
-    body = "\n".join(f"- {line}" for line in summary_lines(digest, locale, inert=False))
+    """Plain text (the ``text/plain`` part of the email; mail clients auto-link it, so it is defanged)."""
+    title = defang(locale.title(digest))
+    body = "\n".join(f"- {line}" for line in summary_lines(digest, locale, defang))
     return f"{title}\n{'=' * len(title)}\n{body}\n\n{locale.t('times_in', zone=locale.timezone)}\n"
 
 
 def slack_payload(digest: DigestEvent, locale: Locale) -> dict[str, Any]:
     """A Slack ``chat.postMessage``/incoming-webhook body: header, one mrkdwn section, a context line."""
     title = locale.title(digest)
-    lines = summary_lines(digest, locale, inert=True)
+    lines = summary_lines(digest, locale, slack_mrkdwn)
     return {
-        "text": neutralise(title),
+        "text": slack_plain(title),
         "blocks": [
             {"type": "header", "text": {"type": "plain_text", "text": title[:150], "emoji": False}},
             {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(f"• {line}" for line in lines)[:3000]}},
             {
                 "type": "context",
-                "elements": [{"type": "mrkdwn", "text": neutralise(locale.t("times_in", zone=locale.timezone))}],
+                "elements": [{"type": "mrkdwn", "text": slack_plain(locale.t("times_in", zone=locale.timezone))}],
             },
         ],
         "unfurl_links": False,
@@ -122,14 +111,15 @@ def teams_payload(digest: DigestEvent, locale: Locale) -> dict[str, Any]:
     body: list[dict[str, Any]] = [
         {
             "type": "TextBlock",
-            "text": neutralise(locale.title(digest)),
+            "text": teams_markdown(locale.title(digest)),
             "weight": "Bolder",
             "size": "Medium",
             "wrap": True,
         }
     ]
     body += [
-        {"type": "TextBlock", "text": f"- {line}", "wrap": True} for line in summary_lines(digest, locale, inert=True)
+        {"type": "TextBlock", "text": f"- {line}", "wrap": True}
+        for line in summary_lines(digest, locale, teams_markdown)
     ]
     return {
         "type": "message",

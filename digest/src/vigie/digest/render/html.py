@@ -1,5 +1,6 @@
-"""The digest as HTML (jinja2, autoescaped: post texts and names are untrusted), with PNG charts either
-inlined as ``data:`` URIs (a standalone file) or referenced as ``cid:`` parts (an email)."""
+"""The digest as HTML (jinja2, autoescaped, untrusted text defanged and link targets encoded as in
+:mod:`vigie.text.html`), with PNG charts either inlined as ``data:`` URIs (a standalone file) or referenced
+as ``cid:`` parts (an email)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from vigie.digest.render.charts import sentiment_chart, sources_chart
 from vigie.digest.render.chat import storyline
 from vigie.digest.render.locale import Locale
 from vigie.schemas import DigestEvent
+from vigie.text.defang import defang
+from vigie.text.html import TEMPLATE_FILTERS
 
 ImageMode = Literal["data", "cid", "none"]
 
@@ -24,7 +27,8 @@ _ENVIRONMENT = jinja2.Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-_ENVIRONMENT.globals["storyline"] = lambda story, locale: storyline(story, locale, inert=False)
+_ENVIRONMENT.filters.update(TEMPLATE_FILTERS)
+_ENVIRONMENT.globals["storyline"] = lambda story, locale: storyline(story, locale, defang)
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,9 +25,9 @@ from pydantic import SecretStr
 
 from vigie.notifier.incident_history import ActionError
 from vigie.notifier.incident_page import IncidentPages
-from vigie.notifier.rendering.escaping import slack_plain
 from vigie.notifier.rendering.slack import ACKNOWLEDGE_ACTION, SILENCE_ACTION
 from vigie.schemas import FeedbackAction
+from vigie.text.slack import slack_plain
 
 log = logging.getLogger(__name__)
 

@@ -12,11 +12,12 @@ import logging
 
 from vigie.notifier.integrations.slack import SlackDelivery
 from vigie.notifier.notification_log import NotificationLog
-from vigie.notifier.rendering.escaping import one_line, slack_mrkdwn
 from vigie.notifier.rendering.numbers import zone_name
 from vigie.notifier.rendering.view import format_time
 from vigie.notifier.routes_config import RoutesConfig
 from vigie.schemas import FeedbackEvent
+from vigie.text.defang import one_line
+from vigie.text.slack import slack_mrkdwn
 
 log = logging.getLogger(__name__)
 

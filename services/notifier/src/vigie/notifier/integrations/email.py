@@ -19,16 +19,15 @@ import aiosmtplib
 from pydantic import SecretStr
 
 from vigie.notifier.errors import PermanentDeliveryError, RetryableDeliveryError
-from vigie.notifier.integrations.headers import header_token
 from vigie.notifier.links import IncidentLinks
 from vigie.notifier.notification import Notification
 from vigie.notifier.rendering.chart import ChartRenderer, ChartRequest, ThreadChartRenderer, chart_request_for
-from vigie.notifier.rendering.escaping import header_text
 from vigie.notifier.rendering.templates import render_email_html, render_email_text
 from vigie.notifier.rendering.view import build_view
 from vigie.notifier.routes_config import SmtpServer
 from vigie.runtime.clock import Clock
 from vigie.schemas import Integration as IntegrationName
+from vigie.text.headers import header_text, header_token
 
 #: A Message-ID as this module writes them (what a thread reference must look like to be reused).
 _MESSAGE_ID = re.compile(r"<[A-Za-z0-9._-]{1,200}@[A-Za-z0-9.-]{1,253}>")

@@ -2,7 +2,7 @@
 
 Headers: ``Content-Type: application/cloudevents+json``, ``Idempotency-Key: <notification id>`` (percent-
 encoded where it holds anything but letters, digits and ``:@._~-+=/``: see
-:func:`~vigie.notifier.integrations.headers.header_token`) and, when
+:func:`~vigie.text.headers.header_token`) and, when
 a secret is configured, ``X-Vigie-Signature: t=<unix seconds>,v1=<hex>`` where ``v1`` is
 HMAC-SHA256(secret, ``"<t>." + body``). Receivers verify the signature and reject old timestamps.
 
@@ -24,12 +24,12 @@ import httpx
 from pydantic import SecretStr
 
 from vigie.notifier.integrations.base import post_json
-from vigie.notifier.integrations.headers import header_token
 from vigie.notifier.links import IncidentLinks
 from vigie.notifier.notification import Notification
 from vigie.notifier.rendering.view import build_view
 from vigie.runtime.clock import Clock
 from vigie.schemas import Integration as IntegrationName
+from vigie.text.headers import header_token
 
 SIGNATURE_HEADER = "X-Vigie-Signature"
 

@@ -1,1 +1,2 @@
-"""Rendering of notifications: the localised view of an alert, escaping of untrusted text, templates, chart."""
+"""Rendering of notifications: the localised view of an alert, templates, chart (untrusted text is escaped by
+:mod:`vigie.text`)."""

@@ -1,8 +1,8 @@
 """Slack Block Kit messages with a plain-text fallback (pure). Untrusted text goes through
-:func:`~vigie.notifier.rendering.escaping.slack_mrkdwn`: no ``<!channel>``, ``<!here>``, links or pings.
+:func:`~vigie.text.slack.slack_mrkdwn`: no ``<!channel>``, ``<!here>``, links or pings.
 
 Every untrusted piece is cut *before* it is escaped, to the longest length whose escaped form fits its budget
-(:func:`~vigie.notifier.rendering.escaping.slack_mrkdwn_within`), so no cut ever falls inside an escape
+(:func:`~vigie.text.slack.slack_mrkdwn_within`), so no cut ever falls inside an escape
 (``&amp;``) or a link (``<url|label>``), and every text stays within Block Kit's limits (3,000 characters a
 section or context element, 2,000 a field, 150 a header) whatever the input.
 
@@ -16,8 +16,9 @@ from __future__ import annotations
 from typing import Any
 
 from vigie.notifier.rendering.catalog import CATALOG
-from vigie.notifier.rendering.escaping import link_url, one_line, slack_mrkdwn, slack_mrkdwn_within, slack_plain
 from vigie.notifier.rendering.view import MessageView
+from vigie.text.defang import link_url, one_line
+from vigie.text.slack import slack_mrkdwn, slack_mrkdwn_within, slack_plain
 
 _EMOJI = {"warning": ":warning:", "major": ":large_orange_circle:", "critical": ":red_circle:"}
 #: Action ids of the interactive buttons (the interactivity endpoint dispatches on them).

@@ -11,10 +11,10 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from vigie.notifier.rendering.catalog import CATALOG
-from vigie.notifier.rendering.escaping import one_line
 from vigie.notifier.rendering.numbers import format_count, format_duration, format_number
 from vigie.notifier.routes_config import Locale
 from vigie.schemas import AlertEvent, Evidence, EvidenceMention, PostCluster, SeriesPoint
+from vigie.text.defang import one_line
 
 QUOTE_CHARS = 160
 _STORY_TERMS = 6

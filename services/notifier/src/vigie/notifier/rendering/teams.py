@@ -1,5 +1,5 @@
 """Microsoft Teams Adaptive Cards (pure). Untrusted text goes through
-:func:`~vigie.notifier.rendering.escaping.teams_markdown` (no links, mentions or Markdown)."""
+:func:`~vigie.text.teams.teams_markdown` (no links, mentions or Markdown)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from dataclasses import replace
 from typing import Any
 
 from vigie.notifier.rendering.catalog import CATALOG
-from vigie.notifier.rendering.escaping import one_line, teams_markdown
 from vigie.notifier.rendering.view import MessageView
+from vigie.text.defang import one_line
+from vigie.text.teams import teams_markdown
 
 
 def adaptive_card(view: MessageView) -> dict[str, Any]:

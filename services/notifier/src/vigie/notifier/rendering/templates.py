@@ -8,8 +8,8 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from vigie.notifier.rendering.catalog import CATALOG
-from vigie.notifier.rendering.escaping import defang, link_url, one_line
 from vigie.notifier.rendering.view import MessageView
+from vigie.text.html import TEMPLATE_FILTERS
 
 SEVERITY_COLOURS = {"warning": "#b26b00", "major": "#d24b00", "critical": "#c00018"}
 RESOLVED_COLOUR = "#1a7f37"
@@ -23,9 +23,7 @@ def environment() -> Environment:
         undefined=StrictUndefined,
         keep_trailing_newline=True,
     )
-    env.filters["defang"] = defang
-    env.filters["one_line"] = one_line
-    env.filters["link_url"] = link_url
+    env.filters.update(TEMPLATE_FILTERS)
     return env
 
 
