@@ -142,3 +142,12 @@ def test_the_notifier_declares_the_digest_not_the_classifier() -> None:
     }
     assert "vigie-digest" in declared
     assert "vigie-classifier" not in declared
+
+
+@pytest.mark.parametrize("module", ["dispatch.py", "routing.py", "stages.py"])
+def test_the_notifiers_core_knows_no_kafka_offset_or_transport(module: str) -> None:
+    """The dispatcher holds opaque input references; the Kafka adapter owns offsets (``offsets.py``)."""
+    source = ROOT / "services" / "notifier" / "src" / "vigie" / "notifier" / module
+    forbidden = ("vigie.notifier.offsets", "aiokafka", "httpx", "aiosmtplib")
+    found = [m for p, m in imported_modules(source.parent) if p == source and any(_within(m, f) for f in forbidden)]
+    assert found == []

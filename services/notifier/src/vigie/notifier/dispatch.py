@@ -9,20 +9,21 @@ Each receiver has one *thread* per incident. The first delivered message opens i
 folded while a message is waiting, so the receiver gets the latest state at most once per
 ``group_interval`` (resolutions are never delayed). The dispatcher never does I/O: the service takes the
 due :class:`Job` s, runs them, and reports back with :meth:`Dispatcher.complete` or :meth:`Dispatcher.retry`.
-Records stay held in the :class:`OffsetTracker` until every job carrying their content is complete.
+The input records an alert came in are opaque here (:data:`InputRef`): the dispatcher tells its
+:class:`InputHolds` which ones a job or an escalation timer still carries and when it no longer does; the Kafka
+adapter turns that into committable offsets (:class:`~vigie.notifier.offsets.OffsetTracker`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from vigie.notifier.incident_history import IncidentHistory
 from vigie.notifier.notification import MessageKind, Notification
 from vigie.notifier.notification_log import NotificationLog, ThreadRecord
-from vigie.notifier.offsets import OffsetTracker, RecordRef
 from vigie.notifier.routes_config import Escalation, Receiver, RoutesConfig
 from vigie.notifier.routing import RouteMatch, Timing, route_alert
 from vigie.notifier.silences import Silences
@@ -34,12 +35,24 @@ JobAction = Literal["send", "silenced", "suppressed"]
 AcceptStatus = Literal["scheduled", "duplicate"]
 #: Resolved threads are forgotten (from memory, not from the log) after this long.
 FORGET_AFTER = timedelta(days=1)
+#: The input side's reference to the record an alert came in (for Kafka: topic, partition and offset).
+InputRef = Hashable
+
+
+class InputHolds(Protocol):
+    """The input side of the dispatcher. A record is held once per thing that still needs it (its routing,
+    each message carrying its content, an escalation timer that may still fire for it) and released as many
+    times; the input may consider the record finished (commit it) only when nothing holds it."""
+
+    def hold(self, record: Any) -> None: ...
+
+    def release(self, record: Any) -> None: ...
 
 
 @dataclass
 class _Pending:
     alert: AlertEvent
-    records: list[RecordRef]
+    records: list[InputRef]
     due_at: datetime
     reminder: bool = False
     attempts: int = 0
@@ -66,7 +79,7 @@ class _EscalationTimer:
     timing: Timing
     due_at: datetime
     latest: AlertEvent
-    records: list[RecordRef] = field(default_factory=list)
+    records: list[InputRef] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -78,7 +91,7 @@ class Job:
     reason: str | None
     attempts: int
     first_attempt_at: datetime
-    records: tuple[RecordRef, ...] = ()
+    records: tuple[InputRef, ...] = ()
 
     @property
     def key(self) -> tuple[str, str]:
@@ -110,7 +123,7 @@ class Dispatcher:
         config: RoutesConfig,
         silences: Silences,
         log: NotificationLog,
-        tracker: OffsetTracker,
+        holds: InputHolds,
         clock: Clock,
         stages: Sequence[Stage] | None = None,
         history: IncidentHistory | None = None,
@@ -121,25 +134,25 @@ class Dispatcher:
         self.stages = stages if stages is not None else default_stages(silences)
         self.silences = silences
         self.log = log
-        self.tracker = tracker
+        self.holds = holds
         self.clock = clock
         self._threads: dict[tuple[str, str], _Thread] = {}
         self._timers: dict[tuple[str, str], _EscalationTimer] = {}
 
     # -- intake -------------------------------------------------------------------------------------------
 
-    def accept(self, alert: AlertEvent, record: RecordRef | None = None) -> dict[str, AcceptStatus]:
+    def accept(self, alert: AlertEvent, record: InputRef | None = None) -> dict[str, AcceptStatus]:
         """Route one alert event; schedule a message per receiver unless the log shows it was handled."""
         if record is not None:
-            self.tracker.hold(record)  # seen: its offset counts even when nothing is scheduled for it
+            self.holds.hold(record)  # seen: it counts even when nothing is scheduled for it
         self.history.alert(alert)
         try:
             return self._accept(alert, record)
         finally:
             if record is not None:
-                self.tracker.release(record)
+                self.holds.release(record)
 
-    def _accept(self, alert: AlertEvent, record: RecordRef | None) -> dict[str, AcceptStatus]:
+    def _accept(self, alert: AlertEvent, record: InputRef | None) -> dict[str, AcceptStatus]:
         now = self.clock.now()
         matches = route_alert(self.config, alert)
         statuses: dict[str, AcceptStatus] = {}
@@ -171,7 +184,7 @@ class Dispatcher:
         return thread
 
     def _schedule(
-        self, receiver: str, timing: Timing, alert: AlertEvent, record: RecordRef | None, now: datetime, esc: bool
+        self, receiver: str, timing: Timing, alert: AlertEvent, record: InputRef | None, now: datetime, esc: bool
     ) -> AcceptStatus:
         thread = self._thread(receiver, alert.incident_id, timing)
         thread.escalated = thread.escalated or esc
@@ -188,7 +201,7 @@ class Dispatcher:
         thread.latest = alert
         records = [record] if record is not None else []
         for held in records:
-            self.tracker.hold(held)
+            self.holds.hold(held)
         pending = thread.pending
         worsened = alert.transition == "escalated"
         if pending is not None and not pending.reminder:
@@ -207,7 +220,7 @@ class Dispatcher:
             return now
         return max(now, thread.log.last_sent_at + thread.timing.group_interval)
 
-    def _track_escalation(self, match: RouteMatch, alert: AlertEvent, record: RecordRef | None, now: datetime) -> None:
+    def _track_escalation(self, match: RouteMatch, alert: AlertEvent, record: InputRef | None, now: datetime) -> None:
         assert match.escalation is not None
         key = (match.escalation.receiver, alert.incident_id)
         timer = self._timers.get(key)
@@ -217,12 +230,12 @@ class Dispatcher:
                 self._timers[key] = timer
             timer.latest = alert
             if record is not None:
-                self.tracker.hold(record)
+                self.holds.hold(record)
                 timer.records.append(record)
         elif timer is not None:
             del self._timers[key]
             for held in timer.records:
-                self.tracker.release(held)
+                self.holds.release(held)
 
     # -- timers -------------------------------------------------------------------------------------------
 
@@ -318,7 +331,7 @@ class Dispatcher:
             return
         done, thread.in_flight = thread.in_flight, None
         for record in done.records:
-            self.tracker.release(record)
+            self.holds.release(record)
         pending = thread.pending
         if pending is not None and receipt.outcome == "delivered" and not pending.reminder:
             pending.due_at = self._due(thread, pending.alert, pending.due_at)

@@ -19,6 +19,7 @@ from vigie.notifier.dispatch import Dispatcher, Job
 from vigie.notifier.errors import DeliveryError, PermanentDeliveryError, RetryableDeliveryError
 from vigie.notifier.integrations.base import Integration
 from vigie.notifier.metrics import NotifierMetrics
+from vigie.notifier.offsets import RecordRef
 from vigie.runtime.backoff import RetryPolicy
 from vigie.runtime.clock import Clock
 from vigie.schemas import ALERTS, DeadLetter, DeliveryReceipt
@@ -183,7 +184,8 @@ class DeliveryEngine:
             "delivery failed permanently", extra={"notification_id": notification.notification_id, "reason": reason}
         )
         now = self.clock.now()
-        record = job.records[-1] if job.records else None
+        # The dead letter points at the last Kafka record the message carried (none for an alert given directly).
+        record = job.records[-1] if job.records and isinstance(job.records[-1], RecordRef) else None
         dead = DeadLetter.for_record(
             topic=record.topic if record else ALERTS,
             partition=record.partition if record else -1,
