@@ -12,7 +12,7 @@ from pydantic import SecretStr
 
 from vigie.notifier.digests.deliverer import DigestDeliverer
 from vigie.notifier.digests.planner import DigestPlanner
-from vigie.notifier.digests.rendering import ThreadDigestRenderer
+from vigie.notifier.digests.rendering import DigestRenderer
 from vigie.notifier.digests.store import DigestStore
 from vigie.notifier.dispatch import Dispatcher
 from vigie.notifier.engine import DeliveryEngine
@@ -59,7 +59,7 @@ async def test_teams_retries_slack_bot_posts_and_a_refusal_is_dead_lettered_once
             DigestPlanner(config.digest_receivers(), clock.now(), timedelta(hours=12)),
             store,
             log,
-            build_digest_senders(settings, client, clock, ThreadDigestRenderer()),
+            build_digest_senders(settings, client, clock, DigestRenderer()),
             sink,
             clock,
             metrics,

@@ -18,7 +18,7 @@ from pydantic import SecretStr
 from vigie.notifier.incident_history import IncidentHistory
 from vigie.notifier.incident_page import IncidentPages, add_incident_routes
 from vigie.notifier.links import IncidentLinks
-from vigie.notifier.rendering.chart import ThreadChartRenderer
+from vigie.notifier.rendering.chart import ChartRenderer
 from vigie.notifier.silences import Silences
 from vigie.runtime.clock import FakeClock
 from vigie.runtime.health import OpsServer, build_app
@@ -48,7 +48,7 @@ async def site() -> object:
 
     routes = web.RouteTableDef()
     pages = IncidentPages(
-        history, silences, lambda: changes.append(1), links, clock, feedback, ThreadChartRenderer(),
+        history, silences, lambda: changes.append(1), links, clock, feedback, ChartRenderer(),
         {"127.0.0.1", "localhost"}, SecretStr(TOKEN),
     )  # fmt: skip
     add_incident_routes(routes, pages)
@@ -234,7 +234,7 @@ async def test_slack_buttons_need_a_fresh_valid_signature_and_are_idempotent(sit
         return web.Response(text="ok")
 
     pages = IncidentPages(
-        history, silences, lambda: changes.append(1), links, clock, feedback, ThreadChartRenderer(),
+        history, silences, lambda: changes.append(1), links, clock, feedback, ChartRenderer(),
         {"127.0.0.1"}, None,
     )  # fmt: skip
     routes = web.RouteTableDef()
@@ -319,7 +319,7 @@ async def test_an_acknowledgement_on_the_page_is_told_in_the_slack_thread(slack:
     async with httpx.AsyncClient() as client:
         pages = IncidentPages(
             history, Silences(), lambda: None, IncidentLinks(b"0123456789abcdef", "https://v.example"), clock,
-            Recorded(), ThreadChartRenderer(), {"127.0.0.1"}, None,
+            Recorded(), ChartRenderer(), {"127.0.0.1"}, None,
             on_action=SlackThreadNotes(config, log, SlackDelivery(client, clock, SecretStr("xoxb-t"))),
         )  # fmt: skip
         assert await pages.act(INCIDENT, "acknowledged", "Camille <!channel>", "page", "page:n1") is not None

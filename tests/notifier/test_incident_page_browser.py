@@ -20,7 +20,7 @@ from pydantic import SecretStr
 from vigie.notifier.incident_history import IncidentHistory
 from vigie.notifier.incident_page import IncidentPages, add_incident_routes
 from vigie.notifier.links import IncidentLinks
-from vigie.notifier.rendering.chart import ThreadChartRenderer
+from vigie.notifier.rendering.chart import ChartRenderer
 from vigie.notifier.silences import Silences
 from vigie.runtime.clock import FakeClock
 from vigie.runtime.health import OpsServer, build_app
@@ -58,7 +58,7 @@ async def served() -> AsyncIterator[tuple[str, Recorded]]:
     add_incident_routes(
         routes,
         IncidentPages(
-            history, Silences(), lambda: None, links, clock, feedback, ThreadChartRenderer(), {"127.0.0.1"},
+            history, Silences(), lambda: None, links, clock, feedback, ChartRenderer(), {"127.0.0.1"},
             SecretStr("a-token-of-sixteen-chars"),
         ),
     )  # fmt: skip

@@ -14,7 +14,7 @@ from pydantic import SecretStr
 from vigie.notifier.integrations.slack import SlackDelivery
 from vigie.notifier.links import IncidentLinks
 from vigie.notifier.notification import Notification
-from vigie.notifier.rendering.chart import ThreadChartRenderer
+from vigie.notifier.rendering.chart import ChartRenderer
 from vigie.runtime.clock import FakeClock
 
 
@@ -56,7 +56,7 @@ async def _notify(upload_ok: bool, mode: str = "bot", links: IncidentLinks | Non
     alert = make_alert(0)
     try:
         async with httpx.AsyncClient() as client:
-            delivery = SlackDelivery(client, FakeClock(), SecretStr("xoxb-test"), links, ThreadChartRenderer())
+            delivery = SlackDelivery(client, FakeClock(), SecretStr("xoxb-test"), links, ChartRenderer())
             ref = await delivery.notify(Notification("n1", config.receiver("slack"), alert, "open", None))
         assert ref == ("C1/1.000001" if mode == "bot" else None)
     finally:

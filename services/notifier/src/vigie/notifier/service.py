@@ -29,7 +29,7 @@ from vigie.notifier.digests.channels import DigestSender, EmailDigestSender, Sla
 from vigie.notifier.digests.deliverer import DigestDeliverer
 from vigie.notifier.digests.intake import DigestIntake
 from vigie.notifier.digests.planner import DigestPlanner
-from vigie.notifier.digests.rendering import DigestRenderer, ProcessDigestRenderer, ThreadDigestRenderer
+from vigie.notifier.digests.rendering import DigestRenderer
 from vigie.notifier.digests.store import DigestStore
 from vigie.notifier.dispatch import Dispatcher
 from vigie.notifier.engine import DeliveryEngine
@@ -52,7 +52,7 @@ from vigie.notifier.links import IncidentLinks
 from vigie.notifier.metrics import NotifierMetrics
 from vigie.notifier.notification_log import NotificationLog
 from vigie.notifier.offsets import OffsetTracker
-from vigie.notifier.rendering.chart import ChartRenderer, ProcessChartRenderer, ThreadChartRenderer
+from vigie.notifier.rendering.chart import ChartRenderer
 from vigie.notifier.routes_config import RoutesConfig
 from vigie.notifier.settings import NotifierSettings, allowed_api_hosts, api_token_problem
 from vigie.notifier.silence_file import load_silences, save_silences
@@ -61,6 +61,7 @@ from vigie.notifier.thread_notes import SlackThreadNotes
 from vigie.runtime.backoff import RetryPolicy
 from vigie.runtime.clock import Clock, SystemClock
 from vigie.runtime.health import OpsServer, build_app
+from vigie.runtime.workers import ProcessWorker
 from vigie.schemas import ALERTS, FeedbackEvent
 
 log = logging.getLogger(__name__)
@@ -103,7 +104,7 @@ def build_integrations(
 ) -> dict[str, Integration]:
     return {
         "email": EmailDelivery(clock, settings.smtp_password, charts, links),
-        "slack": SlackDelivery(client, clock, settings.slack_token, links, charts or ThreadChartRenderer()),
+        "slack": SlackDelivery(client, clock, settings.slack_token, links, charts or ChartRenderer()),
         "teams": TeamsDelivery(client, clock, links),
         "webhook": WebhookDelivery(client, clock, settings.webhook_secret, links),
     }
@@ -216,7 +217,7 @@ class NotifierService:
                 allowed_api_hosts(settings),
             )  # fmt: skip
         routes = api if api is not None else web.RouteTableDef()
-        page_charts = ThreadChartRenderer()
+        page_charts = ChartRenderer()
         pages = IncidentPages(
             self.history, self.silences, self._silences_changed, self.links, self.clock, self.feedback, page_charts,
             allowed_api_hosts(settings) | _public_host(settings), settings.api_token if settings.api_enabled else None,
@@ -243,8 +244,8 @@ class NotifierService:
         self.feedback.target = KafkaFeedbackSink(producer, settings.source)
         consumer: AIOKafkaConsumer | None = None
         digest_consumer: AIOKafkaConsumer | None = None
-        charts: ProcessChartRenderer | None = None
-        digest_renderer: ProcessDigestRenderer | None = None
+        charts: ChartRenderer | None = None
+        digest_renderer: DigestRenderer | None = None
         digest_stop = asyncio.Event()
         digest_tasks: list[asyncio.Task[None]] = []
         tasks: list[asyncio.Task[None]] = []
@@ -258,7 +259,7 @@ class NotifierService:
             self.metrics.log_size.set(len(self.log))
             log.info("notification log replayed", extra={"receipts": replayed})
             if settings.chart_processes > 0 and self._integrations is None:
-                charts = ProcessChartRenderer(settings.chart_processes)
+                charts = ChartRenderer(ProcessWorker(settings.chart_processes))
                 await charts.warm_up()
             integrations = self._integrations or build_integrations(settings, client, self.clock, charts, self.links)
             slack = integrations.get("slack")
@@ -298,11 +299,9 @@ class NotifierService:
             ]
             if self.config.digest_receivers():
                 if settings.digest_render_processes > 0:
-                    digest_renderer = ProcessDigestRenderer()
+                    digest_renderer = DigestRenderer(ProcessWorker())
                     await digest_renderer.warm_up()
-                digest_consumer = await self._start_digests(
-                    client, retry, digest_renderer or ThreadDigestRenderer(), engine
-                )
+                digest_consumer = await self._start_digests(client, retry, digest_renderer or DigestRenderer(), engine)
                 assert self.digest_intake is not None and self.digest_deliverer is not None
                 digest_tasks = [
                     asyncio.create_task(self.digest_intake.run(digest_stop)),

@@ -1,57 +1,35 @@
 """Drawing a digest's email (HTML, text and PNG charts) off the event loop.
 
 Charts are tens to hundreds of milliseconds of pure-Python CPU that hold the GIL: drawn on the notifier's
-event loop they would delay the alerts. :class:`ProcessDigestRenderer` draws in a worker process of its
-own (not the alerts' chart worker, so a digest never queues in front of an alert's chart);
-:class:`ThreadDigestRenderer` draws in a thread (tests, small deployments).
+event loop they would delay the alerts. A :class:`DigestRenderer` draws on a
+:class:`~vigie.runtime.workers.Worker` of its own (in the service, not the alerts' chart worker, so a digest
+never queues in front of an alert's chart); by default a thread holding the matplotlib lock.
 """
 
 from __future__ import annotations
 
-import asyncio
-import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
-from typing import Protocol
-
 from vigie.digest.render import Locale
 from vigie.digest.render.email import EmailDigest, render_email
-from vigie.notifier.rendering.chart import MATPLOTLIB_LOCK, die_with_parent
+from vigie.notifier.rendering.chart import MATPLOTLIB_LOCK
+from vigie.runtime.workers import ThreadWorker, Worker
 from vigie.schemas import DigestEvent
 
 
-class DigestRenderer(Protocol):
+class DigestRenderer:
     """Renders one digest as an email in a locale (language and time zone) without blocking the loop."""
 
-    async def email(self, digest: DigestEvent, locale: Locale) -> EmailDigest: ...
-
-
-def _render_locked(digest: DigestEvent, locale: Locale) -> EmailDigest:
-    with MATPLOTLIB_LOCK:
-        return render_email(digest, locale)
-
-
-class ThreadDigestRenderer:
-    async def email(self, digest: DigestEvent, locale: Locale) -> EmailDigest:
-        return await asyncio.to_thread(_render_locked, digest, locale)
-
-
-class ProcessDigestRenderer:
-    """One spawned worker process, killed with the notifier (no orphan after SIGKILL)."""
-
-    def __init__(self) -> None:
-        self._pool = ProcessPoolExecutor(
-            max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=die_with_parent
-        )
+    def __init__(self, worker: Worker | None = None) -> None:
+        self._worker = worker or ThreadWorker(MATPLOTLIB_LOCK)
 
     async def warm_up(self) -> None:
-        """Start the worker and import the chart and template modules there before the first digest."""
-        await asyncio.get_running_loop().run_in_executor(self._pool, _import_rendering)
+        """Import the chart and template modules in the worker before the first digest."""
+        await self._worker.warm_up(_import_rendering)
 
     async def email(self, digest: DigestEvent, locale: Locale) -> EmailDigest:
-        return await asyncio.get_running_loop().run_in_executor(self._pool, render_email, digest, locale)
+        return await self._worker.run(render_email, digest, locale)
 
     def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._worker.close()
 
 
 def _import_rendering() -> None:  # pragma: no cover - runs in the worker

@@ -21,7 +21,7 @@ from pydantic import SecretStr
 from vigie.notifier.errors import PermanentDeliveryError, RetryableDeliveryError
 from vigie.notifier.links import IncidentLinks
 from vigie.notifier.notification import Notification
-from vigie.notifier.rendering.chart import ChartRenderer, ChartRequest, ThreadChartRenderer, chart_request_for
+from vigie.notifier.rendering.chart import ChartRenderer, ChartRequest, chart_request_for
 from vigie.notifier.rendering.templates import render_email_html, render_email_text
 from vigie.notifier.rendering.view import build_view
 from vigie.notifier.routes_config import SmtpServer
@@ -138,7 +138,7 @@ class EmailDelivery:
         self._clock = clock
         self._links = links
         self._password = password
-        self._charts = charts or ThreadChartRenderer()
+        self._charts = charts or ChartRenderer()
 
     async def notify(self, notification: Notification) -> str | None:
         config = notification.receiver.email

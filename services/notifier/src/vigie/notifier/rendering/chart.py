@@ -1,30 +1,24 @@
 """The evidence chart: observed vs expected negative mentions, as a PNG (matplotlib, Agg backend).
 
-Drawing takes tens of milliseconds of pure-Python CPU; done on the event loop's process it would hold the
-GIL and delay every other delivery. :class:`ProcessChartRenderer` draws in a worker process (the service's
-default); :class:`ThreadChartRenderer` draws in a thread (tests, small deployments). Both remember the last
-charts, so the retries of one notification draw it once.
+Drawing takes tens of milliseconds of pure-Python CPU: a :class:`ChartRenderer` draws on a
+:class:`~vigie.runtime.workers.Worker` (a worker process in the service, a thread by default) and remembers
+the last charts, so the retries of one notification draw it once.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import ctypes
 import io
-import multiprocessing
-import signal
 import threading
 from collections import OrderedDict
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, Protocol
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from vigie.notifier.rendering.catalog import CATALOG
 from vigie.notifier.rendering.numbers import zone_name
 from vigie.notifier.routes_config import Locale
+from vigie.runtime.workers import ThreadWorker, Worker
 from vigie.schemas import SeriesPoint
 
 #: matplotlib's font cache and text layout are not thread-safe: every drawing in a thread holds this.
@@ -126,65 +120,35 @@ def chart_request_for(series: tuple[SeriesPoint, ...], timezone: str, locale: Lo
     )
 
 
-class ChartRenderer(Protocol):
-    """Draws a chart without blocking the event loop; returns the PNG (None: nothing to draw)."""
+class ChartRenderer:
+    """Draws charts on ``worker`` (by default a thread; :func:`draw_chart` holds :data:`MATPLOTLIB_LOCK`)
+    without blocking the event loop; the last :data:`CACHE_SIZE` charts are remembered. ``render`` returns the PNG, or None when
+    there is nothing to draw."""
 
-    async def render(self, request: ChartRequest) -> bytes | None: ...
-
-
-class _Cached:
-    def __init__(self) -> None:
+    def __init__(self, worker: Worker | None = None) -> None:
+        self._worker = worker or ThreadWorker()
         self._cache: OrderedDict[ChartRequest, bytes | None] = OrderedDict()
 
-    def _get(self, request: ChartRequest) -> tuple[bool, bytes | None]:
+    async def warm_up(self) -> None:
+        """Import matplotlib in the worker before the first alert needs it."""
+        await self._worker.warm_up(_import_matplotlib)
+
+    async def render(self, request: ChartRequest) -> bytes | None:
         if request in self._cache:
             self._cache.move_to_end(request)
-            return True, self._cache[request]
-        return False, None
-
-    def _put(self, request: ChartRequest, png: bytes | None) -> bytes | None:
+            return self._cache[request]
+        png = await self._worker.run(draw_chart, request)
         self._cache[request] = png
         while len(self._cache) > CACHE_SIZE:
             self._cache.popitem(last=False)
         return png
 
-
-class ThreadChartRenderer(_Cached):
-    async def render(self, request: ChartRequest) -> bytes | None:
-        hit, png = self._get(request)
-        if hit:
-            return png
-        return self._put(request, await asyncio.to_thread(draw_chart, request))
-
-
-class ProcessChartRenderer(_Cached):
-    """Draws in worker processes, started with ``spawn`` (safe next to the Kafka client's threads) and
-    tied to this process's life: a notifier killed with SIGKILL leaves no worker behind."""
-
-    def __init__(self, workers: int = 1) -> None:
-        super().__init__()
-        self._pool = ProcessPoolExecutor(
-            max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=die_with_parent
-        )
-
-    async def warm_up(self) -> None:
-        """Start the worker and import matplotlib there before the first alert needs it."""
-        await asyncio.get_running_loop().run_in_executor(self._pool, _import_matplotlib)
-
-    async def render(self, request: ChartRequest) -> bytes | None:
-        hit, png = self._get(request)
-        if hit:
-            return png
-        return self._put(request, await asyncio.get_running_loop().run_in_executor(self._pool, draw_chart, request))
-
     def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._worker.close()
 
 
-def die_with_parent() -> None:  # pragma: no cover - runs in the worker
-    """Worker initializer: the kernel kills this process when its parent dies (Linux)."""
-    with contextlib.suppress(Exception):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+#: The renderer that draws in a thread (tests, the benchmarks, the incident page).
+ThreadChartRenderer = ChartRenderer
 
 
 @cache
