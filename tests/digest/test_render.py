@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime
-from email import policy
-from email.parser import BytesParser
 
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -14,7 +12,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from vigie.digest import DigestAccumulator, DigestOptions
 from vigie.digest.render import Locale, slack_payload, teams_payload, text_summary
 from vigie.digest.render.charts import sentiment_chart, sentiment_figure
-from vigie.digest.render.email import email_message, render_email
+from vigie.digest.render.email import render_email
 from vigie.digest.render.html import render_html
 from vigie.schemas import DigestEvent, ScoredMention
 
@@ -101,23 +99,6 @@ def test_slack_payload_shape(digest: DigestEvent) -> None:
 def test_unknown_language_is_refused() -> None:
     with pytest.raises(ValueError):
         Locale("de")  # type: ignore[arg-type]
-
-
-def test_email_message_is_multipart_with_related_charts(digest: DigestEvent) -> None:
-    email = render_email(digest, Locale("en", "Europe/Paris"))
-    message = email_message(
-        email,
-        sender="vigie@example.org",
-        to=("comms@example.org",),
-        message_id="<digest.1@vigie.test>",
-        date=datetime(2026, 7, 15, 6, tzinfo=UTC),
-    )
-    parsed = BytesParser(policy=policy.default).parsebytes(message.as_bytes())
-    assert parsed["Subject"] == "Saint-Malo's image — Tuesday 14 July 2026" and parsed["In-Reply-To"] is None
-    types = [part.get_content_type() for part in parsed.walk()]
-    assert types == ["multipart/alternative", "text/plain", "multipart/related", "text/html", "image/png", "image/png"]
-    cids = {part["Content-ID"].strip("<>") for part in parsed.walk() if part.get_content_type() == "image/png"}
-    assert cids == {image.content_id for image in email.images}
 
 
 def test_the_sentiment_chart_legend_is_outside_the_plot(digest: DigestEvent) -> None:

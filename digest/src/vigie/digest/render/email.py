@@ -1,15 +1,10 @@
-"""The digest as an email: subject, HTML with ``cid:`` charts, plain-text alternative and the PNG parts.
-
-The notifier builds the MIME message (``multipart/related`` around the HTML and the images, inside a
-``multipart/alternative`` with the text) and sends it through its SMTP transport; nothing here sends.
+"""The digest as an email's content: subject, HTML with ``cid:`` charts, plain-text alternative and the PNG
+parts. The notifier builds the MIME message (its one email builder) and sends it; nothing here sends.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
-from email.message import EmailMessage
-from email.utils import format_datetime
 
 from vigie.digest.render.chat import text_summary
 from vigie.digest.render.html import InlineImage, chart_images, render_html
@@ -36,27 +31,3 @@ def render_email(digest: DigestEvent, locale: Locale) -> EmailDigest:
         text=text_summary(digest, locale),
         images=tuple(chart_images(digest, locale)),
     )
-
-
-def email_message(
-    email: EmailDigest, *, sender: str, to: tuple[str, ...], message_id: str, date: datetime
-) -> EmailMessage:
-    """A ready-to-send MIME message: text, then HTML with the charts as related ``cid:`` parts.
-
-    Digests never thread with incident emails (their own ``Message-ID``, no ``In-Reply-To``).
-    """
-    message = EmailMessage()
-    message["Subject"] = email.subject
-    message["From"] = sender
-    message["To"] = ", ".join(to)
-    message["Date"] = format_datetime(date)
-    message["Message-ID"] = message_id
-    message["Auto-Submitted"] = "auto-generated"
-    message.set_content(email.text, charset="utf-8")
-    message.add_alternative(email.html, subtype="html", charset="utf-8")
-    html_part = next(part for part in message.iter_parts() if part.get_content_type() == "text/html")
-    for image in email.images:
-        html_part.add_related(
-            image.png, maintype="image", subtype="png", cid=f"<{image.content_id}>", filename=image.filename
-        )
-    return message

@@ -4,17 +4,20 @@ incident emails), Slack (webhook or bot) and Teams summaries. Adapters only: the
 
 from __future__ import annotations
 
-import hashlib
+from collections.abc import Sequence
+from datetime import datetime
+from email.message import EmailMessage
 from typing import Protocol
 
 import httpx
 from pydantic import SecretStr
 
 from vigie.digest.render import Locale, slack_payload, teams_payload
-from vigie.digest.render.email import email_message
+from vigie.digest.render.email import EmailDigest
 from vigie.notifier.digests.rendering import DigestRenderer
 from vigie.notifier.integrations.base import post_json
 from vigie.notifier.integrations.email import send_smtp
+from vigie.notifier.integrations.mime import email_message, hashed_id
 from vigie.notifier.integrations.slack import SlackDelivery
 from vigie.notifier.routes_config import Receiver
 from vigie.runtime.clock import Clock
@@ -38,7 +41,19 @@ def locale_of(receiver: Receiver) -> Locale:
 
 def digest_message_id(receiver: str, digest_id: str, domain: str) -> str:
     """The Message-ID of a digest email: stable per (receiver, digest), unrelated to any incident thread."""
-    return f"<digest.{hashlib.sha256(f'{receiver}|{digest_id}'.encode()).hexdigest()[:24]}@{domain}>"
+    return hashed_id("digest", f"{receiver}|{digest_id}", domain)
+
+
+def digest_email(
+    email: EmailDigest, digest: DigestEvent, *, sender: str, to: Sequence[str], message_id: str, date: datetime
+) -> EmailMessage:
+    """A digest's email: its own Message-ID, never threaded with incident emails (no ``In-Reply-To``)."""
+    message = email_message(
+        subject=email.subject, sender=sender, to=to, date=date, message_id=message_id, text=email.text,
+        html=email.html, images=email.images,
+    )  # fmt: skip
+    message["X-Vigie-Digest"] = digest.digest_id
+    return message
 
 
 class EmailDigestSender:
@@ -52,10 +67,9 @@ class EmailDigestSender:
         assert config is not None
         rendered = await self._renderer.email(digest, locale_of(receiver))
         message_id = digest_message_id(receiver.name, digest.digest_id, config.message_id_domain)
-        message = email_message(
-            rendered, sender=config.sender, to=config.to, message_id=message_id, date=self._clock.now()
+        message = digest_email(
+            rendered, digest, sender=config.sender, to=config.to, message_id=message_id, date=self._clock.now()
         )
-        message["X-Vigie-Digest"] = digest.digest_id
         await send_smtp(message, config.smtp, self._password)
         return message_id
 

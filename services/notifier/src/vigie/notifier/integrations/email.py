@@ -8,17 +8,15 @@ an incident id can neither inject a header nor make the message impossible to bu
 
 from __future__ import annotations
 
-import hashlib
 import re
 from datetime import datetime
 from email.message import EmailMessage
-from email.utils import format_datetime
-from typing import cast
 
 import aiosmtplib
 from pydantic import SecretStr
 
 from vigie.notifier.errors import PermanentDeliveryError, RetryableDeliveryError
+from vigie.notifier.integrations.mime import Png, email_message, hashed_id
 from vigie.notifier.links import IncidentLinks
 from vigie.notifier.notification import Notification
 from vigie.notifier.rendering.chart import ChartRenderer, ChartRequest, chart_request_for
@@ -33,19 +31,15 @@ from vigie.text.headers import header_text, header_token
 _MESSAGE_ID = re.compile(r"<[A-Za-z0-9._-]{1,200}@[A-Za-z0-9.-]{1,253}>")
 
 
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8", errors="surrogatepass")).hexdigest()[:24]
-
-
 def thread_message_id(receiver: str, incident_id: str, domain: str) -> str:
     """The Message-ID of the first email of an incident to a receiver: stable across restarts."""
-    return f"<incident.{_digest(receiver + '|' + incident_id)}@{domain}>"
+    return hashed_id("incident", receiver + "|" + incident_id, domain)
 
 
 def message_id(notification: Notification, domain: str) -> str:
     if notification.kind == "open":
         return thread_message_id(notification.receiver.name, notification.alert.incident_id, domain)
-    return f"<notification.{_digest(notification.notification_id)}@{domain}>"
+    return hashed_id("notification", notification.notification_id, domain)
 
 
 def chart_request(notification: Notification) -> ChartRequest | None:
@@ -67,30 +61,28 @@ def build_message(
     config = notification.receiver.email
     assert config is not None
     view = build_view(notification, now, links)
-    message = EmailMessage()
-    message["Subject"] = header_text(view.subject)
-    message["From"] = config.sender
-    message["To"] = ", ".join(config.to)
-    message["Date"] = format_datetime(now)
-    message["Message-ID"] = message_id(notification, config.message_id_domain)
     opener = notification.thread_ref
     if opener is None or _MESSAGE_ID.fullmatch(opener) is None:
         opener = thread_message_id(notification.receiver.name, notification.alert.incident_id, config.message_id_domain)
-    if notification.kind != "open":
-        message["In-Reply-To"] = opener
-        message["References"] = opener
-    message["Auto-Submitted"] = "auto-generated"
-    message["X-Vigie-Incident"] = header_token(notification.alert.incident_id)
-    message["X-Vigie-Notification"] = header_token(notification.notification_id)
-    chart_cid = f"chart.{_digest(notification.notification_id)}@{config.message_id_domain}" if chart else None
-    message.set_content(render_email_text(view), charset="utf-8")
-    message.add_alternative(render_email_html(view, chart_cid), subtype="html", charset="utf-8")
-    if chart is not None and chart_cid is not None:
-        html_part = cast(EmailMessage, next(p for p in message.iter_parts() if p.get_content_type() == "text/html"))
-        html_part.add_related(
-            chart, maintype="image", subtype="png", cid=f"<{chart_cid}>", filename="chart.png", disposition="inline"
-        )
-    return message
+    image = None
+    if chart is not None:
+        content_id = hashed_id("chart", notification.notification_id, config.message_id_domain).strip("<>")
+        image = Png(content_id, "chart.png", chart)
+    return email_message(
+        subject=header_text(view.subject),
+        sender=config.sender,
+        to=config.to,
+        date=now,
+        message_id=message_id(notification, config.message_id_domain),
+        text=render_email_text(view),
+        html=render_email_html(view, image.content_id if image is not None else None),
+        images=(image,) if image is not None else (),
+        in_reply_to=opener if notification.kind != "open" else None,
+        headers=(
+            ("X-Vigie-Incident", header_token(notification.alert.incident_id)),
+            ("X-Vigie-Notification", header_token(notification.notification_id)),
+        ),
+    )
 
 
 async def send_smtp(message: EmailMessage, smtp: SmtpServer, password: SecretStr | None) -> None:
