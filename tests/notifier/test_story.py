@@ -10,7 +10,6 @@ from notifier_standins import OPENED, email_receiver, make_alert, routes
 from vigie.notifier.integrations.email import build_message
 from vigie.notifier.links import IncidentLinks
 from vigie.notifier.notification import Notification
-from vigie.notifier.rendering.numbers import format_count, format_number, zone_name
 from vigie.notifier.rendering.slack import slack_blocks
 from vigie.notifier.rendering.story import figures, window_minutes
 from vigie.notifier.rendering.teams import teams_message
@@ -109,14 +108,7 @@ def test_long_untrusted_text_is_cut_before_it_is_escaped_in_slack() -> None:
         assert "&am…" not in text and not text.rstrip("…").endswith("&amp")
 
 
-def test_numbers_zones_and_windows_in_each_locale() -> None:
-    assert format_count(3_200_000, "fr") == "3\u202f200\u202f000" and format_count(3_200_000, "en") == "3,200,000"
-    assert format_number(0.3, "fr") == "0,3" and format_number(0.02, "en") == "0.02"
-    from zoneinfo import ZoneInfo
-
-    assert zone_name(ZoneInfo("Europe/Paris"), "fr") == "heure de Paris"
-    assert zone_name(ZoneInfo("America/Martinique"), "fr") == "heure de la Martinique"
-    assert zone_name(ZoneInfo("Europe/London"), "en") == "London time"
+def test_windows_of_the_figures() -> None:
     series = tuple(
         SeriesPoint(start=OPENED + timedelta(minutes=5 * i), observed=float(i), expected=0) for i in range(13)
     )

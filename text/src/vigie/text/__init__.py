@@ -10,4 +10,8 @@ they are shown they must not ping people (``@here``, ``<!channel>``, ``<@U123>``
 - :mod:`vigie.text.teams` — the Adaptive Card Markdown subset (Teams);
 - :mod:`vigie.text.html` — HTML text (autoescape after :func:`~vigie.text.defang.defang`) and link targets;
 - :mod:`vigie.text.headers` — email and HTTP header values.
+
+:mod:`vigie.text.locale` says numbers, dates, durations and time zones in each language (:class:`Locale`: a
+receiver's language and time zone); :mod:`vigie.text.catalogue` is the type every product's words are written
+in (incident notifications, the incident page, digests), checked complete in every language.
 """

@@ -11,7 +11,7 @@ import io
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from vigie.digest.render.locale import Locale
+from vigie.digest.render.locale import Locale, say
 from vigie.schemas import DigestEvent
 
 COLOURS = {"negative": "#c0392b", "neutral": "#95a5a6", "positive": "#27ae60", "net": "#2c3e50"}
@@ -40,18 +40,18 @@ def sentiment_figure(digest: DigestEvent, locale: Locale) -> Figure:
     bottom = [0] * len(digest.timeline)
     for label in ("negative", "neutral", "positive"):
         values = [getattr(point, label) for point in digest.timeline]
-        axes.bar(positions, values, bottom=bottom, color=COLOURS[label], label=locale.t(label), width=0.8)
+        axes.bar(positions, values, bottom=bottom, color=COLOURS[label], label=say(locale, label), width=0.8)
         bottom = [b + v for b, v in zip(bottom, values, strict=True)]
     axes.set_ylim(0, max(max(bottom, default=0), 1) * 1.08)
     axes.set_xticks(list(positions), labels, fontsize=7)
-    axes.set_ylabel(locale.t("count"))
+    axes.set_ylabel(say(locale, "count"))
     net_axes = axes.twinx()
     axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     # No net sentiment where there is no mention: a gap in the line, not a misleading 0.
     nets = [point.net if point.negative + point.neutral + point.positive else float("nan") for point in digest.timeline]
-    net_axes.plot(list(positions), nets, color=COLOURS["net"], marker=".", label=locale.t("net"))
+    net_axes.plot(list(positions), nets, color=COLOURS["net"], marker=".", label=say(locale, "net"))
     net_axes.set_ylim(-1.05, 1.05)
-    net_axes.set_ylabel(locale.t("net"))
+    net_axes.set_ylabel(say(locale, "net"))
     handles, names = axes.get_legend_handles_labels()
     net_handles, net_names = net_axes.get_legend_handles_labels()
     # Below the tick labels, outside the axes: the legend hides no bar and no point of the line.
@@ -64,7 +64,7 @@ def sentiment_figure(digest: DigestEvent, locale: Locale) -> Figure:
         fontsize=8,
         frameon=False,
     )
-    axes.set_title(locale.t("chart_sentiment"), fontsize=10)
+    axes.set_title(say(locale, "chart_sentiment"), fontsize=10)
     return figure
 
 
@@ -78,5 +78,5 @@ def sources_chart(digest: DigestEvent, locale: Locale) -> bytes:
         axes.text(row.share * 100, index, f" {locale.percent(row.share)}", va="center", fontsize=8)
     axes.set_xlim(0, 110)
     axes.set_xlabel("%")
-    axes.set_title(locale.t("chart_sources"), fontsize=10)
+    axes.set_title(say(locale, "chart_sources"), fontsize=10)
     return _png(figure)

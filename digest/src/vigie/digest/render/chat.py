@@ -10,9 +10,10 @@ formats.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
-from vigie.digest.render.locale import Locale
+from vigie.digest.render.locale import Locale, say, title
 from vigie.schemas import DigestEvent, DigestPost, DigestStory
 from vigie.text.defang import defang
 from vigie.text.slack import slack_mrkdwn, slack_plain
@@ -32,19 +33,20 @@ def storyline(story: DigestStory, locale: Locale, clean: Escape) -> str:
     """The dominant storyline in one sentence: the largest cluster's most reached post, its source, how many
     times and by how many accounts it was posted, and whether it is a copy-paste campaign; ``clean`` is the
     output format's rule for untrusted text."""
-    sentence = locale.t(
+    sentence = say(
+        locale,
         "storyline",
         text=clean(_preview(story)),
         source=story.source,
         size=locale.number(story.size),
         authors=locale.number(story.authors),
     )
-    return f"{sentence} — {locale.t('campaign')}" if story.campaign else sentence
+    return f"{sentence} — {say(locale, 'campaign')}" if story.campaign else sentence
 
 
 def summary_lines(digest: DigestEvent, locale: Locale, clean: Escape) -> list[str]:
     """The summary as lines, untrusted text through ``clean`` (the output format's rule)."""
-    t = locale.t
+    t = partial(say, locale)
     volume = f"{locale.number(digest.volume.total)} {t('mentions')}"
     if digest.volume.previous_total is not None:
         volume += f" ({locale.change(digest.volume.change)})"
@@ -82,23 +84,23 @@ def summary_lines(digest: DigestEvent, locale: Locale, clean: Escape) -> list[st
 
 def text_summary(digest: DigestEvent, locale: Locale) -> str:
     """Plain text (the ``text/plain`` part of the email; mail clients auto-link it, so it is defanged)."""
-    title = defang(locale.title(digest))
+    heading = defang(title(digest, locale))
     body = "\n".join(f"- {line}" for line in summary_lines(digest, locale, defang))
-    return f"{title}\n{'=' * len(title)}\n{body}\n\n{locale.t('times_in', zone=locale.timezone)}\n"
+    return f"{heading}\n{'=' * len(heading)}\n{body}\n\n{say(locale, 'times_in', zone=locale.timezone)}\n"
 
 
 def slack_payload(digest: DigestEvent, locale: Locale) -> dict[str, Any]:
     """A Slack ``chat.postMessage``/incoming-webhook body: header, one mrkdwn section, a context line."""
-    title = locale.title(digest)
+    heading = title(digest, locale)
     lines = summary_lines(digest, locale, slack_mrkdwn)
     return {
-        "text": slack_plain(title),
+        "text": slack_plain(heading),
         "blocks": [
-            {"type": "header", "text": {"type": "plain_text", "text": title[:150], "emoji": False}},
+            {"type": "header", "text": {"type": "plain_text", "text": heading[:150], "emoji": False}},
             {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(f"• {line}" for line in lines)[:3000]}},
             {
                 "type": "context",
-                "elements": [{"type": "mrkdwn", "text": slack_plain(locale.t("times_in", zone=locale.timezone))}],
+                "elements": [{"type": "mrkdwn", "text": slack_plain(say(locale, "times_in", zone=locale.timezone))}],
             },
         ],
         "unfurl_links": False,
@@ -111,7 +113,7 @@ def teams_payload(digest: DigestEvent, locale: Locale) -> dict[str, Any]:
     body: list[dict[str, Any]] = [
         {
             "type": "TextBlock",
-            "text": teams_markdown(locale.title(digest)),
+            "text": teams_markdown(title(digest, locale)),
             "weight": "Bolder",
             "size": "Medium",
             "wrap": True,

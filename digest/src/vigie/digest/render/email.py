@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from vigie.digest.render.chat import text_summary
 from vigie.digest.render.html import InlineImage, chart_images, render_html
-from vigie.digest.render.locale import Locale
+from vigie.digest.render.locale import Locale, title
 from vigie.schemas import DigestEvent
 from vigie.text.headers import header_text
 
@@ -26,7 +26,7 @@ class EmailDigest:
 def render_email(digest: DigestEvent, locale: Locale) -> EmailDigest:
     """The email of one digest in the receiver's language and time zone."""
     return EmailDigest(
-        subject=header_text(locale.title(digest)),
+        subject=header_text(title(digest, locale)),
         html=render_html([digest], locale, images="cid"),
         text=text_summary(digest, locale),
         images=tuple(chart_images(digest, locale)),

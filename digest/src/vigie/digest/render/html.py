@@ -7,13 +7,14 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Literal
 
 import jinja2
 
 from vigie.digest.render.charts import sentiment_chart, sources_chart
 from vigie.digest.render.chat import storyline
-from vigie.digest.render.locale import Locale
+from vigie.digest.render.locale import Locale, say, title
 from vigie.schemas import DigestEvent
 from vigie.text.defang import defang
 from vigie.text.html import TEMPLATE_FILTERS
@@ -29,6 +30,7 @@ _ENVIRONMENT = jinja2.Environment(
 )
 _ENVIRONMENT.filters.update(TEMPLATE_FILTERS)
 _ENVIRONMENT.globals["storyline"] = lambda story, locale: storyline(story, locale, defang)
+_ENVIRONMENT.globals["digest_title"] = title
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,8 +68,10 @@ def render_html(digests: Sequence[DigestEvent], locale: Locale, images: ImageMod
         source: Callable[[InlineImage], str] = _data_uri if images == "data" else _cid
         sentiment, sources = chart_images(digest, locale)
         items.append(_Item(digest, source(sentiment), source(sources)))
-    title = locale.title(digests[0]) if len(digests) == 1 else "Vigie"
-    return _ENVIRONMENT.get_template("digest.html.j2").render(items=items, locale=locale, title=title)
+    heading = title(digests[0], locale) if len(digests) == 1 else "Vigie"
+    return _ENVIRONMENT.get_template("digest.html.j2").render(
+        items=items, locale=locale, title=heading, t=partial(say, locale)
+    )
 
 
 def _data_uri(image: InlineImage) -> str:

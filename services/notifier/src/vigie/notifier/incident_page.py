@@ -38,11 +38,11 @@ from vigie.notifier.links import IncidentLinks, SignedLink
 from vigie.notifier.matchers import Matcher
 from vigie.notifier.rendering.chart import ChartRenderer, chart_request_for
 from vigie.notifier.rendering.page import PAGE_WORDS, PageForm, render_forbidden, render_page
-from vigie.notifier.routes_config import Locale
 from vigie.notifier.silences import Silences
 from vigie.runtime.clock import Clock
 from vigie.schemas import FeedbackAction, FeedbackEvent
 from vigie.schemas.feedback import FeedbackChannel
+from vigie.text.locale import Language
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +84,7 @@ class IncidentPages:
     charts: ChartRenderer
     allowed_hosts: Collection[str]
     token: SecretStr | None
-    locale: Locale = "fr"
+    locale: Language = "fr"
     timezone: str = "Europe/Paris"
     #: Told of every accepted action after it is published (e.g. :class:`~vigie.notifier.thread_notes.SlackThreadNotes`).
     on_action: Callable[[FeedbackEvent], Awaitable[None]] | None = None
@@ -129,9 +129,9 @@ class IncidentPages:
                 log.warning("action not told", extra={"error": f"{type(exc).__name__}: {exc}"[:300]})
         return event
 
-    def display(self, request: web.Request) -> tuple[Locale, ZoneInfo]:
+    def display(self, request: web.Request) -> tuple[Language, ZoneInfo]:
         lang = request.query.get("lang", self.locale)
-        locale: Locale = "en" if lang == "en" else ("fr" if lang == "fr" else self.locale)
+        locale: Language = "en" if lang == "en" else ("fr" if lang == "fr" else self.locale)
         try:
             zone = ZoneInfo(request.query.get("tz", self.timezone)[:64])
         except (ZoneInfoNotFoundError, ValueError):
@@ -155,7 +155,7 @@ def _html(body: str, status: int = 200) -> web.Response:
     return web.Response(text=body, status=status, content_type="text/html", charset="utf-8", headers=_HEADERS)
 
 
-def _forbidden(locale: Locale) -> web.Response:
+def _forbidden(locale: Language) -> web.Response:
     return _html(render_forbidden(locale), 403)
 
 
@@ -178,7 +178,7 @@ def _cross_site(request: web.Request) -> bool:
         return True
 
 
-def _query(link: SignedLink, locale: Locale, zone: ZoneInfo, **extra: str) -> str:
+def _query(link: SignedLink, locale: Language, zone: ZoneInfo, **extra: str) -> str:
     return urlencode({"exp": str(link.expires), "sig": link.signature, "lang": locale, "tz": zone.key, **extra})
 
 

@@ -29,8 +29,8 @@ from vigie.digest.schedule import DigestSchedule
 from vigie.notifier.matchers import Matcher, digest_labels, matches_all, parse_matchers
 from vigie.schemas import DigestEvent, DigestPeriod, Severity, TimeZoneName
 from vigie.schemas.yaml_source import load_yaml_model, validate_yaml_text
+from vigie.text.locale import Language
 
-Locale = Literal["fr", "en"]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
@@ -247,7 +247,7 @@ class Receiver(_Model):
     """Who is told, how, in which language and time zone. Exactly one integration per receiver."""
 
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-    locale: Locale = "fr"
+    locale: Language = "fr"
     timezone: TimeZoneName = "Europe/Paris"
     quiet_hours: QuietHours | None = None
     digest: DigestSubscription | None = None

@@ -27,6 +27,7 @@ from vigie.notifier.incident_history import ActionError
 from vigie.notifier.incident_page import IncidentPages
 from vigie.notifier.rendering.slack import ACKNOWLEDGE_ACTION, SILENCE_ACTION
 from vigie.schemas import FeedbackAction
+from vigie.text.catalogue import Catalogue
 from vigie.text.slack import slack_plain
 
 log = logging.getLogger(__name__)
@@ -35,10 +36,15 @@ TOLERANCE_S = 300
 MAX_BODY_BYTES = 64 * 1024
 _USER_ID = re.compile(r"^[A-Z0-9]{2,32}$")
 _ACTIONS: dict[str, FeedbackAction] = {ACKNOWLEDGE_ACTION: "acknowledged", SILENCE_ACTION: "silenced"}
-_REPLIES = {
-    "fr": {"acknowledged": "Pris en charge par {who}.", "silenced": "{who} a mis {territory} en sourdine pour 4 h."},
-    "en": {"acknowledged": "Acknowledged by {who}.", "silenced": "{who} silenced {territory} for 4 h."},
-}
+_REPLIES = Catalogue(
+    {
+        "fr": {
+            "acknowledged": "Pris en charge par {who}.",
+            "silenced": "{who} a mis {territory} en sourdine pour 4 h.",
+        },
+        "en": {"acknowledged": "Acknowledged by {who}.", "silenced": "{who} silenced {territory} for 4 h."},
+    }
+)
 
 
 def slack_signature(secret: str, timestamp: str, body: bytes) -> str:

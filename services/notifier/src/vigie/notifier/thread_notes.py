@@ -12,16 +12,24 @@ import logging
 
 from vigie.notifier.integrations.slack import SlackDelivery
 from vigie.notifier.notification_log import NotificationLog
-from vigie.notifier.rendering.numbers import zone_name
 from vigie.notifier.rendering.view import format_time
 from vigie.notifier.routes_config import RoutesConfig
 from vigie.schemas import FeedbackEvent
+from vigie.text.catalogue import Catalogue
 from vigie.text.defang import one_line
+from vigie.text.locale import zone_name
 from vigie.text.slack import slack_mrkdwn
 
 log = logging.getLogger(__name__)
 
-_WORDS = {"fr": "Pris en charge par {who} le {when} ({zone}).", "en": "Acknowledged by {who} at {when} ({zone})."}
+_WORDS = Catalogue.by_entry(
+    {
+        "acknowledged": {
+            "fr": "Pris en charge par {who} le {when} ({zone}).",
+            "en": "Acknowledged by {who} at {when} ({zone}).",
+        }
+    }
+)
 
 
 class SlackThreadNotes:
@@ -43,7 +51,7 @@ class SlackThreadNotes:
                 continue
             channel, ts = thread.opener_ref.rsplit("/", 1)
             zone = receiver.zone
-            text = _WORDS[receiver.locale].format(
+            text = _WORDS[receiver.locale]["acknowledged"].format(
                 who=slack_mrkdwn(one_line(event.actor, 120)),
                 when=format_time(event.at, zone, receiver.locale),
                 zone=zone_name(zone, receiver.locale),

@@ -16,10 +16,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from vigie.notifier.rendering.catalog import CATALOG
-from vigie.notifier.rendering.numbers import zone_name
-from vigie.notifier.routes_config import Locale
 from vigie.runtime.workers import ThreadWorker, Worker
 from vigie.schemas import SeriesPoint
+from vigie.text.locale import Language, zone_name
 
 #: matplotlib's font cache and text layout are not thread-safe: every drawing in a thread holds this.
 MATPLOTLIB_LOCK = threading.Lock()
@@ -104,7 +103,7 @@ def draw_chart(request: ChartRequest) -> bytes | None:
     return buffer.getvalue()
 
 
-def chart_request_for(series: tuple[SeriesPoint, ...], timezone: str, locale: Locale) -> ChartRequest:
+def chart_request_for(series: tuple[SeriesPoint, ...], timezone: str, locale: Language) -> ChartRequest:
     """The chart of ``series`` in the words of ``locale`` (the email and the incident page draw the same)."""
     words = CATALOG[locale]
     return ChartRequest(

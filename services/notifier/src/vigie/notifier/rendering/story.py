@@ -11,10 +11,9 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from vigie.notifier.rendering.catalog import CATALOG
-from vigie.notifier.rendering.numbers import format_count, format_duration, format_number
-from vigie.notifier.routes_config import Locale
 from vigie.schemas import AlertEvent, Evidence, EvidenceMention, PostCluster, SeriesPoint
 from vigie.text.defang import one_line
+from vigie.text.locale import UNITS, Language, format_count, format_duration, format_number
 
 QUOTE_CHARS = 160
 _STORY_TERMS = 6
@@ -32,7 +31,7 @@ def _quote(text: str) -> str:
     return one_line(text, QUOTE_CHARS)
 
 
-def storyline(evidence: Evidence, locale: Locale) -> str | None:
+def storyline(evidence: Evidence, locale: Language) -> str | None:
     """The dominant storyline: the largest cluster (else the most reached post) in one sentence."""
     words = CATALOG[locale]
     clusters = [c for c in evidence.clusters if not c.campaign] or list(evidence.clusters)
@@ -79,7 +78,7 @@ def relevant_mentions(evidence: Evidence) -> tuple[EvidenceMention, ...]:
     return kept if len(kept) >= 2 else evidence.top_mentions
 
 
-def story_lines(evidence: Evidence, locale: Locale, zone: ZoneInfo) -> tuple[str, ...]:
+def story_lines(evidence: Evidence, locale: Language, zone: ZoneInfo) -> tuple[str, ...]:
     """Storyline, campaigns, what people talk about, first post (when on topic) and new authors: the sentences
     that apply."""
     words = CATALOG[locale]
@@ -132,14 +131,14 @@ def window_minutes(series: tuple[SeriesPoint, ...], observed: float, bucket_minu
     return None
 
 
-def _window_text(minutes: int, locale: Locale) -> str:
-    words = CATALOG[locale]
+def _window_text(minutes: int, locale: Language) -> str:
+    words = UNITS[locale]
     if minutes % 60 == 0:
         return words["hours"].format(h=minutes // 60)
     return words["minutes"].format(n=minutes)
 
 
-def figures(alert: AlertEvent, locale: Locale) -> str:
+def figures(alert: AlertEvent, locale: Language) -> str:
     """``69 mentions négatives en 1 h, 0,3 attendues (230 fois la normale).``; at resolution, the peak and the
     size of the incident instead of the last figures (which would contradict "back to normal")."""
     words = CATALOG[locale]

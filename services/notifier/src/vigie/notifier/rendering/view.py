@@ -14,10 +14,9 @@ from zoneinfo import ZoneInfo
 from vigie.notifier.links import IncidentLinks
 from vigie.notifier.notification import Notification
 from vigie.notifier.rendering.catalog import CATALOG
-from vigie.notifier.rendering.numbers import format_count, format_duration, format_number, zone_name
 from vigie.notifier.rendering.story import figures, relevant_mentions, story_lines
-from vigie.notifier.routes_config import Locale
 from vigie.schemas import AlertEvent, SeriesPoint
+from vigie.text.locale import Language, format_count, format_duration, format_number, zone_name
 
 
 @dataclass(frozen=True)
@@ -32,7 +31,7 @@ class MentionView:
 
 @dataclass(frozen=True)
 class MessageView:
-    locale: Locale
+    locale: Language
     kind: str
     transition: str
     resolved: bool
@@ -62,7 +61,7 @@ class MessageView:
 __all__ = ["MentionView", "MessageView", "build_view", "format_duration", "format_number", "format_time"]
 
 
-def format_time(when: datetime, zone: ZoneInfo, locale: Locale, with_zone: bool = False) -> str:
+def format_time(when: datetime, zone: ZoneInfo, locale: Language, with_zone: bool = False) -> str:
     """``06/12/2026 10:48`` (fr) or ``2026-12-06 10:48`` (en) in ``zone``; with the zone's name on demand
     (``heure de Paris``)."""
     local = when.astimezone(zone)
