@@ -77,6 +77,8 @@ async def test_teams_retries_slack_bot_posts_and_a_refusal_is_dead_lettered_once
         ]
         [dead] = sink.dead_letters
         assert dead.topic == "vigie.digests.v1" and "gone (slack)" in dead.reason and "404" in dead.reason
+        assert dead.error_class == "delivery" and (dead.partition, dead.offset) == (-1, -1)
+        assert metrics.deadletters.labels("delivery")._value.get() == 1
         assert all(r.kind == "digest" and r.transition is None for r in sink.receipts)
         assert all(str(r.thread_ref).startswith("C0VIGIE/") for r in sink.receipts if r.receiver == "bot")
 

@@ -17,7 +17,7 @@ from typing import Literal, Protocol
 
 from vigie.notifier.dead_letters import dead_letter_record
 from vigie.notifier.dispatch import Dispatcher
-from vigie.notifier.engine import LogSink
+from vigie.notifier.log_sink import LogSink
 from vigie.notifier.metrics import NotifierMetrics
 from vigie.notifier.offsets import OffsetTracker, RecordRef
 from vigie.runtime.clock import Clock, SystemClock

@@ -13,27 +13,20 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, Protocol
+from typing import Any
 
+from vigie.notifier.dead_letters import UndeliveredRecord, dead_letter_delivery
 from vigie.notifier.dispatch import Dispatcher, Job
 from vigie.notifier.errors import DeliveryError, PermanentDeliveryError, RetryableDeliveryError
 from vigie.notifier.integrations.base import Integration
+from vigie.notifier.log_sink import LogSink, retry_write
 from vigie.notifier.metrics import NotifierMetrics
 from vigie.notifier.offsets import RecordRef
 from vigie.runtime.backoff import RetryPolicy
 from vigie.runtime.clock import Clock
-from vigie.schemas import ALERTS, DeadLetter, DeliveryReceipt
+from vigie.schemas import ALERTS, DeadLetterBuilder, DeliveryReceipt
 
 log = logging.getLogger(__name__)
-
-
-class LogSink(Protocol):
-    """Where receipts and dead letters go. Both calls return once the record is durably written (acked)
-    and raise if it could not be; the engine retries them, never the send."""
-
-    async def write_receipt(self, receipt: DeliveryReceipt) -> None: ...
-
-    async def write_dead_letter(self, dead_letter: DeadLetter) -> None: ...
 
 
 class DeliveryEngine:
@@ -185,20 +178,23 @@ class DeliveryEngine:
         )
         now = self.clock.now()
         # The dead letter points at the last Kafka record the message carried (none for an alert given directly).
-        record = job.records[-1] if job.records and isinstance(job.records[-1], RecordRef) else None
-        dead = DeadLetter.for_record(
-            topic=record.topic if record else ALERTS,
-            partition=record.partition if record else -1,
-            offset=record.offset if record else -1,
+        held = job.records[-1] if job.records and isinstance(job.records[-1], RecordRef) else None
+        record = UndeliveredRecord(
+            topic=held.topic if held else ALERTS,
+            partition=held.partition if held else -1,
+            offset=held.offset if held else -1,
             key=notification.alert.incident_id.encode("utf-8"),
             value=notification.alert.model_dump_json().encode("utf-8"),
-            error_class="delivery",
-            reason=f"{notification.receiver.name} ({notification.receiver.integration}): {reason}",
-            service=self.service,
+        )
+        await dead_letter_delivery(
+            self.sink,
+            self.metrics,
+            DeadLetterBuilder(self.service),
+            record,
+            notification.receiver,
+            reason,
             failed_at=now,
         )
-        await self._retry_write(lambda: self.sink.write_dead_letter(dead))
-        self.metrics.deadletters.labels("delivery").inc()
         receipt = job.receipt("failed", now, error=reason)
         await self._write_receipt(receipt)
         self.dispatcher.complete(job, receipt)
@@ -210,19 +206,3 @@ class DeliveryEngine:
     @staticmethod
     async def _retry_write(write: Callable[[], Awaitable[None]]) -> None:
         await retry_write(write)
-
-
-async def retry_write(write: Callable[[], Awaitable[None]]) -> None:
-    """Call ``write`` until it succeeds (the log topic is down: back off up to 10 s; never give up, as a
-    send without its receipt could be repeated after a restart)."""
-    delay = 0.2
-    while True:
-        try:
-            await write()
-            return
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("cannot write to the log topic; retrying")
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 10.0)

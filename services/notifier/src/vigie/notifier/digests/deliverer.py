@@ -22,17 +22,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from vigie.notifier.dead_letters import UndeliveredRecord, dead_letter_delivery
 from vigie.notifier.digests.channels import DigestSender
 from vigie.notifier.digests.planner import DigestPlanner
 from vigie.notifier.digests.store import DigestStore
-from vigie.notifier.engine import LogSink, retry_write
 from vigie.notifier.errors import DeliveryError, PermanentDeliveryError, RetryableDeliveryError
+from vigie.notifier.log_sink import LogSink, retry_write
 from vigie.notifier.metrics import NotifierMetrics
 from vigie.notifier.notification_log import NotificationLog
 from vigie.notifier.routes_config import Receiver
 from vigie.runtime.backoff import RetryPolicy
 from vigie.runtime.clock import Clock
-from vigie.schemas import DIGESTS, DeadLetter, DeliveryReceipt, DigestEvent, Outcome
+from vigie.schemas import DIGESTS, DeadLetterBuilder, DeliveryReceipt, DigestEvent, Outcome
 
 log = logging.getLogger(__name__)
 
@@ -185,19 +186,22 @@ class DigestDeliverer:
 
     async def _dead_letter(self, receiver: Receiver, digest: DigestEvent, reason: str) -> None:
         log.error("digest delivery failed permanently", extra={"receiver": receiver.name, "reason": reason})
-        dead = DeadLetter.for_record(
+        record = UndeliveredRecord(
             topic=DIGESTS,
             partition=-1,
             offset=-1,
             key=digest.territory_id.encode("utf-8"),
             value=digest.model_dump_json().encode("utf-8"),
-            error_class="delivery",
-            reason=f"{receiver.name} ({receiver.integration}): {reason}",
-            service=self.service,
+        )
+        await dead_letter_delivery(
+            self.sink,
+            self.metrics,
+            DeadLetterBuilder(self.service),
+            record,
+            receiver,
+            reason,
             failed_at=self.clock.now(),
         )
-        await retry_write(lambda: self.sink.write_dead_letter(dead))
-        self.metrics.deadletters.labels("delivery").inc()
 
 
 async def _first(*waits: Any) -> None:

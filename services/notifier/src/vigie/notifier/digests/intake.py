@@ -21,7 +21,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 
 from vigie.notifier.dead_letters import dead_letter_record
 from vigie.notifier.digests.store import DigestStore
-from vigie.notifier.engine import LogSink
+from vigie.notifier.log_sink import LogSink
 from vigie.notifier.metrics import NotifierMetrics
 from vigie.runtime.clock import Clock
 from vigie.schemas import DIGESTS, DeadLetterBuilder, DecodeError, DigestEvent, ErrorClass, decode, describe_failure
