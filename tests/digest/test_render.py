@@ -102,7 +102,7 @@ def test_unknown_language_is_refused() -> None:
 
 
 def test_the_sentiment_chart_legend_is_outside_the_plot(digest: DigestEvent) -> None:
-    """The legend sat in the upper left corner of the plot, over the first bars and the net line."""
+    """The legend lies outside the plot area: it hides no bar and no point of the net line."""
     figure = sentiment_figure(digest, Locale("fr"))
     renderer = FigureCanvasAgg(figure).get_renderer()
     figure.draw(renderer)
