@@ -15,10 +15,11 @@ from typing import Any
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from notifier_kafka import eventually, kafka_settings, read_topic
-from notifier_standins import SmtpServer, email_receiver, make_alert
 from pydantic import SecretStr
 
+from tests.support.kafka import kafka_settings, read_topic
+from tests.support.notifier import SmtpServer, email_receiver, make_alert
+from tests.support.waiting import eventually
 from vigie.notifier.routes_config import load_routes
 from vigie.notifier.service import NotifierService
 from vigie.notifier.settings import NotifierSettings
@@ -82,6 +83,7 @@ async def test_service_delivers_logs_commits_and_manages_silences(
         kafka=kafka_settings(bootstrap),
         group_id=group,
         commit_interval_s=0.2,
+        chart_processes=0,  # charts in a thread (the demo runs the chart process)
         silences_path=tmp_path / "silences.json",
         api_token=SecretStr(TOKEN),
     )
@@ -158,6 +160,7 @@ def start_notifier(routes_file: Path, bootstrap: str, group: str, port: int) -> 
         "VIGIE_KAFKA_HEARTBEAT_INTERVAL_MS": "500",
         "VIGIE_NOTIFIER_GROUP_ID": group,
         "VIGIE_NOTIFIER_COMMIT_INTERVAL_S": "600",  # nothing is committed before the kill
+        "VIGIE_NOTIFIER_CHART_PROCESSES": "0",  # the chart in a thread: no process to spawn before consuming
         "VIGIE_NOTIFIER_HTTP_PORT": str(port),
         "VIGIE_NOTIFIER_API_TOKEN": TOKEN,
     }
