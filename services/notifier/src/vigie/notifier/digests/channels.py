@@ -11,7 +11,6 @@ import httpx
 from pydantic import SecretStr
 
 from vigie.digest.render import Locale, slack_payload, teams_payload
-from vigie.digest.render.email import email_message
 from vigie.notifier.digests.rendering import DigestRenderer
 from vigie.notifier.integrations.base import post_json
 from vigie.notifier.integrations.email import send_smtp
@@ -50,6 +49,8 @@ class EmailDigestSender:
     async def send(self, receiver: Receiver, digest: DigestEvent) -> str | None:
         config = receiver.email
         assert config is not None
+        from vigie.digest.render.email import email_message  # with the charts: imported when first needed
+
         rendered = await self._renderer.email(digest, locale_of(receiver))
         message_id = digest_message_id(receiver.name, digest.digest_id, config.message_id_domain)
         message = email_message(

@@ -11,12 +11,14 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from vigie.digest.render import Locale
-from vigie.digest.render.email import EmailDigest, render_email
 from vigie.notifier.rendering.chart import MATPLOTLIB_LOCK, die_with_parent
 from vigie.schemas import DigestEvent
+
+if TYPE_CHECKING:  # the renderer imports matplotlib: only where a digest is drawn, not at the notifier's start
+    from vigie.digest.render.email import EmailDigest
 
 
 class DigestRenderer(Protocol):
@@ -26,6 +28,8 @@ class DigestRenderer(Protocol):
 
 
 def _render_locked(digest: DigestEvent, locale: Locale) -> EmailDigest:
+    from vigie.digest.render.email import render_email
+
     with MATPLOTLIB_LOCK:
         return render_email(digest, locale)
 
@@ -48,6 +52,8 @@ class ProcessDigestRenderer:
         await asyncio.get_running_loop().run_in_executor(self._pool, _import_rendering)
 
     async def email(self, digest: DigestEvent, locale: Locale) -> EmailDigest:
+        from vigie.digest.render.email import render_email
+
         return await asyncio.get_running_loop().run_in_executor(self._pool, render_email, digest, locale)
 
     def close(self) -> None:
