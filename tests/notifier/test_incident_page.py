@@ -294,7 +294,6 @@ async def test_slack_buttons_need_a_fresh_valid_signature_and_are_idempotent(sit
 async def test_an_acknowledgement_on_the_page_is_told_in_the_slack_thread(slack: object) -> None:
     """Issue 17: who acknowledged, and when, is shown in the thread, not only on the page."""
     from tests.support.notifier import routes
-
     from vigie.notifier.integrations.slack import SlackDelivery
     from vigie.notifier.notification_log import NotificationLog
     from vigie.notifier.thread_notes import SlackThreadNotes
