@@ -144,20 +144,3 @@ async def serve() -> AsyncIterator[ServeApp]:
     yield start
     for runner in runners:
         await runner.cleanup()
-
-
-Eventually = Callable[..., Awaitable[None]]
-
-
-@pytest.fixture
-def eventually() -> Eventually:
-    """``await eventually(predicate, timeout_s=10)``: poll until the predicate holds, fail after the timeout."""
-
-    async def wait(predicate: Callable[[], bool], timeout_s: float = 10.0) -> None:
-        for _ in range(int(timeout_s / 0.01)):
-            if predicate():
-                return
-            await asyncio.sleep(0.01)
-        raise AssertionError(f"condition not met within {timeout_s}s")
-
-    return wait

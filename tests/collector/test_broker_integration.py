@@ -7,12 +7,13 @@ import argparse
 import asyncio
 import json
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from aiohttp import web
-from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from tests.support.kafka import read_records
 from vigie.collector.commands import register
 from vigie.collector.kafka_sink import KafkaRecordSink
 from vigie.collector.service import CollectorService
@@ -25,27 +26,15 @@ from vigie.schemas import DEADLETTER, MENTIONS_RAW, RawMention, decode, header_v
 pytestmark = pytest.mark.broker
 
 
-async def read_back(bootstrap: str, topic: str, expected: int, *, timeout_s: float = 10.0, settle_s: float = 0.3):
-    """Every record of ``topic`` (all partitions, no consumer group), waiting for ``expected`` of them."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest")
-    await consumer.start()
-    try:
-        partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or {0})]
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        records = []
-        deadline = asyncio.get_running_loop().time() + timeout_s
-        while asyncio.get_running_loop().time() < deadline:
-            batches = await consumer.getmany(timeout_ms=200)
-            records += [r for batch in batches.values() for r in batch]
-            if len(records) >= expected:
-                await asyncio.sleep(settle_s)  # anything beyond the expected count would be a duplicate
-                more = await consumer.getmany(timeout_ms=200)
-                records += [r for batch in more.values() for r in batch]
-                break
-        return records
-    finally:
-        await consumer.stop()
+async def read_back(bootstrap: str, topic: str, expected: int, *, timeout_s: float = 10.0) -> list[Any]:
+    """Every record of ``topic`` (all partitions, no consumer group) once ``expected`` of them are there: up to
+    the end offsets of that moment, so a duplicate written before them is read too."""
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while True:
+        records = await read_records(bootstrap, topic)
+        if len(records) >= expected or asyncio.get_running_loop().time() > deadline:
+            return records
+        await asyncio.sleep(0.05)
 
 
 async def test_webhook_into_the_broker_with_keys_and_cloudevents_headers(

@@ -196,12 +196,19 @@ def test_scenario_is_deterministic_and_in_replay_format() -> None:
     assert len(crisis) > 50
 
 
+def _interruptible() -> None:
+    """In the child: SIGINT as a terminal's foreground process has it (a suite started in the background by a
+    shell without job control inherits SIGINT ignored, and so would the demo)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_stops_every_process_it_started(tmp_path: Path) -> None:
     process = subprocess.Popen(
         [VIGIE, "demo", "--output", str(tmp_path), "--timeout", "110"],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        preexec_fn=_interruptible,
     )
     assert process.stdout is not None
     deadline = time.monotonic() + 90

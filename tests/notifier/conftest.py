@@ -1,17 +1,14 @@
 """Fixtures of the notifier tests: an SMTP server (aiosmtpd) and HTTP stand-ins for Slack, Teams and a
-webhook receiver, all on 127.0.0.1. The stand-in classes and alert builders live in ``notifier_standins.py``."""
+webhook receiver, all on 127.0.0.1. The stand-in classes are the demo's; they and the alert builders are
+imported from :mod:`tests.support.notifier`."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from notifier_standins import HttpStandIn, SmtpServer, slack_default
+from tests.support.notifier import HttpStandIn, SmtpServer, slack_default
 
 
 @pytest.fixture

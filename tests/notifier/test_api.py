@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import httpx
-from notifier_standins import email_receiver, make_alert, routes
 from prometheus_client import CollectorRegistry
 from pydantic import SecretStr
 
+from tests.support.notifier import email_receiver, make_alert, routes
 from vigie.notifier.api import api_routes
 from vigie.notifier.dispatch import Dispatcher
 from vigie.notifier.notification_log import NotificationLog

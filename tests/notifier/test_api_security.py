@@ -13,10 +13,10 @@ from typing import Any
 
 import httpx
 import pytest
-from notifier_standins import email_receiver, make_alert, routes
 from prometheus_client import CollectorRegistry
 from pydantic import SecretStr
 
+from tests.support.notifier import email_receiver, make_alert, routes
 from vigie.notifier.api import api_routes
 from vigie.notifier.commands import register
 from vigie.notifier.dispatch import Dispatcher

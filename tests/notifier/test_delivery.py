@@ -8,10 +8,10 @@ import random
 from datetime import datetime, timedelta
 
 import httpx
-from notifier_standins import HttpStandIn, MemorySink, SmtpServer, email_receiver, make_alert, routes
 from prometheus_client import CollectorRegistry
 from pydantic import SecretStr
 
+from tests.support.notifier import HttpStandIn, MemorySink, SmtpServer, email_receiver, make_alert, routes
 from vigie.notifier.dispatch import Dispatcher
 from vigie.notifier.engine import DeliveryEngine
 from vigie.notifier.integrations.base import Integration

@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import httpx
-from notifier_standins import HttpStandIn, MemorySink, make_digest, routes
 from prometheus_client import CollectorRegistry
 from pydantic import SecretStr
 
+from tests.support.notifier import HttpStandIn, MemorySink, make_digest, routes
 from vigie.notifier.digests.deliverer import DigestDeliverer
 from vigie.notifier.digests.planner import DigestPlanner
 from vigie.notifier.digests.rendering import DigestRenderer

@@ -15,9 +15,10 @@ from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaProducer
-from notifier_kafka import eventually, kafka_settings, read_topic
-from notifier_standins import HttpStandIn, SmtpInbox, SmtpServer, email_receiver, make_alert, make_digest, routes
 
+from tests.support.kafka import kafka_settings, read_topic
+from tests.support.notifier import HttpStandIn, SmtpInbox, SmtpServer, email_receiver, make_alert, make_digest, routes
+from tests.support.waiting import eventually
 from vigie.notifier.routes_config import RoutesConfig
 from vigie.notifier.service import NotifierService
 from vigie.notifier.settings import NotifierSettings

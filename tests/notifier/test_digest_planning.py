@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
-from notifier_standins import make_digest, routes
 
+from tests.support.notifier import make_digest, routes
 from vigie.notifier.digests.planner import DigestPlanner
 from vigie.notifier.digests.store import DigestStore
 from vigie.notifier.routes_config import Receiver, load_routes

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from notifier_standins import email_receiver, make_alert, routes
-
+from tests.support.notifier import email_receiver, make_alert, routes
 from vigie.notifier.dispatch import Dispatcher, Job
 from vigie.notifier.matchers import Matcher
 from vigie.notifier.notification_log import NotificationLog

@@ -8,8 +8,7 @@ from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 
-from notifier_standins import email_receiver, make_alert, make_digest, routes
-
+from tests.support.notifier import email_receiver, make_alert, make_digest, routes
 from vigie.digest.render import Locale
 from vigie.digest.render.email import render_email
 from vigie.notifier.digests.channels import digest_email, digest_message_id

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
-from notifier_standins import SmtpInbox, make_alert, routes
 from pydantic import SecretStr
 
+from tests.support.notifier import SmtpInbox, make_alert, routes
 from vigie.notifier.errors import PermanentDeliveryError
 from vigie.notifier.integrations.email import EmailDelivery
 from vigie.notifier.notification import Notification

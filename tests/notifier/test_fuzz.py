@@ -24,10 +24,10 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from notifier_standins import MemorySink, make_alert, routes
 from prometheus_client import CollectorRegistry
 from pydantic import SecretStr
 
+from tests.support.notifier import MemorySink, make_alert, routes
 from vigie.notifier.alert_intake import AlertIntake
 from vigie.notifier.api import api_routes
 from vigie.notifier.dispatch import Dispatcher

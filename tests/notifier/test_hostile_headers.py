@@ -9,9 +9,9 @@ from urllib.parse import unquote
 
 import httpx
 import pytest
-from notifier_standins import HttpStandIn, SmtpServer, email_receiver, make_alert, routes
-from test_delivery import Rig
 
+from tests.notifier.test_delivery import Rig
+from tests.support.notifier import HttpStandIn, SmtpServer, email_receiver, make_alert, routes
 from vigie.notifier.errors import PermanentDeliveryError, RetryableDeliveryError
 from vigie.notifier.integrations.base import post_json
 from vigie.text.headers import header_token

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaProducer
-from notifier_standins import OPENED, make_alert
 
+from tests.support.notifier import OPENED, make_alert
 from vigie.notifier.incident_history import IncidentHistory
 from vigie.notifier.kafka_io import replay_alert_history, replay_feedback_history, replay_notification_log
 from vigie.notifier.notification_log import NotificationLog

@@ -11,10 +11,10 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from notifier_standins import OPENED, make_alert
 from prometheus_client import CollectorRegistry
 from pydantic import SecretStr
 
+from tests.support.notifier import OPENED, make_alert
 from vigie.notifier.incident_history import IncidentHistory
 from vigie.notifier.incident_page import IncidentPages, add_incident_routes
 from vigie.notifier.links import IncidentLinks
@@ -293,8 +293,7 @@ async def test_slack_buttons_need_a_fresh_valid_signature_and_are_idempotent(sit
 
 async def test_an_acknowledgement_on_the_page_is_told_in_the_slack_thread(slack: object) -> None:
     """Issue 17: who acknowledged, and when, is shown in the thread, not only on the page."""
-    from notifier_standins import routes
-
+    from tests.support.notifier import routes
     from vigie.notifier.integrations.slack import SlackDelivery
     from vigie.notifier.notification_log import NotificationLog
     from vigie.notifier.thread_notes import SlackThreadNotes

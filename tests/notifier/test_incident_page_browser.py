@@ -13,10 +13,10 @@ from datetime import timedelta
 
 import pytest
 from aiohttp import web
-from notifier_standins import OPENED, make_alert
 from prometheus_client import CollectorRegistry
 from pydantic import SecretStr
 
+from tests.support.notifier import OPENED, make_alert
 from vigie.notifier.incident_history import IncidentHistory
 from vigie.notifier.incident_page import IncidentPages, add_incident_routes
 from vigie.notifier.links import IncidentLinks

@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from notifier_standins import make_alert
 
+from tests.support.notifier import make_alert
 from vigie.notifier.matchers import Matcher, MatcherError
 from vigie.notifier.routes_config import parse_routes
 from vigie.notifier.silence_file import load_silences, save_silences

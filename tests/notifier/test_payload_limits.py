@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from notifier_standins import make_alert, routes
 
+from tests.support.notifier import make_alert, routes
 from vigie.notifier.notification import Notification
 from vigie.notifier.rendering.slack import slack_blocks
 from vigie.notifier.rendering.teams import MAX_TEAMS_BYTES, teams_message

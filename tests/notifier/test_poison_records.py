@@ -15,10 +15,11 @@ from typing import Any
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from notifier_kafka import eventually, kafka_settings, read_topic
-from notifier_standins import SmtpServer, email_receiver, make_alert
 from prometheus_client import CollectorRegistry
 
+from tests.support.kafka import kafka_settings, read_topic
+from tests.support.notifier import SmtpServer, email_receiver, make_alert
+from tests.support.waiting import eventually
 from vigie.notifier.routes_config import parse_routes
 from vigie.notifier.service import NotifierService
 from vigie.notifier.settings import NotifierSettings

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from notifier_standins import HOSTILE_TEXTS, email_receiver, make_alert, routes
 
+from tests.support.notifier import HOSTILE_TEXTS, email_receiver, make_alert, routes
 from vigie.notifier.integrations.email import build_message, chart_request
 from vigie.notifier.integrations.webhook import cloud_event, sign, verify
 from vigie.notifier.notification import MessageKind, Notification

@@ -13,8 +13,8 @@ from datetime import timedelta
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from notifier_standins import email_receiver, routes
 
+from tests.support.notifier import email_receiver, routes
 from vigie.notifier.matchers import Matcher, MatcherError, parse_matchers
 from vigie.notifier.routing import route_labels
 

@@ -7,8 +7,8 @@ import argparse
 from pathlib import Path
 
 import pytest
-from notifier_standins import email_receiver
 
+from tests.support.notifier import email_receiver
 from vigie.notifier.commands import register
 
 ROOT = Path(__file__).parents[2]

@@ -6,8 +6,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from notifier_standins import email_receiver, make_alert, routes
 
+from tests.support.notifier import email_receiver, make_alert, routes
 from vigie.notifier.routes_config import load_routes
 from vigie.notifier.routing import route_alert
 from vigie.schemas import ConfigError

@@ -7,8 +7,8 @@ import argparse
 from pathlib import Path
 
 import pytest
-from notifier_standins import email_receiver, make_alert, routes
 
+from tests.support.notifier import email_receiver, make_alert, routes
 from vigie.notifier.commands import register
 from vigie.notifier.matchers import Matcher
 from vigie.notifier.routing import route_alert, route_labels

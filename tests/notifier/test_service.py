@@ -15,10 +15,11 @@ from typing import Any
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from notifier_kafka import eventually, kafka_settings, read_topic
-from notifier_standins import SmtpServer, email_receiver, make_alert
 from pydantic import SecretStr
 
+from tests.support.kafka import kafka_settings, read_topic
+from tests.support.notifier import SmtpServer, email_receiver, make_alert
+from tests.support.waiting import eventually
 from vigie.notifier.routes_config import load_routes
 from vigie.notifier.service import NotifierService
 from vigie.notifier.settings import NotifierSettings
@@ -89,7 +90,7 @@ async def test_service_delivers_logs_commits_and_manages_silences(
     stop, ready = asyncio.Event(), asyncio.Event()
     running = asyncio.create_task(service.run(stop, ready))
     try:
-        await asyncio.wait_for(ready.wait(), 20)
+        await asyncio.wait_for(ready.wait(), 60)  # start-up only: a loaded machine may take that long
         assert service.ops is not None
         api = service.ops.url
         incident = f"saint-malo:negative_surge:{unique}"

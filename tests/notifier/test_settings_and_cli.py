@@ -69,7 +69,7 @@ def test_check_reports_file_line_and_field(tmp_path: Path, capsys: pytest.Captur
 
 
 def test_missing_secrets_are_named_before_start() -> None:
-    from notifier_standins import routes
+    from tests.support.notifier import routes
 
     config = routes(
         "route: {receiver: s}\nreceivers:\n  - name: s\n    slack: {mode: bot, channel: '#c'}\n"

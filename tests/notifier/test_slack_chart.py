@@ -8,9 +8,9 @@ from typing import Any
 
 import httpx
 from aiohttp import web
-from notifier_standins import make_alert, routes
 from pydantic import SecretStr
 
+from tests.support.notifier import make_alert, routes
 from vigie.notifier.integrations.slack import SlackDelivery
 from vigie.notifier.links import IncidentLinks
 from vigie.notifier.notification import Notification

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from notifier_standins import OPENED, email_receiver, make_alert, routes
-
+from tests.support.notifier import OPENED, email_receiver, make_alert, routes
 from vigie.notifier.integrations.email import build_message
 from vigie.notifier.links import IncidentLinks
 from vigie.notifier.notification import Notification

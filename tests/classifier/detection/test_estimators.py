@@ -5,11 +5,11 @@ from __future__ import annotations
 import random
 from dataclasses import replace
 from datetime import timedelta
-from types import ModuleType
 from typing import Any
 
 import pytest
 
+from tests.support import detection_scenarios as sc
 from vigie.classifier.detection import DetectionEngine, DetectorSettings, PartitionDriver
 from vigie.classifier.detection import baseline as bl
 from vigie.schemas import AlertEvent
@@ -21,7 +21,7 @@ def raised(events: list[AlertEvent]) -> list[AlertEvent]:
     return [e for e in events if e.transition == "raised"]
 
 
-def final_state(sc: ModuleType, mentions: list[Any], territory_id: str, size: str = "city") -> dict[str, Any]:
+def final_state(mentions: list[Any], territory_id: str, size: str = "city") -> dict[str, Any]:
     engine = DetectionEngine(sc.config(sc.territory(territory_id, size)))
     driver = PartitionDriver(engine, 0)
     states: dict[str, Any] = {}
@@ -59,19 +59,19 @@ def test_a_quiet_territory_stays_near_the_prior() -> None:
     assert abs(phi - SETTINGS.prior_dispersion) < 0.015
 
 
-def test_a_news_surge_that_raised_nothing_barely_moves_the_dispersion(sc: ModuleType) -> None:
+def test_a_news_surge_that_raised_nothing_barely_moves_the_dispersion() -> None:
     normal = list(sc.background("nice", 10, 30, negative_share=0.2, seed=5))
-    before = final_state(sc, normal, "nice")["base"]["phiw"]
+    before = final_state(normal, "nice")["base"]["phiw"]
     # Three hours of news at ten times the volume, the usual share of negatives (the share test holds it).
     news = sc.background("nice", 3 / 24, 300, negative_share=0.2, start=sc.START + timedelta(days=10), seed=6)
     after_normal = sc.background("nice", 1, 30, negative_share=0.2, start=sc.START + timedelta(days=10.2), seed=8)
-    state = final_state(sc, sc.merged(normal, news, after_normal), "nice")
+    state = final_state(sc.merged(normal, news, after_normal), "nice")
     assert all(a < 0.15 for a in state["base"]["phiw"])
     assert all(a - b < 0.08 for a, b in zip(state["base"]["phiw"], before, strict=True))
 
 
-def test_the_share_correlation_is_learnt_small_on_independent_labels(sc: ModuleType) -> None:
-    state = final_state(sc, list(sc.background("lyon", 8, 120, negative_share=0.25, seed=2)), "lyon", "metropolis")
+def test_the_share_correlation_is_learnt_small_on_independent_labels() -> None:
+    state = final_state(list(sc.background("lyon", 8, 120, negative_share=0.25, seed=2)), "lyon", "metropolis")
     rho = bl.share_rho(state["base"], SETTINGS)
     assert rho < SETTINGS.share_design_rho
     # So a shift from a quarter to 40 % of 180 mentions is certain (effective sample size ~180, not ~100).
@@ -88,7 +88,7 @@ def _poisson(rng: random.Random, mean: float) -> int:
     return count
 
 
-def _build_up(sc: ModuleType, hours: float, peak: float, per_hour: float, seed: int) -> list[Any]:
+def _build_up(hours: float, peak: float, per_hour: float, seed: int) -> list[Any]:
     """Extra negative posts whose rate rises linearly from 0 to ``peak`` times the usual negative rate."""
     rng = random.Random(seed)
     start = sc.START + timedelta(days=9, hours=10)
@@ -102,9 +102,9 @@ def _build_up(sc: ModuleType, hours: float, peak: float, per_hour: float, seed: 
     return posts
 
 
-def test_the_cusum_catches_a_slow_build_up_before_the_windows_do(sc: ModuleType) -> None:
+def test_the_cusum_catches_a_slow_build_up_before_the_windows_do() -> None:
     normal = list(sc.background("nice", 10, 40, negative_share=0.2, seed=4))
-    stream = sc.merged(normal, _build_up(sc, 4, 5.0, 40, seed=9))
+    stream = sc.merged(normal, _build_up(4, 5.0, 40, seed=9))
     config = sc.config(sc.territory("nice", "city"))
     with_cusum = raised(sc.run(stream, config))
     without = raised(sc.run(stream, config, DetectorSettings(cusum_ratio=0.0)))
@@ -113,7 +113,7 @@ def test_the_cusum_catches_a_slow_build_up_before_the_windows_do(sc: ModuleType)
     assert not raised(sc.run(normal, config))
 
 
-def test_stragglers_neither_update_nor_hold_an_incident_open(sc: ModuleType) -> None:
+def test_stragglers_neither_update_nor_hold_an_incident_open() -> None:
     normal = sc.background("saint-malo", 8, 6, shape=sc.daily_rhythm)
     at = sc.START + timedelta(days=7, hours=9)
     crisis = sc.burst("saint-malo", at, 40, 30)
@@ -130,7 +130,7 @@ def test_stragglers_neither_update_nor_hold_an_incident_open(sc: ModuleType) -> 
     assert incident[-1].resolved_at <= crisis[-1].published_at + timedelta(hours=1) + quiet
 
 
-def test_a_few_posts_at_night_are_never_critical(sc: ModuleType) -> None:
+def test_a_few_posts_at_night_are_never_critical() -> None:
     normal = sc.background("ploumanach", 8, 0.5, seed=2)
     night = sc.START + timedelta(days=7, hours=2)
     angry = [sc.mention("ploumanach", night + timedelta(minutes=2 * i), "negative") for i in range(6)]
@@ -139,7 +139,7 @@ def test_a_few_posts_at_night_are_never_critical(sc: ModuleType) -> None:
     assert all(e.severity == "warning" for e in events)
 
 
-def test_a_state_checkpointed_before_the_new_estimators_restores(sc: ModuleType) -> None:
+def test_a_state_checkpointed_before_the_new_estimators_restores() -> None:
     # States written by the previous detector lack the moment sums, the share correlation, the CUSUM and the
     # ring's largest weights: they restore, each estimate starting from its prior.
     engine = DetectionEngine(sc.config())

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -11,6 +10,7 @@ from aiokafka.partitioner import murmur2 as kafka_murmur2
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.support import detection_scenarios as sc
 from vigie.classifier.detection import (
     DetectionEngine,
     PartitionDriver,
@@ -37,7 +37,7 @@ def test_scored_topic_partition_count_is_used_by_example_ids() -> None:
     assert {partition_for(f"territory-{i}", count) for i in range(50)} == set(range(count))
 
 
-def test_unknown_territory_is_a_classified_error_and_changes_nothing(sc: ModuleType) -> None:
+def test_unknown_territory_is_a_classified_error_and_changes_nothing() -> None:
     driver = PartitionDriver(DetectionEngine(sc.config()), 0)
     states: dict[str, Any] = {}
     with pytest.raises(UnknownTerritoryError) as raised:
@@ -46,7 +46,7 @@ def test_unknown_territory_is_a_classified_error_and_changes_nothing(sc: ModuleT
     assert states == {}
 
 
-def test_a_silent_territory_resolves_on_the_partition_watermark(sc: ModuleType) -> None:
+def test_a_silent_territory_resolves_on_the_partition_watermark() -> None:
     cfg = sc.config(sc.territory("saint-malo"), sc.territory("dinard"))
     crisis = sc.burst("saint-malo", sc.START + timedelta(days=1), 30, 20)
     other = sc.background("dinard", 2, 6, seed=3)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from types import ModuleType
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.support import detection_scenarios as sc
 from vigie.classifier.detection import DetectionEngine, PartitionDriver
 from vigie.schemas import ScoredMention
 
@@ -37,9 +37,7 @@ SURGES = st.lists(
 )
 
 
-def stream(
-    sc: ModuleType, rows: list[tuple[str, int, str, int]], surges: list[tuple[int, int, int]]
-) -> list[ScoredMention]:
+def stream(rows: list[tuple[str, int, str, int]], surges: list[tuple[int, int, int]]) -> list[ScoredMention]:
     mentions = [
         sc.mention(territory, sc.START + timedelta(seconds=offset), sentiment, followers=followers, number=i)
         for i, (territory, offset, sentiment, followers) in enumerate(rows)
@@ -51,13 +49,13 @@ def stream(
     return sc.merged(mentions)
 
 
-def config(sc: ModuleType) -> Any:
+def config() -> Any:
     return sc.config(sc.territory("saint-malo"), sc.territory("dinard", "village"))
 
 
 @PROPERTY_SETTINGS
 @given(rows=ROWS)
-def test_no_alert_under_the_minimum_volume(sc: ModuleType, rows: list[tuple[str, int, str, int]]) -> None:
+def test_no_alert_under_the_minimum_volume(rows: list[tuple[str, int, str, int]]) -> None:
     # At most four negative posts, by accounts without reach: below min_negative = 5 in any window.
     kept, negatives = [], 0
     for territory, offset, sentiment, _ in rows:
@@ -66,29 +64,27 @@ def test_no_alert_under_the_minimum_volume(sc: ModuleType, rows: list[tuple[str,
             if negatives > 4:
                 continue
         kept.append((territory, offset, sentiment, 0))
-    assert sc.run(stream(sc, kept, []), config(sc)) == []
+    assert sc.run(stream(kept, []), config()) == []
 
 
 @PROPERTY_SETTINGS
 @given(rows=ROWS, surges=SURGES)
 def test_replay_is_deterministic_and_survives_json_round_trips(
-    sc: ModuleType, rows: list[tuple[str, int, str, int]], surges: list[tuple[int, int, int]]
+    rows: list[tuple[str, int, str, int]], surges: list[tuple[int, int, int]]
 ) -> None:
-    mentions = stream(sc, rows, surges)
-    first = sc.run(mentions, config(sc))
-    assert sc.run(mentions, config(sc)) == first
-    assert sc.run(mentions, config(sc), round_trip=True) == first
+    mentions = stream(rows, surges)
+    first = sc.run(mentions, config())
+    assert sc.run(mentions, config()) == first
+    assert sc.run(mentions, config(), round_trip=True) == first
 
 
 @PROPERTY_SETTINGS
 @given(rows=ROWS, surges=SURGES)
-def test_lifecycle_invariants(
-    sc: ModuleType, rows: list[tuple[str, int, str, int]], surges: list[tuple[int, int, int]]
-) -> None:
-    mentions = stream(sc, rows, surges)
+def test_lifecycle_invariants(rows: list[tuple[str, int, str, int]], surges: list[tuple[int, int, int]]) -> None:
+    mentions = stream(rows, surges)
     # A last quiet mention a day later, on the same partition, lets every incident reach its hold.
     mentions.append(sc.mention("dinard", sc.START + timedelta(days=5), "neutral", number=999_999))
-    engine = DetectionEngine(config(sc))
+    engine = DetectionEngine(config())
     driver = PartitionDriver(engine, 0)
     states: dict[str, Any] = {}
     events = [event for m in mentions for event in driver.on_mention(m, states)]

@@ -7,9 +7,9 @@ import json
 from collections import Counter
 from dataclasses import replace
 from datetime import timedelta
-from types import ModuleType
 from typing import Any
 
+from tests.support import detection_scenarios as sc
 from vigie.classifier.detection import DetectionEngine, DetectorSettings, PartitionDriver
 from vigie.schemas import AlertEvent
 
@@ -18,7 +18,7 @@ def raised(events: list[AlertEvent]) -> list[AlertEvent]:
     return [e for e in events if e.transition == "raised"]
 
 
-def test_sudden_crisis_is_raised_on_the_mention_that_makes_it_significant(sc: ModuleType) -> None:
+def test_sudden_crisis_is_raised_on_the_mention_that_makes_it_significant() -> None:
     normal = sc.background("saint-malo", 15, 6, shape=sc.daily_rhythm)
     onset = sc.START + timedelta(days=14, hours=14)
     crisis = sc.burst("saint-malo", onset, 40, 30)
@@ -35,7 +35,7 @@ def test_sudden_crisis_is_raised_on_the_mention_that_makes_it_significant(sc: Mo
     assert [e.sequence for e in events] == list(range(len(events)))
 
 
-def test_evidence_explains_the_alert(sc: ModuleType) -> None:
+def test_evidence_explains_the_alert() -> None:
     normal = sc.background("saint-malo", 8, 6, shape=sc.daily_rhythm)
     onset = sc.START + timedelta(days=7, hours=15)
     crisis = [
@@ -69,7 +69,7 @@ def test_evidence_explains_the_alert(sc: ModuleType) -> None:
     assert final.transition == "resolved" and len(final.evidence.top_mentions) == 10
 
 
-def test_slow_build_up_is_raised_before_its_peak(sc: ModuleType) -> None:
+def test_slow_build_up_is_raised_before_its_peak() -> None:
     normal = sc.background("saint-malo", 15, 6, shape=sc.daily_rhythm, seed=5)
     start = sc.START + timedelta(days=14, hours=8)
     # Negative posts every 40 minutes at first, then ever more often over six hours.
@@ -83,7 +83,7 @@ def test_slow_build_up_is_raised_before_its_peak(sc: ModuleType) -> None:
     assert start + timedelta(hours=1) < first.event_time < start + timedelta(hours=6)
 
 
-def test_a_festival_buzz_is_not_a_crisis(sc: ModuleType) -> None:
+def test_a_festival_buzz_is_not_a_crisis() -> None:
     festival_day = (sc.START + timedelta(days=14)).date()
     event = {"name": "Route du Rhum", "start": festival_day, "end": festival_day, "volume_factor": 5}
     town = sc.territory("saint-malo", events=[event])
@@ -102,7 +102,7 @@ def test_a_festival_buzz_is_not_a_crisis(sc: ModuleType) -> None:
     assert not sc.run(stream, sc.config(sc.territory("saint-malo")), replace(blind, min_share_score=2.0))
 
 
-def test_a_crisis_during_a_buzz_is_raised(sc: ModuleType) -> None:
+def test_a_crisis_during_a_buzz_is_raised() -> None:
     normal = sc.background("saint-malo", 14, 6, shape=sc.daily_rhythm)
     buzz = sc.background("saint-malo", 1, 60, shape=sc.daily_rhythm, start=sc.START + timedelta(days=14), seed=7)
     onset = sc.START + timedelta(days=14, hours=14)
@@ -112,7 +112,7 @@ def test_a_crisis_during_a_buzz_is_raised(sc: ModuleType) -> None:
     assert onset <= first.event_time <= onset + timedelta(minutes=20)
 
 
-def test_night_time_noise_in_a_village_is_below_the_minimum_volume(sc: ModuleType) -> None:
+def test_night_time_noise_in_a_village_is_below_the_minimum_volume() -> None:
     night = sc.START + timedelta(days=3, hours=2)
     angry = [sc.mention("ploumanach", night + timedelta(minutes=3 * i), "negative") for i in range(4)]
     normal = sc.background("ploumanach", 4, 0.2, seed=2)
@@ -122,13 +122,13 @@ def test_night_time_noise_in_a_village_is_below_the_minimum_volume(sc: ModuleTyp
     assert raised(sc.run(sc.merged(normal, angry), village, DetectorSettings(min_negative=1.0)))
 
 
-def test_strong_daily_seasonality_raises_nothing(sc: ModuleType) -> None:
+def test_strong_daily_seasonality_raises_nothing() -> None:
     for seed in (11, 12):
         stream = sc.background("nice", 21, 40, shape=sc.daily_rhythm, negative_share=0.2, seed=seed)
         assert not sc.run(stream, sc.config(sc.territory("nice", "city")))
 
 
-def test_one_account_never_makes_a_crisis_alone_but_its_reach_sets_severity_and_evidence(sc: ModuleType) -> None:
+def test_one_account_never_makes_a_crisis_alone_but_its_reach_sets_severity_and_evidence() -> None:
     at = sc.START + timedelta(days=5, hours=15)
     normal = list(sc.background("saint-malo", 5.5, 3, seed=4))
 
@@ -154,7 +154,7 @@ def test_one_account_never_makes_a_crisis_alone_but_its_reach_sets_severity_and_
     assert first.evidence.top_mentions[0].mention_id == outlet.mention_id
 
 
-def test_a_copy_paste_campaign_is_one_incident_with_one_representative_post(sc: ModuleType) -> None:
+def test_a_copy_paste_campaign_is_one_incident_with_one_representative_post() -> None:
     normal = sc.background("saint-malo", 8, 6, shape=sc.daily_rhythm)
     at = sc.START + timedelta(days=7, hours=16)
     text = "Boycottez Saint-Malo, ville sale et dangereuse !!! #BoycottSaintMalo"
@@ -178,7 +178,7 @@ def test_a_copy_paste_campaign_is_one_incident_with_one_representative_post(sc: 
     assert events[0].severity != "critical" or events[0].significance.ratio >= 8
 
 
-def test_updates_are_rate_limited_and_escalations_raise_severity(sc: ModuleType) -> None:
+def test_updates_are_rate_limited_and_escalations_raise_severity() -> None:
     normal = sc.background("saint-malo", 8, 6, shape=sc.daily_rhythm)
     at = sc.START + timedelta(days=7, hours=9)
     # A long crisis: one negative post a minute for six hours.
@@ -200,7 +200,7 @@ def test_updates_are_rate_limited_and_escalations_raise_severity(sc: ModuleType)
     assert events[-1].resolved_at >= crisis[-1].published_at + timedelta(seconds=engine.settings.hold_quiet_seconds)
 
 
-def test_late_mentions_are_counted_and_ignored(sc: ModuleType) -> None:
+def test_late_mentions_are_counted_and_ignored() -> None:
     engine = DetectionEngine(sc.config())
     driver = PartitionDriver(engine, 0)
     states: dict[str, Any] = {}

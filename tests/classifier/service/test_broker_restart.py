@@ -13,6 +13,7 @@ import time
 import httpx
 import pytest
 
+from tests.support.waiting import wait_until
 from vigie.classifier.service.topology import worker_topics
 from vigie.runtime.embedded_broker import EmbeddedBroker
 from vigie.schemas import ALERTS, AlertEvent
@@ -46,7 +47,9 @@ def test_new_mentions_raise_their_alert_after_the_broker_lost_everything(kafka, 
     worker.wait_ready()
     asyncio.run(kit.produce_mentions(kafka.bootstrap_servers, before))
     worker.wait_applied(len(before))
-    time.sleep(1.5)  # a checkpoint covers them
+    wait_until(  # a checkpoint covers them
+        lambda: worker.metric("vigie_classifier_checkpoint_pending_records") == 0, within=30, what="a checkpoint"
+    )
 
     kafka.kill()
     kafka.start()

@@ -102,11 +102,15 @@ def _wait_for_a_checkpoint_covering(
     assert covered(changelog), worker.log()
 
 
-def _scenario_and_backtest(kit, tmp_path: Path) -> tuple[list[RawMention], list[dict[str, object]], int]:
+@pytest.fixture(scope="module")
+def scenario_and_backtest(
+    kit, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[list[RawMention], list[dict[str, object]], int]:
     """The crisis scenario, the events ``vigie backtest`` gives for it (a raise first, a resolution last) and
-    the index just past the raise (20 mentions after the first one published at the raise's event time)."""
+    the index just past the raise (20 mentions after the first one published at the raise's event time); the
+    same for both tests, so computed once."""
     mentions = kit.scenario(TERRITORY_IDS, "nice")
-    mentions_file = tmp_path / "mentions.jsonl"
+    mentions_file = tmp_path_factory.mktemp("scenario") / "mentions.jsonl"
     mentions_file.write_text("".join(m.model_dump_json() + "\n" for m in mentions))
     expected = backtest(kit.TERRITORIES, mentions_file)
     assert [e["transition"] for e in expected][:1] == ["raised"] and expected[-1]["transition"] == "resolved"
@@ -114,8 +118,10 @@ def _scenario_and_backtest(kit, tmp_path: Path) -> tuple[list[RawMention], list[
     return mentions, expected, next(i for i, m in enumerate(mentions) if m.published_at >= raised_at) + 20
 
 
-def test_killed_and_restarted_worker_publishes_the_backtest_alerts(kafka, start_worker, unique, kit, tmp_path) -> None:
-    mentions, expected, split = _scenario_and_backtest(kit, tmp_path)
+def test_killed_and_restarted_worker_publishes_the_backtest_alerts(
+    kafka, start_worker, unique, kit, scenario_and_backtest
+) -> None:
+    mentions, expected, split = scenario_and_backtest
 
     app_id = f"vigie-classifier-{unique}"
     # Nothing is committed before the kill: the restarted worker re-reads everything, re-scores it (duplicate
@@ -171,12 +177,12 @@ def test_killed_and_restarted_worker_publishes_the_backtest_alerts(kafka, start_
 
 
 def test_partitions_handed_over_by_rebalances_give_the_backtest_alerts(
-    kafka, start_worker, unique, kit, tmp_path
+    kafka, start_worker, unique, kit, scenario_and_backtest
 ) -> None:
     """A second worker joins mid-stream (the partitions are shared out again), then the first stops cleanly
     (the second takes them all, resuming from the first one's checkpoints): the events are still the
     backtest's, with no incident raised twice."""
-    mentions, expected, split = _scenario_and_backtest(kit, tmp_path)
+    mentions, expected, split = scenario_and_backtest
     middle = (split + len(mentions)) // 2
 
     app_id = f"vigie-classifier-{unique}"

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests.support.waiting import wait_until
 from vigie.digest import DigestOptions, DigestStreamStep
 from vigie.schemas import (
     ALERTS,
@@ -186,7 +186,14 @@ def test_offsets_are_not_committed_ahead_of_the_detection_checkpoint(kafka, star
     worker.wait_ready()
     asyncio.run(kit.produce_mentions(kafka.bootstrap_servers, mentions))
     worker.wait_applied(len(mentions))
-    time.sleep(1.0)  # five commit intervals
+    # faust commits every 0.2 s: let it try twice more after the last record was applied (the first count
+    # may include a commit already under way), then nothing of what the checkpoint holds may be committed.
+    commits = worker.metric("vigie_classifier_faust_consumer_commit_seconds_count")
+    wait_until(
+        lambda: worker.metric("vigie_classifier_faust_consumer_commit_seconds_count") >= commits + 2,
+        within=20,
+        what="two offset commits by faust",
+    )
     assert worker.metric("vigie_classifier_checkpoint_pending_records") == len(mentions)
     scored = kit.read_all(kafka.bootstrap_servers, [MENTIONS_SCORED], len(mentions))
     ends: dict[int, int] = {}

@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from websockets.asyncio.server import ServerConnection, serve
 
+from tests.support.waiting import eventually
 from vigie.collector.errors import FetchError
 from vigie.collector.items import Batch, RejectedInput
 from vigie.collector.sources.bluesky import JetstreamSource
@@ -141,7 +142,7 @@ async def test_unreachable_endpoint_is_a_fetch_error(clock) -> None:
 
 
 async def test_runner_persists_the_cursor_and_a_restart_resumes_from_it(
-    jetstream, clock, make_pipeline, sink, tmp_path, eventually
+    jetstream, clock, make_pipeline, sink, tmp_path
 ) -> None:
     from vigie.collector.runner import SourceRunner
     from vigie.collector.state import StateStore

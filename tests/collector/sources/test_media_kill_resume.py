@@ -219,7 +219,9 @@ async def test_sigkill_mid_way_then_restart_loses_nothing_and_emits_nothing_twic
     second = await start_collector(config, state, kafka.bootstrap_servers)
     try:
         await wait_for(lambda: platforms.done() and journaled(state) >= EXPECTED, second)
-        await asyncio.sleep(0.5)  # a few more polls: items read again must be dropped
+        # Two more searches of every platform: items read again must be dropped.
+        searched = dict(platforms.searches)
+        await wait_for(lambda: all(platforms.searches[p] >= n + 2 for p, n in searched.items()), second)
     finally:
         second.send_signal(signal.SIGTERM)
         _, stderr = await second.communicate()

@@ -10,6 +10,7 @@ import json
 import httpx
 from aiohttp import web
 
+from tests.support.waiting import eventually
 from vigie.collector.runner import SourceRunner
 from vigie.collector.sources.mastodon import MastodonSource
 from vigie.collector.state import StateStore
@@ -40,9 +41,7 @@ POISONED_PAGE = (
 )
 
 
-async def test_a_poisoned_timeline_never_stops_the_source(
-    serve, clock, make_pipeline, sink, sample, tmp_path, eventually
-):
+async def test_a_poisoned_timeline_never_stops_the_source(serve, clock, make_pipeline, sink, sample, tmp_path):
     app = web.Application()
 
     async def timeline(request: web.Request) -> web.Response:

@@ -9,6 +9,7 @@ import httpx
 import pytest
 from aiohttp import web
 
+from tests.support.waiting import eventually
 from vigie.collector.errors import FetchError
 from vigie.collector.runner import SourceRunner
 from vigie.collector.sources.rss import RssSource
@@ -85,7 +86,7 @@ async def test_atom_entries_with_html_titles(serve, client, clock) -> None:
 
 
 async def test_html_instead_of_xml_is_dead_lettered_with_a_metric_and_a_log_line(
-    serve, client, clock, make_pipeline, sink, sample, caplog, eventually
+    serve, client, clock, make_pipeline, sink, sample, caplog
 ) -> None:
     html = b"<!DOCTYPE html><html><head><title>Consent</title></head><body><p>Accept cookies</p></body></html>"
     base = await serve(feed_app({"/html": (html, "text/html")}, []))
@@ -134,7 +135,7 @@ async def test_entry_without_anything_is_dead_lettered_alone(serve, client, cloc
 
 
 async def test_429_storm_backs_off_honouring_retry_after_then_recovers(
-    serve, client, clock, make_pipeline, sink, sample, eventually
+    serve, client, clock, make_pipeline, sink, sample
 ) -> None:
     hits = {"n": 0}
 
@@ -187,7 +188,7 @@ async def test_timeout_and_oversize_are_fetch_errors(serve, client, clock) -> No
     assert oversize.value.reason == "oversize"
 
 
-async def test_a_failing_source_does_not_stop_the_others(serve, client, clock, make_pipeline, sink, eventually) -> None:
+async def test_a_failing_source_does_not_stop_the_others(serve, client, clock, make_pipeline, sink) -> None:
     async def down(request: web.Request) -> web.Response:
         return web.Response(status=500)
 

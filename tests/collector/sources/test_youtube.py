@@ -24,6 +24,7 @@ import httpx
 import pytest
 from aiohttp import web
 
+from tests.support.waiting import eventually
 from vigie.collector.errors import FetchError
 from vigie.collector.runner import SourceRunner
 from vigie.collector.sources.quota import DailyQuota, next_reset, quota_day
@@ -331,7 +332,7 @@ async def test_budget_spent_skips_the_search_and_says_so_once(youtube, clock, sa
 
 
 async def test_quota_exceeded_is_budget_spent_until_the_reset_not_a_retry_storm(
-    youtube, clock, make_pipeline, metrics, sample, eventually
+    youtube, clock, make_pipeline, metrics, sample
 ) -> None:
     import asyncio
 
@@ -341,7 +342,7 @@ async def test_quota_exceeded_is_budget_spent_until_the_reset_not_a_retry_storm(
     runner = SourceRunner(source, make_pipeline(), metrics, clock)
     stop = asyncio.Event()
     task = asyncio.create_task(runner.run(stop))
-    await eventually(lambda: runner.batches_done >= 100, timeout_s=30)  # 100 polls 15 minutes apart: 25 hours
+    await eventually(lambda: runner.batches_done >= 100, within=30)  # 100 polls 15 minutes apart: 25 hours
     stop.set()
     await task
     # one refused request a day (the test clock starts at 08:00 UTC, midnight in Los Angeles): the polls in

@@ -3,7 +3,9 @@
 ``func`` (taking the parsed arguments, returning an exit code) as the default.
 
 A package whose commands fail to load is reported on stderr and the others keep working; the test suite
-checks that every declared command loads.
+checks that every declared command loads. ``vigie COMMAND ...`` loads only the entry point named COMMAND (each
+registers the subcommand of its name): a service then starts without importing every other package's
+commands (the classifier's models, the broker's admin client).
 """
 
 from __future__ import annotations
@@ -21,13 +23,17 @@ def command_entry_points() -> list[EntryPoint]:
     return sorted(entry_points(group="vigie.commands"), key=lambda e: e.name)
 
 
-def build_parser(strict: bool = False) -> argparse.ArgumentParser:
+def build_parser(strict: bool = False, only: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every command, or of the command ``only`` alone when an entry point has that name."""
     parser = argparse.ArgumentParser(
         prog="vigie",
         description="Vigie: e-reputation crisis alerting for territories.",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for entry in command_entry_points():
+    entries = command_entry_points()
+    if any(entry.name == only for entry in entries):
+        entries = [entry for entry in entries if entry.name == only]
+    for entry in entries:
         try:
             register: Register = entry.load()
         except Exception as exc:
@@ -40,8 +46,9 @@ def build_parser(strict: bool = False) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(only=arguments[0] if arguments else None)
+    args = parser.parse_args(arguments)
     func = getattr(args, "func", None)
     if func is None:
         parser.print_help()

@@ -7,13 +7,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from email.message import EmailMessage
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import httpx
 from pydantic import SecretStr
 
 from vigie.digest.render import Locale, slack_payload, teams_payload
-from vigie.digest.render.email import EmailDigest
 from vigie.notifier.digests.rendering import DigestRenderer
 from vigie.notifier.integrations.base import post_json
 from vigie.notifier.integrations.email import send_smtp
@@ -22,6 +21,9 @@ from vigie.notifier.integrations.slack import SlackDelivery
 from vigie.notifier.routes_config import Receiver
 from vigie.runtime.clock import Clock
 from vigie.schemas import DigestEvent
+
+if TYPE_CHECKING:  # the digest's email renderer imports matplotlib: only where a digest is drawn
+    from vigie.digest.render.email import EmailDigest
 
 
 class DigestSender(Protocol):

@@ -8,11 +8,15 @@ never queues in front of an alert's chart); by default a thread holding the matp
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from vigie.digest.render import Locale
-from vigie.digest.render.email import EmailDigest, render_email
 from vigie.notifier.rendering.chart import MATPLOTLIB_LOCK
 from vigie.runtime.workers import ThreadWorker, Worker
 from vigie.schemas import DigestEvent
+
+if TYPE_CHECKING:  # the renderer imports matplotlib: only where a digest is drawn, not at the notifier's start
+    from vigie.digest.render.email import EmailDigest
 
 
 class DigestRenderer:
@@ -26,10 +30,16 @@ class DigestRenderer:
         await self._worker.warm_up(_import_rendering)
 
     async def email(self, digest: DigestEvent, locale: Locale) -> EmailDigest:
-        return await self._worker.run(render_email, digest, locale)
+        return await self._worker.run(_render_email, digest, locale)
 
     def close(self) -> None:
         self._worker.close()
+
+
+def _render_email(digest: DigestEvent, locale: Locale) -> EmailDigest:
+    from vigie.digest.render.email import render_email
+
+    return render_email(digest, locale)
 
 
 def _import_rendering() -> None:  # pragma: no cover - runs in the worker

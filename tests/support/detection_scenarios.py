@@ -1,17 +1,15 @@
-"""Scenario generators for the detection core: synthetic, seeded streams of scored mentions."""
+"""Scenario generators for the detection core: synthetic, seeded streams of scored mentions.
+
+Test modules import it as ``from tests.support import detection_scenarios as sc``."""
 
 from __future__ import annotations
 
 import json
 import math
 import random
-import sys
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
-from types import ModuleType
 from typing import Any
-
-import pytest
 
 from vigie.classifier.detection import DetectionEngine, DetectorSettings, PartitionDriver
 from vigie.schemas import AlertEvent, ScoredMention, Territory, TerritoryConfig
@@ -161,9 +159,3 @@ def run(
 
 def transitions(events: Iterable[AlertEvent]) -> list[tuple[str, str]]:
     return [(event.transition, event.severity) for event in events]
-
-
-@pytest.fixture(scope="session")
-def sc() -> ModuleType:
-    """These scenario generators (test modules cannot import a conftest under ``--import-mode=importlib``)."""
-    return sys.modules[__name__]

@@ -1,25 +1,17 @@
-"""Stand-ins for what leaves the machine (an SMTP server, Slack, Teams, a webhook receiver), all on
-127.0.0.1, and builders of alert events and routes for the notifier tests."""
+"""Builders of alert events, digests and routes for the notifier tests, an in-memory receipt sink, and the
+stand-ins for what leaves the machine (an SMTP server, Slack, Teams, a webhook receiver), which are the demo's
+(:mod:`vigie.demo.stand_ins`)."""
 
 from __future__ import annotations
 
-import asyncio
-import json
-from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from aiohttp import web
-from aiosmtpd.controller import Controller
-
+from vigie.demo.stand_ins import Answer, HttpStandIn, Request, SmtpInbox, SmtpServer, slack_answers
 from vigie.notifier.routes_config import RoutesConfig, parse_routes
-from vigie.runtime.embedded_broker import free_port
 from vigie.schemas import (
     AlertEvent,
     CountBy,
@@ -147,119 +139,9 @@ def routes(text: str) -> RoutesConfig:
     return parse_routes(text, "test-routes.yaml")
 
 
-# -- SMTP ------------------------------------------------------------------------------------------------
-
-
-@dataclass
-class SmtpInbox:
-    """Messages accepted by the aiosmtpd stand-in; ``refuse`` makes RCPT fail with that reply."""
-
-    port: int
-    messages: list[EmailMessage] = field(default_factory=list)
-    envelopes: list[tuple[str, list[str]]] = field(default_factory=list)
-    refuse: str | None = None
-    arrived: asyncio.Event | None = None
-
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
-        if self.refuse is not None:
-            return self.refuse
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        message = message_from_bytes(envelope.content, policy=policy.default)
-        assert isinstance(message, EmailMessage)
-        self.messages.append(message)
-        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
-        return "250 Message accepted for delivery"
-
-
-class SmtpServer:
-    def __init__(self, port: int | None = None) -> None:
-        self.inbox = SmtpInbox(port or free_port())
-        self.controller: Controller | None = None
-
-    def start(self) -> None:
-        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.inbox.port)
-        self.controller.start()
-
-    def stop(self) -> None:
-        if self.controller is not None:
-            self.controller.stop()
-            self.controller = None
-
-
-# -- HTTP stand-ins --------------------------------------------------------------------------------------
-
-
-@dataclass
-class Request:
-    path: str
-    headers: dict[str, str]
-    body: bytes
-
-    def json(self) -> Any:
-        return json.loads(self.body)
-
-
-Answer = tuple[int, dict[str, str], Any]
-
-
-class HttpStandIn:
-    """An aiohttp server on 127.0.0.1 recording every request. ``script`` answers first (FIFO); then
-    ``default(request)`` answers. ``down`` (a callable) answers 503 while it returns True."""
-
-    def __init__(self, default: Callable[[Request], Answer]) -> None:
-        self.default = default
-        self.script: deque[Answer] = deque()
-        self.requests: list[Request] = []
-        self.down: Callable[[], bool] = lambda: False
-        self._runner: web.AppRunner | None = None
-        self.port = 0
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def posted(self, path: str) -> list[Request]:
-        return [r for r in self.requests if r.path == path]
-
-    async def _handle(self, request: web.Request) -> web.StreamResponse:
-        recorded = Request(request.path, dict(request.headers), await request.read())
-        if self.down():
-            return web.Response(status=503, text="down")
-        self.requests.append(recorded)
-        status, headers, body = self.script.popleft() if self.script else self.default(recorded)
-        if isinstance(body, str):
-            return web.Response(status=status, headers=headers, text=body)
-        return web.json_response(body, status=status, headers=headers)
-
-    async def start(self) -> None:
-        app = web.Application()
-        app.router.add_route("POST", "/{tail:.*}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-
-
 def slack_default() -> Callable[[Request], Answer]:
-    counter = iter(range(1, 1_000_000))
-
-    def answer(request: Request) -> Answer:
-        if request.path.endswith("/chat.postMessage"):
-            return 200, {}, {"ok": True, "channel": "C0VIGIE", "ts": f"1764230400.{next(counter):06d}"}
-        if request.path.endswith("/chat.update"):
-            body = request.json()
-            return 200, {}, {"ok": True, "channel": body["channel"], "ts": body["ts"]}
-        return 200, {}, "ok"
-
-    return answer
+    """Slack's answers for an :class:`HttpStandIn`: every message in channel ``C0VIGIE``, ts ``1764230400.000001``…"""
+    return slack_answers(lambda: "", channel="C0VIGIE", ts_base=1764230400)
 
 
 class MemorySink:
@@ -277,3 +159,19 @@ class MemorySink:
 
     def outcomes(self) -> list[tuple[str, str]]:
         return [(r.notification_id, r.outcome) for r in self.receipts]
+
+
+__all__ = [
+    "HOSTILE_TEXTS",
+    "OPENED",
+    "HttpStandIn",
+    "MemorySink",
+    "Request",
+    "SmtpInbox",
+    "SmtpServer",
+    "email_receiver",
+    "make_alert",
+    "make_digest",
+    "routes",
+    "slack_default",
+]
