@@ -53,7 +53,7 @@ def test_tree_continue_and_inheritance() -> None:
 
 
 def test_example_file_is_valid() -> None:
-    config = load_routes(Path(__file__).parents[2] / "config" / "notifier.example.yaml")
+    config = load_routes(Path(__file__).parents[3] / "config" / "notifier.example.yaml")
     assert {r.locale for r in config.receivers} == {"fr", "en"}
     assert any(r.quiet_hours for r in config.receivers)
     assert {r.digest.period for r in config.digest_receivers() if r.digest} == {"day", "week"}

@@ -10,7 +10,7 @@ from urllib.parse import unquote
 import httpx
 import pytest
 
-from tests.notifier.test_delivery import Rig
+from tests.support.delivery_rig import Rig
 from tests.support.notifier import HttpStandIn, SmtpServer, email_receiver, make_alert, routes
 from vigie.notifier.errors import PermanentDeliveryError, RetryableDeliveryError
 from vigie.notifier.integrations.base import post_json

@@ -11,7 +11,7 @@ import pytest
 from tests.support.notifier import email_receiver
 from vigie.notifier.commands import register
 
-ROOT = Path(__file__).parents[2]
+ROOT = Path(__file__).parents[3]
 TERRITORIES = ROOT / "config" / "territories.example.yaml"
 EXAMPLE = ROOT / "config" / "notifier.example.yaml"
 
