@@ -7,13 +7,12 @@ import argparse
 import asyncio
 import json
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 from aiohttp import web
 
-from tests.support.kafka import read_records
+from tests.support.kafka import read_back
 from vigie.collector.commands import register
 from vigie.collector.kafka_sink import KafkaRecordSink
 from vigie.collector.service import CollectorService
@@ -24,17 +23,6 @@ from vigie.runtime.settings import KafkaSettings
 from vigie.schemas import DEADLETTER, MENTIONS_RAW, RawMention, decode, header_value
 
 pytestmark = pytest.mark.broker
-
-
-async def read_back(bootstrap: str, topic: str, expected: int, *, timeout_s: float = 10.0) -> list[Any]:
-    """Every record of ``topic`` (all partitions, no consumer group) once ``expected`` of them are there: up to
-    the end offsets of that moment, so a duplicate written before them is read too."""
-    deadline = asyncio.get_running_loop().time() + timeout_s
-    while True:
-        records = await read_records(bootstrap, topic)
-        if len(records) >= expected or asyncio.get_running_loop().time() > deadline:
-            return records
-        await asyncio.sleep(0.05)
 
 
 async def test_webhook_into_the_broker_with_keys_and_cloudevents_headers(

@@ -43,3 +43,14 @@ async def read_topic(bootstrap: str, topic: str) -> list[Any]:
 
 def kafka_settings(bootstrap: str) -> KafkaSettings:
     return KafkaSettings(KAFKA_BOOTSTRAP_SERVERS=bootstrap, session_timeout_ms=2000, heartbeat_interval_ms=500)
+
+
+async def read_back(bootstrap: str, topic: str, expected: int, *, timeout_s: float = 10.0) -> list[Any]:
+    """Every record of ``topic`` (all partitions, no consumer group) once ``expected`` of them are there: up to
+    the end offsets of that moment, so a duplicate written before them is read too."""
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while True:
+        records = await read_records(bootstrap, topic)
+        if len(records) >= expected or asyncio.get_running_loop().time() > deadline:
+            return records
+        await asyncio.sleep(0.05)

@@ -11,9 +11,10 @@ from typing import Any
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.support.hostile import HOSTILE_STRINGS, fuzz_settings, mutated, nested_lists
 from vigie.collector.items import Batch, CollectedItem, RejectedInput
 from vigie.collector.sources.bluesky import JetstreamSource
 from vigie.collector.sources.html_text import html_to_text
@@ -61,66 +62,12 @@ LISTING_CHILD = {
     },
 }
 
-HOSTILE_STRINGS = [
-    "",
-    "\ud800",
-    "x\udc00y",
-    "\x00",
-    "<![<",
-    "<![CDATA[",
-    "&#99999999999;",
-    "0001-01-01T00:00:00+14:00",
-    "9999-12-31T23:59:59-14:00",
-    "2099-01-01T00:00:00Z",
-    "1970-01-01T00:00:00Z",
-    "²³",
-    "9" * 5000,
-    "x" * 70_000,
-]
-
-
-def _nested(depth: int) -> Any:
-    value: Any = 1
-    for _ in range(depth):
-        value = [value]
-    return value
-
-
-_hostile = st.one_of(
-    st.none(),
-    st.booleans(),
-    st.integers(),
-    st.integers(min_value=10**19, max_value=10**5000),
-    st.integers(max_value=-1),
-    st.floats(allow_nan=True, allow_infinity=True),
-    st.sampled_from(HOSTILE_STRINGS),
-    st.text(st.characters(exclude_categories=()), max_size=30),
-    st.integers(0, 300).map(_nested),
-    st.dictionaries(st.text(max_size=5), st.integers(), max_size=3),
-)
-
-
-@st.composite
-def _mutated(draw: st.DrawFn, base: dict[str, Any], nested: str | None = None) -> dict[str, Any]:
-    """``base`` with one to three fields (of it, or of its ``nested`` object) set to hostile values."""
-    value = json.loads(json.dumps(base))
-    for _ in range(draw(st.integers(1, 3))):
-        target = value
-        if nested is not None and draw(st.booleans()) and isinstance(value.get(nested), dict):
-            target = value[nested]
-        field = draw(st.sampled_from([*sorted(target), "reblog", "extra"]))
-        target[field] = draw(_hostile)
-    return value
-
 
 def _json(value: Any) -> str:
     try:
         return json.dumps(value)
     except ValueError:  # an integer beyond the int-str limit
         return "[" + "9" * 5000 + "]"
-
-
-_fuzz = settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
 
 
 @pytest.fixture
@@ -148,8 +95,8 @@ def http_client() -> Iterator[httpx.AsyncClient]:
     asyncio.run(client.aclose())
 
 
-@_fuzz
-@given(status=_mutated(STATUS, nested="account"))
+@fuzz_settings
+@given(status=mutated(STATUS, nested="account"))
 def test_mastodon_statuses(status: dict[str, Any], clock, http_client, run_pipeline) -> None:
     source = MastodonSource("https://mastodon.example", http_client, clock, hashtags=("SaintMalo",))
     batch = Batch()
@@ -158,8 +105,8 @@ def test_mastodon_statuses(status: dict[str, Any], clock, http_client, run_pipel
     run_pipeline(outcome)
 
 
-@_fuzz
-@given(event=_mutated(POST_EVENT, nested="commit"), record=_mutated(POST_EVENT["commit"]["record"]))
+@fuzz_settings
+@given(event=mutated(POST_EVENT, nested="commit"), record=mutated(POST_EVENT["commit"]["record"]))
 def test_bluesky_frames(event: dict[str, Any], record: dict[str, Any], clock, run_pipeline) -> None:
     source = JetstreamSource(clock)
     if isinstance(event.get("commit"), dict):
@@ -170,7 +117,7 @@ def test_bluesky_frames(event: dict[str, Any], record: dict[str, Any], clock, ru
         run_pipeline(outcome)
 
 
-@_fuzz
+@fuzz_settings
 @given(frame=st.one_of(st.text(st.characters(exclude_categories=())), st.binary(), st.integers(1, 100_000)))
 def test_bluesky_garbage_frames(frame: str | bytes | int, clock) -> None:
     source = JetstreamSource(clock)
@@ -179,8 +126,8 @@ def test_bluesky_garbage_frames(frame: str | bytes | int, clock) -> None:
     assert len(batch.items) + len(batch.rejected) <= 1
 
 
-@_fuzz
-@given(child=_mutated(LISTING_CHILD, nested="data"))
+@fuzz_settings
+@given(child=mutated(LISTING_CHILD, nested="data"))
 def test_reddit_listing_items(child: dict[str, Any], clock, http_client, run_pipeline) -> None:
     source = RedditSource(http_client, clock, client_id="id", client_secret="secret", subreddits=("france",))
     run_pipeline(source.item(child))
@@ -196,7 +143,7 @@ def _entry(title: str, summary: str, date: str, guid: str, link: str) -> bytes:
 _xml_text = st.one_of(st.sampled_from(HOSTILE_STRINGS[:12]), st.text(st.characters(exclude_categories=()), max_size=30))
 
 
-@_fuzz
+@fuzz_settings
 @given(
     entries=st.lists(
         st.builds(
@@ -219,14 +166,14 @@ def test_rss_documents(entries: list[bytes], junk: bytes, clock, http_client, ru
         run_pipeline(outcome)
 
 
-@_fuzz
-@given(record=_mutated({"id": "r1", "text": "Saint-Malo : plage fermée", "published_at": "2026-11-27T07:00:00Z"}))
+@fuzz_settings
+@given(record=mutated({"id": "r1", "text": "Saint-Malo : plage fermée", "published_at": "2026-11-27T07:00:00Z"}))
 def test_replay_lines(record: dict[str, Any], clock, tmp_path_factory, run_pipeline) -> None:
     source = ReplaySource(Path("day.jsonl"), clock)
     run_pipeline(source._parse(1, _json(record).encode("utf-8", errors="surrogatepass"), None))
 
 
-@_fuzz
+@fuzz_settings
 @given(
     html=st.lists(st.sampled_from(["<", ">", "<!", "<![", "]]>", "&#", ";", "<a", "</", "x", "\ud800"])).map("".join)
 )
@@ -269,7 +216,7 @@ def test_a_lone_surrogate_in_a_platform_post_is_repaired_not_lost(clock, make_pi
 def test_dead_letter_previews_of_any_value_are_bounded_utf8() -> None:
     from vigie.collector.sources.payload import PREVIEW_CHARS, loads, preview
 
-    for value in (_nested(5000), 10**5000, {"t": "\ud800"}, float("nan"), object()):
+    for value in (nested_lists(5000), 10**5000, {"t": "\ud800"}, float("nan"), object()):
         data = preview(value)
         data.decode("utf-8")
         assert len(data) <= 4 * PREVIEW_CHARS

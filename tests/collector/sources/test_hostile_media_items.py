@@ -11,7 +11,7 @@ import httpx
 import pytest
 from hypothesis import given
 
-from tests.collector.sources.test_hostile_items import _fuzz, _mutated
+from tests.support.hostile import fuzz_settings, mutated
 from vigie.collector.items import Batch, CollectedItem, RejectedInput
 from vigie.collector.sources.gdelt import GdeltSource, TerritoryQuery, lenient_json
 from vigie.collector.sources.x import XSource
@@ -95,14 +95,14 @@ def _youtube(client: httpx.AsyncClient, clock: Any) -> YouTubeSource:
     return source
 
 
-@_fuzz
-@given(video=_mutated(VIDEO, nested="snippet"))
+@fuzz_settings
+@given(video=mutated(VIDEO, nested="snippet"))
 def test_youtube_videos(video: dict[str, Any], clock, http_client, run_pipeline) -> None:
     run_pipeline(_youtube(http_client, clock).video_item(video))
 
 
-@_fuzz
-@given(thread=_mutated(THREAD, nested="snippet"), comment=_mutated(COMMENT, nested="snippet"))
+@fuzz_settings
+@given(thread=mutated(THREAD, nested="snippet"), comment=mutated(COMMENT, nested="snippet"))
 def test_youtube_comment_threads(
     thread: dict[str, Any], comment: dict[str, Any], clock, http_client, run_pipeline
 ) -> None:
@@ -113,16 +113,16 @@ def test_youtube_comment_threads(
         run_pipeline(outcome)
 
 
-@_fuzz
-@given(article=_mutated(ARTICLE))
+@fuzz_settings
+@given(article=mutated(ARTICLE))
 def test_gdelt_articles(article: dict[str, Any], clock, http_client, run_pipeline) -> None:
     query = TerritoryQuery("saint-malo", '"Saint-Malo"', ("Saint-Malo",))
     source = GdeltSource(http_client, clock, queries=(query,))
     run_pipeline(source.item(article, query, {"https://www.ouest-france.fr/a/1": -4.0}))
 
 
-@_fuzz
-@given(post=_mutated(POST, nested="public_metrics"), user=_mutated({"id": "42", "username": "marc", "name": "Marc"}))
+@fuzz_settings
+@given(post=mutated(POST, nested="public_metrics"), user=mutated({"id": "42", "username": "marc", "name": "Marc"}))
 def test_x_posts(post: dict[str, Any], user: dict[str, Any], clock, http_client, run_pipeline) -> None:
     source = XSource(http_client, clock, bearer_token="t", queries=('"Saint-Malo"',))
     media = {"3_1": {"media_key": "3_1", "alt_text": "La digue"}}

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from tests.collector.test_broker_integration import read_back
+from tests.support.kafka import read_back
 from vigie.schemas import MENTIONS_RAW
 
 pytestmark = pytest.mark.broker
