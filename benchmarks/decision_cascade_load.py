@@ -62,7 +62,7 @@ def main() -> None:
     gc.collect()
     gc.freeze()
     n = len(records)
-    default = decision_cascade(ClassifierSettings())
+    default = decision_cascade(ClassifierSettings(role="detection"))  # on by default in a detection worker
     assert default is not None
     passes = [
         run_step(load_detection_step(territories, lambda: NOW), records, 1000, 20_000) for _ in range(args.repeat)

@@ -140,6 +140,20 @@ def test_the_budget_bounds_rescores_per_territory_and_event_time_hour(sc: Module
     assert cascade.rescored == 5 and state[STATE_KEY][1:] == [hour + 1, 1]
 
 
+def test_the_partition_budget_bounds_rescores_of_all_its_territories_per_event_time_minute(sc: ModuleType) -> None:
+    model = Negative()
+    cascade = cascade_with(model, budget_per_hour=100, partition_budget_per_minute=5)
+    minute = 9_000_000
+    budget = [0, 0]
+    states = [{"inc": {"id": f"open-{i}"}, "clock": minute * 60 + i} for i in range(8)]
+    for state in states:
+        cascade.relabel(unsure(sc, "saint-malo", sc.START), state, budget)
+    assert (cascade.rescored, cascade.over_budget, budget) == (5, 3, [minute, 5])
+    states[0]["clock"] = (minute + 1) * 60
+    assert cascade.relabel(unsure(sc, "saint-malo", sc.START), states[0], budget).sentiment == "negative"
+    assert budget == [minute + 1, 1]
+
+
 def test_an_evaluation_at_the_pre_alert_score_puts_a_territory_under_test_for_the_hold(sc: ModuleType) -> None:
     cascade = cascade_with(Negative(), pre_alert_score=2.0, test_hold_seconds=3600)
     state: dict[str, Any] = {"inc": None, "clock": 10_000}

@@ -53,7 +53,14 @@ class ClassifierSettings(ServiceSettings):
         default=60,
         ge=0,
         le=100_000,
-        description="Re-scores per territory per event-time hour at most (each ~50 ms of one core).",
+        description="Re-scores per territory per event-time hour at most (each ~25-50 ms of one core).",
+    )
+    decision_cascade_partition_budget_per_minute: int = Field(
+        default=20,
+        ge=0,
+        le=100_000,
+        description="Re-scores per input partition per event-time minute at most, all its territories together: "
+        "the bound on the detection worker's CPU when many territories are under test at once.",
     )
     scoring_batch_size: int = Field(default=500, ge=1, le=20_000, description="Mentions scored per batch.")
     scoring_batch_within_s: float = Field(

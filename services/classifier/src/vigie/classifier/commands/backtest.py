@@ -57,6 +57,13 @@ def register(subparsers: Any) -> None:
         help="re-scores per territory per event-time hour (the service's "
         "VIGIE_CLASSIFIER_DECISION_CASCADE_BUDGET_PER_HOUR; default %(default)s)",
     )
+    parser.add_argument(
+        "--decision-cascade-partition-budget",
+        type=int,
+        default=CascadeSettings().partition_budget_per_minute,
+        help="re-scores per partition per event-time minute (the service's "
+        "VIGIE_CLASSIFIER_DECISION_CASCADE_PARTITION_BUDGET_PER_MINUTE; default %(default)s)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -111,7 +118,10 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         admission = AdmissionSettings(max_future_skew_s=args.max_future_skew_s)
-        cascade_settings = CascadeSettings(budget_per_hour=args.decision_cascade_budget)
+        cascade_settings = CascadeSettings(
+            budget_per_hour=args.decision_cascade_budget,
+            partition_budget_per_minute=args.decision_cascade_partition_budget,
+        )
     except ValueError as error:
         print(f"vigie backtest: {error}", file=sys.stderr)
         return 2

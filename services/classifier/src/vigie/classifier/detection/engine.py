@@ -89,8 +89,11 @@ class DetectionEngine:
         state["ev"] = ev.new_evidence()
         return state
 
-    def observe(self, mention: ScoredMention, state: dict[str, Any] | None) -> tuple[dict[str, Any], list[AlertEvent]]:
-        """Account one mention of ``mention.territory_id`` (``state`` None for a territory never seen).
+    def observe(
+        self, mention: ScoredMention, state: dict[str, Any] | None, rescore_budget: list[int] | None = None
+    ) -> tuple[dict[str, Any], list[AlertEvent]]:
+        """Account one mention of ``mention.territory_id`` (``state`` None for a territory never seen);
+        ``rescore_budget``: the partition's budget of the decision cascade, if any (see its module).
 
         Raises :class:`UnknownTerritoryError` for a territory absent from the configuration (dead-letter it).
         A mention older than the territory's clock minus the allowed lateness is counted in
@@ -107,7 +110,7 @@ class DetectionEngine:
         events = self._events(mention.territory_id, state, detector.advance(state, second), None)
         cascade = self.cascade
         if cascade is not None:
-            mention = cascade.relabel(mention, state)
+            mention = cascade.relabel(mention, state, rescore_budget)
         negative = mention.sentiment == "negative"
         weight = reach_weight(mention, self.settings) if negative else 0.0
         detector.add(state, second, 1 if negative else 0, 1, weight)

@@ -14,16 +14,20 @@ in :meth:`~vigie.classifier.detection.DetectionEngine.observe`, a mention is re-
 * its fast label is **uncertain for detection**: the gap between the negative probability and the larger of
   the two others is below :attr:`CascadeSettings.margin` (the negative/non-negative decision is what detection
   counts);
-* the territory's **budget** allows it: at most :attr:`CascadeSettings.budget_per_hour` re-scores per territory
-  per event-time hour (of the territory's clock);
+* the **budgets** allow it: at most :attr:`CascadeSettings.budget_per_hour` re-scores per territory per
+  event-time hour (of the territory's clock), and at most :attr:`CascadeSettings.partition_budget_per_minute`
+  per input partition per event-time minute, whatever the number of territories under test (the bound on the
+  detection worker's CPU: a few re-scores a second at most, at any load, also when a cold start or a backlog
+  puts hundreds of territories under test at once);
 * its label came from the text of a ``fast`` model (not a star rating, not already a stronger model).
 
 The accurate label then replaces the fast one for the counts, the tests, the evidence (the alert's top
 mentions show the label detection counted, and the model that gave it) and the alerts.
 
-Deterministic and restart-safe: every decision reads the mention and the territory's state, and the state
-holds the cascade's own bookkeeping under ``"rs"`` (``[under test until, hour, re-scores used in that
-hour]``, JSON), checkpointed with the rest of it; the model is deterministic. The service and ``vigie
+Deterministic and restart-safe: every decision reads the mention, the territory's state and the partition's
+budget, and both are in the checkpointed state mapping: the territory's state holds the cascade's bookkeeping
+under ``"rs"`` (``[under test until, hour, re-scores used in that hour]``), the partition driver keeps the
+partition's ``[minute, re-scores used in that minute]`` under its own key; the model is deterministic. The service and ``vigie
 backtest`` therefore count the same labels and give the same alerts.
 
 The model is injected as a loader called on the first re-score (the e5 encoder and its ~60 MB load then,
@@ -63,12 +67,14 @@ class CascadeSettings:
     test_hold_seconds: int = 3600
     #: Re-scores per territory per event-time hour, at most.
     budget_per_hour: int = 60
+    #: Re-scores per input partition per event-time minute, at most (all its territories together).
+    partition_budget_per_minute: int = 20
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.margin <= 1.0:
             raise ValueError("margin must be within 0..1")
-        if self.budget_per_hour < 0 or self.test_hold_seconds < 0:
-            raise ValueError("budget_per_hour and test_hold_seconds must not be negative")
+        if min(self.budget_per_hour, self.partition_budget_per_minute, self.test_hold_seconds) < 0:
+            raise ValueError("the budgets and test_hold_seconds must not be negative")
 
 
 def negative_margin(scores: SentimentScores) -> float:
@@ -111,8 +117,13 @@ class DecisionCascade:
         book = state.get(STATE_KEY)
         return book is not None and state["clock"] < book[0]
 
-    def relabel(self, mention: ScoredMention, state: dict[str, Any]) -> ScoredMention:
-        """The mention as detection counts it: re-scored when it qualifies and the budget allows, else as is."""
+    def relabel(
+        self, mention: ScoredMention, state: dict[str, Any], partition_budget: list[int] | None = None
+    ) -> ScoredMention:
+        """The mention as detection counts it: re-scored when it qualifies and the budgets allow, else as is.
+
+        ``partition_budget``: ``[minute, re-scores used in it]`` of the mention's partition, updated in place (None:
+        no partition budget, as for a lone territory)."""
         if not self.under_test(state) or negative_margin(mention.scores) >= self.settings.margin:
             return mention
         if not mention.model.startswith(FAST_MODEL_PREFIX) or (
@@ -125,10 +136,17 @@ class DecisionCascade:
             book = state[STATE_KEY] = [0, hour, 0]
         if book[1] != hour:
             book[1], book[2] = hour, 0
-        if book[2] >= self.settings.budget_per_hour:
+        minute = state["clock"] // 60
+        if partition_budget is not None and minute > partition_budget[0]:
+            partition_budget[0], partition_budget[1] = minute, 0
+        if book[2] >= self.settings.budget_per_hour or (
+            partition_budget is not None and partition_budget[1] >= self.settings.partition_budget_per_minute
+        ):
             self.over_budget += 1
             return mention
         book[2] += 1
+        if partition_budget is not None:
+            partition_budget[1] += 1
         return self._rescore(mention)
 
     def note(self, state: dict[str, Any], evaluation: Evaluation | None) -> None:

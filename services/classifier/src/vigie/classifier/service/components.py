@@ -69,7 +69,11 @@ def decision_cascade(settings: ClassifierSettings) -> DecisionCascade | None:
     if settings.decision_cascade == "off" or (settings.decision_cascade == "auto" and settings.role == "all"):
         return None
     return DecisionCascade(
-        load_accurate_model, CascadeSettings(budget_per_hour=settings.decision_cascade_budget_per_hour)
+        load_accurate_model,
+        CascadeSettings(
+            budget_per_hour=settings.decision_cascade_budget_per_hour,
+            partition_budget_per_minute=settings.decision_cascade_partition_budget_per_minute,
+        ),
     )
 
 
