@@ -19,6 +19,7 @@ from vigie.classifier.detection.rescoring import (
     DecisionCascade,
     load_accurate_model,
     negative_margin,
+    relabelled,
 )
 from vigie.classifier.detection.surge import Evaluation
 from vigie.classifier.sentiment.protocol import Prediction
@@ -202,3 +203,15 @@ def test_the_shipped_accurate_model_rescores_with_e5(sc: ModuleType) -> None:
     assert [m.sentiment for m in relabelled] == ["negative", "positive"]
     assert all(m.model.startswith("vigie-sentiment-accurate") for m in relabelled)
     assert cascade.rescored == 2 and cascade.seconds > 0
+
+
+def test_a_negative_threshold_decides_the_counted_label(sc: ModuleType) -> None:
+    mention = unsure(sc, "saint-malo", sc.START)
+    leaning = Prediction("negative", 0.5, 0.2, 0.3)
+    assert relabelled(mention, leaning, "m").sentiment == "negative"
+    assert relabelled(mention, leaning, "m", negative_threshold=0.6).sentiment == "positive"
+    assert relabelled(mention, Prediction("neutral", 0.62, 0.0, 0.38), "m", negative_threshold=0.6).sentiment == (
+        "negative"
+    )
+    kept = relabelled(mention, leaning, "m", negative_threshold=0.6)
+    assert (kept.scores.negative, kept.model, kept.text) == (0.5, "m", mention.text)
