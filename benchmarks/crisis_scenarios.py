@@ -369,9 +369,11 @@ class RecordingCascade(DecisionCascade):
         super().__init__(load_model, settings)
         self.counted: dict[str, tuple[str, str]] = {}
 
-    def relabel(self, mention: ScoredMention, state: dict[str, Any]) -> ScoredMention:
+    def relabel(
+        self, mention: ScoredMention, state: dict[str, Any], partition_budget: list[int] | None = None
+    ) -> ScoredMention:
         under_test = self.under_test(state)
-        result = super().relabel(mention, state)
+        result = super().relabel(mention, state, partition_budget)
         if under_test:
             self.counted[mention.mention_id] = (mention.sentiment, result.sentiment)
         return result
