@@ -6,10 +6,10 @@ Lines that are not valid raw mentions, and mentions of territories absent from t
 counted on stderr (the service dead-letters them); the exit status is 1 when the input had lines but not one
 valid raw mention (a wrong file), 2 for a bad territory file or an unreadable input. A mention published more than ``--max-future-skew-s``
 after its ``collected_at`` is counted at its ``collected_at``; a mention id seen again for its territory is
-counted once (as in the service: see ``vigie.classifier.detection.partition``). Like the service, detection
-re-scores the uncertain mentions of territories under test with the ``accurate`` model (the decision cascade,
-``vigie.classifier.detection.rescoring``) unless ``--no-decision-cascade`` (the service's
-``VIGIE_CLASSIFIER_DECISION_CASCADE=false``) is given.
+counted once (as in the service: see ``vigie.classifier.detection.partition``). ``--decision-cascade``: detection
+re-scores the uncertain mentions of territories under test with the ``accurate`` model
+(``vigie.classifier.detection.rescoring``), as a detection-only worker does by default
+(``VIGIE_CLASSIFIER_ROLE=detection``); without it, as a single ``role=all`` worker (the default) does.
 """
 
 from __future__ import annotations
@@ -45,10 +45,10 @@ def register(subparsers: Any) -> None:
         "service's VIGIE_CLASSIFIER_MAX_FUTURE_SKEW_S; default %(default)s)",
     )
     parser.add_argument(
-        "--no-decision-cascade",
-        dest="decision_cascade",
-        action="store_false",
-        help="count the scoring stage's labels only (the service's VIGIE_CLASSIFIER_DECISION_CASCADE=false)",
+        "--decision-cascade",
+        action="store_true",
+        help="re-score the uncertain mentions of territories under test, as a detection worker does "
+        "(VIGIE_CLASSIFIER_DECISION_CASCADE auto with VIGIE_CLASSIFIER_ROLE=detection, or on)",
     )
     parser.add_argument(
         "--decision-cascade-budget",
