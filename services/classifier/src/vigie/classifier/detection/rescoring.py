@@ -60,7 +60,7 @@ class CascadeSettings:
     reported on seeds 4-6 (``benchmarks/RESULTS.md``, decision cascade)."""
 
     #: Negative-decision margin of the fast probabilities below which a label is uncertain.
-    margin: float = 0.3
+    margin: float = 0.45
     #: An evaluation at least this significant (-log10 p) puts its territory under test.
     pre_alert_score: float = 2.0
     #: How long (event time) a territory stays under test after its last evaluation at the pre-alert score.
