@@ -80,14 +80,14 @@ def test_the_service_step_and_the_backtest_count_the_same_rescored_labels(kit) -
     assert restored == table
 
 
-def test_the_cascade_is_on_by_default_in_a_detection_worker_and_can_be_turned_off(monkeypatch) -> None:
+def test_the_cascade_is_off_by_default_and_auto_turns_it_on_in_a_detection_worker(monkeypatch) -> None:
     monkeypatch.setenv("VIGIE_CLASSIFIER_DECISION_CASCADE_BUDGET_PER_HOUR", "12")
-    assert decision_cascade(ClassifierSettings()) is None  # role=all: the e5 encoder would take it to 300 MB
     monkeypatch.setenv("VIGIE_CLASSIFIER_ROLE", "detection")
+    assert decision_cascade(ClassifierSettings()) is None
+    monkeypatch.setenv("VIGIE_CLASSIFIER_DECISION_CASCADE", "auto")
     on = decision_cascade(ClassifierSettings())
     assert on is not None and on.settings.budget_per_hour == 12
-    monkeypatch.setenv("VIGIE_CLASSIFIER_DECISION_CASCADE", "off")
-    assert decision_cascade(ClassifierSettings()) is None
     monkeypatch.setenv("VIGIE_CLASSIFIER_ROLE", "all")
+    assert decision_cascade(ClassifierSettings()) is None  # the e5 encoder would take it to 300 MB
     monkeypatch.setenv("VIGIE_CLASSIFIER_DECISION_CASCADE", "on")
     assert decision_cascade(ClassifierSettings()) is not None

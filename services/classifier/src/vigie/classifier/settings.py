@@ -41,13 +41,14 @@ class ClassifierSettings(ServiceSettings):
         "'accurate' add a sentence encoder (more accurate, tens to hundreds of mentions/s: low-volume deployments "
         "only; see the sentiment MODEL_CARD.md).",
     )
-    decision_cascade: Literal["auto", "on", "off"] = Field(
-        default="auto",
+    decision_cascade: Literal["off", "auto", "on"] = Field(
+        default="off",
         description="Detection re-scores the uncertain mentions of territories under test (an open incident, or an "
         "evaluation near the raise score in the last hour) with the 'accurate' model and counts its label (see "
-        "vigie.classifier.detection.rescoring). 'auto' (default): on in a detection-only worker (role=detection), off "
-        "in a role=all worker, whose RSS (270-280 MB) the e5 encoder (~25 MB, loaded on the first re-score) would "
-        "take to the 300 MB line. The published scored mentions keep the scoring stage's label.",
+        "vigie.classifier.detection.rescoring). Off by default: on held-out crisis scenarios it caught no more crises "
+        "and raised more false ones (benchmarks/RESULTS.md). 'auto': on in a detection-only worker (role=detection), "
+        "off in a role=all worker, whose RSS (270-280 MB) the e5 encoder (~25 MB, loaded on the first re-score) would "
+        "take to the 300 MB line; 'on' forces it. The published scored mentions keep the scoring stage's label.",
     )
     decision_cascade_budget_per_hour: int = Field(
         default=60,

@@ -8,8 +8,8 @@ valid raw mention (a wrong file), 2 for a bad territory file or an unreadable in
 after its ``collected_at`` is counted at its ``collected_at``; a mention id seen again for its territory is
 counted once (as in the service: see ``vigie.classifier.detection.partition``). ``--decision-cascade``: detection
 re-scores the uncertain mentions of territories under test with the ``accurate`` model
-(``vigie.classifier.detection.rescoring``), as a detection-only worker does by default
-(``VIGIE_CLASSIFIER_ROLE=detection``); without it, as a single ``role=all`` worker (the default) does.
+(``vigie.classifier.detection.rescoring``), as a worker with ``VIGIE_CLASSIFIER_DECISION_CASCADE=on`` does (or
+``auto`` with ``VIGIE_CLASSIFIER_ROLE=detection``); without it, as the default worker does.
 """
 
 from __future__ import annotations
@@ -47,8 +47,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--decision-cascade",
         action="store_true",
-        help="re-score the uncertain mentions of territories under test, as a detection worker does "
-        "(VIGIE_CLASSIFIER_DECISION_CASCADE auto with VIGIE_CLASSIFIER_ROLE=detection, or on)",
+        help="re-score the uncertain mentions of territories under test, as a worker with "
+        "VIGIE_CLASSIFIER_DECISION_CASCADE=on does (or auto with VIGIE_CLASSIFIER_ROLE=detection)",
     )
     parser.add_argument(
         "--decision-cascade-budget",

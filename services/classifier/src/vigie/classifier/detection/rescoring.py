@@ -57,7 +57,8 @@ FAST_MODEL_PREFIX = "vigie-sentiment-fast"
 @dataclass(frozen=True, slots=True)
 class CascadeSettings:
     """When a mention is re-scored (see the module docstring). Chosen on the crisis-scenario seeds 1-3 and
-    reported on seeds 4-6 (``benchmarks/RESULTS.md``, decision cascade)."""
+    reported on seeds 4-6 (``benchmarks/RESULTS.md``, decision cascade), where they caught no more crises than
+    the fast labels: the service leaves the cascade off unless told otherwise."""
 
     #: Negative-decision margin of the fast probabilities below which a label is uncertain.
     margin: float = 0.45
