@@ -6,7 +6,7 @@ The workload of ``detection_step.py`` (``classifier_throughput.py``'s generator:
 default model. Then, in this process (process time, the fastest of ``--repeat`` passes):
 
 1. the detection step without the cascade;
-2. the same with the cascade of the service's default settings, the accurate model replaced by a stand-in that
+2. the same with the cascade (the service's settings when it is on), the accurate model replaced by a stand-in that
    only records the texts it is given (the policy's own cost, and how many mentions it re-scores);
 3. the real ``accurate`` model (``fast`` × the e5 head) on ``--sample`` of those texts, one at a time as
    detection re-scores them: its CPU seconds per text.
@@ -62,7 +62,7 @@ def main() -> None:
     gc.collect()
     gc.freeze()
     n = len(records)
-    default = decision_cascade(ClassifierSettings(role="detection"))  # on by default in a detection worker
+    default = decision_cascade(ClassifierSettings(role="detection", decision_cascade="on"))
     assert default is not None
     passes = [
         run_step(load_detection_step(territories, lambda: NOW), records, 1000, 20_000) for _ in range(args.repeat)
