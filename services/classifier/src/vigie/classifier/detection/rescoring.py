@@ -27,11 +27,14 @@ mentions show the label detection counted, and the model that gave it) and the a
 Deterministic and restart-safe: every decision reads the mention, the territory's state and the partition's
 budget, and both are in the checkpointed state mapping: the territory's state holds the cascade's bookkeeping
 under ``"rs"`` (``[under test until, hour, re-scores used in that hour]``), the partition driver keeps the
-partition's ``[minute, re-scores used in that minute]`` under its own key; the model is deterministic. The service and ``vigie
-backtest`` therefore count the same labels and give the same alerts.
+partition's ``[minute, re-scores used in that minute]`` under its own key; the model is deterministic. The
+service and ``vigie backtest`` therefore count the same labels and give the same alerts.
 
-The model is injected as a loader called on the first re-score (the e5 encoder and its ~60 MB load then,
-not at start-up); a re-score reads the text the scoring stage read (title when there is no text, territory
+The service leaves the cascade off unless ``VIGIE_CLASSIFIER_DECISION_CASCADE`` says otherwise: on held-out crisis
+scenarios it caught no more crises than the fast labels (``benchmarks/RESULTS.md``).
+
+The model is injected as a loader called on the first re-score (the model and the e5 encoder, 25-50 MB, load
+then, not at start-up); a re-score reads the text the scoring stage read (title when there is no text, territory
 terms neutralised) in the language it identified.
 """
 
