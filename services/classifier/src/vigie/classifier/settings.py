@@ -45,8 +45,8 @@ class ClassifierSettings(ServiceSettings):
         default="off",
         description="Detection re-scores the uncertain mentions of territories under test (an open incident, or an "
         "evaluation near the raise score in the last hour) with the 'accurate' model and counts its label (see "
-        "vigie.classifier.detection.rescoring). Off by default: on held-out crisis scenarios it caught no more crises "
-        "and raised more false ones (benchmarks/RESULTS.md). 'auto': on in a detection-only worker (role=detection), "
+        "vigie.classifier.detection.rescoring). Off by default: on held-out crisis scenarios it caught 0-2 more crises "
+        "of 60 and raised twice as many false ones (benchmarks/RESULTS.md). 'auto': on in a detection-only worker (role=detection), "
         "off in a role=all worker, whose RSS (270-280 MB) the e5 encoder (~25 MB, loaded on the first re-score) would "
         "take to the 300 MB line; 'on' forces it. The published scored mentions keep the scoring stage's label.",
     )

@@ -31,7 +31,8 @@ partition's ``[minute, re-scores used in that minute]`` under its own key; the m
 service and ``vigie backtest`` therefore count the same labels and give the same alerts.
 
 The service leaves the cascade off unless ``VIGIE_CLASSIFIER_DECISION_CASCADE`` says otherwise: on held-out crisis
-scenarios it caught no more crises than the fast labels (``benchmarks/RESULTS.md``).
+scenarios it caught 0-2 more crises of 60 than the fast labels, for twice as many false ones
+(``benchmarks/RESULTS.md``).
 
 The model is injected as a loader called on the first re-score (the model and the e5 encoder, 25-50 MB, load
 then, not at start-up); a re-score reads the text the scoring stage read (title when there is no text, territory
@@ -61,7 +62,8 @@ FAST_MODEL_PREFIX = "vigie-sentiment-fast"
 class CascadeSettings:
     """When a mention is re-scored (see the module docstring). Chosen on the crisis-scenario seeds 1-3 and
     reported on seeds 4-6 (``benchmarks/RESULTS.md``, decision cascade), where they caught no more crises than
-    the fast labels: the service leaves the cascade off unless told otherwise."""
+    the fast labels (two more on seeds 7-9), for more false ones: the service leaves the cascade off unless told
+    otherwise."""
 
     #: Negative-decision margin of the fast probabilities below which a label is uncertain.
     margin: float = 0.45
