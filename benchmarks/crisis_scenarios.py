@@ -39,6 +39,12 @@ crises are per territory-month (28 days = 0.92 month).
 
 ``--cache DIR`` keeps the model's predictions per text (the model is deterministic), so that a second run on
 the same seeds only replays the detector.
+
+``--cascade`` runs the model run with the detection stage's decision cascade (the ``accurate`` model re-scores the
+uncertain mentions of territories under test, :mod:`vigie.classifier.detection.rescoring`; ``--cascade-set
+NAME=VALUE`` changes one of its settings) and prints how many mentions it re-scored, how many labels it changed,
+and the confusion of the labels detection counted while territories were under test, against the true labels
+(``--cache DIR`` then also keeps the e5 embeddings, in ``DIR/e5``).
 """
 
 from __future__ import annotations
@@ -63,6 +69,7 @@ import numpy as np
 
 from vigie.classifier.backtest import Backtest
 from vigie.classifier.detection import DetectionEngine, DetectorSettings, PartitionDriver, partition_for
+from vigie.classifier.detection.rescoring import CascadeSettings, DecisionCascade
 from vigie.classifier.sentiment import load_default_model, load_language_identifier
 from vigie.classifier.sentiment.protocol import Prediction, SentimentModel
 from vigie.schemas import MENTIONS_SCORED, TOPICS, AlertEvent, RawMention, ScoredMention, TerritoryConfig, decode_as
@@ -313,9 +320,15 @@ class CachedModel:
         return [self.cache[(t, lang)] for t, lang in zip(texts, langs, strict=True)]
 
 
-def model_run(draw: Draw, path: Path, model: SentimentModel, settings: DetectorSettings | None) -> list[AlertEvent]:
+def model_run(
+    draw: Draw,
+    path: Path,
+    model: SentimentModel,
+    settings: DetectorSettings | None,
+    cascade: DecisionCascade | None = None,
+) -> list[AlertEvent]:
     """The RawMention JSON lines at ``path`` through ``vigie backtest``'s Backtest."""
-    backtest = Backtest(territory_config(), model, load_language_identifier(), settings)
+    backtest = Backtest(territory_config(), model, load_language_identifier(), settings, cascade=cascade)
 
     def raw() -> Iterator[RawMention]:
         with path.open("rb") as stream:
@@ -346,6 +359,60 @@ def oracle_run(draw: Draw, settings: DetectorSettings | None) -> list[AlertEvent
         )
         events.extend(drivers[partition_for(scored.territory_id, partitions)].on_mention(scored, states))
     return events
+
+
+class RecordingCascade(DecisionCascade):
+    """The decision cascade, keeping for every mention detection counted while its territory was under test:
+    mention id -> (fast label, label counted)."""
+
+    def __init__(self, load_model: Any, settings: CascadeSettings) -> None:
+        super().__init__(load_model, settings)
+        self.counted: dict[str, tuple[str, str]] = {}
+
+    def relabel(
+        self, mention: ScoredMention, state: dict[str, Any], partition_budget: list[int] | None = None
+    ) -> ScoredMention:
+        under_test = self.under_test(state)
+        result = super().relabel(mention, state, partition_budget)
+        if under_test:
+            self.counted[mention.mention_id] = (mention.sentiment, result.sentiment)
+        return result
+
+
+def cascade_model_loader(cache: Path | None) -> Any:
+    """The ``accurate`` model, its e5 embeddings kept in ``cache/e5`` when a cache is given."""
+
+    def load() -> SentimentModel:
+        from vigie.classifier.sentiment import MODELS_DIR
+        from vigie.classifier.sentiment.accurate import load_accurate
+        from vigie.classifier.sentiment.artifact import load_model
+        from vigie.classifier.sentiment.e5 import E5Encoder
+        from vigie.classifier.sentiment.embedding_cache import CachedEncoder
+
+        encoders: dict[str, Any] = {} if cache is None else {"e5": CachedEncoder(E5Encoder(), cache / "e5")}
+        return load_accurate(MODELS_DIR / "accurate", load_model(MODELS_DIR / "fast"), encoders)
+
+    return load
+
+
+def cascade_report(cascade: RecordingCascade, draw: Draw, days: float) -> list[str]:
+    """Re-scores per territory-day, labels changed, and the negative recall and false-negative rates of the
+    labels counted under test (fast and counted) against the truth."""
+    truth = {raw["mention_id"]: label for raw, label in zip(draw.mentions, draw.truth, strict=True)}
+    lines = [
+        f"    cascade: {cascade.rescored} re-scored ({cascade.rescored / (len(TERRITORIES) * days):.1f} per "
+        f"territory-day, {100 * cascade.rescored / max(len(draw.mentions), 1):.2f}% of mentions), {cascade.changed} "
+        f"labels changed, {cascade.over_budget} over budget; {len(cascade.counted)} mentions counted under test"
+    ]
+    for name, index in (("fast", 0), ("counted", 1)):
+        called = {true: [0, 0] for true in LABELS}
+        for mention_id, labels in cascade.counted.items():
+            row = called[truth[mention_id]]
+            row[0] += labels[index] == "negative"
+            row[1] += 1
+        rates = " ".join(f"{true} {100 * hit / max(n, 1):.1f}% of {n}" for true, (hit, n) in called.items())
+        lines.append(f"    under test, {name} labels called negative: {rates}")
+    return lines
 
 
 @dataclass
@@ -445,8 +512,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, help="keep the model's predictions in this directory")
     parser.add_argument("--misses", action="store_true", help="list the crises the model run missed")
     parser.add_argument("--set", nargs="*", default=[], metavar="NAME=VALUE", help="detector settings to change")
+    parser.add_argument("--cascade", action="store_true", help="the model run with the decision cascade")
+    parser.add_argument(
+        "--cascade-set", nargs="*", default=[], metavar="NAME=VALUE", help="decision-cascade settings to change"
+    )
     args = parser.parse_args(argv)
     settings = settings_with(args.set)
+    cascade_settings = CascadeSettings(
+        **{
+            name.strip(): ast.literal_eval(value.strip())
+            for name, _, value in (assignment.partition("=") for assignment in args.cascade_set)
+        }
+    )
 
     pools = text_pools()
     cache_file = None if args.cache is None else args.cache / "predictions.pickle"
@@ -469,11 +546,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                     out.write(json.dumps(raw, ensure_ascii=False))
                     out.write("\n")
             oracle = assess(oracle_run(draw, settings), draw.surges)
-            real = assess(model_run(draw, path, model, settings), draw.surges)
+            cascade = RecordingCascade(cascade_model_loader(args.cache), cascade_settings) if args.cascade else None
+            real = assess(model_run(draw, path, model, settings, cascade), draw.surges)
             oracle_outcomes.append(oracle)
             model_outcomes.append(real)
             print(_row(f"seed {seed} oracle", oracle, None, oracle.detected))
             print(_row(f"seed {seed} model", real, oracle.detected_ids, oracle.detected))
+            if cascade is not None:
+                print("\n".join(cascade_report(cascade, draw, DAYS)))
             if args.misses:
                 for number in sorted(oracle.detected_ids - real.detected_ids):
                     surge = draw.surges[number]

@@ -495,6 +495,8 @@ def _record_detection_metrics(metrics: ClassifierMetrics, outcome: DetectionOutc
         metrics.late_mentions.inc(outcome.late_mentions)
     if outcome.replayed_records:
         metrics.replayed_records.inc(outcome.replayed_records)
+    if outcome.rescored_mentions:
+        metrics.rescored_mentions.inc(outcome.rescored_mentions)
     if outcome.digest_late_mentions:
         metrics.digest_late_mentions.inc(outcome.digest_late_mentions)
     for digest in outcome.digests:

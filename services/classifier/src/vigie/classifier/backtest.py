@@ -5,7 +5,8 @@ Kafka's default partitioner would give their territory on ``vigie.mentions.score
 :class:`~vigie.classifier.detection.PartitionDriver` per partition, in input order: exactly what the service's
 detection agent does with the same records, so both produce the same alert events (the same
 :class:`~vigie.classifier.detection.AdmissionSettings`: clamped future dates, too-old dates and duplicate
-mention ids are treated alike).
+mention ids are treated alike), and the same decision cascade when one is given (the service's default: see
+:mod:`vigie.classifier.detection.rescoring`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from vigie.classifier.detection import (
     PartitionDriver,
     partition_for,
 )
+from vigie.classifier.detection.rescoring import DecisionCascade
 from vigie.classifier.scoring import score_mentions
 from vigie.classifier.sentiment.protocol import LanguageIdentifier, SentimentModel
 from vigie.schemas import MENTIONS_SCORED, TOPICS, AlertEvent, RawMention, ScoredMention, TerritoryConfig
@@ -57,8 +59,9 @@ class Backtest:
         partitions: int | None = None,
         batch_size: int = 512,
         admission: AdmissionSettings | None = None,
+        cascade: DecisionCascade | None = None,
     ) -> None:
-        self.engine = DetectionEngine(territories, settings)
+        self.engine = DetectionEngine(territories, settings, cascade)
         self.model = model
         self.language_identifier = language_identifier
         self.partitions = partitions or TOPICS[MENTIONS_SCORED].partitions

@@ -90,6 +90,12 @@ class ClassifierMetrics:
             ["topic", "partition"],
             registry=registry,
         )
+        self.rescored_mentions = Counter(
+            "vigie_classifier_rescored_mentions_total",
+            "Mentions detection re-scored with the accurate model (uncertain labels of territories under test: the "
+            "decision cascade); compare with the mentions detected to see the share.",
+            registry=registry,
+        )
         self.digests = Counter(
             "vigie_classifier_digests_total",
             "Territory digests published to vigie.digests.v1, by period kind.",

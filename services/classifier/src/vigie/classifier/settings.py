@@ -41,6 +41,28 @@ class ClassifierSettings(ServiceSettings):
         "'accurate' add a sentence encoder (more accurate, tens to hundreds of mentions/s: low-volume deployments "
         "only; see the sentiment MODEL_CARD.md).",
     )
+    decision_cascade: Literal["off", "auto", "on"] = Field(
+        default="off",
+        description="Detection re-scores the uncertain mentions of territories under test (an open incident, or an "
+        "evaluation near the raise score in the last hour) with the 'accurate' model and counts its label (see "
+        "vigie.classifier.detection.rescoring). Off by default: on held-out crisis scenarios it caught 0-2 more crises "
+        "of 60 and raised twice as many false ones (benchmarks/RESULTS.md). 'auto': on in a detection-only worker (role=detection), "
+        "off in a role=all worker, whose RSS (270-280 MB) the e5 encoder (~25 MB, loaded on the first re-score) would "
+        "take to the 300 MB line; 'on' forces it. The published scored mentions keep the scoring stage's label.",
+    )
+    decision_cascade_budget_per_hour: int = Field(
+        default=60,
+        ge=0,
+        le=100_000,
+        description="Re-scores per territory per event-time hour at most (each ~25-50 ms of one core).",
+    )
+    decision_cascade_partition_budget_per_minute: int = Field(
+        default=20,
+        ge=0,
+        le=100_000,
+        description="Re-scores per input partition per event-time minute at most, all its territories together: "
+        "the bound on the detection worker's CPU when many territories are under test at once.",
+    )
     scoring_batch_size: int = Field(default=500, ge=1, le=20_000, description="Mentions scored per batch.")
     scoring_batch_within_s: float = Field(
         default=0.05, gt=0, le=10, description="Longest wait for a batch to fill before scoring what is there."

@@ -6,7 +6,10 @@ Lines that are not valid raw mentions, and mentions of territories absent from t
 counted on stderr (the service dead-letters them); the exit status is 1 when the input had lines but not one
 valid raw mention (a wrong file), 2 for a bad territory file or an unreadable input. A mention published more than ``--max-future-skew-s``
 after its ``collected_at`` is counted at its ``collected_at``; a mention id seen again for its territory is
-counted once (as in the service: see ``vigie.classifier.detection.partition``).
+counted once (as in the service: see ``vigie.classifier.detection.partition``). ``--decision-cascade``: detection
+re-scores the uncertain mentions of territories under test with the ``accurate`` model
+(``vigie.classifier.detection.rescoring``), as a worker with ``VIGIE_CLASSIFIER_DECISION_CASCADE=on`` does (or
+``auto`` with ``VIGIE_CLASSIFIER_ROLE=detection``); without it, as the default worker does.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Any, TextIO
 
 from vigie.classifier.backtest import Backtest
 from vigie.classifier.detection import AdmissionSettings
+from vigie.classifier.detection.rescoring import CascadeSettings, DecisionCascade, load_accurate_model
 from vigie.classifier.sentiment import load_default_model, load_language_identifier
 from vigie.classifier.sentiment.protocol import LanguageIdentifier, SentimentModel
 from vigie.schemas import ConfigError, DecodeError, RawMention, decode_as, load_territories
@@ -39,6 +43,26 @@ def register(subparsers: Any) -> None:
         default=AdmissionSettings().max_future_skew_s,
         help="a mention published more than this after its collected_at counts at its collected_at (the "
         "service's VIGIE_CLASSIFIER_MAX_FUTURE_SKEW_S; default %(default)s)",
+    )
+    parser.add_argument(
+        "--decision-cascade",
+        action="store_true",
+        help="re-score the uncertain mentions of territories under test, as a worker with "
+        "VIGIE_CLASSIFIER_DECISION_CASCADE=on does (or auto with VIGIE_CLASSIFIER_ROLE=detection)",
+    )
+    parser.add_argument(
+        "--decision-cascade-budget",
+        type=int,
+        default=CascadeSettings().budget_per_hour,
+        help="re-scores per territory per event-time hour (the service's "
+        "VIGIE_CLASSIFIER_DECISION_CASCADE_BUDGET_PER_HOUR; default %(default)s)",
+    )
+    parser.add_argument(
+        "--decision-cascade-partition-budget",
+        type=int,
+        default=CascadeSettings().partition_budget_per_minute,
+        help="re-scores per partition per event-time minute (the service's "
+        "VIGIE_CLASSIFIER_DECISION_CASCADE_PARTITION_BUDGET_PER_MINUTE; default %(default)s)",
     )
     parser.set_defaults(func=run)
 
@@ -94,11 +118,16 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         admission = AdmissionSettings(max_future_skew_s=args.max_future_skew_s)
+        cascade_settings = CascadeSettings(
+            budget_per_hour=args.decision_cascade_budget,
+            partition_budget_per_minute=args.decision_cascade_partition_budget,
+        )
     except ValueError as error:
         print(f"vigie backtest: {error}", file=sys.stderr)
         return 2
     model, identifier = default_models()
-    backtest = Backtest(territories, model, identifier, admission=admission)
+    cascade = DecisionCascade(load_accurate_model, cascade_settings) if args.decision_cascade else None
+    backtest = Backtest(territories, model, identifier, admission=admission, cascade=cascade)
     try:
         if args.mentions == "-":
             sys.stdin.reconfigure(errors="surrogateescape")  # type: ignore[union-attr]
@@ -116,7 +145,8 @@ def run(args: argparse.Namespace) -> int:
         f"{totals.unknown_territory} unknown territories, "
         f"{backtest.engine.late_mentions} late mentions ({totals.too_old} too old), "
         f"{totals.clamped} counted at their collection time, {totals.duplicates} duplicates, "
-        f"{totals.implausible} with implausible dates, {totals.unscorable} the model failed on",
+        f"{totals.implausible} with implausible dates, {totals.unscorable} the model failed on, "
+        f"{cascade.rescored if cascade is not None else 0} re-scored by the decision cascade",
         file=sys.stderr,
     )
     if totals.mentions == 0 and reader.invalid > 0:

@@ -12,6 +12,9 @@ it between two calls gives exactly the same events as keeping it in memory.
 Negative mentions are counted three ways per bucket: all mentions, negative mentions and reach-weighted
 negative mentions (``1 + log10(1 + followers / 1000)``: a national outlet's post weighs about four posts,
 an account with a hundred followers about one; a copy of another post weighs one).
+
+With a :class:`~vigie.classifier.detection.rescoring.DecisionCascade`, the uncertain mentions of a territory under
+test are counted (and shown in the evidence) with the stronger model's label; see that module.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from typing import Any
 from vigie.classifier.detection import evidence as ev
 from vigie.classifier.detection.errors import UnknownTerritoryError
 from vigie.classifier.detection.local_time import LocalCalendar
+from vigie.classifier.detection.rescoring import DecisionCascade
 from vigie.classifier.detection.settings import DetectorSettings
 from vigie.classifier.detection.surge import Decision, State, SurgeDetector
 from vigie.schemas import AlertEvent, ScoredMention, Significance, Territory, TerritoryConfig
@@ -44,8 +48,15 @@ def reach_weight(mention: ScoredMention, settings: DetectorSettings) -> float:
 class DetectionEngine:
     """Detects negative surges of every configured territory, one pure step per mention."""
 
-    def __init__(self, territories: TerritoryConfig, settings: DetectorSettings | None = None) -> None:
+    def __init__(
+        self,
+        territories: TerritoryConfig,
+        settings: DetectorSettings | None = None,
+        cascade: DecisionCascade | None = None,
+    ) -> None:
         self.settings = settings or DetectorSettings()
+        #: Re-scores the uncertain mentions of territories under test (None: the scoring stage's labels count).
+        self.cascade = cascade
         self._territories: dict[str, Territory] = territories.by_id()
         self._detectors: dict[str, SurgeDetector] = {}
         #: Mentions later than the allowed lateness (ignored). Read it to export a metric.
@@ -78,8 +89,11 @@ class DetectionEngine:
         state["ev"] = ev.new_evidence()
         return state
 
-    def observe(self, mention: ScoredMention, state: dict[str, Any] | None) -> tuple[dict[str, Any], list[AlertEvent]]:
-        """Account one mention of ``mention.territory_id`` (``state`` None for a territory never seen).
+    def observe(
+        self, mention: ScoredMention, state: dict[str, Any] | None, rescore_budget: list[int] | None = None
+    ) -> tuple[dict[str, Any], list[AlertEvent]]:
+        """Account one mention of ``mention.territory_id`` (``state`` None for a territory never seen);
+        ``rescore_budget``: the partition's budget of the decision cascade, if any (see its module).
 
         Raises :class:`UnknownTerritoryError` for a territory absent from the configuration (dead-letter it).
         A mention older than the territory's clock minus the allowed lateness is counted in
@@ -94,13 +108,22 @@ class DetectionEngine:
             self.late_mentions += 1
             return state, []
         events = self._events(mention.territory_id, state, detector.advance(state, second), None)
+        cascade = self.cascade
+        if cascade is not None:
+            mention = cascade.relabel(mention, state, rescore_budget)
         negative = mention.sentiment == "negative"
         weight = reach_weight(mention, self.settings) if negative else 0.0
         detector.add(state, second, 1 if negative else 0, 1, weight)
         ev.prune(state, self.settings)
         ev.record(state, mention, negative, self.settings)
         if negative:
-            decisions = detector.evaluate(state, at, ev.max_recent_reach(state, self.settings))
+            reach = ev.max_recent_reach(state, self.settings)
+            if cascade is None:
+                decisions = detector.evaluate(state, at, reach)
+            else:
+                evaluation = detector.evaluation(state)
+                cascade.note(state, evaluation)
+                decisions = [] if evaluation is None else detector.evaluate(state, at, reach, evaluation)
             events.extend(self._events(mention.territory_id, state, decisions, mention.mention_id))
         return state, events
 

@@ -139,6 +139,8 @@ class PartitionDriver:
         self._max_future_skew = timedelta(seconds=admission.max_future_skew_s)
         self._max_event_age = timedelta(seconds=admission.max_event_age_s)
         self.key = self.bookkeeping_key(partition)
+        #: Key of the partition's decision-cascade budget (see :mod:`~vigie.classifier.detection.rescoring`).
+        self.rescore_key = f"_rescore:{partition}"
         #: The bookkeeping's ``due`` dict and its earliest time, see :meth:`_earliest`.
         self._min: tuple[dict[str, int], float] | None = None
 
@@ -179,8 +181,11 @@ class PartitionDriver:
         previous = None if book is None else book["wm"]
         watermark = second if previous is None else max(previous, second)
         late_before = self.engine.late_mentions
-        state, events = self.engine.observe(mention, states.get(territory_id))
+        budget = None if self.engine.cascade is None else list(states.get(self.rescore_key) or (0, 0))
+        state, events = self.engine.observe(mention, states.get(territory_id), budget)
         states[territory_id] = state
+        if budget is not None and budget != states.get(self.rescore_key, [0, 0]):
+            states[self.rescore_key] = budget
         if self.engine.late_mentions == late_before:
             if seen is None:
                 seen = seen_mentions.new_seen()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import gc
 from pathlib import Path
 
@@ -38,13 +39,20 @@ def load_default_model(preset: str = DEFAULT_PRESET) -> SentimentModel:
     """The shipped sentiment model of ``preset``; raises :class:`ModelArtifactError` if it is corrupted."""
     if preset not in PRESETS:
         raise ModelArtifactError(f"unknown sentiment preset {preset!r}; choose one of {', '.join(PRESETS)}")
-    fast = load_model(MODELS_DIR / "fast")
+    fast = _shipped_fast()
     if preset == "accurate":
         return load_accurate(MODELS_DIR / "accurate", fast)
     if preset == "cascade":
         return load_cascade(MODELS_DIR / "accurate", fast)
     release_scratch_memory()
     return fast
+
+
+@functools.cache
+def _shipped_fast() -> LinearSentimentModel:
+    """The shipped ``fast`` model, loaded once per process: the models are immutable, and a worker that scores
+    with ``fast`` and re-scores with ``accurate`` (the decision cascade) shares its ~25 MB of weights."""
+    return load_model(MODELS_DIR / "fast")
 
 
 def load_language_identifier() -> LanguageIdentifier:

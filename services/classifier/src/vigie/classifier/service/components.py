@@ -16,6 +16,7 @@ from vigie.schemas import RawMention, ScoredMention, TerritoryConfig
 
 if TYPE_CHECKING:
     from vigie.classifier.detection import AdmissionSettings
+    from vigie.classifier.detection.rescoring import DecisionCascade
     from vigie.digest import DigestOptions
 
 
@@ -60,15 +61,32 @@ def admission_settings(settings: ClassifierSettings) -> AdmissionSettings:
     )
 
 
+def decision_cascade(settings: ClassifierSettings) -> DecisionCascade | None:
+    """The detection stage's re-scorer (None when ``decision_cascade`` is off, or ``auto`` in a role=all worker);
+    its model loads on first use."""
+    from vigie.classifier.detection.rescoring import CascadeSettings, DecisionCascade, load_accurate_model
+
+    if settings.decision_cascade == "off" or (settings.decision_cascade == "auto" and settings.role == "all"):
+        return None
+    return DecisionCascade(
+        load_accurate_model,
+        CascadeSettings(
+            budget_per_hour=settings.decision_cascade_budget_per_hour,
+            partition_budget_per_minute=settings.decision_cascade_partition_budget_per_minute,
+        ),
+    )
+
+
 def load_detection_step(
     territories: TerritoryConfig,
     clock: Clock,
     *,
     digests: DigestOptions | None = None,
     admission: AdmissionSettings | None = None,
+    cascade: DecisionCascade | None = None,
 ) -> DetectionStep:
     """Detection with the default detector settings over the configured territories; with digest
-    options, the territory digests too."""
+    options, the territory digests too; with a cascade, its re-scored labels."""
     from vigie.classifier.service.detection_step import EngineDetectionStep
     from vigie.classifier.service.digest_checkpoint import CheckpointedDigests
     from vigie.digest import DigestStreamStep
@@ -76,4 +94,4 @@ def load_detection_step(
     checkpointed = None
     if digests is not None:
         checkpointed = CheckpointedDigests(DigestStreamStep(territories.territories, digests))
-    return EngineDetectionStep(territories, clock, digests=checkpointed, admission=admission)
+    return EngineDetectionStep(territories, clock, digests=checkpointed, admission=admission, cascade=cascade)

@@ -54,6 +54,8 @@ class DetectionOutcome:
     duplicate_mentions: int = 0
     #: Mentions published too far after their collection, counted at their collection time.
     clamped_mentions: int = 0
+    #: Mentions the decision cascade re-scored with the stronger model (see ``detection.rescoring``).
+    rescored_mentions: int = 0
     #: Input partitions whose log was found restarted below the applied offsets (their records then processed).
     log_restarts: list[int] = field(default_factory=list)
     #: Records whose step raised an unexpected exception (dead-lettered), per stage.

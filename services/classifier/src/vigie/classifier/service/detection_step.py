@@ -47,6 +47,7 @@ from vigie.classifier.detection import (
     UnknownTerritoryError,
 )
 from vigie.classifier.detection.partition import Admission
+from vigie.classifier.detection.rescoring import DecisionCascade
 from vigie.classifier.service.checkpoint import BatchView, DecodedStates
 from vigie.classifier.service.detection_outcome import DetectionOutcome, EmittedAlert, Stage, StateWrite
 from vigie.classifier.service.digest_checkpoint import DIGEST_KEY_PREFIX, CheckpointedDigests
@@ -94,8 +95,9 @@ class EngineDetectionStep:
         settings: DetectorSettings | None = None,
         digests: CheckpointedDigests | None = None,
         admission: AdmissionSettings | None = None,
+        cascade: DecisionCascade | None = None,
     ) -> None:
-        self.engine = DetectionEngine(territories, settings)
+        self.engine = DetectionEngine(territories, settings, cascade)
         self.admission = admission
         self.digests = digests
         self._clock = clock
@@ -126,6 +128,8 @@ class EngineDetectionStep:
         when known (see the module docstring)."""
         outcome = DetectionOutcome()
         late_before = self.engine.late_mentions
+        cascade = self.engine.cascade
+        rescored_before = cascade.rescored if cascade is not None else 0
         digest_late_before = self.digests.late_mentions if self.digests is not None else 0
         by_partition: dict[int, list[InboundRecord]] = {}
         for record in records:
@@ -133,6 +137,8 @@ class EngineDetectionStep:
         for partition, partition_records in sorted(by_partition.items()):
             self._process_partition(partition, partition_records, table, outcome, log_end)
         outcome.late_mentions = self.engine.late_mentions - late_before
+        if cascade is not None:
+            outcome.rescored_mentions = cascade.rescored - rescored_before
         if self.digests is not None:
             outcome.digest_late_mentions = self.digests.late_mentions - digest_late_before
         if checkpoint:

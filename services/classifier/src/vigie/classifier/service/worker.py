@@ -17,7 +17,13 @@ from prometheus_client import CollectorRegistry
 
 from vigie.classifier.app import SYSTEM_CLOCK, build_service
 from vigie.classifier.metrics import ClassifierMetrics
-from vigie.classifier.service.components import admission_settings, digest_options, load_detection_step, load_scorer
+from vigie.classifier.service.components import (
+    admission_settings,
+    decision_cascade,
+    digest_options,
+    load_detection_step,
+    load_scorer,
+)
 from vigie.classifier.service.ops import OpsService
 from vigie.classifier.service.topology import worker_topics
 from vigie.classifier.settings import ClassifierSettings
@@ -55,7 +61,11 @@ def run_worker(settings: ClassifierSettings, *, create_topics: bool = True) -> i
         # A detection-only worker never scores: it does not load the model (~90 MB with the language identifier).
         score=load_scorer(settings.sentiment_preset) if settings.role != "detection" else _never_scores,
         detection=load_detection_step(
-            territories, SYSTEM_CLOCK.now, digests=digest_options(settings), admission=admission_settings(settings)
+            territories,
+            SYSTEM_CLOCK.now,
+            digests=digest_options(settings),
+            admission=admission_settings(settings),
+            cascade=decision_cascade(settings),
         ),
         metrics=metrics,
     )
