@@ -75,6 +75,14 @@ class Pass:
             digest.update(key.encode() + b"=" + state + b"\n")
         return digest.hexdigest()[:16]
 
+    def events_fingerprint(self) -> str:
+        """Hash of the alert and digest events alone (what leaves the worker): the same before and after a change
+        of the states' format."""
+        digest = hashlib.sha256()
+        for item in (*self.alerts, b"--", *self.digests):
+            digest.update(item + b"\n")
+        return digest.hexdigest()[:16]
+
 
 def scored_records(territories: int, count: int, span_s: float) -> tuple[TerritoryConfig, list[InboundRecord]]:
     with tempfile.TemporaryDirectory() as tmp:
@@ -187,6 +195,7 @@ def main() -> None:
     print(
         f"outputs: {len(full.alerts)} alerts, {len(full.digests)} digests, {len(full.table)} table entries, "
         f"fingerprint {full.fingerprint(exact=False)} (without digests {engine.fingerprint(exact=False)}), "
+        f"events {full.events_fingerprint()}, "
         f"bytes {full.fingerprint(exact=True)} (PYTHONHASHSEED={os.environ.get('PYTHONHASHSEED', 'random')})"
     )
     if args.profile is not None:

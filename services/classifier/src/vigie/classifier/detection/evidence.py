@@ -21,9 +21,11 @@ Keys added after the first release are created on first use, so a state saved by
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from bisect import insort
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
 
 from vigie.classifier.detection import ring as rg
@@ -53,6 +55,10 @@ _BLOOM_GENERATION = 500
 _REACH, _EPOCH, _ID, _URL, _TEXT, _HANDLE, _SOURCE, _LANGUAGE, _SENTIMENT, _PUBLISHED, _SIGNATURE = range(11)
 
 
+_epoch_of = itemgetter(_EPOCH)
+_last_seen_of = itemgetter(cl.LAST)
+
+
 def new_evidence() -> dict[str, Any]:
     return {
         "top": [],
@@ -67,7 +73,9 @@ def new_evidence() -> dict[str, Any]:
     }
 
 
+@functools.lru_cache(maxsize=8192)
 def _bloom_bits(author: str) -> tuple[int, int, int]:
+    """The author's three bits in the Bloom filter of ``seen`` (cached: a territory's authors come back)."""
     digest = hashlib.blake2b(author.encode("utf-8", "surrogatepass"), digest_size=12).digest()
     return tuple(int.from_bytes(digest[4 * i : 4 * i + 4], "big") % _BLOOM_BITS for i in range(3))  # type: ignore[return-value]
 
@@ -209,10 +217,10 @@ def prune(state: State, settings: DetectorSettings) -> None:
     horizon = state["clock"] - settings.longest_window * settings.bucket_seconds
     evidence = state["ev"]
     top = evidence["top"]
-    if top and min(row[_EPOCH] for row in top) < horizon:
+    if top and min(map(_epoch_of, top)) < horizon:
         evidence["top"] = [row for row in top if row[_EPOCH] >= horizon]
     clusters = evidence.get("cl")
-    if clusters and min(row[cl.LAST] for row in clusters) < horizon:
+    if clusters and min(map(_last_seen_of, clusters)) < horizon:
         evidence["cl"] = cl.forget_before(clusters, horizon)
     first = evidence.get("first")
     if first is not None and first[_EPOCH] < horizon:
