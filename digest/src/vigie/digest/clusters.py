@@ -117,7 +117,11 @@ def add(clusters: list[Row], key: str, author: str, epoch: float, representative
     ``reach_of``) replaces the cluster's representative when it reaches more people."""
     if not key:
         return
-    row = next((row for row in clusters if row[SIGNATURE] == key), None)
+    for row in clusters:
+        if row[SIGNATURE] == key:
+            break
+    else:
+        row = None
     if row is None:
         if len(clusters) >= CAPACITY:
             weakest, lowest = 0, (clusters[0][SIZE], clusters[0][LAST])

@@ -81,7 +81,12 @@ def _bloom_bits(author: str) -> tuple[int, int, int]:
 
 
 def _has(words: list[int], bits: tuple[int, int, int]) -> bool:
-    return all(words[bit >> 5] >> (bit & 31) & 1 for bit in bits)
+    first, second, third = bits
+    return bool(
+        words[first >> 5] >> (first & 31) & 1
+        and words[second >> 5] >> (second & 31) & 1
+        and words[third >> 5] >> (third & 31) & 1
+    )
 
 
 def _seen(evidence: dict[str, Any]) -> list[Any]:
@@ -92,15 +97,9 @@ def _seen(evidence: dict[str, Any]) -> list[Any]:
     return seen
 
 
-def _known_author(evidence: dict[str, Any], bits: tuple[int, int, int]) -> bool:
-    current, previous, _ = _seen(evidence)
-    return _has(current, bits) or _has(previous, bits)
-
-
-def _remember_author(evidence: dict[str, Any], bits: tuple[int, int, int]) -> None:
-    seen = _seen(evidence)
-    if _has(seen[0], bits):
-        return
+def _remember_new_author(seen: list[Any], bits: tuple[int, int, int]) -> None:
+    """Remember an author the current generation does not know: a new generation once the current one has taken
+    ``_BLOOM_GENERATION`` authors (the previous one dropped), then the author's bits."""
     if seen[2] >= _BLOOM_GENERATION:
         seen[1], seen[0], seen[2] = seen[0], [0] * (_BLOOM_BITS // 32), 0
     for bit in bits:
@@ -119,22 +118,19 @@ def record(state: State, mention: ScoredMention, negative: bool, settings: Detec
     in_incident = state["inc"] is not None
     words, hashtags = tm.tokens(f"{mention.title or ''} {mention.text}")
     found = words | {f"#{tag}" for tag in hashtags}
-    author_bits = _bloom_bits(mention.author.id or mention.author.handle or mention.mention_id)
-    known = _known_author(evidence, author_bits)
+    author = mention.author.id or mention.author.handle or mention.mention_id
+    author_bits = _bloom_bits(author)
+    seen = _seen(evidence)
+    in_current = _has(seen[0], author_bits)
+    known = in_current or _has(seen[1], author_bits)
     if not in_incident:
         tm.count(evidence["base"], found, settings.baseline_terms_kept, _BASELINE_HORIZON)
-        _remember_author(evidence, author_bits)
+        if not in_current:
+            _remember_new_author(seen, author_bits)
     if not negative and mention.sentiment == "positive":
         return
     row = _row(mention, settings)
-    cl.add(
-        evidence.setdefault("cl", []),
-        row[_SIGNATURE],
-        mention.author.id or mention.author.handle or mention.mention_id,
-        row[_EPOCH],
-        row,
-        mention.reach,
-    )
+    cl.add(evidence.setdefault("cl", []), row[_SIGNATURE], author, row[_EPOCH], row, mention.reach)
     if not negative:
         return
     horizon = _INCIDENT_HORIZON if in_incident else _RECENT_HORIZON
