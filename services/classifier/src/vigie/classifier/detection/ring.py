@@ -107,7 +107,7 @@ def add(ring: Ring, bucket: int, negative: float, total: float, weighted: float)
 
 def top_weight(ring: Ring, last: int, width: int) -> float:
     """The largest single weight counted in the ``width`` recent buckets ending with ``last``."""
-    top = ring.get("wx")
+    top: list[int] | None = ring.get("wx")
     if top is None:
         return 0.0
     buckets = _recent_range(ring, last, width)
