@@ -13,7 +13,8 @@ process, with the worker's collector settings (young-generation threshold 10,000
 engine = 2 - 1, digests = 3 - 2 (process time; the checkpoints are timed on their own). Each pass is run
 ``--repeat`` times and the fastest kept (the machine is shared). The outputs (alert events, digest events, the
 final table) are hashed: the same ``outputs`` line before and after a change means the same behaviour on this
-workload. ``--profile FILE`` also runs pass 3 under cProfile and prints its top functions.
+workload; ``events`` hashes the alert and digest events alone (what a change of the states' format must keep
+byte for byte). ``--profile FILE`` also runs pass 3 under cProfile and prints its top functions.
 
 Run: ``.venv/bin/python benchmarks/detection_step.py [--mentions 60000] [--territories 1000] [--profile FILE]``.
 """
