@@ -36,7 +36,7 @@ from pathlib import Path
 
 import httpx
 import yaml
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from vigie.runtime.embedded_broker import EmbeddedBroker, free_port
 from vigie.schemas import MENTIONS_RAW, MENTIONS_SCORED, Author, RawMention, Source, encode
@@ -150,6 +150,39 @@ async def consume_scored(bootstrap: str, wanted: set[str], timeout_s: float) -> 
     return seen
 
 
+async def topic_traffic(bootstrap: str) -> dict[str, tuple[int, int]]:
+    """Records and bytes (keys + values + headers) every topic holds: what the workers sent the broker."""
+    totals: dict[str, tuple[int, int]] = {}
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        topics = sorted(await consumer.topics())
+    finally:
+        await consumer.stop()
+    for topic in topics:
+        consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, fetch_max_wait_ms=100)
+        await consumer.start()
+        try:
+            partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+            if not partitions:
+                continue
+            consumer.assign(partitions)
+            await consumer.seek_to_beginning(*partitions)
+            records = size = empty = 0
+            while empty < 3:  # no end offsets (Tansu's are wrong after batched produce): read until fetches are empty
+                batch = await consumer.getmany(timeout_ms=500, max_records=10_000)
+                empty = 0 if batch else empty + 1
+                for items in batch.values():
+                    for item in items:
+                        records += 1
+                        size += len(item.key or b"") + len(item.value or b"")
+                        size += sum(len(k) + len(v or b"") for k, v in item.headers)
+            totals[topic] = (records, size)
+        finally:
+            await consumer.stop()
+    return totals
+
+
 @functools.cache
 def http() -> httpx.Client:
     """One client for every request of the observer: each new httpx client loads the CA bundle (~40 ms of
@@ -252,6 +285,9 @@ def main() -> None:
         help="event time the backlog spans (default: mentions / 5000, i.e. live at 5,000 mentions/s; "
         "86400 = a day of history replayed)",
     )
+    parser.add_argument(
+        "--topics", action="store_true", help="after the backlog, count the records and bytes every topic holds"
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp, EmbeddedBroker() as broker:
@@ -339,7 +375,25 @@ def main() -> None:
                 print(
                     f"RSS of the {role} worker, {args.territories} territories: {current:.0f} MB (peak {peak:.0f} MB)"
                 )
+            for name, (_, url) in workers.items():
+                # Batches and checkpoints: the per-batch and per-checkpoint costs are spread over fewer mentions
+                # when a worker keeps up with a trickle (small batches) or checkpoints on its timer in a long run.
+                parts = []
+                for stage in ("scoring", "detection"):
+                    batches = metric(url, "vigie_classifier_batch_size_count", {"stage": stage})
+                    if batches:
+                        size = metric(url, "vigie_classifier_batch_size_sum", {"stage": stage}) / batches
+                        parts.append(f"{batches:.0f} {stage} batches of {size:.0f} records on average")
+                checkpoints = metric(url, "vigie_classifier_checkpoint_seconds_count")
+                if checkpoints:
+                    writes = metric(url, "vigie_classifier_checkpoint_writes_total")
+                    seconds = metric(url, "vigie_classifier_checkpoint_seconds_sum")
+                    parts.append(f"{checkpoints:.0f} checkpoints ({writes:.0f} table writes, {seconds:.1f}s)")
+                print(f"{name} worker: {', '.join(parts) or 'no batch'}")
 
+            if args.topics:
+                for topic, (records, size) in asyncio.run(topic_traffic(bootstrap)).items():
+                    print(f"topic {topic}: {records:,} records, {size / 1e6:.1f} MB")
             live = mentions(
                 args.latency_mentions,
                 ids,

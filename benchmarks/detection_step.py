@@ -13,7 +13,8 @@ process, with the worker's collector settings (young-generation threshold 10,000
 engine = 2 - 1, digests = 3 - 2 (process time; the checkpoints are timed on their own). Each pass is run
 ``--repeat`` times and the fastest kept (the machine is shared). The outputs (alert events, digest events, the
 final table) are hashed: the same ``outputs`` line before and after a change means the same behaviour on this
-workload. ``--profile FILE`` also runs pass 3 under cProfile and prints its top functions.
+workload; ``events`` hashes the alert and digest events alone (what a change of the states' format must keep
+byte for byte). ``--profile FILE`` also runs pass 3 under cProfile and prints its top functions.
 
 Run: ``.venv/bin/python benchmarks/detection_step.py [--mentions 60000] [--territories 1000] [--profile FILE]``.
 """
@@ -73,6 +74,14 @@ class Pass:
             if not exact:
                 state = json.dumps(json.loads(state), sort_keys=True).encode()
             digest.update(key.encode() + b"=" + state + b"\n")
+        return digest.hexdigest()[:16]
+
+    def events_fingerprint(self) -> str:
+        """Hash of the alert and digest events alone (what leaves the worker): the same before and after a change
+        of the states' format."""
+        digest = hashlib.sha256()
+        for item in (*self.alerts, b"--", *self.digests):
+            digest.update(item + b"\n")
         return digest.hexdigest()[:16]
 
 
@@ -187,6 +196,7 @@ def main() -> None:
     print(
         f"outputs: {len(full.alerts)} alerts, {len(full.digests)} digests, {len(full.table)} table entries, "
         f"fingerprint {full.fingerprint(exact=False)} (without digests {engine.fingerprint(exact=False)}), "
+        f"events {full.events_fingerprint()}, "
         f"bytes {full.fingerprint(exact=True)} (PYTHONHASHSEED={os.environ.get('PYTHONHASHSEED', 'random')})"
     )
     if args.profile is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -14,9 +14,9 @@ from vigie.classifier.sentiment import load_default_model, load_language_identif
 from vigie.classifier.service.checkpoint import decode_entry
 from vigie.classifier.service.components import load_scorer
 from vigie.classifier.service.detection_outcome import DetectionOutcome
-from vigie.classifier.service.detection_step import EngineDetectionStep
+from vigie.classifier.service.detection_step import EngineDetectionStep, _standard_utc
 from vigie.classifier.service.records import InboundRecord
-from vigie.schemas import MENTIONS_SCORED, AlertEvent, RawMention, load_territories
+from vigie.schemas import MENTIONS_SCORED, AlertEvent, RawMention, ScoredMention, load_territories
 
 NOW = datetime(2026, 11, 27, 6, 0, tzinfo=UTC)
 TERRITORY_IDS = ["saint-malo", "nice", "tours", "lyon", "orange"]
@@ -216,3 +216,28 @@ def test_undecodable_and_unknown_territory_records_are_dead_lettered(territories
     assert [(d.offset, d.error_class) for d in outcome.dead_letters] == [(0, "decode"), (1, "validation")]
     assert "unknown territory" in outcome.dead_letters[1].reason
     assert [w.key for w in outcome.writes] == ["_partition:0"]
+
+
+def test_zero_offset_times_take_the_standard_utc_the_same_instants_and_json() -> None:
+    """The step gives a decoded mention's zero-offset times the standard library's UTC (cheaper to compare): the
+    same instants and the same JSON; a time with another offset keeps its zone."""
+    value = {
+        "mention_id": "replay:t:1",
+        "native_id": "1",
+        "source": {"kind": "replay", "instance": "t"},
+        "text": "Plage fermée",
+        "published_at": "2026-10-05T10:00:00Z",
+        "collected_at": "2026-10-05T12:00:05+02:00",
+        "territory_id": "saint-malo",
+        "detected_language": "fr",
+        "sentiment": "negative",
+        "scores": {"negative": 0.8, "neutral": 0.1, "positive": 0.1},
+        "model": "test",
+    }
+    mention = ScoredMention.model_validate(value)
+    before = (mention.published_at, mention.collected_at, mention.model_dump_json())
+    assert mention.published_at.tzinfo is not UTC  # pydantic's own zero-offset zone
+    _standard_utc(mention)
+    assert mention.published_at.tzinfo is UTC
+    assert mention.collected_at.utcoffset() == timedelta(hours=2)
+    assert (mention.published_at, mention.collected_at, mention.model_dump_json()) == before

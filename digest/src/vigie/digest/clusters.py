@@ -16,6 +16,7 @@ ties by least recently seen, so singletons rotate and a growing story stays.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import re
@@ -35,12 +36,27 @@ SIGNATURE, SIZE, AUTHORS, FIRST, LAST, RECENT, CAMPAIGN, REPRESENTATIVE = range(
 Row = list[Any]
 
 
+#: The text :func:`signature` last signed and its signature: the classifier's evidence and the digest sign the
+#: same text of a mention (the very same string object) one after the other. Recognised by identity only, so
+#: that it saves that second call and nothing else (equal texts of other mentions are signed again).
+_last_signed: tuple[str | None, str] = (None, "")
+
+
 def signature(text: str) -> str:
     """The near-duplicate key of a post: its first words, casefolded, links and handles removed."""
-    return " ".join(_WORD.findall(_NOISE.sub(" ", text.casefold()))[:_SIGNATURE_WORDS])
+    global _last_signed
+    last, signed = _last_signed
+    if text is last:
+        return signed
+    signed = " ".join(_WORD.findall(_NOISE.sub(" ", text.casefold()))[:_SIGNATURE_WORDS])
+    _last_signed = (text, signed)
+    return signed
 
 
+@functools.lru_cache(maxsize=8192)
 def author_bit(author: str) -> int:
+    """The author's bit in a cluster's author bitmap (cached: a stream's authors come back, and a digest and an
+    incident's evidence both ask for each mention's)."""
     digest = hashlib.blake2b(author.encode("utf-8", "surrogatepass"), digest_size=4).digest()
     return int.from_bytes(digest, "big") % _BITMAP_BITS
 
@@ -101,7 +117,11 @@ def add(clusters: list[Row], key: str, author: str, epoch: float, representative
     ``reach_of``) replaces the cluster's representative when it reaches more people."""
     if not key:
         return
-    row = next((row for row in clusters if row[SIGNATURE] == key), None)
+    for row in clusters:
+        if row[SIGNATURE] == key:
+            break
+    else:
+        row = None
     if row is None:
         if len(clusters) >= CAPACITY:
             weakest, lowest = 0, (clusters[0][SIZE], clusters[0][LAST])

@@ -21,9 +21,11 @@ Keys added after the first release are created on first use, so a state saved by
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from bisect import insort
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
 
 from vigie.classifier.detection import ring as rg
@@ -53,6 +55,10 @@ _BLOOM_GENERATION = 500
 _REACH, _EPOCH, _ID, _URL, _TEXT, _HANDLE, _SOURCE, _LANGUAGE, _SENTIMENT, _PUBLISHED, _SIGNATURE = range(11)
 
 
+_epoch_of = itemgetter(_EPOCH)
+_last_seen_of = itemgetter(cl.LAST)
+
+
 def new_evidence() -> dict[str, Any]:
     return {
         "top": [],
@@ -67,13 +73,20 @@ def new_evidence() -> dict[str, Any]:
     }
 
 
+@functools.lru_cache(maxsize=8192)
 def _bloom_bits(author: str) -> tuple[int, int, int]:
+    """The author's three bits in the Bloom filter of ``seen`` (cached: a territory's authors come back)."""
     digest = hashlib.blake2b(author.encode("utf-8", "surrogatepass"), digest_size=12).digest()
     return tuple(int.from_bytes(digest[4 * i : 4 * i + 4], "big") % _BLOOM_BITS for i in range(3))  # type: ignore[return-value]
 
 
 def _has(words: list[int], bits: tuple[int, int, int]) -> bool:
-    return all(words[bit >> 5] >> (bit & 31) & 1 for bit in bits)
+    first, second, third = bits
+    return bool(
+        words[first >> 5] >> (first & 31) & 1
+        and words[second >> 5] >> (second & 31) & 1
+        and words[third >> 5] >> (third & 31) & 1
+    )
 
 
 def _seen(evidence: dict[str, Any]) -> list[Any]:
@@ -84,15 +97,9 @@ def _seen(evidence: dict[str, Any]) -> list[Any]:
     return seen
 
 
-def _known_author(evidence: dict[str, Any], bits: tuple[int, int, int]) -> bool:
-    current, previous, _ = _seen(evidence)
-    return _has(current, bits) or _has(previous, bits)
-
-
-def _remember_author(evidence: dict[str, Any], bits: tuple[int, int, int]) -> None:
-    seen = _seen(evidence)
-    if _has(seen[0], bits):
-        return
+def _remember_new_author(seen: list[Any], bits: tuple[int, int, int]) -> None:
+    """Remember an author the current generation does not know: a new generation once the current one has taken
+    ``_BLOOM_GENERATION`` authors (the previous one dropped), then the author's bits."""
     if seen[2] >= _BLOOM_GENERATION:
         seen[1], seen[0], seen[2] = seen[0], [0] * (_BLOOM_BITS // 32), 0
     for bit in bits:
@@ -111,22 +118,19 @@ def record(state: State, mention: ScoredMention, negative: bool, settings: Detec
     in_incident = state["inc"] is not None
     words, hashtags = tm.tokens(f"{mention.title or ''} {mention.text}")
     found = words | {f"#{tag}" for tag in hashtags}
-    author_bits = _bloom_bits(mention.author.id or mention.author.handle or mention.mention_id)
-    known = _known_author(evidence, author_bits)
+    author = mention.author.id or mention.author.handle or mention.mention_id
+    author_bits = _bloom_bits(author)
+    seen = _seen(evidence)
+    in_current = _has(seen[0], author_bits)
+    known = in_current or _has(seen[1], author_bits)
     if not in_incident:
         tm.count(evidence["base"], found, settings.baseline_terms_kept, _BASELINE_HORIZON)
-        _remember_author(evidence, author_bits)
+        if not in_current:
+            _remember_new_author(seen, author_bits)
     if not negative and mention.sentiment == "positive":
         return
     row = _row(mention, settings)
-    cl.add(
-        evidence.setdefault("cl", []),
-        row[_SIGNATURE],
-        mention.author.id or mention.author.handle or mention.mention_id,
-        row[_EPOCH],
-        row,
-        mention.reach,
-    )
+    cl.add(evidence.setdefault("cl", []), row[_SIGNATURE], author, row[_EPOCH], row, mention.reach)
     if not negative:
         return
     horizon = _INCIDENT_HORIZON if in_incident else _RECENT_HORIZON
@@ -209,10 +213,10 @@ def prune(state: State, settings: DetectorSettings) -> None:
     horizon = state["clock"] - settings.longest_window * settings.bucket_seconds
     evidence = state["ev"]
     top = evidence["top"]
-    if top and min(row[_EPOCH] for row in top) < horizon:
+    if top and min(map(_epoch_of, top)) < horizon:
         evidence["top"] = [row for row in top if row[_EPOCH] >= horizon]
     clusters = evidence.get("cl")
-    if clusters and min(row[cl.LAST] for row in clusters) < horizon:
+    if clusters and min(map(_last_seen_of, clusters)) < horizon:
         evidence["cl"] = cl.forget_before(clusters, horizon)
     first = evidence.get("first")
     if first is not None and first[_EPOCH] < horizon:

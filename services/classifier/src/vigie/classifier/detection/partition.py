@@ -22,7 +22,8 @@ otherwise ignored, like any mention older than its territory's clock minus the a
 
 Idempotency. A mention (its ``mention_id``) already counted for its territory is skipped (``duplicate``), see
 :mod:`vigie.classifier.detection.seen_mentions`: producers deliver at least once, and a mention delivered twice
-must not count twice. The seen ids are kept in the state mapping (checkpointed with the territory states).
+must not count twice. The seen ids are kept in the territory's state (under :data:`SEEN_FIELD`, checkpointed
+with it: one table entry per territory).
 
 The driver's own bookkeeping (watermark, resolution due times) lives in the same state mapping under
 :meth:`PartitionDriver.bookkeeping_key` (not a valid territory id), so it is checkpointed with the territory
@@ -88,6 +89,22 @@ class Admission:
     def counted(self) -> bool:
         """Whether detection counted it (downstream steps such as the digests count it too)."""
         return self.verdict in ("counted", "clamped")
+
+
+#: Where a territory's state keeps its seen-mentions set (:mod:`~vigie.classifier.detection.seen_mentions`): in
+#: the territory's own entry, one changelog record per territory and checkpoint. States written before it was
+#: moved there keep theirs under :func:`~vigie.classifier.detection.seen_mentions.seen_key`, read until the
+#: territory's state is written again (with the set inside).
+SEEN_FIELD = "seen_ids"
+
+
+def _seen_of(state: dict[str, Any] | None, states: MutableMapping[str, Any], territory_id: str) -> Any:
+    """The territory's seen-mentions set (None: none yet), in its state or where an older version kept it."""
+    if state is not None:
+        seen = state.get(SEEN_FIELD)
+        if seen is not None:
+            return seen
+    return states.get(seen_mentions.seen_key(territory_id))
 
 
 _MASK = 0xFFFFFFFF
@@ -172,8 +189,8 @@ class PartitionDriver:
         if not EARLIEST_EVENT_TIME <= mention.published_at < LATEST_EVENT_TIME:
             return Admission("implausible", mention)
         second = math.floor(mention.published_at.timestamp())
-        key = seen_mentions.seen_key(territory_id)
-        seen: dict[str, Any] | None = states.get(key)
+        previous_state: dict[str, Any] | None = states.get(territory_id)
+        seen = _seen_of(previous_state, states, territory_id)
         mark = seen_mentions.fingerprint(mention.mention_id)
         if seen_mentions.contains(seen, second, mark):
             return Admission("duplicate", mention)
@@ -182,7 +199,7 @@ class PartitionDriver:
         watermark = second if previous is None else max(previous, second)
         late_before = self.engine.late_mentions
         budget = None if self.engine.cascade is None else list(states.get(self.rescore_key) or (0, 0))
-        state, events = self.engine.observe(mention, states.get(territory_id), budget)
+        state, events = self.engine.observe(mention, previous_state, budget)
         states[territory_id] = state
         if budget is not None and budget != states.get(self.rescore_key, [0, 0]):
             states[self.rescore_key] = budget
@@ -196,7 +213,9 @@ class PartitionDriver:
                 lateness=self.engine.settings.allowed_lateness_seconds,
                 capacity=self.admission.seen_capacity,
             )
-            states[key] = seen
+            state[SEEN_FIELD] = seen
+        elif seen is not None and state is not previous_state:
+            state[SEEN_FIELD] = seen
         changed = book is None or watermark != previous
         if book is None:
             book = {"wm": watermark, "due": {}}
@@ -207,9 +226,10 @@ class PartitionDriver:
         # says so without looking at every open incident of the partition.
         if self._earliest(due) <= watermark:
             for other in sorted(t for t, at in due.items() if t != territory_id and at <= watermark):
-                other_state, other_events = self.engine.advance(
-                    other, datetime.fromtimestamp(watermark, UTC), states.get(other)
-                )
+                before = states.get(other)
+                other_state, other_events = self.engine.advance(other, datetime.fromtimestamp(watermark, UTC), before)
+                if before is not None and other_state is not before and SEEN_FIELD in before:
+                    other_state[SEEN_FIELD] = before[SEEN_FIELD]
                 states[other] = other_state
                 events.extend(other_events)
                 changed |= self._set_due(due, other, other_state)

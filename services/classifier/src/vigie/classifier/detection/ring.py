@@ -107,11 +107,19 @@ def add(ring: Ring, bucket: int, negative: float, total: float, weighted: float)
 
 def top_weight(ring: Ring, last: int, width: int) -> float:
     """The largest single weight counted in the ``width`` recent buckets ending with ``last``."""
-    top = ring.get("wx")
+    top: list[int] | None = ring.get("wx")
     if top is None:
         return 0.0
+    buckets = _recent_range(ring, last, width)
+    if not buckets:
+        return 0.0
+    # At most one lap of the ring (see _recent_range): one or two slices, as _slot_sum.
     length = len(top)
-    return max((top[b % length] for b in _recent_range(ring, last, width)), default=0) / WEIGHT_UNIT
+    start = buckets.start % length
+    stop = start + len(buckets)
+    if stop <= length:
+        return max(top[start:stop]) / WEIGHT_UNIT
+    return max(max(top[start:]), max(top[: stop - length])) / WEIGHT_UNIT
 
 
 def counts(ring: Ring, bucket: int) -> tuple[int, int, float]:

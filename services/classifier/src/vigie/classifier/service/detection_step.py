@@ -38,6 +38,7 @@ re-delivered and re-applied on the committed states).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 
 from vigie.classifier.detection import (
     AdmissionSettings,
@@ -61,6 +62,8 @@ from vigie.schemas import (
     decode,
     header_value,
 )
+
+_ZERO = timedelta(0)
 
 #: The high watermark (next offset) of an input partition, None when unknown.
 LogEnd = Callable[[int], int | None]
@@ -283,4 +286,18 @@ class EngineDetectionStep:
             outcome.failures["decode"] = outcome.failures.get("decode", 0) + 1
             outcome.dead_letters.append(DEAD_LETTERS.for_undecodable(record, error, failed_at=self._clock()))
             return None
+        _standard_utc(mention)
         return mention
+
+
+def _standard_utc(mention: ScoredMention) -> None:
+    """Give the mention's zero-offset times the standard library's UTC instead of pydantic's zero-offset ``TzInfo``
+    (the same instants, written the same in JSON and by ``isoformat``): comparing or subtracting an aware
+    datetime whose zone is another object calls both zones' ``utcoffset``, ~0.6 µs with pydantic's, and detection
+    and the digests compare each mention's times with the watermark, periods and bounds some twenty times (~4 %
+    of the step). The mention is this step's own, just decoded: its fields are set in place."""
+    fields = mention.__dict__
+    for name in ("published_at", "collected_at"):
+        value: datetime = fields[name]
+        if value.tzinfo is not UTC and value.utcoffset() == _ZERO:
+            fields[name] = value.replace(tzinfo=UTC)
