@@ -68,7 +68,7 @@ def test_a_silent_territory_resolves_on_the_partition_watermark() -> None:
     json.dumps(states)  # the whole mapping (states and bookkeeping) is JSON
 
 
-def test_seen_mentions_live_in_the_territory_state_and_an_older_layout_still_counts_them(sc: ModuleType) -> None:
+def test_seen_mentions_live_in_the_territory_state_and_an_older_layout_still_counts_them() -> None:
     """The seen-mentions set is kept inside the territory's state (one table entry per territory); a state
     written when it had its own entry (``_seen:<territory>``) still recognises the mentions it had counted, and
     the next counted mention moves the set into the state."""
