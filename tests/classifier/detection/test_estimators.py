@@ -205,3 +205,23 @@ def test_the_count_test_given_the_other_mentions_is_calibrated_and_keeps_a_crisi
     blunt_rate, blunt_median = _null_and_crisis_scores(conditional=False)
     assert blunt_rate < null_rate / 2
     assert crisis_median > 2 * blunt_median
+
+
+def test_dispersions_learnt_around_the_conditioned_expectation_ignore_a_volume_surge(sc: ModuleType) -> None:
+    # Three hours at ten times the volume with the usual share: the window count tests expect the negatives the
+    # other mentions imply, and with conditioned_dispersion the dispersions are learnt around that expectation.
+    normal = list(sc.background("nice", 10, 30, negative_share=0.2, seed=5))
+    news = sc.background("nice", 3 / 24, 300, negative_share=0.2, start=sc.START + timedelta(days=10), seed=6)
+    stream = sc.merged(normal, news)
+
+    def dispersions(settings: DetectorSettings) -> list[float]:
+        driver = PartitionDriver(DetectionEngine(sc.config(sc.territory("nice", "city")), settings), 0)
+        states: dict[str, Any] = {}
+        for item in stream:
+            driver.on_mention(item, states)
+        driver.on_mention(sc.mention("nice", sc.START + timedelta(days=10.5), "neutral"), states)
+        return list(states["nice"]["base"]["phiw"])
+
+    around_baseline = dispersions(replace(SETTINGS, conditioned_dispersion=False))
+    conditioned = dispersions(replace(SETTINGS, conditioned_dispersion=True))
+    assert all(c < b for c, b in zip(conditioned, around_baseline, strict=True))
