@@ -38,13 +38,15 @@ one hour after its end) is a false crisis (those during buzz and news surges are
 crises are per territory-month (28 days = 0.92 month).
 
 ``--cache DIR`` keeps the model's predictions per text (the model is deterministic), so that a second run on
-the same seeds only replays the detector.
+the same seeds only replays the detector. ``--scored DIR`` keeps each seed's draw and its mentions as the
+default model scored them (exactly as ``Backtest`` scores them): a second run with it skips the generation and the
+scoring, and replays the model and oracle runs through the same engine and partition drivers as ``Backtest``.
 
 ``--cascade`` runs the model run with the detection stage's decision cascade (the ``accurate`` model re-scores the
 uncertain mentions of territories under test, :mod:`vigie.classifier.detection.rescoring`; ``--cascade-set
 NAME=VALUE`` changes one of its settings) and prints how many mentions it re-scored, how many labels it changed,
 and the confusion of the labels detection counted while territories were under test, against the true labels
-(``--cache DIR`` then also keeps the e5 embeddings, in ``DIR/e5``).
+(``--cache DIR`` then also keeps the e5 embeddings, in ``DIR/e5``; ``--scored`` is not used with it).
 """
 
 from __future__ import annotations
@@ -70,6 +72,7 @@ import numpy as np
 from vigie.classifier.backtest import Backtest
 from vigie.classifier.detection import DetectionEngine, DetectorSettings, PartitionDriver, partition_for
 from vigie.classifier.detection.rescoring import CascadeSettings, DecisionCascade
+from vigie.classifier.scoring import score_mentions
 from vigie.classifier.sentiment import load_default_model, load_language_identifier
 from vigie.classifier.sentiment.protocol import Prediction, SentimentModel
 from vigie.schemas import MENTIONS_SCORED, TOPICS, AlertEvent, RawMention, ScoredMention, TerritoryConfig, decode_as
@@ -338,6 +341,31 @@ def model_run(
     return list(backtest.run(raw()))
 
 
+def scored_mentions(path: Path, model: SentimentModel) -> list[ScoredMention]:
+    """The RawMention JSON lines at ``path`` scored as ``Backtest`` scores them (same batches, same code)."""
+    identifier = load_language_identifier()
+    with path.open("rb") as stream:
+        raws = [decode_as(RawMention, line) for line in stream]
+    batch = 512
+    return [
+        scored
+        for start in range(0, len(raws), batch)
+        for scored in score_mentions(model, identifier, raws[start : start + batch])
+    ]
+
+
+def replay_run(scored: Sequence[ScoredMention], settings: DetectorSettings | None) -> list[AlertEvent]:
+    """Scored mentions through the engine and partition drivers, as ``Backtest`` runs them."""
+    engine = DetectionEngine(territory_config(), settings)
+    partitions = TOPICS[MENTIONS_SCORED].partitions
+    drivers = [PartitionDriver(engine, partition) for partition in range(partitions)]
+    states: dict[str, Any] = {}
+    events: list[AlertEvent] = []
+    for mention in scored:
+        events.extend(drivers[partition_for(mention.territory_id, partitions)].on_mention(mention, states))
+    return events
+
+
 def oracle_run(draw: Draw, settings: DetectorSettings | None) -> list[AlertEvent]:
     """The same mentions with their true sentiment, through the same engine and partition drivers."""
     engine = DetectionEngine(territory_config(), settings)
@@ -510,6 +538,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     parser.add_argument("--write", type=Path, help="keep the RawMention JSON lines of each seed in this directory")
     parser.add_argument("--cache", type=Path, help="keep the model's predictions in this directory")
+    parser.add_argument("--scored", type=Path, help="keep each seed's draw and scored mentions in this directory")
     parser.add_argument("--misses", action="store_true", help="list the crises the model run missed")
     parser.add_argument("--set", nargs="*", default=[], metavar="NAME=VALUE", help="detector settings to change")
     parser.add_argument("--cascade", action="store_true", help="the model run with the decision cascade")
@@ -537,17 +566,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         for seed in args.seeds:
             began = time.perf_counter()
-            draw = generate(seed, pools)
-            directory = args.write or Path(tmp)
-            directory.mkdir(parents=True, exist_ok=True)
-            path = directory / f"scenarios-seed{seed}.jsonl"
-            with path.open("w", encoding="utf-8") as out:
-                for raw in draw.mentions:
-                    out.write(json.dumps(raw, ensure_ascii=False))
-                    out.write("\n")
-            oracle = assess(oracle_run(draw, settings), draw.surges)
             cascade = RecordingCascade(cascade_model_loader(args.cache), cascade_settings) if args.cascade else None
-            real = assess(model_run(draw, path, model, settings, cascade), draw.surges)
+            kept = None if args.scored is None or cascade is not None else args.scored / f"scenarios-seed{seed}.pickle"
+            if kept is not None and kept.exists():
+                draw, scored = pickle.loads(kept.read_bytes())
+                real = assess(replay_run(scored, settings), draw.surges)
+            else:
+                draw = generate(seed, pools)
+                directory = args.write or Path(tmp)
+                directory.mkdir(parents=True, exist_ok=True)
+                path = directory / f"scenarios-seed{seed}.jsonl"
+                with path.open("w", encoding="utf-8") as out:
+                    for raw in draw.mentions:
+                        out.write(json.dumps(raw, ensure_ascii=False))
+                        out.write("\n")
+                if kept is None:
+                    real = assess(model_run(draw, path, model, settings, cascade), draw.surges)
+                else:
+                    scored = scored_mentions(path, model)
+                    kept.parent.mkdir(parents=True, exist_ok=True)
+                    kept.write_bytes(pickle.dumps((draw, scored)))
+                    real = assess(replay_run(scored, settings), draw.surges)
+            oracle = assess(oracle_run(draw, settings), draw.surges)
             oracle_outcomes.append(oracle)
             model_outcomes.append(real)
             print(_row(f"seed {seed} oracle", oracle, None, oracle.detected))

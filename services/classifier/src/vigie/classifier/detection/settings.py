@@ -44,6 +44,14 @@ class DetectorSettings:
     #: volume (an ordinary busy hour, a buzz, a news story) is discounted in the significance itself rather than
     #: by a share gate, and a crisis is not held back by a small window's share.
     share_conditioned_counts: bool = True
+    #: With ``share_conditioned_counts``: the count tests take the window's negatives given its non-negative
+    #: mentions under a gamma-distributed volume swing of the count model's dispersion (its posterior mean and
+    #: the negative binomial that remains, see :func:`surge.conditional_count`) rather than
+    #: ``max(1, the others' swing)`` with the whole dispersion (which counts the swing twice).
+    swing_posterior: bool = False
+    #: With ``share_conditioned_counts``: each test window's dispersion is learnt around the expectation its count
+    #: test uses (the baseline times the volume swing of the window's other mentions), not around the baseline.
+    conditioned_dispersion: bool = False
     #: While an incident is open, an evaluation at or above this score keeps it active.
     sustain_score: float = 2.0
     #: An incident resolves after this long without an active evaluation (quiet hold).

@@ -105,6 +105,23 @@ def volume_swing(others: float, expected_negative: float, share0: float) -> floa
     return max(1.0, share0 / (1.0 - share0) * others / expected_negative)
 
 
+def conditional_count(
+    others: float, expected_negative: float, share0: float, dispersion: float, rho: float = 0.0
+) -> tuple[float, float]:
+    """The mean and dispersion of a window's negative count given its ``others`` (non-negative) mentions, when
+    both are Poisson at rates ``s x`` their baseline and the volume swing ``s`` is gamma with mean 1 and variance
+    ``dispersion`` (the count model's): ``s``'s posterior mean is ``(a + others) / (a + expected others)`` with
+    ``a = 1 / dispersion`` and expected others ``expected_negative x (1 - share0) / share0``, and the negatives
+    given the others are negative binomial of that mean and of dispersion ``1 / (a + others)``, plus what the
+    share's own correlation ``rho`` adds (a quasi-binomial's extra variance ``rho n^2 p (1 - p)`` is a dispersion
+    ``rho (1 - p) / p``). An ordinary busy hour or a buzz raises the expectation as far as its others say; the
+    swing the others explain no longer counts as unexplained dispersion."""
+    size = 1.0 / max(dispersion, 1e-4)
+    expected_others = expected_negative * (1.0 - share0) / share0
+    swing = (size + others) / (size + expected_others)
+    return expected_negative * swing, 1.0 / (size + others) + rho * (1.0 - share0) / share0
+
+
 def incident_id(key: str, opened_at: float) -> str:
     return f"{key}:negative_surge:{datetime.fromtimestamp(opened_at, UTC):%Y%m%dT%H%MZ}"
 
@@ -132,6 +149,7 @@ class SurgeDetector:
         self._peaked = settings.unprecedented_windows
         self._cusum = settings.cusum_ratio > 1.0
         self._conditioned = share_test and settings.share_conditioned_counts
+        self._posterior = self._conditioned and settings.swing_posterior
         self._log_ratio = math.log(settings.cusum_ratio) if self._cusum else 0.0
         #: The CUSUM is held at its raise threshold (in nats): past it, more evidence says nothing new, and a
         #: statistic left to climb through a long crisis would take hours to drain after it ended, holding the
@@ -242,10 +260,18 @@ class SurgeDetector:
         return lambda bucket: bl.expected(base, calendar, bucket * seconds)
 
     def _learn_window_dispersions(self, state: State, bucket: int) -> None:
+        """Teach each test window's dispersion the window ending with closed ``bucket``: in mention mode with
+        ``conditioned_dispersion``, around the expectation its count test uses (the baseline times the volume
+        swing its other mentions measure), so that an ordinary busy hour, a buzz or a news story, which that
+        expectation already explains, does not inflate the dispersion too."""
         ring = state["ring"]
+        conditioned = self._conditioned and self.settings.conditioned_dispersion
+        share0 = bl.baseline_share(state["base"], self.settings) if conditioned else 0.0
         for index, width in enumerate(self.widths):
             observed, total, _ = rg.window(ring, bucket, width)
             mean = rg.expected_window(ring, bucket, width)
+            if conditioned:
+                mean *= volume_swing(total - observed, mean, share0)
             bl.learn_window_dispersion(state["base"], index, observed, mean, self.settings)
         if self.share_test:
             bl.learn_share_rho(state["base"], observed, total, self.settings)
@@ -359,13 +385,17 @@ class SurgeDetector:
         weight = bl.mean_reach_weight(base)
         share0 = bl.baseline_share(base, settings)
         uncertainty = bl.level_uncertainty(base, settings)
+        rho = bl.share_rho(base, settings)
         best: Evaluation | None = None
         incident_closed = state["inc"] is None
         for index, width in enumerate(self.widths):
             phi = max(bl.window_dispersion(base, index, settings), uncertainty)
             negative, total, weighted, expected = sums[index]
             mean = max(expected - unelapsed, 1e-9)
-            if self._conditioned:
+            if self._posterior:
+                mean, phi = conditional_count(total - negative, mean, share0, phi, rho)
+                phi = max(phi, settings.min_dispersion)
+            elif self._conditioned:
                 mean *= volume_swing(total - negative, mean, share0)
             score = negative_binomial_score(negative, mean, phi)
             if weighted > negative:
@@ -402,7 +432,6 @@ class SurgeDetector:
             return None
         # The share and its test only for the deciding window (the share test is an incomplete beta too).
         observed, trials = best.observed, best.total
-        rho = bl.share_rho(base, settings)
         s_share = share_score(observed, trials, share0, rho) if self.share_test else 0.0
         return replace(best, share=observed / trials if trials else 0.0, share_score=s_share)
 
