@@ -207,7 +207,7 @@ def test_the_count_test_given_the_other_mentions_is_calibrated_and_keeps_a_crisi
     assert crisis_median > 2 * blunt_median
 
 
-def test_dispersions_learnt_around_the_conditioned_expectation_ignore_a_volume_surge(sc: ModuleType) -> None:
+def test_dispersions_learnt_around_the_conditioned_expectation_ignore_a_volume_surge() -> None:
     # Three hours at ten times the volume with the usual share: the window count tests expect the negatives the
     # other mentions imply, and with conditioned_dispersion the dispersions are learnt around that expectation.
     normal = list(sc.background("nice", 10, 30, negative_share=0.2, seed=5))
