@@ -24,6 +24,7 @@ HOSTILE_STRINGS = [
     "²³",
     "9" * 5000,
     "x" * 70_000,
+    "SIX",  # an enumerated value outside its enumeration (a Google star rating)
 ]
 
 
@@ -44,6 +45,7 @@ hostile_values = st.one_of(
     st.sampled_from(HOSTILE_STRINGS),
     st.text(st.characters(exclude_categories=()), max_size=30),
     st.integers(0, 300).map(nested_lists),
+    st.lists(st.integers(), max_size=3),
     st.dictionaries(st.text(max_size=5), st.integers(), max_size=3),
 )
 

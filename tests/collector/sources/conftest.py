@@ -18,12 +18,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
+import httpx
 import pytest
 from aiohttp import web
+
+from vigie.collector.items import Batch, CollectedItem, RejectedInput
 
 
 def when(item: dict[str, Any]) -> float:
@@ -167,3 +171,28 @@ def platform(serve):
         return stand_in
 
     return start
+
+
+@pytest.fixture
+def http_client() -> Iterator[httpx.AsyncClient]:
+    client = httpx.AsyncClient()
+    yield client
+    asyncio.run(client.aclose())
+
+
+@pytest.fixture
+def run_pipeline(make_pipeline: Any, sink: Any) -> Callable[[CollectedItem | RejectedInput], None]:
+    """``run_pipeline(item_or_rejection)``: process it; check it was emitted, dropped or dead-lettered."""
+    pipeline = make_pipeline()
+
+    def run(outcome: CollectedItem | RejectedInput) -> None:
+        before = len(sink.records)
+        batch = Batch(items=[outcome]) if isinstance(outcome, CollectedItem) else Batch(rejected=[outcome])
+        report = asyncio.run(pipeline.process(batch))
+        assert report.emitted + report.duplicates + report.unmatched + report.deadlettered >= 1
+        for record in sink.records[before:]:
+            record.value.decode("utf-8")  # every record written is valid UTF-8
+        for letter in sink.dead_letters():
+            assert letter.reason
+
+    return run

@@ -4,15 +4,13 @@ pipeline raise; a bad item becomes a dead letter with its reason and never stops
 from __future__ import annotations
 
 import asyncio
-import json
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
+from tests.support.hostile import mutated
 from vigie.collector.items import Batch, CollectedItem, RejectedInput
 from vigie.collector.sources.facebook import FacebookPageSource
 from vigie.collector.sources.google_reviews import GoogleReviewsSource
@@ -44,47 +42,7 @@ REVIEW = {
     "createTime": "2026-11-27T07:00:00Z",
     "updateTime": "2026-11-27T07:00:00Z",
 }
-HOSTILE_STRINGS = [
-    "",
-    "\ud800",
-    "\x00",
-    "0001-01-01T00:00:00+14:00",
-    "9999-12-31T23:59:59-14:00",
-    "2099-01-01T00:00:00Z",
-    "9" * 5000,
-    "x" * 70_000,
-    "SIX",
-]
-
-_hostile = st.one_of(
-    st.none(),
-    st.booleans(),
-    st.integers(),
-    st.integers(min_value=10**19, max_value=10**5000),
-    st.floats(allow_nan=True, allow_infinity=True),
-    st.sampled_from(HOSTILE_STRINGS),
-    st.text(st.characters(exclude_categories=()), max_size=30),
-    st.lists(st.integers(), max_size=3),
-    st.dictionaries(st.text(max_size=5), st.integers(), max_size=3),
-)
-
-
-@st.composite
-def mutated(draw: st.DrawFn, base: dict[str, Any]) -> dict[str, Any]:
-    value = json.loads(json.dumps(base))
-    for _ in range(draw(st.integers(1, 3))):
-        value[draw(st.sampled_from([*sorted(value), "extra"]))] = draw(_hostile)
-    return value
-
-
 _fuzz = settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
-
-
-@pytest.fixture
-def http_client() -> Iterator[httpx.AsyncClient]:
-    client = httpx.AsyncClient()
-    yield client
-    asyncio.run(client.aclose())
 
 
 @pytest.fixture

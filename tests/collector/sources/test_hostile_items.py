@@ -5,17 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.support.hostile import HOSTILE_STRINGS, fuzz_settings, mutated, nested_lists
-from vigie.collector.items import Batch, CollectedItem, RejectedInput
+from vigie.collector.items import Batch, CollectedItem
 from vigie.collector.sources.bluesky import JetstreamSource
 from vigie.collector.sources.html_text import html_to_text
 from vigie.collector.sources.mastodon import MastodonSource, _newer
@@ -68,31 +66,6 @@ def _json(value: Any) -> str:
         return json.dumps(value)
     except ValueError:  # an integer beyond the int-str limit
         return "[" + "9" * 5000 + "]"
-
-
-@pytest.fixture
-def run_pipeline(make_pipeline, sink):
-    """``run_pipeline(item_or_rejection)``: process it; check it was emitted, dropped or dead-lettered."""
-    pipeline = make_pipeline()
-
-    def run(outcome: CollectedItem | RejectedInput) -> None:
-        before = len(sink.records)
-        batch = Batch(items=[outcome]) if isinstance(outcome, CollectedItem) else Batch(rejected=[outcome])
-        report = asyncio.run(pipeline.process(batch))
-        assert report.emitted + report.duplicates + report.unmatched + report.deadlettered >= 1
-        for record in sink.records[before:]:
-            record.value.decode("utf-8")  # every record written is valid UTF-8
-        for letter in sink.dead_letters():
-            assert letter.reason
-
-    return run
-
-
-@pytest.fixture
-def http_client() -> Iterator[httpx.AsyncClient]:
-    client = httpx.AsyncClient()
-    yield client
-    asyncio.run(client.aclose())
 
 
 @fuzz_settings

@@ -3,8 +3,6 @@ becomes a dead letter with its reason (or is repaired); it never stops the sourc
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -12,7 +10,6 @@ import pytest
 from hypothesis import given
 
 from tests.support.hostile import fuzz_settings, mutated
-from vigie.collector.items import Batch, CollectedItem, RejectedInput
 from vigie.collector.sources.gdelt import GdeltSource, TerritoryQuery, lenient_json
 from vigie.collector.sources.x import XSource
 from vigie.collector.sources.youtube import YouTubeSource
@@ -62,31 +59,6 @@ POST = {
     "referenced_tweets": [{"type": "replied_to", "id": "1849999999999999999"}],
     "attachments": {"media_keys": ["3_1"]},
 }
-
-
-@pytest.fixture
-def run_pipeline(make_pipeline, sink):
-    """``run_pipeline(item_or_rejection)``: process it; check it was emitted, dropped or dead-lettered."""
-    pipeline = make_pipeline()
-
-    def run(outcome: CollectedItem | RejectedInput) -> None:
-        before = len(sink.records)
-        batch = Batch(items=[outcome]) if isinstance(outcome, CollectedItem) else Batch(rejected=[outcome])
-        report = asyncio.run(pipeline.process(batch))
-        assert report.emitted + report.duplicates + report.unmatched + report.deadlettered >= 1
-        for record in sink.records[before:]:
-            record.value.decode("utf-8")
-        for letter in sink.dead_letters():
-            assert letter.reason
-
-    return run
-
-
-@pytest.fixture
-def http_client() -> Iterator[httpx.AsyncClient]:
-    client = httpx.AsyncClient()
-    yield client
-    asyncio.run(client.aclose())
 
 
 def _youtube(client: httpx.AsyncClient, clock: Any) -> YouTubeSource:
