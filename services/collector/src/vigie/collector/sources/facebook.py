@@ -24,7 +24,7 @@ import httpx
 from vigie.collector.items import Batch, CollectedItem, Cursor, RejectedInput
 from vigie.collector.sources import payload
 from vigie.collector.sources.graph_api import GRAPH_URL, graph_time
-from vigie.collector.sources.graph_edges import GraphEdgeSource
+from vigie.collector.sources.graph_edges import GraphEdgeSource, newest_within, tracked_times
 from vigie.runtime.clock import Clock
 
 POST_FIELDS = (
@@ -102,10 +102,7 @@ class FacebookPageSource(GraphEdgeSource):
     def restore(self, cursor: Cursor | None) -> None:
         cursor = cursor or {}
         self.cursor.restore(cursor.get("newest"))
-        posts = cursor.get("posts")
-        self._posts = {}
-        if isinstance(posts, dict):
-            self._posts = {str(k): float(v) for k, v in posts.items() if isinstance(v, int | float)}
+        self._posts = tracked_times(cursor.get("posts"))
 
     async def poll(self) -> Batch:
         batch = Batch()
@@ -115,8 +112,7 @@ class FacebookPageSource(GraphEdgeSource):
         for post in posts:
             self._posts[post.native_id] = post.published_at.timestamp()
         horizon = self.clock.time() - self.comments_lookback_s
-        followed = sorted(((t, p) for p, t in self._posts.items() if t >= horizon), reverse=True)
-        self._posts = {post_id: when for when, post_id in followed[: self.max_tracked_posts]}
+        self._posts = newest_within(self._posts, horizon, self.max_tracked_posts)
         if self.comments:
             for post_id in self._posts:
                 params = {"fields": COMMENT_FIELDS, "filter": "stream", "order": "reverse_chronological"}
@@ -130,10 +126,6 @@ class FacebookPageSource(GraphEdgeSource):
         self.cursor.forget({f"comments:{p}" for p in self._posts}, "comments:")
         batch.cursor = {"newest": self.cursor.saved(), "posts": dict(self._posts)}
         return batch
-
-    def _reject(self, raw: Any, what: str, exc: Exception) -> RejectedInput:
-        reason = f"invalid {what}: {type(exc).__name__}: {str(exc)[:300]}"
-        return RejectedInput(self.kind, self.page_id, "validation", reason, payload.preview(raw))
 
     def post_item(self, raw: Any) -> CollectedItem | RejectedInput:
         """A page post (or a visitor's post on the page) as an item; a rejection when it is malformed."""
@@ -164,7 +156,7 @@ class FacebookPageSource(GraphEdgeSource):
                 extra=extra,
             )
         except Exception as exc:  # a bad post fails only itself
-            return self._reject(raw, "post", exc)
+            return payload.invalid(self.kind, self.page_id, "post", raw, exc)
 
     def comment_item(self, raw: Any, post_id: str) -> CollectedItem | RejectedInput:
         """A comment or reply under ``post_id`` as an item; a rejection when it is malformed."""
@@ -193,4 +185,4 @@ class FacebookPageSource(GraphEdgeSource):
                 extra=extra,
             )
         except Exception as exc:  # a bad comment fails only itself
-            return self._reject(raw, "comment", exc)
+            return payload.invalid(self.kind, self.page_id, "comment", raw, exc)

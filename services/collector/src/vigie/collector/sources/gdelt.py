@@ -296,5 +296,4 @@ class GdeltSource(QueryPollingSource[TerritoryQuery]):
                 extra=extra,
             )
         except Exception as exc:  # a bad article fails only itself
-            reason = f"invalid article: {type(exc).__name__}: {str(exc)[:300]}"
-            return RejectedInput(self.kind, "gdelt", "validation", reason, payload.preview(article))
+            return payload.invalid(self.kind, "gdelt", "article", article, exc)

@@ -220,5 +220,4 @@ class GoogleReviewsSource(PollingSource):
                 extra=extra,
             )
         except Exception as exc:  # a bad review fails only itself
-            reason = f"invalid review: {type(exc).__name__}: {str(exc)[:300]}"
-            return RejectedInput(self.kind, location, "validation", reason, payload.preview(raw))
+            return payload.invalid(self.kind, location, "review", raw, exc)

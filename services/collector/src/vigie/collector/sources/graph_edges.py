@@ -22,6 +22,21 @@ from vigie.runtime.clock import Clock
 Convert = Callable[[Any], CollectedItem | RejectedInput | list[CollectedItem | RejectedInput]]
 
 
+def tracked_times(saved: Any) -> dict[str, float]:
+    """The ``{id: epoch seconds}`` of the posts or media whose comments a source follows, read back from its
+    saved cursor (anything else than such a mapping: none)."""
+    if not isinstance(saved, dict):
+        return {}
+    return {str(key): float(value) for key, value in saved.items() if isinstance(value, int | float)}
+
+
+def newest_within(times: dict[str, float], horizon: float, limit: int) -> dict[str, float]:
+    """The at most ``limit`` newest entries of ``times`` published at or after ``horizon``, newest first: the
+    posts or media whose comments are still read."""
+    followed = sorted(((when, key) for key, when in times.items() if when >= horizon), reverse=True)
+    return {key: when for when, key in followed[:limit]}
+
+
 class GraphEdgeSource(PollingSource):
     """Shared reading of one account's edges with one token (subclasses say which edges)."""
 

@@ -31,7 +31,7 @@ from vigie.collector.errors import FetchError
 from vigie.collector.items import Batch, CollectedItem, Cursor, RejectedInput
 from vigie.collector.sources import payload
 from vigie.collector.sources.graph_api import GRAPH_URL, graph_time
-from vigie.collector.sources.graph_edges import GraphEdgeSource
+from vigie.collector.sources.graph_edges import GraphEdgeSource, newest_within, tracked_times
 from vigie.runtime.clock import Clock
 
 #: Unique hashtags an Instagram account may query per rolling 7 days.
@@ -88,11 +88,7 @@ class InstagramAccountSource(GraphEdgeSource):
         cursor = cursor or {}
         self.cursor.restore(cursor.get("newest"))
         media, ids = cursor.get("media"), cursor.get("hashtag_ids")
-        self._media = (
-            {str(k): float(v) for k, v in media.items() if isinstance(v, int | float)}
-            if isinstance(media, dict)
-            else {}
-        )
+        self._media = tracked_times(media)
         # hashtag ids survive even a failed batch: looking one up again would spend the 30-per-week budget
         known = {str(k): str(v) for k, v in ids.items()} if isinstance(ids, dict) else {}
         self._hashtag_ids = {**known, **self._hashtag_ids}
@@ -108,8 +104,7 @@ class InstagramAccountSource(GraphEdgeSource):
         for media in own:
             self._media[media.native_id] = media.published_at.timestamp()
         horizon = self.clock.time() - self.comments_lookback_s
-        followed = sorted(((t, m) for m, t in self._media.items() if t >= horizon), reverse=True)
-        self._media = {media_id: when for when, media_id in followed[: self.max_tracked_media]}
+        self._media = newest_within(self._media, horizon, self.max_tracked_media)
         if self.comments:
             for media_id in self._media:
                 await self.read_edge(
@@ -156,10 +151,6 @@ class InstagramAccountSource(GraphEdgeSource):
         self._hashtag_ids[tag] = hashtag_id
         return hashtag_id or None
 
-    def _reject(self, raw: Any, what: str, exc: Exception) -> RejectedInput:
-        reason = f"invalid {what}: {type(exc).__name__}: {str(exc)[:300]}"
-        return RejectedInput(self.kind, self.ig_user_id, "validation", reason, payload.preview(raw))
-
     def media_item(self, raw: Any, origin: str, hashtag: str | None = None) -> CollectedItem | RejectedInput:
         """A media object (own post, tagged media or hashtag result) as an item, or a rejection."""
         try:
@@ -184,7 +175,7 @@ class InstagramAccountSource(GraphEdgeSource):
                 extra=extra,
             )
         except Exception as exc:  # a bad media object fails only itself
-            return self._reject(raw, "media", exc)
+            return payload.invalid(self.kind, self.ig_user_id, "media", raw, exc)
 
     def comment_items(self, raw: Any, media_id: str) -> list[CollectedItem | RejectedInput]:
         """A comment and its nested replies as items (a reply's parent is the comment), newest first like the
@@ -214,7 +205,7 @@ class InstagramAccountSource(GraphEdgeSource):
                 extra={"media_id": media_id},
             )
         except Exception as exc:  # a bad comment fails only itself
-            return self._reject(raw, "comment", exc)
+            return payload.invalid(self.kind, self.ig_user_id, "comment", raw, exc)
 
     async def mentioned(self, media_id: str, comment_id: str | None) -> CollectedItem | RejectedInput:
         """The caption or comment in which the account was @mentioned (a ``mentions`` webhook event).

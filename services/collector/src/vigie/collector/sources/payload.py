@@ -11,8 +11,18 @@ import json
 import math
 from typing import Any
 
+from vigie.collector.items import RejectedInput
+from vigie.schemas import SourceKind
+
 #: Characters of an item kept in its dead letter.
 PREVIEW_CHARS = 4096
+
+
+def invalid(kind: SourceKind, instance: str, what: str, raw: Any, exc: Exception) -> RejectedInput:
+    """The dead letter of one item a source could not read (it fails only itself): the reason ``invalid <what>:
+    <exception type>: <message>``, the message cut at 300 characters, and a :func:`preview` of the item."""
+    reason = f"invalid {what}: {type(exc).__name__}: {str(exc)[:300]}"
+    return RejectedInput(kind, instance, "validation", reason, preview(raw))
 
 
 def loads(data: str | bytes) -> Any:

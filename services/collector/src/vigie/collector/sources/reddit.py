@@ -186,5 +186,4 @@ class RedditSource(PollingSource):
                 replies=payload.count(data.get("num_comments")) or 0,
             )
         except Exception as exc:  # a bad listing item fails only itself
-            reason = f"invalid listing item: {type(exc).__name__}: {str(exc)[:300]}"
-            return RejectedInput(self.kind, "reddit", "validation", reason, payload.preview(child))
+            return payload.invalid(self.kind, "reddit", "listing item", child, exc)

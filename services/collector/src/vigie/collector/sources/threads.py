@@ -105,5 +105,4 @@ class ThreadsSearchSource(GraphEdgeSource):
                 extra=extra,
             )
         except Exception as exc:  # a bad result fails only itself
-            reason = f"invalid Threads media: {type(exc).__name__}: {str(exc)[:300]}"
-            return RejectedInput(self.kind, "threads.net", "validation", reason, payload.preview(raw))
+            return payload.invalid(self.kind, "threads.net", "Threads media", raw, exc)

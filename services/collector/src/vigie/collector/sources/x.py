@@ -228,8 +228,7 @@ class XSource(QueryPollingSource[str]):
                 extra=extra,
             )
         except Exception as exc:  # a bad post fails only itself
-            reason = f"invalid post: {type(exc).__name__}: {str(exc)[:300]}"
-            return RejectedInput(self.kind, INSTANCE, "validation", reason, payload.preview(post))
+            return payload.invalid(self.kind, INSTANCE, "post", post, exc)
 
 
 def _dict(value: Any) -> dict[str, Any]:
