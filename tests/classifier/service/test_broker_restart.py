@@ -50,6 +50,13 @@ def test_new_mentions_raise_their_alert_after_the_broker_lost_everything(kafka, 
     wait_until(  # a checkpoint covers them
         lambda: worker.metric("vigie_classifier_checkpoint_pending_records") == 0, within=30, what="a checkpoint"
     )
+    # and faust has committed their offsets since (two commits: the first counted may have been under way)
+    commits = worker.metric("vigie_classifier_faust_consumer_commit_seconds_count")
+    wait_until(
+        lambda: worker.metric("vigie_classifier_faust_consumer_commit_seconds_count") >= commits + 2,
+        within=20,
+        what="two offset commits by faust",
+    )
 
     kafka.kill()
     kafka.start()
