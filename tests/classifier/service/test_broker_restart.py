@@ -2,7 +2,12 @@
 offset) under a running worker. New mentions must still raise their alerts: either the worker processes the
 new log (it recognises that the offsets restarted below its checkpoint), or its ``/healthz`` fails (it is stuck,
 e.g. recovering a table whose changelog is gone) so that it is restarted, as Kubernetes would. What must never
-happen is a worker that stays healthy while skipping every new record."""
+happen is a worker that stays healthy while skipping every new record.
+
+The broker is lost once a checkpoint covers what was read and faust has committed it. (Lost in the middle of
+the stream, with checkpoint writes, offset commits and scored batches in flight, the worker now fails
+``/healthz`` when its rebalance or table recovery waits for ever, but the alert is still missed in about half
+of the runs: see the classifier README's "Broker data loss".)"""
 
 from __future__ import annotations
 
@@ -23,9 +28,13 @@ pytestmark = pytest.mark.broker
 TERRITORY_IDS = ["saint-malo", "nice", "tours", "lyon", "orange"]
 
 
-def _healthy(worker) -> bool:
+def _failing(worker) -> bool:
+    """What an orchestrator restarts: an exited process, or a ``/healthz`` answering an error (a worker whose
+    ops server is not up yet is starting, as a startup probe would allow)."""
+    if worker.process.poll() is not None:
+        return True
     try:
-        return httpx.get(f"{worker.url}/healthz", timeout=2).status_code == 200
+        return httpx.get(f"{worker.url}/healthz", timeout=2).status_code != 200
     except httpx.HTTPError:
         return False
 
@@ -46,17 +55,7 @@ def test_new_mentions_raise_their_alert_after_the_broker_lost_everything(kafka, 
     worker = start_worker(kafka.bootstrap_servers, app_id=app_id, **settings)
     worker.wait_ready()
     asyncio.run(kit.produce_mentions(kafka.bootstrap_servers, before))
-    worker.wait_applied(len(before))
-    wait_until(  # a checkpoint covers them
-        lambda: worker.metric("vigie_classifier_checkpoint_pending_records") == 0, within=30, what="a checkpoint"
-    )
-    # and faust has committed their offsets since (two commits: the first counted may have been under way)
-    commits = worker.metric("vigie_classifier_faust_consumer_commit_seconds_count")
-    wait_until(
-        lambda: worker.metric("vigie_classifier_faust_consumer_commit_seconds_count") >= commits + 2,
-        within=20,
-        what="two offset commits by faust",
-    )
+    _wait_for_a_commit(worker, len(before))
 
     kafka.kill()
     kafka.start()
@@ -73,15 +72,45 @@ def test_new_mentions_raise_their_alert_after_the_broker_lost_everything(kafka, 
             for event in (AlertEvent.model_validate_json(r.value) for r in records)
             if event.territory_id == "nice" and event.transition == "raised"
         ]
-        if not raised and (worker.process.poll() is not None or not _healthy(worker)):
+        if not raised and _failing(worker):
             # What an orchestrator does with a failing liveness probe or an exited process.
             if worker.process.poll() is None:
                 worker.kill()
             restarts += 1
             worker = start_worker(kafka.bootstrap_servers, app_id=app_id, **settings)
-    assert raised, f"no alert after the broker restart ({restarts} worker restarts):\n{worker.log()}"
+    assert raised, f"no alert after the broker restart ({restarts} worker restarts):\n{_state(worker)}\n{worker.log()}"
     print(
         json.dumps(
             {"worker_restarts": restarts, "offset_resets": worker.metric("vigie_classifier_offset_resets_total")}
         )
     )
+
+
+def _wait_for_a_commit(worker, records: int) -> None:
+    """Until the worker has applied ``records``, checkpointed them, and faust has committed their offsets."""
+    worker.wait_applied(records)
+    wait_until(  # a checkpoint covers them
+        lambda: worker.metric("vigie_classifier_checkpoint_pending_records") == 0, within=30, what="a checkpoint"
+    )
+    # and faust has committed their offsets since (two commits: the first counted may have been under way)
+    commits = worker.metric("vigie_classifier_faust_consumer_commit_seconds_count")
+    wait_until(
+        lambda: worker.metric("vigie_classifier_faust_consumer_commit_seconds_count") >= commits + 2,
+        within=20,
+        what="two offset commits by faust",
+    )
+
+
+def _state(worker) -> str:
+    """What the worker says of itself: readiness, and its lag, stall and rebalance figures."""
+    try:
+        ready = httpx.get(f"{worker.url}/readyz", timeout=2).text
+        figures = [
+            line
+            for line in worker.metrics().splitlines()
+            if line.startswith(("vigie_classifier_consumer_lag", "vigie_classifier_stalled", "vigie_classifier_faust"))
+            and "_bucket" not in line
+        ]
+    except httpx.HTTPError as error:
+        return f"worker unreachable: {error!r}"
+    return "readyz: " + ready + "\n" + "\n".join(figures)

@@ -32,8 +32,9 @@ def territories(kit: Any) -> TerritoryConfig:
     return load_territories(kit.TERRITORIES)
 
 
-def records(first_id: int, count: int, *, at: datetime) -> list[InboundRecord]:
-    """``count`` scored records of Saint-Malo on partition 0 from offset 0, made from raw offsets 0.."""
+def records(first_id: int, count: int, *, at: datetime, produced: float | None = None) -> list[InboundRecord]:
+    """``count`` scored records of Saint-Malo on partition 0 from offset 0, made from raw offsets 0..; with
+    broker timestamps from ``produced`` (seconds, one a millisecond) when given."""
     out = []
     for offset in range(count):
         n = first_id + offset
@@ -53,7 +54,8 @@ def records(first_id: int, count: int, *, at: datetime) -> list[InboundRecord]:
         )
         encoded = encode(MENTIONS_SCORED, mention, source="/tests")
         headers = [*encoded.headers, upstream_header(0, offset)]
-        out.append(InboundRecord(MENTIONS_SCORED, 0, offset, encoded.key, encoded.value, headers))
+        timestamp = None if produced is None else produced + offset / 1000
+        out.append(InboundRecord(MENTIONS_SCORED, 0, offset, encoded.key, encoded.value, headers, timestamp))
     return out
 
 
@@ -113,3 +115,28 @@ def test_a_replay_after_a_crash_is_not_a_restart(territories: TerritoryConfig) -
     run(EngineDetectionStep(territories, lambda: START), batch, table, end=100)
     outcome = run(EngineDetectionStep(territories, lambda: START), batch[50:], table, end=100)
     assert (outcome.log_restarts, outcome.replayed_records) == ([], 50)
+
+
+def test_a_restarted_log_already_longer_than_what_was_applied_is_recognised_by_its_timestamps(
+    territories: TerritoryConfig,
+) -> None:
+    """The broker lost everything while detection had applied 100 records; by the time the new worker reads,
+    the new log holds 250: neither its end nor the offsets say it restarted, but its records were produced
+    after every record applied (broker timestamps), which no re-delivered record can be."""
+    table: dict[str, bytes] = {}
+    produced = START.timestamp()
+    run(EngineDetectionStep(territories, lambda: START), records(0, 100, at=START, produced=produced), table, 100)
+    after = records(1000, 250, at=START + timedelta(hours=2), produced=produced + 600)
+    outcome = run(EngineDetectionStep(territories, lambda: START), after[:120], table, end=250)
+    assert (outcome.log_restarts, outcome.replayed_records, applied(table)) == ([0], 0, 100 + 119)
+    # A crash, then the same records re-delivered: a replay, with the same timestamps.
+    outcome = run(EngineDetectionStep(territories, lambda: START), after[:120], table, end=250)
+    assert (outcome.log_restarts, outcome.replayed_records) == ([], 120)
+
+
+def test_records_re_delivered_after_a_crash_are_a_replay_whatever_the_log_end(territories: TerritoryConfig) -> None:
+    table: dict[str, bytes] = {}
+    batch = records(0, 100, at=START, produced=START.timestamp())
+    run(EngineDetectionStep(territories, lambda: START), batch, table, end=100)
+    outcome = run(EngineDetectionStep(territories, lambda: START), batch[40:], table, end=5000)
+    assert (outcome.log_restarts, outcome.replayed_records) == ([], 60)

@@ -7,6 +7,7 @@ from prometheus_client import CollectorRegistry
 
 from vigie.classifier.metrics import ClassifierMetrics
 from vigie.classifier.service.progress import Progress
+from vigie.classifier.service.records import InboundRecord
 from vigie.classifier.service.topology import changelog_topic, worker_topics
 from vigie.classifier.settings import ClassifierSettings
 from vigie.schemas import ALERTS, DEADLETTER, DIGESTS, MENTIONS_RAW, MENTIONS_SCORED, TOPICS
@@ -62,7 +63,6 @@ def test_consumer_lag_is_the_high_watermark_minus_the_next_offset_to_process() -
     metrics = ClassifierMetrics(CollectorRegistry())
     progress = Progress()
     progress.processed(MENTIONS_RAW, 0, 9)
-    progress.processed(MENTIONS_RAW, 0, 4)
     progress.processed(MENTIONS_SCORED, 1, 0)
     highs = {(MENTIONS_RAW, 0): 15, (MENTIONS_SCORED, 1): None}
     progress.export(metrics, lambda topic, partition: highs.get((topic, partition)))
@@ -70,6 +70,22 @@ def test_consumer_lag_is_the_high_watermark_minus_the_next_offset_to_process() -
     assert lag == 5
     progress.forget([(MENTIONS_RAW, 0)])
     assert progress.lag(lambda topic, partition: 100) == {(MENTIONS_SCORED, 1): 99}
+
+
+def test_the_lag_follows_a_log_that_restarted_below_the_position() -> None:
+    """A broker that lost its data restarts the offsets at 0: the new log is lag until the worker processes it,
+    and the position then follows it down (it would otherwise read 0 lag, blinding the stall check)."""
+    progress = Progress()
+    progress.processed_batch([_record(MENTIONS_SCORED, 0, offset) for offset in range(500, 900)])
+    assert progress.lag(lambda topic, partition: 900) == {(MENTIONS_SCORED, 0): 0}
+    assert progress.lag(lambda topic, partition: 40) == {(MENTIONS_SCORED, 0): 40}  # restarted, nothing processed
+    progress.processed_batch([_record(MENTIONS_SCORED, 0, offset) for offset in range(0, 30)])
+    assert progress.position(MENTIONS_SCORED, 0) == 29
+    assert progress.lag(lambda topic, partition: 40) == {(MENTIONS_SCORED, 0): 10}
+
+
+def _record(topic: str, partition: int, offset: int) -> InboundRecord:
+    return InboundRecord(topic=topic, partition=partition, offset=offset, key=None, value=b"", headers=())
 
 
 def test_every_metric_the_dashboards_use_is_registered() -> None:

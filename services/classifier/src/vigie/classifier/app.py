@@ -97,15 +97,25 @@ class ClassifierService:
         if self.app.rebalancing:
             return "rebalancing"
         recovery: Any = getattr(self.app.tables, "recovery", None)
-        if recovery is None or not recovery.completed.is_set():
+        if recovery is None or _recovering(recovery):
             return "recovering the detector table from its changelog"
         return None
 
-    def export_lag(self) -> None:
-        """Export the consumer lag and observe every stage's progress for :attr:`liveness`."""
+    async def export_lag(self) -> None:
+        """Export the consumer lag and observe every stage's progress for :attr:`liveness`.
+
+        The logs' ends are asked of the broker (faust's ``highwaters``: a ListOffsets request), not read from
+        the consumer's fetch responses: a consumer that stopped fetching (a group rejoin that never ends after
+        the broker lost everything) keeps its last answer for ever, and its partitions would look caught up.
+        Without an answer (broker unreachable), the consumer's last known ends are used."""
         consumer = self.app.consumer
+        ends = await self._log_ends()
+        answered = bool(ends)
 
         def high_watermark(topic: str, partition: int) -> int | None:
+            end = ends.get((topic, partition))
+            if end is not None:
+                return end
             try:
                 value = consumer.highwater(TP(topic, partition))
             except Exception:
@@ -113,16 +123,43 @@ class ClassifierService:
             return int(value) if value is not None else None
 
         self.progress.export(self.metrics, high_watermark)
-        for (topic, partition), lag in self.progress.lag(high_watermark).items():
-            self.liveness.observe(f"{topic}[{partition}]", self.progress.position(topic, partition), waiting=lag > 0)
+        if answered:  # without the broker's answer, the stages are left as they were (stale ends would reset them)
+            for (topic, partition), lag in self.progress.lag(high_watermark).items():
+                position = self.progress.position(topic, partition)
+                self.liveness.observe(f"{topic}[{partition}]", position, waiting=lag > 0)
         recovery: Any = getattr(self.app.tables, "recovery", None)
-        if self.assigned_once and recovery is not None:
-            recovering = not recovery.completed.is_set()
+        recovered = 0
+        if recovery is not None:
             recovered = sum(recovery.active_offsets.values()) + sum(recovery.standby_offsets.values())
+            # Before the first assignment, recovery has not started (not "completed" either): joining the group
+            # is the rebalance's to time.
+            recovering = bool(recovery.in_recovery) or (self.assigned_once and _recovering(recovery))
             self.liveness.observe(RECOVERY_STAGE, recovered, waiting=recovering)
+        if self.assigned_once:
+            # A rebalance that never completes (a revocation waiting on a broker that lost everything, a group
+            # that cannot form) leaves the worker without partitions: nothing is lagging, so only this sees it.
+            # Progress is a new rebalance or a recovery moving on (recoveries run inside the rebalance).
+            mark = (int(getattr(self.app, "rebalancing_count", 0)), recovered)
+            self.liveness.observe(REBALANCE_STAGE, mark, waiting=bool(self.app.rebalancing))
         stalled = set(self.liveness.stalled())
         self.metrics.stalled.labels(stage="recovery").set(1 if RECOVERY_STAGE in stalled else 0)
-        self.metrics.stalled.labels(stage="consume").set(1 if stalled - {RECOVERY_STAGE} else 0)
+        self.metrics.stalled.labels(stage="rebalance").set(1 if REBALANCE_STAGE in stalled else 0)
+        self.metrics.stalled.labels(stage="consume").set(1 if stalled - {RECOVERY_STAGE, REBALANCE_STAGE} else 0)
+
+    async def _log_ends(self) -> dict[tuple[str, int], int]:
+        """The broker's end offset of every partition this worker has processed records from ({} without an
+        answer within the lag interval)."""
+        partitions = [TP(topic, partition) for topic, partition in self.progress.partitions()]
+        if not partitions:
+            return {}
+        try:
+            answer = await asyncio.wait_for(
+                self.app.consumer.highwaters(*partitions), timeout=self.settings.lag_interval_s
+            )
+        except Exception as error:  # any failure: the consumer's last known ends stand in
+            log.debug("the log ends could not be read: %r", error)
+            return {}
+        return {(tp.topic, tp.partition): int(end) for tp, end in answer.items() if end is not None}
 
     def forget(self, partitions: Iterable[tuple[str, int]]) -> None:
         """Partitions revoked from this worker: their lag and progress are another worker's to report."""
@@ -134,6 +171,14 @@ class ClassifierService:
 
 #: The liveness stage of the table recovery.
 RECOVERY_STAGE = "table recovery"
+#: The liveness stage of a consumer-group rebalance.
+REBALANCE_STAGE = "rebalance"
+
+
+def _recovering(recovery: Any) -> bool:
+    """Whether faust's table recovery is under way: its ``completed`` event is set by the first recovery and
+    never cleared, so a later one (after a rebalance) shows only in ``in_recovery``."""
+    return not recovery.completed.is_set() or bool(recovery.in_recovery)
 
 
 def faust_app(settings: ClassifierSettings) -> faust.App:
@@ -244,6 +289,13 @@ def build_service(
         await publish([encode(DEADLETTER, item, source=SOURCE) for item in dead_letters])
 
     def acknowledge(message: Message) -> None:
+        # A message fetched before the latest rebalance is never acknowledged (faust's own streams skip such
+        # messages likewise): its partition was revoked since, and its offset, committed now, would be the new
+        # assignment's. After the broker lost everything, that offset of the old log would sit far beyond the
+        # new log's end, and the partition's next reader would wait there for ever (the new assignment re-reads
+        # from the committed offset anyway).
+        if message.generation_id != app.consumer_generation_id:
+            return
         if message.ack(app.consumer):
             app.sensors.on_message_out(message.tp, message.offset, message)
 
@@ -379,7 +431,7 @@ def build_service(
         app.agent(scored_topic, name="detect")(detect)
 
     async def export_lag() -> None:
-        service.export_lag()
+        await service.export_lag()
 
     app.timer(settings.lag_interval_s)(export_lag)
     if detecting:

@@ -137,8 +137,8 @@ class ClassifierMetrics:
         )
         self.stalled = Gauge(
             "vigie_classifier_stalled",
-            "1 while a stage makes no progress although it has work (an agent with lag, or table recovery): "
-            "/healthz fails then.",
+            "1 while a stage makes no progress although it has work (stage consume: an agent with lag; recovery: "
+            "table recovery; rebalance: a consumer-group rebalance that does not complete): /healthz fails then.",
             ["stage"],
             registry=registry,
         )

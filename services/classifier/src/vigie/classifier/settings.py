@@ -151,7 +151,8 @@ class ClassifierSettings(ServiceSettings):
         gt=0,
         le=3600,
         description="/healthz and /readyz fail when an agent has records waiting (lag) but has processed none for "
-        "this long, or table recovery has made no progress for this long: a stuck worker gets restarted.",
+        "this long, or table recovery or a consumer-group rebalance has made no progress for this long: a stuck "
+        "worker gets restarted.",
     )
     commit_interval_s: float = Field(default=1.0, gt=0, le=60, description="How often faust commits offsets.")
     broker_session_timeout_s: float = Field(default=10.0, gt=0, le=300)

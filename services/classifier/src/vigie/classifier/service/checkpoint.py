@@ -30,7 +30,10 @@ again) starts the partition's offsets at 0 again, below the commit record's. The
 :mod:`vigie.classifier.service.detection_step`) and calls :meth:`BatchView.restart_log`: from then on the
 view counts *internal* offsets, ``offset_base`` + Kafka offset, where ``offset_base`` is one past everything
 applied so far, so that the protocol above goes on unchanged (offsets keep increasing); ``offset_base`` is
-kept in the commit record (under ``"base"`` with the upstream positions, which restart too).
+kept in the commit record (under ``"base"`` with the upstream positions, which restart too). To help the caller
+tell a restarted log from records re-delivered after a crash, the commit record also keeps the newest broker
+timestamp among the records applied (under ``"newest"``, milliseconds): every re-delivered record at or below
+the commit record's offset was applied, so none is newer than it.
 
 Entries are bytes: ``b"<offset>\\n"`` then, zlib-compressed (level 1: states are repetitive JSON, about
 a tenth of the bytes on the changelog for a few tens of microseconds), ``b"<state JSON>\\n<base JSON>"``
@@ -52,6 +55,8 @@ from pydantic_core import to_json
 NONE = b"null"
 #: Key of the offset base among the upstream positions of a commit record (never a partition number).
 OFFSET_BASE_KEY = "base"
+#: Key of the newest record timestamp applied (ms) among the upstream positions of a commit record.
+NEWEST_KEY = "newest"
 
 
 def encode_entry(offset: int, state: bytes, base: bytes = NONE) -> bytes:
@@ -141,6 +146,9 @@ class BatchView(MutableMapping[str, Any]):
         self.upstream: dict[str, int] = json.loads(decode_entry(commit)[2]) if commit is not None else {}
         #: Added to the Kafka offsets of the partition's records (non-zero once its log restarted).
         self.offset_base: int = self.upstream.pop(OFFSET_BASE_KEY, 0)
+        #: Newest broker timestamp (ms) of the records applied (-1: unknown, e.g. a state written before it was
+        #: kept).
+        self.newest_ms: int = self.upstream.pop(NEWEST_KEY, -1)
         self._working: dict[str, Any] = {}
         self._dirty: set[str] = set()
 
@@ -220,6 +228,10 @@ class BatchView(MutableMapping[str, Any]):
             book = dumps(self._working[self._commit_key])
         else:
             book = self._base(self._commit_key)
-        upstream = {**self.upstream, OFFSET_BASE_KEY: self.offset_base} if self.offset_base else self.upstream
+        upstream = dict(self.upstream)
+        if self.offset_base:
+            upstream[OFFSET_BASE_KEY] = self.offset_base
+        if self.newest_ms >= 0:
+            upstream[NEWEST_KEY] = self.newest_ms
         entries.append((self._commit_key, encode_entry(last_offset, book, dumps(upstream))))
         return entries

@@ -19,10 +19,11 @@ in the same batch view (same commit record) as the detector states.
 
 Restarted logs. A broker that lost its data starts the partition's offsets at 0 again, below the commit
 record's: every new record would be skipped as replayed, silently. The step recognises it when a batch's
-first record is at or below what was applied *and* either the partition's log ends at or below it too (its
-high watermark, from ``log_end``: a log that still held the applied records would end after them) or the
-offsets went backwards since the last batch of this process (Kafka never re-delivers below a position without
-a rebalance, and :meth:`EngineDetectionStep.abandon` forgets the positions on one). The partition's view then
+first record is at or below what was applied *and* either that record is newer (broker timestamp) than every
+record applied (a re-delivered record was applied, so it cannot be), or the partition's log ends at or below
+what was applied (its high watermark, from ``log_end``: a log that still held the applied records would end
+after them), or the offsets went backwards since the last batch of this process (Kafka never re-delivers
+below a position without a rebalance, and :meth:`EngineDetectionStep.abandon` forgets the positions on one). The partition's view then
 counts offsets after everything applied (:meth:`BatchView.restart_log`), its records are processed, and
 ``DetectionOutcome.log_restarts`` counts it. The detector states are kept: they are what the lost records
 taught; a mention seen again is skipped by its id.
@@ -225,6 +226,7 @@ class EngineDetectionStep:
             if self.digests is not None:
                 self.digests.end(partition, last_offset)
             view.applied_offset = last_offset
+            view.newest_ms = max(view.newest_ms, max(_millis(record.timestamp) for record in records))
 
     def _log_restarted(
         self, partition: int, records: Sequence[InboundRecord], view: BatchView, log_end: LogEnd | None
@@ -236,6 +238,8 @@ class EngineDetectionStep:
             return False
         position = self._positions.get(partition)
         if position is not None and first <= position:
+            return True
+        if _millis(records[0].timestamp) > view.newest_ms >= 0:
             return True
         end = log_end(partition) if log_end is not None else None
         # An end below a record just read is no end (a stale answer): only a consistent one counts.
@@ -301,3 +305,8 @@ def _standard_utc(mention: ScoredMention) -> None:
         value: datetime = fields[name]
         if value.tzinfo is not UTC and value.utcoffset() == _ZERO:
             fields[name] = value.replace(tzinfo=UTC)
+
+
+def _millis(timestamp: float | None) -> int:
+    """A record's broker timestamp (seconds) in whole milliseconds, as Kafka keeps it (-1: none)."""
+    return round(timestamp * 1000) if timestamp is not None and timestamp >= 0 else -1

@@ -2,6 +2,11 @@
 
 Lag is ``high watermark - (last processed offset + 1)``, measured periodically; a partition whose first
 record has not been processed yet counts from its high watermark only once it has been seen.
+
+The position is the last record of the last batch processed, even when it is lower than the one before: a broker
+that lost its data restarts a partition's offsets at 0, and the worker's position must follow the new log, or
+its lag would read 0 for as long as the new log stays below the old offsets. A log that ends at or below the
+position (restarted, nothing of it processed yet) is all lag.
 """
 
 from __future__ import annotations
@@ -22,9 +27,8 @@ class Progress:
         self._processed: dict[tuple[str, int], int] = {}
 
     def processed(self, topic: str, partition: int, offset: int) -> None:
-        key = (topic, partition)
-        if offset > self._processed.get(key, -1):
-            self._processed[key] = offset
+        """The last record processed on the partition (records come in offset order; see the module)."""
+        self._processed[(topic, partition)] = offset
 
     def processed_batch(self, records: Iterable[InboundRecord]) -> None:
         """Every record of a batch: one update per partition, not one per record."""
@@ -39,6 +43,10 @@ class Progress:
         """The last offset processed on the partition (-1: none)."""
         return self._processed.get((topic, partition), -1)
 
+    def partitions(self) -> list[tuple[str, int]]:
+        """The (topic, partition) pairs this worker has processed records from."""
+        return list(self._processed)
+
     def forget(self, partitions: Iterable[tuple[str, int]]) -> None:
         """Partitions revoked from this worker: their lag is another worker's to report."""
         for key in partitions:
@@ -50,7 +58,7 @@ class Progress:
         for (topic, partition), offset in self._processed.items():
             high = high_watermark(topic, partition)
             if high is not None:
-                lags[(topic, partition)] = max(0, high - offset - 1)
+                lags[(topic, partition)] = high - offset - 1 if high > offset else high
         return lags
 
     def export(self, metrics: ClassifierMetrics, high_watermark: HighWatermark) -> None:
