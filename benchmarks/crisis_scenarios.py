@@ -70,11 +70,12 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from vigie.classifier.backtest import Backtest
-from vigie.classifier.detection import DetectionEngine, DetectorSettings, PartitionDriver, partition_for
+from vigie.classifier.detection import DetectionEngine, DetectorSettings, PartitionDriver
 from vigie.classifier.detection.rescoring import CascadeSettings, DecisionCascade
 from vigie.classifier.scoring import score_mentions
 from vigie.classifier.sentiment import load_default_model, load_language_identifier
 from vigie.classifier.sentiment.protocol import Prediction, SentimentModel
+from vigie.runtime.partitioning import partition_for
 from vigie.schemas import MENTIONS_SCORED, TOPICS, AlertEvent, RawMention, ScoredMention, TerritoryConfig, decode_as
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "sentiment"

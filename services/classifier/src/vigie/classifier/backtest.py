@@ -20,11 +20,11 @@ from vigie.classifier.detection import (
     DetectionEngine,
     DetectorSettings,
     PartitionDriver,
-    partition_for,
 )
 from vigie.classifier.detection.rescoring import DecisionCascade
 from vigie.classifier.scoring import score_mentions
 from vigie.classifier.sentiment.protocol import LanguageIdentifier, SentimentModel
+from vigie.runtime.partitioning import partition_for
 from vigie.schemas import MENTIONS_SCORED, TOPICS, AlertEvent, RawMention, ScoredMention, TerritoryConfig
 
 
