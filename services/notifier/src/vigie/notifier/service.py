@@ -72,7 +72,7 @@ def build_digest_senders(
     return {
         "email": EmailDigestSender(clock, renderer, settings.smtp_password),
         "slack": SlackDigestSender(SlackDelivery(client, clock, settings.slack_token)),
-        "teams": TeamsDigestSender(client),
+        "teams": TeamsDigestSender(client, clock),
     }
 
 

@@ -101,5 +101,5 @@ class WebhookDelivery:
         }
         if self._secret is not None:
             headers[SIGNATURE_HEADER] = sign(self._secret.get_secret_value(), int(now.timestamp()), body)
-        await post_json(self._client, config.url, "webhook", content=body, headers=headers)
+        await post_json(self._client, config.url, "webhook", clock=self._clock, content=body, headers=headers)
         return None
