@@ -41,7 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the workload 
 from benchmarks.classifier_throughput import mentions, territory_file
 from vigie.classifier.service.checkpoint import decode_entry
 from vigie.classifier.service.components import digest_options, load_detection_step, load_scorer
-from vigie.classifier.service.detection_outcome import DetectionStep
+from vigie.classifier.service.detection_contract import DetectionStep
 from vigie.classifier.service.detection_step import upstream_header
 from vigie.classifier.service.records import InboundRecord
 from vigie.classifier.settings import ClassifierSettings

@@ -39,7 +39,8 @@ from faust.types import TP, EventT, Message
 from vigie.classifier.metrics import ClassifierMetrics
 from vigie.classifier.service.bulk_producer import BulkProducer
 from vigie.classifier.service.deliveries import Deliveries
-from vigie.classifier.service.detection_outcome import DetectionOutcome, DetectionStep
+from vigie.classifier.service.detection_contract import DetectionStep
+from vigie.classifier.service.detection_outcome import DetectionOutcome
 from vigie.classifier.service.detection_step import upstream_header
 from vigie.classifier.service.fast_consumer import ClassifierApp, RawRecordSchema
 from vigie.classifier.service.faust_records import hold, inbound
