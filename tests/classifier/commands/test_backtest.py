@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from vigie.classifier.backtest import Backtest
 from vigie.classifier.detection import DetectionEngine, PartitionDriver
+from vigie.classifier.replay import Backtest
 from vigie.classifier.scoring import score_mentions
 from vigie.classifier.sentiment.protocol import LanguageGuess, Prediction
 from vigie.runtime.partitioning import partition_for

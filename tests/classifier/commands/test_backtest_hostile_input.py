@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 import vigie.demo
-from vigie.classifier.backtest import Backtest
 from vigie.classifier.commands.backtest import _Reader, default_models
+from vigie.classifier.replay import Backtest
 from vigie.classifier.sentiment.protocol import LanguageIdentifier, Prediction, SentimentModel
 from vigie.collector.matching.matcher import TerritoryMatcher
 from vigie.demo.scenario import CRISIS_START, DAY, generate

@@ -1,4 +1,5 @@
-"""``vigie backtest`` as a pure driver: raw mentions in, alert events out, with the service's exact code path.
+"""Raw mentions replayed through the service's exact scoring and detection path, alert events out: the core of
+``vigie backtest`` (:mod:`vigie.classifier.commands.backtest` reads the files and prints).
 
 Mentions are scored in batches with :func:`vigie.classifier.scoring.score_mentions`, routed to the partition
 Kafka's default partitioner would give their territory on ``vigie.mentions.scored.v1``, and run through one
