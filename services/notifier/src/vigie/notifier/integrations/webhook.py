@@ -35,8 +35,8 @@ SIGNATURE_HEADER = "X-Vigie-Signature"
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
-    digest = hmac.new(secret.encode("utf-8"), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
-    return f"t={timestamp},v1={digest}"
+    signature = hmac.new(secret.encode("utf-8"), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={signature}"
 
 
 def verify(secret: str, header: str, body: bytes) -> bool:
