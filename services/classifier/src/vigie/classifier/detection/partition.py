@@ -93,14 +93,14 @@ class Admission:
 
 
 #: Where a territory's state keeps its seen-mentions set (:mod:`~vigie.classifier.detection.seen_mentions`): in
-#: the territory's own entry, one changelog record per territory and checkpoint. States written before it was
-#: moved there keep theirs under :func:`~vigie.classifier.detection.seen_mentions.seen_key`, read until the
-#: territory's state is written again (with the set inside).
+#: the territory's own entry, one changelog record per territory and checkpoint. A set stored in an entry of its
+#: own, under :func:`~vigie.classifier.detection.seen_mentions.seen_key` (a layout a changelog may still hold),
+#: is read too, until the territory's state is written again with the set inside.
 SEEN_FIELD = "seen_ids"
 
 
 def _seen_of(state: dict[str, Any] | None, states: MutableMapping[str, Any], territory_id: str) -> Any:
-    """The territory's seen-mentions set (None: none yet), in its state or where an older version kept it."""
+    """The territory's seen-mentions set (None: none yet), from its state or its own entry (see :data:`SEEN_FIELD`)."""
     if state is not None:
         seen = state.get(SEEN_FIELD)
         if seen is not None:
