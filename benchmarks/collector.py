@@ -411,7 +411,7 @@ def measure_platforms(items: int) -> None:
         server.join()
 
 
-# --- Sources read with the territory's own accounts (issue 20, part B): Facebook, Instagram, Threads, Google ---
+# --- Sources read with the territory's own accounts: Facebook, Instagram, Threads, Google ---
 
 
 class PlatformPages:

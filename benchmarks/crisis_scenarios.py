@@ -27,7 +27,7 @@ What one draw (one seed) holds:
 
 Two runs per draw, through the same detector code:
 
-* **model**: the RawMention JSON lines through :class:`vigie.classifier.backtest.Backtest` with the default
+* **model**: the RawMention JSON lines through :class:`vigie.classifier.replay.Backtest` with the default
   sentiment model and language identifier, exactly ``vigie backtest``;
 * **oracle**: the same mentions as ScoredMentions carrying their *true* sentiment, through the same engine and
   partition drivers. A crisis the oracle run does not detect is *not detectable* (too small for its territory).
@@ -69,12 +69,13 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from vigie.classifier.backtest import Backtest
-from vigie.classifier.detection import DetectionEngine, DetectorSettings, PartitionDriver, partition_for
+from vigie.classifier.detection import DetectionEngine, DetectorSettings, PartitionDriver
 from vigie.classifier.detection.rescoring import CascadeSettings, DecisionCascade
+from vigie.classifier.replay import Backtest
 from vigie.classifier.scoring import score_mentions
 from vigie.classifier.sentiment import load_default_model, load_language_identifier
 from vigie.classifier.sentiment.protocol import Prediction, SentimentModel
+from vigie.runtime.partitioning import partition_for
 from vigie.schemas import MENTIONS_SCORED, TOPICS, AlertEvent, RawMention, ScoredMention, TerritoryConfig, decode_as
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "sentiment"

@@ -39,13 +39,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the workload of classifier_throughput.py
 from benchmarks.classifier_throughput import mentions, territory_file
-from vigie.classifier.detection import partition_for
 from vigie.classifier.service.checkpoint import decode_entry
 from vigie.classifier.service.components import digest_options, load_detection_step, load_scorer
-from vigie.classifier.service.detection_outcome import DetectionStep
+from vigie.classifier.service.detection_contract import DetectionStep
 from vigie.classifier.service.detection_step import upstream_header
 from vigie.classifier.service.records import InboundRecord
 from vigie.classifier.settings import ClassifierSettings
+from vigie.runtime.partitioning import partition_for
 from vigie.schemas import MENTIONS_SCORED, TerritoryConfig, decode, encode, load_territories
 
 PARTITIONS = 3

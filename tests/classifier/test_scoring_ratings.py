@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from vigie.classifier.backtest import Backtest
+from vigie.classifier.replay import Backtest
 from vigie.classifier.scoring import rated, score_mentions
 from vigie.classifier.sentiment.protocol import LanguageGuess, Prediction
 from vigie.schemas import RawMention, TerritoryConfig

@@ -18,8 +18,16 @@ from vigie.collector.metrics import CollectorMetrics
 from vigie.collector.pipeline import MentionPipeline
 from vigie.collector.pseudonym import Pseudonymiser
 from vigie.collector.state import StateStore
-from vigie.schemas import DEADLETTER, MENTIONS_RAW, DeadLetter, EncodedRecord, RawMention, TerritoryConfig, decode
-from vigie.schemas import load_territories as _load
+from vigie.schemas import (
+    DEADLETTER,
+    MENTIONS_RAW,
+    DeadLetter,
+    EncodedRecord,
+    RawMention,
+    TerritoryConfig,
+    decode,
+    load_territories,
+)
 
 EXAMPLE_TERRITORIES = Path(__file__).resolve().parents[2] / "config" / "territories.example.yaml"
 
@@ -68,7 +76,7 @@ class MemorySink:
 
 @pytest.fixture(scope="session")
 def territories() -> TerritoryConfig:
-    return _load(EXAMPLE_TERRITORIES)
+    return load_territories(EXAMPLE_TERRITORIES)
 
 
 @pytest.fixture

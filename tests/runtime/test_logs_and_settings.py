@@ -29,8 +29,8 @@ def test_json_log_line_carries_extra_fields_and_hides_secrets() -> None:
 
 
 def test_every_secret_setting_is_hidden_without_being_listed() -> None:
-    """A secret setting added to a service is redacted from its logs with no list to keep up to date: the
-    notifier's link and Slack signing secrets were once missing from a hand-written list."""
+    """A secret setting added to a service is redacted from its logs with no list to keep up to date: every
+    ``SecretStr`` of the settings, however nested."""
 
     class _Nested(ServiceSettings):
         model_config = SettingsConfigDict(frozen=True, extra="ignore", env_prefix="VIGIE_NESTED_")
@@ -104,3 +104,23 @@ def test_warnings_and_uncaught_exceptions_are_json_lines_too() -> None:
         ("vigie", "critical"),
     ]
     assert "RuntimeError: boom" in lines[2]["exception"]
+
+
+def test_each_configuration_owns_its_secrets() -> None:
+    """The secrets live in the handler ``configure_logging`` installs: configuring again replaces them (a
+    service configures once at its entry point; nothing accumulates in a module global)."""
+    import subprocess
+    import sys
+
+    program = (
+        "import logging\n"
+        "from vigie.runtime.logs import configure_logging\n"
+        "configure_logging('INFO', 'json', secrets=['first-secret-value'])\n"
+        "logging.getLogger('vigie.test').info('first-secret-value second-secret-value')\n"
+        "configure_logging('INFO', 'json', secrets=['second-secret-value'])\n"
+        "logging.getLogger('vigie.test').info('first-secret-value second-secret-value')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    messages = [json.loads(line)["message"] for line in done.stderr.splitlines()]
+    assert messages == ["*** second-secret-value", "first-secret-value ***"]

@@ -11,10 +11,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from vigie.classifier.backtest import Backtest
-from vigie.classifier.detection import DetectionEngine, PartitionDriver, partition_for
+from vigie.classifier.detection import DetectionEngine, PartitionDriver
+from vigie.classifier.replay import Backtest
 from vigie.classifier.scoring import score_mentions
 from vigie.classifier.sentiment.protocol import LanguageGuess, Prediction
+from vigie.runtime.partitioning import partition_for
 from vigie.schemas import AlertEvent, RawMention, TerritoryConfig
 
 VIGIE = str(Path(sys.executable).with_name("vigie"))

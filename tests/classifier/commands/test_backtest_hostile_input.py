@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 
 import vigie.demo
-from vigie.classifier.backtest import Backtest
 from vigie.classifier.commands.backtest import _Reader, default_models
-from vigie.classifier.detection import partition_for
+from vigie.classifier.replay import Backtest
 from vigie.classifier.sentiment.protocol import LanguageIdentifier, Prediction, SentimentModel
 from vigie.collector.matching.matcher import TerritoryMatcher
 from vigie.demo.scenario import CRISIS_START, DAY, generate
+from vigie.runtime.partitioning import partition_for
 from vigie.schemas import AlertEvent, Author, RawMention, Source, TerritoryConfig, load_territories
 
 #: Collection delay of the demo's mentions, as if the collector had seen them live.

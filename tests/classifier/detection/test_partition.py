@@ -5,38 +5,15 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from aiokafka.partitioner import DefaultPartitioner
-from aiokafka.partitioner import murmur2 as kafka_murmur2
-from hypothesis import given
-from hypothesis import strategies as st
 
 from tests.support import detection_scenarios as sc
 from vigie.classifier.detection import (
     DetectionEngine,
     PartitionDriver,
     UnknownTerritoryError,
-    murmur2,
-    partition_for,
     seen_mentions,
 )
 from vigie.classifier.detection.partition import SEEN_FIELD
-from vigie.schemas import TOPICS
-
-
-@given(st.binary(max_size=64))
-def test_murmur2_is_kafkas(data: bytes) -> None:
-    assert murmur2(data) == kafka_murmur2(data)
-
-
-@given(st.from_regex(r"[a-z0-9][a-z0-9-]{0,62}", fullmatch=True), st.integers(min_value=1, max_value=64))
-def test_partition_for_matches_the_default_partitioner(key: str, partitions: int) -> None:
-    all_partitions = list(range(partitions))
-    assert partition_for(key, partitions) == DefaultPartitioner()(key.encode(), all_partitions, all_partitions)
-
-
-def test_scored_topic_partition_count_is_used_by_example_ids() -> None:
-    count = TOPICS["vigie.mentions.scored.v1"].partitions
-    assert {partition_for(f"territory-{i}", count) for i in range(50)} == set(range(count))
 
 
 def test_unknown_territory_is_a_classified_error_and_changes_nothing() -> None:

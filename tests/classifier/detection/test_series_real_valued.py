@@ -104,7 +104,7 @@ def detect_output(text: str, settings: VolumeModeSettings | None = None) -> str:
     return out.getvalue()
 
 
-def output_digest(text: str, settings: VolumeModeSettings | None = None) -> str:
+def output_sha256(text: str, settings: VolumeModeSettings | None = None) -> str:
     return hashlib.sha256(detect_output(text, settings).encode()).hexdigest()
 
 
@@ -113,8 +113,8 @@ WITHOUT_NOVELTY = VolumeModeSettings(count_novelty=False)
 
 def test_a_count_series_without_count_novelty_gives_exactly_the_surge_detectors_output() -> None:
     # Digest of the output of the count-only volume mode (before real-valued series had their detector).
-    digest = output_digest(count_series_csv(), WITHOUT_NOVELTY)
-    assert digest == "eef63e4f0ab16a44db7d58094709afd62d019ffaf5bddf3515d469cf742c5bd5"
+    sha256 = output_sha256(count_series_csv(), WITHOUT_NOVELTY)
+    assert sha256 == "eef63e4f0ab16a44db7d58094709afd62d019ffaf5bddf3515d469cf742c5bd5"
 
 
 def novelty_only_differences(text: str, surge_output: str | None = None) -> list[int]:
@@ -140,8 +140,8 @@ def test_a_count_series_alerts_as_the_surge_detector_does_plus_unprecedented_val
 def test_a_realtweets_series_gives_exactly_todays_output_without_count_novelty() -> None:
     text = (NAB_TWEETS / "Twitter_volume_CRM.csv").read_text(encoding="utf-8")
     surge_output = detect_output(text, WITHOUT_NOVELTY)
-    digest = hashlib.sha256(surge_output.encode()).hexdigest()
-    assert digest == "730554f382395c030a4dedec9a6a8c3aacafd863fa58a51d63795ba2228dddd1"
+    sha256 = hashlib.sha256(surge_output.encode()).hexdigest()
+    assert sha256 == "730554f382395c030a4dedec9a6a8c3aacafd863fa58a51d63795ba2228dddd1"
     # New all-time highs the surge detector held back.
     assert 1 <= len(novelty_only_differences(text, surge_output)) <= 3
 

@@ -20,10 +20,10 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.structs import ConsumerRecord
 from prometheus_client.parser import text_string_to_metric_families
 
-from vigie.classifier.detection import partition_for
 from vigie.classifier.service.detection_step import upstream_header
 from vigie.classifier.service.records import InboundRecord
 from vigie.runtime.embedded_broker import free_port
+from vigie.runtime.partitioning import partition_for
 from vigie.schemas import MENTIONS_RAW, MENTIONS_SCORED, Author, RawMention, ScoredMention, Source, encode
 
 REPO = Path(__file__).resolve().parents[3]

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from vigie.classifier.backtest import Backtest
 from vigie.classifier.detection.rescoring import CascadeSettings, DecisionCascade
+from vigie.classifier.replay import Backtest
 from vigie.classifier.sentiment import load_default_model, load_language_identifier
 from vigie.classifier.service.components import decision_cascade, load_scorer
 from vigie.classifier.service.detection_step import EngineDetectionStep

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from vigie.classifier.backtest import Backtest
+from vigie.classifier.replay import Backtest
 from vigie.classifier.sentiment import load_default_model, load_language_identifier
 from vigie.classifier.service.checkpoint import decode_entry
 from vigie.classifier.service.components import load_scorer

@@ -10,13 +10,13 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from vigie.classifier.detection import partition_for
 from vigie.classifier.service.components import load_scorer
 from vigie.classifier.service.detection_step import EngineDetectionStep
 from vigie.classifier.service.digest_checkpoint import CheckpointedDigests
 from vigie.classifier.service.records import InboundRecord
 from vigie.digest import DigestOptions, DigestStreamStep
 from vigie.digest.offline import digest_offline
+from vigie.runtime.partitioning import partition_for
 from vigie.schemas import AlertEvent, DigestEvent, ScoredMention, load_territories
 
 NOW = datetime(2026, 11, 27, 6, 0, tzinfo=UTC)

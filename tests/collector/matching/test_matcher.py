@@ -80,7 +80,7 @@ TABLE: list[tuple[str, set[str]]] = [
     ("Grève SNCF : Lyon et Saint-Malo sans trains", {"lyon", "saint-malo"}),
     ("Fête à Fourvière puis départ vers Nice, plage et promenade", {"lyon", "nice"}),
     ("Le Crédit Lyonnais ferme une agence", set()),
-    # an exclusion removes only the occurrences inside it (issue 18)
+    # an exclusion removes only the occurrences inside it
     ("Le Crédit Lyonnais ferme une agence à Lyon", {"lyon"}),
     ("Very nice weather in Nice today, the beach is lovely", {"nice"}),
     ("Je suis allé à Nice", {"nice"}),

@@ -9,6 +9,8 @@ https://developers.facebook.com/docs/graph-api/reference/object/comments (``filt
 
 from __future__ import annotations
 
+from datetime import timedelta
+from email.utils import format_datetime
 from typing import Any
 
 import httpx
@@ -16,6 +18,7 @@ import pytest
 
 from vigie.collector.errors import FetchError
 from vigie.collector.sources.facebook import FacebookPageSource
+from vigie.collector.sources.graph_api import USAGE_PAUSE_S, GraphUsageGate, graph_error
 
 PAGE = "104857600"
 
@@ -149,19 +152,18 @@ async def test_throttling_backs_off_for_the_time_meta_announces(graph, clock) ->
 
 
 async def test_usage_headers_near_the_budget_pause_the_source_before_it_is_throttled(clock) -> None:
-    import httpx as _httpx
-
-    from vigie.collector.sources.graph_api import USAGE_PAUSE_S, GraphUsageGate, graph_error
-
     gate = GraphUsageGate(clock)
-    gate.observe(_httpx.Headers({"X-App-Usage": '{"call_count": 95, "total_cputime": 10, "total_time": 12}'}))
+    gate.observe(httpx.Headers({"X-App-Usage": '{"call_count": 95, "total_cputime": 10, "total_time": 12}'}))
     before = clock.time()
     await gate.wait()
     assert clock.time() - before == USAGE_PAUSE_S
-    gate.observe(_httpx.Headers({"X-Page-Usage": "not json", "X-App-Usage": '{"call_count": 10}'}))
+    gate.observe(httpx.Headers({"X-Page-Usage": "not json", "X-App-Usage": '{"call_count": 10}'}))
     await gate.wait()
     assert clock.time() - before == USAGE_PAUSE_S  # below the ceiling (and garbage headers): no pause
-    throttled = graph_error(429, b"", _httpx.Headers({"Retry-After": "30"}), gate, "page feed")
+    throttled = graph_error(429, b"", httpx.Headers({"Retry-After": "30"}), gate, "page feed")
     assert throttled.reason == "rate_limited" and throttled.retry_after == 30
-    unknown = graph_error(400, b'{"error": {"code": 100, "message": "Unknown field"}}', _httpx.Headers(), gate, "x")
+    date = format_datetime(clock.now() + timedelta(seconds=90), usegmt=True)
+    throttled = graph_error(429, b"", httpx.Headers({"Retry-After": date}), gate, "page feed")
+    assert throttled.retry_after == 90  # an HTTP-date, measured from the gate's clock
+    unknown = graph_error(400, b'{"error": {"code": 100, "message": "Unknown field"}}', httpx.Headers(), gate, "x")
     assert unknown.reason == "graph_100" and "Unknown field" in str(unknown)

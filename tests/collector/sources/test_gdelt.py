@@ -141,9 +141,12 @@ async def test_restart_resumes_from_the_saved_seendate(gdelt, clock) -> None:
     assert [i.url.rsplit("-", 1)[1] for i in second.items if i.url] == ["4", "9"]
 
 
-async def test_429_is_retryable_with_retry_after(serve, clock) -> None:
+@pytest.mark.parametrize("retry_after", ["60", "Fri, 27 Nov 2026 08:01:00 GMT"])
+async def test_429_is_retryable_with_retry_after(serve, clock, retry_after: str) -> None:
+    """Both forms of ``Retry-After``; the HTTP-date is measured from the source's clock (08:00 UTC)."""
+
     async def busy(request: web.Request) -> web.Response:
-        return web.Response(status=429, text="Please limit requests", headers={"Retry-After": "60"})
+        return web.Response(status=429, text="Please limit requests", headers={"Retry-After": retry_after})
 
     app = web.Application()
     app.router.add_get("/api/v2/doc/doc", busy)

@@ -4,7 +4,7 @@ Real HTTP and SMTP servers on loopback, a fake clock."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import unquote
 
 import httpx
@@ -14,6 +14,7 @@ from tests.support.delivery_rig import Rig
 from tests.support.notifier import HttpStandIn, SmtpServer, email_receiver, make_alert, routes
 from vigie.notifier.errors import PermanentDeliveryError, RetryableDeliveryError
 from vigie.notifier.integrations.base import post_json
+from vigie.runtime.clock import FakeClock
 from vigie.text.headers import header_token
 
 HOSTILE_INCIDENT = "saint-malo:negative_surge:x\r\nX-Injected: yes\r\n\r\nbody"
@@ -54,7 +55,14 @@ async def test_a_request_that_cannot_be_sent_is_permanent_not_retried(http_recei
     async with httpx.AsyncClient() as client:
         for value in ("a\r\nX-Injected: 1", "non-ascii é"):
             with pytest.raises(PermanentDeliveryError, match="invalid request"):
-                await post_json(client, f"{http_receiver.url}/hook", "webhook", content=b"{}", headers={"X": value})
+                await post_json(
+                    client,
+                    f"{http_receiver.url}/hook",
+                    "webhook",
+                    clock=FakeClock(),
+                    content=b"{}",
+                    headers={"X": value},
+                )
     assert http_receiver.requests == []
 
 
@@ -66,7 +74,16 @@ async def test_http_status_classes(http_receiver: HttpStandIn, status: int, retr
     http_receiver.script.append((status, {}, "no"))
     async with httpx.AsyncClient() as client:
         with pytest.raises(RetryableDeliveryError if retryable else PermanentDeliveryError):
-            await post_json(client, f"{http_receiver.url}/hook", "webhook", content=b"{}")
+            await post_json(client, f"{http_receiver.url}/hook", "webhook", clock=FakeClock(), content=b"{}")
+
+
+async def test_a_retry_after_date_is_measured_from_the_injected_clock(http_receiver: HttpStandIn) -> None:
+    clock = FakeClock(datetime(2026, 11, 27, 8, 0, tzinfo=UTC))
+    http_receiver.script.append((429, {"Retry-After": "Fri, 27 Nov 2026 08:00:45 GMT"}, "slow down"))
+    async with httpx.AsyncClient() as client:
+        with pytest.raises(RetryableDeliveryError) as raised:
+            await post_json(client, f"{http_receiver.url}/hook", "webhook", clock=clock, content=b"{}")
+    assert raised.value.retry_after == 45
 
 
 async def test_a_4xx_fails_at_once_with_a_dead_letter(http_receiver: HttpStandIn) -> None:

@@ -10,9 +10,9 @@ from email.utils import parsedate_to_datetime
 MAX_RETRY_AFTER_S = 7 * 24 * 3600.0
 
 
-def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` value: delta-seconds (``"120"``) or an HTTP-date (measured from
-    ``now``, the current UTC time when not given; a date without a zone is UTC). Never negative (a date in the
+def parse_retry_after(value: str | None, now: datetime) -> float | None:
+    """Seconds to wait from a ``Retry-After`` value: delta-seconds (``"120"``) or an HTTP-date, measured from
+    ``now`` (the caller's injected clock, aware; a date without a zone is UTC). Never negative (a date in the
     past means "now"), at most :data:`MAX_RETRY_AFTER_S`; None when absent, blank or unreadable."""
     if value is None or not value.strip():
         return None
@@ -26,7 +26,7 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
             return None
         if when.tzinfo is None:
             when = when.replace(tzinfo=UTC)
-        seconds = (when - (now or datetime.now(UTC))).total_seconds()
+        seconds = (when - now).total_seconds()
     if math.isnan(seconds):
         return None
     return min(max(0.0, seconds), MAX_RETRY_AFTER_S)

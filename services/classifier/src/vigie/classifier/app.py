@@ -36,11 +36,11 @@ import faust
 from faust.sensors.prometheus import FaustMetrics, PrometheusMonitor
 from faust.types import TP, EventT, Message
 
-from vigie.classifier.detection import partition_for
 from vigie.classifier.metrics import ClassifierMetrics
 from vigie.classifier.service.bulk_producer import BulkProducer
 from vigie.classifier.service.deliveries import Deliveries
-from vigie.classifier.service.detection_outcome import DetectionOutcome, DetectionStep
+from vigie.classifier.service.detection_contract import DetectionStep
+from vigie.classifier.service.detection_outcome import DetectionOutcome
 from vigie.classifier.service.detection_step import upstream_header
 from vigie.classifier.service.fast_consumer import ClassifierApp, RawRecordSchema
 from vigie.classifier.service.faust_records import hold, inbound
@@ -51,6 +51,7 @@ from vigie.classifier.service.scoring_step import Clock, ScoreBatch, ScoringOutc
 from vigie.classifier.service.topology import DETECTOR_TABLE
 from vigie.classifier.settings import ClassifierSettings
 from vigie.runtime.clock import SystemClock
+from vigie.runtime.partitioning import partition_for
 from vigie.schemas import (
     ALERTS,
     DEADLETTER,

@@ -28,7 +28,7 @@ class SeenEntry:
     """What is remembered of one emitted mention."""
 
     mention_key: str
-    text_digest: str | None = None
+    text_fingerprint: str | None = None
     author_key: str | None = None
     #: The mention id, when the dedup key is not the id itself (a replayed record preset to territories).
     mention_id: str | None = None
@@ -38,8 +38,9 @@ class SeenEntry:
         return self.mention_id or self.mention_key
 
 
-def text_digest(text: str, min_chars: int = 20) -> str | None:
-    """A short digest of the folded text, or None when it is too short to be a meaningful copy."""
+def text_fingerprint(text: str, min_chars: int = 20) -> str | None:
+    """A short hash of the folded text (equal for copies of one text), or None when it is too short to be a
+    meaningful copy."""
     folded = " ".join(words(text)[1])
     if len(folded) < min_chars:
         return None
@@ -56,13 +57,14 @@ class Deduplicator:
         self._texts: OrderedDict[str, tuple[str, str | None]] = OrderedDict()
         self._claimed: set[str] = set()
         self._pending_texts: dict[str, tuple[str, str | None]] = {}
-        self._pending_digest: dict[str, str] = {}
+        self._pending_fingerprint: dict[str, str] = {}
 
     def __len__(self) -> int:
         return len(self._seen)
 
-    def digest(self, text: str) -> str | None:
-        return text_digest(text, self.min_text_chars)
+    def fingerprint(self, text: str) -> str | None:
+        """See :func:`text_fingerprint`."""
+        return text_fingerprint(text, self.min_text_chars)
 
     def claim(self, mention_key: str) -> bool:
         """True if ``mention_key`` is new and now reserved for the caller; False if seen or being emitted."""
@@ -75,23 +77,23 @@ class Deduplicator:
         """Give claims back after a failed produce, so the retry may emit them."""
         for key in mention_keys:
             self._claimed.discard(key)
-            digest = self._pending_digest.pop(key, None)
-            if digest is not None:
-                self._pending_texts.pop(digest, None)
+            fingerprint = self._pending_fingerprint.pop(key, None)
+            if fingerprint is not None:
+                self._pending_texts.pop(fingerprint, None)
 
     def first_with_text(
-        self, digest: str | None, mention_key: str, author_key: str | None, mention_id: str | None = None
+        self, fingerprint: str | None, mention_key: str, author_key: str | None, mention_id: str | None = None
     ) -> str | None:
         """The mention id of the first post with this text by another author (emitted or being emitted).
 
         When there is none, this one becomes the first (pending until :meth:`commit` or :meth:`release`).
         """
-        if digest is None:
+        if fingerprint is None:
             return None
-        first = self._texts.get(digest) or self._pending_texts.get(digest)
+        first = self._texts.get(fingerprint) or self._pending_texts.get(fingerprint)
         if first is None:
-            self._pending_texts[digest] = (mention_id or mention_key, author_key)
-            self._pending_digest[mention_key] = digest
+            self._pending_texts[fingerprint] = (mention_id or mention_key, author_key)
+            self._pending_fingerprint[mention_key] = fingerprint
             return None
         if author_key is not None and first[1] == author_key:
             return None
@@ -101,13 +103,13 @@ class Deduplicator:
         """The broker acknowledged these mentions: remember them."""
         for entry in entries:
             self._claimed.discard(entry.mention_key)
-            pending = self._pending_digest.pop(entry.mention_key, None)
+            pending = self._pending_fingerprint.pop(entry.mention_key, None)
             if pending is not None:
                 self._pending_texts.pop(pending, None)
             self._seen[entry.mention_key] = entry.mention_id
             self._seen.move_to_end(entry.mention_key)
-            if entry.text_digest is not None and entry.text_digest not in self._texts:
-                self._texts[entry.text_digest] = (entry.id_for_copies, entry.author_key)
+            if entry.text_fingerprint is not None and entry.text_fingerprint not in self._texts:
+                self._texts[entry.text_fingerprint] = (entry.id_for_copies, entry.author_key)
         while len(self._seen) > self.capacity:
             self._seen.popitem(last=False)
         while len(self._texts) > self.capacity:
@@ -115,9 +117,9 @@ class Deduplicator:
 
     def entries(self) -> list[SeenEntry]:
         """Everything remembered, oldest first (to persist a compact snapshot)."""
-        texts_by_id = {mention_id: (digest, author) for digest, (mention_id, author) in self._texts.items()}
+        texts_by_id = {mention_id: (fingerprint, author) for fingerprint, (mention_id, author) in self._texts.items()}
         out = []
         for key, mention_id in self._seen.items():
-            digest, author = texts_by_id.get(mention_id or key, (None, None))
-            out.append(SeenEntry(key, digest, author, mention_id))
+            fingerprint, author = texts_by_id.get(mention_id or key, (None, None))
+            out.append(SeenEntry(key, fingerprint, author, mention_id))
         return out

@@ -90,8 +90,8 @@ def mention_id_of(item: CollectedItem) -> str:
     """``<kind>:<instance>:<native id>``; a very long instance (a feed URL) is replaced by its hash."""
     mention_id = item.mention_key
     if len(mention_id) > MAX_ID_CHARS:
-        digest = hashlib.sha256(item.instance.encode("utf-8")).hexdigest()[:24]
-        mention_id = f"{item.kind}:sha256-{digest}:{item.native_id}"[:MAX_ID_CHARS]
+        instance_hash = hashlib.sha256(item.instance.encode("utf-8")).hexdigest()[:24]
+        mention_id = f"{item.kind}:sha256-{instance_hash}:{item.native_id}"[:MAX_ID_CHARS]
     return mention_id
 
 
@@ -321,8 +321,8 @@ class MentionPipeline:
                         unmatched += 1
                         continue
                     author_key = item.author_id or item.author_handle
-                    digest = self.dedup.digest(item.text)
-                    original = self.dedup.first_with_text(digest, key, author_key, mention_id)
+                    fingerprint = self.dedup.fingerprint(item.text)
+                    original = self.dedup.first_with_text(fingerprint, key, author_key, mention_id)
                     mentions = self._mentions(item, mention_id, matches, original)
                     encoded = [encode(MENTIONS_RAW, mention, source=CE_SOURCE) for mention in mentions]
                 except Exception as exc:  # one bad item fails only itself (see the module docstring)
@@ -339,7 +339,7 @@ class MentionPipeline:
                 text_copies += original is not None
                 records.extend(encoded)
                 counts[item.kind] = counts.get(item.kind, 0) + len(mentions)
-                seen.append(SeenEntry(key, digest, author_key, mention_id if key != mention_id else None))
+                seen.append(SeenEntry(key, fingerprint, author_key, mention_id if key != mention_id else None))
             for kind, count in read.items():
                 self.metrics.items.labels(kind).inc(count)
             for outcome, count in outcomes.items():

@@ -25,5 +25,5 @@ class Pseudonymiser:
     def pseudonym(self, value: str) -> str:
         """``p:`` and 32 hex digits; stable for the same value and key."""
         normalised = value.strip().lstrip("@").casefold()
-        digest = hmac.new(self._key, normalised.encode("utf-8"), hashlib.sha256).hexdigest()
-        return f"p:{digest[:32]}"
+        keyed_hash = hmac.new(self._key, normalised.encode("utf-8"), hashlib.sha256).hexdigest()
+        return f"p:{keyed_hash[:32]}"

@@ -67,11 +67,11 @@ class CollectorSettings(ServiceSettings):
     reddit_client_id: str | None = None
     reddit_client_secret: SecretStr | None = None
     reddit_user_agent: str = "vigie-collector/0.1 (territorial e-reputation monitoring)"
-    # --- YouTube, GDELT, X (issue 20, part A) ---
+    # --- YouTube, GDELT, X ---
     youtube_api_key: SecretStr | None = Field(default=None, description="YouTube Data API v3 key.")
     x_bearer_token: SecretStr | None = Field(default=None, description="X API v2 app-only bearer token.")
     # --- end YouTube, GDELT, X ---
-    # --- Meta (Facebook pages, Instagram accounts, Threads) and Google Business Profile (issue 20, part B) ---
+    # --- Meta (Facebook pages, Instagram accounts, Threads) and Google Business Profile ---
     meta_tokens: dict[str, SecretStr] = Field(
         default_factory=dict,
         description='Page access tokens by token key (JSON: {"saint-malo": "EAA..."}); the key is the page\'s '
@@ -150,7 +150,7 @@ class RedditSection(_Section):
     api_url: HttpUrl = HttpUrl("https://oauth.reddit.com")
 
 
-# --- YouTube, GDELT, X (issue 20, part A) ---
+# --- YouTube, GDELT, X ---
 
 
 class YouTubeSection(_Section):
@@ -210,7 +210,7 @@ class XSection(_Section):
 
 
 # --- end YouTube, GDELT, X ---
-# --- Meta, Threads and Google Business Profile sources (issue 20, part B) -----------------------------------
+# --- Meta, Threads and Google Business Profile sources ---
 
 GRAPH_URL = "https://graph.facebook.com/v21.0"
 TerritoryRef = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
@@ -290,7 +290,7 @@ class SourcesConfig(_Section):
     bluesky: BlueskyJetstream | None = None
     reddit: RedditSection | None = None
     webhook: WebhookSection = WebhookSection()
-    # --- YouTube, GDELT, X (issue 20, part A) ---
+    # --- YouTube, GDELT, X ---
     youtube: YouTubeSection | None = None
     gdelt: GdeltSection | None = None
     x: XSection | None = None

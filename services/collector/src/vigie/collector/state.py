@@ -2,7 +2,7 @@
 
 * ``cursors/<source>.json`` — written atomically (temporary file, fsync, rename) after the broker
   acknowledged the batch the cursor follows, so a crash at any instant leaves either the old or the new cursor.
-* ``dedup.jsonl`` — an append-only journal of emitted mentions (``{"k": key, "t": text digest, "a": author}``, plus ``"m"``: the mention id when the key is not it),
+* ``dedup.jsonl`` — an append-only journal of emitted mentions (``{"k": key, "t": text fingerprint, "a": author}``, plus ``"m"``: the mention id when the key is not it),
   appended before the cursor is saved; compacted to what the deduplicator remembers at start-up and
   whenever it exceeds twice the dedup capacity. A torn last line (crash mid-write) is ignored.
 
@@ -29,8 +29,8 @@ log = logging.getLogger(__name__)
 
 def _file_name(source_name: str) -> str:
     slug = re.sub(r"[^a-zA-Z0-9._-]+", "_", source_name).strip("_")[:80]
-    digest = hashlib.sha256(source_name.encode("utf-8")).hexdigest()[:10]
-    return f"{slug}-{digest}.json"
+    name_hash = hashlib.sha256(source_name.encode("utf-8")).hexdigest()[:10]
+    return f"{slug}-{name_hash}.json"
 
 
 def write_atomically(path: Path, data: bytes) -> None:
@@ -101,7 +101,7 @@ class StateStore:
 
     @staticmethod
     def _line(entry: SeenEntry) -> str:
-        line = {"k": entry.mention_key, "t": entry.text_digest, "a": entry.author_key}
+        line = {"k": entry.mention_key, "t": entry.text_fingerprint, "a": entry.author_key}
         if entry.mention_id is not None:
             line["m"] = entry.mention_id
         return json.dumps(line) + "\n"

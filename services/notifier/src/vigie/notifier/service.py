@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import logging
 import secrets
-import time
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -73,7 +72,7 @@ def build_digest_senders(
     return {
         "email": EmailDigestSender(clock, renderer, settings.smtp_password),
         "slack": SlackDigestSender(SlackDelivery(client, clock, settings.slack_token)),
-        "teams": TeamsDigestSender(client),
+        "teams": TeamsDigestSender(client, clock),
     }
 
 
@@ -166,12 +165,12 @@ class NotifierService:
         self.digest_intake: DigestIntake | None = None
         self.digest_deliverer: DigestDeliverer | None = None
         self._intake_task: asyncio.Task[None] | None = None
-        #: monotonic time the intake loop last came round (it does at least every 200 ms when healthy)
+        #: when the intake loop last came round (clock seconds; it does at least every 200 ms when healthy)
         self._intake_beat: float | None = None
 
     def intake_beat(self) -> None:
         """The alert intake came round (called by its loop, at least every 200 ms when it is healthy)."""
-        self._intake_beat = time.monotonic()
+        self._intake_beat = self.clock.time()
 
     def readiness(self) -> str | None:
         """None when ready. Not ready while starting, and whenever alert intake is dead or stalled: its loop
@@ -185,8 +184,9 @@ class NotifierService:
         if task is not None and task.done():
             return "alert intake stopped"
         beat = self._intake_beat
-        if beat is not None and time.monotonic() - beat > self.settings.intake_stall_s:
-            return f"alert intake made no progress for {time.monotonic() - beat:.0f} s"
+        silent = None if beat is None else self.clock.time() - beat
+        if silent is not None and silent > self.settings.intake_stall_s:
+            return f"alert intake made no progress for {silent:.0f} s"
         return None
 
     async def commit(self) -> None:

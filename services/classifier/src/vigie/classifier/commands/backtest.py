@@ -20,9 +20,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
-from vigie.classifier.backtest import Backtest
 from vigie.classifier.detection import AdmissionSettings
 from vigie.classifier.detection.rescoring import CascadeSettings, DecisionCascade, load_accurate_model
+from vigie.classifier.replay import Backtest
 from vigie.classifier.sentiment import load_default_model, load_language_identifier
 from vigie.classifier.sentiment.protocol import LanguageIdentifier, SentimentModel
 from vigie.schemas import ConfigError, DecodeError, RawMention, decode_as, load_territories

@@ -10,7 +10,7 @@ Pure Python (no Kafka, no faust, no wall clock), deterministic, with JSON-serial
 
 from vigie.classifier.detection.engine import DetectionEngine, DetectorSettings
 from vigie.classifier.detection.errors import DetectionError, InvalidSeriesError, UnknownTerritoryError
-from vigie.classifier.detection.partition import AdmissionSettings, PartitionDriver, murmur2, partition_for
+from vigie.classifier.detection.partition import AdmissionSettings, PartitionDriver
 
 __all__ = [
     "AdmissionSettings",
@@ -20,6 +20,4 @@ __all__ = [
     "InvalidSeriesError",
     "PartitionDriver",
     "UnknownTerritoryError",
-    "murmur2",
-    "partition_for",
 ]

@@ -29,8 +29,9 @@ The driver's own bookkeeping (watermark, resolution due times) lives in the same
 :meth:`PartitionDriver.bookkeeping_key` (not a valid territory id), so it is checkpointed with the territory
 states (a faust Table in the service) and a restarted worker resumes exactly where it stopped.
 
-``vigie backtest`` routes each record with :func:`partition_for`, Kafka's default partitioner (murmur2 of the
-key bytes), over the topic's partition count: the same split the producers make.
+``vigie backtest`` routes each record to its driver with :func:`vigie.runtime.partitioning.partition_for`,
+Kafka's default partitioner (murmur2 of the key bytes) over the topic's partition count: the same split the
+producers make.
 """
 
 from __future__ import annotations
@@ -92,53 +93,19 @@ class Admission:
 
 
 #: Where a territory's state keeps its seen-mentions set (:mod:`~vigie.classifier.detection.seen_mentions`): in
-#: the territory's own entry, one changelog record per territory and checkpoint. States written before it was
-#: moved there keep theirs under :func:`~vigie.classifier.detection.seen_mentions.seen_key`, read until the
-#: territory's state is written again (with the set inside).
+#: the territory's own entry, one changelog record per territory and checkpoint. A set stored in an entry of its
+#: own, under :func:`~vigie.classifier.detection.seen_mentions.seen_key` (a layout a changelog may still hold),
+#: is read too, until the territory's state is written again with the set inside.
 SEEN_FIELD = "seen_ids"
 
 
 def _seen_of(state: dict[str, Any] | None, states: MutableMapping[str, Any], territory_id: str) -> Any:
-    """The territory's seen-mentions set (None: none yet), in its state or where an older version kept it."""
+    """The territory's seen-mentions set (None: none yet), from its state or its own entry (see :data:`SEEN_FIELD`)."""
     if state is not None:
         seen = state.get(SEEN_FIELD)
         if seen is not None:
             return seen
     return states.get(seen_mentions.seen_key(territory_id))
-
-
-_MASK = 0xFFFFFFFF
-
-
-def murmur2(data: bytes) -> int:
-    """Kafka's murmur2 hash (``org.apache.kafka.common.utils.Utils.murmur2``), as an unsigned 32-bit int."""
-    length = len(data)
-    m = 0x5BD1E995
-    h = (0x9747B28C ^ length) & _MASK
-    for offset in range(0, length - length % 4, 4):
-        k = int.from_bytes(data[offset : offset + 4], "little")
-        k = (k * m) & _MASK
-        k ^= k >> 24
-        k = (k * m) & _MASK
-        h = ((h * m) & _MASK) ^ k
-    tail = length - length % 4
-    extra = length % 4
-    if extra >= 3:
-        h ^= data[tail + 2] << 16
-    if extra >= 2:
-        h ^= data[tail + 1] << 8
-    if extra >= 1:
-        h ^= data[tail]
-        h = (h * m) & _MASK
-    h ^= h >> 13
-    h = (h * m) & _MASK
-    h ^= h >> 15
-    return h
-
-
-def partition_for(key: str, partitions: int) -> int:
-    """The partition Kafka's default partitioner gives a record keyed ``key``."""
-    return (murmur2(key.encode("utf-8")) & 0x7FFFFFFF) % partitions
 
 
 class PartitionDriver:

@@ -35,11 +35,11 @@ class ModelArtifactError(Exception):
 
 
 def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
+    hasher = hashlib.sha256()
     with path.open("rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+            hasher.update(chunk)
+    return hasher.hexdigest()
 
 
 def save_model(model: LinearSentimentModel, directory: Path, metadata: dict[str, Any]) -> None:
@@ -84,10 +84,10 @@ def verify_files(directory: Path, files: tuple[str, ...]) -> None:
         raise ModelArtifactError(f"sentiment model {directory}: no {MANIFEST} manifest (incomplete artifact)")
     expected: dict[str, str] = {}
     for number, line in enumerate(manifest.read_text("utf-8").splitlines(), start=1):
-        digest, _, name = line.partition("  ")
-        if len(digest) != 64 or not name:
+        checksum, _, name = line.partition("  ")
+        if len(checksum) != 64 or not name:
             raise ModelArtifactError(f"sentiment model {directory}: {MANIFEST} line {number} is malformed")
-        expected[name] = digest
+        expected[name] = checksum
     for name in files:
         path = directory / name
         if name not in expected:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from vigie.classifier.service.detection_outcome import DetectionStep
+from vigie.classifier.service.detection_contract import DetectionStep
 from vigie.classifier.service.scoring_step import Clock, ScoreBatch
 from vigie.classifier.settings import ClassifierSettings
 from vigie.schemas import RawMention, ScoredMention, TerritoryConfig

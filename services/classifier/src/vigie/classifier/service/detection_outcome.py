@@ -1,19 +1,18 @@
-"""What the detection step hands back to the agent: events to publish, then state to persist.
+"""What a detection step hands back to the agent: events to publish, then state to persist.
 
 The agent publishes ``alerts``, ``digests`` and ``dead_letters`` and waits for the broker to acknowledge them, *then*
-writes ``writes`` to the table (its changelog), *then* lets faust commit the input offsets. After a crash at
-any point the re-processed records either find their effect already in the table (skipped) or produce the
-same alert events again (same deterministic ``event_id``: consumers deduplicate).
+writes ``writes`` to the table (its changelog), *then* lets faust commit the input offsets (the order
+:class:`~vigie.classifier.service.detection_contract.DetectionStep` states). After a crash at any point the
+re-processed records either find their effect already in the table (skipped) or produce the same alert events
+again (same deterministic ``event_id``: consumers deduplicate).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import Literal
 
-from vigie.classifier.service.records import InboundRecord
 from vigie.schemas import AlertEvent, DeadLetter, DigestEvent, Severity
 
 #: The per-record step that raised an unexpected exception (the record became a dead letter).
@@ -39,6 +38,8 @@ class StateWrite:
 
 @dataclass
 class DetectionOutcome:
+    """One batch's effects (in the order they must happen: see the module docstring) and its counts."""
+
     alerts: list[EmittedAlert] = field(default_factory=list)
     dead_letters: list[DeadLetter] = field(default_factory=list)
     #: Territory digests of the periods the batch closed (event time), oldest first per partition.
@@ -62,39 +63,3 @@ class DetectionOutcome:
     failures: dict[Stage, int] = field(default_factory=dict)
     #: Territory -> severity of its open incident (None: no open incident), for those that changed.
     open_incidents: dict[str, Severity | None] = field(default_factory=dict)
-
-
-class DetectionStep(Protocol):
-    """Detection over batches of scored-mention records, against the state in ``table``.
-
-    Contract: records of one partition are processed in offset order; the step reads ``table`` (the
-    restored table of this worker's partitions) but never writes it: the writes are returned (by ``process``
-    with ``checkpoint``, or by :meth:`checkpoint` for the batches applied since the last one), to be persisted
-    only after the alert events are acknowledged, and before the input offsets are committed.
-    Deterministic: the same records on the same state give the same outcome.
-    """
-
-    def process(
-        self,
-        records: Sequence[InboundRecord],
-        table: Mapping[str, bytes],
-        *,
-        checkpoint: bool = True,
-        log_end: Callable[[int], int | None] | None = None,
-    ) -> DetectionOutcome:
-        """Decode, dedup, detect; see the class docstring. ``log_end``: a partition's high watermark, when known
-        (to recognise a log that restarted from offset 0)."""
-        ...
-
-    @property
-    def pending(self) -> bool:
-        """Whether records were applied since the last checkpoint."""
-        ...
-
-    def checkpoint(self) -> list[StateWrite]:
-        """The writes of every record applied since the last checkpoint."""
-        ...
-
-    def abandon(self) -> None:
-        """Forget what was applied since the last checkpoint (it will be re-delivered)."""
-        ...

@@ -194,7 +194,9 @@ class GdeltSource(QueryPollingSource[TerritoryQuery]):
         if delay > 0:
             await self.clock.sleep(delay)
         try:
-            response, body = await fetch(self.client, "GET", self.api_url, params={**params, "format": "json"})
+            response, body = await fetch(
+                self.client, "GET", self.api_url, params={**params, "format": "json"}, clock=self.clock
+            )
         finally:
             self._next_request_at = self.clock.time() + self.min_gap_s
         if "json" not in response.headers.get("content-type", "json") or body.strip()[:1] not in (b"{", b"["):

@@ -109,7 +109,9 @@ class GoogleReviewsSource(PollingSource):
             "client_secret": client_secret,
             "refresh_token": refresh_token,
         }
-        response, body = await fetch(self.client, "POST", self.token_url, data=form, ok_statuses=(200, 400, 401))
+        response, body = await fetch(
+            self.client, "POST", self.token_url, data=form, ok_statuses=(200, 400, 401), clock=self.clock
+        )
         if response.status_code != 200:
             raise FetchError(
                 "auth",
@@ -129,7 +131,12 @@ class GoogleReviewsSource(PollingSource):
             token = await self._authorise()
             try:
                 _, body = await fetch(
-                    self.client, "GET", url, params=params, headers={"Authorization": f"Bearer {token}"}
+                    self.client,
+                    "GET",
+                    url,
+                    params=params,
+                    headers={"Authorization": f"Bearer {token}"},
+                    clock=self.clock,
                 )
             except FetchError as exc:
                 if exc.reason == "http_401":

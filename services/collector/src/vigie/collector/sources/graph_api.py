@@ -135,7 +135,7 @@ def graph_error(status: int, body: bytes, headers: httpx.Headers, gate: GraphUsa
     if code in RATE_LIMIT_CODES or status == 429:
         regain = gate.regain_after(headers)
         if regain is None:
-            regain = parse_retry_after(headers.get("retry-after"))
+            regain = parse_retry_after(headers.get("retry-after"), gate.clock.now())
         pause = regain if regain is not None else DEFAULT_RATE_LIMIT_PAUSE_S
         gate.not_before = max(gate.not_before, gate.clock.time() + pause)
         return FetchError("rate_limited", f"{detail} (throttled: pausing {pause:.0f}s)", retry_after=pause)
@@ -159,7 +159,13 @@ async def graph_get(
     await gate.wait()
     ok = (200, 400, 401, 403, 404, 429, 500, 503)
     response, body = await fetch(
-        client, "GET", url, params=params, headers={"Authorization": f"Bearer {token}"}, ok_statuses=ok
+        client,
+        "GET",
+        url,
+        params=params,
+        headers={"Authorization": f"Bearer {token}"},
+        ok_statuses=ok,
+        clock=gate.clock,
     )
     gate.observe(response.headers)
     if response.status_code != 200:

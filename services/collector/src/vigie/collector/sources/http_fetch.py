@@ -6,6 +6,7 @@ import httpx
 
 from vigie.collector.errors import FetchError
 from vigie.collector.sources import payload
+from vigie.runtime.clock import Clock
 from vigie.runtime.retry_after import parse_retry_after
 
 #: Largest body a source reads; larger answers are abandoned (reason ``oversize``).
@@ -17,18 +18,20 @@ async def fetch(
     method: str,
     url: str,
     *,
+    clock: Clock,
     max_bytes: int = DEFAULT_MAX_BYTES,
     ok_statuses: tuple[int, ...] = (200,),
     **kwargs: object,
 ) -> tuple[httpx.Response, bytes]:
     """Send a request and read at most ``max_bytes``; raise :class:`FetchError` unless the status is expected.
 
-    429 and 503 carry the server's ``Retry-After``; timeouts and connection failures are retryable too.
+    429 and 503 carry the server's ``Retry-After`` (an HTTP-date is measured from ``clock``); timeouts and
+    connection failures are retryable too.
     """
     try:
         async with client.stream(method, url, **kwargs) as response:  # type: ignore[arg-type]
             if response.status_code not in ok_statuses:
-                retry_after = parse_retry_after(response.headers.get("retry-after"))
+                retry_after = parse_retry_after(response.headers.get("retry-after"), clock.now())
                 await response.aclose()
                 raise FetchError(
                     f"http_{response.status_code}" if response.status_code < 500 else "http_5xx",

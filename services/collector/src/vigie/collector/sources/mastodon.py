@@ -109,7 +109,7 @@ class MastodonSource(PollingSource):
         since = self._since.get(key)
         if since:
             query["since_id" if "q" not in params else "min_id"] = since
-        response, body = await fetch(self.client, "GET", url, params=query, headers=self._headers())
+        response, body = await fetch(self.client, "GET", url, params=query, headers=self._headers(), clock=self.clock)
         self.gate.observe(response.headers)
         try:
             data = payload.loads(body)

@@ -96,6 +96,7 @@ class RedditSource(PollingSource):
             data={"grant_type": "client_credentials"},
             auth=(self._client_id, self._client_secret),
             headers={"User-Agent": self.user_agent},
+            clock=self.clock,
         )
         token, expires_in = oauth_access_token(body)
         self._token, self._token_expires = token, self.clock.time() + expires_in
@@ -120,6 +121,7 @@ class RedditSource(PollingSource):
                     f"{self.api_url}{path}",
                     params={**params, "limit": str(self.limit), "raw_json": "1"},
                     headers=headers,
+                    clock=self.clock,
                 )
             except FetchError as exc:
                 if exc.reason == "http_401" and attempt == 1:

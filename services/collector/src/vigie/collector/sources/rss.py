@@ -97,7 +97,13 @@ class RssSource(PollingSource):
         if self._cursor.get("last_modified"):
             headers["If-Modified-Since"] = str(self._cursor["last_modified"])
         response, body = await fetch(
-            self.client, "GET", self.url, max_bytes=self.max_bytes, ok_statuses=(200, 304), headers=headers
+            self.client,
+            "GET",
+            self.url,
+            max_bytes=self.max_bytes,
+            ok_statuses=(200, 304),
+            headers=headers,
+            clock=self.clock,
         )
         if response.status_code == 304:
             return Batch(cursor=dict(self._cursor))

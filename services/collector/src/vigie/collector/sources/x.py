@@ -110,7 +110,13 @@ class XSource(QueryPollingSource[str]):
         url = f"{self.api_url}/2/tweets/search/recent"
         headers = {"Authorization": f"Bearer {self._token}"}
         response, body = await fetch(
-            self.client, "GET", url, params=params, headers=headers, ok_statuses=(200, 400, 401, 403, 429)
+            self.client,
+            "GET",
+            url,
+            params=params,
+            headers=headers,
+            ok_statuses=(200, 400, 401, 403, 429),
+            clock=self.clock,
         )
         until_reset = self._observe(response.headers)
         status = response.status_code

@@ -249,6 +249,7 @@ class YouTubeSource(PollingSource):
             params=params,
             headers={"X-Goog-Api-Key": self._api_key},
             ok_statuses=(200, 400, 401, 403, 404),
+            clock=self.clock,
         )
         if response.status_code != 200:
             reasons = google_error_reasons(body)

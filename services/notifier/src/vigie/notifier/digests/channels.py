@@ -94,13 +94,18 @@ class SlackDigestSender:
 
 
 class TeamsDigestSender:
-    def __init__(self, client: httpx.AsyncClient) -> None:
+    def __init__(self, client: httpx.AsyncClient, clock: Clock) -> None:
         self._client = client
+        self._clock = clock
 
     async def send(self, receiver: Receiver, digest: DigestEvent) -> str | None:
         config = receiver.teams
         assert config is not None
         await post_json(
-            self._client, config.url, "teams workflow", json_body=teams_payload(digest, locale_of(receiver))
+            self._client,
+            config.url,
+            "teams workflow",
+            clock=self._clock,
+            json_body=teams_payload(digest, locale_of(receiver)),
         )
         return None

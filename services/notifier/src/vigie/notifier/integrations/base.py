@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Protocol
 
 import httpx
 
 from vigie.notifier.errors import PermanentDeliveryError, RetryableDeliveryError
 from vigie.notifier.notification import Notification
+from vigie.runtime.clock import Clock
 from vigie.runtime.retry_after import parse_retry_after
 from vigie.schemas import Integration as IntegrationName
 
@@ -28,14 +30,16 @@ class Integration(Protocol):
     async def notify(self, notification: Notification) -> str | None: ...
 
 
-def check_response(response: httpx.Response, what: str) -> None:
+def check_response(response: httpx.Response, what: str, now: datetime) -> None:
     """Classify an HTTP status: 2xx passes; 408, 425 (too early), 429 and 5xx are retryable; other 4xx (and
-    3xx: redirects are not followed) are permanent."""
+    3xx: redirects are not followed) are permanent. A ``Retry-After`` date is measured from ``now``."""
     status = response.status_code
     if 200 <= status < 300:
         return
     if status in (408, 425, 429) or status >= 500:
-        raise RetryableDeliveryError(f"{what}: HTTP {status}", parse_retry_after(response.headers.get("Retry-After")))
+        raise RetryableDeliveryError(
+            f"{what}: HTTP {status}", parse_retry_after(response.headers.get("Retry-After"), now)
+        )
     body = response.text[:200].replace("\n", " ")
     raise PermanentDeliveryError(f"{what}: HTTP {status}: {body}")
 
@@ -45,6 +49,7 @@ async def post_json(
     url: str,
     what: str,
     *,
+    clock: Clock,
     json_body: Any = None,
     content: bytes | None = None,
     headers: dict[str, str] | None = None,
@@ -69,5 +74,5 @@ async def post_json(
         raise RetryableDeliveryError(f"{what}: {type(exc).__name__}") from None
     except (ValueError, TypeError) as exc:  # UnicodeEncodeError of a header value, a body that is not JSON
         raise PermanentDeliveryError(f"{what}: invalid request: {type(exc).__name__}") from None
-    check_response(response, what)
+    check_response(response, what, clock.now())
     return response

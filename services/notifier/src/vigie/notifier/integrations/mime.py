@@ -42,8 +42,8 @@ class Png:
 
 def hashed_id(kind: str, key: str, domain: str) -> str:
     """``<kind.HASH@domain>``: a Message-ID (or Content-ID) stable for ``key``, revealing nothing of it."""
-    digest = hashlib.sha256(key.encode("utf-8", errors="surrogatepass")).hexdigest()[:24]
-    return f"<{kind}.{digest}@{domain}>"
+    key_hash = hashlib.sha256(key.encode("utf-8", errors="surrogatepass")).hexdigest()[:24]
+    return f"<{kind}.{key_hash}@{domain}>"
 
 
 def email_message(

@@ -135,7 +135,7 @@ class SlackDelivery:
 
     async def post(self, url: str, what: str, body: dict[str, Any], headers: dict[str, str] | None) -> dict[str, Any]:
         """POST JSON (a webhook or an API method) and return the answer as a dict (``{"ok": True}`` for text)."""
-        response = await post_json(self._client, url, what, json_body=body, headers=headers)
+        response = await post_json(self._client, url, what, clock=self._clock, json_body=body, headers=headers)
         try:
             data = response.json()
         except ValueError:

@@ -25,5 +25,5 @@ class TeamsDelivery:
         config = notification.receiver.teams
         assert config is not None
         body = teams_message(build_view(notification, self._clock.now(), self._links))
-        await post_json(self._client, config.url, "teams workflow", json_body=body)
+        await post_json(self._client, config.url, "teams workflow", clock=self._clock, json_body=body)
         return None

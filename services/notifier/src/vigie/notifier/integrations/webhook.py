@@ -35,8 +35,8 @@ SIGNATURE_HEADER = "X-Vigie-Signature"
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
-    digest = hmac.new(secret.encode("utf-8"), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
-    return f"t={timestamp},v1={digest}"
+    signature = hmac.new(secret.encode("utf-8"), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={signature}"
 
 
 def verify(secret: str, header: str, body: bytes) -> bool:
@@ -101,5 +101,5 @@ class WebhookDelivery:
         }
         if self._secret is not None:
             headers[SIGNATURE_HEADER] = sign(self._secret.get_secret_value(), int(now.timestamp()), body)
-        await post_json(self._client, config.url, "webhook", content=body, headers=headers)
+        await post_json(self._client, config.url, "webhook", clock=self._clock, content=body, headers=headers)
         return None

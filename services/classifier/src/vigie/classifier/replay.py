@@ -1,4 +1,5 @@
-"""``vigie backtest`` as a pure driver: raw mentions in, alert events out, with the service's exact code path.
+"""Raw mentions replayed through the service's exact scoring and detection path, alert events out: the core of
+``vigie backtest`` (:mod:`vigie.classifier.commands.backtest` reads the files and prints).
 
 Mentions are scored in batches with :func:`vigie.classifier.scoring.score_mentions`, routed to the partition
 Kafka's default partitioner would give their territory on ``vigie.mentions.scored.v1``, and run through one
@@ -20,11 +21,11 @@ from vigie.classifier.detection import (
     DetectionEngine,
     DetectorSettings,
     PartitionDriver,
-    partition_for,
 )
 from vigie.classifier.detection.rescoring import DecisionCascade
 from vigie.classifier.scoring import score_mentions
 from vigie.classifier.sentiment.protocol import LanguageIdentifier, SentimentModel
+from vigie.runtime.partitioning import partition_for
 from vigie.schemas import MENTIONS_SCORED, TOPICS, AlertEvent, RawMention, ScoredMention, TerritoryConfig
 
 
