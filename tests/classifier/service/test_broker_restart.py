@@ -17,11 +17,13 @@ import time
 
 import httpx
 import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.structs import OffsetAndMetadata
 
 from tests.support.waiting import wait_until
 from vigie.classifier.service.topology import worker_topics
 from vigie.runtime.embedded_broker import EmbeddedBroker
-from vigie.schemas import ALERTS, AlertEvent
+from vigie.schemas import ALERTS, MENTIONS_RAW, TOPICS, AlertEvent
 
 pytestmark = pytest.mark.broker
 
@@ -114,3 +116,40 @@ def _state(worker) -> str:
     except httpx.HTTPError as error:
         return f"worker unreachable: {error!r}"
     return "readyz: " + ready + "\n" + "\n".join(figures)
+
+
+def test_a_committed_offset_beyond_the_log_end_starts_again_from_the_first_record(
+    kafka, start_worker, unique, kit
+) -> None:
+    """What a broker that lost its data leaves behind when a worker committed the old log's offsets into the new
+    one: Kafka answers a fetch beyond the log's end with "offset out of range" and the consumer resets, Tansu
+    answers nothing. The worker must notice that its position is beyond the end, start again from the first
+    record and raise the alert, not wait there with a lag of 0."""
+    app_id = f"vigie-classifier-{unique}"
+    mentions = kit.scenario(TERRITORY_IDS, "nice", hours=6, crisis_at_hour=5)
+    asyncio.run(kit.produce_mentions(kafka.bootstrap_servers, mentions))
+    asyncio.run(_commit(kafka.bootstrap_servers, app_id, MENTIONS_RAW, TOPICS[MENTIONS_RAW].partitions, 100_000))
+    worker = start_worker(kafka.bootstrap_servers, app_id=app_id, VIGIE_CLASSIFIER_LAG_INTERVAL_S="0.5")
+    records = asyncio.run(
+        kit.consume_until(
+            kafka.bootstrap_servers,
+            [ALERTS],
+            lambda got: any(AlertEvent.model_validate_json(r.value).transition == "raised" for r in got),
+            60.0,
+        )
+    )
+    raised = [e for e in (AlertEvent.model_validate_json(r.value) for r in records) if e.transition == "raised"]
+    assert [e.territory_id for e in raised] == ["nice"], f"{_state(worker)}\n{worker.log()}"
+    assert worker.metric("vigie_classifier_offset_resets_total") >= 1
+
+
+async def _commit(bootstrap: str, group: str, topic: str, partitions: int, offset: int) -> None:
+    """Commit ``offset`` for every partition of ``topic`` in the consumer group ``group``."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        assigned = [TopicPartition(topic, partition) for partition in range(partitions)]
+        consumer.assign(assigned)
+        await consumer.commit({tp: OffsetAndMetadata(offset, "") for tp in assigned})
+    finally:
+        await consumer.stop()

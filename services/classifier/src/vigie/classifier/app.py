@@ -27,7 +27,7 @@ import gc
 import logging
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, cast
@@ -83,6 +83,8 @@ class ClassifierService:
     liveness: Liveness
     progress: Progress = field(default_factory=Progress)
     assigned_once: bool = False
+    #: The consumer's positions at the last measure (see :meth:`_rewind_beyond_the_log`).
+    _positions_seen: dict[tuple[str, int], int] = field(default_factory=dict)
 
     def alive(self) -> str | None:
         """None while no agent has stopped and no stage is stuck with work waiting (``/healthz``), else why."""
@@ -110,8 +112,11 @@ class ClassifierService:
         the broker lost everything) keeps its last answer for ever, and its partitions would look caught up.
         Without an answer (broker unreachable), the consumer's last known ends are used."""
         consumer = self.app.consumer
-        ends = await self._log_ends()
+        positions = await self._assigned_positions()  # before the ends: a position is never beyond a later end
+        ends = await self._log_ends([*self.progress.partitions(), *positions])
         answered = bool(ends)
+        if answered and not self.app.rebalancing:
+            await self._rewind_beyond_the_log(positions, ends)
 
         def high_watermark(topic: str, partition: int) -> int | None:
             end = ends.get((topic, partition))
@@ -147,10 +152,46 @@ class ClassifierService:
         self.metrics.stalled.labels(stage="rebalance").set(1 if REBALANCE_STAGE in stalled else 0)
         self.metrics.stalled.labels(stage="consume").set(1 if stalled - {RECOVERY_STAGE, REBALANCE_STAGE} else 0)
 
-    async def _log_ends(self) -> dict[tuple[str, int], int]:
-        """The broker's end offset of every partition this worker has processed records from ({} without an
-        answer within the lag interval)."""
-        partitions = [TP(topic, partition) for topic, partition in self.progress.partitions()]
+    async def _assigned_positions(self) -> dict[tuple[str, int], int]:
+        """The consumer's next fetch offset on each input partition assigned to it (those it knows)."""
+        consumer = self.app.consumer
+        positions: dict[tuple[str, int], int] = {}
+        try:
+            assigned = [tp for tp in consumer.assignment() if tp.topic in (MENTIONS_RAW, MENTIONS_SCORED)]
+            for tp in assigned:
+                position = await asyncio.wait_for(consumer.position(tp), timeout=self.settings.lag_interval_s)
+                if position is not None:
+                    positions[(tp.topic, tp.partition)] = int(position)
+        except Exception as error:  # no assignment yet, or no answer: nothing to check this time
+            log.debug("the consumer's positions could not be read: %r", error)
+        return positions
+
+    async def _rewind_beyond_the_log(
+        self, positions: Mapping[tuple[str, int], int], ends: Mapping[tuple[str, int], int]
+    ) -> None:
+        """Seek to the start of its log every input partition whose position is beyond the log's end: Kafka
+        answers such a fetch with "offset out of range" and the consumer resets to the earliest offset, but
+        Tansu answers nothing, and a consumer whose position was carried over from a log the broker lost would
+        wait there for ever (its lag reads 0)."""
+        previous, self._positions_seen = self._positions_seen, dict(positions)
+        for (topic, partition), position in positions.items():
+            end = ends.get((topic, partition))
+            # Beyond the end at two measures in a row: a position read while a fetch is under way can be.
+            if end is None or position <= end or previous.get((topic, partition)) != position:
+                continue
+            tp = TP(topic, partition)
+            earliest = (await self.app.consumer.earliest_offsets(tp)).get(tp) or 0
+            log.error(
+                "the consumer's position is beyond the end of its log (the broker lost its data?): it starts again "
+                "from the log's first record",
+                extra={"topic": topic, "partition": partition, "position": position, "end": end},
+            )
+            self.metrics.offset_resets.inc()
+            await self.app.consumer.seek(tp, int(earliest))
+
+    async def _log_ends(self, keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int], int]:
+        """The broker's end offset of each partition ({} without an answer within the lag interval)."""
+        partitions = sorted({TP(topic, partition) for topic, partition in keys})
         if not partitions:
             return {}
         try:
@@ -431,10 +472,6 @@ def build_service(
     if detecting:
         app.agent(scored_topic, name="detect")(detect)
 
-    async def export_lag() -> None:
-        await service.export_lag()
-
-    app.timer(settings.lag_interval_s)(export_lag)
     if detecting:
         app.timer(settings.checkpoint_interval_s / 4)(checkpoint_if_due)
 

@@ -1,4 +1,8 @@
-"""``/healthz``, ``/readyz`` and ``/metrics`` of the worker, run as a service of the faust worker's loop."""
+"""``/healthz``, ``/readyz`` and ``/metrics`` of the worker, run as a service of the faust worker's loop, and the
+periodic measure behind them (consumer lag, stalled stages).
+
+The measure runs here, not as a faust timer: faust starts an app's timers only once the first table recovery
+has completed, so a worker stuck in that recovery would never have been found stalled."""
 
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ class OpsService(Service):
 
     def __init__(self, service: ClassifierService) -> None:
         super().__init__()
+        self.service = service
         settings = service.settings
         self.server = OpsServer(
             build_app(service.metrics.registry, service.readiness, liveness=service.alive),
@@ -27,6 +32,19 @@ class OpsService(Service):
     async def on_start(self) -> None:
         await self.server.start()
         log.info("ops server listening", extra={"url": self.server.url})
+        self.add_future(self._measure())
+
+    async def _measure(self) -> None:
+        """Measure lag and progress every ``lag_interval_s`` until the worker stops."""
+        interval = self.service.settings.lag_interval_s
+        while not self.should_stop:
+            await self.sleep(interval)
+            if self.should_stop:
+                return
+            try:
+                await self.service.export_lag()
+            except Exception:  # a measure that failed is skipped, never the end of measuring
+                log.exception("measuring lag and progress failed")
 
     async def on_stop(self) -> None:
         await self.server.stop()
