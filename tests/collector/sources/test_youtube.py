@@ -345,10 +345,16 @@ async def test_quota_exceeded_is_budget_spent_until_the_reset_not_a_retry_storm(
     await eventually(lambda: runner.batches_done >= 100, within=30)  # 100 polls 15 minutes apart: 25 hours
     stop.set()
     await task
+
     # one refused request a day (the test clock starts at 08:00 UTC, midnight in Los Angeles): the polls in
     # between send nothing, yet yield batches, so the source is alive, not stale
-    days = {quota_day(datetime.fromtimestamp(1_795_766_400 + 900 * n, UTC)) for n in range(runner.batches_done)}
-    assert len(stand_in.requests) == len(days) and len(days) >= 2
+    def day(poll: int) -> object:
+        return quota_day(datetime.fromtimestamp(1_795_766_400 + 900 * poll, UTC))
+
+    days = {day(n) for n in range(runner.batches_done)}
+    # The stop cancels the poll under way: if it is a new day's first, its request may have been sent.
+    in_flight = 0 if day(runner.batches_done) in days else 1
+    assert len(stand_in.requests) in {len(days), len(days) + in_flight} and len(days) >= 2
     assert sample("vigie_collector_fetch_errors_total", source="youtube", reason="quota_exceeded") == len(days)
     assert sample("vigie_collector_fetch_errors_total", source="youtube", reason="quota_spent") == 0
     assert sample("vigie_collector_source_up", source="youtube") == 1
