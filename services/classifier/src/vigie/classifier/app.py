@@ -16,6 +16,11 @@ territory state changed since the last checkpoint once, not once per batch) and 
 batches since then unacknowledged until their checkpoint is written. Records re-delivered after a crash
 are made harmless by the detection step (see :mod:`vigie.classifier.service.detection_outcome`).
 
+The agents are :class:`~vigie.classifier.service.scoring_agent.ScoringAgent` and
+:class:`~vigie.classifier.service.detection_agent.DetectionAgent` (which owns the checkpoint), sharing
+:class:`~vigie.classifier.service.outputs.Outputs`; :func:`build_service` wires them to faust's app, table,
+timers and signals. :class:`ClassifierService` measures lag and progress for the health endpoints.
+
 The app never declares topics (``topic_allow_declare=False``, no leader topic): create them first with
 :func:`vigie.classifier.service.topology.worker_topics`.
 """
@@ -23,51 +28,37 @@ The app never declares topics (``topic_allow_declare=False``, no leader topic): 
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
-import time
-from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any, cast
 
 import faust
 from faust.sensors.prometheus import FaustMetrics, PrometheusMonitor
-from faust.types import TP, EventT, Message
+from faust.types import TP
 
 from vigie.classifier.metrics import ClassifierMetrics
 from vigie.classifier.service.bulk_producer import BulkProducer
-from vigie.classifier.service.deliveries import Deliveries
+from vigie.classifier.service.detection_agent import DetectionAgent
 from vigie.classifier.service.detection_contract import DetectionStep
-from vigie.classifier.service.detection_outcome import DetectionOutcome
-from vigie.classifier.service.detection_step import upstream_header
 from vigie.classifier.service.fast_consumer import ClassifierApp, RawRecordSchema
-from vigie.classifier.service.faust_records import hold, inbound
 from vigie.classifier.service.faust_sensor import batched_prometheus_monitor
 from vigie.classifier.service.liveness import Liveness
+from vigie.classifier.service.outputs import Outputs
 from vigie.classifier.service.progress import Progress
-from vigie.classifier.service.scoring_step import Clock, ScoreBatch, ScoringOutcome, publishable, score_records
+from vigie.classifier.service.scoring_agent import ScoringAgent
+from vigie.classifier.service.scoring_step import Clock, ScoreBatch
 from vigie.classifier.service.topology import DETECTOR_TABLE
 from vigie.classifier.settings import ClassifierSettings
 from vigie.runtime.clock import SystemClock
-from vigie.runtime.partitioning import partition_for
 from vigie.schemas import (
-    ALERTS,
-    DEADLETTER,
-    DIGESTS,
     MENTIONS_RAW,
     MENTIONS_SCORED,
     TOPICS,
-    DeadLetter,
-    encode,
 )
-from vigie.schemas.codec import EncodedRecord
 
 log = logging.getLogger(__name__)
 
-#: CloudEvents source of every record the classifier produces.
-SOURCE = "/vigie/classifier"
 #: The real clock, read when no other is injected.
 SYSTEM_CLOCK = SystemClock()
 
@@ -307,173 +298,20 @@ def build_service(
         else None
     )
 
-    scored_partitions = TOPICS[MENTIONS_SCORED].partitions
-
-    async def publish(records: Sequence[EncodedRecord]) -> None:
-        """Send and wait for every acknowledgement (the batch is acked to faust only after this). Through the
-        bulk producer, partitioned by key: faust's own producer carries the table's changelog, in records of
-        one with ``tansu_compat``, and an alert sent behind a checkpoint's writes waited for all of them."""
-        await service.bulk.send_all(records, [None] * len(records))
-
-    async def publish_dead_letters(dead_letters: Sequence[DeadLetter]) -> None:
-        for item in dead_letters:
-            metrics.deadletters.labels(reason=item.error_class).inc()
-            log.warning(
-                "dead-lettered a record",
-                extra={
-                    "topic": item.topic,
-                    "partition": item.partition,
-                    "offset": item.offset,
-                    "error_class": item.error_class,
-                    "reason": item.reason[:300],
-                },
-            )
-        await publish([encode(DEADLETTER, item, source=SOURCE) for item in dead_letters])
-
-    def acknowledge(message: Message) -> None:
-        # A message fetched before the latest rebalance is never acknowledged (faust's own streams skip such
-        # messages likewise): its partition was revoked since, and its offset, committed now, would be the new
-        # assignment's. After the broker lost everything, that offset of the old log would sit far beyond the
-        # new log's end, and the partition's next reader would wait there for ever (the new assignment re-reads
-        # from the committed offset anyway).
-        if message.generation_id != app.consumer_generation_id:
-            return
-        if message.ack(app.consumer):
-            app.sensors.on_message_out(message.tp, message.offset, message)
-
-    background: set[asyncio.Future[None]] = set()
-
-    def delivery_failed(error: BaseException) -> None:
-        # Its input is never acknowledged, so no later offset of its partitions could be committed either: the
-        # worker stops, and its partitions' next owner consumes the batch again.
-        log.critical("producing scored mentions failed: the worker stops", exc_info=error)
-        crashing = asyncio.ensure_future(app.crash(error))
-        background.add(crashing)
-        crashing.add_done_callback(background.discard)
-
-    deliveries = Deliveries(acknowledge, delivery_failed, settings.scoring_batches_in_flight)
-
-    max_clock_skew = timedelta(seconds=settings.max_future_skew_s)
-
-    async def score_raw(stream: faust.StreamT[bytes]) -> None:
-        _freeze_long_lived()
-        async for events in _batches(stream, settings.scoring_batch_size, within=settings.scoring_batch_within_s):
-            records = [inbound(event) for event in events]
-            # Held before anything can fail: faust commits past a batch only once its output is acknowledged
-            # (an error below stops the worker, and the batch is consumed again).
-            messages = hold(events)
-            started = time.perf_counter()
-            # Never raises for a record's sake.
-            outcome: ScoringOutcome = score_records(records, score, clock, max_clock_skew)
-            scored_batch = publishable(outcome, SOURCE, upstream_header, clock)
-            metrics.scoring_seconds.observe(time.perf_counter() - started)
-            metrics.batch_size.labels(stage="scoring").observe(len(records))
-            for stage, count in outcome.failures.items():
-                metrics.record_failures.labels(stage=stage).inc(count)
-            delivery = await service.bulk.submit_all(
-                scored_batch, [partition_for(m.territory_id, scored_partitions) for _, m in outcome.scored]
-            )
-            await publish_dead_letters(outcome.dead_letters)
-            await deliveries.admit_held(messages, delivery)
-            # one increment per label pair, not one per record
-            for (language, sentiment), count in Counter(
-                (m.detected_language, m.sentiment) for _, m in outcome.scored
-            ).items():
-                metrics.mentions_scored.labels(language=language, sentiment=sentiment).inc(count)
-            service.progress.processed_batch(records)
-
-    # Detection checkpoints on a timer, not per batch (see _Window).
-    window = _Window()
-    checkpointing = asyncio.Lock()
-
-    def checkpoint_now() -> None:
-        assert table is not None
-        started = time.perf_counter()
-        writes = detection.checkpoint()
-        for write in writes:
-            table.data[write.key] = write.value
-            table.send_changelog(write.partition, write.key, write.value)
-        metrics.checkpoint_seconds.observe(time.perf_counter() - started)
-        metrics.checkpoint_writes.inc(len(writes))
-        for message in window.release():
-            acknowledge(message)
-        metrics.checkpoint_pending.set(0)
-
-    def drop_window() -> None:
-        """Nothing of the open window is persisted or acknowledged: it is forgotten, and its records come back
-        (after a restart, or to the partitions' next owner) to be re-applied on the last checkpoint."""
-        detection.abandon()
-        window.drop()
-        metrics.checkpoint_pending.set(0)
-
-    async def detect(stream: faust.StreamT[bytes]) -> None:
-        assert table is not None
-        _freeze_long_lived()
-        async for events in _batches(stream, settings.detection_batch_size, within=settings.detection_batch_within_s):
-            async with checkpointing:
-                records = [inbound(event) for event in events]
-                window.hold(events)
-                metrics.checkpoint_pending.set(len(window.held))
-                try:
-                    # The store itself: the table's own accessors would count every read in the faust sensor.
-                    outcome = detection.process(records, table.data, checkpoint=False, log_end=scored_log_end)
-                    await _publish_detection(outcome)
-                except BaseException as error:
-                    drop_window()
-                    if not isinstance(error, asyncio.CancelledError):
-                        # Going on would apply the next records on states that miss the dropped ones, and a later
-                        # checkpoint would let faust commit past them: the worker stops (exit status 1) instead.
-                        # (A record's own failure never gets here: it is a dead letter.)
-                        log.critical("detection failed: the worker stops", exc_info=error)
-                        service.liveness.failed("detect", error)
-                        await app.crash(error)
-                    raise
-                metrics.batch_size.labels(stage="detection").observe(len(records))
-                if window.due(settings.checkpoint_interval_s, settings.checkpoint_max_records):
-                    checkpoint_now()
-                service.progress.processed_batch(records)
-
-    def scored_log_end(partition: int) -> int | None:
-        try:
-            value = app.consumer.highwater(TP(MENTIONS_SCORED, partition))
-        except Exception:
-            return None
-        return int(value) if value is not None else None
-
-    async def _publish_detection(outcome: DetectionOutcome) -> None:
-        for partition in outcome.log_restarts:
-            metrics.offset_resets.inc()
-            log.error(
-                "the scored-mentions log restarted below the offsets detection had applied (the broker lost its "
-                "data?): the partition's records are processed from its new start",
-                extra={"partition": partition},
-            )
-        await publish([encode(ALERTS, a.event, source=SOURCE) for a in outcome.alerts])
-        await publish([encode(DIGESTS, digest, source=SOURCE) for digest in outcome.digests])
-        await publish_dead_letters(outcome.dead_letters)
-        produced_at = clock()
-        for alert in outcome.alerts:
-            metrics.alerts.labels(transition=alert.event.transition, severity=alert.event.severity).inc()
-            if alert.trigger_collected_at is not None:
-                latency = (produced_at - alert.trigger_collected_at).total_seconds()
-                metrics.alert_latency.observe(max(0.0, latency))
-        _record_detection_metrics(metrics, outcome)
-
-    async def checkpoint_if_due() -> None:
-        """Checkpoints a window the stream left open (no new batch came to close it)."""
-        if not window.held:
-            return
-        async with checkpointing:
-            if window.due(settings.checkpoint_interval_s, settings.checkpoint_max_records):
-                checkpoint_now()
-
-    if scoring:
-        app.agent(raw_topic, name="score-raw")(_stop_worker_on_error(service, "score-raw", score_raw))
-    if detecting:
-        app.agent(scored_topic, name="detect")(detect)
-
-    if detecting:
-        app.timer(settings.checkpoint_interval_s / 4)(checkpoint_if_due)
+    outputs = Outputs(app, service.bulk, metrics)
+    scoring_agent = (
+        ScoringAgent(app, settings, score, outputs, service.bulk, service.progress, metrics, clock) if scoring else None
+    )
+    detection_agent = (
+        DetectionAgent(app, table, settings, detection, outputs, service.progress, service.liveness, metrics, clock)
+        if table is not None
+        else None
+    )
+    if scoring_agent is not None:
+        app.agent(raw_topic, name="score-raw")(_stop_worker_on_error(service, "score-raw", scoring_agent))
+    if detection_agent is not None:
+        app.agent(scored_topic, name="detect")(_named(detection_agent, "detect"))
+        app.timer(settings.checkpoint_interval_s / 4)(detection_agent.checkpoint_if_due)
 
     async def on_rebalance_complete(sender: Any, *args: Any, signal: Any = None, **kwargs: Any) -> None:
         service.assigned_once = True
@@ -481,23 +319,16 @@ def build_service(
     async def on_partitions_revoked(sender: Any, *args: Any, signal: Any = None, **kwargs: Any) -> None:
         revoked: set[TP] = args[0] if args else set()
         service.forget((tp.topic, tp.partition) for tp in revoked)
-        if detecting:
-            async with checkpointing:
-                # The partitions' next owner (maybe this worker) re-applies the open window. A checkpoint written
-                # by a batch that finished during the revocation is sent before the rebalance goes on.
-                drop_window()
-                await app.producer.flush()
+        if detection_agent is not None:
+            await detection_agent.on_revoked()
 
     async def on_before_shutdown(sender: Any, *args: Any, signal: Any = None, **kwargs: Any) -> None:
-        # Clean stop: the open window is checkpointed and its offsets acknowledged, so that the consumer's
-        # final commit covers it and a restarted worker re-applies nothing. (faust flushes its producer
-        # after this signal and commits after that.) Scored batches still in flight are waited for, likewise.
-        if scoring:
-            await deliveries.drain()
-        if detecting and window.held:
-            async with checkpointing:
-                if window.held:
-                    checkpoint_now()
+        # faust flushes its producer after this signal and commits after that: what is acknowledged here makes
+        # the final commit.
+        if scoring_agent is not None:
+            await scoring_agent.drain()
+        if detection_agent is not None:
+            await detection_agent.on_shutdown()
 
     # faust's signal typing rejects any coroutine function signature: the receivers follow its runtime contract.
     app.on_rebalance_complete.connect(cast(Any, on_rebalance_complete))
@@ -505,6 +336,18 @@ def build_service(
     app.on_before_shutdown.connect(cast(Any, on_before_shutdown))
 
     return service
+
+
+def _named(
+    agent: Callable[[faust.StreamT[bytes]], Awaitable[None]], name: str
+) -> Callable[[faust.StreamT[bytes]], Awaitable[None]]:
+    """The agent as a coroutine function named ``name`` (faust names agents and their tasks after it)."""
+
+    async def run(stream: faust.StreamT[bytes]) -> None:
+        await agent(stream)
+
+    run.__name__ = run.__qualname__ = name.replace("-", "_")
+    return run
 
 
 def _stop_worker_on_error(
@@ -528,69 +371,3 @@ def _stop_worker_on_error(
 
     run.__name__ = run.__qualname__ = name.replace("-", "_")
     return run
-
-
-def _freeze_long_lived() -> None:
-    """What is alive when an agent starts (faust, the models, the territories) lives as long as the worker:
-    frozen out of the cyclic collector's sight, it is not rescanned by every full collection that the
-    batches' garbage triggers (scoring 40k mentions: 14 full collections of ~120 ms, 2.5 s of GC in all,
-    against 0.6 s frozen)."""
-    gc.collect()
-    gc.freeze()
-
-
-@dataclass
-class _Window:
-    """The detection checkpoint window: the messages of the batches applied since the last checkpoint, held
-    (one extra reference each) so that faust cannot commit their offsets before the checkpoint's writes are
-    in the changelog; the checkpoint releases them for acknowledgement."""
-
-    held: list[Message] = field(default_factory=list)
-    opened: float | None = None
-
-    def hold(self, events: Sequence[EventT[bytes]]) -> None:
-        if self.opened is None:
-            self.opened = time.monotonic()
-        self.held.extend(hold(events))
-
-    def due(self, interval_s: float, max_records: int) -> bool:
-        if self.opened is None:
-            return False
-        return len(self.held) >= max_records or time.monotonic() - self.opened >= interval_s
-
-    def release(self) -> list[Message]:
-        """The held messages, to acknowledge; the window starts afresh."""
-        released = self.held
-        self.drop()
-        return released
-
-    def drop(self) -> None:
-        self.held, self.opened = [], None
-
-
-def _batches(stream: faust.StreamT[bytes], size: int, within: float) -> AsyncIterator[Sequence[EventT[bytes]]]:
-    """Batches of events (not just values: the pure steps need partition, offset and headers), acked by
-    faust once the agent has processed the batch."""
-    return cast("faust.Stream[bytes]", stream).take_events(size, within=within)
-
-
-def _record_detection_metrics(metrics: ClassifierMetrics, outcome: DetectionOutcome) -> None:
-    for stage, count in outcome.failures.items():
-        metrics.record_failures.labels(stage=stage).inc(count)
-    if outcome.clamped_mentions:
-        metrics.clamped_mentions.inc(outcome.clamped_mentions)
-    if outcome.duplicate_mentions:
-        metrics.duplicate_mentions.inc(outcome.duplicate_mentions)
-    if outcome.late_mentions:
-        metrics.late_mentions.inc(outcome.late_mentions)
-    if outcome.replayed_records:
-        metrics.replayed_records.inc(outcome.replayed_records)
-    if outcome.rescored_mentions:
-        metrics.rescored_mentions.inc(outcome.rescored_mentions)
-    if outcome.digest_late_mentions:
-        metrics.digest_late_mentions.inc(outcome.digest_late_mentions)
-    for digest in outcome.digests:
-        metrics.digests.labels(period=digest.period).inc()
-    for territory, severity in outcome.open_incidents.items():
-        for level in ("warning", "major", "critical"):
-            metrics.open_incidents.labels(territory=territory, severity=level).set(1 if level == severity else 0)

@@ -1,0 +1,240 @@
+"""The ``detect`` agent: batches of scored mentions -> the pure detection step -> alerts, digests and dead
+letters, with the detector states checkpointed into the faust table on a timer.
+
+A checkpoint, in order (as quix-streams' ``Checkpoint.commit``): the step's writes since the last one
+(:meth:`DetectionStep.checkpoint`), written into the table's store, produced to its changelog, and only then
+the held input messages released for acknowledgement, so that faust (which flushes its producer before it
+commits offsets) never commits an input offset before the states it produced are in the changelog.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import faust
+from faust.types import TP, EventT, Message
+
+from vigie.classifier.metrics import ClassifierMetrics
+from vigie.classifier.service.detection_contract import DetectionStep
+from vigie.classifier.service.detection_outcome import DetectionOutcome, StateWrite
+from vigie.classifier.service.faust_records import event_batches, freeze_long_lived, hold, inbound
+from vigie.classifier.service.liveness import Liveness
+from vigie.classifier.service.outputs import SOURCE, Outputs
+from vigie.classifier.service.progress import Progress
+from vigie.classifier.service.scoring_step import Clock
+from vigie.classifier.settings import ClassifierSettings
+from vigie.schemas import ALERTS, DIGESTS, MENTIONS_SCORED, encode
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CheckpointPolicy:
+    """When the open window is checkpointed: ``interval_s`` after it opened, or at ``max_records`` records."""
+
+    interval_s: float
+    max_records: int
+
+    def due(self, opened: float | None, records: int, now: float) -> bool:
+        if opened is None:
+            return False
+        return records >= self.max_records or now - opened >= self.interval_s
+
+
+@dataclass
+class CheckpointWindow:
+    """The messages of the batches applied since the last checkpoint, held (one extra reference each) so that
+    faust cannot commit their offsets before the checkpoint's writes are in the changelog."""
+
+    held: list[Message] = field(default_factory=list)
+    opened: float | None = None
+
+    def hold(self, events: Sequence[EventT[bytes]]) -> None:
+        if self.opened is None:
+            self.opened = time.monotonic()
+        self.held.extend(hold(events))
+
+    def release(self) -> list[Message]:
+        """The held messages, to acknowledge; the window starts afresh."""
+        released = self.held
+        self.drop()
+        return released
+
+    def drop(self) -> None:
+        self.held, self.opened = [], None
+
+
+class DetectionAgent:
+    """Called with the agent's stream (see the module). :meth:`checkpoint_if_due` runs on a timer,
+    :meth:`on_revoked` and :meth:`on_shutdown` on faust's signals."""
+
+    def __init__(
+        self,
+        app: faust.App,
+        table: faust.types.TableT[str, bytes],
+        settings: ClassifierSettings,
+        detection: DetectionStep,
+        outputs: Outputs,
+        progress: Progress,
+        liveness: Liveness,
+        metrics: ClassifierMetrics,
+        clock: Clock,
+    ) -> None:
+        self._app = app
+        self._table = table
+        self._settings = settings
+        self._detection = detection
+        self._outputs = outputs
+        self._progress = progress
+        self._liveness = liveness
+        self._metrics = metrics
+        self._clock = clock
+        self._policy = CheckpointPolicy(settings.checkpoint_interval_s, settings.checkpoint_max_records)
+        self._window = CheckpointWindow()
+        self._checkpointing = asyncio.Lock()
+
+    async def __call__(self, stream: faust.StreamT[bytes]) -> None:
+        settings, metrics, window = self._settings, self._metrics, self._window
+        freeze_long_lived()
+        async for events in event_batches(
+            stream, settings.detection_batch_size, within=settings.detection_batch_within_s
+        ):
+            async with self._checkpointing:
+                records = [inbound(event) for event in events]
+                window.hold(events)
+                metrics.checkpoint_pending.set(len(window.held))
+                try:
+                    # The store itself: the table's own accessors would count every read in the faust sensor.
+                    outcome = self._detection.process(
+                        records, self._table.data, checkpoint=False, log_end=self._scored_log_end
+                    )
+                    await self._publish(outcome)
+                except BaseException as error:
+                    self._drop_window()
+                    if not isinstance(error, asyncio.CancelledError):
+                        # Going on would apply the next records on states that miss the dropped ones, and a later
+                        # checkpoint would let faust commit past them: the worker stops (exit status 1) instead.
+                        # (A record's own failure never gets here: it is a dead letter.)
+                        log.critical("detection failed: the worker stops", exc_info=error)
+                        self._liveness.failed("detect", error)
+                        await self._app.crash(error)
+                    raise
+                metrics.batch_size.labels(stage="detection").observe(len(records))
+                if self._due():
+                    self._checkpoint()
+                self._progress.processed_batch(records)
+
+    @property
+    def pending(self) -> bool:
+        """Whether input messages wait for a checkpoint."""
+        return bool(self._window.held)
+
+    async def checkpoint_if_due(self) -> None:
+        """Checkpoints a window the stream left open (no new batch came to close it)."""
+        if not self._window.held:
+            return
+        async with self._checkpointing:
+            if self._due():
+                self._checkpoint()
+
+    async def on_revoked(self) -> None:
+        """The partitions' next owner (maybe this worker) re-applies the open window. A checkpoint written by a
+        batch that finished during the revocation is sent before the rebalance goes on."""
+        async with self._checkpointing:
+            self._drop_window()
+            await self._app.producer.flush()
+
+    async def on_shutdown(self) -> None:
+        """Clean stop: the open window is checkpointed and its offsets acknowledged, so that the consumer's final
+        commit covers it and a restarted worker re-applies nothing."""
+        if self._window.held:
+            async with self._checkpointing:
+                if self._window.held:
+                    self._checkpoint()
+
+    def _due(self) -> bool:
+        window = self._window
+        return self._policy.due(window.opened, len(window.held), time.monotonic())
+
+    def _checkpoint(self) -> None:
+        started = time.perf_counter()
+        writes = self._detection.checkpoint()
+        self._write_store(writes)
+        self._produce_changelog(writes)
+        self._metrics.checkpoint_seconds.observe(time.perf_counter() - started)
+        self._metrics.checkpoint_writes.inc(len(writes))
+        self._release_input()
+
+    def _write_store(self, writes: Sequence[StateWrite]) -> None:
+        data = self._table.data
+        for write in writes:
+            data[write.key] = write.value
+
+    def _produce_changelog(self, writes: Sequence[StateWrite]) -> None:
+        for write in writes:
+            self._table.send_changelog(write.partition, write.key, write.value)
+
+    def _release_input(self) -> None:
+        for message in self._window.release():
+            self._outputs.acknowledge(message)
+        self._metrics.checkpoint_pending.set(0)
+
+    def _drop_window(self) -> None:
+        """Nothing of the open window is persisted or acknowledged: it is forgotten, and its records come back
+        (after a restart, or to the partitions' next owner) to be re-applied on the last checkpoint."""
+        self._detection.abandon()
+        self._window.drop()
+        self._metrics.checkpoint_pending.set(0)
+
+    def _scored_log_end(self, partition: int) -> int | None:
+        try:
+            value = self._app.consumer.highwater(TP(MENTIONS_SCORED, partition))
+        except Exception:
+            return None
+        return int(value) if value is not None else None
+
+    async def _publish(self, outcome: DetectionOutcome) -> None:
+        metrics = self._metrics
+        for partition in outcome.log_restarts:
+            metrics.offset_resets.inc()
+            log.error(
+                "the scored-mentions log restarted below the offsets detection had applied (the broker lost its "
+                "data?): the partition's records are processed from its new start",
+                extra={"partition": partition},
+            )
+        await self._outputs.publish([encode(ALERTS, a.event, source=SOURCE) for a in outcome.alerts])
+        await self._outputs.publish([encode(DIGESTS, digest, source=SOURCE) for digest in outcome.digests])
+        await self._outputs.publish_dead_letters(outcome.dead_letters)
+        produced_at = self._clock()
+        for alert in outcome.alerts:
+            metrics.alerts.labels(transition=alert.event.transition, severity=alert.event.severity).inc()
+            if alert.trigger_collected_at is not None:
+                latency = (produced_at - alert.trigger_collected_at).total_seconds()
+                metrics.alert_latency.observe(max(0.0, latency))
+        _record_detection_metrics(metrics, outcome)
+
+
+def _record_detection_metrics(metrics: ClassifierMetrics, outcome: DetectionOutcome) -> None:
+    for stage, count in outcome.failures.items():
+        metrics.record_failures.labels(stage=stage).inc(count)
+    if outcome.clamped_mentions:
+        metrics.clamped_mentions.inc(outcome.clamped_mentions)
+    if outcome.duplicate_mentions:
+        metrics.duplicate_mentions.inc(outcome.duplicate_mentions)
+    if outcome.late_mentions:
+        metrics.late_mentions.inc(outcome.late_mentions)
+    if outcome.replayed_records:
+        metrics.replayed_records.inc(outcome.replayed_records)
+    if outcome.rescored_mentions:
+        metrics.rescored_mentions.inc(outcome.rescored_mentions)
+    if outcome.digest_late_mentions:
+        metrics.digest_late_mentions.inc(outcome.digest_late_mentions)
+    for digest in outcome.digests:
+        metrics.digests.labels(period=digest.period).inc()
+    for territory, severity in outcome.open_incidents.items():
+        for level in ("warning", "major", "critical"):
+            metrics.open_incidents.labels(territory=territory, severity=level).set(1 if level == severity else 0)
