@@ -22,7 +22,7 @@ from typing import Any, NamedTuple, get_args
 
 from pydantic_core import to_jsonable_python
 
-from vigie.digest import clusters as cl
+from vigie.digest import clusters
 from vigie.digest.identity import Identity, mask_handles
 from vigie.digest.periods import Period, period_starting
 from vigie.digest.stories import StoryTable, stories_from_state
@@ -70,7 +70,7 @@ class TopPost(NamedTuple):
         return DigestPost(**self._asdict(), copies=copies)
 
     def signature(self) -> str:
-        return cl.signature(self.text[:_SIGNATURE_CHARS])
+        return clusters.signature(self.text[:_SIGNATURE_CHARS])
 
     def to_state(self) -> list[Any]:
         """The fields in order, the time as ``DigestPost`` writes it in JSON (state version 2)."""
@@ -141,7 +141,7 @@ class MentionFacts:
         self._rank: Rank | None = None
         self._signature: str | None = None
         #: The author's bit in a story's author bitmap (the same for every period of the mention).
-        self.author_bit = cl.author_bit(identity.key if identity is not None else "")
+        self.author_bit = clusters.author_bit(identity.key if identity is not None else "")
         self.mention_id = mention.mention_id
         self.identity = identity
         self.themes = themes
@@ -169,10 +169,10 @@ class MentionFacts:
         signature = self._signature
         if signature is None:
             text = self._mention.text or self._mention.title or ""
-            signature = self._signature = cl.signature(text[:_SIGNATURE_CHARS])
+            signature = self._signature = clusters.signature(text[:_SIGNATURE_CHARS])
         return signature
 
-    def story_representative(self) -> cl.Row:
+    def story_representative(self) -> clusters.Row:
         """The post as a story's representative (:mod:`vigie.digest.stories`)."""
         post = self.post()
         return [

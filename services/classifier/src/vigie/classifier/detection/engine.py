@@ -23,7 +23,7 @@ import math
 from datetime import UTC, datetime
 from typing import Any
 
-from vigie.classifier.detection import evidence as ev
+from vigie.classifier.detection import evidence
 from vigie.classifier.detection.errors import UnknownTerritoryError
 from vigie.classifier.detection.local_time import LocalCalendar
 from vigie.classifier.detection.rescoring import DecisionCascade
@@ -86,7 +86,7 @@ class DetectionEngine:
 
     def new_state(self, territory_id: str) -> State:
         state = self.detector(territory_id).new_state()
-        state["ev"] = ev.new_evidence()
+        state["ev"] = evidence.new_evidence()
         return state
 
     def observe(
@@ -114,10 +114,10 @@ class DetectionEngine:
         negative = mention.sentiment == "negative"
         weight = reach_weight(mention, self.settings) if negative else 0.0
         detector.add(state, second, 1 if negative else 0, 1, weight)
-        ev.prune(state, self.settings)
-        ev.record(state, mention, negative, self.settings)
+        evidence.prune(state, self.settings)
+        evidence.record(state, mention, negative, self.settings)
         if negative:
-            reach = ev.max_recent_reach(state, self.settings)
+            reach = evidence.max_recent_reach(state, self.settings)
             if cascade is None:
                 decisions = detector.evaluate(state, at, reach)
             else:
@@ -177,10 +177,10 @@ class DetectionEngine:
                         baseline_share=evaluation.baseline_share,
                     ),
                     peak_severity=decision.peak_severity,
-                    evidence=ev.build(state, detector),
+                    evidence=evidence.build(state, detector),
                     labels=dict(territory.labels),
                 )
             )
             if decision.resolved:
-                ev.forget_incident(state)
+                evidence.forget_incident(state)
         return events
