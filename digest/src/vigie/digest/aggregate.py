@@ -25,6 +25,7 @@ from pydantic_core import to_jsonable_python
 from vigie.digest import clusters
 from vigie.digest.identity import Identity, mask_handles
 from vigie.digest.periods import Period, period_starting
+from vigie.digest.preview import preview
 from vigie.digest.stories import StoryTable, stories_from_state
 from vigie.schemas import DigestPost, ScoredMention, Sentiment, SourceKind
 
@@ -42,11 +43,6 @@ _SIGNATURE_CHARS = 1000
 
 def mention_fingerprint(mention_id: str) -> int:
     return int.from_bytes(hashlib.blake2b(mention_id.encode("utf-8"), digest_size=8).digest(), "big")
-
-
-def _preview(text: str) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= PREVIEW_CHARS else flat[: PREVIEW_CHARS - 1] + "…"
 
 
 class TopPost(NamedTuple):
@@ -194,7 +190,7 @@ class MentionFacts:
             hidden = (
                 self.pseudonymise or (identity is not None and identity.pseudonymised) or mention.author.pseudonymised
             )
-            text = _preview(mention.text or mention.title or "")
+            text = preview(mention.text or mention.title or "", PREVIEW_CHARS)
             post = self._post = TopPost(
                 self.mention_id,
                 None if hidden else mention.url,

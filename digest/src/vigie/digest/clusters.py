@@ -20,6 +20,7 @@ import functools
 import hashlib
 import math
 import re
+from bisect import insort
 from typing import Any
 
 CAPACITY = 48
@@ -98,9 +99,9 @@ def count_post(row: Row, bit: int, epoch: float, representative: Row, reach_of: 
     row[FIRST] = min(row[FIRST], epoch)
     row[LAST] = max(row[LAST], epoch)
     recent: list[float] = row[RECENT]
-    recent.append(epoch)
-    recent.sort()
-    del recent[: max(0, len(recent) - CAMPAIGN_COPIES)]
+    insort(recent, epoch)  # kept sorted: what appending and sorting give
+    if len(recent) > CAMPAIGN_COPIES:
+        del recent[: len(recent) - CAMPAIGN_COPIES]
     if (
         not row[CAMPAIGN]
         and len(recent) == CAMPAIGN_COPIES

@@ -32,6 +32,7 @@ from vigie.classifier.detection import ring, terms
 from vigie.classifier.detection.settings import DetectorSettings
 from vigie.classifier.detection.surge import State, SurgeDetector
 from vigie.digest import clusters
+from vigie.digest.preview import preview
 from vigie.schemas import (
     CountBy,
     Evidence,
@@ -106,17 +107,13 @@ def _remember_new_author(seen: list[Any], bits: tuple[int, int, int]) -> None:
     seen[2] += 1
 
 
-def _preview(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def record(state: State, mention: ScoredMention, negative: bool, settings: DetectorSettings) -> None:
     """Account one (non-late) mention in the evidence of its territory."""
     evidence = state["ev"]
     in_incident = state["inc"] is not None
-    words, hashtags = terms.tokens(f"{mention.title or ''} {mention.text}")
-    found = words | {f"#{tag}" for tag in hashtags}
+    found, hashtags = terms.tokens(f"{mention.title or ''} {mention.text}")
+    if hashtags:
+        found.update("#" + tag for tag in hashtags)
     author = mention.author.id or mention.author.handle or mention.mention_id
     author_bits = _bloom_bits(author)
     seen = _seen(evidence)
@@ -159,7 +156,7 @@ def _count_by(counts: dict[str, float], key: str, horizon: float, capacity: int)
 
 def _row(mention: ScoredMention, settings: DetectorSettings) -> list[Any]:
     full_text = mention.text or mention.title or ""
-    text = _preview(full_text, settings.preview_chars)
+    text = preview(full_text, settings.preview_chars)
     return [
         mention.reach,
         mention.published_at.timestamp(),
@@ -191,11 +188,12 @@ def _keep_top(state: State, mention: ScoredMention, settings: DetectorSettings, 
     if top and len(top) == settings.top_mentions and _rank(row) >= _rank(top[-1]):
         return
     key = row[_SIGNATURE]
-    same_text = next((i for i, kept in enumerate(top) if _signature_of(kept) == key), None)
-    if same_text is not None:
-        if _rank(row) >= _rank(top[same_text]):
-            return
-        del top[same_text]
+    for same_text, kept in enumerate(top):
+        if (kept[_SIGNATURE] if len(kept) > _SIGNATURE else _signature_of(kept)) == key:
+            if _rank(row) >= _rank(kept):
+                return
+            del top[same_text]
+            break
     insort(top, row, key=_rank)  # the list is sorted by rank: where appending and a stable sort put it
     del top[settings.top_mentions :]
 

@@ -34,21 +34,40 @@ def _word(token: str) -> str:
     return _ELISION.sub("", _POSSESSIVE.sub("", token))
 
 
+#: Token -> its word (:func:`_word`), or "" when it is no word (a stop-word or shorter than four letters): the
+#: vocabulary of a stream is small next to its volume. Bounded: emptied when it reaches ``_MAX_KNOWN_TOKENS``.
+_known_tokens: dict[str, str] = {}
+_MAX_KNOWN_TOKENS = 65536
+
+
+def _learn(token: str) -> str:
+    """The word of a token not in ``_known_tokens`` yet, remembered there."""
+    word = ""
+    if token not in STOPWORDS:
+        candidate = _word(token)
+        if len(candidate) >= 4 and candidate not in STOPWORDS:
+            word = candidate
+    if len(_known_tokens) >= _MAX_KNOWN_TOKENS:
+        _known_tokens.clear()
+    _known_tokens[token] = word
+    return word
+
+
 def tokens(text: str) -> tuple[set[str], set[str]]:
     """(words, hashtags) of a text, lowercased; hashtags without their ``#``, words without elisions
     (``l'odeur`` → ``odeur``) nor possessives (``saint-malo's`` → ``saint-malo``) and without stop-words."""
     words: set[str] = set()
     hashtags: set[str] = set()
     for token in _TOKEN.findall(text.lower())[:_MAX_TOKENS]:
-        if token.startswith("#"):
+        if token[0] == "#":
             tag = token[1:].strip("'’-")
             if tag:
                 hashtags.add(tag)
             continue
-        if token in STOPWORDS:
-            continue
-        word = _word(token)
-        if len(word) >= 4 and word not in STOPWORDS:
+        word = _known_tokens.get(token)
+        if word is None:
+            word = _learn(token)
+        if word:
             words.add(word)
     return words, hashtags
 
