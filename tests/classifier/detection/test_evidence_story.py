@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from vigie.classifier.detection import terms
 from vigie.digest import clusters
 
@@ -86,3 +89,39 @@ def test_a_growing_story_stays_while_singletons_rotate() -> None:
         clusters.add(rows, f"single {i}", f"s{i}", 2.0 + i, _row(1), 1)
     assert len(rows) == clusters.CAPACITY
     assert [row[clusters.SIGNATURE] for row in clusters.largest(rows, 3)] == ["story"]
+
+
+def _count_by_scanning(table: terms.Table, found: set[str], capacity: int, horizon: float) -> None:
+    """The Space-Saving count of :func:`terms.count` written plainly: the least count looked up for every
+    replacement."""
+    counts: dict[str, float] = table["t"]
+    for term in sorted(found):
+        if term in counts:
+            counts[term] += 1.0
+            continue
+        inherited = 0.0
+        if len(counts) >= capacity:
+            inherited = min(counts.values())
+            del counts[next(name for name, value in counts.items() if value == inherited)]
+        counts[term] = inherited + 1.0
+    table["n"] += 1.0
+    if table["n"] > horizon:
+        table["n"] /= 2.0
+        table["t"] = {term: value / 2.0 for term, value in counts.items() if value >= 1.0}
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    documents=st.lists(st.sets(st.sampled_from([f"t{i:02d}" for i in range(30)]), max_size=8), max_size=60),
+    capacity=st.integers(min_value=1, max_value=12),
+    horizon=st.sampled_from([5.0, 20.0, 1e9]),
+)
+def test_a_table_counts_as_space_saving_with_a_scan_per_replacement(
+    documents: list[set[str]], capacity: int, horizon: float
+) -> None:
+    table, reference = terms.new_table(), terms.new_table()
+    for found in documents:
+        terms.count(table, found, capacity, horizon)
+        _count_by_scanning(reference, found, capacity, horizon)
+        assert list(table["t"].items()) == list(reference["t"].items())
+        assert table["n"] == reference["n"]

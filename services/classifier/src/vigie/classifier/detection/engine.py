@@ -61,6 +61,13 @@ class DetectionEngine:
         self._detectors: dict[str, SurgeDetector] = {}
         #: Mentions later than the allowed lateness (ignored). Read it to export a metric.
         self.late_mentions = 0
+        # Evidence is pruned to the long test window ending at the clock. A mention that does not move the clock
+        # finds nothing to prune when no accepted mention can be older than that window: the previous mention
+        # pruned at this very clock, and every row recorded since is no older than the allowed lateness.
+        settings = self.settings
+        self._prune_when_clock_moves = (
+            settings.allowed_lateness_seconds <= settings.longest_window * settings.bucket_seconds
+        )
 
     def territory(self, territory_id: str) -> Territory:
         found = self._territories.get(territory_id)
@@ -104,6 +111,7 @@ class DetectionEngine:
             state = self.new_state(mention.territory_id)
         at = mention.published_at.timestamp()
         second = math.floor(at)
+        clock = state["clock"]
         if detector.is_late(state, second):
             self.late_mentions += 1
             return state, []
@@ -114,7 +122,8 @@ class DetectionEngine:
         negative = mention.sentiment == "negative"
         weight = reach_weight(mention, self.settings) if negative else 0.0
         detector.add(state, second, 1 if negative else 0, 1, weight)
-        evidence.prune(state, self.settings)
+        if state["clock"] != clock or not self._prune_when_clock_moves:
+            evidence.prune(state, self.settings)
         evidence.record(state, mention, negative, self.settings)
         if negative:
             reach = evidence.max_recent_reach(state, self.settings)

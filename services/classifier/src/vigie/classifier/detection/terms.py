@@ -79,6 +79,9 @@ def new_table() -> Table:
 def count(table: Table, terms: set[str], capacity: int, horizon: float) -> None:
     """Count one document containing ``terms`` (Space-Saving replacement when the table is full)."""
     counts: dict[str, float] = table["t"]
+    # A lower bound of the counts once known (they only grow during a call, and a replacement enters above it):
+    # while a term still has it, it is the least count, found without another pass over the table.
+    least: float | None = None
     for term in sorted(terms):
         if term in counts:
             counts[term] += 1.0
@@ -87,8 +90,14 @@ def count(table: Table, terms: set[str], capacity: int, horizon: float) -> None:
         if len(counts) >= capacity:
             # The least frequent term, ties by table order (the oldest entry first: the order survives the
             # state's JSON round trip, so it is deterministic); the scan stops at the first tie.
-            inherited = min(counts.values())
-            del counts[next(name for name, value in counts.items() if value == inherited)]
+            evicted = None
+            if least is not None:
+                inherited = least
+                evicted = next((name for name, value in counts.items() if value == inherited), None)
+            if evicted is None:
+                inherited = least = min(counts.values())
+                evicted = next(name for name, value in counts.items() if value == inherited)
+            del counts[evicted]
         counts[term] = inherited + 1.0
     table["n"] += 1.0
     if table["n"] > horizon:
