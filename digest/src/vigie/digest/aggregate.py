@@ -105,6 +105,7 @@ class MentionFacts:
         "_mention",
         "_post",
         "_rank",
+        "_representative",
         "_signature",
         "author_bit",
         "confidence",
@@ -135,6 +136,7 @@ class MentionFacts:
         self._mention = mention
         self._post: TopPost | None = None
         self._rank: Rank | None = None
+        self._representative: clusters.Row | None = None
         self._signature: str | None = None
         #: The author's bit in a story's author bitmap (the same for every period of the mention).
         self.author_bit = clusters.author_bit(identity.key if identity is not None else "")
@@ -169,18 +171,22 @@ class MentionFacts:
         return signature
 
     def story_representative(self) -> clusters.Row:
-        """The post as a story's representative (:mod:`vigie.digest.stories`)."""
-        post = self.post()
-        return [
-            post.reach,
-            post.text,
-            post.url,
-            post.author,
-            post.source,
-            post.sentiment,
-            self.timestamp,
-            self.mention_id,
-        ]
+        """The post as a story's representative (:mod:`vigie.digest.stories`): one list for every period of the
+        mention (a representative is replaced, never changed)."""
+        representative = self._representative
+        if representative is None:
+            post = self.post()
+            representative = self._representative = [
+                post.reach,
+                post.text,
+                post.url,
+                post.author,
+                post.source,
+                post.sentiment,
+                self.timestamp,
+                self.mention_id,
+            ]
+        return representative
 
     def post(self) -> TopPost:
         """The digest's view of the post; identity hashed, handles masked and URL dropped when pseudonymised."""
