@@ -40,13 +40,34 @@ def _words(text: str) -> list[str]:
 _ELISION = re.compile(r"^(?:[cdjlmnst]|qu|jusqu|lorsqu|puisqu)['’]")
 
 
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+#: Non-ASCII character -> its compatibility decomposition without its combining marks (see :func:`fold`).
+#: Bounded: emptied when it reaches ``_MAX_FOLDED_CHARACTERS`` (a text cycling through Unicode).
+_folded_characters: dict[str, str] = {}
+_MAX_FOLDED_CHARACTERS = 8192
+
+
+def _fold_character(match: re.Match[str]) -> str:
+    character = match.group()
+    folded = _folded_characters.get(character)
+    if folded is None:
+        decomposed = unicodedata.normalize("NFKD", character)
+        folded = "".join(char for char in decomposed if not unicodedata.combining(char))
+        if len(_folded_characters) >= _MAX_FOLDED_CHARACTERS:
+            _folded_characters.clear()
+        _folded_characters[character] = folded
+    return folded
+
+
 def fold(text: str) -> str:
-    """Lowercase without accents, for matching and stopwords."""
+    """Lowercase without accents (compatibility decomposition, combining marks dropped), for matching and
+    stopwords. Character by character, as only the non-ASCII ones change: the same as the whole text at once, as a
+    decomposition depends on its character alone and the canonical reordering that follows only moves combining
+    marks, which are dropped."""
     lowered = text.casefold()
     if lowered.isascii():
         return lowered
-    decomposed = unicodedata.normalize("NFKD", lowered)
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
+    return _NON_ASCII.sub(_fold_character, lowered)
 
 
 #: :data:`~vigie.digest.keyness.STOPWORDS` as words are compared here: accents folded, elisions stripped.
