@@ -125,3 +125,41 @@ def test_a_table_counts_as_space_saving_with_a_scan_per_replacement(
         _count_by_scanning(reference, found, capacity, horizon)
         assert list(table["t"].items()) == list(reference["t"].items())
         assert table["n"] == reference["n"]
+
+
+def _add_by_scanning(rows: list[clusters.Row], key: str, author: str, epoch: float, reach: int) -> None:
+    """:func:`clusters.add` written plainly: one pass to find the signature, one to find the weakest cluster."""
+    found = next((row for row in rows if row[clusters.SIGNATURE] == key), None)
+    if found is None:
+        if len(rows) >= clusters.CAPACITY:
+            weakest = 0
+            for index, row in enumerate(rows):
+                weakest_row = rows[weakest]
+                if (row[clusters.SIZE], row[clusters.LAST]) < (weakest_row[clusters.SIZE], weakest_row[clusters.LAST]):
+                    weakest = index
+            del rows[weakest]
+        found = clusters.new_row(key, epoch, _row(reach))
+        rows.append(found)
+    clusters.count_post(found, clusters.author_bit(author), epoch, _row(reach), reach)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    posts=st.lists(
+        st.tuples(
+            st.integers(min_value=0, max_value=80),  # signature
+            st.integers(min_value=0, max_value=9),  # author
+            st.integers(min_value=0, max_value=6),  # epoch: ties and out of order
+            st.integers(min_value=0, max_value=3),  # reach
+        ),
+        min_size=60,
+        max_size=200,
+    )
+)
+def test_clusters_are_kept_and_evicted_as_by_plain_scans(posts: list[tuple[int, int, int, int]]) -> None:
+    rows: list[clusters.Row] = []
+    reference: list[clusters.Row] = []
+    for signature, author, epoch, reach in posts:
+        clusters.add(rows, f"s{signature}", f"a{author}", float(epoch), _row(reach), reach)
+        _add_by_scanning(reference, f"s{signature}", f"a{author}", float(epoch), reach)
+        assert rows == reference
