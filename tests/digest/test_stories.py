@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import random
 
-from vigie.digest.clusters import Row
+from vigie.digest import clusters
 from vigie.digest.stories import StoryTable
 
 
-def _representative(reach: int, epoch: float, mention_id: str) -> Row:
+def _representative(reach: int, epoch: float, mention_id: str) -> clusters.Row:
     return [reach, f"text {mention_id}", None, "@a", "mastodon", "negative", epoch, mention_id]
 
 

@@ -110,3 +110,42 @@ def test_lifecycle_invariants(rows: list[tuple[str, int, str, int]], surges: lis
             incident_mentions = [e for e in events if e.incident_id == event.incident_id]
             assert event.resolved_at >= max(e.event_time for e in incident_mentions[:-1]) + hold - timedelta(seconds=1)
     assert open_incident == {}  # every incident resolved after its hold period
+
+
+# (territory, arrival in seconds after the start, how much earlier it was published, sentiment, followers)
+LATE_ROWS = st.lists(
+    st.tuples(
+        st.sampled_from(["saint-malo", "dinard"]),
+        st.integers(min_value=0, max_value=2 * 86400),
+        st.sampled_from([0, 0, 0, 30, 400, 900]),
+        SENTIMENTS,
+        st.sampled_from([0, 5_000, 3_000_000]),
+    ),
+    max_size=150,
+)
+
+
+@PROPERTY_SETTINGS
+@given(rows=LATE_ROWS, surges=SURGES)
+def test_evidence_pruned_only_when_the_clock_moves_is_the_evidence_pruned_always(
+    rows: list[tuple[str, int, int, str, int]], surges: list[tuple[int, int, int]]
+) -> None:
+    # The engine prunes the evidence only for mentions that move the territory's clock (see DetectionEngine);
+    # on streams with late and out-of-order mentions, its states and events are those of pruning every time.
+    arrivals = [
+        (offset, i, sc.mention(territory, sc.START + timedelta(seconds=offset - earlier), sentiment, followers=f))
+        for i, (territory, offset, earlier, sentiment, f) in enumerate(rows)
+    ]
+    arrivals += [((m.published_at - sc.START).total_seconds(), -1, m) for m in stream([], surges)]
+    mentions = [mention for *_, mention in sorted(arrivals, key=lambda arrival: arrival[:2])]
+    skipping, pruning = DetectionEngine(config()), DetectionEngine(config())
+    pruning._prune_when_clock_moves = False
+    assert skipping._prune_when_clock_moves
+    states: dict[str, dict[str, Any]] = {}
+    reference: dict[str, dict[str, Any]] = {}
+    for mention in mentions:
+        state, events = skipping.observe(mention, states.get(mention.territory_id))
+        expected_state, expected_events = pruning.observe(mention, reference.get(mention.territory_id))
+        states[mention.territory_id], reference[mention.territory_id] = state, expected_state
+        assert state == expected_state
+        assert events == expected_events

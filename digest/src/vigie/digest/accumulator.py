@@ -16,6 +16,7 @@ table and restore it after a restart.
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -74,8 +75,8 @@ class _Span:
 
     period: Period
     key: str
-    #: When the watermark closes it (its end plus the grace).
-    closes_at: datetime
+    #: When the watermark closes it (its end plus the grace), as a POSIX timestamp (see below).
+    closes_at: float
     #: The period's start and end, and its :meth:`~Period.bucket_starts` (where an instant bisects them is
     #: its :meth:`~Period.bucket_index`), as POSIX timestamps: one ``timestamp()`` per mention, then float
     #: comparisons (aware datetimes of different zones compare through two ``utcoffset`` calls). The same
@@ -100,7 +101,9 @@ class DigestAccumulator:
         self._periods: dict[tuple[str, DigestPeriod], _Span] = {}
         #: The period kinds, longest first (a week, then a day: a stable sort by length, whatever the day).
         self._kinds = sorted(self.options.periods, key=lambda kind: kind != "week")
-        self.watermark: datetime | None = None
+        self._watermark: datetime | None = None
+        #: The watermark's ``timestamp()`` (-inf: none), compared with every mention's periods.
+        self._watermark_at = -math.inf
         self.states: dict[str, TerritoryDigestState] = {}
         self.incidents = IncidentLedger()
         #: The earliest end of an open period (None: no open period), or unknown (``_earliest_known`` False):
@@ -110,6 +113,16 @@ class DigestAccumulator:
         if state is not None:
             self._restore(state)
 
+    @property
+    def watermark(self) -> datetime | None:
+        """The event time up to which the partition has been seen (None: nothing yet); see the module docstring."""
+        return self._watermark
+
+    @watermark.setter
+    def watermark(self, watermark: datetime | None) -> None:
+        self._watermark = watermark
+        self._watermark_at = -math.inf if watermark is None else watermark.timestamp()
+
     # -- intake ---------------------------------------------------------------------------------------------
 
     def observe(self, mention: ScoredMention) -> Observation:
@@ -118,15 +131,17 @@ class DigestAccumulator:
         if not in_range(published_at):
             return "out_of_range"
         territory = self._territory(mention.territory_id)
-        watermark = self.watermark
+        watermark_at = self._watermark_at
         instant = published_at.timestamp()
         timezone = territory.timezone
         # Longest period first (see below): the kinds are in that order.
-        open_spans = [
-            span
-            for span in [self._span(kind, published_at, instant, timezone) for kind in self._kinds]
-            if watermark is None or span.closes_at > watermark
-        ]
+        open_spans = []
+        for kind in self._kinds:
+            span = self._periods.get((timezone, kind))
+            if span is None or not span.start <= instant < span.end:
+                span = self._span(kind, published_at, timezone)
+            if span.closes_at > watermark_at:
+                open_spans.append(span)
         if not open_spans:
             return "late"
         options = self.options
@@ -233,17 +248,14 @@ class DigestAccumulator:
 
     # -- helpers --------------------------------------------------------------------------------------------
 
-    def _span(self, kind: DigestPeriod, instant: datetime, timestamp: float, timezone: str) -> _Span:
-        """:func:`period_containing` of ``instant`` (whose ``timestamp()`` is ``timestamp``), remembering the last
-        period per zone and kind (streams are mostly in order)."""
-        cached = self._periods.get((timezone, kind))
-        if cached is not None and cached.start <= timestamp < cached.end:
-            return cached
+    def _span(self, kind: DigestPeriod, instant: datetime, timezone: str) -> _Span:
+        """:func:`period_containing` of ``instant``, remembered as the last period of its zone and kind (streams
+        are mostly in order: :meth:`observe` looks there first)."""
         period = period_containing(kind, instant, timezone)
         span = self._periods[(timezone, kind)] = _Span(
             period,
             period.key,
-            period.end + self.options.grace,
+            (period.end + self.options.grace).timestamp(),
             period.start.timestamp(),
             period.end.timestamp(),
             tuple(start.timestamp() for start in period.bucket_starts()),

@@ -22,9 +22,10 @@ from typing import Any, NamedTuple, get_args
 
 from pydantic_core import to_jsonable_python
 
-from vigie.digest import clusters as cl
+from vigie.digest import clusters
 from vigie.digest.identity import Identity, mask_handles
 from vigie.digest.periods import Period, period_starting
+from vigie.digest.preview import preview
 from vigie.digest.stories import StoryTable, stories_from_state
 from vigie.schemas import DigestPost, ScoredMention, Sentiment, SourceKind
 
@@ -42,11 +43,6 @@ _SIGNATURE_CHARS = 1000
 
 def mention_fingerprint(mention_id: str) -> int:
     return int.from_bytes(hashlib.blake2b(mention_id.encode("utf-8"), digest_size=8).digest(), "big")
-
-
-def _preview(text: str) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= PREVIEW_CHARS else flat[: PREVIEW_CHARS - 1] + "…"
 
 
 class TopPost(NamedTuple):
@@ -70,7 +66,7 @@ class TopPost(NamedTuple):
         return DigestPost(**self._asdict(), copies=copies)
 
     def signature(self) -> str:
-        return cl.signature(self.text[:_SIGNATURE_CHARS])
+        return clusters.signature(self.text[:_SIGNATURE_CHARS])
 
     def to_state(self) -> list[Any]:
         """The fields in order, the time as ``DigestPost`` writes it in JSON (state version 2)."""
@@ -109,6 +105,7 @@ class MentionFacts:
         "_mention",
         "_post",
         "_rank",
+        "_representative",
         "_signature",
         "author_bit",
         "confidence",
@@ -139,9 +136,10 @@ class MentionFacts:
         self._mention = mention
         self._post: TopPost | None = None
         self._rank: Rank | None = None
+        self._representative: clusters.Row | None = None
         self._signature: str | None = None
         #: The author's bit in a story's author bitmap (the same for every period of the mention).
-        self.author_bit = cl.author_bit(identity.key if identity is not None else "")
+        self.author_bit = clusters.author_bit(identity.key if identity is not None else "")
         self.mention_id = mention.mention_id
         self.identity = identity
         self.themes = themes
@@ -169,22 +167,26 @@ class MentionFacts:
         signature = self._signature
         if signature is None:
             text = self._mention.text or self._mention.title or ""
-            signature = self._signature = cl.signature(text[:_SIGNATURE_CHARS])
+            signature = self._signature = clusters.signature(text[:_SIGNATURE_CHARS])
         return signature
 
-    def story_representative(self) -> cl.Row:
-        """The post as a story's representative (:mod:`vigie.digest.stories`)."""
-        post = self.post()
-        return [
-            post.reach,
-            post.text,
-            post.url,
-            post.author,
-            post.source,
-            post.sentiment,
-            self.timestamp,
-            self.mention_id,
-        ]
+    def story_representative(self) -> clusters.Row:
+        """The post as a story's representative (:mod:`vigie.digest.stories`): one list for every period of the
+        mention (a representative is replaced, never changed)."""
+        representative = self._representative
+        if representative is None:
+            post = self.post()
+            representative = self._representative = [
+                post.reach,
+                post.text,
+                post.url,
+                post.author,
+                post.source,
+                post.sentiment,
+                self.timestamp,
+                self.mention_id,
+            ]
+        return representative
 
     def post(self) -> TopPost:
         """The digest's view of the post; identity hashed, handles masked and URL dropped when pseudonymised."""
@@ -194,7 +196,7 @@ class MentionFacts:
             hidden = (
                 self.pseudonymise or (identity is not None and identity.pseudonymised) or mention.author.pseudonymised
             )
-            text = _preview(mention.text or mention.title or "")
+            text = preview(mention.text or mention.title or "", PREVIEW_CHARS)
             post = self._post = TopPost(
                 self.mention_id,
                 None if hidden else mention.url,

@@ -20,6 +20,8 @@ import functools
 import hashlib
 import math
 import re
+from bisect import insort
+from operator import itemgetter
 from typing import Any
 
 CAPACITY = 48
@@ -34,6 +36,9 @@ _WORD = re.compile(r"[^\W_]+")
 SIGNATURE, SIZE, AUTHORS, FIRST, LAST, RECENT, CAMPAIGN, REPRESENTATIVE = range(8)
 
 Row = list[Any]
+
+_signature_of = itemgetter(SIGNATURE)
+_size_and_last_of = itemgetter(SIZE, LAST)
 
 
 #: The text :func:`signature` last signed and its signature: the classifier's evidence and the digest sign the
@@ -98,9 +103,9 @@ def count_post(row: Row, bit: int, epoch: float, representative: Row, reach_of: 
     row[FIRST] = min(row[FIRST], epoch)
     row[LAST] = max(row[LAST], epoch)
     recent: list[float] = row[RECENT]
-    recent.append(epoch)
-    recent.sort()
-    del recent[: max(0, len(recent) - CAMPAIGN_COPIES)]
+    insort(recent, epoch)  # kept sorted: what appending and sorting give
+    if len(recent) > CAMPAIGN_COPIES:
+        del recent[: len(recent) - CAMPAIGN_COPIES]
     if (
         not row[CAMPAIGN]
         and len(recent) == CAMPAIGN_COPIES
@@ -117,18 +122,14 @@ def add(clusters: list[Row], key: str, author: str, epoch: float, representative
     ``reach_of``) replaces the cluster's representative when it reaches more people."""
     if not key:
         return
-    for row in clusters:
-        if row[SIGNATURE] == key:
-            break
+    signatures = list(map(_signature_of, clusters))
+    if key in signatures:
+        row = clusters[signatures.index(key)]
     else:
-        row = None
-    if row is None:
         if len(clusters) >= CAPACITY:
-            weakest, lowest = 0, (clusters[0][SIZE], clusters[0][LAST])
-            for index, candidate in enumerate(clusters):
-                if candidate[SIZE] <= lowest[0] and (candidate[SIZE], candidate[LAST]) < lowest:
-                    weakest, lowest = index, (candidate[SIZE], candidate[LAST])
-            del clusters[weakest]
+            # The smallest, least recently seen cluster; the first of equals.
+            weights = list(map(_size_and_last_of, clusters))
+            del clusters[weights.index(min(weights))]
         row = new_row(key, epoch, representative)
         clusters.append(row)
     count_post(row, author_bit(author), epoch, representative, reach_of)

@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from vigie.digest import clusters as cl
+from vigie.digest import clusters
 from vigie.schemas import DigestStory
 
 #: Representative row positions.
@@ -34,22 +34,24 @@ class StoryTable:
 
     __slots__ = ("capacity", "rows", "singletons")
 
-    def __init__(self, capacity: int, rows: Sequence[cl.Row] = ()) -> None:
+    def __init__(self, capacity: int, rows: Sequence[clusters.Row] = ()) -> None:
         self.capacity = capacity
         #: Signature -> cluster row (:mod:`vigie.digest.clusters` layout) of the clusters of two posts or more.
-        self.rows: dict[str, cl.Row] = {}
+        self.rows: dict[str, clusters.Row] = {}
         #: Signature -> (author bit, epoch, representative) of the clusters of one post, oldest first (an
         #: OrderedDict: taking the first key of a plain dict after many deletions at its front walks over their
         #: empty slots).
-        self.singletons: OrderedDict[str, tuple[int, float, cl.Row]] = OrderedDict()
+        self.singletons: OrderedDict[str, tuple[int, float, clusters.Row]] = OrderedDict()
         for row in rows:
-            if row[cl.SIZE] == 1:
-                bit = next(i * 32 + word.bit_length() - 1 for i, word in enumerate(row[cl.AUTHORS]) if word)
-                self.singletons[row[cl.SIGNATURE]] = (bit, row[cl.FIRST], row[cl.REPRESENTATIVE])
+            if row[clusters.SIZE] == 1:
+                bit = next(i * 32 + word.bit_length() - 1 for i, word in enumerate(row[clusters.AUTHORS]) if word)
+                self.singletons[row[clusters.SIGNATURE]] = (bit, row[clusters.FIRST], row[clusters.REPRESENTATIVE])
             else:
-                self.rows[row[cl.SIGNATURE]] = row
+                self.rows[row[clusters.SIGNATURE]] = row
 
-    def add(self, key: str, author_bit: int, epoch: float, reach: int, representative: Callable[[], cl.Row]) -> None:
+    def add(
+        self, key: str, author_bit: int, epoch: float, reach: int, representative: Callable[[], clusters.Row]
+    ) -> None:
         """Count one post of signature ``key`` by the author of ``author_bit`` (:func:`~vigie.digest.clusters.
         author_bit`) at ``epoch`` whose reach is ``reach`` (``representative`` makes its representative row,
         called only when it may become the cluster's); no-op for an empty signature."""
@@ -64,33 +66,33 @@ class StoryTable:
                 self.singletons[key] = (author_bit, epoch, representative())
                 return
             first_bit, first_epoch, first_representative = first
-            row = self.rows[key] = cl.first_post_row(key, first_bit, first_epoch, first_representative)
-        current = row[cl.REPRESENTATIVE]
-        cl.count_post(row, author_bit, epoch, current, -1)
+            row = self.rows[key] = clusters.first_post_row(key, first_bit, first_epoch, first_representative)
+        current = row[clusters.REPRESENTATIVE]
+        clusters.count_post(row, author_bit, epoch, current, -1)
         if reach >= current[REACH]:
             made = representative()
             if (-made[REACH], made[EPOCH], made[MENTION_ID]) < (-current[REACH], current[EPOCH], current[MENTION_ID]):
-                row[cl.REPRESENTATIVE] = made
+                row[clusters.REPRESENTATIVE] = made
 
     def _evict(self) -> None:
         if self.singletons:
             self.singletons.popitem(last=False)
             return
-        weakest = min(self.rows.values(), key=lambda row: (row[cl.SIZE], row[cl.LAST]))
-        del self.rows[weakest[cl.SIGNATURE]]
+        weakest = min(self.rows.values(), key=lambda row: (row[clusters.SIZE], row[clusters.LAST]))
+        del self.rows[weakest[clusters.SIGNATURE]]
 
     def size_of(self, key: str) -> int:
         """Posts counted in the cluster of signature ``key`` (1 when it is not, or no longer, in the table)."""
         row = self.rows.get(key)
-        return row[cl.SIZE] if row is not None else 1
+        return row[clusters.SIZE] if row is not None else 1
 
     def stories(self, limit: int) -> tuple[DigestStory, ...]:
         """The ``limit`` largest clusters of more than one post, then the campaigns among the others."""
-        return tuple(_story(row) for row in cl.largest(list(self.rows.values()), limit)[:MAX_STORIES])
+        return tuple(_story(row) for row in clusters.largest(list(self.rows.values()), limit)[:MAX_STORIES])
 
-    def to_state(self) -> list[cl.Row]:
+    def to_state(self) -> list[clusters.Row]:
         """Every cluster as a row, those of one post first (oldest first)."""
-        singles = [cl.first_post_row(key, *first) for key, first in self.singletons.items()]
+        singles = [clusters.first_post_row(key, *first) for key, first in self.singletons.items()]
         return [*singles, *self.rows.values()]
 
     @classmethod
@@ -98,8 +100,8 @@ class StoryTable:
         return cls(capacity, [list(row) for row in state])
 
 
-def _story(row: cl.Row) -> DigestStory:
-    representative: Sequence[Any] = row[cl.REPRESENTATIVE]
+def _story(row: clusters.Row) -> DigestStory:
+    representative: Sequence[Any] = row[clusters.REPRESENTATIVE]
     return DigestStory(
         text=representative[TEXT],
         url=representative[URL],
@@ -107,10 +109,10 @@ def _story(row: cl.Row) -> DigestStory:
         source=representative[SOURCE],
         sentiment=representative[SENTIMENT],
         reach=representative[REACH],
-        size=row[cl.SIZE],
-        authors=cl.author_count(row),
-        campaign=row[cl.CAMPAIGN],
-        first_published_at=datetime.fromtimestamp(row[cl.FIRST], UTC),
+        size=row[clusters.SIZE],
+        authors=clusters.author_count(row),
+        campaign=row[clusters.CAMPAIGN],
+        first_published_at=datetime.fromtimestamp(row[clusters.FIRST], UTC),
     )
 
 

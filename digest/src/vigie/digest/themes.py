@@ -40,13 +40,34 @@ def _words(text: str) -> list[str]:
 _ELISION = re.compile(r"^(?:[cdjlmnst]|qu|jusqu|lorsqu|puisqu)['’]")
 
 
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+#: Non-ASCII character -> its compatibility decomposition without its combining marks (see :func:`fold`).
+#: Bounded: emptied when it reaches ``_MAX_FOLDED_CHARACTERS`` (a text cycling through Unicode).
+_folded_characters: dict[str, str] = {}
+_MAX_FOLDED_CHARACTERS = 8192
+
+
+def _fold_character(match: re.Match[str]) -> str:
+    character = match.group()
+    folded = _folded_characters.get(character)
+    if folded is None:
+        decomposed = unicodedata.normalize("NFKD", character)
+        folded = "".join(char for char in decomposed if not unicodedata.combining(char))
+        if len(_folded_characters) >= _MAX_FOLDED_CHARACTERS:
+            _folded_characters.clear()
+        _folded_characters[character] = folded
+    return folded
+
+
 def fold(text: str) -> str:
-    """Lowercase without accents, for matching and stopwords."""
+    """Lowercase without accents (compatibility decomposition, combining marks dropped), for matching and
+    stopwords. Character by character, as only the non-ASCII ones change: the same as the whole text at once, as a
+    decomposition depends on its character alone and the canonical reordering that follows only moves combining
+    marks, which are dropped."""
     lowered = text.casefold()
     if lowered.isascii():
         return lowered
-    decomposed = unicodedata.normalize("NFKD", lowered)
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
+    return _NON_ASCII.sub(_fold_character, lowered)
 
 
 #: :data:`~vigie.digest.keyness.STOPWORDS` as words are compared here: accents folded, elisions stripped.
@@ -99,21 +120,37 @@ class ThemeExtractor:
             if folded_landmark in folded_text:
                 keys.add(f"landmark:{landmark}")
                 landmark_words.update(_words(folded_landmark))
+        excluded_terms = self.excluded_terms
         for found in _LETTER_RUNS.findall(words):
-            if len(found) < 2:  # as _words()
-                continue
-            word = _ELISION.sub("", found) if "'" in found or "’" in found else found
-            lowered = word.casefold()
-            # fold(word) without the cache's call when it is just the lowercase (most words).
-            folded = lowered if lowered.isascii() else _fold_word(word)
-            if (
-                len(folded) >= 3
-                and folded not in STOPWORDS
-                and folded not in self.excluded_terms
-                and folded not in landmark_words
-            ):
-                keys.add(sys.intern(f"term:{lowered}"))
+            term = _known_runs.get(found)
+            if term is None:
+                term = _learn(found)
+            if term and term[0] not in excluded_terms and term[0] not in landmark_words:
+                keys.add(term[1])
         return keys
+
+
+#: A run of letters (see :data:`_LETTER_RUNS`) -> (its folded word, its ``term:`` key), or () when it is no term
+#: of any territory (shorter than two letters, or a stop-word once folded): the vocabulary of a stream is small
+#: next to its volume. Bounded: emptied when it reaches ``_MAX_KNOWN_RUNS``.
+_known_runs: dict[str, tuple[str, str] | tuple[()]] = {}
+_MAX_KNOWN_RUNS = 65536
+
+
+def _learn(found: str) -> tuple[str, str] | tuple[()]:
+    """The term of a run not in ``_known_runs`` yet, remembered there."""
+    term: tuple[str, str] | tuple[()] = ()
+    if len(found) >= 2:  # as _words()
+        word = _ELISION.sub("", found) if "'" in found or "’" in found else found
+        lowered = word.casefold()
+        # fold(word) without the cache's call when it is just the lowercase (most words).
+        folded = lowered if lowered.isascii() else _fold_word(word)
+        if len(folded) >= 3 and folded not in STOPWORDS:
+            term = (folded, sys.intern(f"term:{lowered}"))
+    if len(_known_runs) >= _MAX_KNOWN_RUNS:
+        _known_runs.clear()
+    _known_runs[found] = term
+    return term
 
 
 @dataclass

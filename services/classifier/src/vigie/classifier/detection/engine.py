@@ -23,7 +23,7 @@ import math
 from datetime import UTC, datetime
 from typing import Any
 
-from vigie.classifier.detection import evidence as ev
+from vigie.classifier.detection import evidence
 from vigie.classifier.detection.errors import UnknownTerritoryError
 from vigie.classifier.detection.local_time import LocalCalendar
 from vigie.classifier.detection.rescoring import DecisionCascade
@@ -61,6 +61,13 @@ class DetectionEngine:
         self._detectors: dict[str, SurgeDetector] = {}
         #: Mentions later than the allowed lateness (ignored). Read it to export a metric.
         self.late_mentions = 0
+        # Evidence is pruned to the long test window ending at the clock. A mention that does not move the clock
+        # finds nothing to prune when no accepted mention can be older than that window: the previous mention
+        # pruned at this very clock, and every row recorded since is no older than the allowed lateness.
+        settings = self.settings
+        self._prune_when_clock_moves = (
+            settings.allowed_lateness_seconds <= settings.longest_window * settings.bucket_seconds
+        )
 
     def territory(self, territory_id: str) -> Territory:
         found = self._territories.get(territory_id)
@@ -86,7 +93,7 @@ class DetectionEngine:
 
     def new_state(self, territory_id: str) -> State:
         state = self.detector(territory_id).new_state()
-        state["ev"] = ev.new_evidence()
+        state["ev"] = evidence.new_evidence()
         return state
 
     def observe(
@@ -104,6 +111,7 @@ class DetectionEngine:
             state = self.new_state(mention.territory_id)
         at = mention.published_at.timestamp()
         second = math.floor(at)
+        clock = state["clock"]
         if detector.is_late(state, second):
             self.late_mentions += 1
             return state, []
@@ -114,10 +122,11 @@ class DetectionEngine:
         negative = mention.sentiment == "negative"
         weight = reach_weight(mention, self.settings) if negative else 0.0
         detector.add(state, second, 1 if negative else 0, 1, weight)
-        ev.prune(state, self.settings)
-        ev.record(state, mention, negative, self.settings)
+        if state["clock"] != clock or not self._prune_when_clock_moves:
+            evidence.prune(state, self.settings)
+        evidence.record(state, mention, negative, self.settings)
         if negative:
-            reach = ev.max_recent_reach(state, self.settings)
+            reach = evidence.max_recent_reach(state, self.settings)
             if cascade is None:
                 decisions = detector.evaluate(state, at, reach)
             else:
@@ -177,10 +186,10 @@ class DetectionEngine:
                         baseline_share=evaluation.baseline_share,
                     ),
                     peak_severity=decision.peak_severity,
-                    evidence=ev.build(state, detector),
+                    evidence=evidence.build(state, detector),
                     labels=dict(territory.labels),
                 )
             )
             if decision.resolved:
-                ev.forget_incident(state)
+                evidence.forget_incident(state)
         return events

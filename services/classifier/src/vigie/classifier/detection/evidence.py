@@ -28,11 +28,11 @@ from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Any
 
-from vigie.classifier.detection import ring as rg
-from vigie.classifier.detection import terms as tm
+from vigie.classifier.detection import ring, terms
 from vigie.classifier.detection.settings import DetectorSettings
 from vigie.classifier.detection.surge import State, SurgeDetector
-from vigie.digest import clusters as cl
+from vigie.digest import clusters
+from vigie.digest.preview import preview
 from vigie.schemas import (
     CountBy,
     Evidence,
@@ -56,14 +56,14 @@ _REACH, _EPOCH, _ID, _URL, _TEXT, _HANDLE, _SOURCE, _LANGUAGE, _SENTIMENT, _PUBL
 
 
 _epoch_of = itemgetter(_EPOCH)
-_last_seen_of = itemgetter(cl.LAST)
+_last_seen_of = itemgetter(clusters.LAST)
 
 
 def new_evidence() -> dict[str, Any]:
     return {
         "top": [],
-        "base": tm.new_table(),
-        "inc": tm.new_table(),
+        "base": terms.new_table(),
+        "inc": terms.new_table(),
         "src": {},
         "lang": {},
         "cl": [],
@@ -107,34 +107,30 @@ def _remember_new_author(seen: list[Any], bits: tuple[int, int, int]) -> None:
     seen[2] += 1
 
 
-def _preview(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def record(state: State, mention: ScoredMention, negative: bool, settings: DetectorSettings) -> None:
     """Account one (non-late) mention in the evidence of its territory."""
     evidence = state["ev"]
     in_incident = state["inc"] is not None
-    words, hashtags = tm.tokens(f"{mention.title or ''} {mention.text}")
-    found = words | {f"#{tag}" for tag in hashtags}
+    found, hashtags = terms.tokens(f"{mention.title or ''} {mention.text}")
+    if hashtags:
+        found.update("#" + tag for tag in hashtags)
     author = mention.author.id or mention.author.handle or mention.mention_id
     author_bits = _bloom_bits(author)
     seen = _seen(evidence)
     in_current = _has(seen[0], author_bits)
     known = in_current or _has(seen[1], author_bits)
     if not in_incident:
-        tm.count(evidence["base"], found, settings.baseline_terms_kept, _BASELINE_HORIZON)
+        terms.count(evidence["base"], found, settings.baseline_terms_kept, _BASELINE_HORIZON)
         if not in_current:
             _remember_new_author(seen, author_bits)
     if not negative and mention.sentiment == "positive":
         return
     row = _row(mention, settings)
-    cl.add(evidence.setdefault("cl", []), row[_SIGNATURE], author, row[_EPOCH], row, mention.reach)
+    clusters.add(evidence.setdefault("cl", []), row[_SIGNATURE], author, row[_EPOCH], row, mention.reach)
     if not negative:
         return
     horizon = _INCIDENT_HORIZON if in_incident else _RECENT_HORIZON
-    tm.count(evidence["inc"], found, settings.incident_terms_kept, horizon)
+    terms.count(evidence["inc"], found, settings.incident_terms_kept, horizon)
     _count_by(evidence["src"], mention.source.kind, horizon, 16)
     _count_by(evidence["lang"], mention.detected_language, horizon, _MAX_LANGUAGES)
     negatives = evidence.setdefault("neg", [0.0, 0.0])
@@ -160,7 +156,7 @@ def _count_by(counts: dict[str, float], key: str, horizon: float, capacity: int)
 
 def _row(mention: ScoredMention, settings: DetectorSettings) -> list[Any]:
     full_text = mention.text or mention.title or ""
-    text = _preview(full_text, settings.preview_chars)
+    text = preview(full_text, settings.preview_chars)
     return [
         mention.reach,
         mention.published_at.timestamp(),
@@ -172,7 +168,7 @@ def _row(mention: ScoredMention, settings: DetectorSettings) -> list[Any]:
         mention.detected_language,
         mention.sentiment,
         mention.published_at.astimezone(UTC).isoformat(),
-        cl.signature(full_text),
+        clusters.signature(full_text),
     ]
 
 
@@ -182,7 +178,7 @@ def _rank_by_time(row: list[Any]) -> tuple[float, str]:
 
 def _signature_of(row: list[Any]) -> str:
     """The near-duplicate signature of a stored row (computed for rows stored by an older version)."""
-    return str(row[_SIGNATURE]) if len(row) > _SIGNATURE else cl.signature(row[_TEXT])
+    return str(row[_SIGNATURE]) if len(row) > _SIGNATURE else clusters.signature(row[_TEXT])
 
 
 def _keep_top(state: State, mention: ScoredMention, settings: DetectorSettings, row: list[Any]) -> None:
@@ -192,11 +188,12 @@ def _keep_top(state: State, mention: ScoredMention, settings: DetectorSettings, 
     if top and len(top) == settings.top_mentions and _rank(row) >= _rank(top[-1]):
         return
     key = row[_SIGNATURE]
-    same_text = next((i for i, kept in enumerate(top) if _signature_of(kept) == key), None)
-    if same_text is not None:
-        if _rank(row) >= _rank(top[same_text]):
-            return
-        del top[same_text]
+    for same_text, kept in enumerate(top):
+        if (kept[_SIGNATURE] if len(kept) > _SIGNATURE else _signature_of(kept)) == key:
+            if _rank(row) >= _rank(kept):
+                return
+            del top[same_text]
+            break
     insort(top, row, key=_rank)  # the list is sorted by rank: where appending and a stable sort put it
     del top[settings.top_mentions :]
 
@@ -215,9 +212,9 @@ def prune(state: State, settings: DetectorSettings) -> None:
     top = evidence["top"]
     if top and min(map(_epoch_of, top)) < horizon:
         evidence["top"] = [row for row in top if row[_EPOCH] >= horizon]
-    clusters = evidence.get("cl")
-    if clusters and min(map(_last_seen_of, clusters)) < horizon:
-        evidence["cl"] = cl.forget_before(clusters, horizon)
+    groups = evidence.get("cl")
+    if groups and min(map(_last_seen_of, groups)) < horizon:
+        evidence["cl"] = clusters.forget_before(groups, horizon)
     first = evidence.get("first")
     if first is not None and first[_EPOCH] < horizon:
         evidence["first"] = None
@@ -231,7 +228,7 @@ def max_recent_reach(state: State, settings: DetectorSettings) -> int:
 def forget_incident(state: State) -> None:
     """After a resolution, the next incident starts from fresh incident evidence."""
     evidence = state["ev"]
-    evidence["inc"] = tm.new_table()
+    evidence["inc"] = terms.new_table()
     evidence["src"] = {}
     evidence["lang"] = {}
     evidence["top"] = []
@@ -248,10 +245,10 @@ def build(state: State, detector: SurgeDetector) -> Evidence:
         SeriesPoint(
             start=datetime.fromtimestamp(bucket * seconds, UTC), observed=negative, expected=expected, total=total
         )
-        for bucket, negative, total, expected in rg.day(state["ring"])[-settings.buckets_per_day :]
+        for bucket, negative, total, expected in ring.day(state["ring"])[-settings.buckets_per_day :]
     ]
     evidence = state["ev"]
-    key = tm.keyness(evidence["inc"], evidence["base"], limit=4 * settings.top_terms)
+    key = terms.keyness(evidence["inc"], evidence["base"], limit=4 * settings.top_terms)
     words = [TermWeight(term=t, count=c, lift=lift) for t, c, lift in key if not t.startswith("#")]
     tags = [TermWeight(term=t[1:], count=c, lift=lift) for t, c, lift in key if t.startswith("#")]
     negatives = evidence.get("neg", [0.0, 0.0])
@@ -263,7 +260,7 @@ def build(state: State, detector: SurgeDetector) -> Evidence:
         hashtags=tuple(tags[: settings.top_terms]),
         sources=_count_rows(evidence["src"]),
         languages=_count_rows(evidence["lang"]),
-        clusters=tuple(_cluster(row) for row in cl.largest(evidence.get("cl", []), _MAX_CLUSTERS)[:10]),
+        clusters=tuple(_cluster(row) for row in clusters.largest(evidence.get("cl", []), _MAX_CLUSTERS)[:10]),
         first_mention=_mention(first) if first is not None else None,
         negative_mentions=round(negatives[0]) if negatives[0] >= 1 else None,
         new_author_share=round(negatives[1] / negatives[0], 3) if negatives[0] >= 1 else None,
@@ -284,18 +281,18 @@ def _mention(row: list[Any]) -> EvidenceMention:
     )
 
 
-def _cluster(row: cl.Row) -> PostCluster:
-    representative = row[cl.REPRESENTATIVE]
+def _cluster(row: clusters.Row) -> PostCluster:
+    representative = row[clusters.REPRESENTATIVE]
     return PostCluster(
         text=representative[_TEXT],
         url=representative[_URL],
         author_handle=representative[_HANDLE],
         source=representative[_SOURCE],
         reach=representative[_REACH],
-        size=row[cl.SIZE],
-        authors=cl.author_count(row),
-        campaign=row[cl.CAMPAIGN],
-        first_published_at=datetime.fromtimestamp(row[cl.FIRST], UTC),
+        size=row[clusters.SIZE],
+        authors=clusters.author_count(row),
+        campaign=row[clusters.CAMPAIGN],
+        first_published_at=datetime.fromtimestamp(row[clusters.FIRST], UTC),
     )
 
 

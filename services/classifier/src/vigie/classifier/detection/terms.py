@@ -34,21 +34,40 @@ def _word(token: str) -> str:
     return _ELISION.sub("", _POSSESSIVE.sub("", token))
 
 
+#: Token -> its word (:func:`_word`), or "" when it is no word (a stop-word or shorter than four letters): the
+#: vocabulary of a stream is small next to its volume. Bounded: emptied when it reaches ``_MAX_KNOWN_TOKENS``.
+_known_tokens: dict[str, str] = {}
+_MAX_KNOWN_TOKENS = 65536
+
+
+def _learn(token: str) -> str:
+    """The word of a token not in ``_known_tokens`` yet, remembered there."""
+    word = ""
+    if token not in STOPWORDS:
+        candidate = _word(token)
+        if len(candidate) >= 4 and candidate not in STOPWORDS:
+            word = candidate
+    if len(_known_tokens) >= _MAX_KNOWN_TOKENS:
+        _known_tokens.clear()
+    _known_tokens[token] = word
+    return word
+
+
 def tokens(text: str) -> tuple[set[str], set[str]]:
     """(words, hashtags) of a text, lowercased; hashtags without their ``#``, words without elisions
     (``l'odeur`` → ``odeur``) nor possessives (``saint-malo's`` → ``saint-malo``) and without stop-words."""
     words: set[str] = set()
     hashtags: set[str] = set()
     for token in _TOKEN.findall(text.lower())[:_MAX_TOKENS]:
-        if token.startswith("#"):
+        if token[0] == "#":
             tag = token[1:].strip("'’-")
             if tag:
                 hashtags.add(tag)
             continue
-        if token in STOPWORDS:
-            continue
-        word = _word(token)
-        if len(word) >= 4 and word not in STOPWORDS:
+        word = _known_tokens.get(token)
+        if word is None:
+            word = _learn(token)
+        if word:
             words.add(word)
     return words, hashtags
 
@@ -60,6 +79,9 @@ def new_table() -> Table:
 def count(table: Table, terms: set[str], capacity: int, horizon: float) -> None:
     """Count one document containing ``terms`` (Space-Saving replacement when the table is full)."""
     counts: dict[str, float] = table["t"]
+    # A lower bound of the counts once known (they only grow during a call, and a replacement enters above it):
+    # while a term still has it, it is the least count, found without another pass over the table.
+    least: float | None = None
     for term in sorted(terms):
         if term in counts:
             counts[term] += 1.0
@@ -68,8 +90,14 @@ def count(table: Table, terms: set[str], capacity: int, horizon: float) -> None:
         if len(counts) >= capacity:
             # The least frequent term, ties by table order (the oldest entry first: the order survives the
             # state's JSON round trip, so it is deterministic); the scan stops at the first tie.
-            inherited = min(counts.values())
-            del counts[next(name for name, value in counts.items() if value == inherited)]
+            evicted = None
+            if least is not None:
+                inherited = least
+                evicted = next((name for name, value in counts.items() if value == inherited), None)
+            if evicted is None:
+                inherited = least = min(counts.values())
+                evicted = next(name for name, value in counts.items() if value == inherited)
+            del counts[evicted]
         counts[term] = inherited + 1.0
     table["n"] += 1.0
     if table["n"] > horizon:

@@ -89,7 +89,8 @@ class CheckpointedDigests:
                 changed = self._changed[partition] = set()
             if mention is not None:
                 changed.add(mention.territory_id)
-            changed.update(digest.territory_id for digest in digests)
+            if digests:
+                changed.update(digest.territory_id for digest in digests)
         return digests
 
     @property
