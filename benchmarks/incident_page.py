@@ -26,8 +26,7 @@ import httpx
 from aiohttp import web
 from prometheus_client import CollectorRegistry
 
-from vigie.classifier.detection import DetectionEngine
-from vigie.classifier.detection import evidence as ev
+from vigie.classifier.detection import DetectionEngine, evidence
 from vigie.classifier.detection.settings import DetectorSettings
 from vigie.notifier.incident_history import IncidentHistory
 from vigie.notifier.incident_page import DiscardFeedback, IncidentPages, add_incident_routes
@@ -92,16 +91,16 @@ def incident_evidence(mentions: int) -> Evidence:
     state["ring"]["head"] = int(START.timestamp()) // engine.settings.bucket_seconds
     for i in range(mentions):
         mention = _mention(i, rng, texts)
-        ev.record(state, mention, mention.sentiment == "negative", engine.settings)
+        evidence.record(state, mention, mention.sentiment == "negative", engine.settings)
     series = tuple(
         SeriesPoint(start=START + timedelta(minutes=5 * k), observed=float(rng.randrange(0, 80)), expected=0.3)
         for k in range(288)
     )
-    return ev.build(state, engine.detector("saint-malo")).model_copy(update={"series": series})
+    return evidence.build(state, engine.detector("saint-malo")).model_copy(update={"series": series})
 
 
 def build_history(mentions: int, events: int, deliveries: int) -> IncidentHistory:
-    evidence = incident_evidence(mentions)
+    page_evidence = incident_evidence(mentions)
     history = IncidentHistory()
     significance = Significance(observed=69, expected=0.3, ratio=230, score=40, negative_share=0.9, baseline_share=0.2)
     for sequence in range(events):
@@ -112,7 +111,7 @@ def build_history(mentions: int, events: int, deliveries: int) -> IncidentHistor
                 event_id=f"{INCIDENT}:{sequence}", incident_id=INCIDENT, sequence=sequence, transition=transition,
                 severity="critical", territory_id="saint-malo", territory_name="Saint-Malo", opened_at=START,
                 event_time=at, resolved_at=at if transition == "resolved" else None, significance=significance,
-                peak_severity="critical", evidence=evidence,
+                peak_severity="critical", evidence=page_evidence,
             )
         )  # fmt: skip
     for k in range(deliveries):

@@ -10,8 +10,7 @@ from typing import Any
 import pytest
 
 from tests.support import detection_scenarios as sc
-from vigie.classifier.detection import DetectionEngine, DetectorSettings, PartitionDriver
-from vigie.classifier.detection import baseline as bl
+from vigie.classifier.detection import DetectionEngine, DetectorSettings, PartitionDriver, baseline
 from vigie.schemas import AlertEvent
 
 SETTINGS = DetectorSettings()
@@ -39,14 +38,14 @@ def test_the_dispersion_of_poisson_counts_is_learnt_near_zero_at_low_counts(mean
     sums: list[float] | None = None
     phi = SETTINGS.prior_dispersion
     floored = replace(SETTINGS, dispersion_moment_sums=False)
-    base = bl.new_baseline(mean, 1)
+    base = baseline.new_baseline(mean, 1)
     for _ in range(6000):
         count = _poisson(rng, mean)
-        sums, phi = bl.moment_estimate(sums, count, mean, phi, SETTINGS)
+        sums, phi = baseline.moment_estimate(sums, count, mean, phi, SETTINGS)
         base["n"] += 1
-        bl.learn_window_dispersion(base, 0, count, mean, floored)
+        baseline.learn_window_dispersion(base, 0, count, mean, floored)
     assert phi < 0.03
-    assert bl.window_dispersion(base, 0, floored) > 0.1
+    assert baseline.window_dispersion(base, 0, floored) > 0.1
 
 
 def test_a_quiet_territory_stays_near_the_prior() -> None:
@@ -55,7 +54,7 @@ def test_a_quiet_territory_stays_near_the_prior() -> None:
     sums: list[float] | None = None
     phi = SETTINGS.prior_dispersion
     for _ in range(8640):
-        sums, phi = bl.moment_estimate(sums, _poisson(rng, 0.05), 0.05, phi, SETTINGS)
+        sums, phi = baseline.moment_estimate(sums, _poisson(rng, 0.05), 0.05, phi, SETTINGS)
     assert abs(phi - SETTINGS.prior_dispersion) < 0.015
 
 
@@ -72,7 +71,7 @@ def test_a_news_surge_that_raised_nothing_barely_moves_the_dispersion() -> None:
 
 def test_the_share_correlation_is_learnt_small_on_independent_labels() -> None:
     state = final_state(list(sc.background("lyon", 8, 120, negative_share=0.25, seed=2)), "lyon", "metropolis")
-    rho = bl.share_rho(state["base"], SETTINGS)
+    rho = baseline.share_rho(state["base"], SETTINGS)
     assert rho < SETTINGS.share_design_rho
     # So a shift from a quarter to 40 % of 180 mentions is certain (effective sample size ~180, not ~100).
     from vigie.classifier.detection.negbin import share_score

@@ -12,8 +12,7 @@ from typing import Any
 import pytest
 
 from tests.support import detection_scenarios as sc
-from vigie.classifier.detection import DetectionEngine, PartitionDriver
-from vigie.classifier.detection import ring as rg
+from vigie.classifier.detection import DetectionEngine, PartitionDriver, ring
 from vigie.classifier.detection.rescoring import (
     STATE_KEY,
     CascadeSettings,
@@ -83,7 +82,7 @@ def run(
 
 def negatives_now(engine: DetectionEngine, state: dict[str, Any]) -> float:
     bucket = state["clock"] // engine.settings.bucket_seconds
-    negatives: float = rg.counts(state["ring"], bucket)[0]
+    negatives: float = ring.counts(state["ring"], bucket)[0]
     return negatives
 
 

@@ -9,8 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from vigie.classifier.detection import baseline as bl
-from vigie.classifier.detection import ring as rg
+from vigie.classifier.detection import baseline, ring
 from vigie.classifier.detection.local_time import LocalCalendar
 from vigie.classifier.detection.series import VOLUME_SETTINGS, SeriesDetector
 from vigie.classifier.detection.settings import DetectorSettings
@@ -107,8 +106,8 @@ def test_a_long_window_raises_only_on_a_surge_still_under_way() -> None:
         detector = detector_after(RISE_AT + 60, surge)
         state = detector.state
         current = state["clock"] // 300
-        observed = rg.window(state["ring"], current, width)[0]
-        expected = rg.expected_window(state["ring"], current, width)
+        observed = ring.window(state["ring"], current, width)[0]
+        expected = ring.expected_window(state["ring"], current, width)
         assert observed > 1.2 * expected  # the 12-hour sum holds the surge either way
         long_window = Evaluation(observed, expected, 5.0, observed, observed, 1.0, 1.0, 0.0, 3.0, width)
         inner = detector._detector  # the detector the command runs
@@ -178,7 +177,7 @@ def test_ordinary_weeks_with_weekends_raise_nothing(seed: int) -> None:
 
 def test_hours_not_learnt_are_left_out_of_the_first_week() -> None:
     settings = VOLUME_SETTINGS
-    base = bl.new_baseline(0.0, 3, first_week=True)
+    base = baseline.new_baseline(0.0, 3, first_week=True)
     start = 1_425_000_000 // 3600 * 3600 + 1800  # half past an hour: that first hour is seen only in part
     for bucket in range(7 * 288 + 6):
         moment = start + bucket * 300
@@ -186,18 +185,18 @@ def test_hours_not_learnt_are_left_out_of_the_first_week() -> None:
         # A typical day, an incident's 3 hours on day 2 (not learnt) and a burst on day 3 (an hour at 10x).
         count = (24 + hour) * (10 if bucket // 12 == 3 * 24 + 5 else 1)
         learnt = not 2 * 288 + 6 <= bucket < 2 * 288 + 42
-        completed = bl.record_first_week(base, moment, count if learnt else None, settings)
+        completed = baseline.record_first_week(base, moment, count if learnt else None, settings)
         assert completed == ((moment + 300) % 3600 == 0)
     week = base["wk"]
     assert len(week) == 169 and week[-1] == 12 * (24 + hour)
     assert week[0] == -1.0  # the first hour, seen in part
     assert week.count(-1.0) == 4  # and the incident's three hours
     assert settings.reestimated_windows == {2: 12}
-    bl.reestimate_window_dispersions(base, LocalCalendar("UTC"), settings.reestimated_windows, settings)
+    baseline.reestimate_window_dispersions(base, LocalCalendar("UTC"), settings.reestimated_windows, settings)
     # Every complete 12-hour sum but those holding the burst is exactly typical: the floor, not the burst.
     assert base["phiw"] == [None, None, settings.min_dispersion]
     assert base["wk"] is None
-    assert not bl.record_first_week(base, start + 7 * 86400, 1.0, settings)
+    assert not baseline.record_first_week(base, start + 7 * 86400, 1.0, settings)
 
 
 def daily_bursts(detector: SeriesDetector, sizes: list[float]) -> list[int]:
