@@ -123,13 +123,20 @@ def test_a_committed_offset_beyond_the_log_end_starts_again_from_the_first_recor
 ) -> None:
     """What a broker that lost its data leaves behind when a worker committed the old log's offsets into the new
     one: Kafka answers a fetch beyond the log's end with "offset out of range" and the consumer resets, Tansu
-    answers nothing. The worker must notice that its position is beyond the end, start again from the first
-    record and raise the alert, not wait there with a lag of 0."""
+    answers nothing. The worker must notice that its position stays beyond the end while new records come,
+    start again from the first record and raise the alert, not wait there with a lag of 0."""
     app_id = f"vigie-classifier-{unique}"
     mentions = kit.scenario(TERRITORY_IDS, "nice", hours=6, crisis_at_hour=5)
-    asyncio.run(kit.produce_mentions(kafka.bootstrap_servers, mentions))
+    onset = next(i for i, m in enumerate(mentions) if m.text in kit.ANGRY)
+    asyncio.run(kit.produce_mentions(kafka.bootstrap_servers, mentions[: onset - 40]))
     asyncio.run(_commit(kafka.bootstrap_servers, app_id, MENTIONS_RAW, TOPICS[MENTIONS_RAW].partitions, 100_000))
     worker = start_worker(kafka.bootstrap_servers, app_id=app_id, VIGIE_CLASSIFIER_LAG_INTERVAL_S="0.5")
+    worker.wait_ready()
+    rest = mentions[onset - 40 :]
+    size = len(rest) // 4 + 1
+    for start in range(0, len(rest), size):  # traffic goes on: the worker sees its log grow below its position
+        asyncio.run(kit.produce_mentions(kafka.bootstrap_servers, rest[start : start + size]))
+        time.sleep(1)
     records = asyncio.run(
         kit.consume_until(
             kafka.bootstrap_servers,

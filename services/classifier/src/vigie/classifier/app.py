@@ -74,8 +74,9 @@ class ClassifierService:
     liveness: Liveness
     progress: Progress = field(default_factory=Progress)
     assigned_once: bool = False
-    #: The consumer's positions at the last measure (see :meth:`_rewind_beyond_the_log`).
+    #: The consumer's positions and the logs' ends at the last measure (see :meth:`_rewind_beyond_the_log`).
     _positions_seen: dict[tuple[str, int], int] = field(default_factory=dict)
+    _ends_seen: dict[tuple[str, int], int] = field(default_factory=dict)
 
     def alive(self) -> str | None:
         """None while no agent has stopped and no stage is stuck with work waiting (``/healthz``), else why."""
@@ -160,15 +161,26 @@ class ClassifierService:
     async def _rewind_beyond_the_log(
         self, positions: Mapping[tuple[str, int], int], ends: Mapping[tuple[str, int], int]
     ) -> None:
-        """Seek to the start of its log every input partition whose position is beyond the log's end: Kafka
-        answers such a fetch with "offset out of range" and the consumer resets to the earliest offset, but
-        Tansu answers nothing, and a consumer whose position was carried over from a log the broker lost would
-        wait there for ever (its lag reads 0)."""
-        previous, self._positions_seen = self._positions_seen, dict(positions)
+        """Seek to the start of its log every input partition whose position is stuck beyond the log's end while
+        the log grows: Kafka answers such a fetch with "offset out of range" and the consumer resets to the
+        earliest offset, but Tansu answers nothing, and a consumer whose position was carried over from a log the
+        broker lost would wait there for ever (its lag reads 0) while new records pile up below it."""
+        previous_positions, self._positions_seen = self._positions_seen, dict(positions)
+        previous_ends, self._ends_seen = self._ends_seen, dict(ends)
         for (topic, partition), position in positions.items():
-            end = ends.get((topic, partition))
-            # Beyond the end at two measures in a row: a position read while a fetch is under way can be.
-            if end is None or position <= end or previous.get((topic, partition)) != position:
+            key = (topic, partition)
+            end, previous_end = ends.get(key), previous_ends.get(key)
+            # Stuck beyond the end: the log grew since the last measure and the position did not move. A position
+            # beyond the end alone is not enough: Tansu reports a batch-written log's end as its last batch's
+            # first offset + 1, below a caught-up consumer's position; but a log that grew got a batch starting
+            # at or after that position, so its reported end is past it.
+            if (
+                end is None
+                or previous_end is None
+                or position <= end
+                or end <= previous_end
+                or previous_positions.get(key) != position
+            ):
                 continue
             tp = TP(topic, partition)
             earliest = (await self.app.consumer.earliest_offsets(tp)).get(tp) or 0

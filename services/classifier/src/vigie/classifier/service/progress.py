@@ -5,8 +5,9 @@ record has not been processed yet counts from its high watermark only once it ha
 
 The position is the last record of the last batch processed, even when it is lower than the one before: a broker
 that lost its data restarts a partition's offsets at 0, and the worker's position must follow the new log, or
-its lag would read 0 for as long as the new log stays below the old offsets. A log that ends at or below the
-position (restarted, nothing of it processed yet) is all lag.
+its lag would read 0 for as long as the new log stays below the old offsets. A log end at or below the
+position reads as no lag: Tansu reports the end of a partition written in batches as its last batch's first
+offset + 1, below what a caught-up consumer has processed.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ class Progress:
         for (topic, partition), offset in self._processed.items():
             high = high_watermark(topic, partition)
             if high is not None:
-                lags[(topic, partition)] = high - offset - 1 if high > offset else high
+                lags[(topic, partition)] = max(0, high - offset - 1)
         return lags
 
     def export(self, metrics: ClassifierMetrics, high_watermark: HighWatermark) -> None:
