@@ -150,10 +150,22 @@ class SurgeDetector:
         self._conditioned = share_test and settings.share_conditioned_counts
         self._posterior = self._conditioned and settings.swing_posterior
         self._log_ratio = math.log(settings.cusum_ratio) if self._cusum else 0.0
-        #: The CUSUM is held at its raise threshold (in nats): past it, more evidence says nothing new, and a
-        #: statistic left to climb through a long crisis would take hours to drain after it ended, holding the
-        #: incident open on its memory alone.
-        self._cusum_cap = settings.cusum_raise_score * math.log(10.0)
+        self._looks = settings.look_score_per_decade != 0.0
+
+    def look_offset(self, state: State) -> float:
+        """How far this series' raise thresholds move for how often it looks (``look_score_per_decade``): the
+        baseline's negatives per hour against ``look_reference_per_hour``, in decades."""
+        if not self._looks:
+            return 0.0
+        settings = self.settings
+        rate = max(state["base"]["level"] * settings.buckets_per_hour, settings.look_floor_per_hour)
+        return settings.look_score_per_decade * math.log10(rate / settings.look_reference_per_hour)
+
+    def _cusum_cap(self, state: State) -> float:
+        """The CUSUM is held at its raise threshold (in nats): past it, more evidence says nothing new, and a
+        statistic left to climb through a long crisis would take hours to drain after it ended, holding the
+        incident open on its memory alone."""
+        return max(self.settings.cusum_raise_score + self.look_offset(state), 0.0) * math.log(10.0)
 
     @property
     def recent_buckets(self) -> int:
@@ -229,13 +241,14 @@ class SurgeDetector:
         reestimated = self._reestimated
         peaks = bool(self._peaked)
         cusum = self._cusum
+        cap = self._cusum_cap(state) if cusum else 0.0
         for bucket in range(first, last_closed + 1):
             start = bucket * seconds
             if peaks and bucket <= recent["head"]:
                 self._record_peaks(state, bucket)
             if cusum:
                 value = state.get("cu", 0.0) + self._cusum_step(state, bucket, 1.0)
-                state["cu"] = round(min(max(0.0, value), self._cusum_cap), 4)
+                state["cu"] = round(min(max(0.0, value), cap), 4)
             if bucket in missing or (frozen_until is not None and start < frozen_until):
                 if reestimated:
                     baseline.record_first_week(base, start, None, settings)
@@ -306,11 +319,12 @@ class SurgeDetector:
         clock: int = state["clock"]
         current = clock // seconds
         value: float = state.get("cu", 0.0)
+        cap = self._cusum_cap(state)
         for bucket in range(state["closed"] + 1, current + 1):
             elapsed = 1.0 if bucket < current else min(1.0, (clock - current * seconds + 1) / seconds)
             value = max(0.0, value + self._cusum_step(state, bucket, elapsed))
             if bucket < current:
-                value = min(value, self._cusum_cap)
+                value = min(value, cap)
         return value
 
     def _record_peaks(self, state: State, bucket: int) -> None:
@@ -385,6 +399,7 @@ class SurgeDetector:
         share0 = baseline.baseline_share(base, settings)
         uncertainty = baseline.level_uncertainty(base, settings)
         rho = baseline.share_rho(base, settings)
+        offset = self.look_offset(state)
         best: Evaluation | None = None
         incident_closed = state["inc"] is None
         for index, width in enumerate(self.widths):
@@ -401,7 +416,7 @@ class SurgeDetector:
                 # The largest single post counts as an ordinary one: one account never makes a surge alone.
                 weighted -= max(ring.top_weight(recent, current, width) - 1.0, 0.0)
                 score = max(score, negative_binomial_score(weighted, mean * weight, phi))
-            threshold = settings.raise_score_of(index)
+            threshold = settings.raise_score_of(index) + offset
             # With no incident open, the window furthest above its own raise threshold decides; while one is
             # open, the most significant window (any window at the sustain score keeps it active).
             if best is None or (
@@ -414,7 +429,7 @@ class SurgeDetector:
             # The CUSUM reports the longest window's figures with its own significance; not while the seasonal
             # shapes are still being learnt (a ratio summed over hours accumulates every misfit of the shape).
             score = self.cusum(state) / math.log(10.0)
-            threshold = settings.cusum_raise_score
+            threshold = settings.cusum_raise_score + offset
             if best is None or (
                 score - threshold > best.score - best.threshold
                 if incident_closed and threshold != best.threshold
