@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import replace
 from datetime import timedelta
@@ -224,3 +225,37 @@ def test_dispersions_learnt_around_the_conditioned_expectation_ignore_a_volume_s
     around_baseline = dispersions(replace(SETTINGS, conditioned_dispersion=False))
     conditioned = dispersions(replace(SETTINGS, conditioned_dispersion=True))
     assert all(c < b for c, b in zip(conditioned, around_baseline, strict=True))
+
+
+def test_raise_thresholds_move_with_how_often_a_place_looks() -> None:
+    from vigie.classifier.detection.local_time import LocalCalendar
+    from vigie.classifier.detection.surge import SurgeDetector
+
+    settings = DetectorSettings(look_score_per_decade=1.0, look_reference_per_hour=10.0, look_floor_per_hour=0.5)
+    detector = SurgeDetector("t", settings, LocalCalendar("UTC"), 1.0, share_test=True, min_level=1e-3)
+    offsets = []
+    for per_hour in (100.0, 10.0, 1.0, 0.01):
+        state = detector.new_state()
+        state["base"]["level"] = per_hour / settings.buckets_per_hour
+        offsets.append(detector.look_offset(state))
+    # A decade more negatives an hour, one more unit of -log10 p; the floor bounds how far a silent place drops.
+    assert offsets == pytest.approx([1.0, 0.0, -1.0, math.log10(0.05)])
+    plain = SurgeDetector(
+        "t", DetectorSettings(look_score_per_decade=0.0), LocalCalendar("UTC"), 1.0, share_test=True, min_level=1e-3
+    )
+    assert plain.look_offset(plain.new_state()) == 0.0
+
+
+def test_a_quiet_place_raises_on_a_crisis_a_fixed_score_misses_and_not_on_its_ordinary_days() -> None:
+    # Four mentions an hour (one negative) with a strong daily rhythm: eight negatives in twenty minutes one
+    # afternoon. At one fixed raise score for every place it stays below; with the thresholds of a place that
+    # looks once an hour (the defaults) it raises within the surge, and nine ordinary days still raise nothing.
+    fixed = DetectorSettings(look_score_per_decade=0.0)
+    config = sc.config(sc.territory("saint-malo", "town"))
+    normal = list(sc.background("saint-malo", 9, 4, negative_share=0.25, shape=sc.daily_rhythm, seed=6))
+    at = sc.START + timedelta(days=8, hours=15)
+    stream = sc.merged(normal, sc.burst("saint-malo", at, 8, 20))
+    assert not raised(sc.run(stream, config, fixed))
+    alerts = raised(sc.run(stream, config))
+    assert [e.event_time < at + timedelta(minutes=20) for e in alerts] == [True]
+    assert not raised(sc.run(normal, config))

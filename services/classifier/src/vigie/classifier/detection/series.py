@@ -57,6 +57,7 @@ VOLUME_SETTINGS = DetectorSettings(
     min_dispersion=0.04,
     prior_dispersion=0.25,
     cusum_ratio=0.0,
+    look_score_per_decade=0.0,
     cold_dispersion=0.0,
     dispersion_moment_sums=False,
     level_time_constant_buckets=1728.0,

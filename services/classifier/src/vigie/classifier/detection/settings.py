@@ -109,6 +109,17 @@ class DetectorSettings:
     #: territory's stories really are independent draws.
     share_design_rho: float = 0.003
     share_rho_prior_weight: float = 2000.0
+    #: Raise scores account for how often a territory looks (mention mode: one evaluation per mention, and the
+    #: count tests' figures move with each negative one): every raise threshold, the CUSUM's included, is moved
+    #: by ``look_score_per_decade x log10(r / look_reference_per_hour)``, ``r`` the baseline's negatives per hour
+    #: (at least ``look_floor_per_hour``). A place that sees thirty negatives an hour takes thirty chances an hour
+    #: at a false raise, one that sees one takes one: at one fixed score the busy place spends the false-crisis
+    #: budget and the quiet one cannot raise until its crisis is long under way (0: one score everywhere, as in
+    #: volume mode). Mention mode: 1.5 per decade around 5 negatives an hour, chosen on the tuning scenario seeds
+    #: (a place of 0.75 negatives an hour raises 1.2 lower, one of 36 an hour 1.3 higher).
+    look_score_per_decade: float = 1.5
+    look_reference_per_hour: float = 5.0
+    look_floor_per_hour: float = 0.5
     #: CUSUM for build-ups (0: off): the quasi-likelihood ratio of a rate ``cusum_ratio`` times the baseline
     #: against the baseline, summed over buckets (reset at 0 from below); it raises at ``cusum_raise_score``
     #: (in -log10 units: ``h = score x ln 10`` nats), beside the windowed tests.
@@ -152,6 +163,8 @@ class DetectorSettings:
             raise ValueError("reestimated_window_hours must not be negative")
         if self.window_raise_scores and len(self.window_raise_scores) != len(self.window_buckets):
             raise ValueError("window_raise_scores must have one score per test window")
+        if self.look_reference_per_hour <= 0 or self.look_floor_per_hour <= 0:
+            raise ValueError("look_reference_per_hour and look_floor_per_hour must be positive")
 
     @property
     def reestimated_windows(self) -> dict[int, int]:

@@ -27,8 +27,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from vigie.classifier.detection import baseline as bl
-from vigie.classifier.detection import ring as rg
+from vigie.classifier.detection import baseline, ring
 from vigie.classifier.detection.local_time import LocalCalendar
 from vigie.classifier.detection.negbin import negative_binomial_score, share_score
 from vigie.classifier.detection.settings import DetectorSettings
@@ -151,10 +150,22 @@ class SurgeDetector:
         self._conditioned = share_test and settings.share_conditioned_counts
         self._posterior = self._conditioned and settings.swing_posterior
         self._log_ratio = math.log(settings.cusum_ratio) if self._cusum else 0.0
-        #: The CUSUM is held at its raise threshold (in nats): past it, more evidence says nothing new, and a
-        #: statistic left to climb through a long crisis would take hours to drain after it ended, holding the
-        #: incident open on its memory alone.
-        self._cusum_cap = settings.cusum_raise_score * math.log(10.0)
+        self._looks = settings.look_score_per_decade != 0.0
+
+    def look_offset(self, state: State) -> float:
+        """How far this series' raise thresholds move for how often it looks (``look_score_per_decade``): the
+        baseline's negatives per hour against ``look_reference_per_hour``, in decades."""
+        if not self._looks:
+            return 0.0
+        settings = self.settings
+        rate = max(state["base"]["level"] * settings.buckets_per_hour, settings.look_floor_per_hour)
+        return settings.look_score_per_decade * math.log10(rate / settings.look_reference_per_hour)
+
+    def _cusum_cap(self, state: State) -> float:
+        """The CUSUM is held at its raise threshold (in nats): past it, more evidence says nothing new, and a
+        statistic left to climb through a long crisis would take hours to drain after it ended, holding the
+        incident open on its memory alone."""
+        return max(self.settings.cusum_raise_score + self.look_offset(state), 0.0) * math.log(10.0)
 
     @property
     def recent_buckets(self) -> int:
@@ -170,10 +181,10 @@ class SurgeDetector:
                 "v": STATE_VERSION,
                 "clock": None,
                 "closed": None,
-                "base": bl.new_baseline(
+                "base": baseline.new_baseline(
                     self.prior_per_bucket, len(self.settings.window_buckets), first_week=bool(self._reestimated)
                 ),
-                "ring": rg.new_ring(
+                "ring": ring.new_ring(
                     self.recent_buckets, max(self.settings.buckets_per_day - self.recent_buckets, 0), 0
                 ),
                 "inc": None,
@@ -198,7 +209,7 @@ class SurgeDetector:
             current = event_time // seconds
             state["clock"] = event_time
             state["closed"] = current - 1
-            rg.roll_to(state["ring"], current, self._expectation(state), first=current - self.settings.longest_window)
+            ring.roll_to(state["ring"], current, self._expectation(state), first=current - self.settings.longest_window)
             return []
         if event_time <= clock:
             return []
@@ -210,9 +221,9 @@ class SurgeDetector:
             decisions.append(self._resolve(state, resolved_at))
         self._close_until(state, event_time, missing)
         if event_time // seconds > state["ring"]["head"]:  # else roll_to has nothing to do (no closure built)
-            rg.roll_to(state["ring"], event_time // seconds, self._expectation(state))
+            ring.roll_to(state["ring"], event_time // seconds, self._expectation(state))
             if missing:
-                rg.forget_expectations(state["ring"], missing)
+                ring.forget_expectations(state["ring"], missing)
         state["clock"] = event_time
         return decisions
 
@@ -224,57 +235,58 @@ class SurgeDetector:
         if last_closed < first:
             return
         base = state["base"]
-        ring = state["ring"]
+        recent = state["ring"]
         incident = state["inc"]
         frozen_until = None if incident is None else incident["opened"] + settings.relearn_after_seconds
         reestimated = self._reestimated
         peaks = bool(self._peaked)
         cusum = self._cusum
+        cap = self._cusum_cap(state) if cusum else 0.0
         for bucket in range(first, last_closed + 1):
             start = bucket * seconds
-            if peaks and bucket <= ring["head"]:
+            if peaks and bucket <= recent["head"]:
                 self._record_peaks(state, bucket)
             if cusum:
                 value = state.get("cu", 0.0) + self._cusum_step(state, bucket, 1.0)
-                state["cu"] = round(min(max(0.0, value), self._cusum_cap), 4)
+                state["cu"] = round(min(max(0.0, value), cap), 4)
             if bucket in missing or (frozen_until is not None and start < frozen_until):
                 if reestimated:
-                    bl.record_first_week(base, start, None, settings)
+                    baseline.record_first_week(base, start, None, settings)
                 continue
-            negative, total, weighted = rg.counts(ring, bucket)
-            if base["n"] >= settings.longest_window and bucket <= ring["head"]:
+            negative, total, weighted = ring.counts(recent, bucket)
+            if base["n"] >= settings.longest_window and bucket <= recent["head"]:
                 self._learn_window_dispersions(state, bucket)
-            bl.learn(base, self.calendar, start, negative, total, weighted, settings, self.min_level)
+            baseline.learn(base, self.calendar, start, negative, total, weighted, settings, self.min_level)
             if (
                 reestimated
-                and bl.record_first_week(base, start, negative, settings)
+                and baseline.record_first_week(base, start, negative, settings)
                 and base["n"] >= 7 * settings.buckets_per_day
             ):
-                bl.reestimate_window_dispersions(base, self.calendar, reestimated, settings)
+                baseline.reestimate_window_dispersions(base, self.calendar, reestimated, settings)
         state["closed"] = last_closed
 
     def _expectation(self, state: State) -> Callable[[int], float]:
         base = state["base"]
         calendar = self.calendar
         seconds = self.settings.bucket_seconds
-        return lambda bucket: bl.expected(base, calendar, bucket * seconds)
+        return lambda bucket: baseline.expected(base, calendar, bucket * seconds)
 
     def _learn_window_dispersions(self, state: State, bucket: int) -> None:
         """Teach each test window's dispersion the window ending with closed ``bucket``: in mention mode with
         ``conditioned_dispersion``, around the expectation its count test uses (the baseline times the volume
         swing its other mentions measure), so that an ordinary busy hour, a buzz or a news story, which that
         expectation already explains, does not inflate the dispersion too."""
-        ring = state["ring"]
+        recent = state["ring"]
         conditioned = self._conditioned and self.settings.conditioned_dispersion
-        share0 = bl.baseline_share(state["base"], self.settings) if conditioned else 0.0
+        share0 = baseline.baseline_share(state["base"], self.settings) if conditioned else 0.0
         for index, width in enumerate(self.widths):
-            observed, total, _ = rg.window(ring, bucket, width)
-            mean = rg.expected_window(ring, bucket, width)
+            observed, total, _ = ring.window(recent, bucket, width)
+            mean = ring.expected_window(recent, bucket, width)
             if conditioned:
                 mean *= volume_swing(total - observed, mean, share0)
-            bl.learn_window_dispersion(state["base"], index, observed, mean, self.settings)
+            baseline.learn_window_dispersion(state["base"], index, observed, mean, self.settings)
         if self.share_test:
-            bl.learn_share_rho(state["base"], observed, total, self.settings)
+            baseline.learn_share_rho(state["base"], observed, total, self.settings)
 
     def _cusum_step(self, state: State, bucket: int, elapsed: float) -> float:
         """Quasi-log-likelihood ratio (nats) of ``bucket``'s count under a rate ``cusum_ratio`` times the baseline
@@ -282,24 +294,24 @@ class SurgeDetector:
         Poisson ratio scaled down by the count model's variance inflation (with the cold-start floor). Its drift
         is negative below ``(k - 1) / ln k`` times the baseline (x2.16 for k = 4), so an ordinary misfit of the
         seasonal shape does not accumulate."""
-        ring = state["ring"]
-        negative = rg.counts(ring, bucket)[0]
+        recent = state["ring"]
+        negative = ring.counts(recent, bucket)[0]
         mean = self.expected_in(state, bucket) * elapsed
         base = state["base"]
         if self._conditioned:
             mean *= self._hour_swing(state, bucket, elapsed)
-        phi = max(bl.dispersion(base, self.settings), bl.level_uncertainty(base, self.settings))
+        phi = max(baseline.dispersion(base, self.settings), baseline.level_uncertainty(base, self.settings))
         ratio = self.settings.cusum_ratio
         return (negative * self._log_ratio - (ratio - 1.0) * mean) / (1.0 + phi * mean)
 
     def _hour_swing(self, state: State, bucket: int, elapsed: float) -> float:
         """The volume swing of the longest test window ending with ``bucket`` (its ``elapsed`` fraction), as its
         non-negative mentions measure it: see :func:`volume_swing`."""
-        ring = state["ring"]
+        recent = state["ring"]
         width = self.settings.longest_window
-        negative, total, _ = rg.window(ring, bucket, width)
-        expected = rg.expected_window(ring, bucket, width) - self.expected_in(state, bucket) * (1.0 - elapsed)
-        return volume_swing(total - negative, expected, bl.baseline_share(state["base"], self.settings))
+        negative, total, _ = ring.window(recent, bucket, width)
+        expected = ring.expected_window(recent, bucket, width) - self.expected_in(state, bucket) * (1.0 - elapsed)
+        return volume_swing(total - negative, expected, baseline.baseline_share(state["base"], self.settings))
 
     def cusum(self, state: State) -> float:
         """The CUSUM at the clock, in nats: the closed buckets' value carried over the open ones."""
@@ -307,11 +319,12 @@ class SurgeDetector:
         clock: int = state["clock"]
         current = clock // seconds
         value: float = state.get("cu", 0.0)
+        cap = self._cusum_cap(state)
         for bucket in range(state["closed"] + 1, current + 1):
             elapsed = 1.0 if bucket < current else min(1.0, (clock - current * seconds + 1) / seconds)
             value = max(0.0, value + self._cusum_step(state, bucket, elapsed))
             if bucket < current:
-                value = min(value, self._cusum_cap)
+                value = min(value, cap)
         return value
 
     def _record_peaks(self, state: State, bucket: int) -> None:
@@ -329,9 +342,9 @@ class SurgeDetector:
                 maxima.extend([0] * new_days)
                 del maxima[:-keep]
             peaks[0] = day
-        ring = state["ring"]
+        recent = state["ring"]
         for maxima, index in zip(peaks[1], self._peaked, strict=True):
-            observed = rg.window(ring, bucket, self.widths[index])[0]
+            observed = ring.window(recent, bucket, self.widths[index])[0]
             if observed > maxima[-1]:
                 maxima[-1] = observed
 
@@ -354,7 +367,7 @@ class SurgeDetector:
 
     def add(self, state: State, event_time: int, negative: int | float, total: int | float, weighted: float) -> None:
         """Count a record (not late: the caller checked) into its bucket."""
-        rg.add(state["ring"], event_time // self.settings.bucket_seconds, negative, total, weighted)
+        ring.add(state["ring"], event_time // self.settings.bucket_seconds, negative, total, weighted)
         incident = state["inc"]
         if incident is not None and negative:
             incident["neg"] += negative
@@ -363,10 +376,10 @@ class SurgeDetector:
 
     def expected_in(self, state: State, bucket: int) -> float:
         """What the baseline expected in ``bucket`` (as of the bucket's start, for buckets of the last day)."""
-        ring = state["ring"]
-        if rg.holds(ring, bucket):
-            return rg.expected_in(ring, bucket)
-        return bl.expected(state["base"], self.calendar, bucket * self.settings.bucket_seconds)
+        recent = state["ring"]
+        if ring.holds(recent, bucket):
+            return ring.expected_in(recent, bucket)
+        return baseline.expected(state["base"], self.calendar, bucket * self.settings.bucket_seconds)
 
     def evaluation(self, state: State) -> Evaluation | None:
         """The most significant of the test windows ending at the clock (None below min volume
@@ -374,22 +387,23 @@ class SurgeDetector:
         settings = self.settings
         seconds = settings.bucket_seconds
         clock = state["clock"]
-        ring = state["ring"]
+        recent = state["ring"]
         current = clock // seconds
-        sums = rg.windows(ring, current, self.widths)  # the longest window last
+        sums = ring.windows(recent, current, self.widths)  # the longest window last
         if state["inc"] is None and sums[-1][0] < settings.min_negative:
             return None
         base = state["base"]
         elapsed = min(1.0, (clock - current * seconds + 1) / seconds)
-        unelapsed = rg.expected_in(ring, current) * (1.0 - elapsed)
-        weight = bl.mean_reach_weight(base)
-        share0 = bl.baseline_share(base, settings)
-        uncertainty = bl.level_uncertainty(base, settings)
-        rho = bl.share_rho(base, settings)
+        unelapsed = ring.expected_in(recent, current) * (1.0 - elapsed)
+        weight = baseline.mean_reach_weight(base)
+        share0 = baseline.baseline_share(base, settings)
+        uncertainty = baseline.level_uncertainty(base, settings)
+        rho = baseline.share_rho(base, settings)
+        offset = self.look_offset(state)
         best: Evaluation | None = None
         incident_closed = state["inc"] is None
         for index, width in enumerate(self.widths):
-            phi = max(bl.window_dispersion(base, index, settings), uncertainty)
+            phi = max(baseline.window_dispersion(base, index, settings), uncertainty)
             negative, total, weighted, expected = sums[index]
             mean = max(expected - unelapsed, 1e-9)
             if self._posterior:
@@ -400,9 +414,9 @@ class SurgeDetector:
             score = negative_binomial_score(negative, mean, phi)
             if weighted > negative:
                 # The largest single post counts as an ordinary one: one account never makes a surge alone.
-                weighted -= max(rg.top_weight(ring, current, width) - 1.0, 0.0)
+                weighted -= max(ring.top_weight(recent, current, width) - 1.0, 0.0)
                 score = max(score, negative_binomial_score(weighted, mean * weight, phi))
-            threshold = settings.raise_score_of(index)
+            threshold = settings.raise_score_of(index) + offset
             # With no incident open, the window furthest above its own raise threshold decides; while one is
             # open, the most significant window (any window at the sustain score keeps it active).
             if best is None or (
@@ -415,7 +429,7 @@ class SurgeDetector:
             # The CUSUM reports the longest window's figures with its own significance; not while the seasonal
             # shapes are still being learnt (a ratio summed over hours accumulates every misfit of the shape).
             score = self.cusum(state) / math.log(10.0)
-            threshold = settings.cusum_raise_score
+            threshold = settings.cusum_raise_score + offset
             if best is None or (
                 score - threshold > best.score - best.threshold
                 if incident_closed and threshold != best.threshold
@@ -509,11 +523,11 @@ class SurgeDetector:
             return True
         seconds = self.settings.bucket_seconds
         clock: int = state["clock"]
-        ring = state["ring"]
+        recent = state["ring"]
         current = clock // seconds
         elapsed = min(1.0, (clock - current * seconds + 1) / seconds)
-        expected = rg.expected_window(ring, current, width) - rg.expected_in(ring, current) * (1.0 - elapsed)
-        return rg.window(ring, current, width)[0] >= expected * (1.0 + _ONGOING_SHARE * (evaluation.ratio - 1.0))
+        expected = ring.expected_window(recent, current, width) - ring.expected_in(recent, current) * (1.0 - elapsed)
+        return ring.window(recent, current, width)[0] >= expected * (1.0 + _ONGOING_SHARE * (evaluation.ratio - 1.0))
 
     def _raise(self, state: State, event_time: float, evaluation: Evaluation, max_reach: int) -> Decision:
         severity = self.severity(evaluation, max_reach)
