@@ -54,6 +54,23 @@ def test_every_encoder_fails_naming_the_extra(kind: str) -> None:
 
 
 @pytest.mark.usefixtures("without_encoders")
+def test_a_worker_with_the_decision_cascade_fails_at_start_up_without_the_extra() -> None:
+    from vigie.classifier.service.components import decision_cascade
+    from vigie.classifier.settings import ClassifierSettings
+
+    assert decision_cascade(ClassifierSettings(decision_cascade="off", role="detection")) is None
+    with pytest.raises(EncoderNotInstalledError, match=MISSING):
+        decision_cascade(ClassifierSettings(decision_cascade="on", role="detection"))
+
+
+def test_the_decision_cascade_is_built_with_the_extra() -> None:
+    from vigie.classifier.service.components import decision_cascade
+    from vigie.classifier.settings import ClassifierSettings
+
+    assert decision_cascade(ClassifierSettings(decision_cascade="on", role="detection")) is not None
+
+
+@pytest.mark.usefixtures("without_encoders")
 def test_the_fast_preset_works_without_the_extra() -> None:
     [prediction] = load_default_model("fast").predict(["Plage sale, c'est honteux"], ["fr"])
     assert prediction.label == "negative"
