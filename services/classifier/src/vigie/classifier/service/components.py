@@ -63,11 +63,13 @@ def admission_settings(settings: ClassifierSettings) -> AdmissionSettings:
 
 def decision_cascade(settings: ClassifierSettings) -> DecisionCascade | None:
     """The detection stage's re-scorer (None when ``decision_cascade`` is off, or ``auto`` in a role=all worker);
-    its model loads on first use."""
+    its model loads on first use, but a missing encoders extra fails here, at start-up."""
     from vigie.classifier.detection.rescoring import CascadeSettings, DecisionCascade, load_accurate_model
+    from vigie.classifier.sentiment.encoder_packages import require_encoders_extra
 
     if settings.decision_cascade == "off" or (settings.decision_cascade == "auto" and settings.role == "all"):
         return None
+    require_encoders_extra()
     return DecisionCascade(
         load_accurate_model,
         CascadeSettings(
