@@ -221,18 +221,16 @@ class DetectionAgent:
 def _record_detection_metrics(metrics: ClassifierMetrics, outcome: DetectionOutcome) -> None:
     for stage, count in outcome.failures.items():
         metrics.record_failures.labels(stage=stage).inc(count)
-    if outcome.clamped_mentions:
-        metrics.clamped_mentions.inc(outcome.clamped_mentions)
-    if outcome.duplicate_mentions:
-        metrics.duplicate_mentions.inc(outcome.duplicate_mentions)
-    if outcome.late_mentions:
-        metrics.late_mentions.inc(outcome.late_mentions)
-    if outcome.replayed_records:
-        metrics.replayed_records.inc(outcome.replayed_records)
-    if outcome.rescored_mentions:
-        metrics.rescored_mentions.inc(outcome.rescored_mentions)
-    if outcome.digest_late_mentions:
-        metrics.digest_late_mentions.inc(outcome.digest_late_mentions)
+    for count, counter in (
+        (outcome.clamped_mentions, metrics.clamped_mentions),
+        (outcome.duplicate_mentions, metrics.duplicate_mentions),
+        (outcome.late_mentions, metrics.late_mentions),
+        (outcome.replayed_records, metrics.replayed_records),
+        (outcome.rescored_mentions, metrics.rescored_mentions),
+        (outcome.digest_late_mentions, metrics.digest_late_mentions),
+    ):
+        if count:
+            counter.inc(count)
     for digest in outcome.digests:
         metrics.digests.labels(period=digest.period).inc()
     for territory, severity in outcome.open_incidents.items():
