@@ -131,8 +131,9 @@ class ClassifierMetrics:
         )
         self.offset_resets = Counter(
             "vigie_classifier_offset_resets_total",
-            "Partitions whose log restarted below the offset detection had checkpointed (the broker lost its data): "
-            "their detection bookkeeping was reset and their records processed.",
+            "Partitions whose log restarted (the broker lost its data): below the offset detection had checkpointed "
+            "(its bookkeeping was reset and the records processed), or below the consumer's position (rewound to "
+            "the log's first record).",
             registry=registry,
         )
         self.stalled = Gauge(
