@@ -157,6 +157,12 @@ def test_a_committed_offset_beyond_the_log_end_starts_again_from_the_first_recor
     raised = [e for e in (AlertEvent.model_validate_json(r.value) for r in records) if e.transition == "raised"]
     assert [e.territory_id for e in raised] == ["nice"], f"{_state(worker)}\n{worker.log()}"
     assert worker.metric("vigie_classifier_offset_resets_total") >= 1
+    # and the group's offsets come back into the log: a restart would not land beyond its end again
+    wait_until(
+        lambda: max(asyncio.run(_committed(kafka.bootstrap_servers, app_id, MENTIONS_RAW, 3))) < 100_000,
+        within=20,
+        what="offsets committed within the log",
+    )
 
 
 async def _commit(bootstrap: str, group: str, topic: str, partitions: int, offset: int) -> None:
@@ -167,5 +173,15 @@ async def _commit(bootstrap: str, group: str, topic: str, partitions: int, offse
         assigned = [TopicPartition(topic, partition) for partition in range(partitions)]
         consumer.assign(assigned)
         await consumer.commit({tp: OffsetAndMetadata(offset, "") for tp in assigned})
+    finally:
+        await consumer.stop()
+
+
+async def _committed(bootstrap: str, group: str, topic: str, partitions: int) -> list[int]:
+    """The group's committed offset of each partition of ``topic`` (-1: none)."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        return [await consumer.committed(TopicPartition(topic, p)) or -1 for p in range(partitions)]
     finally:
         await consumer.stop()

@@ -22,7 +22,7 @@ def test_a_stage_with_lag_and_no_progress_stalls_after_the_timeout() -> None:
     assert liveness.reason() is None
     clock.now = 60
     assert liveness.stalled() == ["vigie.mentions.raw.v1[0]"]
-    assert "no progress for 60s" in (liveness.reason() or "")
+    assert liveness.reason() == "no progress with work waiting: vigie.mentions.raw.v1[0] (60s)"
     liveness.observe("vigie.mentions.raw.v1[0]", 11, waiting=True)  # progress: alive again
     assert liveness.reason() is None
 
@@ -49,3 +49,16 @@ def test_a_failed_agent_fails_for_good() -> None:
     liveness = Liveness(60, Clock())
     liveness.failed("score-raw", RuntimeError("producer closed"))
     assert liveness.reason() == "agent stopped: score-raw: RuntimeError: producer closed"
+
+
+def test_a_stage_with_its_own_timeout_waits_for_it() -> None:
+    """A rebalance may wait for a slow peer longer than a partition may go without progress."""
+    clock = Clock()
+    liveness = Liveness(60, clock, timeouts={"rebalance": 70})
+    liveness.observe("rebalance", (3, 0), waiting=True)
+    liveness.observe("vigie.mentions.raw.v1[0]", 10, waiting=True)
+    clock.now = 60
+    assert liveness.stalled() == ["vigie.mentions.raw.v1[0]"]
+    clock.now = 70
+    assert liveness.stalled() == ["rebalance", "vigie.mentions.raw.v1[0]"]
+    assert liveness.reason() == "no progress with work waiting: rebalance (70s), vigie.mentions.raw.v1[0] (60s)"

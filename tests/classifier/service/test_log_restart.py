@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from vigie.classifier.service.checkpoint import decode_entry
+from vigie.classifier.service.checkpoint import decode_entry, encode_entry
 from vigie.classifier.service.detection_step import EngineDetectionStep, upstream_header
 from vigie.classifier.service.records import InboundRecord
 from vigie.schemas import (
@@ -134,9 +134,35 @@ def test_a_restarted_log_already_longer_than_what_was_applied_is_recognised_by_i
     assert (outcome.log_restarts, outcome.replayed_records) == ([], 120)
 
 
-def test_records_re_delivered_after_a_crash_are_a_replay_whatever_the_log_end(territories: TerritoryConfig) -> None:
+@pytest.mark.parametrize("end", [91, 100, 5000])
+def test_records_re_delivered_after_a_crash_are_a_replay_whatever_the_log_end(
+    territories: TerritoryConfig, end: int
+) -> None:
+    """91: Tansu reports the end of a batch-written log as its last batch's first offset + 1, which the end rule
+    alone reads as a log that restarted below what was applied; the records' timestamps say it is a replay."""
     table: dict[str, bytes] = {}
     batch = records(0, 100, at=START, produced=START.timestamp())
     run(EngineDetectionStep(territories, lambda: START), batch, table, end=100)
-    outcome = run(EngineDetectionStep(territories, lambda: START), batch[40:], table, end=5000)
-    assert (outcome.log_restarts, outcome.replayed_records) == ([], 60)
+    outcome = run(EngineDetectionStep(territories, lambda: START), batch[40:50], table, end=end)
+    assert (outcome.log_restarts, outcome.replayed_records, applied(table)) == ([], 10, 99)
+
+
+def test_a_newest_timestamp_that_does_not_cover_the_commit_record_is_not_trusted(
+    territories: TerritoryConfig,
+) -> None:
+    """A commit record rewritten by a version that does not keep the newest timestamp carries a stale one: a
+    replay of the records applied since would look newer than it."""
+    table: dict[str, bytes] = {}
+    batch = records(0, 100, at=START, produced=START.timestamp())
+    run(EngineDetectionStep(territories, lambda: START), batch[:50], table, end=50)
+    offset, book, upstream = decode_entry(table["_partition:0"])
+    stale = json.loads(upstream)
+    assert stale["newest"] == [round(START.timestamp() * 1000) + 49, 49]
+    run(EngineDetectionStep(territories, lambda: START), batch[50:], table, end=100)
+    # What an older version leaves: the commit record moved to 99, "newest" still the one of offset 49.
+    offset, book, upstream = decode_entry(table["_partition:0"])
+    table["_partition:0"] = encode_entry(
+        offset, book, json.dumps({**json.loads(upstream), "newest": stale["newest"]}).encode()
+    )
+    outcome = run(EngineDetectionStep(territories, lambda: START), batch[60:], table, end=100)
+    assert (outcome.log_restarts, outcome.replayed_records) == ([], 40)

@@ -41,7 +41,7 @@ from vigie.classifier.metrics import ClassifierMetrics
 from vigie.classifier.service.bulk_producer import BulkProducer
 from vigie.classifier.service.detection_agent import DetectionAgent
 from vigie.classifier.service.detection_contract import DetectionStep
-from vigie.classifier.service.fast_consumer import ClassifierApp, RawRecordSchema
+from vigie.classifier.service.fast_consumer import ClassifierApp, FastHandoffConsumer, RawRecordSchema
 from vigie.classifier.service.faust_sensor import batched_prometheus_monitor
 from vigie.classifier.service.liveness import Liveness
 from vigie.classifier.service.outputs import Outputs
@@ -183,14 +183,19 @@ class ClassifierService:
             ):
                 continue
             tp = TP(topic, partition)
-            earliest = (await self.app.consumer.earliest_offsets(tp)).get(tp) or 0
+            consumer = self.app.consumer
+            earliest = (
+                await asyncio.wait_for(consumer.earliest_offsets(tp), timeout=self.settings.lag_interval_s)
+            ).get(tp) or 0
+            if self.app.rebalancing or tp not in consumer.assignment():
+                continue  # revoked meanwhile: its next owner starts from the committed offset
             log.error(
                 "the consumer's position is beyond the end of its log (the broker lost its data?): it starts again "
                 "from the log's first record",
                 extra={"topic": topic, "partition": partition, "position": position, "end": end},
             )
             self.metrics.offset_resets.inc()
-            await self.app.consumer.seek(tp, int(earliest))
+            await cast(FastHandoffConsumer, consumer).rewind(tp, int(earliest))
 
     async def _log_ends(self, keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int], int]:
         """The broker's end offset of each partition ({} without an answer within the lag interval)."""
@@ -218,6 +223,8 @@ class ClassifierService:
 RECOVERY_STAGE = "table recovery"
 #: The liveness stage of a consumer-group rebalance.
 REBALANCE_STAGE = "rebalance"
+#: faust's ``broker_rebalance_timeout`` (its default, which the app keeps): how long a group join may wait.
+REBALANCE_TIMEOUT_S = 60.0
 
 
 def _recovering(recovery: Any) -> bool:
@@ -283,7 +290,13 @@ def build_service(
         settings=settings,
         metrics=metrics,
         bulk=BulkProducer(settings),
-        liveness=Liveness(settings.stall_timeout_s),
+        # A rebalance may wait for a slow peer up to faust's rebalance timeout plus a session: not a stall before.
+        liveness=Liveness(
+            settings.stall_timeout_s,
+            timeouts={
+                REBALANCE_STAGE: max(settings.stall_timeout_s, REBALANCE_TIMEOUT_S + settings.broker_session_timeout_s)
+            },
+        ),
     )
     if settings.faust_sensor and settings.faust_sensor_per_message:
         app.monitor = PrometheusMonitor(metrics=FaustMetrics.create(metrics.registry, "vigie_classifier_faust"))

@@ -32,8 +32,10 @@ view counts *internal* offsets, ``offset_base`` + Kafka offset, where ``offset_b
 applied so far, so that the protocol above goes on unchanged (offsets keep increasing); ``offset_base`` is
 kept in the commit record (under ``"base"`` with the upstream positions, which restart too). To help the caller
 tell a restarted log from records re-delivered after a crash, the commit record also keeps the newest broker
-timestamp among the records applied (under ``"newest"``, milliseconds): every re-delivered record at or below
-the commit record's offset was applied, so none is newer than it.
+timestamp among the records applied (under ``"newest"``: milliseconds and the offset it covers, trusted only when
+that is the commit record's own offset, so that a commit record written by a version that does not keep it
+cannot leave a stale value): every re-delivered record at or below the commit record's offset was applied, so
+none is newer than it.
 
 Entries are bytes: ``b"<offset>\\n"`` then, zlib-compressed (level 1: states are repetitive JSON, about
 a tenth of the bytes on the changelog for a few tens of microseconds), ``b"<state JSON>\\n<base JSON>"``
@@ -148,7 +150,7 @@ class BatchView(MutableMapping[str, Any]):
         self.offset_base: int = self.upstream.pop(OFFSET_BASE_KEY, 0)
         #: Newest broker timestamp (ms) of the records applied (-1: unknown, e.g. a state written before it was
         #: kept).
-        self.newest_ms: int = self.upstream.pop(NEWEST_KEY, -1)
+        self.newest_ms: int = _newest(self.upstream.pop(NEWEST_KEY, None), self.committed_offset)
         self._working: dict[str, Any] = {}
         self._dirty: set[str] = set()
 
@@ -228,10 +230,19 @@ class BatchView(MutableMapping[str, Any]):
             book = dumps(self._working[self._commit_key])
         else:
             book = self._base(self._commit_key)
-        upstream = dict(self.upstream)
+        upstream: dict[str, Any] = dict(self.upstream)
         if self.offset_base:
             upstream[OFFSET_BASE_KEY] = self.offset_base
         if self.newest_ms >= 0:
-            upstream[NEWEST_KEY] = self.newest_ms
+            upstream[NEWEST_KEY] = [self.newest_ms, last_offset]
         entries.append((self._commit_key, encode_entry(last_offset, book, dumps(upstream))))
         return entries
+
+
+def _newest(value: Any, committed_offset: int) -> int:
+    """The newest timestamp a commit record keeps, if it covers the record's own offset (-1 otherwise)."""
+    if isinstance(value, list) and len(value) == 2 and all(type(item) is int for item in value):
+        milliseconds, offset = value
+        if offset == committed_offset:
+            return int(milliseconds)
+    return -1

@@ -226,7 +226,13 @@ class EngineDetectionStep:
             if self.digests is not None:
                 self.digests.end(partition, last_offset)
             view.applied_offset = last_offset
-            view.newest_ms = max(view.newest_ms, max(_millis(record.timestamp) for record in records))
+            view.newest_ms = max(view.newest_ms, self._newest_plausible(records))
+
+    def _newest_plausible(self, records: Sequence[InboundRecord]) -> int:
+        """The newest broker timestamp (ms) among the records, ignoring any beyond the clock by more than
+        :data:`TIMESTAMP_FUTURE_LIMIT` (one such record would otherwise switch the restart rule off for good)."""
+        limit = _millis((self._clock() + TIMESTAMP_FUTURE_LIMIT).timestamp())
+        return max((ms for ms in (_millis(r.timestamp) for r in records) if ms <= limit), default=-1)
 
     def _log_restarted(
         self, partition: int, records: Sequence[InboundRecord], view: BatchView, log_end: LogEnd | None
@@ -239,8 +245,12 @@ class EngineDetectionStep:
         position = self._positions.get(partition)
         if position is not None and first <= position:
             return True
-        if _millis(records[0].timestamp) > view.newest_ms >= 0:
-            return True
+        first_ms = _millis(records[0].timestamp)
+        if first_ms >= 0 and view.newest_ms >= 0:
+            # Known timestamps decide: a re-delivered record was applied, so it is not newer than every one
+            # applied; a restarted log's records were produced after them. (The end rule below misreads a replay
+            # on Tansu, whose reported end is the last batch's first offset + 1.)
+            return first_ms > view.newest_ms
         end = log_end(partition) if log_end is not None else None
         # An end below a record just read is no end (a stale answer): only a consistent one counts.
         return end is not None and end > last and view.internal_offset(end) <= view.applied_offset
@@ -310,3 +320,7 @@ def _standard_utc(mention: ScoredMention) -> None:
 def _millis(timestamp: float | None) -> int:
     """A record's broker timestamp (seconds) in whole milliseconds, as Kafka keeps it (-1: none)."""
     return round(timestamp * 1000) if timestamp is not None and timestamp >= 0 else -1
+
+
+#: How far beyond the clock a record's broker timestamp may be and still count as the newest applied.
+TIMESTAMP_FUTURE_LIMIT = timedelta(hours=1)

@@ -28,7 +28,7 @@ from typing import Any, ClassVar, cast
 import faust
 from faust.transport import consumer as faust_consumer
 from faust.transport.drivers import aiokafka as aiokafka_driver
-from faust.types import AppT, ConsumerT, EventT, Message, TransportT
+from faust.types import TP, AppT, ConsumerT, EventT, Message, TransportT
 
 
 class _Continue:
@@ -134,6 +134,14 @@ class FastHandoffConsumer(aiokafka_driver.Consumer):
             raise
         finally:
             unset_flag(flag_consumer_fetching)
+
+    async def rewind(self, tp: TP, offset: int) -> None:
+        """Start the partition again at ``offset``, below its committed offset (a log the broker lost and began
+        again): the seek runs in the consumer's thread (faust's ``seek_wait``), and the committed offset faust
+        remembers is forgotten, or faust would take no acknowledgement below it (``ack``, ``_should_commit``)
+        and the group's offset would stay beyond the new log's end."""
+        await self.seek_wait({tp: offset})
+        self._committed_offset[tp] = None
 
     async def _hand_off(self, hand_off: Awaitable[Any], suspend_flow: Any) -> None:
         """faust's ``wait_first(hand_off, suspend_flow.wait())``, without its tasks when the hand-off is immediate."""

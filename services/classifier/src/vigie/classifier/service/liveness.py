@@ -10,15 +10,22 @@ error is *failed* for good. Pure: the caller observes the stages periodically (t
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
 
 
 class Liveness:
     """Stalled stages and failed agents (see the module docstring)."""
 
-    def __init__(self, timeout_s: float, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        timeout_s: float,
+        clock: Callable[[], float] = time.monotonic,
+        timeouts: Mapping[str, float] | None = None,
+    ) -> None:
         self.timeout_s = timeout_s
         self._clock = clock
+        #: Stages whose timeout is not ``timeout_s``.
+        self._timeouts = dict(timeouts or {})
         #: Stage -> (its last progress mark, when it last changed or had no work waiting).
         self._marks: dict[str, tuple[Hashable, float]] = {}
         self._failed: dict[str, str] = {}
@@ -40,7 +47,11 @@ class Liveness:
     def stalled(self) -> list[str]:
         """The stages with work waiting and no progress for ``timeout_s``, sorted."""
         now = self._clock()
-        return sorted(stage for stage, (_, since) in self._marks.items() if now - since >= self.timeout_s)
+        return sorted(
+            stage
+            for stage, (_, since) in self._marks.items()
+            if now - since >= self._timeouts.get(stage, self.timeout_s)
+        )
 
     def reason(self) -> str | None:
         """None while alive, else why not."""
@@ -48,5 +59,6 @@ class Liveness:
             return "agent stopped: " + "; ".join(f"{agent}: {error}" for agent, error in sorted(self._failed.items()))
         stalled = self.stalled()
         if stalled:
-            return f"no progress for {self.timeout_s:g}s with work waiting: {', '.join(stalled)}"
+            waited = ", ".join(f"{stage} ({self._timeouts.get(stage, self.timeout_s):g}s)" for stage in stalled)
+            return f"no progress with work waiting: {waited}"
         return None
