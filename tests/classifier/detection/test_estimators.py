@@ -49,6 +49,45 @@ def test_the_dispersion_of_poisson_counts_is_learnt_near_zero_at_low_counts(mean
     assert baseline.window_dispersion(base, 0, floored) > 0.1
 
 
+@pytest.mark.parametrize("mean", [2.5, 20.0])
+def test_the_robust_window_dispersion_is_not_inflated_by_surges(mean: float) -> None:
+    # Poisson window sums of known mean, with 12 % of the windows lifted x4 (hours of buzz or news): the plain
+    # estimate (residuals clipped at 2.5 sd of its own model) inflates, the robust one (clipped at 1 sd, each
+    # square divided by the share of the model's variance the clip keeps) far less.
+    robust = replace(SETTINGS, robust_dispersion_clip_sd=1.0)
+    estimates = {}
+    for name, settings in (("plain", SETTINGS), ("robust", robust)):
+        rng = random.Random(1)
+        base = baseline.new_baseline(mean, 1)
+        for i in range(8000):
+            count = _poisson(rng, 4 * mean if i % 500 < 60 else mean)
+            baseline.learn_window_dispersion(base, 0, count, mean, settings)
+        estimates[name] = baseline.window_dispersion(base, 0, settings)
+    assert estimates["plain"] > 0.18
+    assert estimates["robust"] < 0.6 * estimates["plain"]
+
+
+@pytest.mark.parametrize(("mean", "phi"), [(1.0, 0.0), (3.0, 0.2), (20.0, 0.2)])
+def test_the_robust_window_dispersion_is_unbiased_on_counts_the_model_fits(mean: float, phi: float) -> None:
+    # Negative-binomial sums without surges: the clipped squares, divided by the share of the variance the clip
+    # keeps (computed on the discrete model, so it holds at a mean of 1), find the dispersion (Poisson: the
+    # prior's pull towards 0.05 only).
+    robust = replace(SETTINGS, robust_dispersion_clip_sd=1.0)
+    rng = random.Random(2)
+    base = baseline.new_baseline(mean, 1)
+    for _ in range(8000):
+        rate = rng.gammavariate(1.0 / phi, mean * phi) if phi > 0 else mean
+        baseline.learn_window_dispersion(base, 0, _poisson(rng, rate), mean, robust)
+    assert abs(baseline.window_dispersion(base, 0, robust) - phi) < 0.05
+
+
+def test_the_clipped_moment_fraction_matches_the_normal_one_at_high_counts() -> None:
+    # Far from the discreteness of low counts, the consistency factor is the normal one: E[min(Z^2, 1)] = 0.516.
+    sd = math.sqrt(300.0 + 0.01 * 300.0**2)
+    assert baseline.clipped_moment_fraction(300.0, 0.01, sd, sd) == pytest.approx(0.516, abs=0.02)
+    assert baseline.clipped_moment_fraction(500.0, 0.01, 1e6, 1e6) == pytest.approx(1.0, abs=1e-6)
+
+
 def test_a_quiet_territory_stays_near_the_prior() -> None:
     # A bucket of mean 0.05 carries 0.0025 units of mu^2: a month of them does not outweigh the prior's 1000.
     rng = random.Random(3)

@@ -121,6 +121,67 @@ def moment_estimate(
     return [_sig(excess), _sig(mass)], estimate
 
 
+def clipped_moment_fraction(mean: float, phi: float, lower: float, upper: float) -> float:
+    """``E[psi(X - mu)] / Var X`` for X negative binomial of mean ``mean`` and dispersion ``phi``, ``psi(r)`` the
+    square of the residual clipped at ``upper`` above the mean and ``lower`` below it: the consistency factor of a
+    clipped method of moments (Huber's proposal 2), computed on the discrete model itself so that it holds at low
+    counts, where a normal approximation would not. Normal approximation above a mean of 400."""
+    variance = mean + phi * mean * mean
+    if mean > 400.0:
+        c_up, c_low = upper / math.sqrt(variance), lower / math.sqrt(variance)
+        return 0.5 * (_clipped_normal_square(c_up) + _clipped_normal_square(c_low))
+    size = 1.0 / max(phi, 1e-6)
+    log_q = math.log(mean / (mean + size))
+    log_pmf = size * math.log(size / (mean + size))
+    total = 0.0
+    seen = 0.0
+    k = 0
+    while k <= mean + upper:
+        pmf = math.exp(log_pmf)
+        residual = k - mean
+        clipped = min(residual, upper) if residual >= 0 else max(residual, -lower)
+        total += clipped * clipped * pmf
+        seen += pmf
+        log_pmf += math.log((k + size) / (k + 1)) + log_q
+        k += 1
+    total += upper * upper * max(0.0, 1.0 - seen)
+    return max(total / variance, 0.05)
+
+
+def _clipped_normal_square(c: float) -> float:
+    """``E[min(Z^2, c^2)]`` for a standard normal ``Z``."""
+    tail = 0.5 * math.erfc(c / math.sqrt(2.0))
+    density = math.exp(-0.5 * c * c) / math.sqrt(2.0 * math.pi)
+    return 1.0 - 2.0 * tail - 2.0 * c * density + 2.0 * c * c * tail
+
+
+def robust_moment_estimate(
+    sums: list[float] | None, observed: float, mean: float, phi: float, settings: DetectorSettings
+) -> tuple[list[float], float]:
+    """:func:`moment_estimate` with the residual clipped close to the mean (``robust_dispersion_clip_sd``
+    standard deviations of the current model, the upper clip rounded up to a whole count) and its square divided
+    by the share of the model's variance that the clip keeps (:func:`clipped_moment_fraction`), so the estimate
+    stays unbiased on data the model fits while a window lifted by a surge adds at most ``c^2 / kappa(c)`` model
+    variances (2.9 at c = 1.5) instead of ~6.4 at the plain estimator's 2.5: hours of buzz or news, whose
+    negatives run above the baseline in window after window, barely inflate it."""
+    weight = settings.dispersion_prior_weight
+    if sums is None:
+        sums = [settings.prior_dispersion * weight, weight]
+    clip = settings.robust_dispersion_clip_sd
+    sd = math.sqrt(mean + phi * mean * mean)
+    upper = math.ceil(mean + clip * sd) - mean
+    lower = clip * sd
+    residual = min(observed - mean, upper) if observed >= mean else min(mean - observed, lower)
+    fraction = clipped_moment_fraction(mean, phi, lower, upper)
+    decay = 1.0 - 1.0 / settings.level_time_constant_buckets
+    prior_excess = settings.prior_dispersion * weight / settings.level_time_constant_buckets
+    prior_mass = weight / settings.level_time_constant_buckets
+    excess = sums[0] * decay + prior_excess + residual * residual / fraction - mean
+    mass = sums[1] * decay + prior_mass + mean * mean
+    estimate = min(max(excess / mass, settings.min_dispersion), settings.max_dispersion)
+    return [_sig(excess), _sig(mass)], estimate
+
+
 def learn_window_dispersion(
     base: Baseline, index: int, observed: float, mean: float, settings: DetectorSettings
 ) -> None:
@@ -132,7 +193,8 @@ def learn_window_dispersion(
         return
     sums = base.setdefault("pws", [None] * len(base["phiw"]))
     phi = window_dispersion(base, index, settings)
-    sums[index], estimate = moment_estimate(sums[index], observed, mean, phi, settings)
+    estimator = robust_moment_estimate if settings.robust_dispersion_clip_sd > 0 else moment_estimate
+    sums[index], estimate = estimator(sums[index], observed, mean, phi, settings)
     base["phiw"][index] = round(estimate, 5)
 
 

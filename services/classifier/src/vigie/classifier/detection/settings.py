@@ -52,6 +52,10 @@ class DetectorSettings:
     #: With ``share_conditioned_counts``: each test window's dispersion is learnt around the expectation its count
     #: test uses (the baseline times the volume swing of the window's other mentions), not around the baseline.
     conditioned_dispersion: bool = False
+    #: Mention mode's test windows (0: off): their dispersions are learnt from residuals clipped at this many
+    #: standard deviations, each clipped square divided by the share of the model's variance the clip keeps
+    #: (:func:`baseline.robust_moment_estimate`), so surges that raised nothing inflate them less.
+    robust_dispersion_clip_sd: float = 0.0
     #: While an incident is open, an evaluation at or above this score keeps it active.
     sustain_score: float = 2.0
     #: An incident resolves after this long without an active evaluation (quiet hold).
