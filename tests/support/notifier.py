@@ -18,6 +18,7 @@ from vigie.schemas import (
     DigestEvent,
     Evidence,
     EvidenceMention,
+    FeedbackEvent,
     SeriesPoint,
     Severity,
     Significance,
@@ -144,6 +145,16 @@ def slack_default() -> Callable[[Request], Answer]:
     return slack_answers(lambda: "", channel="C0VIGIE", ts_base=1764230400)
 
 
+class FeedbackRecorder:
+    """The incident page's feedback publisher, keeping what it would publish."""
+
+    def __init__(self) -> None:
+        self.events: list[FeedbackEvent] = []
+
+    async def publish(self, event: FeedbackEvent) -> None:
+        self.events.append(event)
+
+
 class MemorySink:
     """Receipts and dead letters kept in memory, for engine tests that do not need the broker."""
 
@@ -164,6 +175,7 @@ class MemorySink:
 __all__ = [
     "HOSTILE_TEXTS",
     "OPENED",
+    "FeedbackRecorder",
     "HttpStandIn",
     "MemorySink",
     "Request",

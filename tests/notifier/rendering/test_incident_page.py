@@ -14,7 +14,7 @@ import pytest
 from prometheus_client import CollectorRegistry
 from pydantic import SecretStr
 
-from tests.support.notifier import OPENED, make_alert
+from tests.support.notifier import OPENED, FeedbackRecorder, make_alert
 from vigie.notifier.incident_history import IncidentHistory
 from vigie.notifier.incident_page import IncidentPages, add_incident_routes
 from vigie.notifier.links import IncidentLinks
@@ -22,18 +22,9 @@ from vigie.notifier.rendering.chart import ChartRenderer
 from vigie.notifier.silences import Silences
 from vigie.runtime.clock import FakeClock
 from vigie.runtime.health import OpsServer, build_app
-from vigie.schemas import FeedbackEvent
 
 INCIDENT = "saint-malo:negative_surge:20261127T0800"
 TOKEN = "a-token-of-sixteen-chars"
-
-
-class Recorded:
-    def __init__(self) -> None:
-        self.events: list[FeedbackEvent] = []
-
-    async def publish(self, event: FeedbackEvent) -> None:
-        self.events.append(event)
 
 
 @pytest.fixture
@@ -42,7 +33,7 @@ async def site() -> object:
     history = IncidentHistory()
     history.alert(make_alert(0, texts=("La plage du Sillon est fermée <script>alert(1)</script>",)))
     history.alert(make_alert(1, transition="escalated", severity="critical"))
-    silences, feedback, changes = Silences(), Recorded(), []
+    silences, feedback, changes = Silences(), FeedbackRecorder(), []
     links = IncidentLinks(b"0123456789abcdef-secret", "http://placeholder", timedelta(days=7))
     from aiohttp import web
 
@@ -318,7 +309,7 @@ async def test_an_acknowledgement_on_the_page_is_told_in_the_slack_thread(slack:
     async with httpx.AsyncClient() as client:
         pages = IncidentPages(
             history, Silences(), lambda: None, IncidentLinks(b"0123456789abcdef", "https://v.example"), clock,
-            Recorded(), ChartRenderer(), {"127.0.0.1"}, None,
+            FeedbackRecorder(), ChartRenderer(), {"127.0.0.1"}, None,
             on_action=SlackThreadNotes(config, log, SlackDelivery(client, clock, SecretStr("xoxb-t"))),
         )  # fmt: skip
         assert await pages.act(INCIDENT, "acknowledged", "Camille <!channel>", "page", "page:n1") is not None

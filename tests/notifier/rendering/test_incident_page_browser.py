@@ -16,7 +16,7 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry
 from pydantic import SecretStr
 
-from tests.support.notifier import OPENED, make_alert
+from tests.support.notifier import OPENED, FeedbackRecorder, make_alert
 from vigie.notifier.incident_history import IncidentHistory
 from vigie.notifier.incident_page import IncidentPages, add_incident_routes
 from vigie.notifier.links import IncidentLinks
@@ -24,7 +24,6 @@ from vigie.notifier.rendering.chart import ChartRenderer
 from vigie.notifier.silences import Silences
 from vigie.runtime.clock import FakeClock
 from vigie.runtime.health import OpsServer, build_app
-from vigie.schemas import FeedbackEvent
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
@@ -38,21 +37,13 @@ pytestmark = pytest.mark.skipif(
 INCIDENT = "saint-malo:negative_surge:20261127T0800"
 
 
-class Recorded:
-    def __init__(self) -> None:
-        self.events: list[FeedbackEvent] = []
-
-    async def publish(self, event: FeedbackEvent) -> None:
-        self.events.append(event)
-
-
 @pytest.fixture
-async def served() -> AsyncIterator[tuple[str, Recorded]]:
+async def served() -> AsyncIterator[tuple[str, FeedbackRecorder]]:
     clock = FakeClock(OPENED + timedelta(minutes=30))
     history = IncidentHistory()
     history.alert(make_alert(0))
     history.alert(make_alert(1, transition="escalated", severity="critical"))
-    feedback = Recorded()
+    feedback = FeedbackRecorder()
     links = IncidentLinks(b"0123456789abcdef-secret", "http://127.0.0.1")
     routes = web.RouteTableDef()
     add_incident_routes(
@@ -112,7 +103,7 @@ def _browse(url: str) -> dict[str, str]:
 
 
 async def test_the_page_in_a_browser_acknowledges_and_refuses_a_tampered_link(
-    served: tuple[str, Recorded],
+    served: tuple[str, FeedbackRecorder],
 ) -> None:
     url, feedback = served
     seen = await asyncio.to_thread(_browse, url)
