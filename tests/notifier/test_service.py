@@ -14,35 +14,22 @@ from typing import Any
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from pydantic import SecretStr
 
-from tests.support.kafka import kafka_settings, read_topic
+from tests.support.kafka import kafka_settings, produce, read_topic
 from tests.support.notifier import SmtpServer, email_receiver, make_alert
 from tests.support.waiting import eventually
 from vigie.notifier.routes_config import load_routes
 from vigie.notifier.service import NotifierService
 from vigie.notifier.settings import NotifierSettings
 from vigie.runtime.embedded_broker import free_port
-from vigie.schemas import ALERTS, DEADLETTER, DELIVERIES, AlertEvent, encode
+from vigie.schemas import ALERTS, DEADLETTER, DELIVERIES
 
 pytestmark = pytest.mark.broker
 VIGIE = str(Path(sys.executable).with_name("vigie"))
 TOKEN = "test-api-token-0123456789"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
-
-
-async def produce(bootstrap: str, *alerts: AlertEvent, raw: bytes | None = None) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
-    await producer.start()
-    try:
-        for alert in alerts:
-            record = encode(ALERTS, alert, source="/tests")
-            await producer.send_and_wait(ALERTS, record.value, key=record.key, headers=record.headers)
-        if raw is not None:
-            await producer.send_and_wait(ALERTS, raw, key=b"broken")
-    finally:
-        await producer.stop()
 
 
 async def committed(bootstrap: str, group: str) -> int:
@@ -94,7 +81,7 @@ async def test_service_delivers_logs_commits_and_manages_silences(
         assert service.ops is not None
         api = service.ops.url
         incident = f"saint-malo:negative_surge:{unique}"
-        await produce(bootstrap, make_alert(0, severity="critical", incident=incident), raw=b"{not json")
+        await produce(bootstrap, ALERTS, make_alert(0, severity="critical", incident=incident), raw=b"{not json")
         await eventually(lambda: len(smtp.inbox.messages) == 1)
         await eventually(lambda: committed(bootstrap, group), within=10)
 
@@ -103,7 +90,7 @@ async def test_service_delivers_logs_commits_and_manages_silences(
         silence_id = (await cli(env, "silence", "add", "-m", "territory_id=nice", "--duration", "1h")).strip()
         assert (tmp_path / "silences.json").exists()
         nice = f"nice:negative_surge:{unique}"
-        await produce(bootstrap, make_alert(0, incident=nice, territory_id="nice", territory_name="Nice"))
+        await produce(bootstrap, ALERTS, make_alert(0, incident=nice, territory_id="nice", territory_name="Nice"))
 
         async def receipts() -> list[Any]:
             found = [r for r in await read_topic(bootstrap, DELIVERIES) if unique in r.incident_id]
@@ -174,7 +161,7 @@ async def test_kill_between_send_and_commit_does_not_send_twice(
     group = f"notifier-{unique}"
     routes_file = write_routes(tmp_path, smtp.inbox.port)
     incident = f"saint-malo:negative_surge:{unique}"
-    await produce(bootstrap, make_alert(0, severity="critical", incident=incident))
+    await produce(bootstrap, ALERTS, make_alert(0, severity="critical", incident=incident))
     port = free_port()
     first = start_notifier(routes_file, bootstrap, group, port)
     try:

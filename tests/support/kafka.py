@@ -1,15 +1,31 @@
-"""Kafka-side helpers of the service tests: read a topic whole (up to its end offsets, so without waiting for
-an idle fetch), the settings of a test consumer group (short session timeouts for Tansu)."""
+"""Kafka-side helpers of the service tests: produce contract records (and a raw one), read a topic whole (up to
+its end offsets, so without waiting for an idle fetch), the settings of a test consumer group (short session
+timeouts for Tansu)."""
 
 from __future__ import annotations
 
 import asyncio
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from vigie.runtime.settings import KafkaSettings
-from vigie.schemas import decode
+from vigie.schemas import decode, encode
+from vigie.schemas._base import Contract
+
+
+async def produce(bootstrap: str, topic: str, *payloads: Contract, raw: bytes | None = None) -> None:
+    """Each payload encoded as its contract record on ``topic``, then ``raw`` (undecodable bytes) if given."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    await producer.start()
+    try:
+        for payload in payloads:
+            record = encode(topic, payload, source="/tests")
+            await producer.send_and_wait(topic, record.value, key=record.key, headers=record.headers)
+        if raw is not None:
+            await producer.send_and_wait(topic, raw, key=b"broken")
+    finally:
+        await producer.stop()
 
 
 async def read_records(bootstrap: str, topic: str, within: float = 20.0) -> list[Any]:

@@ -14,33 +14,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiokafka import AIOKafkaProducer
 
-from tests.support.kafka import kafka_settings, read_topic
+from tests.support.kafka import kafka_settings, produce, read_topic
 from tests.support.notifier import HttpStandIn, SmtpInbox, SmtpServer, email_receiver, make_alert, make_digest, routes
 from tests.support.waiting import eventually
 from vigie.notifier.routes_config import RoutesConfig
 from vigie.notifier.service import NotifierService
 from vigie.notifier.settings import NotifierSettings
 from vigie.runtime.clock import FakeClock
-from vigie.schemas import ALERTS, DEADLETTER, DELIVERIES, DIGESTS, encode
-from vigie.schemas._base import Contract
+from vigie.schemas import ALERTS, DEADLETTER, DELIVERIES, DIGESTS
 
 pytestmark = pytest.mark.broker
 SUNDAY_OF_THE_CHANGE = datetime(2026, 3, 29, 0, 0, tzinfo=UTC)  # 01:00 CET; clocks go to 03:00 CEST at 01:00Z
-
-
-async def produce(bootstrap: str, topic: str, *payloads: Contract, raw: bytes | None = None) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
-    await producer.start()
-    try:
-        for payload in payloads:
-            record = encode(topic, payload, source="/tests")
-            await producer.send_and_wait(topic, record.value, key=record.key, headers=record.headers)
-        if raw is not None:
-            await producer.send_and_wait(topic, raw, key=b"broken")
-    finally:
-        await producer.stop()
 
 
 @asynccontextmanager
