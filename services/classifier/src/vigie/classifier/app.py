@@ -42,6 +42,7 @@ from vigie.classifier.service.bulk_producer import BulkProducer
 from vigie.classifier.service.detection_agent import DetectionAgent
 from vigie.classifier.service.detection_contract import DetectionStep
 from vigie.classifier.service.fast_consumer import ClassifierApp, FastHandoffConsumer, RawRecordSchema
+from vigie.classifier.service.faust_records import last_fetched_end
 from vigie.classifier.service.faust_sensor import batched_prometheus_monitor
 from vigie.classifier.service.liveness import Liveness
 from vigie.classifier.service.outputs import Outputs
@@ -112,13 +113,7 @@ class ClassifierService:
 
         def high_watermark(topic: str, partition: int) -> int | None:
             end = ends.get((topic, partition))
-            if end is not None:
-                return end
-            try:
-                value = consumer.highwater(TP(topic, partition))
-            except Exception:
-                return None
-            return int(value) if value is not None else None
+            return end if end is not None else last_fetched_end(consumer, topic, partition)
 
         self.progress.export(self.metrics, high_watermark)
         if answered:  # without the broker's answer, the stages are left as they were (stale ends would reset them)

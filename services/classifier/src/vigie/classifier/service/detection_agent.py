@@ -16,12 +16,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import faust
-from faust.types import TP, EventT, Message
+from faust.types import EventT, Message
 
 from vigie.classifier.metrics import ClassifierMetrics
 from vigie.classifier.service.detection_contract import DetectionStep
 from vigie.classifier.service.detection_outcome import DetectionOutcome, StateWrite
-from vigie.classifier.service.faust_records import event_batches, freeze_long_lived, hold, inbound
+from vigie.classifier.service.faust_records import event_batches, freeze_long_lived, hold, inbound, last_fetched_end
 from vigie.classifier.service.liveness import Liveness
 from vigie.classifier.service.outputs import SOURCE, Outputs
 from vigie.classifier.service.progress import Progress
@@ -128,11 +128,6 @@ class DetectionAgent:
                     self._checkpoint()
                 self._progress.processed_batch(records)
 
-    @property
-    def pending(self) -> bool:
-        """Whether input messages wait for a checkpoint."""
-        return bool(self._window.held)
-
     async def checkpoint_if_due(self) -> None:
         """Checkpoints a window the stream left open (no new batch came to close it)."""
         if not self._window.held:
@@ -191,11 +186,7 @@ class DetectionAgent:
         self._metrics.checkpoint_pending.set(0)
 
     def _scored_log_end(self, partition: int) -> int | None:
-        try:
-            value = self._app.consumer.highwater(TP(MENTIONS_SCORED, partition))
-        except Exception:
-            return None
-        return int(value) if value is not None else None
+        return last_fetched_end(self._app.consumer, MENTIONS_SCORED, partition)
 
     async def _publish(self, outcome: DetectionOutcome) -> None:
         metrics = self._metrics

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any, cast
 
 import faust
-from faust.types import EventT, Message
+from faust.types import TP, EventT, Message
 
 from vigie.classifier.service.records import InboundRecord
 
@@ -61,3 +61,12 @@ def freeze_long_lived() -> None:
     against 0.6 s frozen)."""
     gc.collect()
     gc.freeze()
+
+
+def last_fetched_end(consumer: Any, topic: str, partition: int) -> int | None:
+    """The partition's log end as the consumer's last fetch saw it (None when it has none yet)."""
+    try:
+        value = consumer.highwater(TP(topic, partition))
+    except Exception:
+        return None
+    return int(value) if value is not None else None
