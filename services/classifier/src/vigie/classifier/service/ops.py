@@ -36,11 +36,7 @@ class OpsService(Service):
 
     async def _measure(self) -> None:
         """Measure lag and progress every ``lag_interval_s`` until the worker stops."""
-        interval = self.service.settings.lag_interval_s
-        while not self.should_stop:
-            await self.sleep(interval)
-            if self.should_stop:
-                return
+        async for _ in self.itertimer(self.service.settings.lag_interval_s, name="measure"):
             try:
                 await self.service.export_lag()
             except Exception:  # a measure that failed is skipped, never the end of measuring
