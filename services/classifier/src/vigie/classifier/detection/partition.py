@@ -110,6 +110,13 @@ def _seen_of(state: TerritoryState | None, states: MutableMapping[str, Any], ter
     return own
 
 
+def is_territory_key(key: str) -> bool:
+    """Whether a key of the state mapping holds a territory's state: territory ids start with a lowercase letter or
+    a digit, every other key (the driver's bookkeeping and re-score budget, an older layout's seen-mentions sets,
+    the service's digest states) with ``_``."""
+    return not key.startswith("_")
+
+
 class PartitionDriver:
     """Runs the engine over one partition's mentions in order (see the module docstring for the semantics)."""
 
