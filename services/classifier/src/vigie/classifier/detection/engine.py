@@ -7,7 +7,8 @@ Each territory has a JSON-serialisable state (a few KB: the last day of 5-minute
 baseline, the open incident, bounded evidence). ``observe`` and ``advance`` take ownership of the state they
 are given (it may be mutated) and return the new state, which the caller stores (a faust Table in the
 service, a dict in ``vigie backtest``). A state survives a JSON round trip unchanged: storing and reloading
-it between two calls gives exactly the same events as keeping it in memory.
+it between two calls gives exactly the same events as keeping it in memory. Its shape:
+:class:`~vigie.classifier.detection.state.TerritoryState`; its JSON: :mod:`~vigie.classifier.detection.state_codec`.
 
 Negative mentions are counted three ways per bucket: all mentions, negative mentions and reach-weighted
 negative mentions (``1 + log10(1 + followers / 1000)``: a national outlet's post weighs about four posts,

@@ -1,7 +1,7 @@
-"""The shapes of the detection state, as ``TypedDict``\\s: mypy checks every key the detector reads or writes.
+"""The shapes of the detection state, as TypedDicts: mypy checks every key the detector reads or writes.
 
 A territory's state (mention mode) or a series' state (volume mode) is a plain JSON-compatible dict, mutated in
-place on every mention: typing it with ``TypedDict``\\s costs nothing at run time (the values stay the same dicts,
+place on every mention: typing it with TypedDicts costs nothing at run time (the values stay the same dicts,
 lists and numbers, so the JSON bytes do not change) while every access by key is checked. The keys are short
 because the state is serialised on every checkpoint; each field's comment says what its key means. Keys marked
 ``NotRequired`` are absent from some states: created on first use, kept only under some settings, or absent from

@@ -12,7 +12,7 @@ never guessed at; a version-1 state written by an older release is brought to th
   as it was on use).
 
 Keys the detector itself creates on first use or keeps only under some settings (``cu``, ``peaks``, the
-baseline's moment sums, the ring's ``wx``) stay absent: the state's ``TypedDict``\\s mark them ``NotRequired``
+baseline's moment sums, the ring's ``wx``) stay absent: the state's TypedDicts mark them ``NotRequired``
 and the detector reads them so. A seen-mentions set stored in an entry of its own (``_seen:<territory>``, an
 older layout of the state *mapping*) is read by :class:`~vigie.classifier.detection.PartitionDriver`, which sees
 the mapping.
