@@ -16,7 +16,7 @@ from vigie.classifier.detection import DetectionEngine, PartitionDriver
 from vigie.classifier.detection.partition import is_territory_key
 from vigie.classifier.detection.state import STATE_VERSION
 from vigie.classifier.detection.state_codec import StateFormatError, StateVersionError, dump_state, load_state
-from vigie.classifier.service.checkpoint import decode_entry, encode_entry
+from vigie.classifier.service.checkpoint import decode_entry, dumps, encode_entry
 from vigie.classifier.service.detection_step import EngineDetectionStep
 from vigie.classifier.service.records import InboundRecord
 from vigie.digest import clusters
@@ -42,6 +42,14 @@ def _run(mentions: list[ScoredMention], states: dict[str, Any], *, codec: bool =
     return events
 
 
+def _one_mention_state() -> dict[str, Any]:
+    """The state of a territory after one mention, as plain JSON-like data."""
+    states: dict[str, Any] = {}
+    _run([sc.mention("saint-malo", sc.START, "negative")], states)
+    state: dict[str, Any] = states["saint-malo"]
+    return state
+
+
 def test_a_state_dumped_and_loaded_at_every_mention_gives_the_same_events_and_state() -> None:
     mentions = _stream()
     kept: dict[str, Any] = {}
@@ -54,6 +62,20 @@ def test_a_state_dumped_and_loaded_at_every_mention_gives_the_same_events_and_st
     assert state["v"] == STATE_VERSION
     assert load_state(dump_state(state)) == state
     assert json.loads(dump_state(state)) == state  # plain JSON: what the checkpoint stores
+    assert dump_state(state) == dumps(state)  # the bytes any state of the table is written as
+
+
+def test_keys_the_detector_creates_on_first_use_may_be_absent() -> None:
+    """The CUSUM, the moment sums, the share correlation and the ring's largest weights are absent from states of
+    some settings or some releases: such a state loads as it is (the detector starts each from its prior)."""
+    state = _one_mention_state()
+    for key in ("ps", "pws", "rs", "rho"):
+        state["base"].pop(key, None)
+    state.pop("cu", None)
+    del state["ring"]["wx"]
+    loaded = load_state(json.dumps(state))
+    assert loaded == state
+    assert "wx" not in loaded["ring"] and "cu" not in loaded
 
 
 def _older(state: dict[str, Any]) -> dict[str, Any]:
@@ -104,7 +126,7 @@ def test_a_migrated_top_row_still_keeps_one_post_per_text() -> None:
 
 @pytest.mark.parametrize("version", [2, 99])
 def test_a_newer_version_is_rejected_naming_it(version: int) -> None:
-    state = sc_state()
+    state = _one_mention_state()
     state["v"] = version
     with pytest.raises(StateVersionError, match=rf"version {version} is newer than the version 1") as raised:
         load_state(json.dumps(state).encode())
@@ -113,7 +135,7 @@ def test_a_newer_version_is_rejected_naming_it(version: int) -> None:
 
 @pytest.mark.parametrize("version", [0, -1, "1", 1.0, True, None, [1]])
 def test_an_unknown_version_is_rejected_naming_it(version: object) -> None:
-    state = sc_state()
+    state = _one_mention_state()
     state["v"] = version
     with pytest.raises(StateVersionError, match=re.escape(f"version {version!r} is not a known version")):
         load_state(state)
@@ -122,25 +144,18 @@ def test_an_unknown_version_is_rejected_naming_it(version: object) -> None:
 def test_what_is_not_a_territory_state_is_rejected() -> None:
     with pytest.raises(StateFormatError, match="JSON object, not list"):
         load_state(b"[1, 2]")
-    state = sc_state()
+    state = _one_mention_state()
     del state["v"]
     with pytest.raises(StateFormatError, match="no format version"):
         load_state(state)
-    state = sc_state()
+    state = _one_mention_state()
     del state["ring"], state["ev"]
     with pytest.raises(StateFormatError, match="lacks ring, ev"):
         load_state(state)
-    state = sc_state()
+    state = _one_mention_state()
     state["ev"] = []
     with pytest.raises(StateFormatError, match="evidence"):
         load_state(state)
-
-
-def sc_state() -> dict[str, Any]:
-    states: dict[str, Any] = {}
-    _run([sc.mention("saint-malo", sc.START, "negative")], states)
-    state: dict[str, Any] = states["saint-malo"]
-    return state
 
 
 def _record(mention: ScoredMention, offset: int) -> InboundRecord:
@@ -152,7 +167,7 @@ def test_the_service_dead_letters_the_mentions_of_a_state_of_a_newer_version() -
     """A state written by a newer release fails its territory's records with a reason naming its version (never
     misread); the other territories of the partition go on, and the state is left as it was."""
     cfg = sc.config(sc.territory("saint-malo"), sc.territory("dinard"))
-    newer = sc_state()
+    newer = _one_mention_state()
     newer["v"] = STATE_VERSION + 1
     stored = encode_entry(9, json.dumps(newer).encode())
     book = PartitionDriver.bookkeeping_key(0)
