@@ -71,6 +71,7 @@ import numpy as np
 
 from vigie.classifier.detection import DetectionEngine, DetectorSettings, PartitionDriver
 from vigie.classifier.detection.rescoring import CascadeSettings, DecisionCascade
+from vigie.classifier.detection.state import TerritoryState
 from vigie.classifier.replay import Backtest
 from vigie.classifier.scoring import score_mentions
 from vigie.classifier.sentiment import load_default_model, load_language_identifier
@@ -399,7 +400,7 @@ class RecordingCascade(DecisionCascade):
         self.counted: dict[str, tuple[str, str]] = {}
 
     def relabel(
-        self, mention: ScoredMention, state: dict[str, Any], partition_budget: list[int] | None = None
+        self, mention: ScoredMention, state: TerritoryState, partition_budget: list[int] | None = None
     ) -> ScoredMention:
         under_test = self.under_test(state)
         result = super().relabel(mention, state, partition_budget)

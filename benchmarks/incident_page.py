@@ -86,7 +86,19 @@ def incident_evidence(mentions: int) -> Evidence:
     )
     engine = DetectionEngine(territories, DetectorSettings())
     state = engine.new_state("saint-malo")
-    state["inc"] = {"bench": True}  # inside an incident: the incident evidence accumulates
+    opened = START.timestamp()
+    # Inside an incident: the incident evidence accumulates.
+    state["inc"] = {
+        "id": "bench",
+        "opened": opened,
+        "seq": 0,
+        "sev": "warning",
+        "active": int(opened),
+        "last": opened,
+        "neg": 0.0,
+        "lneg": 0.0,
+        "sig": [],
+    }
     # The ring's buckets are never filled here (the page gets its own series below); only anchor them in time.
     state["ring"]["head"] = int(START.timestamp()) // engine.settings.bucket_seconds
     for i in range(mentions):

@@ -6,6 +6,10 @@ Pure Python (no Kafka, no faust, no wall clock), deterministic, with JSON-serial
 * :class:`PartitionDriver`: drives the engine over one partition of ``vigie.mentions.scored.v1`` in order,
   with the watermark semantics shared by the classifier service and ``vigie backtest``.
 * :class:`SeriesDetector` (volume mode): a plain count series, behind ``vigie detect-series``.
+
+The state's shape is typed in :mod:`~vigie.classifier.detection.state` (TypedDicts); it is read from and
+written to JSON with :mod:`~vigie.classifier.detection.state_codec` (format version checked, older layouts
+migrated).
 """
 
 from vigie.classifier.detection.engine import DetectionEngine, DetectorSettings

@@ -15,19 +15,19 @@ Expected count of a bucket = ``level x hour_of_day[h] x hour_of_week[w] x event_
   counts once that week is learnt (``reestimated_window_hours``);
 * decayed sums give the baseline negative share and the mean reach weight of negative mentions.
 
-The state is a small JSON-serialisable dict (lists and floats only), rounded so it stays compact.
+The state is a small JSON-serialisable dict (lists and floats only: :class:`~vigie.classifier.detection.state.Baseline`),
+rounded so it stays compact.
 """
 
 from __future__ import annotations
 
 import math
 import statistics
-from typing import Any
 
 from vigie.classifier.detection.local_time import LocalCalendar
 from vigie.classifier.detection.settings import DetectorSettings
+from vigie.classifier.detection.state import Baseline
 
-Baseline = dict[str, Any]
 _MAX_SHAPE = 20.0
 #: Shapes are stored as integers in 1/10,000 (compact and fast to serialise).
 SHAPE_UNIT = 10_000
@@ -59,21 +59,19 @@ def new_baseline(prior_per_bucket: float, windows: int, first_week: bool = False
         "he": 0.0,
     }
     if first_week:
-        base.update({"wk": [], "wh": None, "wb": 0})
+        base["wk"], base["wh"], base["wb"] = [], None, 0
     return base
 
 
 def shape(base: Baseline, calendar: LocalCalendar, bucket_start: int) -> float:
     """Seasonal and calendar multiplier of the level for the bucket starting at ``bucket_start``."""
     hod, how = calendar.hours(bucket_start)
-    factor: float = base["hod"][hod] * base["how"][how] / _SHAPE_UNIT_SQUARED * calendar.factor(bucket_start)
-    return factor
+    return base["hod"][hod] * base["how"][how] / _SHAPE_UNIT_SQUARED * calendar.factor(bucket_start)
 
 
 def expected(base: Baseline, calendar: LocalCalendar, bucket_start: int) -> float:
     """Expected count in the bucket starting at ``bucket_start``."""
-    value: float = base["level"] * shape(base, calendar, bucket_start)
-    return value
+    return base["level"] * shape(base, calendar, bucket_start)
 
 
 def dispersion(base: Baseline, settings: DetectorSettings) -> float:
@@ -218,17 +216,17 @@ def level_uncertainty(base: Baseline, settings: DetectorSettings) -> float:
     ``prior_level_shape`` pseudo-mentions plus the negatives it has learnt from). Large at a cold start, so a
     territory whose size class is wrong does not alarm on its first ordinary hour; negligible once learnt. At
     least ``cold_dispersion`` fading over the first ``cold_days`` (the shapes are not learnt yet)."""
-    learnt: float = base["sn"]
+    learnt = base["sn"]
     level = 1.0 / (settings.prior_level_shape + learnt)
     if settings.cold_dispersion <= 0.0:
         return level
-    days: float = base["n"] / settings.buckets_per_day
+    days = base["n"] / settings.buckets_per_day
     return max(level, settings.cold_dispersion * max(0.0, 1.0 - days / settings.cold_days))
 
 
 def baseline_share(base: Baseline, settings: DetectorSettings) -> float:
     weight = settings.share_prior_weight
-    share: float = (base["sn"] + weight * settings.prior_negative_share) / (base["st"] + weight)
+    share = (base["sn"] + weight * settings.prior_negative_share) / (base["st"] + weight)
     return min(max(share, 1e-3), 0.999)
 
 
@@ -262,7 +260,7 @@ def learn_share_rho(base: Baseline, negative: float, total: float, settings: Det
 
 
 def mean_reach_weight(base: Baseline) -> float:
-    weight: float = (base["sw"] + 5.0) / (base["sn"] + 5.0)
+    weight = (base["sw"] + 5.0) / (base["sn"] + 5.0)
     return max(weight, 1.0)
 
 
@@ -362,19 +360,21 @@ def record_first_week(base: Baseline, bucket_start: int, count: float | None, se
     """Add a closed bucket's count to the hourly counts of the baseline's first week (``None``: the bucket was not
     learnt, its hour is left out). True when the bucket completed an hour of that week; False once the week is
     over (or never kept)."""
-    week: list[float] | None = base.get("wk")
+    week = base.get("wk")
     if week is None:
         return False
     hour = bucket_start // 3600
-    if base["wh"] is None:
-        base["wh"], base["wb"] = hour, 0
+    last_hour = base["wh"]
+    if last_hour is None:
+        last_hour = base["wh"] = hour
+        base["wb"] = 0
         week.append(0.0 if bucket_start % 3600 == 0 else -1.0)  # an hour seen from its start only
     per_hour = 3600 // settings.bucket_seconds
-    while base["wh"] < hour:
+    while last_hour < hour:
         if base["wb"] < per_hour:
             week[-1] = -1.0
         week.append(0.0)
-        base["wh"] += 1
+        base["wh"] = last_hour = last_hour + 1
         base["wb"] = 0
     del week[: -_WEEK_HOURS - 1]
     base["wb"] += 1
@@ -393,8 +393,10 @@ def reestimate_window_dispersions(
     count of each hour of the day) expects, and the spread is the median absolute relative deviation, as a standard
     deviation, less the Poisson part. Medians both: the days the weekly rhythm will explain (weekends: fewer than
     half a week) move neither the typical day nor the spread, and neither do bursts."""
-    week: list[float] = list(base["wk"][-_WEEK_HOURS:])
-    first_hour = base["wh"] - len(week) + 1
+    stored, last_hour = base.get("wk"), base.get("wh")
+    assert stored is not None and last_hour is not None  # the caller checked that the week is complete
+    week = list(stored[-_WEEK_HOURS:])
+    first_hour = last_hour - len(week) + 1
     base["wk"], base["wh"], base["wb"] = None, None, 0
     if sum(count >= 0 for count in week) < _WEEK_HOURS // 2:
         return
@@ -427,5 +429,6 @@ def reestimate_window_dispersions(
         phi = round(min(max(phi, settings.min_dispersion), settings.max_dispersion), 5)
         base["phiw"][index] = phi
         sums = base.setdefault("pws", [None] * len(base["phiw"]))
-        if sums[index] is not None:  # the moments go on from the new estimate, with the mass they had
-            sums[index] = [_sig(phi * sums[index][1]), sums[index][1]]
+        moments = sums[index]
+        if moments is not None:  # the moments go on from the new estimate, with the mass they had
+            sums[index] = [_sig(phi * moments[1]), moments[1]]

@@ -7,7 +7,8 @@ Each territory has a JSON-serialisable state (a few KB: the last day of 5-minute
 baseline, the open incident, bounded evidence). ``observe`` and ``advance`` take ownership of the state they
 are given (it may be mutated) and return the new state, which the caller stores (a faust Table in the
 service, a dict in ``vigie backtest``). A state survives a JSON round trip unchanged: storing and reloading
-it between two calls gives exactly the same events as keeping it in memory.
+it between two calls gives exactly the same events as keeping it in memory. Its shape:
+:class:`~vigie.classifier.detection.state.TerritoryState`; its JSON: :mod:`~vigie.classifier.detection.state_codec`.
 
 Negative mentions are counted three ways per bucket: all mentions, negative mentions and reach-weighted
 negative mentions (``1 + log10(1 + followers / 1000)``: a national outlet's post weighs about four posts,
@@ -21,14 +22,15 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime
-from typing import Any
+from typing import cast
 
 from vigie.classifier.detection import evidence
 from vigie.classifier.detection.errors import UnknownTerritoryError
 from vigie.classifier.detection.local_time import LocalCalendar
 from vigie.classifier.detection.rescoring import DecisionCascade
 from vigie.classifier.detection.settings import DetectorSettings
-from vigie.classifier.detection.surge import Decision, State, SurgeDetector
+from vigie.classifier.detection.state import TerritoryState
+from vigie.classifier.detection.surge import Decision, SurgeDetector
 from vigie.schemas import AlertEvent, ScoredMention, Significance, Territory, TerritoryConfig
 from vigie.schemas.territory import SIZE_CLASS_PRIOR_PER_HOUR
 
@@ -91,14 +93,15 @@ class DetectionEngine:
             self._detectors[territory_id] = detector
         return detector
 
-    def new_state(self, territory_id: str) -> State:
-        state = self.detector(territory_id).new_state()
+    def new_state(self, territory_id: str) -> TerritoryState:
+        # The surge detector's state, given the keys of a territory's (the same dict: the key order stays).
+        state = cast(TerritoryState, self.detector(territory_id).new_state())
         state["ev"] = evidence.new_evidence()
         return state
 
     def observe(
-        self, mention: ScoredMention, state: dict[str, Any] | None, rescore_budget: list[int] | None = None
-    ) -> tuple[dict[str, Any], list[AlertEvent]]:
+        self, mention: ScoredMention, state: TerritoryState | None, rescore_budget: list[int] | None = None
+    ) -> tuple[TerritoryState, list[AlertEvent]]:
         """Account one mention of ``mention.territory_id`` (``state`` None for a territory never seen);
         ``rescore_budget``: the partition's budget of the decision cascade, if any (see its module).
 
@@ -137,8 +140,8 @@ class DetectionEngine:
         return state, events
 
     def advance(
-        self, territory_id: str, watermark: datetime, state: dict[str, Any] | None
-    ) -> tuple[dict[str, Any], list[AlertEvent]]:
+        self, territory_id: str, watermark: datetime, state: TerritoryState | None
+    ) -> tuple[TerritoryState, list[AlertEvent]]:
         """Event time has reached ``watermark`` with no mention of this territory: close buckets and resolve
         the open incident if its quiet hold has passed."""
         detector = self.detector(territory_id)
@@ -147,15 +150,17 @@ class DetectionEngine:
         decisions = detector.advance(state, math.floor(watermark.timestamp()))
         return state, self._events(territory_id, state, decisions, None)
 
-    def resolution_due(self, state: dict[str, Any] | None) -> int | None:
+    def resolution_due(self, state: TerritoryState | None) -> int | None:
         """Event time (epoch seconds) at which the open incident of ``state`` resolves if nothing happens."""
-        if state is None or state["inc"] is None:
+        if state is None:
             return None
-        due: int = state["inc"]["active"] + self.settings.hold_quiet_seconds
-        return due
+        incident = state["inc"]
+        if incident is None:
+            return None
+        return incident["active"] + self.settings.hold_quiet_seconds
 
     def _events(
-        self, territory_id: str, state: State, decisions: list[Decision], trigger: str | None
+        self, territory_id: str, state: TerritoryState, decisions: list[Decision], trigger: str | None
     ) -> list[AlertEvent]:
         if not decisions:
             return []

@@ -16,7 +16,9 @@ Kept in the territory state under ``"ev"``, bounded:
   generation dropped when the newer has taken 500 authors: "new authors" are those it does not know;
 * ``neg``: ``[negative posts, of which by new authors]``, same periods as ``inc``.
 
-Keys added after the first release are created on first use, so a state saved by an older version loads.
+The shape is :class:`~vigie.classifier.detection.state.EvidenceState`; a state saved by an older version gets the
+keys added since when it is loaded (:func:`upgrade`, called by
+:func:`~vigie.classifier.detection.state_codec.load_state`).
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ from typing import Any
 
 from vigie.classifier.detection import ring, terms
 from vigie.classifier.detection.settings import DetectorSettings
-from vigie.classifier.detection.surge import State, SurgeDetector
+from vigie.classifier.detection.state import EvidenceRow, EvidenceState, TerritoryState
+from vigie.classifier.detection.surge import SurgeDetector
 from vigie.digest import clusters
 from vigie.digest.preview import preview
 from vigie.schemas import (
@@ -59,7 +62,7 @@ _epoch_of = itemgetter(_EPOCH)
 _last_seen_of = itemgetter(clusters.LAST)
 
 
-def new_evidence() -> dict[str, Any]:
+def new_evidence() -> EvidenceState:
     return {
         "top": [],
         "base": terms.new_table(),
@@ -68,9 +71,29 @@ def new_evidence() -> dict[str, Any]:
         "lang": {},
         "cl": [],
         "first": None,
-        "seen": [[0] * (_BLOOM_BITS // 32), [0] * (_BLOOM_BITS // 32), 0],
+        "seen": _new_seen(),
         "neg": [0.0, 0.0],
     }
+
+
+def _new_seen() -> list[Any]:
+    return [[0] * (_BLOOM_BITS // 32), [0] * (_BLOOM_BITS // 32), 0]
+
+
+def upgrade(evidence: dict[str, Any]) -> None:
+    """Bring the evidence of a state written by an older version to the current shape, as its first use did:
+    the keys added after the first release (``cl``, ``first``, ``seen``, ``neg``) filled in empty, a ``seen``
+    author filter of an earlier shape started afresh, and the near-duplicate signature appended to top-mention
+    rows stored without it (computed from their text)."""
+    evidence.setdefault("cl", [])
+    evidence.setdefault("first", None)
+    evidence.setdefault("neg", [0.0, 0.0])
+    seen = evidence.get("seen")
+    if not isinstance(seen, list) or len(seen) != 3 or not isinstance(seen[0], list):
+        evidence["seen"] = _new_seen()
+    for row in evidence["top"]:
+        if len(row) == _SIGNATURE:
+            row.append(clusters.signature(row[_TEXT]))
 
 
 @functools.lru_cache(maxsize=8192)
@@ -89,14 +112,6 @@ def _has(words: list[int], bits: tuple[int, int, int]) -> bool:
     )
 
 
-def _seen(evidence: dict[str, Any]) -> list[Any]:
-    seen: list[Any] = evidence.get("seen") or []
-    if len(seen) != 3 or not isinstance(seen[0], list):  # absent, or written by an older version
-        seen = [[0] * (_BLOOM_BITS // 32), [0] * (_BLOOM_BITS // 32), 0]
-        evidence["seen"] = seen
-    return seen
-
-
 def _remember_new_author(seen: list[Any], bits: tuple[int, int, int]) -> None:
     """Remember an author the current generation does not know: a new generation once the current one has taken
     ``_BLOOM_GENERATION`` authors (the previous one dropped), then the author's bits."""
@@ -107,7 +122,7 @@ def _remember_new_author(seen: list[Any], bits: tuple[int, int, int]) -> None:
     seen[2] += 1
 
 
-def record(state: State, mention: ScoredMention, negative: bool, settings: DetectorSettings) -> None:
+def record(state: TerritoryState, mention: ScoredMention, negative: bool, settings: DetectorSettings) -> None:
     """Account one (non-late) mention in the evidence of its territory."""
     evidence = state["ev"]
     in_incident = state["inc"] is not None
@@ -116,7 +131,7 @@ def record(state: State, mention: ScoredMention, negative: bool, settings: Detec
         found.update("#" + tag for tag in hashtags)
     author = mention.author.id or mention.author.handle or mention.mention_id
     author_bits = _bloom_bits(author)
-    seen = _seen(evidence)
+    seen = evidence["seen"]
     in_current = _has(seen[0], author_bits)
     known = in_current or _has(seen[1], author_bits)
     if not in_incident:
@@ -126,20 +141,20 @@ def record(state: State, mention: ScoredMention, negative: bool, settings: Detec
     if not negative and mention.sentiment == "positive":
         return
     row = _row(mention, settings)
-    clusters.add(evidence.setdefault("cl", []), row[_SIGNATURE], author, row[_EPOCH], row, mention.reach)
+    clusters.add(evidence["cl"], row[_SIGNATURE], author, row[_EPOCH], row, mention.reach)
     if not negative:
         return
     horizon = _INCIDENT_HORIZON if in_incident else _RECENT_HORIZON
     terms.count(evidence["inc"], found, settings.incident_terms_kept, horizon)
     _count_by(evidence["src"], mention.source.kind, horizon, 16)
     _count_by(evidence["lang"], mention.detected_language, horizon, _MAX_LANGUAGES)
-    negatives = evidence.setdefault("neg", [0.0, 0.0])
+    negatives = evidence["neg"]
     negatives[0] += 1.0
     negatives[1] += 0.0 if known else 1.0
     if negatives[0] > horizon:
         negatives[0] /= 2.0
         negatives[1] /= 2.0
-    first = evidence.get("first")
+    first = evidence["first"]
     if first is None or _rank_by_time(row) < _rank_by_time(first):
         evidence["first"] = row
     _keep_top(state, mention, settings, row)
@@ -154,7 +169,7 @@ def _count_by(counts: dict[str, float], key: str, horizon: float, capacity: int)
             counts[name] /= 2.0
 
 
-def _row(mention: ScoredMention, settings: DetectorSettings) -> list[Any]:
+def _row(mention: ScoredMention, settings: DetectorSettings) -> EvidenceRow:
     full_text = mention.text or mention.title or ""
     text = preview(full_text, settings.preview_chars)
     return [
@@ -172,24 +187,19 @@ def _row(mention: ScoredMention, settings: DetectorSettings) -> list[Any]:
     ]
 
 
-def _rank_by_time(row: list[Any]) -> tuple[float, str]:
+def _rank_by_time(row: EvidenceRow) -> tuple[float, str]:
     return (row[_EPOCH], row[_ID])
 
 
-def _signature_of(row: list[Any]) -> str:
-    """The near-duplicate signature of a stored row (computed for rows stored by an older version)."""
-    return str(row[_SIGNATURE]) if len(row) > _SIGNATURE else clusters.signature(row[_TEXT])
-
-
-def _keep_top(state: State, mention: ScoredMention, settings: DetectorSettings, row: list[Any]) -> None:
-    top: list[list[Any]] = state["ev"]["top"]
+def _keep_top(state: TerritoryState, mention: ScoredMention, settings: DetectorSettings, row: EvidenceRow) -> None:
+    top = state["ev"]["top"]
     # A full list (sorted by rank) whose last row ranks no lower than this mention stays as it is: the mention
     # would be sorted last and cut, or lose to its same-text row (which ranks no lower than the last).
     if top and len(top) == settings.top_mentions and _rank(row) >= _rank(top[-1]):
         return
     key = row[_SIGNATURE]
     for same_text, kept in enumerate(top):
-        if (kept[_SIGNATURE] if len(kept) > _SIGNATURE else _signature_of(kept)) == key:
+        if kept[_SIGNATURE] == key:
             if _rank(row) >= _rank(kept):
                 return
             del top[same_text]
@@ -198,34 +208,38 @@ def _keep_top(state: State, mention: ScoredMention, settings: DetectorSettings, 
     del top[settings.top_mentions :]
 
 
-def _rank(row: list[Any]) -> tuple[int, float, str]:
+def _rank(row: EvidenceRow) -> tuple[int, float, str]:
     return (-row[_REACH], row[_EPOCH], row[_ID])
 
 
-def prune(state: State, settings: DetectorSettings) -> None:
+def prune(state: TerritoryState, settings: DetectorSettings) -> None:
     """Outside an incident, forget top mentions, clusters not seen and a first post older than the long test
     window (a cluster seen again keeps its older copies in its size)."""
-    if state["inc"] is not None:
+    clock = state["clock"]
+    if state["inc"] is not None or clock is None:
         return
-    horizon = state["clock"] - settings.longest_window * settings.bucket_seconds
+    horizon = clock - settings.longest_window * settings.bucket_seconds
     evidence = state["ev"]
     top = evidence["top"]
     if top and min(map(_epoch_of, top)) < horizon:
         evidence["top"] = [row for row in top if row[_EPOCH] >= horizon]
-    groups = evidence.get("cl")
+    groups = evidence["cl"]
     if groups and min(map(_last_seen_of, groups)) < horizon:
         evidence["cl"] = clusters.forget_before(groups, horizon)
-    first = evidence.get("first")
+    first = evidence["first"]
     if first is not None and first[_EPOCH] < horizon:
         evidence["first"] = None
 
 
-def max_recent_reach(state: State, settings: DetectorSettings) -> int:
-    horizon = state["clock"] - settings.longest_window * settings.bucket_seconds
-    return max((row[_REACH] for row in state["ev"]["top"] if row[_EPOCH] >= horizon), default=0)
+def max_recent_reach(state: TerritoryState, settings: DetectorSettings) -> int:
+    clock = state["clock"]
+    assert clock is not None  # the caller counted a mention: the clock is set
+    horizon = clock - settings.longest_window * settings.bucket_seconds
+    reach: int = max((row[_REACH] for row in state["ev"]["top"] if row[_EPOCH] >= horizon), default=0)
+    return reach
 
 
-def forget_incident(state: State) -> None:
+def forget_incident(state: TerritoryState) -> None:
     """After a resolution, the next incident starts from fresh incident evidence."""
     evidence = state["ev"]
     evidence["inc"] = terms.new_table()
@@ -237,7 +251,7 @@ def forget_incident(state: State) -> None:
     evidence["neg"] = [0.0, 0.0]
 
 
-def build(state: State, detector: SurgeDetector) -> Evidence:
+def build(state: TerritoryState, detector: SurgeDetector) -> Evidence:
     """The evidence of the territory's current incident (or of the window that raised it)."""
     settings = detector.settings
     seconds = settings.bucket_seconds
@@ -251,8 +265,8 @@ def build(state: State, detector: SurgeDetector) -> Evidence:
     key = terms.keyness(evidence["inc"], evidence["base"], limit=4 * settings.top_terms)
     words = [TermWeight(term=t, count=c, lift=lift) for t, c, lift in key if not t.startswith("#")]
     tags = [TermWeight(term=t[1:], count=c, lift=lift) for t, c, lift in key if t.startswith("#")]
-    negatives = evidence.get("neg", [0.0, 0.0])
-    first = evidence.get("first")
+    negatives = evidence["neg"]
+    first = evidence["first"]
     return Evidence(
         series=tuple(series),
         top_mentions=tuple(_mention(row) for row in evidence["top"]),
@@ -260,14 +274,14 @@ def build(state: State, detector: SurgeDetector) -> Evidence:
         hashtags=tuple(tags[: settings.top_terms]),
         sources=_count_rows(evidence["src"]),
         languages=_count_rows(evidence["lang"]),
-        clusters=tuple(_cluster(row) for row in clusters.largest(evidence.get("cl", []), _MAX_CLUSTERS)[:10]),
+        clusters=tuple(_cluster(row) for row in clusters.largest(evidence["cl"], _MAX_CLUSTERS)[:10]),
         first_mention=_mention(first) if first is not None else None,
         negative_mentions=round(negatives[0]) if negatives[0] >= 1 else None,
         new_author_share=round(negatives[1] / negatives[0], 3) if negatives[0] >= 1 else None,
     )
 
 
-def _mention(row: list[Any]) -> EvidenceMention:
+def _mention(row: EvidenceRow) -> EvidenceMention:
     return EvidenceMention(
         mention_id=row[_ID],
         url=row[_URL],

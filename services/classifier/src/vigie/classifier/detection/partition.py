@@ -40,10 +40,11 @@ import math
 from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from vigie.classifier.detection import seen_mentions
 from vigie.classifier.detection.engine import DetectionEngine
+from vigie.classifier.detection.state import PartitionBook, SeenMentions, TerritoryState
 from vigie.schemas import AlertEvent, ScoredMention
 
 #: What the driver did with a mention: counted at its event time, counted at its collection time (``clamped``:
@@ -96,16 +97,24 @@ class Admission:
 #: the territory's own entry, one changelog record per territory and checkpoint. A set stored in an entry of its
 #: own, under :func:`~vigie.classifier.detection.seen_mentions.seen_key` (a layout a changelog may still hold),
 #: is read too, until the territory's state is written again with the set inside.
-SEEN_FIELD = "seen_ids"
+SEEN_FIELD: Final = "seen_ids"
 
 
-def _seen_of(state: dict[str, Any] | None, states: MutableMapping[str, Any], territory_id: str) -> Any:
+def _seen_of(state: TerritoryState | None, states: MutableMapping[str, Any], territory_id: str) -> SeenMentions | None:
     """The territory's seen-mentions set (None: none yet), from its state or its own entry (see :data:`SEEN_FIELD`)."""
     if state is not None:
         seen = state.get(SEEN_FIELD)
         if seen is not None:
             return seen
-    return states.get(seen_mentions.seen_key(territory_id))
+    own: SeenMentions | None = states.get(seen_mentions.seen_key(territory_id))
+    return own
+
+
+def is_territory_key(key: str) -> bool:
+    """Whether a key of the state mapping holds a territory's state: territory ids start with a lowercase letter or
+    a digit, every other key (the driver's bookkeeping and re-score budget, an older layout's seen-mentions sets,
+    the service's digest states) with ``_``."""
+    return not key.startswith("_")
 
 
 class PartitionDriver:
@@ -156,12 +165,12 @@ class PartitionDriver:
         if not EARLIEST_EVENT_TIME <= mention.published_at < LATEST_EVENT_TIME:
             return Admission("implausible", mention)
         second = math.floor(mention.published_at.timestamp())
-        previous_state: dict[str, Any] | None = states.get(territory_id)
+        previous_state: TerritoryState | None = states.get(territory_id)
         seen = _seen_of(previous_state, states, territory_id)
         mark = seen_mentions.fingerprint(mention.mention_id)
         if seen_mentions.contains(seen, second, mark):
             return Admission("duplicate", mention)
-        book: dict[str, Any] | None = states.get(self.key)
+        book: PartitionBook | None = states.get(self.key)
         previous = None if book is None else book["wm"]
         watermark = second if previous is None else max(previous, second)
         late_before = self.engine.late_mentions
@@ -187,13 +196,13 @@ class PartitionDriver:
         if book is None:
             book = {"wm": watermark, "due": {}}
         book["wm"] = watermark
-        due: dict[str, int] = book["due"]
+        due = book["due"]
         changed |= self._set_due(due, territory_id, state)
         # Most mentions find no other territory due: the earliest due time (kept up to date, not rescanned)
         # says so without looking at every open incident of the partition.
         if self._earliest(due) <= watermark:
             for other in sorted(t for t, at in due.items() if t != territory_id and at <= watermark):
-                before = states.get(other)
+                before: TerritoryState | None = states.get(other)
                 other_state, other_events = self.engine.advance(other, datetime.fromtimestamp(watermark, UTC), before)
                 if before is not None and other_state is not before and SEEN_FIELD in before:
                     other_state[SEEN_FIELD] = before[SEEN_FIELD]
@@ -204,7 +213,7 @@ class PartitionDriver:
             states[self.key] = book
         return Admission(verdict, mention, events)
 
-    def _set_due(self, due: dict[str, int], territory_id: str, state: dict[str, Any]) -> bool:
+    def _set_due(self, due: dict[str, int], territory_id: str, state: TerritoryState) -> bool:
         """Record when ``territory_id``'s open incident is due to resolve (none: no entry); True if it changed."""
         at = self.engine.resolution_due(state)
         old = due.get(territory_id)

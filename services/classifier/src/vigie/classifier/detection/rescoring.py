@@ -44,16 +44,17 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Final
 
 from vigie.schemas import ScoredMention, Sentiment, SentimentScores
 
 if TYPE_CHECKING:
+    from vigie.classifier.detection.state import TerritoryState
     from vigie.classifier.detection.surge import Evaluation
     from vigie.classifier.sentiment.protocol import Prediction, SentimentModel
 
 #: Key of the cascade's bookkeeping in a territory's state.
-STATE_KEY = "rs"
+STATE_KEY: Final = "rs"
 #: Names of the models whose labels the cascade re-scores (the ``fast`` presets).
 FAST_MODEL_PREFIX = "vigie-sentiment-fast"
 
@@ -131,15 +132,16 @@ class DecisionCascade:
         self.over_budget = 0
         self.seconds = 0.0
 
-    def under_test(self, state: dict[str, Any]) -> bool:
+    def under_test(self, state: TerritoryState) -> bool:
         """Whether the territory of ``state`` (its clock already advanced) is under test."""
         if state["inc"] is not None:
             return True
         book = state.get(STATE_KEY)
-        return book is not None and state["clock"] < book[0]
+        clock = state["clock"]
+        return book is not None and clock is not None and clock < book[0]
 
     def relabel(
-        self, mention: ScoredMention, state: dict[str, Any], partition_budget: list[int] | None = None
+        self, mention: ScoredMention, state: TerritoryState, partition_budget: list[int] | None = None
     ) -> ScoredMention:
         """The mention as detection counts it: re-scored when it qualifies and the budgets allow, else as is.
 
@@ -151,13 +153,15 @@ class DecisionCascade:
             mention.rating is not None and not 2.5 < mention.rating < 3.5
         ):
             return mention
-        hour = state["clock"] // 3600
+        clock = state["clock"]
+        assert clock is not None  # under test: advanced
+        hour = clock // 3600
         book = state.get(STATE_KEY)
         if book is None:
             book = state[STATE_KEY] = [0, hour, 0]
         if book[1] != hour:
             book[1], book[2] = hour, 0
-        minute = state["clock"] // 60
+        minute = clock // 60
         if partition_budget is not None and minute > partition_budget[0]:
             partition_budget[0], partition_budget[1] = minute, 0
         if book[2] >= self.settings.budget_per_hour or (
@@ -170,14 +174,16 @@ class DecisionCascade:
             partition_budget[1] += 1
         return self._rescore(mention)
 
-    def note(self, state: dict[str, Any], evaluation: Evaluation | None) -> None:
+    def note(self, state: TerritoryState, evaluation: Evaluation | None) -> None:
         """Record an evaluation of the territory: at the pre-alert score it stays under test for the hold."""
         if evaluation is None or evaluation.score < self.settings.pre_alert_score:
             return
-        until = state["clock"] + self.settings.test_hold_seconds
+        clock = state["clock"]
+        assert clock is not None  # an evaluation is made at the clock
+        until = clock + self.settings.test_hold_seconds
         book = state.get(STATE_KEY)
         if book is None:
-            state[STATE_KEY] = [until, state["clock"] // 3600, 0]
+            state[STATE_KEY] = [until, clock // 3600, 0]
         elif until > book[0]:
             book[0] = until
 

@@ -13,16 +13,15 @@ Two parts, so the state stays small and fast to (de)serialise on every mention:
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
 
-Ring = dict[str, Any]
+from vigie.classifier.detection.state import Ring
 
 WEIGHT_UNIT = 100
 EXPECTED_UNIT = 10_000
 
 
 def new_ring(recent: int, history: int, head: int) -> Ring:
-    return {
+    ring: Ring = {
         "head": head,
         "neg": [0] * recent,
         "tot": [0] * recent,
@@ -33,6 +32,7 @@ def new_ring(recent: int, history: int, head: int) -> Ring:
         "hn": 0,
         "hmax": history,
     }
+    return ring
 
 
 def roll_to(ring: Ring, bucket: int, expect: Callable[[int], float], first: int | None = None) -> None:
@@ -88,7 +88,7 @@ def _append_history(ring: Ring, entries: list[str]) -> None:
 
 def holds(ring: Ring, bucket: int) -> bool:
     """Whether ``bucket`` is in the recent part."""
-    head: int = ring["head"]
+    head = ring["head"]
     return head - len(ring["neg"]) < bucket <= head
 
 
@@ -107,7 +107,7 @@ def add(ring: Ring, bucket: int, negative: float, total: float, weighted: float)
 
 def top_weight(ring: Ring, last: int, width: int) -> float:
     """The largest single weight counted in the ``width`` recent buckets ending with ``last``."""
-    top: list[int] | None = ring.get("wx")
+    top = ring.get("wx")
     if top is None:
         return 0.0
     buckets = _recent_range(ring, last, width)
@@ -122,7 +122,7 @@ def top_weight(ring: Ring, last: int, width: int) -> float:
     return max(max(top[start:]), max(top[: stop - length])) / WEIGHT_UNIT
 
 
-def counts(ring: Ring, bucket: int) -> tuple[int, int, float]:
+def counts(ring: Ring, bucket: int) -> tuple[float, float, float]:
     """(negative, total, weighted) of a recent bucket; zeros for buckets not (or no longer) recent."""
     if not holds(ring, bucket):
         return 0, 0, 0.0
@@ -134,8 +134,7 @@ def expected_in(ring: Ring, bucket: int) -> float:
     """What the baseline expected in a recent ``bucket`` when it began (0 outside the recent part)."""
     if not holds(ring, bucket):
         return 0.0
-    value: int = ring["e"][bucket % len(ring["e"])]
-    return value / EXPECTED_UNIT
+    return ring["e"][bucket % len(ring["e"])] / EXPECTED_UNIT
 
 
 def _recent_range(ring: Ring, last: int, width: int) -> range:
@@ -143,7 +142,7 @@ def _recent_range(ring: Ring, last: int, width: int) -> range:
     return range(max(last - width + 1, ring["head"] - length + 1), min(last, ring["head"]) + 1)
 
 
-def _slot_sum(values: list[int], buckets: range) -> int:
+def _slot_sum(values: Sequence[float], buckets: range) -> float:
     """Sum of ``values`` over the slots of consecutive ``buckets`` (at most one lap: slices, not a loop)."""
     if not buckets:
         return 0
@@ -160,7 +159,7 @@ def expected_window(ring: Ring, last: int, width: int) -> float:
     return _slot_sum(ring["e"], _recent_range(ring, last, width)) / EXPECTED_UNIT
 
 
-def window(ring: Ring, last: int, width: int) -> tuple[int, int, float]:
+def window(ring: Ring, last: int, width: int) -> tuple[float, float, float]:
     """(negative, total, weighted) sums over the ``width`` recent buckets ending with ``last`` (inclusive)."""
     buckets = _recent_range(ring, last, width)
     return (
@@ -170,17 +169,19 @@ def window(ring: Ring, last: int, width: int) -> tuple[int, int, float]:
     )
 
 
-def windows(ring: Ring, last: int, widths: Sequence[int]) -> list[tuple[int, int, float, float]]:
+def windows(ring: Ring, last: int, widths: Sequence[int]) -> list[tuple[float, float, float, float]]:
     """(negative, total, weighted, expected) sums over the ``width`` recent buckets ending with ``last``, for each
     of the increasing ``widths``: :func:`window` and :func:`expected_window` of each, in one pass over the
     buckets (integer sums: the same values whatever the order)."""
     neg, tot, weighted, expected = ring["neg"], ring["tot"], ring["w"], ring["e"]
     length = len(neg)
-    head: int = ring["head"]
+    head = ring["head"]
     oldest = head - length + 1
     bucket = min(last, head)
-    negative = total = weight = expectation = 0
-    sums: list[tuple[int, int, float, float]] = []
+    negative: float = 0
+    total: float = 0
+    weight = expectation = 0
+    sums: list[tuple[float, float, float, float]] = []
     for width in widths:
         first = max(last - width + 1, oldest)
         while bucket >= first:
@@ -194,11 +195,11 @@ def windows(ring: Ring, last: int, widths: Sequence[int]) -> list[tuple[int, int
     return sums
 
 
-def day(ring: Ring) -> list[tuple[int, int, int, float]]:
+def day(ring: Ring) -> list[tuple[int, float, float, float]]:
     """(bucket, negative, total, expected) of every bucket the ring holds, oldest first."""
     head = ring["head"]
     length = len(ring["neg"])
-    rows: list[tuple[int, int, int, float]] = []
+    rows: list[tuple[int, float, float, float]] = []
     if ring["hist"]:
         entries = ring["hist"].split(" ")
         first = head - length - len(entries) + 1

@@ -18,7 +18,8 @@ State: plain JSON (it is checkpointed with the detector states, under :func:`see
 from __future__ import annotations
 
 import zlib
-from typing import Any
+
+from vigie.classifier.detection.state import SeenMentions
 
 #: Every key of a seen-mentions set starts with it (never a territory slug).
 SEEN_KEY_PREFIX = "_seen:"
@@ -33,22 +34,22 @@ def fingerprint(mention_id: str) -> int:
     return zlib.crc32(mention_id.encode("utf-8", "surrogatepass"))
 
 
-def new_seen() -> dict[str, Any]:
+def new_seen() -> SeenMentions:
     return {"max": None, "ids": {}, "n": 0}
 
 
-def contains(seen: dict[str, Any] | None, second: int, mark: int) -> bool:
+def contains(seen: SeenMentions | None, second: int, mark: int) -> bool:
     """Whether the mention (event ``second``, fingerprint ``mark``) was counted already."""
     if seen is None:
         return False
-    marks: list[int] | None = seen["ids"].get(str(second))
+    marks = seen["ids"].get(str(second))
     return marks is not None and mark in marks
 
 
-def add(seen: dict[str, Any], second: int, mark: int, *, lateness: int, capacity: int) -> None:
+def add(seen: SeenMentions, second: int, mark: int, *, lateness: int, capacity: int) -> None:
     """Remember a counted mention, then forget what can no longer be a duplicate that counts (see the module
     docstring): seconds later than the latest one by more than ``lateness``, then the oldest over ``capacity``."""
-    ids: dict[str, list[int]] = seen["ids"]
+    ids = seen["ids"]
     ids.setdefault(str(second), []).append(mark)
     seen["n"] += 1
     latest = seen["max"]

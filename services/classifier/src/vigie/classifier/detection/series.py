@@ -19,7 +19,8 @@ from datetime import datetime
 from vigie.classifier.detection.level_shift import LevelShiftDetector, LevelShiftSettings
 from vigie.classifier.detection.local_time import LocalCalendar
 from vigie.classifier.detection.settings import DetectorSettings
-from vigie.classifier.detection.surge import State, SurgeDetector
+from vigie.classifier.detection.state import SurgeState
+from vigie.classifier.detection.surge import SurgeDetector
 
 #: Volume-mode defaults: complete buckets arrive in order (no lateness), one day of warm-up with no prior. A whole
 #: series has no sentiment to separate a buzz from a crisis, so a short surge (15 min or 1 h windows) must be far more
@@ -82,7 +83,7 @@ class SeriesDetector:
     def __init__(self, settings: DetectorSettings | None = None, key: str = "series") -> None:
         self.settings = settings or VOLUME_SETTINGS
         self._detector = SurgeDetector(key, self.settings, LocalCalendar("UTC"), 0.0, share_test=False, min_level=1e-3)
-        self.state: State = self._detector.new_state()
+        self.state: SurgeState = self._detector.new_state()
 
     @classmethod
     def for_interval(cls, interval_seconds: int, settings: DetectorSettings | None = None) -> SeriesDetector:

@@ -25,16 +25,14 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any
 
 from vigie.classifier.detection import baseline, ring
 from vigie.classifier.detection.local_time import LocalCalendar
 from vigie.classifier.detection.negbin import negative_binomial_score, share_score
 from vigie.classifier.detection.settings import DetectorSettings
+from vigie.classifier.detection.state import STATE_VERSION, Incident, SurgeState
 from vigie.schemas import SEVERITY_RANK, Severity, Transition
 
-State = dict[str, Any]
-STATE_VERSION = 1
 #: Longest quiet gap (in days) whose empty buckets still teach the baseline one by one (older ones are skipped).
 _MAX_GAP_DAYS_LEARNT = 7
 #: Share of a long window's excess (observed / expected - 1) that its last ``ongoing_buckets`` must still run at.
@@ -126,7 +124,8 @@ def incident_id(key: str, opened_at: float) -> str:
 
 
 class SurgeDetector:
-    """Stateless logic over a JSON-serialisable state dict (mutated in place and returned by callers)."""
+    """Stateless logic over a JSON-serialisable state dict (:class:`~vigie.classifier.detection.state.SurgeState`,
+    mutated in place and returned by callers)."""
 
     def __init__(
         self,
@@ -152,7 +151,7 @@ class SurgeDetector:
         self._log_ratio = math.log(settings.cusum_ratio) if self._cusum else 0.0
         self._looks = settings.look_score_per_decade != 0.0
 
-    def look_offset(self, state: State) -> float:
+    def look_offset(self, state: SurgeState) -> float:
         """How far this series' raise thresholds move for how often it looks (``look_score_per_decade``): the
         baseline's negatives per hour against ``look_reference_per_hour``, in decades."""
         if not self._looks:
@@ -161,7 +160,7 @@ class SurgeDetector:
         rate = max(state["base"]["level"] * settings.buckets_per_hour, settings.look_floor_per_hour)
         return settings.look_score_per_decade * math.log10(rate / settings.look_reference_per_hour)
 
-    def _cusum_cap(self, state: State) -> float:
+    def _cusum_cap(self, state: SurgeState) -> float:
         """The CUSUM is held at its raise threshold (in nats): past it, more evidence says nothing new, and a
         statistic left to climb through a long crisis would take hours to drain after it ended, holding the
         incident open on its memory alone."""
@@ -175,30 +174,29 @@ class SurgeDetector:
 
     # -- state and clock -------------------------------------------------------------------------------------
 
-    def new_state(self) -> State:
-        return (
-            {
-                "v": STATE_VERSION,
-                "clock": None,
-                "closed": None,
-                "base": baseline.new_baseline(
-                    self.prior_per_bucket, len(self.settings.window_buckets), first_week=bool(self._reestimated)
-                ),
-                "ring": ring.new_ring(
-                    self.recent_buckets, max(self.settings.buckets_per_day - self.recent_buckets, 0), 0
-                ),
-                "inc": None,
-                "resolved": None,
-            }
-            | ({"peaks": None} if self._peaked else {})
-            | ({"cu": 0.0} if self._cusum else {})
-        )
+    def new_state(self) -> SurgeState:
+        state: SurgeState = {
+            "v": STATE_VERSION,
+            "clock": None,
+            "closed": None,
+            "base": baseline.new_baseline(
+                self.prior_per_bucket, len(self.settings.window_buckets), first_week=bool(self._reestimated)
+            ),
+            "ring": ring.new_ring(self.recent_buckets, max(self.settings.buckets_per_day - self.recent_buckets, 0), 0),
+            "inc": None,
+            "resolved": None,
+        }
+        if self._peaked:
+            state["peaks"] = None
+        if self._cusum:
+            state["cu"] = 0.0
+        return state
 
-    def is_late(self, state: State, event_time: int) -> bool:
+    def is_late(self, state: SurgeState, event_time: int) -> bool:
         clock = state["clock"]
         return clock is not None and event_time < clock - self.settings.allowed_lateness_seconds
 
-    def advance(self, state: State, event_time: int, missing: range = range(0)) -> list[Decision]:
+    def advance(self, state: SurgeState, event_time: int, missing: range = range(0)) -> list[Decision]:
         """Move the clock forward to ``event_time``: close and learn buckets, resolve a quiet incident.
 
         ``missing``: buckets with no data at all (volume mode: a series' row that never came), neither learnt
@@ -218,7 +216,7 @@ class SurgeDetector:
         if incident is not None and event_time >= incident["active"] + self.settings.hold_quiet_seconds:
             resolved_at = incident["active"] + self.settings.hold_quiet_seconds
             self._close_until(state, resolved_at, missing)
-            decisions.append(self._resolve(state, resolved_at))
+            decisions.append(self._resolve(state, incident, resolved_at))
         self._close_until(state, event_time, missing)
         if event_time // seconds > state["ring"]["head"]:  # else roll_to has nothing to do (no closure built)
             ring.roll_to(state["ring"], event_time // seconds, self._expectation(state))
@@ -227,11 +225,13 @@ class SurgeDetector:
         state["clock"] = event_time
         return decisions
 
-    def _close_until(self, state: State, clock: int, missing: range = range(0)) -> None:
+    def _close_until(self, state: SurgeState, clock: int, missing: range = range(0)) -> None:
         settings = self.settings
         seconds = settings.bucket_seconds
         last_closed = (clock - settings.allowed_lateness_seconds) // seconds - 1
-        first = max(state["closed"] + 1, last_closed - _MAX_GAP_DAYS_LEARNT * settings.buckets_per_day + 1)
+        closed = state["closed"]
+        assert closed is not None  # set with the clock
+        first = max(closed + 1, last_closed - _MAX_GAP_DAYS_LEARNT * settings.buckets_per_day + 1)
         if last_closed < first:
             return
         base = state["base"]
@@ -265,13 +265,13 @@ class SurgeDetector:
                 baseline.reestimate_window_dispersions(base, self.calendar, reestimated, settings)
         state["closed"] = last_closed
 
-    def _expectation(self, state: State) -> Callable[[int], float]:
+    def _expectation(self, state: SurgeState) -> Callable[[int], float]:
         base = state["base"]
         calendar = self.calendar
         seconds = self.settings.bucket_seconds
         return lambda bucket: baseline.expected(base, calendar, bucket * seconds)
 
-    def _learn_window_dispersions(self, state: State, bucket: int) -> None:
+    def _learn_window_dispersions(self, state: SurgeState, bucket: int) -> None:
         """Teach each test window's dispersion the window ending with closed ``bucket``: in mention mode with
         ``conditioned_dispersion``, around the expectation its count test uses (the baseline times the volume
         swing its other mentions measure), so that an ordinary busy hour, a buzz or a news story, which that
@@ -288,7 +288,7 @@ class SurgeDetector:
         if self.share_test:
             baseline.learn_share_rho(state["base"], observed, total, self.settings)
 
-    def _cusum_step(self, state: State, bucket: int, elapsed: float) -> float:
+    def _cusum_step(self, state: SurgeState, bucket: int, elapsed: float) -> float:
         """Quasi-log-likelihood ratio (nats) of ``bucket``'s count under a rate ``cusum_ratio`` times the baseline
         against the baseline (its ``elapsed`` fraction only): ``(x ln k - (k - 1) mu) / (1 + phi mu)``, the
         Poisson ratio scaled down by the count model's variance inflation (with the cold-start floor). Its drift
@@ -304,7 +304,7 @@ class SurgeDetector:
         ratio = self.settings.cusum_ratio
         return (negative * self._log_ratio - (ratio - 1.0) * mean) / (1.0 + phi * mean)
 
-    def _hour_swing(self, state: State, bucket: int, elapsed: float) -> float:
+    def _hour_swing(self, state: SurgeState, bucket: int, elapsed: float) -> float:
         """The volume swing of the longest test window ending with ``bucket`` (its ``elapsed`` fraction), as its
         non-negative mentions measure it: see :func:`volume_swing`."""
         recent = state["ring"]
@@ -313,21 +313,22 @@ class SurgeDetector:
         expected = ring.expected_window(recent, bucket, width) - self.expected_in(state, bucket) * (1.0 - elapsed)
         return volume_swing(total - negative, expected, baseline.baseline_share(state["base"], self.settings))
 
-    def cusum(self, state: State) -> float:
+    def cusum(self, state: SurgeState) -> float:
         """The CUSUM at the clock, in nats: the closed buckets' value carried over the open ones."""
         seconds = self.settings.bucket_seconds
-        clock: int = state["clock"]
+        clock, closed = state["clock"], state["closed"]
+        assert clock is not None and closed is not None  # the series was advanced
         current = clock // seconds
-        value: float = state.get("cu", 0.0)
+        value = state.get("cu", 0.0)
         cap = self._cusum_cap(state)
-        for bucket in range(state["closed"] + 1, current + 1):
+        for bucket in range(closed + 1, current + 1):
             elapsed = 1.0 if bucket < current else min(1.0, (clock - current * seconds + 1) / seconds)
             value = max(0.0, value + self._cusum_step(state, bucket, elapsed))
             if bucket < current:
                 value = min(value, cap)
         return value
 
-    def _record_peaks(self, state: State, bucket: int) -> None:
+    def _record_peaks(self, state: SurgeState, bucket: int) -> None:
         """Fold the sums of the windows that must be unprecedented ending at closed ``bucket`` into today's maxima
         (one per window and day, the last ``unprecedented_days`` days kept besides today; whatever the bucket held,
         incident or not)."""
@@ -348,7 +349,7 @@ class SurgeDetector:
             if observed > maxima[-1]:
                 maxima[-1] = observed
 
-    def unprecedented(self, state: State, evaluation: Evaluation) -> bool:
+    def unprecedented(self, state: SurgeState, evaluation: Evaluation) -> bool:
         """Whether the deciding window's sum exceeds every sum that window reached over the last
         ``unprecedented_days`` days (always true for windows not checked, or when nothing is known yet)."""
         peaks = state.get("peaks")
@@ -365,7 +366,9 @@ class SurgeDetector:
         """Widths in buckets of the test windows."""
         return self.settings.window_buckets
 
-    def add(self, state: State, event_time: int, negative: int | float, total: int | float, weighted: float) -> None:
+    def add(
+        self, state: SurgeState, event_time: int, negative: int | float, total: int | float, weighted: float
+    ) -> None:
         """Count a record (not late: the caller checked) into its bucket."""
         ring.add(state["ring"], event_time // self.settings.bucket_seconds, negative, total, weighted)
         incident = state["inc"]
@@ -374,19 +377,20 @@ class SurgeDetector:
 
     # -- evaluation and lifecycle ----------------------------------------------------------------------------
 
-    def expected_in(self, state: State, bucket: int) -> float:
+    def expected_in(self, state: SurgeState, bucket: int) -> float:
         """What the baseline expected in ``bucket`` (as of the bucket's start, for buckets of the last day)."""
         recent = state["ring"]
         if ring.holds(recent, bucket):
             return ring.expected_in(recent, bucket)
         return baseline.expected(state["base"], self.calendar, bucket * self.settings.bucket_seconds)
 
-    def evaluation(self, state: State) -> Evaluation | None:
+    def evaluation(self, state: SurgeState) -> Evaluation | None:
         """The most significant of the test windows ending at the clock (None below min volume
         when no incident is open)."""
         settings = self.settings
         seconds = settings.bucket_seconds
         clock = state["clock"]
+        assert clock is not None  # the series was advanced
         recent = state["ring"]
         current = clock // seconds
         sums = ring.windows(recent, current, self.widths)  # the longest window last
@@ -467,7 +471,7 @@ class SurgeDetector:
         return "warning"
 
     def evaluate(
-        self, state: State, event_time: float, max_reach: int = 0, evaluation: Evaluation | None = None
+        self, state: SurgeState, event_time: float, max_reach: int = 0, evaluation: Evaluation | None = None
     ) -> list[Decision]:
         """Evaluate at the clock after a record was added; ``event_time`` is the record's exact time.
         ``evaluation`` may be passed when the caller already computed it for this clock."""
@@ -479,7 +483,8 @@ class SurgeDetector:
         if evaluation is None:
             return []
         incident = state["inc"]
-        clock: int = state["clock"]
+        clock = state["clock"]
+        assert clock is not None  # the series was advanced
         if incident is None:
             threshold = evaluation.threshold
             resolved = state["resolved"]
@@ -492,7 +497,7 @@ class SurgeDetector:
                 and self.ongoing(state, evaluation)
                 and self.unprecedented(state, evaluation)
             ):
-                return [self._raise(state, event_time, evaluation, max_reach)]
+                return [self._raise(state, clock, event_time, evaluation, max_reach)]
             return []
         # Stragglers (fewer distinct negative mentions than the minimum volume) neither keep an incident active
         # nor update or escalate it.
@@ -514,7 +519,7 @@ class SurgeDetector:
             return [self._step(incident, "updated", event_time, evaluation)]
         return []
 
-    def ongoing(self, state: State, evaluation: Evaluation) -> bool:
+    def ongoing(self, state: SurgeState, evaluation: Evaluation) -> bool:
         """Whether a window longer than ``ongoing_buckets`` raises on a surge still under way: the last
         ``ongoing_buckets`` buckets must run at least half as far above the baseline as the whole window (always
         true when ``ongoing_buckets`` is 0 or the deciding window is not longer)."""
@@ -522,21 +527,24 @@ class SurgeDetector:
         if width == 0 or evaluation.width <= width:
             return True
         seconds = self.settings.bucket_seconds
-        clock: int = state["clock"]
+        clock = state["clock"]
+        assert clock is not None  # the series was advanced
         recent = state["ring"]
         current = clock // seconds
         elapsed = min(1.0, (clock - current * seconds + 1) / seconds)
         expected = ring.expected_window(recent, current, width) - ring.expected_in(recent, current) * (1.0 - elapsed)
         return ring.window(recent, current, width)[0] >= expected * (1.0 + _ONGOING_SHARE * (evaluation.ratio - 1.0))
 
-    def _raise(self, state: State, event_time: float, evaluation: Evaluation, max_reach: int) -> Decision:
+    def _raise(
+        self, state: SurgeState, clock: int, event_time: float, evaluation: Evaluation, max_reach: int
+    ) -> Decision:
         severity = self.severity(evaluation, max_reach)
-        incident = {
+        incident: Incident = {
             "id": incident_id(self.key, event_time),
             "opened": event_time,
             "seq": -1,
             "sev": severity,
-            "active": state["clock"],
+            "active": clock,
             "last": event_time,
             "lneg": 0,
             "neg": evaluation.observed,
@@ -547,7 +555,7 @@ class SurgeDetector:
             state["cu"] = 0.0
         return self._step(incident, "raised", event_time, evaluation)
 
-    def _step(self, incident: dict[str, Any], transition: Transition, at: float, evaluation: Evaluation) -> Decision:
+    def _step(self, incident: Incident, transition: Transition, at: float, evaluation: Evaluation) -> Decision:
         incident["seq"] += 1
         incident["last"] = at
         incident["lneg"] = incident["neg"]
@@ -563,8 +571,7 @@ class SurgeDetector:
             evaluation=evaluation,
         )
 
-    def _resolve(self, state: State, resolved_at: int) -> Decision:
-        incident = state["inc"]
+    def _resolve(self, state: SurgeState, incident: Incident, resolved_at: int) -> Decision:
         decision = self._step(incident, "resolved", float(resolved_at), Evaluation.from_list(incident["sig"]))
         state["inc"] = None
         state["resolved"] = resolved_at

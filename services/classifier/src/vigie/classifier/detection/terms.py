@@ -15,11 +15,11 @@ territory's own baseline, over-represented terms only: frequent and specific ter
 from __future__ import annotations
 
 import re
-from typing import Any
 
+from vigie.classifier.detection.state import TermTable
 from vigie.digest.keyness import STOPWORDS, log_likelihood
 
-Table = dict[str, Any]
+Table = TermTable
 
 _TOKEN = re.compile(r"#?[^\W\d_][\w'’-]{2,}")
 _MAX_TOKENS = 48
@@ -78,7 +78,7 @@ def new_table() -> Table:
 
 def count(table: Table, terms: set[str], capacity: int, horizon: float) -> None:
     """Count one document containing ``terms`` (Space-Saving replacement when the table is full)."""
-    counts: dict[str, float] = table["t"]
+    counts = table["t"]
     # A lower bound of the counts once known (they only grow during a call, and a replacement enters above it):
     # while a term still has it, it is the least count, found without another pass over the table.
     least: float | None = None
@@ -110,7 +110,7 @@ def keyness(incident: Table, baseline: Table, limit: int, min_count: float = 2.0
     first. ``lift`` is the smoothed ratio of frequencies (incident / baseline)."""
     documents = max(incident["n"], 1.0)
     base_documents = max(baseline["n"], 1.0)
-    base_counts: dict[str, float] = baseline["t"]
+    base_counts = baseline["t"]
     scored: list[tuple[float, str, int, float]] = []
     for term, value in incident["t"].items():
         if value < min_count:

@@ -41,7 +41,9 @@ Entries are bytes: ``b"<offset>\\n"`` then, zlib-compressed (level 1: states are
 a tenth of the bytes on the changelog for a few tens of microseconds), ``b"<state JSON>\\n<base JSON>"``
 (compact JSON has no raw newline). A state is serialised once per window that changes it; it is parsed only
 when this process has not got it in memory already (:class:`DecodedStates`: after a restart, or for
-entries another worker wrote).
+entries another worker wrote). How a state is parsed and serialised is the view's :class:`EntryCodec`'s
+business: plain JSON, unless the caller gives one that knows the states' formats (the detection step gives the
+territory states their versioned codec).
 """
 
 from __future__ import annotations
@@ -104,6 +106,19 @@ class Deferred:
     build: Callable[[], Any]
 
 
+class EntryCodec:
+    """Parses and serialises the state of a table entry, by key: plain JSON for every key (subclass it to give some
+    keys their own format)."""
+
+    def load(self, key: str, raw: bytes) -> Any:
+        """The state of ``key`` from its JSON (``null``: no state)."""
+        return json.loads(raw)
+
+    def dump(self, key: str, value: Any) -> bytes:
+        """The JSON of ``key``'s state."""
+        return dumps(value)
+
+
 class DecodedStates:
     """The parsed committed state behind each table entry this process wrote, so it is not parsed again.
 
@@ -135,9 +150,16 @@ class BatchView(MutableMapping[str, Any]):
     record, which is also where the driver keeps its bookkeeping.
     """
 
-    def __init__(self, table: Mapping[str, bytes], commit_key: str, cache: DecodedStates | None = None) -> None:
+    def __init__(
+        self,
+        table: Mapping[str, bytes],
+        commit_key: str,
+        cache: DecodedStates | None = None,
+        codec: EntryCodec | None = None,
+    ) -> None:
         self._table = table
         self._cache = cache if cache is not None else DecodedStates()
+        self._codec = codec if codec is not None else EntryCodec()
         self._commit_key = commit_key
         commit = table.get(commit_key)
         #: Offset of the last record whose effects are committed (-1: nothing yet).
@@ -167,7 +189,7 @@ class BatchView(MutableMapping[str, Any]):
             if hit and entry_offset(entry) <= self.committed_offset:
                 self._working[key] = state
             else:
-                self._working[key] = json.loads(self._base(key))
+                self._working[key] = self._codec.load(key, self._base(key))
         value = self._working[key]
         if value is None:
             raise KeyError(key)
@@ -223,7 +245,7 @@ class BatchView(MutableMapping[str, Any]):
             value = self._working[key]
             if isinstance(value, Deferred):
                 value = value.build()
-            entry = encode_entry(last_offset, dumps(value), self._base(key))
+            entry = encode_entry(last_offset, self._codec.dump(key, value), self._base(key))
             self._cache.put(key, entry, value)
             entries.append((key, entry))
         if self._commit_key in self._dirty:

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from vigie.classifier.detection import (
     AdmissionSettings,
@@ -48,9 +49,10 @@ from vigie.classifier.detection import (
     PartitionDriver,
     UnknownTerritoryError,
 )
-from vigie.classifier.detection.partition import Admission
+from vigie.classifier.detection.partition import Admission, is_territory_key
 from vigie.classifier.detection.rescoring import DecisionCascade
-from vigie.classifier.service.checkpoint import BatchView, DecodedStates
+from vigie.classifier.detection.state_codec import dump_state, load_state
+from vigie.classifier.service.checkpoint import NONE, BatchView, DecodedStates, EntryCodec
 from vigie.classifier.service.detection_outcome import DetectionOutcome, EmittedAlert, Stage, StateWrite
 from vigie.classifier.service.digest_checkpoint import DIGEST_KEY_PREFIX, CheckpointedDigests
 from vigie.classifier.service.records import DEAD_LETTERS, InboundRecord
@@ -87,6 +89,23 @@ def upstream_position(record: InboundRecord) -> tuple[int, int] | None:
         return int(partition), int(offset)
     except ValueError:
         return None
+
+
+class DetectionEntries(EntryCodec):
+    """The table's territory states through the detection state's versioned codec
+    (:mod:`~vigie.classifier.detection.state_codec`: a state of a version this release cannot read fails the records
+    of its territory, never is misread); every other entry (bookkeeping, digests) as plain JSON."""
+
+    def load(self, key: str, raw: bytes) -> Any:
+        if raw == NONE or not is_territory_key(key):
+            return super().load(key, raw)
+        return load_state(raw)
+
+    def dump(self, key: str, value: Any) -> bytes:
+        return dump_state(value) if is_territory_key(key) else super().dump(key, value)
+
+
+_ENTRIES = DetectionEntries()
 
 
 class EngineDetectionStep:
@@ -182,7 +201,9 @@ class EngineDetectionStep:
         driver = self.driver(partition)
         view = self._windows.get(partition)
         if view is None:
-            view = self._windows[partition] = BatchView(table, driver.bookkeeping_key(partition), self._decoded)
+            view = self._windows[partition] = BatchView(
+                table, driver.bookkeeping_key(partition), self._decoded, _ENTRIES
+            )
         records = sorted(records, key=lambda r: r.offset)
         if self._log_restarted(partition, records, view, log_end):
             view.restart_log()
