@@ -2,9 +2,11 @@
 letters, with the detector states checkpointed into the faust table on a timer.
 
 A checkpoint, in order (as quix-streams' ``Checkpoint.commit``): the step's writes since the last one
-(:meth:`DetectionStep.checkpoint`), written into the table's store, produced to its changelog, and only then
-the held input messages released for acknowledgement, so that faust (which flushes its producer before it
-commits offsets) never commits an input offset before the states it produced are in the changelog.
+(:meth:`DetectionStep.checkpoint`), written into the table's store, produced to its changelog and acknowledged
+by the broker (:class:`~vigie.classifier.service.changelog.ChangelogWriter`: batched, each partition's commit
+record last and alone), and only then the held input messages released for acknowledgement, so that faust
+never commits an input offset before the states it produced are in the changelog. A changelog write that fails
+stops the worker: a later checkpoint's commit record must never follow entries that are missing.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import faust
 from faust.types import EventT, Message
 
 from vigie.classifier.metrics import ClassifierMetrics
+from vigie.classifier.service.changelog import ChangelogWriter
 from vigie.classifier.service.detection_contract import DetectionStep
 from vigie.classifier.service.detection_outcome import DetectionOutcome, StateWrite
 from vigie.classifier.service.faust_records import event_batches, freeze_long_lived, hold, inbound, last_fetched_end
@@ -78,6 +81,7 @@ class DetectionAgent:
         table: faust.types.TableT[str, bytes],
         settings: ClassifierSettings,
         detection: DetectionStep,
+        changelog: ChangelogWriter,
         outputs: Outputs,
         progress: Progress,
         liveness: Liveness,
@@ -88,6 +92,7 @@ class DetectionAgent:
         self._table = table
         self._settings = settings
         self._detection = detection
+        self._changelog = changelog
         self._outputs = outputs
         self._progress = progress
         self._liveness = liveness
@@ -125,7 +130,7 @@ class DetectionAgent:
                     raise
                 metrics.batch_size.labels(stage="detection").observe(len(records))
                 if self._due():
-                    self._checkpoint()
+                    await self._checkpoint()
                 self._progress.processed_batch(records)
 
     async def checkpoint_if_due(self) -> None:
@@ -134,7 +139,7 @@ class DetectionAgent:
             return
         async with self._checkpointing:
             if self._due():
-                self._checkpoint()
+                await self._checkpoint()
 
     async def on_revoked(self) -> None:
         """The partitions' next owner (maybe this worker) re-applies the open window. A checkpoint written by a
@@ -149,17 +154,31 @@ class DetectionAgent:
         if self._window.held:
             async with self._checkpointing:
                 if self._window.held:
-                    self._checkpoint()
+                    await self._checkpoint()
 
     def _due(self) -> bool:
         window = self._window
         return self._policy.due(window.opened, len(window.held), time.monotonic())
 
-    def _checkpoint(self) -> None:
+    async def _checkpoint(self) -> None:
         started = time.perf_counter()
         writes = self._detection.checkpoint()
         self._write_store(writes)
-        self._produce_changelog(writes)
+        # Shielded: once begun, the write goes on to its end even if the agent is cancelled meanwhile (the
+        # input is released only after it, in any case).
+        writing = asyncio.ensure_future(self._changelog.write(writes))
+        try:
+            await asyncio.shield(writing)
+        except asyncio.CancelledError:
+            raise
+        except BaseException as error:
+            # The store holds states the changelog may lack: going on, a later commit record would cover entries
+            # that never reached it. The worker stops; its partitions' next owner recovers the last complete
+            # checkpoint and re-applies the rest (the window's input was never acknowledged).
+            log.critical("writing a checkpoint to the changelog failed: the worker stops", exc_info=error)
+            self._liveness.failed("detect", error)
+            await self._app.crash(error)
+            raise
         self._metrics.checkpoint_seconds.observe(time.perf_counter() - started)
         self._metrics.checkpoint_writes.inc(len(writes))
         self._release_input()
@@ -168,10 +187,6 @@ class DetectionAgent:
         data = self._table.data
         for write in writes:
             data[write.key] = write.value
-
-    def _produce_changelog(self, writes: Sequence[StateWrite]) -> None:
-        for write in writes:
-            self._table.send_changelog(write.partition, write.key, write.value)
 
     def _release_input(self) -> None:
         for message in self._window.release():
