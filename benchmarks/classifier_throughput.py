@@ -15,8 +15,9 @@
    consumed; plus the worker's own alert-latency histogram.
 4. The worker's RSS (current and peak) with all territories' detector states in memory.
 
-``--no-tansu-compat`` lets faust batch its changelog writes (fine on Apache Kafka; on Tansu a restarted worker
-could lose table records, see BROKER.md). Prints one line per figure.
+``--no-tansu-compat`` lets faust's own producer batch (fine on Apache Kafka; on Tansu a restarted worker could lose
+table records it wrote, see BROKER.md; the detector changelog goes through the bulk producer either way).
+``--profile DIR`` samples every worker with py-spy over the backlog. Prints one line per figure.
 """
 
 from __future__ import annotations
