@@ -15,8 +15,9 @@
    consumed; plus the worker's own alert-latency histogram.
 4. The worker's RSS (current and peak) with all territories' detector states in memory.
 
-``--no-tansu-compat`` lets faust batch its changelog writes (fine on Apache Kafka; on Tansu a restarted worker
-could lose table records, see BROKER.md). Prints one line per figure.
+``--no-tansu-compat`` lets faust's own producer batch (fine on Apache Kafka; on Tansu a restarted worker could lose
+table records it wrote, see BROKER.md; the detector changelog goes through the bulk producer either way).
+``--profile DIR`` samples every worker with py-spy over the backlog. Prints one line per figure.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from vigie.runtime.embedded_broker import EmbeddedBroker, free_port
 from vigie.schemas import MENTIONS_RAW, MENTIONS_SCORED, Author, RawMention, Source, encode
+from vigie.schemas.codec import EncodedRecord
 
 CALM = [
     "Balade sur le port ce matin, très agréable",
@@ -108,20 +110,27 @@ def mentions(
     return out
 
 
-async def produce(bootstrap: str, items: list[RawMention], rate: float | None = None) -> dict[str, float]:
-    """Produce mentions (as fast as possible, or at ``rate``/s); return each mention's produce time."""
+def encoded(items: list[RawMention]) -> list[tuple[str, EncodedRecord]]:
+    """Each mention's id and record, encoded before the measurement starts (the collector's work, not the
+    classifier's: encoding inside the measured time made this observer compete with the workers for ~1 CPU-s)."""
+    return [(mention.mention_id, encode(MENTIONS_RAW, mention, source="/bench")) for mention in items]
+
+
+async def produce(
+    bootstrap: str, items: list[tuple[str, EncodedRecord]], rate: float | None = None
+) -> dict[str, float]:
+    """Produce encoded mentions (as fast as possible, or at ``rate``/s); return each mention's produce time."""
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=5, max_batch_size=256 * 1024)
     await producer.start()
     sent_at: dict[str, float] = {}
     started = time.monotonic()
     try:
-        for index, mention in enumerate(items):
+        for index, (mention_id, record) in enumerate(items):
             if rate is not None:
                 delay = started + index / rate - time.monotonic()
                 if delay > 0:
                     await asyncio.sleep(delay)
-            record = encode(MENTIONS_RAW, mention, source="/bench")
-            sent_at[mention.mention_id] = time.time()
+            sent_at[mention_id] = time.time()
             await producer.send(record.topic, record.value, key=record.key, headers=record.headers)
         await producer.flush()
     finally:
@@ -264,6 +273,38 @@ def wait_ready(url: str, timeout_s: float = 60.0) -> None:
     raise RuntimeError(f"worker at {url} not ready after {timeout_s:.0f}s")
 
 
+def start_profilers(
+    workers: dict[str, tuple[subprocess.Popen[bytes], str]], directory: Path
+) -> list[subprocess.Popen[bytes]]:
+    """A ``py-spy record`` attached to each worker (py-spy from this interpreter's environment)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    command = [
+        str(Path(sys.executable).with_name("py-spy")),
+        "record",
+        "--rate",
+        "100",
+        "--nonblocking",
+        "--format",
+        "raw",
+    ]
+    return [
+        subprocess.Popen(
+            [*command, "--pid", str(process.pid), "--output", str(directory / f"{name}.txt")],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for name, (process, _) in workers.items()
+    ]
+
+
+def stop_profilers(profilers: list[subprocess.Popen[bytes]]) -> None:
+    """Each py-spy writes its file on SIGINT."""
+    for profiler in profilers:
+        profiler.send_signal(signal.SIGINT)
+    for profiler in profilers:
+        profiler.wait(timeout=30)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mentions", type=int, default=60_000)
@@ -286,6 +327,12 @@ def main() -> None:
         "86400 = a day of history replayed)",
     )
     parser.add_argument(
+        "--profile",
+        type=Path,
+        help="directory: every worker is sampled by py-spy (100 Hz, raw collapsed stacks, one file per worker) "
+        "over the backlog; py-spy's own CPU competes with the workers (a profiling run, not a measurement)",
+    )
+    parser.add_argument(
         "--topics", action="store_true", help="after the backlog, count the records and bytes every topic holds"
     )
     args = parser.parse_args()
@@ -295,6 +342,7 @@ def main() -> None:
         path, ids = territory_file(args.territories, Path(tmp))
         span = args.event_seconds or args.mentions / 5000
         backlog = mentions(args.mentions, ids, span_s=span, crisis=ids[0])
+        backlog_records = encoded(backlog)
         print(
             f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} (other processes compete)",
             flush=True,
@@ -319,9 +367,10 @@ def main() -> None:
             detection_urls = [workers[n][1] for n, r in zip(names, roles, strict=True) if r in ("detection", "all")]
             worker_cpu_first = {name: cpu_seconds(process.pid) for name, (process, _) in workers.items()}
             tansu_cpu_first, observer_cpu_first = cpu_seconds(broker.pid or "self"), cpu_seconds()
+            profilers = start_profilers(workers, args.profile) if args.profile else []
             busy_first = machine_busy_seconds()
             began = time.monotonic()
-            asyncio.run(produce(bootstrap, backlog))
+            asyncio.run(produce(bootstrap, backlog_records))
             print(f"produced backlog: {len(backlog)} mentions in {time.monotonic() - began:.1f}s", flush=True)
             detected = "vigie_classifier_batch_size_sum"
             scoring_done = None
@@ -342,6 +391,7 @@ def main() -> None:
                     break
                 time.sleep(1.0 if max(done, scored) < 0.8 * len(backlog) else 0.1)
             elapsed = time.monotonic() - began
+            stop_profilers(profilers)
             cpu_used = {
                 name: cpu_seconds(process.pid) - worker_cpu_first[name] for name, (process, _) in workers.items()
             }
@@ -406,7 +456,7 @@ def main() -> None:
             async def latency_phase() -> tuple[dict[str, float], dict[str, float]]:
                 consumer = asyncio.create_task(consume_scored(bootstrap, wanted, 120))
                 await asyncio.sleep(1.0)
-                sent = await produce(bootstrap, live, rate=args.rate)
+                sent = await produce(bootstrap, encoded(live), rate=args.rate)
                 return sent, await consumer
 
             sent, seen = asyncio.run(latency_phase())

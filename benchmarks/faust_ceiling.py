@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the workload of classifier_throughput.py
-from benchmarks.classifier_throughput import cpu_seconds, machine_busy_seconds, mentions, produce
+from benchmarks.classifier_throughput import cpu_seconds, encoded, machine_busy_seconds, mentions, produce
 from vigie.runtime.embedded_broker import EmbeddedBroker
 from vigie.runtime.topics import TopicRequest
 from vigie.schemas import MENTIONS_RAW, TOPICS, encode
@@ -389,7 +389,7 @@ def main() -> None:
         ids = [f"t{index:04d}" for index in range(args.territories)]
         backlog = mentions(args.mentions, ids, span_s=args.mentions / 5000, crisis=ids[0])
         began = time.monotonic()
-        asyncio.run(produce(broker.bootstrap_servers, backlog))
+        asyncio.run(produce(broker.bootstrap_servers, encoded(backlog)))
         size = sum(len(encode(MENTIONS_RAW, m, source="/bench").value) for m in backlog[:1000]) / 1000
         print(
             f"backlog: {len(backlog):,} raw mentions (~{size:.0f}-byte values, {PARTITIONS} partitions, keyed by "

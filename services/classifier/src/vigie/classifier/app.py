@@ -39,6 +39,7 @@ from faust.types import TP
 
 from vigie.classifier.metrics import ClassifierMetrics
 from vigie.classifier.service.bulk_producer import BulkProducer
+from vigie.classifier.service.changelog import ChangelogWriter
 from vigie.classifier.service.detection_agent import DetectionAgent
 from vigie.classifier.service.detection_contract import DetectionStep
 from vigie.classifier.service.fast_consumer import ClassifierApp, FastHandoffConsumer, RawRecordSchema
@@ -323,7 +324,18 @@ def build_service(
         ScoringAgent(app, settings, score, outputs, service.bulk, service.progress, metrics, clock) if scoring else None
     )
     detection_agent = (
-        DetectionAgent(app, table, settings, detection, outputs, service.progress, service.liveness, metrics, clock)
+        DetectionAgent(
+            app,
+            table,
+            settings,
+            detection,
+            _changelog_writer(service.bulk, table),
+            outputs,
+            service.progress,
+            service.liveness,
+            metrics,
+            clock,
+        )
         if table is not None
         else None
     )
@@ -356,6 +368,17 @@ def build_service(
     app.on_before_shutdown.connect(cast(Any, on_before_shutdown))
 
     return service
+
+
+def _changelog_writer(bulk: BulkProducer, table: faust.types.TableT[str, bytes]) -> ChangelogWriter:
+    """The detector table's changelog written through the bulk producer, keys serialised as faust's table does."""
+    topic = cast(faust.Topic, table.changelog_topic)
+    serializer = cast(Any, table).key_serializer
+
+    def key_bytes(key: str) -> bytes:
+        return cast(bytes, topic.prepare_key(key, serializer)[0])
+
+    return ChangelogWriter(bulk, topic.get_topic_name(), key_bytes)
 
 
 def _named(

@@ -159,8 +159,10 @@ class ClassifierSettings(ServiceSettings):
     broker_heartbeat_interval_s: float = Field(default=1.0, gt=0, le=60)
     tansu_compat: bool = Field(
         default=False,
-        description="Tansu workarounds: changelog producer batches of one record (Tansu's end offsets are "
-        "wrong after a batched produce and table recovery would lose records).",
+        description="Tansu workarounds: faust's own producer in batches of one record (Tansu's end offsets are "
+        "wrong after a batched produce and table recovery would lose records). The detector table's changelog "
+        "does not depend on it: it is written in batches that end with a record alone (see "
+        "vigie.classifier.service.changelog).",
     )
     faust_sensor: bool = Field(default=True, description="Export faust's own Prometheus metrics.")
     faust_sensor_per_message: bool = Field(

@@ -1,9 +1,10 @@
 """A batching producer for the scored mentions, started and stopped with the faust worker.
 
-The scored mentions are the classifier's bulk output (one record per mention). Faust's own producer
-sends them one by one through several layers and, against Tansu, must use batches of one record for its
-changelogs (``tansu_compat``); this plain aiokafka producer batches them instead (acks=all, no
-idempotence: Tansu rejects it). Every acknowledgement of a batch arrives before faust may commit the batch's
+The scored mentions are the classifier's bulk output (one record per mention), and the detector table's
+changelog the largest after them (:mod:`vigie.classifier.service.changelog`). Faust's own producer sends
+records one by one through several layers and, against Tansu, must use batches of one record
+(``tansu_compat``); this plain aiokafka producer batches them instead (acks=all, no idempotence: Tansu
+rejects it). Every acknowledgement of a batch arrives before faust may commit the batch's
 input offsets: ``send_all`` waits for them; ``submit_all`` returns their future, so that the scoring agent
 can score its next batch meanwhile (see :mod:`vigie.classifier.service.deliveries`).
 

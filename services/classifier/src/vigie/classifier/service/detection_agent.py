@@ -2,9 +2,12 @@
 letters, with the detector states checkpointed into the faust table on a timer.
 
 A checkpoint, in order (as quix-streams' ``Checkpoint.commit``): the step's writes since the last one
-(:meth:`DetectionStep.checkpoint`), written into the table's store, produced to its changelog, and only then
-the held input messages released for acknowledgement, so that faust (which flushes its producer before it
-commits offsets) never commits an input offset before the states it produced are in the changelog.
+(:meth:`DetectionStep.checkpoint`), written into the table's store, produced to its changelog and acknowledged
+by the broker (:class:`~vigie.classifier.service.changelog.ChangelogWriter`: batched, each partition's commit
+record last and alone), and only then the held input messages acknowledged, so that faust never commits an
+input offset before the states it produced are in the changelog. The agent goes on with its next batches while
+the broker stores a checkpoint; the next checkpoint waits for it. A changelog write that fails stops the worker:
+a later checkpoint's commit record must never follow entries that are missing.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import faust
 from faust.types import EventT, Message
 
 from vigie.classifier.metrics import ClassifierMetrics
+from vigie.classifier.service.changelog import ChangelogWriter
 from vigie.classifier.service.detection_contract import DetectionStep
 from vigie.classifier.service.detection_outcome import DetectionOutcome, StateWrite
 from vigie.classifier.service.faust_records import event_batches, freeze_long_lived, hold, inbound, last_fetched_end
@@ -78,6 +82,7 @@ class DetectionAgent:
         table: faust.types.TableT[str, bytes],
         settings: ClassifierSettings,
         detection: DetectionStep,
+        changelog: ChangelogWriter,
         outputs: Outputs,
         progress: Progress,
         liveness: Liveness,
@@ -88,6 +93,7 @@ class DetectionAgent:
         self._table = table
         self._settings = settings
         self._detection = detection
+        self._changelog = changelog
         self._outputs = outputs
         self._progress = progress
         self._liveness = liveness
@@ -96,6 +102,10 @@ class DetectionAgent:
         self._policy = CheckpointPolicy(settings.checkpoint_interval_s, settings.checkpoint_max_records)
         self._window = CheckpointWindow()
         self._checkpointing = asyncio.Lock()
+        #: The changelog write of the last checkpoint (done once the broker has acknowledged it all).
+        self._writing: asyncio.Future[None] | None = None
+        self._write_failed: BaseException | None = None
+        self._background: set[asyncio.Future[None]] = set()
 
     async def __call__(self, stream: faust.StreamT[bytes]) -> None:
         settings, metrics, window = self._settings, self._metrics, self._window
@@ -125,7 +135,7 @@ class DetectionAgent:
                     raise
                 metrics.batch_size.labels(stage="detection").observe(len(records))
                 if self._due():
-                    self._checkpoint()
+                    await self._checkpoint()
                 self._progress.processed_batch(records)
 
     async def checkpoint_if_due(self) -> None:
@@ -134,49 +144,75 @@ class DetectionAgent:
             return
         async with self._checkpointing:
             if self._due():
-                self._checkpoint()
+                await self._checkpoint()
 
     async def on_revoked(self) -> None:
-        """The partitions' next owner (maybe this worker) re-applies the open window. A checkpoint written by a
-        batch that finished during the revocation is sent before the rebalance goes on."""
+        """The partitions' next owner (maybe this worker) re-applies the open window; the checkpoint being
+        written is waited for before the rebalance goes on (its commit records are the next owner's start)."""
         async with self._checkpointing:
             self._drop_window()
-            await self._app.producer.flush()
+            await self._changelog_written(raise_failure=False)
 
     async def on_shutdown(self) -> None:
         """Clean stop: the open window is checkpointed and its offsets acknowledged, so that the consumer's final
         commit covers it and a restarted worker re-applies nothing."""
-        if self._window.held:
-            async with self._checkpointing:
-                if self._window.held:
-                    self._checkpoint()
+        async with self._checkpointing:
+            if self._window.held:
+                await self._checkpoint()
+            await self._changelog_written()
 
     def _due(self) -> bool:
         window = self._window
         return self._policy.due(window.opened, len(window.held), time.monotonic())
 
-    def _checkpoint(self) -> None:
+    async def _checkpoint(self) -> None:
+        """The window's writes into the store at once, to the changelog in the background: the agent goes on with
+        the next batches while the broker stores them (~1 s for a checkpoint of 1,000 territories on a busy
+        machine), and the window's input is acknowledged when the broker has them all."""
+        await self._changelog_written()  # one write at a time: each ends with its commit records
         started = time.perf_counter()
         writes = self._detection.checkpoint()
         self._write_store(writes)
-        self._produce_changelog(writes)
+        messages = self._window.release()
+        self._metrics.checkpoint_pending.set(0)
+        writing = asyncio.ensure_future(self._changelog.write(writes))
+        writing.add_done_callback(lambda done: self._written(done, messages))
+        self._writing = writing
         self._metrics.checkpoint_seconds.observe(time.perf_counter() - started)
         self._metrics.checkpoint_writes.inc(len(writes))
-        self._release_input()
+
+    async def _changelog_written(self, *, raise_failure: bool = True) -> None:
+        """Wait for the checkpoint being written, if any; raise if a write failed (the worker is stopping: the
+        store holds states the changelog may lack, and a later commit record would cover entries that never
+        reached it)."""
+        writing = self._writing
+        if writing is not None:
+            await asyncio.wait([writing])
+        if raise_failure and self._write_failed is not None:
+            raise self._write_failed
+
+    def _written(self, writing: asyncio.Future[None], messages: list[Message]) -> None:
+        if writing.cancelled():
+            self._write_failed = asyncio.CancelledError("the changelog write was cancelled")
+            return
+        error = writing.exception()
+        if error is None:
+            for message in messages:
+                self._outputs.acknowledge(message)
+            return
+        # The window's input is never acknowledged: the partitions' next owner recovers the last complete
+        # checkpoint from the changelog and re-applies the rest.
+        self._write_failed = error
+        log.critical("writing a checkpoint to the changelog failed: the worker stops", exc_info=error)
+        self._liveness.failed("detect", error)
+        crashing = asyncio.ensure_future(self._app.crash(error))
+        self._background.add(crashing)
+        crashing.add_done_callback(self._background.discard)
 
     def _write_store(self, writes: Sequence[StateWrite]) -> None:
         data = self._table.data
         for write in writes:
             data[write.key] = write.value
-
-    def _produce_changelog(self, writes: Sequence[StateWrite]) -> None:
-        for write in writes:
-            self._table.send_changelog(write.partition, write.key, write.value)
-
-    def _release_input(self) -> None:
-        for message in self._window.release():
-            self._outputs.acknowledge(message)
-        self._metrics.checkpoint_pending.set(0)
 
     def _drop_window(self) -> None:
         """Nothing of the open window is persisted or acknowledged: it is forgotten, and its records come back

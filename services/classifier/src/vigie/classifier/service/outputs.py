@@ -30,8 +30,8 @@ class Outputs:
 
     async def publish(self, records: Sequence[EncodedRecord]) -> None:
         """Send and wait for every acknowledgement (the batch is acked to faust only after this). Through the
-        bulk producer, partitioned by key: faust's own producer carries the table's changelog, in records of
-        one with ``tansu_compat``, and an alert sent behind a checkpoint's writes waited for all of them."""
+        bulk producer, partitioned by key (faust's own producer, in records of one with ``tansu_compat``, sends
+        each record through several layers)."""
         await self._bulk.send_all(records, [None] * len(records))
 
     async def publish_dead_letters(self, dead_letters: Sequence[DeadLetter]) -> None:
