@@ -16,10 +16,11 @@ territory state changed since the last checkpoint once, not once per batch) and 
 batches since then unacknowledged until their checkpoint is written. Records re-delivered after a crash
 are made harmless by the detection step (see :mod:`vigie.classifier.service.detection_outcome`).
 
-The agents are :class:`~vigie.classifier.service.scoring_agent.ScoringAgent` and
-:class:`~vigie.classifier.service.detection_agent.DetectionAgent` (which owns the checkpoint), sharing
-:class:`~vigie.classifier.service.outputs.Outputs`; :func:`build_service` wires them to faust's app, table,
-timers and signals. :class:`ClassifierService` measures lag and progress for the health endpoints.
+The agents' steps are :class:`~vigie.classifier.service.scoring_agent.ScoringAgent` and
+:class:`~vigie.classifier.service.detection_agent.DetectionAgent` (which owns the checkpoint), two
+:class:`~vigie.classifier.service.strategy.ProcessingStrategy` (submit, poll, revoke, join) sharing
+:class:`~vigie.classifier.service.outputs.Outputs`; :func:`build_service` wires them to faust's agents (one
+loop, :func:`~vigie.classifier.service.strategy.consuming`), table, timers and signals. :class:`ClassifierService` measures lag and progress for the health endpoints.
 
 The app never declares topics (``topic_allow_declare=False``, no leader topic): create them first with
 :func:`vigie.classifier.service.topology.worker_topics`.
@@ -50,6 +51,7 @@ from vigie.classifier.service.outputs import Outputs
 from vigie.classifier.service.progress import Progress
 from vigie.classifier.service.scoring_agent import ScoringAgent
 from vigie.classifier.service.scoring_step import Clock, ScoreBatch
+from vigie.classifier.service.strategy import ProcessingStrategy, consuming
 from vigie.classifier.service.topology import DETECTOR_TABLE
 from vigie.classifier.settings import ClassifierSettings
 from vigie.runtime.clock import SystemClock
@@ -340,10 +342,18 @@ def build_service(
         else None
     )
     if scoring_agent is not None:
-        app.agent(raw_topic, name="score-raw")(_stop_worker_on_error(service, "score-raw", scoring_agent))
+        scoring_loop = consuming(
+            scoring_agent, settings.scoring_batch_size, settings.scoring_batch_within_s, "score-raw"
+        )
+        app.agent(raw_topic, name="score-raw")(_stop_worker_on_error(service, "score-raw", scoring_loop))
     if detection_agent is not None:
-        app.agent(scored_topic, name="detect")(_named(detection_agent, "detect"))
-        app.timer(settings.checkpoint_interval_s / 4)(detection_agent.checkpoint_if_due)
+        detection_loop = consuming(
+            detection_agent, settings.detection_batch_size, settings.detection_batch_within_s, "detect"
+        )
+        app.agent(scored_topic, name="detect")(detection_loop)
+        app.timer(settings.checkpoint_interval_s / 4)(detection_agent.poll)
+
+    strategies: list[ProcessingStrategy] = [agent for agent in (scoring_agent, detection_agent) if agent is not None]
 
     async def on_rebalance_complete(sender: Any, *args: Any, signal: Any = None, **kwargs: Any) -> None:
         service.assigned_once = True
@@ -351,16 +361,14 @@ def build_service(
     async def on_partitions_revoked(sender: Any, *args: Any, signal: Any = None, **kwargs: Any) -> None:
         revoked: set[TP] = args[0] if args else set()
         service.forget((tp.topic, tp.partition) for tp in revoked)
-        if detection_agent is not None:
-            await detection_agent.on_revoked()
+        for strategy in strategies:
+            await strategy.revoke()
 
     async def on_before_shutdown(sender: Any, *args: Any, signal: Any = None, **kwargs: Any) -> None:
         # faust flushes its producer after this signal and commits after that: what is acknowledged here makes
         # the final commit.
-        if scoring_agent is not None:
-            await scoring_agent.drain()
-        if detection_agent is not None:
-            await detection_agent.on_shutdown()
+        for strategy in strategies:
+            await strategy.join()
 
     # faust's signal typing rejects any coroutine function signature: the receivers follow its runtime contract.
     app.on_rebalance_complete.connect(cast(Any, on_rebalance_complete))
@@ -379,18 +387,6 @@ def _changelog_writer(bulk: BulkProducer, table: faust.types.TableT[str, bytes])
         return cast(bytes, topic.prepare_key(key, serializer)[0])
 
     return ChangelogWriter(bulk, topic.get_topic_name(), key_bytes)
-
-
-def _named(
-    agent: Callable[[faust.StreamT[bytes]], Awaitable[None]], name: str
-) -> Callable[[faust.StreamT[bytes]], Awaitable[None]]:
-    """The agent as a coroutine function named ``name`` (faust names agents and their tasks after it)."""
-
-    async def run(stream: faust.StreamT[bytes]) -> None:
-        await agent(stream)
-
-    run.__name__ = run.__qualname__ = name.replace("-", "_")
-    return run
 
 
 def _stop_worker_on_error(

@@ -25,7 +25,7 @@ from vigie.classifier.metrics import ClassifierMetrics
 from vigie.classifier.service.changelog import ChangelogWriter
 from vigie.classifier.service.detection_contract import DetectionStep
 from vigie.classifier.service.detection_outcome import DetectionOutcome, StateWrite
-from vigie.classifier.service.faust_records import event_batches, freeze_long_lived, hold, inbound, last_fetched_end
+from vigie.classifier.service.faust_records import hold, inbound, last_fetched_end
 from vigie.classifier.service.liveness import Liveness
 from vigie.classifier.service.outputs import SOURCE, Outputs
 from vigie.classifier.service.progress import Progress
@@ -73,8 +73,8 @@ class CheckpointWindow:
 
 
 class DetectionAgent:
-    """Called with the agent's stream (see the module). :meth:`checkpoint_if_due` runs on a timer,
-    :meth:`on_revoked` and :meth:`on_shutdown` on faust's signals."""
+    """The detection step as a :class:`~vigie.classifier.service.strategy.ProcessingStrategy` (see the module):
+    :meth:`poll` also runs on a timer, :meth:`revoke` and :meth:`join` on faust's signals."""
 
     def __init__(
         self,
@@ -91,7 +91,6 @@ class DetectionAgent:
     ) -> None:
         self._app = app
         self._table = table
-        self._settings = settings
         self._detection = detection
         self._changelog = changelog
         self._outputs = outputs
@@ -107,53 +106,50 @@ class DetectionAgent:
         self._write_failed: BaseException | None = None
         self._background: set[asyncio.Future[None]] = set()
 
-    async def __call__(self, stream: faust.StreamT[bytes]) -> None:
-        settings, metrics, window = self._settings, self._metrics, self._window
-        freeze_long_lived()
-        async for events in event_batches(
-            stream, settings.detection_batch_size, within=settings.detection_batch_within_s
-        ):
-            async with self._checkpointing:
-                records = [inbound(event) for event in events]
-                window.hold(events)
-                metrics.checkpoint_pending.set(len(window.held))
-                try:
-                    # The store itself: the table's own accessors would count every read in the faust sensor.
-                    outcome = self._detection.process(
-                        records, self._table.data, checkpoint=False, log_end=self._scored_log_end
-                    )
-                    await self._publish(outcome)
-                except BaseException as error:
-                    self._drop_window()
-                    if not isinstance(error, asyncio.CancelledError):
-                        # Going on would apply the next records on states that miss the dropped ones, and a later
-                        # checkpoint would let faust commit past them: the worker stops (exit status 1) instead.
-                        # (A record's own failure never gets here: it is a dead letter.)
-                        log.critical("detection failed: the worker stops", exc_info=error)
-                        self._liveness.failed("detect", error)
-                        await self._app.crash(error)
-                    raise
-                metrics.batch_size.labels(stage="detection").observe(len(records))
-                if self._due():
-                    await self._checkpoint()
-                self._progress.processed_batch(records)
+    async def submit(self, events: Sequence[EventT[bytes]]) -> None:
+        """Apply a batch: its records through the detection step, its alerts, digests and dead letters published,
+        its messages held in the open window until that window's checkpoint."""
+        metrics, window = self._metrics, self._window
+        async with self._checkpointing:
+            records = [inbound(event) for event in events]
+            window.hold(events)
+            metrics.checkpoint_pending.set(len(window.held))
+            try:
+                # The store itself: the table's own accessors would count every read in the faust sensor.
+                outcome = self._detection.process(
+                    records, self._table.data, checkpoint=False, log_end=self._scored_log_end
+                )
+                await self._publish(outcome)
+            except BaseException as error:
+                self._drop_window()
+                if not isinstance(error, asyncio.CancelledError):
+                    # Going on would apply the next records on states that miss the dropped ones, and a later
+                    # checkpoint would let faust commit past them: the worker stops (exit status 1) instead.
+                    # (A record's own failure never gets here: it is a dead letter.)
+                    log.critical("detection failed: the worker stops", exc_info=error)
+                    self._liveness.failed("detect", error)
+                    await self._app.crash(error)
+                raise
+            metrics.batch_size.labels(stage="detection").observe(len(records))
+        self._progress.processed_batch(records)
 
-    async def checkpoint_if_due(self) -> None:
-        """Checkpoints a window the stream left open (no new batch came to close it)."""
+    async def poll(self) -> None:
+        """Checkpoints the open window when it is due (after each batch, and on a timer for a window that no new
+        batch comes to close)."""
         if not self._window.held:
             return
         async with self._checkpointing:
             if self._due():
                 await self._checkpoint()
 
-    async def on_revoked(self) -> None:
+    async def revoke(self) -> None:
         """The partitions' next owner (maybe this worker) re-applies the open window; the checkpoint being
         written is waited for before the rebalance goes on (its commit records are the next owner's start)."""
         async with self._checkpointing:
             self._drop_window()
             await self._changelog_written(raise_failure=False)
 
-    async def on_shutdown(self) -> None:
+    async def join(self) -> None:
         """Clean stop: the open window is checkpointed and its offsets acknowledged, so that the consumer's final
         commit covers it and a restarted worker re-applies nothing."""
         async with self._checkpointing:

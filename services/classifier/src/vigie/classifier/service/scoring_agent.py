@@ -7,15 +7,17 @@ import asyncio
 import logging
 import time
 from collections import Counter
+from collections.abc import Sequence
 from datetime import timedelta
 
 import faust
+from faust.types import EventT
 
 from vigie.classifier.metrics import ClassifierMetrics
 from vigie.classifier.service.bulk_producer import BulkProducer
 from vigie.classifier.service.deliveries import Deliveries
 from vigie.classifier.service.detection_step import upstream_header
-from vigie.classifier.service.faust_records import event_batches, freeze_long_lived, hold, inbound
+from vigie.classifier.service.faust_records import hold, inbound
 from vigie.classifier.service.outputs import SOURCE, Outputs
 from vigie.classifier.service.progress import Progress
 from vigie.classifier.service.scoring_step import Clock, ScoreBatch, ScoringOutcome, publishable, score_records
@@ -27,7 +29,8 @@ log = logging.getLogger(__name__)
 
 
 class ScoringAgent:
-    """Called with the agent's stream (see the module); :meth:`drain` waits for the batches in flight."""
+    """The scoring step as a :class:`~vigie.classifier.service.strategy.ProcessingStrategy` (see the module);
+    :meth:`join` waits for the batches in flight."""
 
     def __init__(
         self,
@@ -41,7 +44,6 @@ class ScoringAgent:
         clock: Clock,
     ) -> None:
         self._app = app
-        self._settings = settings
         self._score = score
         self._outputs = outputs
         self._bulk = bulk
@@ -53,35 +55,42 @@ class ScoringAgent:
         self._background: set[asyncio.Future[None]] = set()
         self.deliveries = Deliveries(outputs.acknowledge, self._delivery_failed, settings.scoring_batches_in_flight)
 
-    async def __call__(self, stream: faust.StreamT[bytes]) -> None:
-        settings, metrics = self._settings, self._metrics
-        freeze_long_lived()
-        async for events in event_batches(stream, settings.scoring_batch_size, within=settings.scoring_batch_within_s):
-            records = [inbound(event) for event in events]
-            # Held before anything can fail: faust commits past a batch only once its output is acknowledged
-            # (an error below stops the worker, and the batch is consumed again).
-            messages = hold(events)
-            started = time.perf_counter()
-            # Never raises for a record's sake.
-            outcome: ScoringOutcome = score_records(records, self._score, self._clock, self._max_clock_skew)
-            scored_batch = publishable(outcome, SOURCE, upstream_header, self._clock)
-            metrics.scoring_seconds.observe(time.perf_counter() - started)
-            metrics.batch_size.labels(stage="scoring").observe(len(records))
-            for stage, count in outcome.failures.items():
-                metrics.record_failures.labels(stage=stage).inc(count)
-            delivery = await self._bulk.submit_all(
-                scored_batch, [partition_for(m.territory_id, self._partitions) for _, m in outcome.scored]
-            )
-            await self._outputs.publish_dead_letters(outcome.dead_letters)
-            await self.deliveries.admit_held(messages, delivery)
-            # one increment per label pair, not one per record
-            for (language, sentiment), count in Counter(
-                (m.detected_language, m.sentiment) for _, m in outcome.scored
-            ).items():
-                metrics.mentions_scored.labels(language=language, sentiment=sentiment).inc(count)
-            self._progress.processed_batch(records)
+    async def submit(self, events: Sequence[EventT[bytes]]) -> None:
+        """Score a batch and hand its output to the producer; the batch's input is acknowledged when the broker
+        has all of it (up to ``scoring_batches_in_flight`` batches on their way meanwhile)."""
+        metrics = self._metrics
+        records = [inbound(event) for event in events]
+        # Held before anything can fail: faust commits past a batch only once its output is acknowledged
+        # (an error below stops the worker, and the batch is consumed again).
+        messages = hold(events)
+        started = time.perf_counter()
+        # Never raises for a record's sake.
+        outcome: ScoringOutcome = score_records(records, self._score, self._clock, self._max_clock_skew)
+        scored_batch = publishable(outcome, SOURCE, upstream_header, self._clock)
+        metrics.scoring_seconds.observe(time.perf_counter() - started)
+        metrics.batch_size.labels(stage="scoring").observe(len(records))
+        for stage, count in outcome.failures.items():
+            metrics.record_failures.labels(stage=stage).inc(count)
+        delivery = await self._bulk.submit_all(
+            scored_batch, [partition_for(m.territory_id, self._partitions) for _, m in outcome.scored]
+        )
+        await self._outputs.publish_dead_letters(outcome.dead_letters)
+        await self.deliveries.admit_held(messages, delivery)
+        # one increment per label pair, not one per record
+        for (language, sentiment), count in Counter(
+            (m.detected_language, m.sentiment) for _, m in outcome.scored
+        ).items():
+            metrics.mentions_scored.labels(language=language, sentiment=sentiment).inc(count)
+        self._progress.processed_batch(records)
 
-    async def drain(self) -> None:
+    async def poll(self) -> None:
+        """Nothing comes due: a batch's input is acknowledged by its delivery as soon as the broker answers."""
+
+    async def revoke(self) -> None:
+        """Nothing to forget: scoring keeps no state, and a batch acknowledged after the revocation is not
+        committed (``Outputs.acknowledge`` drops a message of an older consumer generation)."""
+
+    async def join(self) -> None:
         """Wait for the scored batches in flight (a clean stop: their offsets make the final commit)."""
         await self.deliveries.drain()
 
