@@ -350,7 +350,7 @@ def build_service(
         detection_loop = consuming(
             detection_agent, settings.detection_batch_size, settings.detection_batch_within_s, "detect"
         )
-        app.agent(scored_topic, name="detect")(detection_loop)
+        app.agent(scored_topic, name="detect")(_stop_worker_on_error(service, "detect", detection_loop))
         app.timer(settings.checkpoint_interval_s / 4)(detection_agent.poll)
 
     strategies: list[ProcessingStrategy] = [agent for agent in (scoring_agent, detection_agent) if agent is not None]

@@ -112,6 +112,12 @@ class ClassifierMetrics:
             "Records seen again after a restart whose effect was already in the table, hence skipped.",
             registry=registry,
         )
+        self.stale_records = Counter(
+            "vigie_classifier_stale_records_total",
+            "Scored mentions handed to detection after their partition was revoked (fetched before the rebalance): "
+            "neither applied nor acknowledged, their partition's next owner reads them again.",
+            registry=registry,
+        )
         self.record_failures = Counter(
             "vigie_classifier_record_failures_total",
             "Records whose own processing raised an unexpected error, by stage (decode, scoring, encode, "

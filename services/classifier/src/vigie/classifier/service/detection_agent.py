@@ -105,12 +105,18 @@ class DetectionAgent:
         self._writing: asyncio.Future[None] | None = None
         self._write_failed: BaseException | None = None
         self._background: set[asyncio.Future[None]] = set()
+        #: The consumer generation whose partitions were last revoked: its messages are neither applied nor
+        #: acknowledged any more.
+        self._revoked_generation: int | None = None
 
     async def submit(self, events: Sequence[EventT[bytes]]) -> None:
         """Apply a batch: its records through the detection step, its alerts, digests and dead letters published,
         its messages held in the open window until that window's checkpoint."""
         metrics, window = self._metrics, self._window
         async with self._checkpointing:
+            events = self._current(events)
+            if not events:
+                return
             records = [inbound(event) for event in events]
             window.hold(events)
             metrics.checkpoint_pending.set(len(window.held))
@@ -120,15 +126,12 @@ class DetectionAgent:
                     records, self._table.data, checkpoint=False, log_end=self._scored_log_end
                 )
                 await self._publish(outcome)
-            except BaseException as error:
+            except BaseException:
+                # Going on would apply the next records on states that miss the dropped ones, and a later
+                # checkpoint would let faust commit past them: the window is forgotten and the error stops the
+                # worker (exit status 1; the agent loop is wrapped by ``app._stop_worker_on_error``). A record's
+                # own failure never gets here: it is a dead letter.
                 self._drop_window()
-                if not isinstance(error, asyncio.CancelledError):
-                    # Going on would apply the next records on states that miss the dropped ones, and a later
-                    # checkpoint would let faust commit past them: the worker stops (exit status 1) instead.
-                    # (A record's own failure never gets here: it is a dead letter.)
-                    log.critical("detection failed: the worker stops", exc_info=error)
-                    self._liveness.failed("detect", error)
-                    await self._app.crash(error)
                 raise
             metrics.batch_size.labels(stage="detection").observe(len(records))
         self._progress.processed_batch(records)
@@ -145,6 +148,7 @@ class DetectionAgent:
     async def revoke(self) -> None:
         """The partitions' next owner (maybe this worker) re-applies the open window; the checkpoint being
         written is waited for before the rebalance goes on (its commit records are the next owner's start)."""
+        self._revoked_generation = self._app.consumer_generation_id
         async with self._checkpointing:
             self._drop_window()
             await self._changelog_written(raise_failure=False)
@@ -187,14 +191,35 @@ class DetectionAgent:
         if raise_failure and self._write_failed is not None:
             raise self._write_failed
 
+    def _current(self, events: Sequence[EventT[bytes]]) -> Sequence[EventT[bytes]]:
+        """The batch's events of the current assignment. faust's take buffer can hand over, after a revocation,
+        events fetched before it: applied then, they would move the partition's position ahead of the offsets its
+        next owner (maybe this worker, sought back to the committed offset) re-reads, and a checkpoint would write
+        them into a changelog partition that is no longer this worker's. They are held, never acknowledged (faust's
+        own acknowledgement of the batch must not make them committable either): the next owner reads them again."""
+        generation, revoked = self._app.consumer_generation_id, self._revoked_generation
+        stale = [
+            event
+            for event in events
+            if event.message.generation_id != generation or event.message.generation_id == revoked
+        ]
+        if not stale:
+            return events
+        hold(stale)
+        self._metrics.stale_records.inc(len(stale))
+        return [event for event in events if event.message.generation_id == generation and generation != revoked]
+
     def _written(self, writing: asyncio.Future[None], messages: list[Message]) -> None:
-        if writing.cancelled():
-            self._write_failed = asyncio.CancelledError("the changelog write was cancelled")
-            return
-        error = writing.exception()
+        error: BaseException | None = (
+            asyncio.CancelledError("the changelog write was cancelled") if writing.cancelled() else writing.exception()
+        )
         if error is None:
+            revoked = self._revoked_generation
             for message in messages:
-                self._outputs.acknowledge(message)
+                # Acknowledged during a revocation, an offset would pass faust's generation check (the generation
+                # changes only at the next assignment) and could be committed into a new assignment.
+                if message.generation_id != revoked:
+                    self._outputs.acknowledge(message)
             return
         # The window's input is never acknowledged: the partitions' next owner recovers the last complete
         # checkpoint from the changelog and re-applies the rest.
