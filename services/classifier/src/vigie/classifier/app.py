@@ -18,7 +18,7 @@ are made harmless by the detection step (see :mod:`vigie.classifier.service.dete
 
 The agents' steps are :class:`~vigie.classifier.service.scoring_agent.ScoringAgent` and
 :class:`~vigie.classifier.service.detection_agent.DetectionAgent` (which owns the checkpoint), two
-:class:`~vigie.classifier.service.strategy.ProcessingStrategy` (submit, poll, revoke, join) sharing
+:class:`~vigie.classifier.service.strategy.ProcessingStrategy` (submit, poll, revoke, assign, join) sharing
 :class:`~vigie.classifier.service.outputs.Outputs`; :func:`build_service` wires them to faust's agents (one
 loop, :func:`~vigie.classifier.service.strategy.consuming`), table, timers and signals. :class:`ClassifierService` measures lag and progress for the health endpoints.
 
@@ -364,6 +364,10 @@ def build_service(
         for strategy in strategies:
             await strategy.revoke()
 
+    async def on_partitions_assigned(sender: Any, *args: Any, signal: Any = None, **kwargs: Any) -> None:
+        for strategy in strategies:
+            await strategy.assign()
+
     async def on_before_shutdown(sender: Any, *args: Any, signal: Any = None, **kwargs: Any) -> None:
         # faust flushes its producer after this signal and commits after that: what is acknowledged here makes
         # the final commit.
@@ -373,6 +377,7 @@ def build_service(
     # faust's signal typing rejects any coroutine function signature: the receivers follow its runtime contract.
     app.on_rebalance_complete.connect(cast(Any, on_rebalance_complete))
     app.on_partitions_revoked.connect(cast(Any, on_partitions_revoked))
+    app.on_partitions_assigned.connect(cast(Any, on_partitions_assigned))
     app.on_before_shutdown.connect(cast(Any, on_before_shutdown))
 
     return service

@@ -105,9 +105,8 @@ class DetectionAgent:
         self._writing: asyncio.Future[None] | None = None
         self._write_failed: BaseException | None = None
         self._background: set[asyncio.Future[None]] = set()
-        #: The consumer generation whose partitions were last revoked: its messages are neither applied nor
-        #: acknowledged any more.
-        self._revoked_generation: int | None = None
+        #: Between a revocation and the next assignment: nothing handed over is applied, nothing acknowledged.
+        self._revoked = False
 
     async def submit(self, events: Sequence[EventT[bytes]]) -> None:
         """Apply a batch: its records through the detection step, its alerts, digests and dead letters published,
@@ -148,10 +147,14 @@ class DetectionAgent:
     async def revoke(self) -> None:
         """The partitions' next owner (maybe this worker) re-applies the open window; the checkpoint being
         written is waited for before the rebalance goes on (its commit records are the next owner's start)."""
-        self._revoked_generation = self._app.consumer_generation_id
+        self._revoked = True
         async with self._checkpointing:
             self._drop_window()
             await self._changelog_written(raise_failure=False)
+
+    async def assign(self) -> None:
+        """Partitions were assigned (the consumer's new generation is set): batches of it are applied again."""
+        self._revoked = False
 
     async def join(self) -> None:
         """Clean stop: the open window is checkpointed and its offsets acknowledged, so that the consumer's final
@@ -197,28 +200,27 @@ class DetectionAgent:
         next owner (maybe this worker, sought back to the committed offset) re-reads, and a checkpoint would write
         them into a changelog partition that is no longer this worker's. They are held, never acknowledged (faust's
         own acknowledgement of the batch must not make them committable either): the next owner reads them again."""
-        generation, revoked = self._app.consumer_generation_id, self._revoked_generation
-        stale = [
-            event
-            for event in events
-            if event.message.generation_id != generation or event.message.generation_id == revoked
-        ]
-        if not stale:
+        generation = self._app.consumer_generation_id
+        if self._revoked:
+            current: Sequence[EventT[bytes]] = []
+        else:
+            current = [event for event in events if event.message.generation_id == generation]
+        if len(current) == len(events):
             return events
+        stale = [event for event in events if self._revoked or event.message.generation_id != generation]
         hold(stale)
         self._metrics.stale_records.inc(len(stale))
-        return [event for event in events if event.message.generation_id == generation and generation != revoked]
+        return current
 
     def _written(self, writing: asyncio.Future[None], messages: list[Message]) -> None:
         error: BaseException | None = (
             asyncio.CancelledError("the changelog write was cancelled") if writing.cancelled() else writing.exception()
         )
         if error is None:
-            revoked = self._revoked_generation
-            for message in messages:
-                # Acknowledged during a revocation, an offset would pass faust's generation check (the generation
-                # changes only at the next assignment) and could be committed into a new assignment.
-                if message.generation_id != revoked:
+            # Acknowledged during a revocation, an offset would pass the generation check (the generation changes
+            # only at the next assignment) and could be committed into the new assignment.
+            if not self._revoked:
+                for message in messages:
                     self._outputs.acknowledge(message)
             return
         # The window's input is never acknowledged: the partitions' next owner recovers the last complete

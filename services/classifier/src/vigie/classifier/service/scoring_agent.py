@@ -90,6 +90,9 @@ class ScoringAgent:
         """Nothing to forget: scoring keeps no state, and a batch acknowledged after the revocation is not
         committed (``Outputs.acknowledge`` drops a message of an older consumer generation)."""
 
+    async def assign(self) -> None:
+        """Nothing to prepare: scoring keeps no state."""
+
     async def join(self) -> None:
         """Wait for the scored batches in flight (a clean stop: their offsets make the final commit)."""
         await self.deliveries.drain()

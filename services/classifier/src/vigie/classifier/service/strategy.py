@@ -2,10 +2,10 @@
 
 A step is handed each batch of events (:meth:`~ProcessingStrategy.submit`), asked regularly to do what has
 come due (:meth:`~ProcessingStrategy.poll`: after each batch and on a timer, so that a checkpoint is written even
-when no batch comes), told that its partitions were taken away (:meth:`~ProcessingStrategy.revoke`) and, at a
-clean stop, to finish what it holds so that faust's final commit covers it (:meth:`~ProcessingStrategy.join`).
-:func:`consuming` is the one loop that feeds a step from a faust agent's stream; ``app.py`` wires the rest
-(timers and signals) to the same four methods.
+when no batch comes), told that its partitions were taken away (:meth:`~ProcessingStrategy.revoke`) and given again
+(:meth:`~ProcessingStrategy.assign`) and, at a clean stop, to finish what it holds so that faust's final commit
+covers it (:meth:`~ProcessingStrategy.join`). :func:`consuming` is the one loop that feeds a step from a faust
+agent's stream; ``app.py`` wires the rest (timers and signals) to the same methods.
 """
 
 from __future__ import annotations
@@ -28,6 +28,9 @@ class ProcessingStrategy(Protocol):
 
     async def revoke(self) -> None:
         """The partitions were revoked: what was not persisted is forgotten, for their next owner to redo."""
+
+    async def assign(self) -> None:
+        """Partitions were assigned (after a revocation): their batches are processed again."""
 
     async def join(self) -> None:
         """Clean stop: finish and acknowledge what is held, so that the final commit covers it."""
