@@ -58,6 +58,8 @@ class Pass:
 
     process_s: float = 0.0
     checkpoint_s: float = 0.0
+    #: The process's resident set at the end of the pass, its step still alive (MiB).
+    rss_mib: float = 0.0
     alerts: list[bytes] = field(default_factory=list)
     digests: list[bytes] = field(default_factory=list)
     table: dict[str, bytes] = field(default_factory=dict)
@@ -74,6 +76,13 @@ class Pass:
             if not exact:
                 state = json.dumps(json.loads(state), sort_keys=True).encode()
             digest.update(key.encode() + b"=" + state + b"\n")
+        return digest.hexdigest()[:16]
+
+    def alerts_fingerprint(self) -> str:
+        """Hash of the alert events alone (what a change of the digests must keep byte for byte)."""
+        digest = hashlib.sha256()
+        for item in self.alerts:
+            digest.update(item + b"\n")
         return digest.hexdigest()[:16]
 
     def events_fingerprint(self) -> str:
@@ -129,7 +138,13 @@ def run_step(step: DetectionStep, records: Sequence[InboundRecord], batch: int, 
                 result.table[write.key] = write.value
             result.checkpoint_s += time.process_time() - started
             since_checkpoint = 0
+    result.rss_mib = resident_mib()
     return result
+
+
+def resident_mib() -> float:
+    """The process's resident set now (Linux)."""
+    return int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
 def main() -> None:
@@ -144,6 +159,7 @@ def main() -> None:
     parser.add_argument(
         "--cache", type=Path, help="keep the scored workload in this directory (scoring it takes longer than a pass)"
     )
+    parser.add_argument("--digests-out", type=Path, help="write the digest events of pass 3 here, one JSON a line")
     args = parser.parse_args()
 
     span = args.event_seconds or args.mentions / 5000
@@ -156,6 +172,7 @@ def main() -> None:
             cached.parent.mkdir(parents=True, exist_ok=True)
             cached.write_bytes(pickle.dumps((territories, records)))
     options = digest_options(ClassifierSettings())
+    rss_before = resident_mib()
     gc.set_threshold(10_000, 10, 10)  # as the worker
     gc.collect()
     gc.freeze()
@@ -196,9 +213,15 @@ def main() -> None:
     print(
         f"outputs: {len(full.alerts)} alerts, {len(full.digests)} digests, {len(full.table)} table entries, "
         f"fingerprint {full.fingerprint(exact=False)} (without digests {engine.fingerprint(exact=False)}), "
-        f"events {full.events_fingerprint()}, "
+        f"events {full.events_fingerprint()} (alerts only {full.alerts_fingerprint()}), "
         f"bytes {full.fingerprint(exact=True)} (PYTHONHASHSEED={os.environ.get('PYTHONHASHSEED', 'random')})"
     )
+    print(
+        f"resident set at the end of a pass with digests, its step alive: {full.rss_mib - rss_before:.1f} MiB above"
+        " the loaded workload (before the passes)"
+    )
+    if args.digests_out is not None:
+        args.digests_out.write_bytes(b"".join(item + b"\n" for item in full.digests))
     if args.profile is not None:
         profiler = cProfile.Profile()
         step = load_detection_step(territories, lambda: NOW, digests=options)

@@ -9,6 +9,14 @@ returned. A mention whose period has already closed is *late*: it is not counted
 watermark progression produces the same digests, and an offline run (``vigie digest``), which closes every
 period only at the end of its input, produces them whatever the order of the file.
 
+A week is built from its days when the accumulator keeps both kinds (the default): each mention is counted in
+its day only, and a day, when it closes, is added to its week (:meth:`PeriodAggregate.absorb`); a mention that
+comes after its day closed but while its week is open is counted in the week directly. The week's counts,
+shares, timeline, themes, author figures and top posts are those of counting every mention in it; only its
+bounded story table can differ (see the package's README, "How a week is built"). Without days, or for a
+week restored from a state of version 2 or older (its mentions so far counted in it), a week is fed every
+mention, as a day.
+
 Digests are emitted for the periods in which a territory had at least one mention. The state
 (:meth:`to_state`) is plain JSON (lists, dicts, strings, numbers), so the service can keep it in a changelog
 table and restore it after a restart.
@@ -16,11 +24,12 @@ table and restore it after a restart.
 
 from __future__ import annotations
 
+import heapq
 import math
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from vigie.digest.aggregate import MentionFacts, PeriodAggregate, PeriodSummary, mention_fingerprint
@@ -28,17 +37,18 @@ from vigie.digest.build import build_digest
 from vigie.digest.identity import author_identity
 from vigie.digest.incidents import RETENTION, IncidentLedger
 from vigie.digest.options import DigestOptions
-from vigie.digest.periods import Period, in_range, period_containing
+from vigie.digest.periods import Period, in_range, period_containing, period_starting
 from vigie.digest.themes import TermBaseline, ThemeExtractor
 from vigie.schemas import AlertEvent, DigestEvent, DigestPeriod, ScoredMention, Territory
 
 #: ``out_of_range``: an instant without periods (see :mod:`vigie.digest.periods`): counted nowhere.
 Observation = Literal["counted", "duplicate", "late", "out_of_range"]
-#: 2: timelines flat, top posts as lists, author tallies as columns (version 1, still read: objects per bucket,
-#: post and author, twice the JSON). Each territory's state says its version (a checkpoint rewrites only the
-#: territories it changed: version 1 entries stay next to version 2 ones until their territory is written).
-STATE_VERSION = 2
-READABLE_VERSIONS = (1, 2)
+#: 3: an aggregate says whether it is a week built from its days (``fed_by_days``); 2: timelines flat, top posts
+#: as lists, author tallies as columns (version 1: objects per bucket, post and author, twice the JSON). Each
+#: territory's state says its version (a checkpoint rewrites only the territories it changed: older entries stay
+#: next to newer ones until their territory is written); every version here is read.
+STATE_VERSION = 3
+READABLE_VERSIONS = (1, 2, 3)
 
 
 @dataclass
@@ -101,6 +111,8 @@ class DigestAccumulator:
         self._periods: dict[tuple[str, DigestPeriod], _Span] = {}
         #: The period kinds, longest first (a week, then a day: a stable sort by length, whatever the day).
         self._kinds = sorted(self.options.periods, key=lambda kind: kind != "week")
+        #: Weeks are built from their days (see the module docstring) when both are kept.
+        self._weeks_of_days = "week" in self._kinds and "day" in self._kinds
         self._watermark: datetime | None = None
         #: The watermark's ``timestamp()`` (-inf: none), compared with every mention's periods.
         self._watermark_at = -math.inf
@@ -144,6 +156,15 @@ class DigestAccumulator:
                 open_spans.append(span)
         if not open_spans:
             return "late"
+        state = self.states.get(territory.id)
+        if state is None:
+            state = self.states[territory.id] = TerritoryDigestState()
+        aggregates = state.aggregates
+        if len(open_spans) == 2 and self._weeks_of_days:
+            # Its day is open: the week takes the day when it closes, unless the week is fed every mention.
+            week = aggregates.get(open_spans[0].key)
+            if week is None or week.fed_by_days:
+                del open_spans[0]
         options = self.options
         identity = author_identity(
             mention.author, mention.source, pseudonymise=options.pseudonymise, key=options.pseudonymise_key
@@ -152,22 +173,16 @@ class DigestAccumulator:
             mention.text if not mention.title else f"{mention.title}\n{mention.text}"
         )
         facts = MentionFacts(mention, identity, keys, timestamp=instant, pseudonymise=options.pseudonymise)
-        state = self.states.get(territory.id)
-        if state is None:
-            state = self.states[territory.id] = TerritoryDigestState()
-        aggregates = state.aggregates
-        # Redeliveries are recognised by the longest open period only (a week contains its days, and closes
-        # with its last day), so each mention id is remembered once.
+        # Redeliveries are recognised by the longest period counting the mention only (a week fed every mention
+        # contains its days, and closes with its last day; a week built from its days takes their ids with
+        # them), so each mention id is remembered once.
         deduplicate = options.deduplicate
         fingerprint = mention_fingerprint(mention.mention_id) if deduplicate else None
         top_posts = options.top_posts
         for span in open_spans:
             aggregate = aggregates.get(span.key)
             if aggregate is None:
-                period = span.period
-                aggregate = aggregates[span.key] = PeriodAggregate(territory.id, period)
-                if self._earliest_known and (self._earliest_end is None or period.end < self._earliest_end):
-                    self._earliest_end = period.end
+                aggregate = self._open(state, territory.id, span.period)
             counted = aggregate.observe(
                 facts,
                 bisect_right(span.bucket_starts, instant) - 1,
@@ -208,19 +223,33 @@ class DigestAccumulator:
                     due.append((end, territory_id, aggregate.period.kind, aggregate.period.key))
                 elif earliest_open is None or end < earliest_open:
                     earliest_open = end
-        digests = [self._close(territory_id, key) for _, territory_id, _, key in sorted(due)]
         self._earliest_end, self._earliest_known = earliest_open, True
+        # Oldest first; a day's week, made when the day closes, is due with it when it ends no later (a week ends
+        # with its last day: "day" sorts before "week").
+        heapq.heapify(due)
+        digests = []
+        while due:
+            _, territory_id, _, key = heapq.heappop(due)
+            digest, week = self._close(territory_id, key)
+            digests.append(digest)
+            if week is not None and week.end + grace <= current:
+                heapq.heappush(due, (week.end, territory_id, week.kind, week.key))
         self.incidents.prune(current - RETENTION)
         return digests
 
     def flush(self) -> list[DigestEvent]:
         """Close every open period (end of an offline input), oldest first."""
-        ends = [a.period.end for state in self.states.values() for a in state.aggregates.values()]
+        ends = [
+            self._week_of(a.period).end if self._weeks_of_days and a.period.kind == "day" else a.period.end
+            for state in self.states.values()
+            for a in state.aggregates.values()
+        ]
         if not ends:
             return []
         return self.close_periods(max(ends) + self.options.grace)
 
-    def _close(self, territory_id: str, key: str) -> DigestEvent:
+    def _close(self, territory_id: str, key: str) -> tuple[DigestEvent, Period | None]:
+        """The digest of a period that closes, and the week it made to take the day (None: none made)."""
         state = self.states[territory_id]
         aggregate = state.aggregates.pop(key)
         period = aggregate.period
@@ -236,7 +265,30 @@ class DigestAccumulator:
         )
         baseline.absorb(aggregate.themes, aggregate.total, self.options.baseline_decay, self.options.baseline_max_terms)
         state.last_summary[kind] = aggregate.summary()
-        return digest
+        made = None
+        if kind == "day" and self._weeks_of_days:
+            week_period = self._week_of(period)
+            week = state.aggregates.get(week_period.key)
+            if week is None:
+                week = self._open(state, territory_id, week_period)
+                made = week_period
+            if week.fed_by_days:
+                week.absorb(aggregate, (period.day - week_period.day).days, top_posts=self.options.top_posts)
+        return digest, made
+
+    def _open(self, state: TerritoryDigestState, territory_id: str, period: Period) -> PeriodAggregate:
+        """A new aggregate of the territory (a week built from its days when days are kept too)."""
+        aggregate = state.aggregates[period.key] = PeriodAggregate(
+            territory_id, period, fed_by_days=self._weeks_of_days and period.kind == "week"
+        )
+        if self._earliest_known and (self._earliest_end is None or period.end < self._earliest_end):
+            self._earliest_end = period.end
+        return aggregate
+
+    @staticmethod
+    def _week_of(day: Period) -> Period:
+        """The ISO week of a day period."""
+        return period_starting("week", day.day - timedelta(days=day.day.weekday()), day.timezone)
 
     @staticmethod
     def _previous(state: TerritoryDigestState, period: Period) -> PeriodSummary | None:

@@ -81,6 +81,23 @@ class StoryTable:
         weakest = min(self.rows.values(), key=lambda row: (row[clusters.SIZE], row[clusters.LAST]))
         del self.rows[weakest[clusters.SIGNATURE]]
 
+    def merge(self, other: StoryTable) -> StoryTable:
+        """A table of both tables' clusters (neither is changed), for a week made of its days: the clusters of
+        one signature become one (:func:`merge_rows`); when there are more than ``capacity``, the largest are
+        kept, ties by the most recently seen, then by signature (the clusters :meth:`add` would evict last)."""
+        merged: dict[str, clusters.Row] = {row[clusters.SIGNATURE]: row for row in self.to_state()}
+        for row in other.to_state():
+            key = row[clusters.SIGNATURE]
+            mine = merged.get(key)
+            merged[key] = row if mine is None else merge_rows(mine, row)
+        rows = list(merged.values())
+        if len(rows) > self.capacity:
+            rows.sort(key=lambda row: (-row[clusters.SIZE], -row[clusters.LAST], row[clusters.SIGNATURE]))
+            del rows[self.capacity :]
+        # Clusters of one post oldest first, as add() keeps them (the first to go when a new one comes).
+        rows.sort(key=lambda row: (row[clusters.SIZE] > 1, row[clusters.LAST], row[clusters.SIGNATURE]))
+        return StoryTable(self.capacity, rows)
+
     def size_of(self, key: str) -> int:
         """Posts counted in the cluster of signature ``key`` (1 when it is not, or no longer, in the table)."""
         row = self.rows.get(key)
@@ -98,6 +115,38 @@ class StoryTable:
     @classmethod
     def from_state(cls, state: Sequence[Any], capacity: int) -> StoryTable:
         return cls(capacity, [list(row) for row in state])
+
+
+def merge_rows(first: clusters.Row, second: clusters.Row) -> clusters.Row:
+    """One cluster of two clusters of the same signature (new lists: neither row is changed): sizes added,
+    author bitmaps joined, the earliest first and latest last times, the six latest copies' times; a campaign
+    when either was one or when six consecutive copies of both, by time, fall within
+    :data:`~vigie.digest.clusters.CAMPAIGN_SECONDS` with as many distinct authors; the representative is the
+    most reached post, then the earliest, then the smallest id (as :meth:`StoryTable.add` chooses it)."""
+    authors = [a | b for a, b in zip(first[clusters.AUTHORS], second[clusters.AUTHORS], strict=True)]
+    times = sorted([*first[clusters.RECENT], *second[clusters.RECENT]])
+    campaign = bool(first[clusters.CAMPAIGN] or second[clusters.CAMPAIGN])
+    copies = clusters.CAMPAIGN_COPIES
+    if not campaign and len(times) >= copies and clusters.distinct_authors(authors) >= copies:
+        campaign = any(
+            times[at + copies - 1] - times[at] <= clusters.CAMPAIGN_SECONDS for at in range(len(times) - copies + 1)
+        )
+    mine, theirs = first[clusters.REPRESENTATIVE], second[clusters.REPRESENTATIVE]
+    representative = (
+        theirs
+        if (-theirs[REACH], theirs[EPOCH], theirs[MENTION_ID]) < (-mine[REACH], mine[EPOCH], mine[MENTION_ID])
+        else mine
+    )
+    return [
+        first[clusters.SIGNATURE],
+        first[clusters.SIZE] + second[clusters.SIZE],
+        authors,
+        min(first[clusters.FIRST], second[clusters.FIRST]),
+        max(first[clusters.LAST], second[clusters.LAST]),
+        times[-copies:],
+        campaign,
+        representative,
+    ]
 
 
 def _story(row: clusters.Row) -> DigestStory:
