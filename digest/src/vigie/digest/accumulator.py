@@ -118,10 +118,13 @@ class DigestAccumulator:
         self._watermark_at = -math.inf
         self.states: dict[str, TerritoryDigestState] = {}
         self.incidents = IncidentLedger()
-        #: The earliest end of an open period (None: no open period), or unknown (``_earliest_known`` False):
-        #: :meth:`close_periods` scans every open period only when one may be due.
-        self._earliest_end: datetime | None = None
-        self._earliest_known = True
+        #: When the first open period closes (its end plus the grace) as a POSIX timestamp: +inf when none is
+        #: open, -inf when unknown (after a restore): :meth:`close_periods` scans the open periods only when one
+        #: may be due.
+        self._next_close_at = math.inf
+        #: Whether a week fed every mention may be open (restored from an older state; see the module docstring):
+        #: until then a mention whose day is open is counted in its day without looking at its week.
+        self._weeks_per_mention = False
         if state is not None:
             self._restore(state)
 
@@ -135,6 +138,11 @@ class DigestAccumulator:
         self._watermark = watermark
         self._watermark_at = -math.inf if watermark is None else watermark.timestamp()
 
+    @property
+    def watermark_at(self) -> float:
+        """The watermark's ``timestamp()`` (-inf: none)."""
+        return self._watermark_at
+
     # -- intake ---------------------------------------------------------------------------------------------
 
     def observe(self, mention: ScoredMention) -> Observation:
@@ -142,29 +150,53 @@ class DigestAccumulator:
         published_at = mention.published_at
         if not in_range(published_at):
             return "out_of_range"
+        return self.count(mention, published_at.timestamp())
+
+    def count(self, mention: ScoredMention, instant: float) -> Observation:
+        """:meth:`observe` of a mention whose ``published_at`` is in range (:func:`~vigie.digest.periods.in_range`)
+        and whose ``timestamp()`` is ``instant`` (a caller that has both already)."""
+        published_at = mention.published_at
         territory = self._territory(mention.territory_id)
         watermark_at = self._watermark_at
-        instant = published_at.timestamp()
         timezone = territory.timezone
-        # Longest period first (see below): the kinds are in that order.
-        open_spans = []
-        for kind in self._kinds:
-            span = self._periods.get((timezone, kind))
-            if span is None or not span.start <= instant < span.end:
-                span = self._span(kind, published_at, timezone)
-            if span.closes_at > watermark_at:
-                open_spans.append(span)
-        if not open_spans:
-            return "late"
-        state = self.states.get(territory.id)
-        if state is None:
-            state = self.states[territory.id] = TerritoryDigestState()
+        periods = self._periods
+        if self._weeks_of_days and not self._weeks_per_mention:
+            # A mention of an open day is counted there only; one late for its day, in its week.
+            day = periods.get((timezone, "day"))
+            if day is None or not day.start <= instant < day.end:
+                day = self._span("day", published_at, timezone)
+            if day.closes_at > watermark_at:
+                open_spans = [day]
+            else:
+                week = periods.get((timezone, "week"))
+                if week is None or not week.start <= instant < week.end:
+                    week = self._span("week", published_at, timezone)
+                if week.closes_at <= watermark_at:
+                    return "late"
+                open_spans = [week]
+            state = self.states.get(territory.id)
+            if state is None:
+                state = self.states[territory.id] = TerritoryDigestState()
+        else:
+            # Longest period first (see below): the kinds are in that order.
+            open_spans = []
+            for kind in self._kinds:
+                span = periods.get((timezone, kind))
+                if span is None or not span.start <= instant < span.end:
+                    span = self._span(kind, published_at, timezone)
+                if span.closes_at > watermark_at:
+                    open_spans.append(span)
+            if not open_spans:
+                return "late"
+            state = self.states.get(territory.id)
+            if state is None:
+                state = self.states[territory.id] = TerritoryDigestState()
+            if len(open_spans) == 2 and self._weeks_of_days:
+                # Its day is open: the week takes the day when it closes, unless it is fed every mention.
+                week_aggregate = state.aggregates.get(open_spans[0].key)
+                if week_aggregate is None or week_aggregate.fed_by_days:
+                    del open_spans[0]
         aggregates = state.aggregates
-        if len(open_spans) == 2 and self._weeks_of_days:
-            # Its day is open: the week takes the day when it closes, unless the week is fed every mention.
-            week = aggregates.get(open_spans[0].key)
-            if week is None or week.fed_by_days:
-                del open_spans[0]
         options = self.options
         identity = author_identity(
             mention.author, mention.source, pseudonymise=options.pseudonymise, key=options.pseudonymise_key
@@ -182,7 +214,7 @@ class DigestAccumulator:
         for span in open_spans:
             aggregate = aggregates.get(span.key)
             if aggregate is None:
-                aggregate = self._open(state, territory.id, span.period)
+                aggregate = self._open(state, territory.id, span.period, span.closes_at)
             counted = aggregate.observe(
                 facts,
                 bisect_right(span.bucket_starts, instant) - 1,
@@ -207,23 +239,34 @@ class DigestAccumulator:
         without periods (see :func:`~vigie.digest.periods.in_range`) closes nothing."""
         if not in_range(watermark):
             return []
-        if self.watermark is None or watermark > self.watermark:
-            self.watermark = watermark
-        current = self.watermark
-        grace = self.options.grace
-        if self._earliest_known and (self._earliest_end is None or self._earliest_end + grace > current):
-            self.incidents.prune(current - RETENTION)
+        return self.advance(watermark, watermark.timestamp())
+
+    def advance(self, watermark: datetime, at: float) -> list[DigestEvent]:
+        """:meth:`close_periods` of a watermark in range (:func:`~vigie.digest.periods.in_range`) whose
+        ``timestamp()`` is ``at`` (a caller that has both already)."""
+        if at > self._watermark_at:
+            self._watermark, self._watermark_at = watermark, at
+        current = self._watermark
+        assert current is not None
+        if self._watermark_at < self._next_close_at:
+            if self.incidents.resolved:
+                self.incidents.prune(current - RETENTION)
             return []
+        grace = self.options.grace
         due = []
         earliest_open: datetime | None = None
+        weeks_per_mention = False
         for territory_id, state in self.states.items():
             for aggregate in state.aggregates.values():
                 end = aggregate.period.end
                 if end + grace <= current:
                     due.append((end, territory_id, aggregate.period.kind, aggregate.period.key))
-                elif earliest_open is None or end < earliest_open:
-                    earliest_open = end
-        self._earliest_end, self._earliest_known = earliest_open, True
+                else:
+                    if earliest_open is None or end < earliest_open:
+                        earliest_open = end
+                    weeks_per_mention |= aggregate.period.kind == "week" and not aggregate.fed_by_days
+        self._weeks_per_mention = self._weeks_of_days and weeks_per_mention
+        self._next_close_at = math.inf if earliest_open is None else (earliest_open + grace).timestamp()
         # Oldest first; a day's week, made when the day closes, is due with it when it ends no later (a week ends
         # with its last day: "day" sorts before "week").
         heapq.heapify(due)
@@ -270,19 +313,22 @@ class DigestAccumulator:
             week_period = self._week_of(period)
             week = state.aggregates.get(week_period.key)
             if week is None:
-                week = self._open(state, territory_id, week_period)
+                week = self._open(state, territory_id, week_period, (week_period.end + self.options.grace).timestamp())
                 made = week_period
             if week.fed_by_days:
                 week.absorb(aggregate, (period.day - week_period.day).days, top_posts=self.options.top_posts)
         return digest, made
 
-    def _open(self, state: TerritoryDigestState, territory_id: str, period: Period) -> PeriodAggregate:
-        """A new aggregate of the territory (a week built from its days when days are kept too)."""
+    def _open(
+        self, state: TerritoryDigestState, territory_id: str, period: Period, closes_at: float
+    ) -> PeriodAggregate:
+        """A new aggregate of the territory (a week built from its days when days are kept too) that closes at
+        ``closes_at`` (its end plus the grace, a POSIX timestamp)."""
         aggregate = state.aggregates[period.key] = PeriodAggregate(
             territory_id, period, fed_by_days=self._weeks_of_days and period.kind == "week"
         )
-        if self._earliest_known and (self._earliest_end is None or period.end < self._earliest_end):
-            self._earliest_end = period.end
+        if closes_at < self._next_close_at:
+            self._next_close_at = closes_at
         return aggregate
 
     @staticmethod
@@ -351,5 +397,10 @@ class DigestAccumulator:
             raise ValueError(f"unsupported digest state version {state.get('version')!r}")
         self.watermark = datetime.fromisoformat(state["watermark"]) if state["watermark"] else None
         self.states = {tid: TerritoryDigestState.from_state(item) for tid, item in state["territories"].items()}
-        self._earliest_end, self._earliest_known = None, False
+        self._next_close_at = -math.inf
+        self._weeks_per_mention = self._weeks_of_days and any(
+            aggregate.period.kind == "week" and not aggregate.fed_by_days
+            for territory in self.states.values()
+            for aggregate in territory.aggregates.values()
+        )
         self.incidents = IncidentLedger.from_state(state["incidents"])

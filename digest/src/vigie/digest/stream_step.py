@@ -76,9 +76,9 @@ class DigestStreamStep:
         if not in_range(published_at):
             self.out_of_range_mentions += 1
             return _NONE
-        watermark = accumulator.watermark
-        digests = accumulator.close_periods(published_at) if watermark is None or published_at > watermark else _NONE
-        if accumulator.observe(mention) == "late":
+        instant = published_at.timestamp()
+        digests = accumulator.advance(published_at, instant) if instant > accumulator.watermark_at else _NONE
+        if accumulator.count(mention, instant) == "late":
             self.late_mentions += 1
         return digests
 
