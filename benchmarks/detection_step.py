@@ -29,6 +29,7 @@ import json
 import os
 import pickle
 import pstats
+import resource
 import sys
 import tempfile
 import time
@@ -58,8 +59,6 @@ class Pass:
 
     process_s: float = 0.0
     checkpoint_s: float = 0.0
-    #: The process's resident set at the end of the pass, its step still alive (MiB).
-    rss_mib: float = 0.0
     alerts: list[bytes] = field(default_factory=list)
     digests: list[bytes] = field(default_factory=list)
     table: dict[str, bytes] = field(default_factory=dict)
@@ -138,7 +137,6 @@ def run_step(step: DetectionStep, records: Sequence[InboundRecord], batch: int, 
                 result.table[write.key] = write.value
             result.checkpoint_s += time.process_time() - started
             since_checkpoint = 0
-    result.rss_mib = resident_mib()
     return result
 
 
@@ -165,7 +163,8 @@ def main() -> None:
     span = args.event_seconds or args.mentions / 5000
     cached = None if args.cache is None else args.cache / f"{args.territories}-{args.mentions}-{span:.0f}.pickle"
     if cached is not None and cached.exists():
-        territories, records = pickle.loads(cached.read_bytes())
+        with cached.open("rb") as file:  # not read whole first: the process's peak is the passes'
+            territories, records = pickle.load(file)
     else:
         territories, records = scored_records(args.territories, args.mentions, span)
         if cached is not None:
@@ -173,6 +172,7 @@ def main() -> None:
             cached.write_bytes(pickle.dumps((territories, records)))
     options = digest_options(ClassifierSettings())
     rss_before = resident_mib()
+    peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     gc.set_threshold(10_000, 10, 10)  # as the worker
     gc.collect()
     gc.freeze()
@@ -216,9 +216,11 @@ def main() -> None:
         f"events {full.events_fingerprint()} (alerts only {full.alerts_fingerprint()}), "
         f"bytes {full.fingerprint(exact=True)} (PYTHONHASHSEED={os.environ.get('PYTHONHASHSEED', 'random')})"
     )
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
-        f"resident set at the end of a pass with digests, its step alive: {full.rss_mib - rss_before:.1f} MiB above"
-        " the loaded workload (before the passes)"
+        f"process: resident {rss_before:.1f} MiB with the workload loaded (peak {peak_before:.1f} before the passes),"
+        f" peak {peak:.1f} after the passes: grew by {peak - rss_before:.1f} MiB"
+        + ("" if peak > peak_before else " (or less: the peak is the load's)")
     )
     if args.digests_out is not None:
         args.digests_out.write_bytes(b"".join(item + b"\n" for item in full.digests))
