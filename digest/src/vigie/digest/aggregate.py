@@ -273,10 +273,26 @@ class AuthorTallies:
 
     def count(self, identity: Identity, sentiment: str, reach: int, engagement: int, source: str) -> None:
         """Count one mention of the author."""
-        at = self.index.get(identity.key)
-        if at is None:
-            figures = (1, sentiment == "positive", sentiment == "negative", reach, engagement, SOURCE_FLAGS[source])
-            self.add(identity.key, identity.label, identity.display_name, identity.pseudonymised, figures)
+        key = identity.key
+        at = self.index.get(key)
+        if at is None:  # add() inline (most authors of a period are new to it)
+            labels = self.labels
+            self.index[key] = len(labels)
+            labels.append(identity.label)
+            self.display_names.append(identity.display_name)
+            self.pseudonymised.append(identity.pseudonymised)
+            self.mentions.append(1)
+            self.positive.append(sentiment == "positive")
+            self.negative.append(sentiment == "negative")
+            self.sources.append(SOURCE_FLAGS[source])
+            try:
+                self.reach.append(reach)
+                self.engagement.append(engagement)
+            except OverflowError:
+                del self.reach[len(labels) - 1 :]
+                self._widen()
+                self.reach.append(reach)
+                self.engagement.append(engagement)
             return
         self.mentions[at] += 1
         if sentiment == "positive":
