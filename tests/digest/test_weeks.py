@@ -215,7 +215,7 @@ def test_stories_of_two_days_merge_by_signature() -> None:
     spread = _table([("copie", bit, midnight + 3600 * bit, 1) for bit in (4, 5, 6)])
     assert not monday.merge(spread).rows["copie"][clusters.CAMPAIGN]
     # The representative: most reached, then earliest, then smallest id.
-    tie = merge_rows(_table([("t", 1, 50.0, 7)]).to_state()[0], _table([("t", 2, 40.0, 7)]).to_state()[0])
+    tie = merge_rows(_table([("t", 1, 50.0, 7)]).all_rows()[0], _table([("t", 2, 40.0, 7)]).all_rows()[0])
     assert tie[clusters.REPRESENTATIVE][-1] == "t@40"
 
 

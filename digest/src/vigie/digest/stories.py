@@ -85,8 +85,8 @@ class StoryTable:
         """A table of both tables' clusters (neither is changed), for a week made of its days: the clusters of
         one signature become one (:func:`merge_rows`); when there are more than ``capacity``, the largest are
         kept, ties by the most recently seen, then by signature (the clusters :meth:`add` would evict last)."""
-        merged: dict[str, clusters.Row] = {row[clusters.SIGNATURE]: row for row in self.to_state()}
-        for row in other.to_state():
+        merged: dict[str, clusters.Row] = {row[clusters.SIGNATURE]: row for row in self.all_rows()}
+        for row in other.all_rows():
             key = row[clusters.SIGNATURE]
             mine = merged.get(key)
             merged[key] = row if mine is None else merge_rows(mine, row)
@@ -107,14 +107,30 @@ class StoryTable:
         """The ``limit`` largest clusters of more than one post, then the campaigns among the others."""
         return tuple(_story(row) for row in clusters.largest(list(self.rows.values()), limit)[:MAX_STORIES])
 
-    def to_state(self) -> list[clusters.Row]:
+    def all_rows(self) -> list[clusters.Row]:
         """Every cluster as a row, those of one post first (oldest first)."""
         singles = [clusters.first_post_row(key, *first) for key, first in self.singletons.items()]
         return [*singles, *self.rows.values()]
 
+    def to_state(self) -> dict[str, list[Any]]:
+        """The clusters of one post as ``[signature, author bit, epoch, representative]``, oldest first (most
+        clusters: a quarter of a row's JSON), the others as rows (state version 3)."""
+        return {
+            "singles": [
+                [key, bit, epoch, representative] for key, (bit, epoch, representative) in self.singletons.items()
+            ],
+            "rows": list(self.rows.values()),
+        }
+
     @classmethod
-    def from_state(cls, state: Sequence[Any], capacity: int) -> StoryTable:
-        return cls(capacity, [list(row) for row in state])
+    def from_state(cls, state: Sequence[Any] | Mapping[str, Any], capacity: int) -> StoryTable:
+        """A table of :meth:`to_state`, or of state version 2 (every cluster as a row, see :meth:`all_rows`)."""
+        if not isinstance(state, Mapping):
+            return cls(capacity, [list(row) for row in state])
+        table = cls(capacity, [list(row) for row in state["rows"]])
+        for key, bit, epoch, representative in state["singles"]:
+            table.singletons[key] = (bit, epoch, list(representative))
+        return table
 
 
 def merge_rows(first: clusters.Row, second: clusters.Row) -> clusters.Row:
