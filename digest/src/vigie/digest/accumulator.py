@@ -246,8 +246,7 @@ class DigestAccumulator:
         ``timestamp()`` is ``at`` (a caller that has both already)."""
         if at > self._watermark_at:
             self._watermark, self._watermark_at = watermark, at
-        current = self._watermark
-        assert current is not None
+        current = self._watermark or watermark  # set: the watermark is at least ``at``
         if self._watermark_at < self._next_close_at:
             if self.incidents.resolved:
                 self.incidents.prune(current - RETENTION)
