@@ -6,13 +6,14 @@ mention counted in it) goes on being fed every mention."""
 from __future__ import annotations
 
 import json
+import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from vigie.digest import DigestAccumulator, DigestOptions, DigestStreamStep, clusters
 from vigie.digest.accumulator import STATE_VERSION
 from vigie.digest.stories import StoryTable, merge_rows
-from vigie.schemas import DigestEvent, ScoredMention, Sentiment
+from vigie.schemas import DigestEvent, ScoredMention, Sentiment, Territory
 
 from .conftest import SAINT_MALO, scored
 
@@ -230,3 +231,57 @@ def test_a_merged_table_keeps_the_largest_stories_then_the_most_recent() -> None
     assert list(week.singletons) == ["new", "newer"]
     week.add("latest", 10, 120.0, 1, lambda: _representative(1, 120.0, "l"))
     assert list(week.singletons) == ["newer", "latest"]
+
+
+def test_a_varied_stream_gives_the_weeks_of_every_mention_also_through_a_restore() -> None:
+    """Three time zones, a daylight-saving change, redeliveries, mentions late by up to two hours (some after
+    their day closed), anonymous and pseudonymised authors: the weeks built from their days are those of a
+    week-only accumulator (fewer than 64 stories a day: no bound reached), with or without a restore midway."""
+    rng = random.Random(3)
+    zones = {"paris": "Europe/Paris", "papeete": "Pacific/Tahiti", "montreal": "America/Toronto"}
+    territories = [Territory(id=tid, name=tid.title(), timezone=zone) for tid, zone in zones.items()]
+    start = datetime(2026, 10, 19, tzinfo=UTC)  # Paris leaves summer time on 25 October, Toronto on 1 November
+    mentions = []
+    for n in range(600):
+        handle = None if n % 17 == 0 else f"user{rng.randrange(40)}"
+        mentions.append(
+            scored(
+                f"v{n}",
+                text=f"{rng.choice(['Marché', 'Pont', 'Festival', 'Travaux'])} {rng.randrange(12)} ce matin",
+                published_at=start + timedelta(seconds=n * 3000 + rng.randrange(3000)),
+                sentiment=rng.choice(SENTIMENTS),
+                handle=handle,
+                followers=rng.choice([10, 500, 5000]),
+                likes=rng.randrange(30),
+                pseudonymised=n % 11 == 0,
+                source=rng.choice(["mastodon", "bluesky", "rss"]),
+                territory_id=rng.choice(list(zones)),
+            )
+        )
+    arrival = sorted(mentions, key=lambda m: m.published_at + timedelta(seconds=rng.choice([0, 0, 0, 600, 7200])))
+    arrival += rng.sample(mentions, 40)  # redeliveries, late
+    arrival.insert(300, mentions[10])
+
+    def run(options: DigestOptions, cut: int | None = None) -> list[DigestEvent]:
+        step = DigestStreamStep(territories, options)
+        emitted = step.process(0, arrival[:cut])
+        if cut is not None:
+            resumed = DigestStreamStep(territories, options)
+            resumed.restore(0, json.loads(json.dumps(step.state(0))))
+            step, emitted = resumed, emitted + resumed.process(0, arrival[cut:])
+        return emitted + step.accumulator(0).flush()
+
+    every_mention = [d.model_dump_json() for d in run(DigestOptions(periods=("week",)))]
+    for cut in (None, 333):
+        digests = run(DigestOptions(), cut)
+        assert [d.model_dump_json() for d in digests if d.period == "week"] == every_mention
+    assert len(every_mention) >= 6
+    # Some mentions came after their day closed, and are in their week only.
+    days: dict[str, int] = {}
+    for digest in digests:
+        if digest.period == "day":
+            week = digest.period_date - timedelta(days=digest.period_date.weekday())
+            days[f"{digest.territory_id}:week:{week}"] = (
+                days.get(f"{digest.territory_id}:week:{week}", 0) + digest.volume.total
+            )
+    assert any(d.volume.total > days[d.digest_id] for d in digests if d.period == "week")
