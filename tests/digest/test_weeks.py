@@ -285,3 +285,31 @@ def test_a_varied_stream_gives_the_weeks_of_every_mention_also_through_a_restore
                 days.get(f"{digest.territory_id}:week:{week}", 0) + digest.volume.total
             )
     assert any(d.volume.total > days[d.digest_id] for d in digests if d.period == "week")
+
+
+def _merged_as_rows(first: StoryTable, second: StoryTable) -> list[clusters.Row]:
+    """The rule of :meth:`StoryTable.merge` on whole rows, plainly: the rows of one signature merged, the
+    largest then most recent kept, oldest first (clusters of one post first)."""
+    merged = {row[clusters.SIGNATURE]: row for row in first.all_rows()}
+    for row in second.all_rows():
+        mine = merged.get(row[clusters.SIGNATURE])
+        merged[row[clusters.SIGNATURE]] = row if mine is None else merge_rows(mine, row)
+    rows = sorted(merged.values(), key=lambda row: (-row[clusters.SIZE], -row[clusters.LAST], row[clusters.SIGNATURE]))
+    del rows[first.capacity :]
+    return sorted(rows, key=lambda row: (row[clusters.SIZE] > 1, row[clusters.LAST], row[clusters.SIGNATURE]))
+
+
+def test_a_merge_of_story_tables_is_the_merge_of_their_rows() -> None:
+    rng = random.Random(8)
+    for _ in range(200):
+        capacity = rng.choice([2, 4, 8])
+
+        def posts() -> list[tuple[str, int, float, int]]:
+            keys = [f"k{rng.randrange(10)}" for _ in range(rng.randrange(12))]
+            return [(key, rng.randrange(256), float(rng.randrange(50)), rng.randrange(5)) for key in keys]
+
+        first, second = _table(posts(), capacity), _table(posts(), capacity)
+        expected = _merged_as_rows(first, second)
+        before = json.dumps([first.all_rows(), second.all_rows()])
+        assert first.merge(second).all_rows() == expected
+        assert json.dumps([first.all_rows(), second.all_rows()]) == before  # neither table changed

@@ -84,19 +84,42 @@ class StoryTable:
     def merge(self, other: StoryTable) -> StoryTable:
         """A table of both tables' clusters (neither is changed), for a week made of its days: the clusters of
         one signature become one (:func:`merge_rows`); when there are more than ``capacity``, the largest are
-        kept, ties by the most recently seen, then by signature (the clusters :meth:`add` would evict last)."""
-        merged: dict[str, clusters.Row] = {row[clusters.SIGNATURE]: row for row in self.all_rows()}
-        for row in other.all_rows():
-            key = row[clusters.SIGNATURE]
-            mine = merged.get(key)
-            merged[key] = row if mine is None else merge_rows(mine, row)
-        rows = list(merged.values())
-        if len(rows) > self.capacity:
-            rows.sort(key=lambda row: (-row[clusters.SIZE], -row[clusters.LAST], row[clusters.SIGNATURE]))
-            del rows[self.capacity :]
-        # Clusters of one post oldest first, as add() keeps them (the first to go when a new one comes).
-        rows.sort(key=lambda row: (row[clusters.SIZE] > 1, row[clusters.LAST], row[clusters.SIGNATURE]))
-        return StoryTable(self.capacity, rows)
+        kept, ties by the most recently seen, then by signature (the clusters :meth:`add` would evict last).
+        Clusters of one post stay ``(author bit, epoch, representative)`` unless they join another."""
+        rows = dict(self.rows)
+        singles = dict(self.singletons)
+        for key, first in other.singletons.items():
+            row = rows.get(key)
+            if row is None:
+                mine = singles.pop(key, None)
+                if mine is None:
+                    singles[key] = first
+                    continue
+                row = clusters.first_post_row(key, *mine)
+            rows[key] = merge_rows(row, clusters.first_post_row(key, *first))
+        for key, row in other.rows.items():
+            mine_row = rows.get(key)
+            if mine_row is None:
+                single = singles.pop(key, None)
+                rows[key] = row if single is None else merge_rows(clusters.first_post_row(key, *single), row)
+            else:
+                rows[key] = merge_rows(mine_row, row)
+        if len(rows) + len(singles) > self.capacity:
+            ranked = sorted(
+                [
+                    *((-row[clusters.SIZE], -row[clusters.LAST], key) for key, row in rows.items()),
+                    *((-1, -epoch, key) for key, (_, epoch, _) in singles.items()),
+                ]
+            )
+            for _, _, key in ranked[self.capacity :]:
+                if rows.pop(key, None) is None:
+                    del singles[key]
+        table = StoryTable(self.capacity)
+        # Oldest first, as add() keeps them: the cluster of one post to go first when a new one comes, and the
+        # first of equals for the eviction of a larger cluster.
+        table.rows = dict(sorted(rows.items(), key=lambda item: (item[1][clusters.LAST], item[0])))
+        table.singletons = OrderedDict(sorted(singles.items(), key=lambda item: (item[1][1], item[0])))
+        return table
 
     def size_of(self, key: str) -> int:
         """Posts counted in the cluster of signature ``key`` (1 when it is not, or no longer, in the table)."""
