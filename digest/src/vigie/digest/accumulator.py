@@ -214,7 +214,7 @@ class DigestAccumulator:
         for span in open_spans:
             aggregate = aggregates.get(span.key)
             if aggregate is None:
-                aggregate = self._open(state, territory.id, span.period, span.closes_at)
+                aggregate = self._open(state, territory.id, span.period, span.closes_at, len(span.bucket_starts))
             counted = aggregate.observe(
                 facts,
                 bisect_right(span.bucket_starts, instant) - 1,
@@ -312,19 +312,24 @@ class DigestAccumulator:
             week_period = self._week_of(period)
             week = state.aggregates.get(week_period.key)
             if week is None:
-                week = self._open(state, territory_id, week_period, (week_period.end + self.options.grace).timestamp())
+                closes_at = (week_period.end + self.options.grace).timestamp()
+                week = self._open(state, territory_id, week_period, closes_at, 7)
                 made = week_period
             if week.fed_by_days:
                 week.absorb(aggregate, (period.day - week_period.day).days, top_posts=self.options.top_posts)
         return digest, made
 
     def _open(
-        self, state: TerritoryDigestState, territory_id: str, period: Period, closes_at: float
+        self, state: TerritoryDigestState, territory_id: str, period: Period, closes_at: float, buckets: int
     ) -> PeriodAggregate:
         """A new aggregate of the territory (a week built from its days when days are kept too) that closes at
-        ``closes_at`` (its end plus the grace, a POSIX timestamp)."""
+        ``closes_at`` (its end plus the grace, a POSIX timestamp) and has ``buckets`` timeline buckets (see
+        :meth:`Period.bucket_starts`)."""
         aggregate = state.aggregates[period.key] = PeriodAggregate(
-            territory_id, period, fed_by_days=self._weeks_of_days and period.kind == "week"
+            territory_id,
+            period,
+            timeline=[0] * (3 * buckets),
+            fed_by_days=self._weeks_of_days and period.kind == "week",
         )
         if closes_at < self._next_close_at:
             self._next_close_at = closes_at
