@@ -313,3 +313,26 @@ def test_a_merge_of_story_tables_is_the_merge_of_their_rows() -> None:
         before = json.dumps([first.all_rows(), second.all_rows()])
         assert first.merge(second).all_rows() == expected
         assert json.dumps([first.all_rows(), second.all_rows()]) == before  # neither table changed
+
+
+def test_a_copy_its_busy_day_evicts_joins_the_story_its_week_has_already() -> None:
+    """Monday makes a story of two copies; on Tuesday a third copy is pushed out of the day's table by 70 other
+    posts: the week keeps it, as a week fed every mention does."""
+    monday, tuesday = datetime(2026, 7, 13, 8, tzinfo=UTC), datetime(2026, 7, 14, 8, tzinfo=UTC)
+    story = "La digue du Sillon est fermée ce week-end"
+    mentions = [
+        scored("s1", text=story, published_at=monday, handle="a"),
+        scored("s2", text=story, published_at=monday + timedelta(hours=1), handle="b"),
+        scored("s3", text=story, published_at=tuesday, handle="c"),
+        *(
+            scored(f"u{n}", text=f"Message {n} unique {n * 7}", published_at=tuesday + timedelta(minutes=n + 1))
+            for n in range(70)
+        ),
+        scored("next", text="x", published_at=datetime(2026, 7, 20, 8, tzinfo=UTC)),
+    ]
+    digests = by_id(stream_digests(mentions, DigestOptions()))
+    assert [s.size for s in digests["saint-malo:day:2026-07-14"].stories] == []  # the day lost its copy
+    week = digests["saint-malo:week:2026-07-13"]
+    assert [s.size for s in week.stories] == [3]
+    every_mention = by_id(stream_digests(mentions, DigestOptions(periods=("week",))))
+    assert week.model_dump_json() == every_mention["saint-malo:week:2026-07-13"].model_dump_json()

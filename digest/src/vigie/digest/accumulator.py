@@ -38,6 +38,7 @@ from vigie.digest.identity import author_identity
 from vigie.digest.incidents import RETENTION, IncidentLedger
 from vigie.digest.options import DigestOptions
 from vigie.digest.periods import Period, in_range, period_containing, period_starting
+from vigie.digest.stories import StoryTable
 from vigie.digest.themes import TermBaseline, ThemeExtractor
 from vigie.schemas import AlertEvent, DigestEvent, DigestPeriod, ScoredMention, Territory
 
@@ -331,9 +332,22 @@ class DigestAccumulator:
             timeline=[0] * (3 * buckets),
             fed_by_days=self._weeks_of_days and period.kind == "week",
         )
+        if self._weeks_of_days and period.kind == "day":
+            self._keep_evicted_stories(state, aggregate)
         if closes_at < self._next_close_at:
             self._next_close_at = closes_at
         return aggregate
+
+    def _keep_evicted_stories(self, state: TerritoryDigestState, day: PeriodAggregate) -> None:
+        """Let the week built from ``day`` take the clusters the day's story table evicts when the week has
+        their story already (see :meth:`StoryTable._evict`)."""
+        aggregates, week_key = state.aggregates, self._week_of(day.period).key
+
+        def keeper() -> StoryTable | None:
+            week = aggregates.get(week_key)
+            return week.stories if week is not None and week.fed_by_days else None
+
+        day.stories.keeper = keeper
 
     @staticmethod
     def _week_of(day: Period) -> Period:
@@ -402,6 +416,11 @@ class DigestAccumulator:
         self.watermark = datetime.fromisoformat(state["watermark"]) if state["watermark"] else None
         self.states = {tid: TerritoryDigestState.from_state(item) for tid, item in state["territories"].items()}
         self._next_close_at = -math.inf
+        if self._weeks_of_days:
+            for territory in self.states.values():
+                for aggregate in territory.aggregates.values():
+                    if aggregate.period.kind == "day":
+                        self._keep_evicted_stories(territory, aggregate)
         self._weeks_per_mention = self._weeks_of_days and any(
             aggregate.period.kind == "week" and not aggregate.fed_by_days
             for territory in self.states.values()

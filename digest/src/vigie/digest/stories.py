@@ -32,7 +32,7 @@ class StoryTable:
     """Bounded near-duplicate clusters of one period (see the module's docstring). A cluster of one post is
     kept as ``(author bit, epoch, representative)`` until a second copy comes: most posts are never copied."""
 
-    __slots__ = ("capacity", "rows", "singletons")
+    __slots__ = ("capacity", "keeper", "rows", "singletons")
 
     def __init__(self, capacity: int, rows: Sequence[clusters.Row] = ()) -> None:
         self.capacity = capacity
@@ -42,6 +42,9 @@ class StoryTable:
         #: OrderedDict: taking the first key of a plain dict after many deletions at its front walks over their
         #: empty slots).
         self.singletons: OrderedDict[str, tuple[int, float, clusters.Row]] = OrderedDict()
+        #: The table that takes an evicted cluster whose story it has already (a day's week: see :meth:`_evict`);
+        #: None: none (not part of the state: its owner sets it again after a restore).
+        self.keeper: Callable[[], StoryTable | None] | None = None
         for row in rows:
             if row[clusters.SIZE] == 1:
                 bit = next(i * 32 + word.bit_length() - 1 for i, word in enumerate(row[clusters.AUTHORS]) if word)
@@ -75,11 +78,23 @@ class StoryTable:
                 row[clusters.REPRESENTATIVE] = made
 
     def _evict(self) -> None:
+        """Drop the oldest cluster of one post, or else the smallest, least recently seen; the :attr:`keeper`
+        table takes it when it has a cluster of two posts or more of that signature (a story of the week's
+        earlier days keeps the copies its current day could not)."""
         if self.singletons:
-            self.singletons.popitem(last=False)
+            key, first = self.singletons.popitem(last=False)
+            if self.keeper is not None:
+                keeper = self.keeper()
+                if keeper is not None and key in keeper.rows:
+                    keeper.rows[key] = merge_rows(keeper.rows[key], clusters.first_post_row(key, *first))
             return
         weakest = min(self.rows.values(), key=lambda row: (row[clusters.SIZE], row[clusters.LAST]))
-        del self.rows[weakest[clusters.SIGNATURE]]
+        key = weakest[clusters.SIGNATURE]
+        del self.rows[key]
+        if self.keeper is not None:
+            keeper = self.keeper()
+            if keeper is not None and key in keeper.rows:
+                keeper.rows[key] = merge_rows(keeper.rows[key], weakest)
 
     def merge(self, other: StoryTable) -> StoryTable:
         """A table of both tables' clusters (neither is changed), for a week made of its days: the clusters of
