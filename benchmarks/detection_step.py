@@ -29,6 +29,7 @@ import json
 import os
 import pickle
 import pstats
+import resource
 import sys
 import tempfile
 import time
@@ -74,6 +75,13 @@ class Pass:
             if not exact:
                 state = json.dumps(json.loads(state), sort_keys=True).encode()
             digest.update(key.encode() + b"=" + state + b"\n")
+        return digest.hexdigest()[:16]
+
+    def alerts_fingerprint(self) -> str:
+        """Hash of the alert events alone (what a change of the digests must keep byte for byte)."""
+        digest = hashlib.sha256()
+        for item in self.alerts:
+            digest.update(item + b"\n")
         return digest.hexdigest()[:16]
 
     def events_fingerprint(self) -> str:
@@ -132,6 +140,11 @@ def run_step(step: DetectionStep, records: Sequence[InboundRecord], batch: int, 
     return result
 
 
+def resident_mib() -> float:
+    """The process's resident set now (Linux)."""
+    return int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mentions", type=int, default=60_000)
@@ -144,18 +157,22 @@ def main() -> None:
     parser.add_argument(
         "--cache", type=Path, help="keep the scored workload in this directory (scoring it takes longer than a pass)"
     )
+    parser.add_argument("--digests-out", type=Path, help="write the digest events of pass 3 here, one JSON a line")
     args = parser.parse_args()
 
     span = args.event_seconds or args.mentions / 5000
     cached = None if args.cache is None else args.cache / f"{args.territories}-{args.mentions}-{span:.0f}.pickle"
     if cached is not None and cached.exists():
-        territories, records = pickle.loads(cached.read_bytes())
+        with cached.open("rb") as file:  # not read whole first: the process's peak is the passes'
+            territories, records = pickle.load(file)
     else:
         territories, records = scored_records(args.territories, args.mentions, span)
         if cached is not None:
             cached.parent.mkdir(parents=True, exist_ok=True)
             cached.write_bytes(pickle.dumps((territories, records)))
     options = digest_options(ClassifierSettings())
+    rss_before = resident_mib()
+    peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     gc.set_threshold(10_000, 10, 10)  # as the worker
     gc.collect()
     gc.freeze()
@@ -196,9 +213,17 @@ def main() -> None:
     print(
         f"outputs: {len(full.alerts)} alerts, {len(full.digests)} digests, {len(full.table)} table entries, "
         f"fingerprint {full.fingerprint(exact=False)} (without digests {engine.fingerprint(exact=False)}), "
-        f"events {full.events_fingerprint()}, "
+        f"events {full.events_fingerprint()} (alerts only {full.alerts_fingerprint()}), "
         f"bytes {full.fingerprint(exact=True)} (PYTHONHASHSEED={os.environ.get('PYTHONHASHSEED', 'random')})"
     )
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"process: resident {rss_before:.1f} MiB with the workload loaded (peak {peak_before:.1f} before the passes),"
+        f" peak {peak:.1f} after the passes: grew by {peak - rss_before:.1f} MiB"
+        + ("" if peak > peak_before else " (or less: the peak is the load's)")
+    )
+    if args.digests_out is not None:
+        args.digests_out.write_bytes(b"".join(item + b"\n" for item in full.digests))
     if args.profile is not None:
         profiler = cProfile.Profile()
         step = load_detection_step(territories, lambda: NOW, digests=options)

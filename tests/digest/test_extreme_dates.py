@@ -17,6 +17,7 @@ from vigie.digest.periods import (
     LAST_INSTANT,
     PeriodOutOfRangeError,
     in_range,
+    in_range_at,
     period_containing,
 )
 from vigie.schemas import ScoredMention, Territory
@@ -74,3 +75,21 @@ def test_the_stream_step_keeps_its_watermark_through_extreme_dates(territory: Te
     assert step.process(0, [normal, *hostile]) == []
     assert step.out_of_range_mentions == len(EXTREMES)
     assert step.accumulator(0).watermark == DAY
+
+
+def test_in_range_by_timestamp_is_in_range_at_the_ends_to_the_microsecond() -> None:
+    one = timedelta(microseconds=1)
+    zones = (UTC, timezone(timedelta(hours=14)), timezone(timedelta(hours=-14)))
+    edges = [edge + step for edge in (FIRST_INSTANT, LAST_INSTANT) for step in (-one, 0 * one, one)]
+    for instant in [*EXTREMES, *(edge.astimezone(zone) for edge in edges for zone in zones), DAY]:
+        assert in_range_at(instant, instant.timestamp()) == in_range(instant), instant
+
+
+def test_record_by_record_the_stream_step_counts_extreme_dates_nowhere(
+    territory: Territory, normal: ScoredMention
+) -> None:
+    step = DigestStreamStep([territory])
+    for n, at in enumerate(EXTREMES):
+        assert step.process_one(0, normal.model_copy(update={"mention_id": f"x{n}", "published_at": at})) == []
+    step.process_one(0, normal)
+    assert step.out_of_range_mentions == len(EXTREMES) and step.accumulator(0).watermark == DAY

@@ -4,6 +4,7 @@ replay neither loses nor double-counts a mention."""
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
@@ -195,3 +196,35 @@ def test_pseudonymised_digests_need_a_stable_key() -> None:
     assert "s3cret-key" not in repr(settings)
     options = digest_options(settings)
     assert options is not None and options.pseudonymise and options.pseudonymise_key == b"s3cret-key"
+
+
+def test_entries_written_by_state_version_2_resume_and_are_rewritten_in_the_current_version() -> None:
+    """The worker's digest entries as the former code wrote them (``tests/digest/state_v2.json``: a week whose
+    mentions so far are counted in it) resume in the checkpointed digests into the digests of an uninterrupted
+    run, and the window's writes are in the current version."""
+    from tests.digest.conftest import SAINT_MALO
+    from tests.digest.test_weeks import _written_by_state_version_2, stream_digests
+    from vigie.classifier.service.checkpoint import BatchView, decode_entry, dumps, encode_entry
+    from vigie.classifier.service.digest_checkpoint import meta_key, territory_key
+    from vigie.digest.accumulator import STATE_VERSION
+
+    mentions, state = _written_by_state_version_2()
+    meta = {key: value for key, value in state.items() if key != "territories"} | {"territories": ["saint-malo"]}
+    table = {
+        "_commit:0": encode_entry(19, b"null", b"{}"),
+        meta_key(0): encode_entry(19, dumps(meta)),
+        territory_key(0, "saint-malo"): encode_entry(19, dumps(state["territories"]["saint-malo"])),
+    }
+    view = BatchView(table, "_commit:0")
+    digests = CheckpointedDigests(DigestStreamStep([SAINT_MALO], DigestOptions()))
+    digests.begin(0, view)
+    assert digests.restore_failures == 0
+    emitted = [digest for mention in mentions[20:] for digest in digests.add(0, mention, ())]
+    digests.stage(0, view)
+    written = {key: json.loads(decode_entry(value)[1]) for key, value in view.writes()}
+    assert written[meta_key(0)]["version"] == written[territory_key(0, "saint-malo")]["version"] == STATE_VERSION
+    emitted += digests.step.accumulator(0).flush()
+    before = {d.digest_id for d in DigestStreamStep([SAINT_MALO], DigestOptions()).process(0, mentions[:20])}
+    assert before == {"saint-malo:day:2026-07-13", "saint-malo:day:2026-07-14"}
+    expected = [d for d in stream_digests(mentions, DigestOptions()) if d.digest_id not in before]
+    assert [d.model_dump_json() for d in emitted] == [d.model_dump_json() for d in expected]

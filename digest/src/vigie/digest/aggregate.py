@@ -273,10 +273,26 @@ class AuthorTallies:
 
     def count(self, identity: Identity, sentiment: str, reach: int, engagement: int, source: str) -> None:
         """Count one mention of the author."""
-        at = self.index.get(identity.key)
-        if at is None:
-            figures = (1, sentiment == "positive", sentiment == "negative", reach, engagement, SOURCE_FLAGS[source])
-            self.add(identity.key, identity.label, identity.display_name, identity.pseudonymised, figures)
+        key = identity.key
+        at = self.index.get(key)
+        if at is None:  # add() inline (most authors of a period are new to it)
+            labels = self.labels
+            self.index[key] = len(labels)
+            labels.append(identity.label)
+            self.display_names.append(identity.display_name)
+            self.pseudonymised.append(identity.pseudonymised)
+            self.mentions.append(1)
+            self.positive.append(sentiment == "positive")
+            self.negative.append(sentiment == "negative")
+            self.sources.append(SOURCE_FLAGS[source])
+            try:
+                self.reach.append(reach)
+                self.engagement.append(engagement)
+            except OverflowError:
+                del self.reach[len(labels) - 1 :]
+                self._widen()
+                self.reach.append(reach)
+                self.engagement.append(engagement)
             return
         self.mentions[at] += 1
         if sentiment == "positive":
@@ -320,6 +336,43 @@ class AuthorTallies:
             self._widen()
             self.reach.append(reach)
             self.engagement.append(engagement)
+
+    def merge(self, other: AuthorTallies) -> None:
+        """Add ``other``'s authors: figures summed, reach the largest, source kinds joined; a new author keeps
+        its label and display name from ``other``, added after this table's authors in ``other``'s order."""
+        index = self.index
+        for key, at in other.index.items():
+            mine = index.get(key)
+            if mine is None:
+                self.add(
+                    key,
+                    other.labels[at],
+                    other.display_names[at],
+                    bool(other.pseudonymised[at]),
+                    (
+                        other.mentions[at],
+                        other.positive[at],
+                        other.negative[at],
+                        other.reach[at],
+                        other.engagement[at],
+                        other.sources[at],
+                    ),
+                )
+                continue
+            self.mentions[mine] += other.mentions[at]
+            self.positive[mine] += other.positive[at]
+            self.negative[mine] += other.negative[at]
+            self.sources[mine] |= other.sources[at]
+            reach, engagement = other.reach[at], other.engagement[at]
+            try:
+                if reach > self.reach[mine]:
+                    self.reach[mine] = reach
+                self.engagement[mine] += engagement
+            except OverflowError:
+                self._widen()
+                if reach > self.reach[mine]:
+                    self.reach[mine] = reach
+                self.engagement[mine] = self.engagement[mine] + engagement
 
     def _widen(self) -> None:
         """Reach and engagement as lists of ints (a value beyond 64 bits)."""
@@ -410,6 +463,9 @@ class PeriodAggregate:
     authors: AuthorTallies = field(default_factory=AuthorTallies)
     seen: set[int] = field(default_factory=set)
     stories: StoryTable = field(default_factory=lambda: StoryTable(STORY_CAPACITY))
+    #: A week built from its days (:meth:`absorb` of each day at its close; only its days' late mentions are
+    #: observed in it), not fed every mention; see :mod:`vigie.digest.accumulator`.
+    fed_by_days: bool = False
 
     def __post_init__(self) -> None:
         if not self.timeline:
@@ -497,6 +553,65 @@ class PeriodAggregate:
         del posts[limit:]
         del signatures[limit:]
 
+    def absorb(self, day: PeriodAggregate, bucket: int, *, top_posts: int) -> None:
+        """Add the figures of a closed ``day`` of this week (``bucket``: the day's timeline bucket here, see
+        :meth:`Period.bucket_index`). Counts, timelines, themes and author figures add up (an author's reach is
+        its largest); the top posts are the best ranked of both lists, one per story, as
+        :meth:`observe` would have kept of the same posts; the story tables merge by signature
+        (:meth:`StoryTable.merge`); the ids seen join this period's."""
+        self.total += day.total
+        for mine, theirs in ((self.by_source, day.by_source), (self.by_language, day.by_language)):
+            for key, count in theirs.items():
+                mine[key] = mine.get(key, 0) + count
+        sentiment = self.sentiment
+        last = len(self.timeline) // 3 - 1
+        at = 3 * (0 if bucket < 0 else last if bucket > last else bucket)
+        for index, label in enumerate(SENTIMENTS):
+            count = day.sentiment.get(label, 0)
+            sentiment[label] = sentiment.get(label, 0) + count
+            self.timeline[at + index] += count
+        themes = self.themes
+        for key, count in day.themes.items():
+            themes[key] = themes.get(key, 0) + count
+        self._merge_posts(day, "positive", top_posts)
+        self._merge_posts(day, "negative", top_posts)
+        self.authors.merge(day.authors)
+        self.seen |= day.seen
+        self.stories = self.stories.merge(day.stories)
+
+    def _merge_posts(self, day: PeriodAggregate, label: Sentiment, limit: int) -> None:
+        """This period's top posts of ``label`` and the day's, one per signature (the best ranked), best first,
+        cut to ``limit``: the list :meth:`_offer_post` keeps is the ``limit`` best of the best copy of each
+        signature offered, whatever their order, so merging two such lists gives that of all their offers."""
+        if label == "positive":
+            candidates = [
+                *zip(self._positive_ranks, self.top_positive, self._positive_signatures, strict=True),
+                *zip(day._positive_ranks, day.top_positive, day._positive_signatures, strict=True),
+            ]
+        else:
+            candidates = [
+                *zip(self._negative_ranks, self.top_negative, self._negative_signatures, strict=True),
+                *zip(day._negative_ranks, day.top_negative, day._negative_signatures, strict=True),
+            ]
+        if not candidates:
+            return
+        candidates.sort(key=lambda candidate: candidate[0])
+        kept: list[tuple[Rank, TopPost, str]] = []
+        signatures: set[str] = set()
+        for candidate in candidates:
+            if len(kept) >= limit:
+                break
+            if candidate[2] not in signatures:
+                signatures.add(candidate[2])
+                kept.append(candidate)
+        ranks = [rank for rank, _, _ in kept]
+        posts = [post for _, post, _ in kept]
+        keys = [signature for _, _, signature in kept]
+        if label == "positive":
+            self._positive_ranks, self.top_positive, self._positive_signatures = ranks, posts, keys
+        else:
+            self._negative_ranks, self.top_negative, self._negative_signatures = ranks, posts, keys
+
     def top_posts(self, label: Sentiment) -> tuple[DigestPost, ...]:
         """The period's top posts of ``label`` (positive or negative), each with its number of copies."""
         posts, signatures = (
@@ -537,12 +652,13 @@ class PeriodAggregate:
             "authors": self.authors.to_state(),
             "seen": sorted(self.seen),
             "stories": self.stories.to_state(),
+            "fed_by_days": self.fed_by_days,
         }
 
     @classmethod
     def from_state(cls, state: Mapping[str, Any], version: int) -> PeriodAggregate:
-        """An aggregate of :meth:`to_state`, or of state version 1 (timeline as one list per bucket, top
-        posts and author tallies as objects)."""
+        """An aggregate of :meth:`to_state`, or of state versions 1 (timeline as one list per bucket, top
+        posts and author tallies as objects) and 2 (every period fed every mention: ``fed_by_days`` false)."""
         spec = state["period"]
         period = period_starting(spec["kind"], datetime.fromisoformat(spec["day"]).date(), spec["tz"])
         return cls(
@@ -559,6 +675,7 @@ class PeriodAggregate:
             authors=AuthorTallies.from_state(state["authors"], version),
             seen=set(state["seen"]),
             stories=stories_from_state(state, STORY_CAPACITY),
+            fed_by_days=bool(state.get("fed_by_days", False)),
         )
 
 

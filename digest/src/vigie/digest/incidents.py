@@ -101,6 +101,11 @@ class IncidentLedger:
         found.sort(key=lambda incident: (incident.opened_at, incident.incident_id))
         return tuple(found[-50:])
 
+    @property
+    def resolved(self) -> bool:
+        """Whether a resolved incident is remembered (:meth:`prune` has something to forget)."""
+        return self._earliest_resolved is not None
+
     def prune(self, before: datetime) -> None:
         """Forget incidents resolved before ``before`` (event time)."""
         if self._earliest_resolved is None or self._earliest_resolved >= before:

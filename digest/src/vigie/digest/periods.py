@@ -32,6 +32,18 @@ def in_range(instant: datetime) -> bool:
     return FIRST_INSTANT <= instant < LAST_INSTANT
 
 
+#: A day inside :data:`FIRST_INSTANT`..:data:`LAST_INSTANT`, as POSIX timestamps (see :func:`in_range_at`).
+_SURELY_AFTER_FIRST = (FIRST_INSTANT + timedelta(days=1)).timestamp()
+_SURELY_BEFORE_LAST = (LAST_INSTANT - timedelta(days=1)).timestamp()
+
+
+def in_range_at(instant: datetime, at: float) -> bool:
+    """:func:`in_range` of ``instant`` whose ``timestamp()`` is ``at``: two float comparisons (aware datetimes of
+    other zones compare through ``utcoffset`` calls), except within a day of either end, where a float no longer
+    tells microseconds apart and :func:`in_range` decides."""
+    return _SURELY_AFTER_FIRST < at < _SURELY_BEFORE_LAST or in_range(instant)
+
+
 def local_midnight(day: date, zone: ZoneInfo) -> datetime:
     """The UTC instant of ``day`` 00:00 in ``zone`` (the first valid instant if midnight is skipped)."""
     return local_instant(day, time(0), zone)

@@ -19,7 +19,7 @@ from typing import Any
 
 from vigie.digest.accumulator import DigestAccumulator
 from vigie.digest.options import DigestOptions
-from vigie.digest.periods import in_range
+from vigie.digest.periods import in_range, in_range_at
 from vigie.schemas import AlertEvent, DigestEvent, ScoredMention, Territory
 
 #: No digest (shared: never appended to).
@@ -73,12 +73,12 @@ class DigestStreamStep:
         if mention is None:
             return _NONE
         published_at = mention.published_at
-        if not in_range(published_at):
+        instant = published_at.timestamp()
+        if not in_range_at(published_at, instant):
             self.out_of_range_mentions += 1
             return _NONE
-        watermark = accumulator.watermark
-        digests = accumulator.close_periods(published_at) if watermark is None or published_at > watermark else _NONE
-        if accumulator.observe(mention) == "late":
+        digests = accumulator.advance(published_at, instant) if instant > accumulator.watermark_at else _NONE
+        if accumulator.count(mention, instant) == "late":
             self.late_mentions += 1
         return digests
 
