@@ -28,38 +28,42 @@ MAX_SCORE = 100.0
 
 
 def _beta_continued_fraction(a: float, b: float, x: float) -> float:
-    """Lentz's evaluation of the continued fraction of I_x(a, b)."""
+    """Lentz's evaluation of the continued fraction of I_x(a, b). (``-tiny < d < tiny`` is ``abs(d) < tiny``, NaN
+    included, without a builtin call: this loop is most of a tail's cost, and a tail is evaluated several times per
+    negative mention.)"""
+    tiny = _TINY
+    epsilon = _EPSILON
     qab = a + b
     qap = a + 1.0
     qam = a - 1.0
     c = 1.0
     d = 1.0 - qab * x / qap
-    if abs(d) < _TINY:
-        d = _TINY
+    if -tiny < d < tiny:
+        d = tiny
     d = 1.0 / d
     h = d
     for m in range(1, _MAX_ITERATIONS + 1):
         m2 = 2 * m
         aa = m * (b - m) * x / ((qam + m2) * (a + m2))
         d = 1.0 + aa * d
-        if abs(d) < _TINY:
-            d = _TINY
+        if -tiny < d < tiny:
+            d = tiny
         c = 1.0 + aa / c
-        if abs(c) < _TINY:
-            c = _TINY
+        if -tiny < c < tiny:
+            c = tiny
         d = 1.0 / d
         h *= d * c
         aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2))
         d = 1.0 + aa * d
-        if abs(d) < _TINY:
-            d = _TINY
+        if -tiny < d < tiny:
+            d = tiny
         c = 1.0 + aa / c
-        if abs(c) < _TINY:
-            c = _TINY
+        if -tiny < c < tiny:
+            c = tiny
         d = 1.0 / d
         delta = d * c
         h *= delta
-        if abs(delta - 1.0) < _EPSILON:
+        if -epsilon < delta - 1.0 < epsilon:
             break
     return h
 

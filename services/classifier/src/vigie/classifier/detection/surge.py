@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from vigie.classifier.detection import baseline, ring
@@ -404,7 +404,10 @@ class SurgeDetector:
         uncertainty = baseline.level_uncertainty(base, settings)
         rho = baseline.share_rho(base, settings)
         offset = self.look_offset(state)
-        best: Evaluation | None = None
+        # The deciding window's figures are kept as plain values and made an Evaluation once (a frozen dataclass
+        # per window, then a copy with the share, cost more than the comparisons).
+        best_index = -1
+        best_score = best_threshold = best_negative = best_total = best_weighted = best_mean = 0.0
         incident_closed = state["inc"] is None
         for index, width in enumerate(self.widths):
             phi = max(baseline.window_dispersion(base, index, settings), uncertainty)
@@ -423,35 +426,48 @@ class SurgeDetector:
             threshold = settings.raise_score_of(index) + offset
             # With no incident open, the window furthest above its own raise threshold decides; while one is
             # open, the most significant window (any window at the sustain score keeps it active).
-            if best is None or (
-                score - threshold > best.score - best.threshold
-                if incident_closed and threshold != best.threshold
-                else score > best.score
+            if best_index < 0 or (
+                score - threshold > best_score - best_threshold
+                if incident_closed and threshold != best_threshold
+                else score > best_score
             ):
-                best = Evaluation(negative, mean, score, weighted, total, 0.0, share0, 0.0, threshold, width)
+                best_index = index
+                best_score, best_threshold = score, threshold
+                best_negative, best_total, best_weighted, best_mean = negative, total, weighted, mean
+        best_width = self.widths[best_index] if best_index >= 0 else 0
         if self._cusum and base["n"] >= settings.cold_days * settings.buckets_per_day:
             # The CUSUM reports the longest window's figures with its own significance; not while the seasonal
             # shapes are still being learnt (a ratio summed over hours accumulates every misfit of the shape).
             score = self.cusum(state) / math.log(10.0)
             threshold = settings.cusum_raise_score + offset
-            if best is None or (
-                score - threshold > best.score - best.threshold
-                if incident_closed and threshold != best.threshold
-                else score > best.score
+            if best_index < 0 or (
+                score - threshold > best_score - best_threshold
+                if incident_closed and threshold != best_threshold
+                else score > best_score
             ):
                 negative, total, weighted, expected = sums[-1]
                 mean = max(expected - unelapsed, 1e-9)
                 if self._conditioned:
                     mean *= volume_swing(total - negative, mean, share0)
-                best = Evaluation(
-                    negative, mean, min(score, 100.0), weighted, total, 0.0, share0, 0.0, threshold, self.widths[-1]
-                )
-        if best is None:
+                best_index = len(self.widths) - 1
+                best_score, best_threshold, best_width = min(score, 100.0), threshold, self.widths[-1]
+                best_negative, best_total, best_weighted, best_mean = negative, total, weighted, mean
+        if best_index < 0:
             return None
         # The share and its test only for the deciding window (the share test is an incomplete beta too).
-        observed, trials = best.observed, best.total
-        s_share = share_score(observed, trials, share0, rho) if self.share_test else 0.0
-        return replace(best, share=observed / trials if trials else 0.0, share_score=s_share)
+        s_share = share_score(best_negative, best_total, share0, rho) if self.share_test else 0.0
+        return Evaluation(
+            best_negative,
+            best_mean,
+            best_score,
+            best_weighted,
+            best_total,
+            best_negative / best_total if best_total else 0.0,
+            share0,
+            s_share,
+            best_threshold,
+            best_width,
+        )
 
     def severity(self, evaluation: Evaluation, max_reach: int) -> Severity:
         """Critical and major need their significance and ratio, and a volume of distinct negative mentions
