@@ -119,6 +119,10 @@ def conditional_count(
     return expected_negative * swing, 1.0 / (size + others) + rho * (1.0 - share0) / share0
 
 
+def _value(reach: int | Callable[[], int]) -> int:
+    return reach() if callable(reach) else reach
+
+
 def incident_id(key: str, opened_at: float) -> str:
     return f"{key}:negative_surge:{datetime.fromtimestamp(opened_at, UTC):%Y%m%dT%H%MZ}"
 
@@ -487,10 +491,16 @@ class SurgeDetector:
         return "warning"
 
     def evaluate(
-        self, state: SurgeState, event_time: float, max_reach: int = 0, evaluation: Evaluation | None = None
+        self,
+        state: SurgeState,
+        event_time: float,
+        max_reach: int | Callable[[], int] = 0,
+        evaluation: Evaluation | None = None,
     ) -> list[Decision]:
         """Evaluate at the clock after a record was added; ``event_time`` is the record's exact time.
-        ``evaluation`` may be passed when the caller already computed it for this clock."""
+        ``evaluation`` may be passed when the caller already computed it for this clock. ``max_reach`` (the
+        largest recent reach, for the severity) may be given as a function: it is then called only when a
+        severity is decided (most evaluations decide nothing)."""
         settings = self.settings
         if state["base"]["n"] < settings.warmup_buckets:
             return []
@@ -513,7 +523,7 @@ class SurgeDetector:
                 and self.ongoing(state, evaluation)
                 and self.unprecedented(state, evaluation)
             ):
-                return [self._raise(state, clock, event_time, evaluation, max_reach)]
+                return [self._raise(state, clock, event_time, evaluation, _value(max_reach))]
             return []
         # Stragglers (fewer distinct negative mentions than the minimum volume) neither keep an incident active
         # nor update or escalate it.
@@ -521,7 +531,7 @@ class SurgeDetector:
             return []
         incident["active"] = max(incident["active"], clock)
         incident["sig"] = evaluation.to_list()
-        severity = self.severity(evaluation, max_reach)
+        severity = self.severity(evaluation, _value(max_reach))
         if SEVERITY_RANK[severity] > SEVERITY_RANK[incident["sev"]]:
             incident["sev"] = severity
             # Within the grace the surge that raised the incident is still arriving: its severity settles
