@@ -20,6 +20,8 @@ from __future__ import annotations
 import math
 
 _LN10 = math.log(10.0)
+# The functions of a tail's every evaluation, bound once (no module attribute lookup per call).
+_log, _log1p, _lgamma = math.log, math.log1p, math.lgamma
 _MAX_ITERATIONS = 300
 _EPSILON = 1e-12
 _TINY = 1e-300
@@ -74,11 +76,11 @@ def log_incomplete_beta(a: float, b: float, x: float) -> float:
         return -math.inf
     if x >= 1.0:
         return 0.0
-    log_front = a * math.log(x) + b * math.log1p(-x) - (math.lgamma(a) + math.lgamma(b) - math.lgamma(a + b))
+    log_front = a * _log(x) + b * _log1p(-x) - (_lgamma(a) + _lgamma(b) - _lgamma(a + b))
     if x < (a + 1.0) / (a + b + 2.0):
-        return log_front + math.log(_beta_continued_fraction(a, b, x)) - math.log(a)
+        return log_front + _log(_beta_continued_fraction(a, b, x)) - _log(a)
     complement = math.exp(log_front) * _beta_continued_fraction(b, a, 1.0 - x) / b
-    return math.log1p(-min(complement, 1.0 - 1e-16))
+    return _log1p(-min(complement, 1.0 - 1e-16))
 
 
 def _score(log_p: float) -> float:
