@@ -8,6 +8,9 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from pydantic import TypeAdapter
 
 from vigie.classifier.replay import Backtest
 from vigie.classifier.sentiment import load_default_model, load_language_identifier
@@ -241,3 +244,20 @@ def test_zero_offset_times_take_the_standard_utc_the_same_instants_and_json() ->
     assert mention.published_at.tzinfo is UTC
     assert mention.collected_at.utcoffset() == timedelta(hours=2)
     assert (mention.published_at, mention.collected_at, mention.model_dump_json()) == before
+
+
+_PARSED_TIME = TypeAdapter(datetime)
+
+
+@given(st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30)))
+def test_standard_utc_is_the_zero_offset_time_with_its_zone_replaced(moment: datetime) -> None:
+    """The standard UTC the step gives a parsed zero-offset time has exactly the fields (and ``fold``) that
+    replacing its zone gives."""
+    parsed = _PARSED_TIME.validate_json(f'"{moment.isoformat()}Z"')
+    assert parsed.tzinfo is not UTC
+    mention = ScoredMention.model_construct(published_at=parsed, collected_at=parsed)
+    _standard_utc(mention)
+    expected = parsed.replace(tzinfo=UTC)
+    for got in (mention.published_at, mention.collected_at):
+        assert got.tzinfo is UTC
+        assert (got.isoformat(), got.fold, got) == (expected.isoformat(), expected.fold, expected)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime
+from functools import partial
 from typing import cast
 
 from vigie.classifier.detection import evidence
@@ -129,7 +130,7 @@ class DetectionEngine:
             evidence.prune(state, self.settings)
         evidence.record(state, mention, negative, self.settings)
         if negative:
-            reach = evidence.max_recent_reach(state, self.settings)
+            reach = partial(evidence.max_recent_reach, state, self.settings)
             if cascade is None:
                 decisions = detector.evaluate(state, at, reach)
             else:

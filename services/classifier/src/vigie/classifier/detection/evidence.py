@@ -172,9 +172,10 @@ def _count_by(counts: dict[str, float], key: str, horizon: float, capacity: int)
 def _row(mention: ScoredMention, settings: DetectorSettings) -> EvidenceRow:
     full_text = mention.text or mention.title or ""
     text = preview(full_text, settings.preview_chars)
+    published = mention.published_at
     return [
         mention.reach,
-        mention.published_at.timestamp(),
+        published.timestamp(),
         mention.mention_id,
         mention.url,
         text,
@@ -182,7 +183,7 @@ def _row(mention: ScoredMention, settings: DetectorSettings) -> EvidenceRow:
         mention.source.kind,
         mention.detected_language,
         mention.sentiment,
-        mention.published_at.astimezone(UTC).isoformat(),
+        (published if published.tzinfo is UTC else published.astimezone(UTC)).isoformat(),
         clusters.signature(full_text),
     ]
 

@@ -20,6 +20,8 @@ from __future__ import annotations
 import math
 
 _LN10 = math.log(10.0)
+# The functions of a tail's every evaluation, bound once (no module attribute lookup per call).
+_log, _log1p, _lgamma = math.log, math.log1p, math.lgamma
 _MAX_ITERATIONS = 300
 _EPSILON = 1e-12
 _TINY = 1e-300
@@ -28,38 +30,42 @@ MAX_SCORE = 100.0
 
 
 def _beta_continued_fraction(a: float, b: float, x: float) -> float:
-    """Lentz's evaluation of the continued fraction of I_x(a, b)."""
+    """Lentz's evaluation of the continued fraction of I_x(a, b). (``-tiny < d < tiny`` is ``abs(d) < tiny``, NaN
+    included, without a builtin call: this loop is most of a tail's cost, and a tail is evaluated several times per
+    negative mention.)"""
+    tiny = _TINY
+    epsilon = _EPSILON
     qab = a + b
     qap = a + 1.0
     qam = a - 1.0
     c = 1.0
     d = 1.0 - qab * x / qap
-    if abs(d) < _TINY:
-        d = _TINY
+    if -tiny < d < tiny:
+        d = tiny
     d = 1.0 / d
     h = d
     for m in range(1, _MAX_ITERATIONS + 1):
         m2 = 2 * m
         aa = m * (b - m) * x / ((qam + m2) * (a + m2))
         d = 1.0 + aa * d
-        if abs(d) < _TINY:
-            d = _TINY
+        if -tiny < d < tiny:
+            d = tiny
         c = 1.0 + aa / c
-        if abs(c) < _TINY:
-            c = _TINY
+        if -tiny < c < tiny:
+            c = tiny
         d = 1.0 / d
         h *= d * c
         aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2))
         d = 1.0 + aa * d
-        if abs(d) < _TINY:
-            d = _TINY
+        if -tiny < d < tiny:
+            d = tiny
         c = 1.0 + aa / c
-        if abs(c) < _TINY:
-            c = _TINY
+        if -tiny < c < tiny:
+            c = tiny
         d = 1.0 / d
         delta = d * c
         h *= delta
-        if abs(delta - 1.0) < _EPSILON:
+        if -epsilon < delta - 1.0 < epsilon:
             break
     return h
 
@@ -70,11 +76,11 @@ def log_incomplete_beta(a: float, b: float, x: float) -> float:
         return -math.inf
     if x >= 1.0:
         return 0.0
-    log_front = a * math.log(x) + b * math.log1p(-x) - (math.lgamma(a) + math.lgamma(b) - math.lgamma(a + b))
+    log_front = a * _log(x) + b * _log1p(-x) - (_lgamma(a) + _lgamma(b) - _lgamma(a + b))
     if x < (a + 1.0) / (a + b + 2.0):
-        return log_front + math.log(_beta_continued_fraction(a, b, x)) - math.log(a)
+        return log_front + _log(_beta_continued_fraction(a, b, x)) - _log(a)
     complement = math.exp(log_front) * _beta_continued_fraction(b, a, 1.0 - x) / b
-    return math.log1p(-min(complement, 1.0 - 1e-16))
+    return _log1p(-min(complement, 1.0 - 1e-16))
 
 
 def _score(log_p: float) -> float:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from vigie.classifier.detection import baseline, ring
@@ -117,6 +117,10 @@ def conditional_count(
     expected_others = expected_negative * (1.0 - share0) / share0
     swing = (size + others) / (size + expected_others)
     return expected_negative * swing, 1.0 / (size + others) + rho * (1.0 - share0) / share0
+
+
+def _value(reach: int | Callable[[], int]) -> int:
+    return reach() if callable(reach) else reach
 
 
 def incident_id(key: str, opened_at: float) -> str:
@@ -404,7 +408,10 @@ class SurgeDetector:
         uncertainty = baseline.level_uncertainty(base, settings)
         rho = baseline.share_rho(base, settings)
         offset = self.look_offset(state)
-        best: Evaluation | None = None
+        # The deciding window's figures are kept as plain values and made an Evaluation once (a frozen dataclass
+        # per window, then a copy with the share, cost more than the comparisons).
+        best_index = -1
+        best_score = best_threshold = best_negative = best_total = best_weighted = best_mean = 0.0
         incident_closed = state["inc"] is None
         for index, width in enumerate(self.widths):
             phi = max(baseline.window_dispersion(base, index, settings), uncertainty)
@@ -423,35 +430,48 @@ class SurgeDetector:
             threshold = settings.raise_score_of(index) + offset
             # With no incident open, the window furthest above its own raise threshold decides; while one is
             # open, the most significant window (any window at the sustain score keeps it active).
-            if best is None or (
-                score - threshold > best.score - best.threshold
-                if incident_closed and threshold != best.threshold
-                else score > best.score
+            if best_index < 0 or (
+                score - threshold > best_score - best_threshold
+                if incident_closed and threshold != best_threshold
+                else score > best_score
             ):
-                best = Evaluation(negative, mean, score, weighted, total, 0.0, share0, 0.0, threshold, width)
+                best_index = index
+                best_score, best_threshold = score, threshold
+                best_negative, best_total, best_weighted, best_mean = negative, total, weighted, mean
+        best_width = self.widths[best_index] if best_index >= 0 else 0
         if self._cusum and base["n"] >= settings.cold_days * settings.buckets_per_day:
             # The CUSUM reports the longest window's figures with its own significance; not while the seasonal
             # shapes are still being learnt (a ratio summed over hours accumulates every misfit of the shape).
             score = self.cusum(state) / math.log(10.0)
             threshold = settings.cusum_raise_score + offset
-            if best is None or (
-                score - threshold > best.score - best.threshold
-                if incident_closed and threshold != best.threshold
-                else score > best.score
+            if best_index < 0 or (
+                score - threshold > best_score - best_threshold
+                if incident_closed and threshold != best_threshold
+                else score > best_score
             ):
                 negative, total, weighted, expected = sums[-1]
                 mean = max(expected - unelapsed, 1e-9)
                 if self._conditioned:
                     mean *= volume_swing(total - negative, mean, share0)
-                best = Evaluation(
-                    negative, mean, min(score, 100.0), weighted, total, 0.0, share0, 0.0, threshold, self.widths[-1]
-                )
-        if best is None:
+                best_index = len(self.widths) - 1
+                best_score, best_threshold, best_width = min(score, 100.0), threshold, self.widths[-1]
+                best_negative, best_total, best_weighted, best_mean = negative, total, weighted, mean
+        if best_index < 0:
             return None
         # The share and its test only for the deciding window (the share test is an incomplete beta too).
-        observed, trials = best.observed, best.total
-        s_share = share_score(observed, trials, share0, rho) if self.share_test else 0.0
-        return replace(best, share=observed / trials if trials else 0.0, share_score=s_share)
+        s_share = share_score(best_negative, best_total, share0, rho) if self.share_test else 0.0
+        return Evaluation(
+            best_negative,
+            best_mean,
+            best_score,
+            best_weighted,
+            best_total,
+            best_negative / best_total if best_total else 0.0,
+            share0,
+            s_share,
+            best_threshold,
+            best_width,
+        )
 
     def severity(self, evaluation: Evaluation, max_reach: int) -> Severity:
         """Critical and major need their significance and ratio, and a volume of distinct negative mentions
@@ -471,10 +491,16 @@ class SurgeDetector:
         return "warning"
 
     def evaluate(
-        self, state: SurgeState, event_time: float, max_reach: int = 0, evaluation: Evaluation | None = None
+        self,
+        state: SurgeState,
+        event_time: float,
+        max_reach: int | Callable[[], int] = 0,
+        evaluation: Evaluation | None = None,
     ) -> list[Decision]:
         """Evaluate at the clock after a record was added; ``event_time`` is the record's exact time.
-        ``evaluation`` may be passed when the caller already computed it for this clock."""
+        ``evaluation`` may be passed when the caller already computed it for this clock. ``max_reach`` (the
+        largest recent reach, for the severity) may be given as a function: it is then called only when a
+        severity is decided (most evaluations decide nothing)."""
         settings = self.settings
         if state["base"]["n"] < settings.warmup_buckets:
             return []
@@ -497,7 +523,7 @@ class SurgeDetector:
                 and self.ongoing(state, evaluation)
                 and self.unprecedented(state, evaluation)
             ):
-                return [self._raise(state, clock, event_time, evaluation, max_reach)]
+                return [self._raise(state, clock, event_time, evaluation, _value(max_reach))]
             return []
         # Stragglers (fewer distinct negative mentions than the minimum volume) neither keep an incident active
         # nor update or escalate it.
@@ -505,7 +531,7 @@ class SurgeDetector:
             return []
         incident["active"] = max(incident["active"], clock)
         incident["sig"] = evaluation.to_list()
-        severity = self.severity(evaluation, max_reach)
+        severity = self.severity(evaluation, _value(max_reach))
         if SEVERITY_RANK[severity] > SEVERITY_RANK[incident["sev"]]:
             incident["sev"] = severity
             # Within the grace the surge that raised the incident is still arriving: its severity settles

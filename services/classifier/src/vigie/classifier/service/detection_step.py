@@ -335,7 +335,9 @@ def _standard_utc(mention: ScoredMention) -> None:
     for name in ("published_at", "collected_at"):
         value: datetime = fields[name]
         if value.tzinfo is not UTC and value.utcoffset() == _ZERO:
-            fields[name] = value.replace(tzinfo=UTC)
+            # At a zero offset ``astimezone(UTC)`` is ``replace(tzinfo=UTC)`` (same fields; the parser never sets
+            # ``fold``), for less: ``replace`` parses keyword arguments.
+            fields[name] = value.astimezone(UTC)
 
 
 def _millis(timestamp: float | None) -> int:
