@@ -300,15 +300,7 @@ class AuthorTallies:
         elif sentiment == "negative":
             self.negative[at] += 1
         self.sources[at] |= SOURCE_FLAGS[source]
-        try:
-            if reach > self.reach[at]:
-                self.reach[at] = reach
-            self.engagement[at] += engagement
-        except OverflowError:
-            self._widen()
-            if reach > self.reach[at]:
-                self.reach[at] = reach
-            self.engagement[at] = self.engagement[at] + engagement
+        self._add_reach(at, reach, engagement)
 
     def add(
         self,
@@ -363,16 +355,19 @@ class AuthorTallies:
             self.positive[mine] += other.positive[at]
             self.negative[mine] += other.negative[at]
             self.sources[mine] |= other.sources[at]
-            reach, engagement = other.reach[at], other.engagement[at]
-            try:
-                if reach > self.reach[mine]:
-                    self.reach[mine] = reach
-                self.engagement[mine] += engagement
-            except OverflowError:
-                self._widen()
-                if reach > self.reach[mine]:
-                    self.reach[mine] = reach
-                self.engagement[mine] = self.engagement[mine] + engagement
+            self._add_reach(mine, other.reach[at], other.engagement[at])
+
+    def _add_reach(self, at: int, reach: int, engagement: int) -> None:
+        """The author's largest reach and summed engagement, widened to lists of ints past 64 bits."""
+        try:
+            if reach > self.reach[at]:
+                self.reach[at] = reach
+            self.engagement[at] += engagement
+        except OverflowError:
+            self._widen()
+            if reach > self.reach[at]:
+                self.reach[at] = reach
+            self.engagement[at] = self.engagement[at] + engagement
 
     def _widen(self) -> None:
         """Reach and engagement as lists of ints (a value beyond 64 bits)."""
